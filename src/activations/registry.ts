@@ -1,0 +1,43 @@
+import type { Activation, Params } from "./types.js";
+import { DactError } from "../errors.js";
+import { relu } from "./relu.js";
+
+/** Every activation dact knows, in the order `dact list` shows them. */
+export const ACTIVATIONS: readonly Activation[] = [relu];
+
+export function findActivation(name: string): Activation | undefined {
+  return ACTIVATIONS.find((a) => a.name === name);
+}
+
+/**
+ * Turns raw option strings into checked numbers: the one place parameters
+ * are validated. Missing ones take their defaults.
+ */
+export function resolveParams(act: Activation, raw: Readonly<Record<string, string | number | undefined>>): Params {
+  const out: Record<string, number> = {};
+  for (const spec of act.params) {
+    const v = raw[spec.flag];
+    let n: number;
+    if (v === undefined) n = spec.default;
+    else if (typeof v === "number") n = v;
+    else n = parseOptionNumber(v, `--${spec.flag}`);
+    if (!Number.isFinite(n)) throw new DactError("USAGE", `option --${spec.flag}: found ${v}; expected a finite number`);
+    const bad = spec.check?.(n);
+    if (bad) throw new DactError("USAGE", `option --${spec.flag}: found ${v}; ${bad}`);
+    out[spec.flag] = n;
+  }
+  const bad = act.checkAll?.(out);
+  if (bad) throw new DactError("USAGE", `${act.name}: ${bad}`);
+  return out;
+}
+
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** A finite decimal number, as a user would type it; "", "0x10" and "1abc" are rejected. */
+export function parseOptionNumber(s: string, option: string): number {
+  const t = s.trim();
+  if (!DECIMAL.test(t)) throw new DactError("USAGE", `option ${option}: found ${JSON.stringify(s)}; expected a finite number`);
+  const n = Number(t);
+  if (!Number.isFinite(n)) throw new DactError("USAGE", `option ${option}: found ${JSON.stringify(s)}; expected a finite number`);
+  return n;
+}

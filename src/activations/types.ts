@@ -1,0 +1,38 @@
+/** A readable array of numbers: any typed array but the BigInt ones. */
+export type NumSrc = ArrayLike<number>;
+/** A writable array of numbers; writing into a Float32Array rounds once, to float32. */
+export interface NumDst {
+  [i: number]: number;
+}
+
+/**
+ * Applies a derivative elementwise: dst[i] = f'(src[i]) for i < n.
+ * Kernels allocate nothing per element and compute in float64.
+ */
+export type Kernel = (src: NumSrc, dst: NumDst, n: number) => void;
+
+export interface ParamSpec {
+  /** Long option name, kebab-case, as in PyTorch's argument name: `at-zero`. */
+  readonly flag: string;
+  readonly description: string;
+  readonly default: number;
+  /** A message when the value is out of range, else null. */
+  readonly check?: (v: number) => string | null;
+}
+
+export type Params = Readonly<Record<string, number>>;
+
+export interface Activation {
+  readonly name: string;
+  readonly summary: string;
+  /** The derivative, as a short formula. */
+  readonly formula: string;
+  /** The value at kinks and boundaries, following PyTorch's autograd. */
+  readonly kinks: string;
+  readonly params: readonly ParamSpec[];
+  /** Cross-parameter checks, after each parameter's own. */
+  readonly checkAll?: (p: Params) => string | null;
+  /** The scalar derivative, for tests and one-off values. */
+  scalar(p: Params): (x: number) => number;
+  kernel(p: Params): Kernel;
+}

@@ -1,0 +1,84 @@
+/**
+ * The one error class for everything a user can get wrong: bad options, bad
+ * input, unwritable output. Anything else that escapes is a bug in dact and
+ * is allowed to show a stack trace.
+ *
+ * Messages follow one template, `dact: <where>: <what was found>; <what was
+ * expected>`, where <where> is the file plus a position when there is one:
+ * `file:line:column` for text formats (1-based), `file: byte N` for binary.
+ * Tests assert the code, not the prose.
+ */
+export type ErrorCode =
+  | "USAGE" // bad command line
+  | "OPEN" // input cannot be opened or read
+  | "WRITE" // output cannot be written
+  | "FORMAT" // format cannot be detected or is not supported
+  | "NPY_MAGIC"
+  | "NPY_VERSION"
+  | "NPY_HEADER"
+  | "NPY_HEADER_SIZE"
+  | "NPY_DTYPE"
+  | "NPY_SHAPE"
+  | "NPY_TRUNCATED"
+  | "CSV_NUMBER"
+  | "CSV_FIELDS"
+  | "CSV_QUOTE"
+  | "JSON_SYNTAX"
+  | "JSON_SHAPE"
+  | "JSON_DEPTH";
+
+export interface Position {
+  /** 1-based line, for text formats. */
+  line?: number;
+  /** 1-based column, for text formats. */
+  column?: number;
+  /** 0-based byte offset, for binary formats. */
+  offset?: number;
+}
+
+export class DactError extends Error {
+  readonly code: ErrorCode;
+  readonly file: string | undefined;
+  readonly position: Position;
+  /** The message without the `dact: <where>: ` prefix. */
+  readonly detail: string;
+
+  constructor(code: ErrorCode, detail: string, file?: string, position: Position = {}) {
+    super(formatMessage(detail, file, position));
+    this.name = "DactError";
+    this.code = code;
+    this.file = file;
+    this.position = position;
+    this.detail = detail;
+  }
+
+  /** The same error, re-anchored to a file name (readers may not know it). */
+  withFile(file: string): DactError {
+    return this.file === undefined ? new DactError(this.code, this.detail, file, this.position) : this;
+  }
+}
+
+export function formatMessage(detail: string, file: string | undefined, pos: Position): string {
+  let where = file ?? "";
+  if (pos.line !== undefined) {
+    where += `:${pos.line}`;
+    if (pos.column !== undefined) where += `:${pos.column}`;
+  } else if (pos.offset !== undefined) {
+    where += `${where ? ": " : ""}byte ${pos.offset}`;
+  }
+  return where ? `dact: ${where}: ${detail}` : `dact: ${detail}`;
+}
+
+/** Signals that the reader of our stdout went away; main exits quietly. */
+export class BrokenPipe extends Error {
+  constructor() {
+    super("broken pipe");
+    this.name = "BrokenPipe";
+  }
+}
+
+/** Shows a value found in the input, shortened and quoted, for a message. */
+export function shown(text: string, max = 40): string {
+  const cut = text.length > max ? text.slice(0, max) + "…" : text;
+  return JSON.stringify(cut);
+}

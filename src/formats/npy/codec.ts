@@ -1,0 +1,53 @@
+import type { Kernel } from "../../activations/types.js";
+import type { Input, Output } from "../../io.js";
+import { NpyDecoder } from "./decoder.js";
+import { resultDescr } from "./dtype.js";
+import { elementReader, resultBatch } from "./elements.js";
+import { encodeHeader, savedFortranOrder } from "./header.js";
+
+export interface TransformContext {
+  kernel: Kernel;
+  /** A one-line notice for stderr (not an error). */
+  notice(message: string): void;
+}
+
+/**
+ * .npy in, .npy out: np.save(out, f'(np.load(in))), streamed. The header is
+ * written as soon as it is read; each body chunk is converted, run through
+ * the kernel and written before the next is read.
+ */
+export async function transformNpy(input: Input, output: Output, ctx: TransformContext): Promise<void> {
+  const queue: Uint8Array[] = [];
+  let read: ReturnType<typeof elementReader> | null = null;
+  let descr: "<f2" | "<f4" | "<f8" = "<f8";
+  const { kernel } = ctx;
+  const decoder = new NpyDecoder(
+    {
+      header(h) {
+        descr = resultDescr(h.dtype);
+        read = elementReader(h.dtype);
+        queue.push(encodeHeader(descr, savedFortranOrder(h.fortranOrder, h.shape), h.shape));
+      },
+      data(bytes, n) {
+        const src = read!(bytes, n);
+        const batch = resultBatch(descr, n);
+        kernel(src, batch.values, n);
+        queue.push(batch.bytes(n));
+      },
+    },
+    input.name,
+  );
+  const drain = async () => {
+    for (const b of queue) await output.write(b);
+    queue.length = 0;
+  };
+  for await (const chunk of input.chunks()) {
+    decoder.push(chunk);
+    await drain();
+  }
+  decoder.end();
+  await drain();
+  if (decoder.trailingBytes > 0) {
+    ctx.notice(`dact: ${input.name}: ignored ${decoder.trailingBytes} bytes after the array data, as numpy does`);
+  }
+}

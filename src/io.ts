@@ -1,0 +1,296 @@
+/**
+ * The only module that opens files, stdin and stdout. It turns a path (or
+ * `-`) into an Input or an Output and puts the path into every error.
+ *
+ * Output to a file is atomic: bytes go to a temporary file in the same
+ * folder, which is renamed over the target only on commit. A failed or
+ * interrupted run removes the temporary file and leaves any existing target
+ * untouched.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { randomBytes } from "node:crypto";
+import { BrokenPipe, DactError } from "./errors.js";
+
+export const STDIO = "-";
+const READ_CHUNK = 1 << 20;
+
+/** Display name of stdin/stdout in messages. */
+export function displayName(p: string, stream: "stdin" | "stdout"): string {
+  return p === STDIO ? `<${stream}>` : p;
+}
+
+function describeSystemError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  switch (e?.code) {
+    case "ENOENT": return "no such file or folder";
+    case "EACCES": case "EPERM": return "permission denied";
+    case "EISDIR": return "is a folder; expected a file";
+    case "ENOTDIR": return "a part of the path is not a folder";
+    case "ENOSPC": return "no space left on device";
+    case "EROFS": return "read-only file system";
+    case "EDQUOT": return "disk quota exceeded";
+    case "EMFILE": case "ENFILE": return "too many open files";
+    case "EIO": return "input/output error";
+    default: return e?.message ?? String(err);
+  }
+}
+
+/** A byte source that can be peeked at (for format detection) and then read in chunks. */
+export class Input {
+  private pending: Buffer[] = [];
+  private done = false;
+  private readonly iter: AsyncIterator<Buffer>;
+
+  constructor(readonly name: string, readonly path: string, stream: AsyncIterable<Buffer>) {
+    this.iter = stream[Symbol.asyncIterator]();
+  }
+
+  private async next(): Promise<Buffer | null> {
+    if (this.done) return null;
+    let r: IteratorResult<Buffer>;
+    try {
+      r = await this.iter.next();
+    } catch (err) {
+      throw new DactError("OPEN", `cannot read: ${describeSystemError(err)}`, this.name);
+    }
+    if (r.done) {
+      this.done = true;
+      return null;
+    }
+    return typeof r.value === "string" ? Buffer.from(r.value) : r.value;
+  }
+
+  /** The first `n` bytes (fewer if the input is shorter), without consuming them. */
+  async peek(n: number): Promise<Buffer> {
+    let have = this.pending.reduce((s, b) => s + b.length, 0);
+    while (have < n) {
+      const b = await this.next();
+      if (b === null) break;
+      this.pending.push(b);
+      have += b.length;
+    }
+    const all = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
+    this.pending = all.length ? [all] : [];
+    return all.subarray(0, n);
+  }
+
+  async *chunks(): AsyncGenerator<Buffer> {
+    while (this.pending.length) {
+      const b = this.pending.shift()!;
+      if (b.length) yield b;
+    }
+    for (;;) {
+      const b = await this.next();
+      if (b === null) return;
+      if (b.length) yield b;
+    }
+  }
+}
+
+export async function openInput(p: string): Promise<Input> {
+  if (p === STDIO) {
+    if (process.stdin.isTTY) {
+      throw new DactError(
+        "USAGE",
+        "no input: stdin is a terminal; give an input file, or pipe data in (dact relu data.csv, cat data.npy | dact relu)",
+      );
+    }
+    return new Input("<stdin>", STDIO, process.stdin);
+  }
+  let st: fs.Stats;
+  try {
+    st = await fs.promises.stat(p);
+  } catch (err) {
+    throw new DactError("OPEN", `cannot open: ${describeSystemError(err)}`, p);
+  }
+  if (st.isDirectory()) throw new DactError("OPEN", "is a folder; expected a file", p);
+  let fd: fs.promises.FileHandle;
+  try {
+    fd = await fs.promises.open(p, "r");
+  } catch (err) {
+    throw new DactError("OPEN", `cannot open: ${describeSystemError(err)}`, p);
+  }
+  return new Input(p, p, fd.createReadStream({ highWaterMark: READ_CHUNK }));
+}
+
+export interface Output {
+  readonly name: string;
+  /** Writes bytes; the returned promise (if any) resolves when more may be written. */
+  write(chunk: Uint8Array): Promise<void> | void;
+  /** Flushes and, for files, renames the temporary file into place. */
+  commit(): Promise<void>;
+  /** Discards what was written; an existing target is left untouched. */
+  abort(): Promise<void>;
+}
+
+/** Temporary files not yet committed; removed on SIGINT/SIGTERM. */
+const liveTemps = new Set<string>();
+
+export function removeLiveTemps(): void {
+  for (const t of liveTemps) {
+    try {
+      fs.unlinkSync(t);
+    } catch {
+      /* already gone */
+    }
+  }
+  liveTemps.clear();
+}
+
+class FileOutput implements Output {
+  private closed = false;
+  constructor(readonly name: string, private readonly target: string, private readonly tmp: string, private readonly fh: fs.promises.FileHandle) {}
+
+  async write(chunk: Uint8Array): Promise<void> {
+    let off = 0;
+    try {
+      while (off < chunk.length) {
+        const { bytesWritten } = await this.fh.write(chunk, off, chunk.length - off);
+        off += bytesWritten;
+      }
+    } catch (err) {
+      throw new DactError("WRITE", `cannot write: ${describeSystemError(err)}`, this.name);
+    }
+  }
+
+  async commit(): Promise<void> {
+    try {
+      this.closed = true;
+      await this.fh.close();
+      await fs.promises.rename(this.tmp, this.target);
+      liveTemps.delete(this.tmp);
+    } catch (err) {
+      await this.abort();
+      throw new DactError("WRITE", `cannot write: ${describeSystemError(err)}`, this.name);
+    }
+  }
+
+  async abort(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      await this.fh.close().catch(() => {});
+    }
+    await fs.promises.unlink(this.tmp).catch(() => {});
+    liveTemps.delete(this.tmp);
+  }
+}
+
+class StdoutOutput implements Output {
+  readonly name = "<stdout>";
+  private error: NodeJS.ErrnoException | null = null;
+  private readonly out = process.stdout;
+
+  constructor() {
+    this.out.on("error", (e: NodeJS.ErrnoException) => {
+      this.error = e;
+    });
+  }
+
+  private check(): void {
+    const e = this.error;
+    if (!e) return;
+    if (e.code === "EPIPE" || e.code === "ERR_STREAM_DESTROYED") throw new BrokenPipe();
+    throw new DactError("WRITE", `cannot write: ${describeSystemError(e)}`, this.name);
+  }
+
+  write(chunk: Uint8Array): Promise<void> | void {
+    this.check();
+    if (this.out.write(chunk)) return;
+    return new Promise<void>((resolve, reject) => {
+      const done = () => {
+        this.out.off("drain", done);
+        this.out.off("error", done);
+        try {
+          this.check();
+          resolve();
+        } catch (e) {
+          reject(e);
+        }
+      };
+      this.out.on("drain", done);
+      this.out.on("error", done);
+    });
+  }
+
+  commit(): Promise<void> {
+    this.check();
+    return new Promise<void>((resolve, reject) => {
+      this.out.write("", () => {
+        try {
+          this.check();
+          resolve();
+        } catch (e) {
+          reject(e);
+        }
+      });
+    });
+  }
+
+  async abort(): Promise<void> {}
+}
+
+/** Opens the output early, so an unwritable target fails before any input is read. */
+export async function openOutput(p: string): Promise<Output> {
+  if (p === STDIO) return new StdoutOutput();
+  const dir = path.dirname(path.resolve(p));
+  try {
+    const st = await fs.promises.stat(p);
+    if (st.isDirectory()) throw new DactError("WRITE", "is a folder; expected a file path", p);
+  } catch (err) {
+    if (err instanceof DactError) throw err;
+  }
+  const tmp = path.join(dir, `.${path.basename(p)}.${process.pid}.${randomBytes(4).toString("hex")}.dact-tmp`);
+  let fh: fs.promises.FileHandle;
+  try {
+    fh = await fs.promises.open(tmp, "wx", 0o666);
+  } catch (err) {
+    throw new DactError("WRITE", `cannot create output in folder ${dir}: ${describeSystemError(err)}`, p);
+  }
+  liveTemps.add(tmp);
+  return new FileOutput(p, p, tmp, fh);
+}
+
+/**
+ * Collects small writes into large ones: text codecs produce many small
+ * strings, and one syscall per row would dominate their cost.
+ */
+export class BufferedWriter {
+  private buf: Buffer;
+  private len = 0;
+  constructor(private readonly out: Output, private readonly size = 1 << 16) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+
+  /** Appends text; returns a promise only when a flush had to wait. */
+  text(s: string): Promise<void> | void {
+    // Latin-1 sized worst case is s.length*3 for UTF-8; flush first if it may not fit.
+    if (this.len + s.length * 3 > this.size) {
+      const p = this.flush();
+      if (s.length * 3 > this.size) {
+        return chain(p, () => this.out.write(Buffer.from(s, "utf8")));
+      }
+      this.len += this.buf.write(s, this.len, "utf8");
+      return p;
+    }
+    this.len += this.buf.write(s, this.len, "utf8");
+  }
+
+  bytes(b: Uint8Array): Promise<void> | void {
+    const p = this.flush();
+    return chain(p, () => this.out.write(b));
+  }
+
+  flush(): Promise<void> | void {
+    if (this.len === 0) return;
+    const full = this.buf.subarray(0, this.len);
+    // The buffer handed to write() may still be in flight; take a fresh one.
+    this.buf = Buffer.allocUnsafe(this.size);
+    this.len = 0;
+    return this.out.write(full);
+  }
+}
+
+function chain(p: Promise<void> | void, f: () => Promise<void> | void): Promise<void> | void {
+  return p ? p.then(f) : f();
+}

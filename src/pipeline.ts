@@ -1,0 +1,50 @@
+import type { Activation, Params } from "./activations/types.js";
+import { DactError } from "./errors.js";
+import { detectFormat, type Format } from "./formats/detect.js";
+import { openInput, openOutput, type Input, type Output } from "./io.js";
+import type { TransformContext } from "./formats/npy/codec.js";
+
+export interface DerivativePlan {
+  activation: Activation;
+  params: Params;
+  /** Input path or "-" for stdin. */
+  input: string;
+  /** Output path or "-" for stdout. */
+  output: string;
+  format?: Format | undefined;
+  notice?: (message: string) => void;
+}
+
+type Transform = (input: Input, output: Output, ctx: TransformContext) => Promise<void>;
+
+/** Codecs are loaded on first use, so start-up pays only for the one it needs. */
+async function transformFor(format: Format, name: string): Promise<Transform> {
+  switch (format) {
+    case "npy":
+      return (await import("./formats/npy/codec.js")).transformNpy;
+    default:
+      throw new DactError("FORMAT", `${format} input is not supported yet; expected npy`, name);
+  }
+}
+
+/**
+ * source -> format reader -> kernel -> format writer -> sink. The output is
+ * opened before any input is read (so an unwritable target fails first) and
+ * committed only when the whole input was converted.
+ */
+export async function runDerivative(plan: DerivativePlan): Promise<void> {
+  const input = await openInput(plan.input);
+  const format = await detectFormat(input, plan.format);
+  const transform = await transformFor(format, input.name);
+  const output = await openOutput(plan.output);
+  try {
+    await transform(input, output, {
+      kernel: plan.activation.kernel(plan.params),
+      notice: plan.notice ?? ((m) => process.stderr.write(m + "\n")),
+    });
+    await output.commit();
+  } catch (err) {
+    await output.abort();
+    throw err;
+  }
+}
