@@ -69,7 +69,7 @@ export function buildProgram(): Command {
       format: opts["format"] ? parseFormat(opts["format"]) : undefined,
     });
   };
-  for (const act of ACTIVATIONS) program.addCommand(activationCommand(act, run));
+  for (const act of ACTIVATIONS) program.addCommand(activationCommand(act, run).copyInheritedSettings(program));
   program.addHelpText("after", `${EXIT_HELP}\n${EXAMPLES}`);
   return program;
 }

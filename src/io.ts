@@ -67,7 +67,7 @@ export class Input {
     while (have < n) {
       const b = await this.next();
       if (b === null) break;
-      this.pending.push(b);
+      this.pending.push(Buffer.from(b)); // a copy: sources may reuse their buffers
       have += b.length;
     }
     const all = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
@@ -105,18 +105,55 @@ export async function openInput(p: string): Promise<Input> {
     throw new DactError("OPEN", `cannot open: ${describeSystemError(err)}`, p);
   }
   if (st.isDirectory()) throw new DactError("OPEN", "is a folder; expected a file", p);
-  let fd: fs.promises.FileHandle;
+  let fd: number;
   try {
-    fd = await fs.promises.open(p, "r");
+    fd = fs.openSync(p, "r");
   } catch (err) {
     throw new DactError("OPEN", `cannot open: ${describeSystemError(err)}`, p);
   }
-  return new Input(p, p, fd.createReadStream({ highWaterMark: READ_CHUNK }));
+  return new Input(p, p, readFileChunks(fd, st.isFIFO() || st.isCharacterDevice() || st.isSocket()));
+}
+
+/**
+ * Reads a file in large chunks with readSync. Measured on a 268 MB .npy,
+ * fs streams and FileHandle reads spent more time waiting on the thread
+ * pool round trip than reading (0.52 s vs 0.30 s end to end). Every few
+ * chunks it yields to the event loop, so SIGINT/SIGTERM handlers still run.
+ * Pipes and devices may block, so for them each read yields first.
+ */
+async function* readFileChunks(fd: number, mayBlock: boolean): AsyncGenerator<Buffer> {
+  try {
+    // One buffer, reused: the consumer is done with a chunk when it asks for
+    // the next (Input.peek copies what it keeps). Fresh buffers per chunk
+    // cost a page fault per 4 KiB, measured at 0.1 s per 268 MB.
+    const buf = Buffer.allocUnsafeSlow(READ_CHUNK);
+    for (let k = 0; ; k++) {
+      if (mayBlock || k % 16 === 15) await new Promise((r) => setImmediate(r));
+      let n: number;
+      try {
+        n = fs.readSync(fd, buf, 0, READ_CHUNK, null);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "EAGAIN") {
+          await new Promise((r) => setTimeout(r, 5));
+          k--;
+          continue;
+        }
+        throw err;
+      }
+      if (n === 0) return;
+      yield n === READ_CHUNK ? buf : buf.subarray(0, n);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 export interface Output {
   readonly name: string;
-  /** Writes bytes; the returned promise (if any) resolves when more may be written. */
+  /**
+   * Writes bytes. The caller may reuse `chunk` once the returned promise
+   * resolves, or at once when nothing is returned.
+   */
   write(chunk: Uint8Array): Promise<void> | void;
   /** Flushes and, for files, renames the temporary file into place. */
   commit(): Promise<void>;
@@ -138,17 +175,15 @@ export function removeLiveTemps(): void {
   liveTemps.clear();
 }
 
+/** Writes with writeSync, for the same reason the input reads with readSync. */
 class FileOutput implements Output {
   private closed = false;
-  constructor(readonly name: string, private readonly target: string, private readonly tmp: string, private readonly fh: fs.promises.FileHandle) {}
+  constructor(readonly name: string, private readonly target: string, private readonly tmp: string, private readonly fd: number) {}
 
-  async write(chunk: Uint8Array): Promise<void> {
+  write(chunk: Uint8Array): void {
     let off = 0;
     try {
-      while (off < chunk.length) {
-        const { bytesWritten } = await this.fh.write(chunk, off, chunk.length - off);
-        off += bytesWritten;
-      }
+      while (off < chunk.length) off += fs.writeSync(this.fd, chunk, off, chunk.length - off);
     } catch (err) {
       throw new DactError("WRITE", `cannot write: ${describeSystemError(err)}`, this.name);
     }
@@ -157,7 +192,7 @@ class FileOutput implements Output {
   async commit(): Promise<void> {
     try {
       this.closed = true;
-      await this.fh.close();
+      fs.closeSync(this.fd);
       await fs.promises.rename(this.tmp, this.target);
       liveTemps.delete(this.tmp);
     } catch (err) {
@@ -169,7 +204,11 @@ class FileOutput implements Output {
   async abort(): Promise<void> {
     if (!this.closed) {
       this.closed = true;
-      await this.fh.close().catch(() => {});
+      try {
+        fs.closeSync(this.fd);
+      } catch {
+        /* closing a failed file can fail too */
+      }
     }
     await fs.promises.unlink(this.tmp).catch(() => {});
     liveTemps.delete(this.tmp);
@@ -194,13 +233,12 @@ class StdoutOutput implements Output {
     throw new DactError("WRITE", `cannot write: ${describeSystemError(e)}`, this.name);
   }
 
-  write(chunk: Uint8Array): Promise<void> | void {
+  write(chunk: Uint8Array): Promise<void> {
     this.check();
-    if (this.out.write(chunk)) return;
+    // Resolves when the stream is done with `chunk` (so it may be reused) and
+    // has room for more.
     return new Promise<void>((resolve, reject) => {
-      const done = () => {
-        this.out.off("drain", done);
-        this.out.off("error", done);
+      const settle = () => {
         try {
           this.check();
           resolve();
@@ -208,8 +246,11 @@ class StdoutOutput implements Output {
           reject(e);
         }
       };
-      this.out.on("drain", done);
-      this.out.on("error", done);
+      const room = this.out.write(chunk, (err) => {
+        if (err && !this.error) this.error = err;
+        if (room || this.error) settle();
+        else this.out.once("drain", settle);
+      });
     });
   }
 
@@ -241,14 +282,14 @@ export async function openOutput(p: string): Promise<Output> {
     if (err instanceof DactError) throw err;
   }
   const tmp = path.join(dir, `.${path.basename(p)}.${process.pid}.${randomBytes(4).toString("hex")}.dact-tmp`);
-  let fh: fs.promises.FileHandle;
+  let fd: number;
   try {
-    fh = await fs.promises.open(tmp, "wx", 0o666);
+    fd = fs.openSync(tmp, "wx", 0o666);
   } catch (err) {
     throw new DactError("WRITE", `cannot create output in folder ${dir}: ${describeSystemError(err)}`, p);
   }
   liveTemps.add(tmp);
-  return new FileOutput(p, p, tmp, fh);
+  return new FileOutput(p, p, tmp, fd);
 }
 
 /**
@@ -293,4 +334,37 @@ export class BufferedWriter {
 
 function chain(p: Promise<void> | void, f: () => Promise<void> | void): Promise<void> | void {
   return p ? p.then(f) : f();
+}
+
+/** An Output that collects bytes in memory: for the library API and tests. */
+export class MemoryOutput implements Output {
+  readonly chunks: Buffer[] = [];
+  committed = false;
+  constructor(readonly name = "<memory>") {}
+  write(chunk: Uint8Array): void {
+    this.chunks.push(Buffer.from(chunk)); // copy: writers may reuse their buffers
+  }
+  async commit(): Promise<void> {
+    this.committed = true;
+  }
+  async abort(): Promise<void> {
+    this.chunks.length = 0;
+  }
+  bytes(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+}
+
+/** An Input over bytes in memory, cut into chunks of the given sizes (cycled). */
+export function memoryInput(data: Uint8Array, name = "<memory>", chunkSizes: readonly number[] = [1 << 20]): Input {
+  async function* gen(): AsyncGenerator<Buffer> {
+    let pos = 0;
+    let k = 0;
+    while (pos < data.length) {
+      const size = Math.max(1, chunkSizes[k++ % chunkSizes.length]!);
+      yield Buffer.from(data.subarray(pos, pos + size));
+      pos += size;
+    }
+  }
+  return new Input(name, name, gen());
 }

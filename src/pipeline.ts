@@ -37,8 +37,21 @@ export async function runDerivative(plan: DerivativePlan): Promise<void> {
   const format = await detectFormat(input, plan.format);
   const transform = await transformFor(format, input.name);
   const output = await openOutput(plan.output);
+  await deriveStream(input, output, plan, format, transform);
+}
+
+/** The same, on an already opened Input and Output (library API, tests). */
+export async function deriveStream(
+  input: Input,
+  output: Output,
+  plan: Omit<DerivativePlan, "input" | "output">,
+  format?: Format,
+  transform?: Transform,
+): Promise<void> {
+  const fmt = format ?? (await detectFormat(input, plan.format));
+  const run = transform ?? (await transformFor(fmt, input.name));
   try {
-    await transform(input, output, {
+    await run(input, output, {
       kernel: plan.activation.kernel(plan.params),
       notice: plan.notice ?? ((m) => process.stderr.write(m + "\n")),
     });

@@ -2,7 +2,7 @@ import type { Kernel } from "../../activations/types.js";
 import type { Input, Output } from "../../io.js";
 import { NpyDecoder } from "./decoder.js";
 import { resultDescr } from "./dtype.js";
-import { elementReader, resultBatch } from "./elements.js";
+import { elementReader, resultBatch, type ResultBatch } from "./elements.js";
 import { encodeHeader, savedFortranOrder } from "./header.js";
 
 export interface TransformContext {
@@ -18,6 +18,10 @@ export interface TransformContext {
  */
 export async function transformNpy(input: Input, output: Output, ctx: TransformContext): Promise<void> {
   const queue: Uint8Array[] = [];
+  // Output batches are recycled once written: fresh ones would page-fault
+  // their way through memory (see io.ts).
+  const free: ResultBatch[] = [];
+  const used: ResultBatch[] = [];
   let read: ReturnType<typeof elementReader> | null = null;
   let descr: "<f2" | "<f4" | "<f8" = "<f8";
   const { kernel } = ctx;
@@ -30,7 +34,9 @@ export async function transformNpy(input: Input, output: Output, ctx: TransformC
       },
       data(bytes, n) {
         const src = read!(bytes, n);
-        const batch = resultBatch(descr, n);
+        let batch = free.pop();
+        if (!batch || batch.values.length < n) batch = resultBatch(descr, Math.max(n, 1 << 17));
+        used.push(batch);
         kernel(src, batch.values, n);
         queue.push(batch.bytes(n));
       },
@@ -40,6 +46,8 @@ export async function transformNpy(input: Input, output: Output, ctx: TransformC
   const drain = async () => {
     for (const b of queue) await output.write(b);
     queue.length = 0;
+    free.push(...used);
+    used.length = 0;
   };
   for await (const chunk of input.chunks()) {
     decoder.push(chunk);

@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+/**
+ * npm run bench: dact against the tool a user would otherwise pick, in one
+ * run, on this machine. Prints time, MB/s and peak RSS (from /usr/bin/time -v)
+ * for each, and the ratio dact/other (time: lower is better).
+ *
+ * Inputs are generated once into bench/data/ (git-ignored) with numpy.
+ * Usage: npm run bench [-- --only npy,startup] [-- --mb 256]
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, statSync, rmSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const DATA = path.join(ROOT, "bench", "data");
+const BIN = path.join(ROOT, "bin", "dact.js");
+mkdirSync(DATA, { recursive: true });
+
+const args = process.argv.slice(2);
+const only = args.includes("--only") ? args[args.indexOf("--only") + 1].split(",") : null;
+const want = (name) => !only || only.includes(name);
+const MB = args.includes("--mb") ? Number(args[args.indexOf("--mb") + 1]) : 256;
+
+function python(code) {
+  execFileSync("python3", ["-c", code], { stdio: "inherit" });
+}
+
+/** Runs a shell command under /usr/bin/time -v; returns seconds and peak RSS in MB. */
+function measure(cmd) {
+  // Flush the previous run's dirty pages first, so that no run pays for
+  // another's writeback.
+  execFileSync("sync");
+  const r = spawnSync("/usr/bin/time", ["-v", "sh", "-c", cmd], { encoding: "utf8", maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`failed (${r.status}): ${cmd}\n${r.stderr}`);
+  const wall = /Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)/.exec(r.stderr);
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
+  const secs = Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]);
+  return { secs, rssMB: Number(rss[1]) / 1024 };
+}
+
+/** Best time of `runs` for each command, run alternately; peak RSS over all runs. */
+function bestOf(cmds, runs = 3) {
+  const out = cmds.map(() => null);
+  for (let i = 0; i < runs; i++) {
+    cmds.forEach((cmd, j) => {
+      const m = measure(cmd);
+      const b = out[j];
+      out[j] = { secs: Math.min(m.secs, b?.secs ?? Infinity), rssMB: Math.max(m.rssMB, b?.rssMB ?? 0) };
+    });
+  }
+  return out;
+}
+
+const rows = [];
+function row(name, inputFile, dactCmd, otherName, otherCmd, check) {
+  const size = statSync(inputFile).size / 1e6;
+  const [d, o] = bestOf([dactCmd, otherCmd]);
+  if (check) check();
+  rows.push({ name, size, d, otherName, o });
+  print([rows.at(-1)]);
+}
+
+function print(rs) {
+  for (const r of rs) {
+    const f = (m) => `${m.secs.toFixed(2)} s, ${(r.size / m.secs).toFixed(0)} MB/s, ${m.rssMB.toFixed(0)} MB RSS`;
+    console.log(`${r.name} (${r.size.toFixed(0)} MB)`);
+    console.log(`  dact      ${f(r.d)}`);
+    console.log(`  ${r.otherName.padEnd(9)} ${f(r.o)}`);
+    console.log(`  ratio     time ${(r.d.secs / r.o.secs).toFixed(2)}x  (throughput ${(r.o.secs / r.d.secs).toFixed(2)}x ${r.otherName}), RSS ${(r.d.rssMB / r.o.rssMB).toFixed(2)}x`);
+  }
+}
+
+function sameBytes(a, b) {
+  return () => {
+    const x = readFileSync(a);
+    const y = readFileSync(b);
+    if (!x.equals(y)) throw new Error(`outputs differ: ${a} ${b}`);
+    console.log("  outputs: byte-identical");
+  };
+}
+
+if (want("npy")) {
+  const inp = path.join(DATA, `big-f8-${MB}.npy`);
+  if (!existsSync(inp)) {
+    console.log(`generating ${inp} ...`);
+    python(`
+import numpy as np
+n = ${MB} * 2**20 // 8
+rng = np.random.default_rng(1)
+a = rng.standard_normal(n)
+a[::97] = 0.0
+np.save(${JSON.stringify(inp)}, a.reshape(-1, 1024) if n % 1024 == 0 else a)
+`);
+  }
+  const outD = path.join(DATA, "out-dact.npy");
+  const outN = path.join(DATA, "out-numpy.npy");
+  row(
+    "relu .npy f8, file to file",
+    inp,
+    `node ${BIN} relu ${inp} -o ${outD}`,
+    "numpy",
+    `python3 -c "import numpy as np; np.save('${outN}', np.heaviside(np.load('${inp}'), 0.0))"`,
+    sameBytes(outD, outN),
+  );
+  rmSync(outD, { force: true });
+  rmSync(outN, { force: true });
+}
+
+if (want("startup")) {
+  const time = (cmd, n = 15) => {
+    const t = [];
+    for (let i = 0; i < n; i++) {
+      const s = process.hrtime.bigint();
+      execFileSync("sh", ["-c", cmd]);
+      t.push(Number(process.hrtime.bigint() - s) / 1e6);
+    }
+    t.sort((a, b) => a - b);
+    return t[Math.floor(n / 2)];
+  };
+  const d = time(`node ${BIN} --version`);
+  const n = time(`node -e 0`);
+  console.log(`start-up (median of 15)`);
+  console.log(`  dact --version  ${d.toFixed(1)} ms`);
+  console.log(`  node -e 0       ${n.toFixed(1)} ms`);
+  console.log(`  ratio           ${(d / n).toFixed(2)}x (target <= 1.5x)`);
+}

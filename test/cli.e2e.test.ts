@@ -1,0 +1,154 @@
+/**
+ * End-to-end: the real binary, in a temp folder per test, as a user runs it.
+ * On failure the assertion message carries the command's stderr.
+ */
+import { spawnSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, chmodSync, copyFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { fixture, FIXTURES, ROOT } from "./helpers.js";
+
+const BIN = path.join(ROOT, "bin", "dact.js");
+
+function dact(args: string[], opts: { input?: Buffer; cwd?: string } = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { input: opts.input ?? Buffer.alloc(0), cwd: opts.cwd, maxBuffer: 1 << 28 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr.toString(), signal: r.signal };
+}
+
+function workdir(): string {
+  return mkdtempSync(path.join(tmpdir(), "dact-e2e-"));
+}
+
+const IN = path.join(FIXTURES, "npy", "valid", "f8-le-C.npy");
+const WANT = fixture("npy", "expected", "f8-le-C.h0=0.5.npy");
+
+describe("dact relu on .npy, end to end", () => {
+  it("file to file with -o", () => {
+    const dir = workdir();
+    const out = path.join(dir, "out.npy");
+    const r = dact(["relu", "--at-zero", "0.5", IN, "-o", out]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(out).equals(WANT)).toBe(true);
+    expect(readdirSync(dir)).toEqual(["out.npy"]);
+  });
+
+  it("stdin to stdout, detecting .npy from its magic", () => {
+    const r = dact(["relu", "--at-zero", "0.5"], { input: readFileSync(IN) });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.equals(WANT)).toBe(true);
+  });
+
+  it("'-' names stdin, and the default at-zero is 0", () => {
+    const r = dact(["relu", "-"], { input: readFileSync(IN) });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.equals(fixture("npy", "expected", "f8-le-C.h0=0.npy"))).toBe(true);
+  });
+
+  it("accepts a negative --at-zero", () => {
+    const r = dact(["relu", "--at-zero", "-1", IN]);
+    expect(r.status, r.stderr).toBe(0);
+  });
+
+  it("-o may name the input itself", () => {
+    const dir = workdir();
+    const f = path.join(dir, "x.npy");
+    copyFileSync(IN, f);
+    const r = dact(["relu", "--at-zero", "0.5", f, "-o", f]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(f).equals(WANT)).toBe(true);
+  });
+
+  it("a failed run leaves no partial file and keeps an existing one", () => {
+    const dir = workdir();
+    const out = path.join(dir, "out.npy");
+    writeFileSync(out, "precious");
+    const r = dact(["relu", path.join(FIXTURES, "npy", "invalid", "truncated-body.npy"), "-o", out]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^dact: .*truncated-body\.npy: byte 128: array data: expected 800 bytes, found 792\n$/);
+    expect(readFileSync(out, "utf8")).toBe("precious");
+    expect(readdirSync(dir)).toEqual(["out.npy"]);
+  });
+
+  it("usage errors exit 2 with one line and name the option", () => {
+    const r = dact(["relu", "--at-zero", "abc", IN]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('dact: option --at-zero: found "abc"; expected a finite number\n');
+    for (const bad of ["inf", "nan", "0x10", "", "1e999"]) {
+      const q = dact(["relu", "--at-zero", bad, IN]);
+      expect(q.status, bad).toBe(2);
+      expect(q.stderr, bad).toMatch(/--at-zero/);
+    }
+  });
+
+  it("unknown commands and options exit 2", () => {
+    expect(dact(["nope"]).status).toBe(2);
+    expect(dact(["relu", "--bogus", IN]).status).toBe(2);
+  });
+
+  it("a missing input names the file; a folder is refused", () => {
+    const r = dact(["relu", "/nonexistent/x.npy"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe("dact: /nonexistent/x.npy: cannot open: no such file or folder\n");
+    const d = dact(["relu", workdir(), "--format", "npy"]);
+    expect(d.status).toBe(2);
+    expect(d.stderr).toMatch(/is a folder; expected a file/);
+  });
+
+  it("an unwritable output folder is named", () => {
+    const r = dact(["relu", IN, "-o", "/nonexistent-dir/out.npy"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^dact: \/nonexistent-dir\/out.npy: cannot create output in folder \/nonexistent-dir: no such file or folder\n$/);
+  });
+
+  it("--help lists activations, options and exit codes; --version prints the version", () => {
+    const h = dact(["--help"]);
+    expect(h.status).toBe(0);
+    expect(h.stdout.toString()).toMatch(/relu/);
+    expect(h.stdout.toString()).toMatch(/Exit status/);
+    const sub = dact(["relu", "--help"]);
+    expect(sub.stdout.toString()).toMatch(/--at-zero/);
+    const v = dact(["--version"]);
+    expect(v.status).toBe(0);
+    expect(v.stdout.toString().trim()).toBe(JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).version);
+  });
+
+  it("exits quietly when stdout is closed early", async () => {
+    const big = fixture("npy", "valid", "chunks-f8.npy");
+    const child = spawn("sh", ["-c", `node "${BIN}" relu | head -c 100 > /dev/null`], { stdio: ["pipe", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    child.stdin.on("error", () => {});
+    child.stdin.end(Buffer.concat([big, big.subarray(128), big.subarray(128)]).subarray(0, big.length));
+    const code = await new Promise<number | null>((res) => child.on("close", res));
+    expect(code).toBe(0);
+    expect(stderr).toBe("");
+  });
+
+  it("CSV is not supported yet, with a clear error", () => {
+    const dir = workdir();
+    writeFileSync(path.join(dir, "a.csv"), "1,2\n");
+    const r = dact(["relu", path.join(dir, "a.csv")]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.split("\n").length).toBe(2);
+  });
+
+  it("an unreadable input is refused with its name", () => {
+    if (process.getuid?.() === 0) return; // root reads everything; covered where not root
+    const dir = workdir();
+    const f = path.join(dir, "locked.npy");
+    copyFileSync(IN, f);
+    chmodSync(f, 0);
+    const r = dact(["relu", f]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/permission denied/);
+  });
+
+  it("leaves no temporary file behind on success or failure", () => {
+    const dir = workdir();
+    dact(["relu", IN, "-o", path.join(dir, "a.npy")]);
+    dact(["relu", path.join(FIXTURES, "npy", "invalid", "bad-magic.npy"), "-o", path.join(dir, "b.npy")]);
+    expect(readdirSync(dir)).toEqual(["a.npy"]);
+    expect(existsSync(path.join(dir, "b.npy"))).toBe(false);
+  });
+});

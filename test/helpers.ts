@@ -1,0 +1,57 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { findActivation, resolveParams } from "../src/activations/registry.js";
+import { memoryInput, MemoryOutput } from "../src/io.js";
+import { deriveStream } from "../src/pipeline.js";
+import type { Format } from "../src/formats/detect.js";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const FIXTURES = path.join(ROOT, "fixtures");
+
+export function fixture(...parts: string[]): Buffer {
+  return readFileSync(path.join(FIXTURES, ...parts));
+}
+
+/** Chunkings every reader is fed: tiny, odd, page-sized and random. */
+export function chunkings(seed: number, length: number): { name: string; sizes: number[] }[] {
+  let s = seed >>> 0;
+  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const random = Array.from({ length: 64 }, () => 1 + Math.floor(rand() * 5000));
+  const all = [
+    { name: "1", sizes: [1] },
+    { name: "2", sizes: [2] },
+    { name: "7", sizes: [7] },
+    { name: "4096", sizes: [4096] },
+    { name: "random", sizes: random },
+    { name: "whole", sizes: [Math.max(1, length)] },
+  ];
+  // Byte-at-a-time on megabyte inputs proves nothing new and costs seconds.
+  return length > 100_000 ? all.filter((c) => Number(c.name) !== 1 && Number(c.name) !== 2) : all;
+}
+
+export interface RunResult {
+  bytes: Buffer;
+  notices: string[];
+}
+
+/** Runs an activation in-process over bytes, with the given chunking. */
+export async function derive(
+  data: Uint8Array,
+  activation: string,
+  options: Record<string, string | number> = {},
+  sizes: number[] = [1 << 20],
+  format?: Format,
+  name = "<memory>",
+): Promise<RunResult> {
+  const act = findActivation(activation)!;
+  const out = new MemoryOutput();
+  const notices: string[] = [];
+  await deriveStream(memoryInput(data, name, sizes), out, {
+    activation: act,
+    params: resolveParams(act, options),
+    format,
+    notice: (m) => notices.push(m),
+  }, format);
+  return { bytes: out.bytes(), notices };
+}
