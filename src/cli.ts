@@ -6,6 +6,7 @@ import { BrokenPipe, DactError } from "./errors.js";
 import { FORMATS, parseFormat } from "./formats/detect.js";
 import { removeLiveTemps, STDIO } from "./io.js";
 import { runDerivative } from "./pipeline.js";
+import { parseDelimiter } from "./formats/csv/delimiter.js";
 
 export const EXIT_OK = 0;
 /** Reserved for "differences found" in compare mode. */
@@ -29,18 +30,23 @@ function version(): string {
   return pkg.version;
 }
 
-function activationCommand(act: Activation, run: (act: Activation, input: string, opts: Record<string, string>) => Promise<void>): Command {
+type Run = (act: Activation, input: string, opts: Record<string, string | boolean | undefined>) => Promise<void>;
+
+function activationCommand(act: Activation, run: Run): Command {
   const cmd = new Command(act.name)
     .summary(act.summary)
     .description(`${act.summary}\n\nderivative: ${act.formula}\nat kinks:   ${act.kinks}`)
     .argument("[input]", "input file, or - for stdin", STDIO)
     .option("-o, --output <path>", "output file, or - for stdout (written atomically)", STDIO)
-    .addOption(new Option("--format <format>", "input format; default: from the extension, then the content").choices(FORMATS as unknown as string[]));
+    .addOption(new Option("--format <format>", "input format; default: from the extension, then the content").choices(FORMATS as unknown as string[]))
+    .option("--delimiter <char>", "CSV/TSV cell delimiter, one character or \\t (default: tab for .tsv/.tab, else comma)")
+    .option("--header", "CSV/TSV: the first row is a header (default: only if none of its cells is a number)")
+    .option("--no-header", "CSV/TSV: the first row is data");
   for (const p of act.params) {
     cmd.option(`--${p.flag} <number>`, `${p.description} (default: ${p.default})`);
   }
   cmd.addHelpText("after", EXIT_HELP);
-  cmd.action(async (input: string, opts: Record<string, string>) => run(act, input, opts));
+  cmd.action(async (input: string, opts: Record<string, string | boolean | undefined>) => run(act, input, opts));
   return cmd;
 }
 
@@ -57,16 +63,18 @@ export function buildProgram(): Command {
     .configureOutput({
       outputError: (str, write) => write(`dact: ${str.replace(/^error: /, "")}`),
     });
-  const run = async (act: Activation, input: string, opts: Record<string, string>) => {
+  const run = async (act: Activation, input: string, opts: Record<string, string | boolean | undefined>) => {
     const raw: Record<string, string | undefined> = {};
-    for (const p of act.params) raw[p.flag] = opts[camel(p.flag)];
+    for (const p of act.params) raw[p.flag] = opts[camel(p.flag)] as string | undefined;
     const params = resolveParams(act, raw);
     await runDerivative({
       activation: act,
       params,
       input,
-      output: opts["output"] ?? STDIO,
-      format: opts["format"] ? parseFormat(opts["format"]) : undefined,
+      output: (opts["output"] as string | undefined) ?? STDIO,
+      format: opts["format"] ? parseFormat(opts["format"] as string) : undefined,
+      delimiter: opts["delimiter"] !== undefined ? parseDelimiter(opts["delimiter"] as string) : undefined,
+      header: opts["header"] === undefined ? "auto" : opts["header"] ? "yes" : "no",
     });
   };
   for (const act of ACTIVATIONS) program.addCommand(activationCommand(act, run).copyInheritedSettings(program));

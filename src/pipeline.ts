@@ -3,8 +3,12 @@ import { DactError } from "./errors.js";
 import { detectFormat, type Format } from "./formats/detect.js";
 import { openInput, openOutput, type Input, type Output } from "./io.js";
 import type { TransformContext } from "./formats/npy/codec.js";
+import type { HeaderMode } from "./formats/csv/reader.js";
 
 export interface DerivativePlan {
+  /** CSV/TSV only: --delimiter (default: tab for .tsv/.tab, else comma) and --header/--no-header. */
+  delimiter?: string | undefined;
+  header?: HeaderMode | undefined;
   activation: Activation;
   params: Params;
   /** Input path or "-" for stdin. */
@@ -18,10 +22,16 @@ export interface DerivativePlan {
 type Transform = (input: Input, output: Output, ctx: TransformContext) => Promise<void>;
 
 /** Codecs are loaded on first use, so start-up pays only for the one it needs. */
-async function transformFor(format: Format, name: string): Promise<Transform> {
+async function transformFor(format: Format, name: string, plan: Omit<DerivativePlan, "input" | "output">): Promise<Transform> {
   switch (format) {
     case "npy":
       return (await import("./formats/npy/codec.js")).transformNpy;
+    case "csv":
+    case "tsv": {
+      const { transformCsv } = await import("./formats/csv/codec.js");
+      const delimiter = plan.delimiter ?? (format === "tsv" ? "\t" : ",");
+      return (i, o, c) => transformCsv(i, o, c, { delimiter, header: plan.header ?? "auto" });
+    }
     default:
       throw new DactError("FORMAT", `${format} input is not supported yet; expected npy`, name);
   }
@@ -35,7 +45,7 @@ async function transformFor(format: Format, name: string): Promise<Transform> {
 export async function runDerivative(plan: DerivativePlan): Promise<void> {
   const input = await openInput(plan.input);
   const format = await detectFormat(input, plan.format);
-  const transform = await transformFor(format, input.name);
+  const transform = await transformFor(format, input.name, plan);
   const output = await openOutput(plan.output);
   await deriveStream(input, output, plan, format, transform);
 }
@@ -49,7 +59,7 @@ export async function deriveStream(
   transform?: Transform,
 ): Promise<void> {
   const fmt = format ?? (await detectFormat(input, plan.format));
-  const run = transform ?? (await transformFor(fmt, input.name));
+  const run = transform ?? (await transformFor(fmt, input.name, plan));
   try {
     await run(input, output, {
       kernel: plan.activation.kernel(plan.params),

@@ -1,0 +1,214 @@
+/**
+ * Numbers in text, both ways.
+ *
+ * Reading accepts exactly what Python's float() accepts (ASCII subset):
+ * surrounding whitespace, a sign, digits with single underscores between
+ * them, a fraction, an exponent, and nan/inf/infinity in any case. Each
+ * number becomes the nearest double. JS's Number() is wrong for this job
+ * ("" and " " are 0, "0x10" is 16, "Infinity" but not "inf"), so the
+ * grammar is checked here and Number() only does the rounding.
+ *
+ * The parser works on bytes, so the CSV scanner never makes a string for a
+ * plain number: up to 15 significant digits with a power of ten up to 22,
+ * digits × 10^k is exact in one rounding (Clinger's fast path); anything
+ * longer goes through Number() on the cleaned text.
+ */
+
+export const enum CellStatus {
+  Number = 0,
+  Missing = 1,
+  Invalid = 2,
+}
+
+/** Set by parseNumberBytes: what the last cell was. A field, not an object, to keep the hot loop allocation-free. */
+export let cellStatus: CellStatus = CellStatus.Number;
+/** Set by parseNumberBytes: the index just past the cell (at the delimiter, or `end`). */
+export let cellEnd = 0;
+
+const POW10 = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+function lower(c: number): number {
+  return c | 0x20;
+}
+
+function matchWord(buf: Uint8Array, i: number, end: number, word: string): boolean {
+  if (end - i < word.length) return false;
+  for (let k = 0; k < word.length; k++) if (lower(buf[i + k]!) !== word.charCodeAt(k)) return false;
+  return true;
+}
+
+/**
+ * Parses the cell that starts at `start` and ends at the next `delim` byte
+ * or at `end` (pass delim = -1 for "no delimiter"). Returns the value and
+ * sets cellStatus and cellEnd.
+ */
+export function parseNumberBytes(buf: Uint8Array, start: number, end: number, delim: number): number {
+  let i = start;
+  while (i < end && isSpace(buf[i]!) && buf[i] !== delim) i++;
+  if (i === end || buf[i] === delim) {
+    cellEnd = i;
+    cellStatus = CellStatus.Missing;
+    return NaN;
+  }
+  const numStart = i;
+  let negative = false;
+  let c = buf[i]!;
+  if (c === 43 || c === 45) {
+    negative = c === 45;
+    i++;
+  }
+  let value: number;
+  let slow = false;
+  c = i < end ? buf[i]! : 0;
+  if (c === 0x6e || c === 0x4e || c === 0x69 || c === 0x49) {
+    // nan, inf, infinity
+    if (matchWord(buf, i, end, "nan")) {
+      value = NaN;
+      i += 3;
+    } else if (matchWord(buf, i, end, "infinity")) {
+      value = negative ? -Infinity : Infinity;
+      i += 8;
+    } else if (matchWord(buf, i, end, "inf")) {
+      value = negative ? -Infinity : Infinity;
+      i += 3;
+    } else {
+      return invalid(buf, i, end, delim);
+    }
+  } else {
+    let mant = 0;
+    let sig = 0; // significant digits taken into mant
+    let digits = 0;
+    let dropped = 0; // integer digits beyond 15, as a power of ten
+    let fracDigits = 0;
+    let prevDigit = false;
+    let underscore = false;
+    // integer part
+    for (; i < end; i++) {
+      c = buf[i]!;
+      if (c >= 48 && c <= 57) {
+        digits++;
+        prevDigit = true;
+        if (sig < 15) {
+          if (mant !== 0 || c !== 48) {
+            mant = mant * 10 + (c - 48);
+            sig++;
+          }
+        } else {
+          dropped++;
+          slow = true;
+        }
+      } else if (c === 95 && prevDigit && i + 1 < end && buf[i + 1]! >= 48 && buf[i + 1]! <= 57) {
+        underscore = true;
+        prevDigit = false;
+      } else break;
+    }
+    if (i < end && buf[i] === 46) {
+      i++;
+      prevDigit = false;
+      let fracSeen = 0;
+      for (; i < end; i++) {
+        c = buf[i]!;
+        if (c >= 48 && c <= 57) {
+          digits++;
+          fracSeen++;
+          prevDigit = true;
+          if (sig < 15) {
+            if (mant !== 0 || c !== 48) {
+              mant = mant * 10 + (c - 48);
+              sig++;
+            }
+            fracDigits++;
+          } else if (c !== 48) slow = true;
+        } else if (c === 95 && prevDigit && i + 1 < end && buf[i + 1]! >= 48 && buf[i + 1]! <= 57) {
+          underscore = true;
+          prevDigit = false;
+        } else break;
+      }
+      // "1_.5" and "1._5" are rejected by Python; the loops above only take
+      // an underscore between two digits, which covers both.
+      void fracSeen;
+    }
+    if (digits === 0) return invalid(buf, numStart, end, delim);
+    let exp = 0;
+    if (i < end && (buf[i] === 101 || buf[i] === 69)) {
+      i++;
+      let expNeg = false;
+      if (i < end && (buf[i] === 43 || buf[i] === 45)) {
+        expNeg = buf[i] === 45;
+        i++;
+      }
+      let expDigits = 0;
+      prevDigit = false;
+      for (; i < end; i++) {
+        c = buf[i]!;
+        if (c >= 48 && c <= 57) {
+          if (exp < 100000) exp = exp * 10 + (c - 48);
+          expDigits++;
+          prevDigit = true;
+        } else if (c === 95 && prevDigit && i + 1 < end && buf[i + 1]! >= 48 && buf[i + 1]! <= 57) {
+          underscore = true;
+          prevDigit = false;
+        } else break;
+      }
+      if (expDigits === 0) return invalid(buf, numStart, end, delim);
+      if (expNeg) exp = -exp;
+    }
+    const p = exp - fracDigits + dropped;
+    if (mant === 0 && !slow) {
+      value = negative ? -0 : 0;
+    } else if (!slow && !underscore && p >= 0 && p <= 22) {
+      value = mant * POW10[p]!;
+      if (negative) value = -value;
+    } else if (!slow && !underscore && p < 0 && p >= -22) {
+      value = mant / POW10[-p]!;
+      if (negative) value = -value;
+    } else {
+      slow = true;
+      value = 0;
+    }
+    if (slow) {
+      let text = Buffer.from(buf.buffer, buf.byteOffset + numStart, i - numStart).toString("latin1");
+      if (underscore) text = text.replace(/_/g, "");
+      value = Number(text);
+    }
+  }
+  // trailing whitespace, then the delimiter or the end
+  while (i < end && buf[i] !== delim && isSpace(buf[i]!)) i++;
+  if (i < end && buf[i] !== delim) return invalid(buf, numStart, end, delim);
+  cellEnd = i;
+  cellStatus = CellStatus.Number;
+  return value;
+}
+
+function invalid(buf: Uint8Array, _from: number, end: number, delim: number): number {
+  let i = _from;
+  while (i < end && buf[i] !== delim) i++;
+  cellEnd = i;
+  cellStatus = CellStatus.Invalid;
+  return NaN;
+}
+
+const ENC = new TextEncoder();
+/** The same grammar on a string (for cells that came through csv-parse or JSON keys). */
+export function parseNumberText(s: string): number {
+  const b = ENC.encode(s);
+  return parseNumberBytes(b, 0, b.length, -1);
+}
+
+/**
+ * The shortest text that reads back as the same double (JS's
+ * Number.prototype.toString), with the spellings Python's float() reads for
+ * the specials: NaN, inf, -inf. Negative zero keeps its sign: -0.
+ */
+export function formatNumber(x: number): string {
+  if (x === 0) return 1 / x < 0 ? "-0" : "0";
+  if (x === 1) return "1";
+  if (x !== x) return "NaN";
+  if (x === Infinity) return "inf";
+  if (x === -Infinity) return "-inf";
+  return String(x);
+}
