@@ -107,6 +107,39 @@ np.save(${JSON.stringify(inp)}, a.reshape(-1, 1024) if n % 1024 == 0 else a)
   rmSync(outN, { force: true });
 }
 
+function csvRow(label, file, gen) {
+  const inp = path.join(DATA, file);
+  if (!existsSync(inp)) {
+    console.log(`generating ${inp} ...`);
+    python(gen(inp));
+  }
+  const outD = path.join(DATA, "out-dact.csv");
+  const outM = path.join(DATA, "out-mawk.csv");
+  row(
+    label,
+    inp,
+    `node ${BIN} relu ${inp} -o ${outD}`,
+    "mawk",
+    `mawk 'BEGIN{FS=OFS=","} {for(i=1;i<=NF;i++) $i=($i>0)?1:0; print}' ${inp} > ${outM}`,
+    sameBytes(outD, outM),
+  );
+  rmSync(outD, { force: true });
+  rmSync(outM, { force: true });
+}
+
+if (want("csv")) {
+  csvRow("relu CSV, 200k x 10 doubles (np.savetxt %.17g)", "floats-200k.csv", (p) => `
+import numpy as np
+rng = np.random.default_rng(2)
+np.savetxt(${JSON.stringify(p)}, rng.standard_normal((200_000, 10)), fmt="%.17g", delimiter=",")
+`);
+  csvRow("relu CSV, 1M x 10 small integers", "ints-1m.csv", (p) => `
+import numpy as np
+rng = np.random.default_rng(3)
+np.savetxt(${JSON.stringify(p)}, rng.integers(-9, 10, size=(1_000_000, 10)), fmt="%d", delimiter=",")
+`);
+}
+
 if (want("startup")) {
   const time = (cmd, n = 15) => {
     const t = [];

@@ -63,6 +63,7 @@ export async function deriveStream(
   try {
     await run(input, output, {
       kernel: plan.activation.kernel(plan.params),
+      signOnly: plan.activation.signOnly ?? false,
       notice: plan.notice ?? ((m) => process.stderr.write(m + "\n")),
     });
     await output.commit();

@@ -23,6 +23,62 @@ function workdir(): string {
 const IN = path.join(FIXTURES, "npy", "valid", "f8-le-C.npy");
 const WANT = fixture("npy", "expected", "f8-le-C.h0=0.5.npy");
 
+describe("dact relu on CSV and TSV, end to end", () => {
+  it("file to stdout, with the error format of the issue", () => {
+    const dir = workdir();
+    writeFileSync(path.join(dir, "data.csv"), "1,2\n3,4\n5,abc\n");
+    const r = dact(["relu", "data.csv"], { cwd: dir });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('dact: data.csv:3:2: "abc" is not a number\n');
+  });
+
+  it("stdin CSV is detected from its content; TSV from its extension", () => {
+    const r = dact(["relu", "--at-zero", "0.5"], { input: Buffer.from("a,b\n-1,0\n2,\n") });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.toString()).toBe("a,b\n0,0.5\n1,\n");
+    const dir = workdir();
+    writeFileSync(path.join(dir, "m.tsv"), "1\t-1\r\n");
+    const t = dact(["relu", "m.tsv"], { cwd: dir });
+    expect(t.stdout.toString()).toBe("1\t0\r\n");
+  });
+
+  it("--delimiter, --header and --no-header", () => {
+    expect(dact(["relu", "--delimiter", ";", "--format", "csv"], { input: Buffer.from("1;-1\n") }).stdout.toString()).toBe("1;0\n");
+    expect(dact(["relu", "--header", "--format", "csv"], { input: Buffer.from("1,-1\n-1,1\n") }).stdout.toString()).toBe("1,-1\n0,1\n");
+    const r = dact(["relu", "--no-header", "--format", "csv"], { input: Buffer.from("a,b\n") });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('dact: <stdin>:1:1: "a" is not a number\n');
+    expect(dact(["relu", "--delimiter", "ab"], { input: Buffer.from("1\n") }).status).toBe(2);
+  });
+
+  it("an empty file gives empty output and exit 0", () => {
+    const dir = workdir();
+    writeFileSync(path.join(dir, "e.csv"), "");
+    const r = dact(["relu", "e.csv", "-o", "out.csv"], { cwd: dir });
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(path.join(dir, "out.csv"), "utf8")).toBe("");
+  });
+
+  it("streams: output appears before the input ends", async () => {
+    const child = spawn(process.execPath, [BIN, "relu", "--format", "csv"], { stdio: ["pipe", "pipe", "pipe"] });
+    const first = new Promise<string>((resolve) => child.stdout.once("data", (d: Buffer) => resolve(d.toString())));
+    child.stdin.write("-1,2\n".repeat(200_000)); // 1 MB, and stdin stays open
+    const got = await first;
+    expect(got.startsWith("0,1\n")).toBe(true);
+    child.stdin.end();
+    await new Promise((r) => child.on("close", r));
+  });
+
+  it("| head returns at once on a large CSV, quietly", () => {
+    const dir = workdir();
+    writeFileSync(path.join(dir, "big.csv"), "-1.5,2.25,0\n".repeat(2_000_000));
+    const r = spawnSync("sh", ["-c", `node "${BIN}" relu big.csv | head -n 2`], { cwd: dir });
+    expect(r.status).toBe(0);
+    expect(r.stdout.toString()).toBe("0,1,0\n0,1,0\n");
+    expect(r.stderr.toString()).toBe("");
+  });
+});
+
 describe("dact relu on .npy, end to end", () => {
   it("file to file with -o", () => {
     const dir = workdir();
@@ -125,10 +181,10 @@ describe("dact relu on .npy, end to end", () => {
     expect(stderr).toBe("");
   });
 
-  it("CSV is not supported yet, with a clear error", () => {
+  it("JSON is not supported yet, with a clear error", () => {
     const dir = workdir();
-    writeFileSync(path.join(dir, "a.csv"), "1,2\n");
-    const r = dact(["relu", path.join(dir, "a.csv")]);
+    writeFileSync(path.join(dir, "a.json"), "[1,2]\n");
+    const r = dact(["relu", path.join(dir, "a.json")]);
     expect(r.status).toBe(2);
     expect(r.stderr.split("\n").length).toBe(2);
   });

@@ -11,6 +11,7 @@ export const relu: Activation = {
   summary: "rectified linear unit, max(0, x)",
   formula: "x>0 -> 1, x<0 -> 0",
   kinks: "the --at-zero value at 0 and -0",
+  signOnly: true,
   params: [
     {
       flag: "at-zero",

@@ -30,6 +30,12 @@ export interface Activation {
   /** The value at kinks and boundaries, following PyTorch's autograd. */
   readonly kinks: string;
   readonly params: readonly ParamSpec[];
+  /**
+   * True when f'(x) depends only on whether x is negative, zero, positive or
+   * NaN. Text readers may then skip the exact decimal-to-double conversion
+   * for numbers that are certainly nonzero.
+   */
+  readonly signOnly?: boolean;
   /** Cross-parameter checks, after each parameter's own. */
   readonly checkAll?: (p: Params) => string | null;
   /** The scalar derivative, for tests and one-off values. */

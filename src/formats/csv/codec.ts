@@ -1,5 +1,4 @@
 import type { Input, Output } from "../../io.js";
-import { BufferedWriter } from "../../io.js";
 import { formatNumber } from "../text/number.js";
 import type { TransformContext } from "../npy/codec.js";
 import { CsvReader, Ending, type CsvBatch, type HeaderMode } from "./reader.js";
@@ -10,53 +9,98 @@ export interface CsvOptions {
   header: HeaderMode;
 }
 
-const ENDINGS = ["", "\n", "\r\n"];
+/** The longest formatNumber output: "-1.7976931348623157e+308" and friends. */
+const MAX_NUMBER_CHARS = 25;
 
 /**
  * CSV in, CSV out: the same rows, delimiter and line endings, each number
  * replaced by f'(x) in its shortest round-trip form, empty cells kept
  * empty, a header line copied unchanged. Output for each input chunk is
  * written before the next is read, so `| head` returns at once.
+ *
+ * Rows are formatted straight into one reused byte buffer: building a
+ * string per chunk held ropes of small strings and pushed peak RSS past
+ * 100 MB.
  */
 export async function transformCsv(input: Input, output: Output, ctx: TransformContext, opts: CsvOptions): Promise<void> {
   const { kernel } = ctx;
-  const writer = new BufferedWriter(output, 1 << 20);
-  const delim = opts.delimiter;
+  const delim = opts.delimiter.charCodeAt(0);
   let result = new Float64Array(0);
-  let pending: string[] = [];
+  let out = Buffer.allocUnsafe(1 << 20);
+  let len = 0;
   const reader = new CsvReader(
-    delim.charCodeAt(0),
+    delim,
     opts.header,
     (b: CsvBatch) => {
-      if (b.header !== null) pending.push(b.header + ENDINGS[b.headerEnding]);
       const n = b.rows * b.cols;
+      const need = len + (b.header !== null ? Buffer.byteLength(b.header) + 2 : 0) + n * (MAX_NUMBER_CHARS + 1) + b.rows * 2 + 2;
+      if (need > out.length) {
+        const bigger = Buffer.allocUnsafe(Math.max(need, out.length * 2));
+        out.copy(bigger, 0, 0, len);
+        out = bigger;
+      }
+      if (b.header !== null) {
+        len += out.write(b.header, len, "utf8");
+        len = writeEnding(out, len, b.headerEnding);
+      }
       if (result.length < n) result = new Float64Array(Math.max(n, result.length * 2));
       kernel(b.values, result, n);
-      pending.push(formatRows(b, result, delim));
+      len = formatRows(b, result, delim, out, len);
     },
     input.name,
+    ctx.signOnly ?? false,
   );
+  const flush = async () => {
+    if (len === 0) return;
+    const n = len;
+    len = 0;
+    await output.write(out.subarray(0, n)); // resolves when `out` may be reused
+  };
   for await (const chunk of input.chunks()) {
     reader.push(chunk);
-    for (const s of pending) await writer.text(s);
-    pending = [];
+    await flush();
   }
   reader.end();
-  for (const s of pending) await writer.text(s);
-  await writer.flush();
+  await flush();
 }
 
-function formatRows(b: CsvBatch, out: Float64Array, delim: string): string {
+function writeEnding(out: Buffer, p: number, ending: Ending): number {
+  if (ending === Ending.CRLF) out[p++] = 13;
+  if (ending !== Ending.None) out[p++] = 10;
+  return p;
+}
+
+function formatRows(b: CsvBatch, values: Float64Array, delim: number, out: Buffer, p: number): number {
   const { cols, rows, missing, endings } = b;
-  let s = "";
   let k = 0;
+  let lastValue = NaN;
+  let lastText = "NaN";
   for (let r = 0; r < rows; r++) {
-    let line = "";
-    for (let c = 0; c < cols; c++, k++) {
-      if (c > 0) line += delim;
-      if (missing[k] === 0) line += formatNumber(out[k]!);
+    if (cols === 1 && missing[k] !== 0) {
+      // One empty cell would be a blank line, which readers skip: write it
+      // as "" so the row survives, as Python's csv.writer does.
+      out[p++] = 34;
+      out[p++] = 34;
+      k++;
+    } else {
+      for (let c = 0; c < cols; c++, k++) {
+        if (c > 0) out[p++] = delim;
+        if (missing[k] !== 0) continue;
+        const x = values[k]!;
+        if (x === 1) out[p++] = 49;
+        else if (x === 0 && 1 / x > 0) out[p++] = 48;
+        else {
+          // Derivatives repeat values (relu's at-zero value, saturated
+          // tails): remember the last one formatted.
+          if (!Object.is(x, lastValue)) {
+            lastValue = x;
+            lastText = formatNumber(x);
+          }
+          for (let i = 0; i < lastText.length; i++) out[p++] = lastText.charCodeAt(i);
+        }
+      }
     }
-    s += line + (endings[r] === Ending.CRLF ? "\r\n" : endings[r] === Ending.LF ? "\n" : "");
+    p = writeEnding(out, p, endings[r] as Ending);
   }
-  return s;
+  return p;
 }

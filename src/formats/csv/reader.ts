@@ -67,6 +67,7 @@ export class CsvReader {
     headerMode: HeaderMode,
     private readonly onBatch: (b: CsvBatch) => void,
     private readonly file?: string,
+    private readonly signOnly = false,
   ) {
     this.headerMode = headerMode;
     this.batch = { header: null, headerEnding: Ending.None, cols: 0, rows: 0, values: new Float64Array(1 << 16), missing: new Uint8Array(1 << 16), endings: new Uint8Array(1 << 12) };
@@ -74,11 +75,21 @@ export class CsvReader {
 
   push(chunk: Buffer): void {
     let buf = chunk;
-    if (this.carry) {
-      buf = Buffer.concat([this.carry, chunk]);
-      this.carry = null;
-    }
     let pos = 0;
+    if (this.carry) {
+      const carry = this.carry;
+      this.carry = null;
+      const nl = chunk.indexOf(LF);
+      if (this.bomChecked && nl >= 0 && carry.indexOf(QUOTE) < 0 && chunk.subarray(0, nl).indexOf(QUOTE) < 0) {
+        // The common case: the unfinished line ends in this chunk and has no
+        // quotes. Finish it on its own rather than copying the whole chunk.
+        const line = Buffer.concat([carry, chunk.subarray(0, nl + 1)]);
+        this.scan(line, 0, false);
+        pos = nl + 1;
+      } else {
+        buf = Buffer.concat([carry, chunk]);
+      }
+    }
     if (!this.bomChecked) {
       if (buf.length < 3 && [0xef, 0xbb, 0xbf].slice(0, buf.length).every((b, k) => buf[k] === b)) {
         this.carry = Buffer.from(buf);
@@ -109,6 +120,7 @@ export class CsvReader {
     const len = buf.length;
     let nextQuote = buf.indexOf(QUOTE, pos);
     if (nextQuote < 0) nextQuote = len;
+    const signOnly = this.signOnly;
     while (pos < len) {
       let nl = buf.indexOf(LF, pos);
       if (nextQuote < (nl < 0 ? len : nl)) {
@@ -135,7 +147,7 @@ export class CsvReader {
         if (ending === Ending.LF) ending = Ending.CRLF;
       }
       this.flushQuoted();
-      this.plainRecord(buf, pos, stop, ending);
+      this.plainRecord(buf, pos, stop, ending, signOnly);
       this.line++;
       pos = nl + 1;
     }
@@ -249,7 +261,7 @@ export class CsvReader {
     return isHeader;
   }
 
-  private plainRecord(buf: Buffer, s: number, e: number, ending: Ending): void {
+  private plainRecord(buf: Buffer, s: number, e: number, ending: Ending, signOnly: boolean): void {
     if (this.isBlank(buf, s, e)) return;
     if (this.first) {
       const cells = this.countCells(buf, s, e);
@@ -272,7 +284,7 @@ export class CsvReader {
     const d = this.delim;
     for (;;) {
       if (k === rowEnd) throw this.countError(this.countCells(buf, s, e), this.line);
-      const v = parseNumberBytes(buf, i, e, d);
+      const v = parseNumberBytes(buf, i, e, d, signOnly);
       const st = cellStatus;
       if (st === CellStatus.Invalid) throw this.notNumber(buf.toString("utf8", i, cellEnd), this.line, k - b.rows * cols + 1);
       values[k] = v;

@@ -7,6 +7,8 @@ import { encodeHeader, savedFortranOrder } from "./header.js";
 
 export interface TransformContext {
   kernel: Kernel;
+  /** The kernel looks only at sign, zero and NaN (Activation.signOnly). */
+  signOnly?: boolean;
   /** A one-line notice for stderr (not an error). */
   notice(message: string): void;
 }
