@@ -140,6 +140,38 @@ np.savetxt(${JSON.stringify(p)}, rng.integers(-9, 10, size=(1_000_000, 10)), fmt
 `);
 }
 
+if (want("json")) {
+  const inp = path.join(DATA, "floats-10m.json");
+  if (!existsSync(inp)) {
+    console.log(`generating ${inp} ...`);
+    python(`
+import numpy as np, json
+rng = np.random.default_rng(4)
+a = rng.standard_normal((1_000_000, 10))
+with open(${JSON.stringify(inp)}, "w") as f:
+    json.dump(a.tolist(), f)
+`);
+  }
+  const outD = path.join(DATA, "out-dact.json");
+  const outJ = path.join(DATA, "out-jq.json");
+  row(
+    "relu JSON, 1M x 10 doubles",
+    inp,
+    `node ${BIN} relu ${inp} -o ${outD}`,
+    "jq",
+    `jq -c 'map(map(if . > 0 then 1 else 0 end))' ${inp} > ${outJ}`,
+    () => {
+      // Different layouts; the same numbers.
+      const a = JSON.parse(readFileSync(outD, "utf8"));
+      const b = JSON.parse(readFileSync(outJ, "utf8"));
+      if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error("dact and jq disagree");
+      console.log("  outputs: the same values");
+    },
+  );
+  rmSync(outD, { force: true });
+  rmSync(outJ, { force: true });
+}
+
 if (want("startup")) {
   const time = (cmd, n = 15) => {
     const t = [];

@@ -1,5 +1,4 @@
 import type { Activation, Params } from "./activations/types.js";
-import { DactError } from "./errors.js";
 import { detectFormat, type Format } from "./formats/detect.js";
 import { openInput, openOutput, type Input, type Output } from "./io.js";
 import type { TransformContext } from "./formats/npy/codec.js";
@@ -22,7 +21,7 @@ export interface DerivativePlan {
 type Transform = (input: Input, output: Output, ctx: TransformContext) => Promise<void>;
 
 /** Codecs are loaded on first use, so start-up pays only for the one it needs. */
-async function transformFor(format: Format, name: string, plan: Omit<DerivativePlan, "input" | "output">): Promise<Transform> {
+async function transformFor(format: Format, _name: string, plan: Omit<DerivativePlan, "input" | "output">): Promise<Transform> {
   switch (format) {
     case "npy":
       return (await import("./formats/npy/codec.js")).transformNpy;
@@ -32,8 +31,11 @@ async function transformFor(format: Format, name: string, plan: Omit<DerivativeP
       const delimiter = plan.delimiter ?? (format === "tsv" ? "\t" : ",");
       return (i, o, c) => transformCsv(i, o, c, { delimiter, header: plan.header ?? "auto" });
     }
-    default:
-      throw new DactError("FORMAT", `${format} input is not supported yet; expected npy`, name);
+    case "json":
+    case "jsonl": {
+      const { transformJson } = await import("./formats/json/codec.js");
+      return (i, o, c) => transformJson(i, o, c, format === "jsonl");
+    }
   }
 }
 

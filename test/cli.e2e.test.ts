@@ -181,12 +181,22 @@ describe("dact relu on .npy, end to end", () => {
     expect(stderr).toBe("");
   });
 
-  it("JSON is not supported yet, with a clear error", () => {
+  it("JSON and JSON Lines by extension and by content", () => {
     const dir = workdir();
-    writeFileSync(path.join(dir, "a.json"), "[1,2]\n");
-    const r = dact(["relu", path.join(dir, "a.json")]);
-    expect(r.status).toBe(2);
-    expect(r.stderr.split("\n").length).toBe(2);
+    writeFileSync(path.join(dir, "m.json"), "[[1,-2],[0,null]]");
+    const r = dact(["relu", "m.json", "--at-zero", "0.5"], { cwd: dir });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.toString()).toBe("[[1,0],\n [0.5,null]]\n");
+    writeFileSync(path.join(dir, "r.ndjson"), "[1,-2]\n[0,3]\n");
+    expect(dact(["relu", "r.ndjson"], { cwd: dir }).stdout.toString()).toBe("[1,0]\n[0,1]\n");
+    expect(dact(["relu"], { input: Buffer.from("[1,-2]\n[0,3]\n") }).stdout.toString()).toBe("[1,0]\n[0,1]\n");
+    expect(dact(["relu"], { input: Buffer.from("[[1,-2],\n [0,3]]\n") }).stdout.toString()).toBe("[[1,0],\n [0,1]]\n");
+    const bad = dact(["relu", "m.json"], { cwd: dir, input: Buffer.alloc(0) });
+    void bad;
+    writeFileSync(path.join(dir, "bad.json"), "[1,\n 2,]");
+    const e = dact(["relu", "bad.json"], { cwd: dir });
+    expect(e.status).toBe(2);
+    expect(e.stderr).toBe('dact: bad.json:2:4: found "]" after ","; expected a number, null or "[" (no trailing commas in JSON)\n');
   });
 
   it("an unreadable input is refused with its name", () => {

@@ -1,0 +1,425 @@
+import { DactError, shown } from "../../errors.js";
+import { decimalToDouble } from "../text/number.js";
+
+/** Structure events, in input order; numbers go to `values` in the same order. */
+export const enum Op {
+  Open = 1, // [
+  Close = 2, // ]
+  Value = 3, // a number: the next entry of `values`
+  Null = 4, // null: a missing value
+  LineEnd = 5, // JSON Lines: the end of a line; `endings` says how it ended
+}
+
+export const enum Ending {
+  None = 0,
+  LF = 1,
+  CRLF = 2,
+}
+
+export interface JsonBatch {
+  ops: Uint8Array;
+  nOps: number;
+  values: Float64Array;
+  nValues: number;
+  /** One per LineEnd op. */
+  endings: Uint8Array;
+  nEndings: number;
+}
+
+/** What the parser accepts next. */
+const enum Expect {
+  TopValue, // the start of a document (or of a JSON Lines line)
+  ValueOrClose, // just after "["
+  Value, // just after ","
+  CommaOrClose, // after an element
+  End, // after the top-level value: only whitespace (and, in JSON Lines, a line break)
+}
+
+/** numpy arrays have at most 64 dimensions (NPY_MAXDIMS), so deeper nesting cannot be a matrix. */
+export const MAX_DEPTH = 64;
+/** A number token longer than this is refused rather than buffered without bound. */
+const MAX_TOKEN = 1 << 16;
+
+const EXPECTED: Record<Expect, string> = {
+  [Expect.TopValue]: 'a number, null or "["',
+  [Expect.ValueOrClose]: 'a number, null, "[" or "]"',
+  [Expect.Value]: 'a number, null or "["',
+  [Expect.CommaOrClose]: '"," or "]"',
+  [Expect.End]: "the end of the input",
+};
+
+function isTokenByte(c: number): boolean {
+  // Bytes that can continue a number or a literal: digits, sign, point, exponent, letters.
+  return (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46 || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/**
+ * A push parser for the numeric subset of JSON (RFC 8259): numbers, null
+ * and arrays, nested to any depth up to 64, rectangular. It is written by
+ * hand because JSON.parse holds the whole document (540 MB RSS on 126 MB)
+ * and has no positions in its errors, and stream-json runs at ~17 MB/s
+ * (issue 4). It never recurses, so deep nesting cannot overflow the stack.
+ */
+export class JsonReader {
+  private expect = Expect.TopValue;
+  private depth = 0;
+  /** Elements so far in the open array at each depth. */
+  private count: number[] = [];
+  /** Length of every array opened at each depth, once the first one closed; -1 before. */
+  private shape: number[] = [];
+  /** What stands at each depth: 0 unknown, 1 arrays, 2 numbers/null. */
+  private kind: number[] = [];
+  private line = 1;
+  private lineStart = 0; // absolute offset of the current line's first byte
+  private offset = 0; // absolute offset of buf[0] during scan
+  private carry: Buffer | null = null;
+  private carryOffset = 0;
+  private pendingCR = false;
+  private started = false;
+  private batch: JsonBatch;
+
+  constructor(
+    private readonly lines: boolean,
+    private readonly onBatch: (b: JsonBatch) => void,
+    private readonly file?: string,
+    private readonly signOnly = false,
+  ) {
+    this.batch = { ops: new Uint8Array(1 << 16), nOps: 0, values: new Float64Array(1 << 16), nValues: 0, endings: new Uint8Array(1 << 10), nEndings: 0 };
+  }
+
+  push(chunk: Buffer): void {
+    let start = 0;
+    if (!this.started) {
+      // A UTF-8 BOM is not JSON, but editors write one: skip it. Wait for
+      // three bytes before deciding, however the input is cut.
+      if (this.carry !== null) {
+        chunk = Buffer.concat([this.carry, chunk]);
+        this.offset = this.carryOffset;
+        this.carry = null;
+      }
+      if (chunk.length < 3 && [0xef, 0xbb, 0xbf].slice(0, chunk.length).every((b, k) => chunk[k] === b)) {
+        this.carry = Buffer.from(chunk);
+        this.carryOffset = this.offset;
+        this.offset += chunk.length;
+        return;
+      }
+      this.started = true;
+      if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) {
+        start = 3;
+        this.lineStart = this.offset + 3;
+      }
+    } else if (this.carry !== null) {
+      // Finish the token cut by the chunk boundary on its own.
+      let j = 0;
+      while (j < chunk.length && isTokenByte(chunk[j]!)) j++;
+      const token = Buffer.concat([this.carry, chunk.subarray(0, j)]);
+      if (j === chunk.length) {
+        this.tooLong(token.length);
+        this.carry = token;
+        this.offset += chunk.length;
+        return;
+      }
+      const chunkOffset = this.offset;
+      this.offset = this.carryOffset;
+      this.carry = null;
+      this.scan(token, 0, true);
+      this.offset = chunkOffset;
+      start = j;
+    }
+    this.scan(chunk, start, false);
+    this.offset += chunk.length;
+    this.emit();
+  }
+
+  end(): void {
+    if (this.carry !== null) {
+      const token = this.carry;
+      this.carry = null;
+      if (!this.started) {
+        this.started = true;
+        // Only (part of) a BOM.
+      } else {
+        this.offset = this.carryOffset;
+        this.scan(token, 0, true);
+        this.offset += token.length;
+      }
+    }
+    if (this.lines) {
+      if (this.expect === Expect.End) this.lineEnd(Ending.None);
+      else if (this.expect !== Expect.TopValue || this.depth > 0) this.fail(this.offset, "the end of the input");
+    } else if (this.expect !== Expect.End) {
+      if (this.expect === Expect.TopValue) {
+        throw new DactError("JSON_SYNTAX", `empty input; expected a JSON number, null or array`, this.file, { line: this.line, column: this.offset - this.lineStart + 1 });
+      }
+      this.fail(this.offset, "the end of the input");
+    }
+    this.emit();
+  }
+
+  private tooLong(n: number): void {
+    if (n > MAX_TOKEN) {
+      throw new DactError("JSON_SYNTAX", `found a number of over ${MAX_TOKEN} characters; expected a shorter number`, this.file, this.pos(this.carryOffset));
+    }
+  }
+
+  private pos(abs: number) {
+    return { line: this.line, column: abs - this.lineStart + 1 };
+  }
+
+  private fail(abs: number, found: string, expected?: string): never {
+    throw new DactError("JSON_SYNTAX", `found ${found}; expected ${expected ?? EXPECTED[this.expect]}`, this.file, this.pos(abs));
+  }
+
+  private describe(buf: Buffer, i: number): string {
+    const c = buf[i]!;
+    switch (c) {
+      case 0x22: return "a string";
+      case 0x7b: return "an object";
+      case 0x2f: return "a comment";
+      case 0x27: return "a single-quoted string";
+    }
+    if (isTokenByte(c)) {
+      let j = i;
+      while (j < buf.length && j - i < 24 && isTokenByte(buf[j]!)) j++;
+      const word = buf.toString("latin1", i, j);
+      if (word === "true" || word === "false") return `a boolean (${word})`;
+      return shown(word);
+    }
+    return shown(buf.toString("utf8", i, Math.min(buf.length, i + 4)).slice(0, 1));
+  }
+
+  private roomOps(): void {
+    const b = this.batch;
+    if (b.nOps === b.ops.length) {
+      const o = new Uint8Array(b.ops.length * 2);
+      o.set(b.ops);
+      b.ops = o;
+    }
+  }
+
+  private pushValue(v: number): void {
+    const b = this.batch;
+    if (b.nValues === b.values.length) {
+      const n = new Float64Array(b.values.length * 2);
+      n.set(b.values);
+      b.values = n;
+    }
+    b.values[b.nValues++] = v;
+  }
+
+  /** Shape bookkeeping for an element (a scalar or an array) at the current depth. */
+  private element(abs: number, isArray: boolean): void {
+    const d = this.depth;
+    const k = isArray ? 1 : 2;
+    const seen = this.kind[d] ?? 0;
+    if (seen !== 0 && seen !== k) {
+      throw new DactError(
+        "JSON_SHAPE",
+        isArray ? `found an array where the first element at this depth was a number; expected a number (arrays must nest evenly)` : `found a number where the first element at this depth was an array; expected an array (arrays must nest evenly)`,
+        this.file,
+        this.pos(abs),
+      );
+    }
+    this.kind[d] = k;
+    if (d > 0) {
+      const n = ++this.count[d - 1]!;
+      const want = this.shape[d - 1] ?? -1;
+      if (want >= 0 && n > want) {
+        throw new DactError("JSON_SHAPE", `found a row longer than the first at this depth; expected ${want} elements (the array is ragged)`, this.file, this.pos(abs));
+      }
+    }
+  }
+
+  private lineEnd(ending: Ending): void {
+    const b = this.batch;
+    this.roomOps();
+    b.ops[b.nOps++] = Op.LineEnd;
+    if (b.nEndings === b.endings.length) {
+      const e = new Uint8Array(b.endings.length * 2);
+      e.set(b.endings);
+      b.endings = e;
+    }
+    b.endings[b.nEndings++] = ending;
+    this.expect = Expect.TopValue;
+    // Each line is its own document, with its own shape.
+    this.count.length = 0;
+    this.shape.length = 0;
+    this.kind.length = 0;
+  }
+
+  private scan(buf: Buffer, i: number, isToken: boolean): void {
+    const len = buf.length;
+    const b = this.batch;
+    const lines = this.lines;
+    while (i < len) {
+      const c = buf[i]!;
+      // whitespace
+      if (c === 0x20 || c === 0x09) {
+        i++;
+        continue;
+      }
+      if (c === 0x0a || c === 0x0d) {
+        if (c === 0x0d) {
+          this.pendingCR = true;
+          i++;
+          continue;
+        }
+        const ending = this.pendingCR ? Ending.CRLF : Ending.LF;
+        this.pendingCR = false;
+        if (lines) {
+          if (this.expect === Expect.End) this.lineEnd(ending);
+          else if (this.expect === Expect.TopValue) this.lineEnd(ending); // a blank line stays a blank line
+          else this.fail(this.offset + i, "a line break", `${EXPECTED[this.expect]} (JSON Lines keeps each value on one line)`);
+        }
+        i++;
+        this.line++;
+        this.lineStart = this.offset + i;
+        continue;
+      }
+      this.pendingCR = false;
+      if (c === 0x5b) {
+        // [
+        if (this.expect === Expect.CommaOrClose || this.expect === Expect.End) this.fail(this.offset + i, shown("["));
+        if (this.depth >= MAX_DEPTH) {
+          throw new DactError("JSON_DEPTH", `found nesting deeper than ${MAX_DEPTH} levels; expected at most ${MAX_DEPTH} (numpy's limit on dimensions)`, this.file, this.pos(this.offset + i));
+        }
+        this.element(this.offset + i, true);
+        this.count[this.depth] = 0;
+        this.depth++;
+        this.roomOps();
+        b.ops[b.nOps++] = Op.Open;
+        this.expect = Expect.ValueOrClose;
+        i++;
+        continue;
+      }
+      if (c === 0x5d) {
+        // ]
+        if (this.expect !== Expect.ValueOrClose && this.expect !== Expect.CommaOrClose) {
+          this.fail(this.offset + i, this.expect === Expect.Value ? '"]" after ","' : shown("]"), this.expect === Expect.Value ? "a number, null or \"[\" (no trailing commas in JSON)" : undefined);
+        }
+        this.depth--;
+        const n = this.count[this.depth]!;
+        const want = this.shape[this.depth] ?? -1;
+        if (want < 0) this.shape[this.depth] = n;
+        else if (n !== want) {
+          throw new DactError("JSON_SHAPE", `found a row of ${n} elements; expected ${want}, as the first at this depth (the array is ragged)`, this.file, this.pos(this.offset + i));
+        }
+        this.roomOps();
+        b.ops[b.nOps++] = Op.Close;
+        this.expect = this.depth === 0 ? Expect.End : Expect.CommaOrClose;
+        i++;
+        continue;
+      }
+      if (c === 0x2c) {
+        // ,
+        if (this.expect !== Expect.CommaOrClose) this.fail(this.offset + i, shown(","));
+        this.expect = Expect.Value;
+        i++;
+        continue;
+      }
+      if ((c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x6e) {
+        if (this.expect === Expect.CommaOrClose || this.expect === Expect.End) this.fail(this.offset + i, this.describe(buf, i));
+        // Find the token's end; a token cut by the chunk boundary waits for the next chunk.
+        let j = i + 1;
+        while (j < len && isTokenByte(buf[j]!)) j++;
+        if (j === len && !isToken) {
+          this.carry = Buffer.from(buf.subarray(i));
+          this.carryOffset = this.offset + i;
+          this.tooLong(this.carry.length);
+          return;
+        }
+        if (c === 0x6e) {
+          if (j - i !== 4 || buf[i + 1] !== 0x75 || buf[i + 2] !== 0x6c || buf[i + 3] !== 0x6c) this.fail(this.offset + i, this.describe(buf, i));
+          this.element(this.offset + i, false);
+          this.roomOps();
+          b.ops[b.nOps++] = Op.Null;
+        } else {
+          const v = this.number(buf, i, j);
+          this.element(this.offset + i, false);
+          this.roomOps();
+          b.ops[b.nOps++] = Op.Value;
+          this.pushValue(v);
+        }
+        this.expect = this.depth === 0 ? Expect.End : Expect.CommaOrClose;
+        i = j;
+        continue;
+      }
+      this.fail(this.offset + i, this.describe(buf, i));
+    }
+  }
+
+  /** A number by RFC 8259's grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? and nothing else. */
+  private number(buf: Buffer, s: number, e: number): number {
+    let i = s;
+    let negative = false;
+    if (buf[i] === 0x2d) {
+      negative = true;
+      i++;
+    }
+    let mant = 0;
+    let sig = 0;
+    let long = false;
+    let dropped = 0;
+    let fracDigits = 0;
+    const bad = (expected: string): never => this.fail(this.offset + s, shown(buf.toString("latin1", s, e)), expected);
+    if (i >= e || buf[i]! < 0x30 || buf[i]! > 0x39) bad("a digit after the minus sign");
+    if (buf[i] === 0x30 && i + 1 < e && buf[i + 1]! >= 0x30 && buf[i + 1]! <= 0x39) bad("a number without leading zeros");
+    for (; i < e; i++) {
+      const c = buf[i]!;
+      if (c < 0x30 || c > 0x39) break;
+      if (sig < 15) {
+        if (mant !== 0 || c !== 0x30) {
+          mant = mant * 10 + (c - 0x30);
+          sig++;
+        }
+      } else {
+        dropped++;
+        long = true;
+      }
+    }
+    if (i < e && buf[i] === 0x2e) {
+      i++;
+      const from = i;
+      for (; i < e; i++) {
+        const c = buf[i]!;
+        if (c < 0x30 || c > 0x39) break;
+        if (sig < 15) {
+          if (mant !== 0 || c !== 0x30) {
+            mant = mant * 10 + (c - 0x30);
+            sig++;
+          }
+          fracDigits++;
+        } else if (c !== 0x30) long = true;
+      }
+      if (i === from) bad("digits after the decimal point");
+    }
+    let exp = 0;
+    if (i < e && (buf[i] === 0x65 || buf[i] === 0x45)) {
+      i++;
+      let expNeg = false;
+      if (i < e && (buf[i] === 0x2b || buf[i] === 0x2d)) {
+        expNeg = buf[i] === 0x2d;
+        i++;
+      }
+      const from = i;
+      for (; i < e; i++) {
+        const c = buf[i]!;
+        if (c < 0x30 || c > 0x39) break;
+        if (exp < 100000) exp = exp * 10 + (c - 0x30);
+      }
+      if (i === from) bad("digits in the exponent");
+      if (expNeg) exp = -exp;
+    }
+    if (i !== e) bad("a JSON number");
+    return decimalToDouble(buf, s, e, negative, mant, sig, exp - fracDigits + dropped, long, this.signOnly);
+  }
+
+  private emit(): void {
+    const b = this.batch;
+    if (b.nOps === 0) return;
+    this.onBatch(b);
+    b.nOps = 0;
+    b.nValues = 0;
+    b.nEndings = 0;
+  }
+}
