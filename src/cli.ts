@@ -43,11 +43,24 @@ function activationCommand(act: Activation, run: Run): Command {
     .option("--header", "CSV/TSV: the first row is a header (default: only if none of its cells is a number)")
     .option("--no-header", "CSV/TSV: the first row is data");
   for (const p of act.params) {
-    cmd.option(`--${p.flag} <number>`, `${p.description} (default: ${p.default})`);
+    cmd.option(`--${p.flag} <${p.choices ? p.choices.join("|") : "number"}>`, `${p.description} (default: ${p.default})`);
   }
   cmd.addHelpText("after", EXIT_HELP);
   cmd.action(async (input: string, opts: Record<string, string | boolean | undefined>) => run(act, input, opts));
   return cmd;
+}
+
+/** The text of `dact list`, from the registry (as --help is). */
+export function listActivations(): string {
+  const lines: string[] = [];
+  for (const a of ACTIVATIONS) {
+    lines.push(`${a.name} - ${a.summary}`);
+    lines.push(`  derivative: ${a.formula}`);
+    lines.push(`  at kinks:   ${a.kinks}`);
+    if (a.params.length) lines.push(`  options:    ${a.params.map((p) => `--${p.flag} (${p.default})`).join(", ")}`);
+    lines.push("");
+  }
+  return lines.join("\n");
 }
 
 function camel(flag: string): string {
@@ -78,6 +91,14 @@ export function buildProgram(): Command {
     });
   };
   for (const act of ACTIVATIONS) program.addCommand(activationCommand(act, run).copyInheritedSettings(program));
+  program.addCommand(
+    new Command("list")
+      .summary("list every activation: derivative, options with defaults, kink conventions")
+      .copyInheritedSettings(program)
+      .action(() => {
+        process.stdout.write(listActivations());
+      }),
+  );
   program.addHelpText("after", `${EXIT_HELP}\n${EXAMPLES}`);
   return program;
 }

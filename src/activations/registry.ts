@@ -1,9 +1,33 @@
 import type { Activation, Params } from "./types.js";
 import { DactError } from "../errors.js";
 import { relu } from "./relu.js";
+import { hardshrink, hardsigmoid, hardswish, hardtanh, leakyRelu, relu6, softshrink } from "./piecewise.js";
+import { celu, elu, selu } from "./exponential.js";
+import { gelu, logsigmoid, mish, sigmoidAct, silu, softplus, softsign, tanhAct, tanhshrink } from "./smooth.js";
 
-/** Every activation dact knows, in the order `dact list` shows them. */
-export const ACTIVATIONS: readonly Activation[] = [relu];
+/** Every activation dact knows, in the order `dact list` shows them (issue 5's table). */
+export const ACTIVATIONS: readonly Activation[] = [
+  relu,
+  leakyRelu,
+  relu6,
+  hardtanh,
+  elu,
+  selu,
+  celu,
+  gelu,
+  sigmoidAct,
+  tanhAct,
+  softplus,
+  silu,
+  mish,
+  hardsigmoid,
+  hardswish,
+  softsign,
+  logsigmoid,
+  tanhshrink,
+  softshrink,
+  hardshrink,
+];
 
 export function findActivation(name: string): Activation | undefined {
   return ACTIVATIONS.find((a) => a.name === name);
@@ -14,16 +38,24 @@ export function findActivation(name: string): Activation | undefined {
  * are validated. Missing ones take their defaults.
  */
 export function resolveParams(act: Activation, raw: Readonly<Record<string, string | number | undefined>>): Params {
-  const out: Record<string, number> = {};
+  const out: Record<string, number | string> = {};
   for (const spec of act.params) {
     const v = raw[spec.flag];
+    if (spec.choices) {
+      const c = v === undefined ? spec.default : String(v);
+      if (!spec.choices.includes(String(c))) {
+        throw new DactError("USAGE", `option --${spec.flag}: found ${JSON.stringify(c)}; expected one of ${spec.choices.join(", ")}`);
+      }
+      out[spec.flag] = c;
+      continue;
+    }
     let n: number;
-    if (v === undefined) n = spec.default;
+    if (v === undefined) n = spec.default as number;
     else if (typeof v === "number") n = v;
     else n = parseOptionNumber(v, `--${spec.flag}`);
     if (!Number.isFinite(n)) throw new DactError("USAGE", `option --${spec.flag}: found ${v}; expected a finite number`);
     const bad = spec.check?.(n);
-    if (bad) throw new DactError("USAGE", `option --${spec.flag}: found ${v}; ${bad}`);
+    if (bad) throw new DactError("USAGE", `option --${spec.flag}: found ${v ?? n}; expected ${bad}`);
     out[spec.flag] = n;
   }
   const bad = act.checkAll?.(out);

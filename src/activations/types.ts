@@ -15,12 +15,15 @@ export interface ParamSpec {
   /** Long option name, kebab-case, as in PyTorch's argument name: `at-zero`. */
   readonly flag: string;
   readonly description: string;
-  readonly default: number;
-  /** A message when the value is out of range, else null. */
+  /** A number, or for a choice one of `choices`. */
+  readonly default: number | string;
+  /** For a string option: the accepted values. */
+  readonly choices?: readonly string[];
+  /** A message saying what was expected when the value is out of range, else null. */
   readonly check?: (v: number) => string | null;
 }
 
-export type Params = Readonly<Record<string, number>>;
+export type Params = Readonly<Record<string, number | string>>;
 
 export interface Activation {
   readonly name: string;
@@ -40,5 +43,7 @@ export interface Activation {
   readonly checkAll?: (p: Params) => string | null;
   /** The scalar derivative, for tests and one-off values. */
   scalar(p: Params): (x: number) => number;
+  /** The activation itself, for tests (central differences). */
+  forward(p: Params): (x: number) => number;
   kernel(p: Params): Kernel;
 }

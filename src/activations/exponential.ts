@@ -1,0 +1,74 @@
+/**
+ * The ELU family: 1 for x > 0, an exponential below, with PyTorch's value
+ * at 0 (the exponential branch: α, scale·α, 1).
+ */
+import type { Activation, Params } from "./types.js";
+import { expDD, loop, P_HI, P_LO, twoProduct } from "./numerics.js";
+
+const num = (p: Params, k: string) => p[k] as number;
+
+/** PyTorch's SELU constants (torch/nn/functional.py, aten's Activation.cpp). */
+const SELU_ALPHA = 1.6732632423543772848170429916717;
+const SELU_SCALE = 1.0507009873554804934193349852946;
+/** scale·α, correctly rounded from the decimal constants (mpmath). */
+const SELU_SCALE_ALPHA = 1.7580993408473768;
+
+function exponential(a: Omit<Activation, "kernel">): Activation {
+  return { ...a, kernel: (p) => loop(a.scalar(p)) };
+}
+
+export const elu = exponential({
+  name: "elu",
+  summary: "exponential linear unit: x for x > 0, α(eˣ - 1) otherwise",
+  formula: "x>0 -> 1, else alpha·exp(x)",
+  kinks: "alpha at 0",
+  params: [{ flag: "alpha", description: "α, the scale of the negative part", default: 1 }],
+  scalar(p) {
+    const alpha = num(p, "alpha");
+    return (x) => (x > 0 ? 1 : x <= 0 ? alpha * Math.exp(x) : NaN);
+  },
+  forward(p) {
+    const alpha = num(p, "alpha");
+    return (x) => (x > 0 ? x : alpha * Math.expm1(x));
+  },
+});
+
+export const selu = exponential({
+  name: "selu",
+  summary: "scaled ELU with PyTorch's fixed α and scale",
+  formula: "scale·(x>0 -> 1, else alpha·exp(x)), alpha=1.6732632423543772, scale=1.0507009873554805",
+  kinks: "scale·alpha at 0",
+  params: [],
+  scalar() {
+    return (x) => (x > 0 ? SELU_SCALE : x <= 0 ? SELU_SCALE_ALPHA * Math.exp(x) : NaN);
+  },
+  forward() {
+    return (x) => SELU_SCALE * (x > 0 ? x : SELU_ALPHA * Math.expm1(x));
+  },
+});
+
+export const celu = exponential({
+  name: "celu",
+  summary: "continuously differentiable ELU: x for x > 0, α(e^(x/α) - 1) otherwise",
+  formula: "x>0 -> 1, else exp(x/alpha)",
+  kinks: "1 at 0",
+  params: [{ flag: "alpha", description: "α (nonzero)", default: 1, check: (v) => (v !== 0 ? null : "a nonzero number") }],
+  scalar(p) {
+    const alpha = num(p, "alpha");
+    return (x) => {
+      if (x > 0) return 1;
+      if (!(x <= 0)) return NaN;
+      // e^(x/α) with the quotient's rounding error carried: |x/α| reaches
+      // hundreds, where one rounding would cost ~1e-13 relative.
+      const q = x / alpha;
+      if (!(Math.abs(q) < 800)) return Math.exp(q); // e^q is 0 or inf anyway; no splitting of huge q
+      twoProduct(q, alpha);
+      const lo = (x - P_HI - P_LO) / alpha;
+      return expDD(q, lo);
+    };
+  },
+  forward(p) {
+    const alpha = num(p, "alpha");
+    return (x) => (x > 0 ? x : alpha * Math.expm1(x / alpha));
+  },
+});

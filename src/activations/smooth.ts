@@ -1,0 +1,253 @@
+/**
+ * The smooth activations. Each derivative is computed in float64 with full
+ * relative accuracy over the whole line (target: 1e-13 against mpmath):
+ * tails use forms without cancellation, arguments of large exponentials are
+ * carried in double-double, and near a zero of the derivative a Taylor
+ * expansion takes over. Infinite inputs give the mathematical limit (where
+ * PyTorch computes inf·0 = NaN). NaN in, NaN out.
+ */
+import erfc from "@stdlib/math-base-special-erfc";
+import type { Activation, Params } from "./types.js";
+import { expDD, loop, nearRoot, P_HI, P_LO, S_HI, S_LO, sech2, sigmoid, sigmoidPrime, twoProduct, twoSum } from "./numerics.js";
+import { geluRoot, geluTanhRoot, mishRoot, siluRoot } from "./roots.generated.js";
+
+const num = (p: Params, k: string) => p[k] as number;
+const INV_SQRT_2PI = 0.3989422804014327; // 1/sqrt(2π)
+/** PyTorch's tanh-GELU constants: kBeta = sqrt(2/π), kKappa = 0.044715. */
+const GELU_BETA = 0.7978845608028654;
+const GELU_KAPPA = 0.044715;
+
+function smooth(a: Omit<Activation, "kernel">): Activation {
+  return { ...a, kernel: (p) => loop(a.scalar(p)) };
+}
+
+/** Φ(x) + xφ(x). Φ from erfc (no 1 + erf cancellation); φ with x² exact. */
+function geluExact(x: number): number {
+  if (x !== x) return NaN;
+  if (x === Infinity) return 1;
+  if (x === -Infinity) return 0;
+  if (Math.abs(x - geluRoot.hi) < geluRoot.radius) return nearRoot(geluRoot, x);
+  // Beyond ±40, f' is 1 or below 1e-340 in float64 (and x² would overflow at ±1e154).
+  if (Math.abs(x) > 40) return x > 0 ? 1 : 0;
+  twoProduct(x, x);
+  const pdf = expDD(-0.5 * P_HI, -0.5 * P_LO) * INV_SQRT_2PI;
+  const cdf = 0.5 * erfc(-x * Math.SQRT1_2);
+  return cdf + x * pdf;
+}
+
+/**
+ * The derivative of PyTorch's tanh form 0.5x(1 + tanh(u)), u = β(x + κx³):
+ * 0.5(1 + tanh u) + 0.5x·sech²(u)·β(1 + 3κx²). With E = e^(-2|u|),
+ * 1 + tanh u = 2/(1 + E) or 2E/(1 + E), and sech² u = 4E/(1+E)²; u is
+ * carried in double-double because e^(2u) magnifies its rounding by |2u|.
+ */
+function geluTanh(x: number): number {
+  if (x !== x) return NaN;
+  if (x === Infinity) return 1;
+  if (x === -Infinity) return 0;
+  if (Math.abs(x - geluTanhRoot.hi) < geluTanhRoot.radius) return nearRoot(geluTanhRoot, x);
+  // Beyond ±30, f' is 1 or below 1e-1000 (and x³ would overflow at ±1e102).
+  if (Math.abs(x) > 30) return x > 0 ? 1 : 0;
+  // x³ = (x² hi + lo)·x
+  twoProduct(x, x);
+  const x2 = P_HI;
+  const x2lo = P_LO;
+  twoProduct(x2, x);
+  const x3 = P_HI;
+  const x3lo = P_LO + x2lo * x;
+  // κx³ + x
+  twoProduct(GELU_KAPPA, x3);
+  const k3 = P_HI;
+  const k3lo = P_LO + GELU_KAPPA * x3lo;
+  twoSum(x, k3);
+  const s = S_HI;
+  const slo = S_LO + k3lo;
+  // u = β·s
+  twoProduct(GELU_BETA, s);
+  const u = P_HI;
+  const ulo = P_LO + GELU_BETA * slo;
+  const au = Math.abs(u);
+  const E = expDD(-2 * au, u >= 0 ? -2 * ulo : 2 * ulo);
+  const d = 1 + E;
+  const half1pTanh = u >= 0 ? 1 / d : E / d; // 0.5(1 + tanh u)
+  const sech2u = (4 * E) / (d * d);
+  return half1pTanh + 0.5 * x * sech2u * GELU_BETA * (1 + 3 * GELU_KAPPA * x2);
+}
+
+export const gelu = smooth({
+  name: "gelu",
+  summary: "Gaussian error linear unit: x·Φ(x), or PyTorch's tanh approximation",
+  formula: "none: Φ(x) + x·φ(x); tanh: the derivative of 0.5x(1 + tanh(√(2/π)(x + 0.044715x³)))",
+  kinks: "none (smooth); limits 1 at +inf and 0 at -inf",
+  params: [{ flag: "approximate", description: "none (exact erf form) or tanh (PyTorch's tanh form)", default: "none", choices: ["none", "tanh"] }],
+  scalar(p) {
+    return p["approximate"] === "tanh" ? geluTanh : geluExact;
+  },
+  forward(p) {
+    if (p["approximate"] === "tanh") return (x) => 0.5 * x * (1 + Math.tanh(GELU_BETA * (x + GELU_KAPPA * x * x * x)));
+    return (x) => x * 0.5 * erfc(-x * Math.SQRT1_2);
+  },
+});
+
+export const sigmoidAct = smooth({
+  name: "sigmoid",
+  summary: "logistic sigmoid σ(x) = 1/(1 + e^-x)",
+  formula: "σ(x)·(1 - σ(x))",
+  kinks: "none (smooth); 0 at ±inf",
+  params: [],
+  scalar() {
+    return (x) => (x !== x ? NaN : sigmoidPrime(x));
+  },
+  forward() {
+    return sigmoid;
+  },
+});
+
+export const tanhAct = smooth({
+  name: "tanh",
+  summary: "hyperbolic tangent",
+  formula: "1 - tanh²(x)",
+  kinks: "none (smooth); 0 at ±inf",
+  params: [],
+  scalar() {
+    return (x) => (x !== x ? NaN : sech2(x));
+  },
+  forward() {
+    return Math.tanh;
+  },
+});
+
+export const softplus = smooth({
+  name: "softplus",
+  summary: "softplus: log(1 + e^(βx))/β, linear above the threshold",
+  formula: "x·beta > threshold -> 1, else σ(beta·x)",
+  kinks: "the formula (σ) at x·beta == threshold, as in PyTorch",
+  params: [
+    { flag: "beta", description: "β (> 0)", default: 1, check: (v) => (v > 0 ? null : "a number > 0") },
+    { flag: "threshold", description: "above x·β > threshold the function is linear", default: 20 },
+  ],
+  scalar(p) {
+    const beta = num(p, "beta");
+    const threshold = num(p, "threshold");
+    return (x) => {
+      const y = x * beta;
+      return y > threshold ? 1 : y !== y ? NaN : sigmoid(y);
+    };
+  },
+  forward(p) {
+    const beta = num(p, "beta");
+    const threshold = num(p, "threshold");
+    return (x) => (x * beta > threshold ? x : Math.log1p(Math.exp(beta * x)) / beta);
+  },
+});
+
+/** σ(x)(1 + x(1 - σ(x))) = σ(x) + x·σ'(x). */
+function siluPrime(x: number): number {
+  if (x !== x) return NaN;
+  if (x === Infinity) return 1;
+  if (x === -Infinity) return 0;
+  if (Math.abs(x - siluRoot.hi) < siluRoot.radius) return nearRoot(siluRoot, x);
+  return sigmoid(x) + x * sigmoidPrime(x);
+}
+
+export const silu = smooth({
+  name: "silu",
+  summary: "sigmoid linear unit (swish): x·σ(x)",
+  formula: "σ(x)·(1 + x·(1 - σ(x)))",
+  kinks: "none (smooth); limits 1 at +inf and 0 at -inf",
+  params: [],
+  scalar() {
+    return siluPrime;
+  },
+  forward() {
+    return (x) => x * sigmoid(x);
+  },
+});
+
+/**
+ * tanh(sp) + x·σ(x)·sech²(sp), sp = softplus(x), written in u = e^x (or
+ * v = e^-x for x > 0) so nothing cancels: with w = u(u + 2),
+ * tanh(sp) = w/(w + 2) and σ(x)·sech²(sp) = 4u(1 + u)/(w + 2)².
+ */
+function mishPrime(x: number): number {
+  if (x !== x) return NaN;
+  if (x === Infinity) return 1;
+  if (x === -Infinity) return 0;
+  if (Math.abs(x - mishRoot.hi) < mishRoot.radius) return nearRoot(mishRoot, x);
+  if (x > 50) return 1; // 1 - O(x·e^-2x): exactly 1 in float64 (and x·v² would be inf·0 at huge x)
+  if (x < -800) return 0; // |f'| < 1e-340 (and x·u would be inf·0 at huge -x)
+  if (x <= 0) {
+    const u = Math.exp(x);
+    const w = u * (u + 2);
+    const d = w + 2;
+    return w / d + (4 * x * u * (1 + u)) / (d * d);
+  }
+  const v = Math.exp(-x);
+  const d = 1 + 2 * v + 2 * v * v;
+  return (1 + 2 * v) / d + (4 * x * v * v * (1 + v)) / (d * d);
+}
+
+export const mish = smooth({
+  name: "mish",
+  summary: "mish: x·tanh(softplus(x))",
+  formula: "tanh(sp) + x·σ(x)·(1 - tanh²(sp)), sp = softplus(x)",
+  kinks: "none (smooth); limits 1 at +inf and 0 at -inf",
+  params: [],
+  scalar() {
+    return mishPrime;
+  },
+  forward() {
+    return (x) => x * Math.tanh(x > 30 ? x : Math.log1p(Math.exp(x)));
+  },
+});
+
+export const softsign = smooth({
+  name: "softsign",
+  summary: "softsign: x/(1 + |x|)",
+  formula: "1/(1 + |x|)²",
+  kinks: "none (smooth); 0 at ±inf",
+  params: [],
+  scalar() {
+    return (x) => {
+      const d = 1 + Math.abs(x);
+      return 1 / (d * d);
+    };
+  },
+  forward() {
+    return (x) => x / (1 + Math.abs(x));
+  },
+});
+
+export const logsigmoid = smooth({
+  name: "logsigmoid",
+  summary: "log σ(x)",
+  formula: "σ(-x)",
+  kinks: "none (smooth); 1 at -inf, 0 at +inf",
+  params: [],
+  scalar() {
+    return (x) => sigmoid(-x);
+  },
+  forward() {
+    return (x) => (x >= 0 ? -Math.log1p(Math.exp(-x)) : x - Math.log1p(Math.exp(x)));
+  },
+});
+
+export const tanhshrink = smooth({
+  name: "tanhshrink",
+  summary: "x - tanh(x)",
+  formula: "tanh²(x)",
+  kinks: "none (smooth); 1 at ±inf",
+  params: [],
+  scalar() {
+    return (x) => {
+      const t = Math.tanh(x);
+      return t * t;
+    };
+  },
+  forward() {
+    return (x) => x - Math.tanh(x);
+  },
+});
+
+void S_HI;
+void S_LO;
