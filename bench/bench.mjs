@@ -105,6 +105,16 @@ np.save(${JSON.stringify(inp)}, a.reshape(-1, 1024) if n % 1024 == 0 else a)
   );
   rmSync(outD, { force: true });
   rmSync(outN, { force: true });
+  if (want("gelu")) {
+    // gelu against relu on the same file: the cost of a smooth derivative.
+    const [r, g] = bestOf([`node ${BIN} relu ${inp} -o ${outD}`, `node ${BIN} gelu ${inp} -o ${outD}`]);
+    const size = statSync(inp).size / 1e6;
+    console.log(`gelu vs relu, .npy f8 (${size.toFixed(0)} MB)`);
+    console.log(`  relu      ${r.secs.toFixed(2)} s, ${(size / r.secs).toFixed(0)} MB/s, ${r.rssMB.toFixed(0)} MB RSS`);
+    console.log(`  gelu      ${g.secs.toFixed(2)} s, ${(size / g.secs).toFixed(0)} MB/s, ${g.rssMB.toFixed(0)} MB RSS`);
+    console.log(`  ratio     gelu/relu time ${(g.secs / r.secs).toFixed(2)}x (aim: within 2x)`);
+    rmSync(outD, { force: true });
+  }
 }
 
 function csvRow(label, file, gen) {

@@ -25,7 +25,8 @@ export type ErrorCode =
   | "CSV_QUOTE"
   | "JSON_SYNTAX"
   | "JSON_SHAPE"
-  | "JSON_DEPTH";
+  | "JSON_DEPTH"
+  | "SHAPE"; // shapes that cannot be compared or converted
 
 export interface Position {
   /** 1-based line, for text formats. */

@@ -88,7 +88,17 @@ export class Input {
   }
 }
 
-export async function openInput(p: string): Promise<Input> {
+/** Counts bytes as they pass, for progress bars. */
+async function* counted(src: AsyncIterable<Buffer>, total: number, progress: (read: number, total: number) => void): AsyncGenerator<Buffer> {
+  let read = 0;
+  for await (const b of src) {
+    read += b.length;
+    progress(read, total);
+    yield b;
+  }
+}
+
+export async function openInput(p: string, progress?: (read: number, total: number) => void): Promise<Input> {
   if (p === STDIO) {
     if (process.stdin.isTTY) {
       throw new DactError(
@@ -96,7 +106,7 @@ export async function openInput(p: string): Promise<Input> {
         "no input: stdin is a terminal; give an input file, or pipe data in (dact relu data.csv, cat data.npy | dact relu)",
       );
     }
-    return new Input("<stdin>", STDIO, process.stdin);
+    return new Input("<stdin>", STDIO, progress ? counted(process.stdin, 0, progress) : process.stdin);
   }
   let st: fs.Stats;
   try {
@@ -111,7 +121,8 @@ export async function openInput(p: string): Promise<Input> {
   } catch (err) {
     throw new DactError("OPEN", `cannot open: ${describeSystemError(err)}`, p);
   }
-  return new Input(p, p, readFileChunks(fd, st.isFIFO() || st.isCharacterDevice() || st.isSocket()));
+  const chunks = readFileChunks(fd, st.isFIFO() || st.isCharacterDevice() || st.isSocket());
+  return new Input(p, p, progress ? counted(chunks, st.size, progress) : chunks);
 }
 
 /**
@@ -163,6 +174,16 @@ export interface Output {
 
 /** Temporary files not yet committed; removed on SIGINT/SIGTERM. */
 const liveTemps = new Set<string>();
+/** Batch workers report their temporary files to the main thread, which owns the signal handlers. */
+let tempListener: ((path: string, live: boolean) => void) | null = null;
+export function onTempFiles(f: (path: string, live: boolean) => void): void {
+  tempListener = f;
+}
+export function trackTemp(path: string, live: boolean): void {
+  if (live) liveTemps.add(path);
+  else liveTemps.delete(path);
+  tempListener?.(path, live);
+}
 
 export function removeLiveTemps(): void {
   for (const t of liveTemps) {
@@ -194,7 +215,7 @@ class FileOutput implements Output {
       this.closed = true;
       fs.closeSync(this.fd);
       await fs.promises.rename(this.tmp, this.target);
-      liveTemps.delete(this.tmp);
+      trackTemp(this.tmp, false);
     } catch (err) {
       await this.abort();
       throw new DactError("WRITE", `cannot write: ${describeSystemError(err)}`, this.name);
@@ -211,7 +232,7 @@ class FileOutput implements Output {
       }
     }
     await fs.promises.unlink(this.tmp).catch(() => {});
-    liveTemps.delete(this.tmp);
+    trackTemp(this.tmp, false);
   }
 }
 
@@ -288,7 +309,7 @@ export async function openOutput(p: string): Promise<Output> {
   } catch (err) {
     throw new DactError("WRITE", `cannot create output in folder ${dir}: ${describeSystemError(err)}`, p);
   }
-  liveTemps.add(tmp);
+  trackTemp(tmp, true);
   return new FileOutput(p, p, tmp, fd);
 }
 

@@ -83,6 +83,8 @@ export class JsonReader {
     private readonly onBatch: (b: JsonBatch) => void,
     private readonly file?: string,
     private readonly signOnly = false,
+    /** Called with each document's shape when it ends (each line, for JSON Lines). */
+    private readonly onDocument?: (shape: number[]) => void,
   ) {
     this.batch = { ops: new Uint8Array(1 << 16), nOps: 0, values: new Float64Array(1 << 16), nValues: 0, endings: new Uint8Array(1 << 10), nEndings: 0 };
   }
@@ -147,7 +149,9 @@ export class JsonReader {
     if (this.lines) {
       if (this.expect === Expect.End) this.lineEnd(Ending.None);
       else if (this.expect !== Expect.TopValue || this.depth > 0) this.fail(this.offset, "the end of the input");
-    } else if (this.expect !== Expect.End) {
+    } else if (this.expect === Expect.End) {
+      this.onDocument?.(this.shape.slice());
+    } else {
       if (this.expect === Expect.TopValue) {
         throw new DactError("JSON_SYNTAX", `empty input; expected a JSON number, null or array`, this.file, { line: this.line, column: this.offset - this.lineStart + 1 });
       }
@@ -231,6 +235,7 @@ export class JsonReader {
   }
 
   private lineEnd(ending: Ending): void {
+    if (this.expect === Expect.End) this.onDocument?.(this.shape.slice());
     const b = this.batch;
     this.roomOps();
     b.ops[b.nOps++] = Op.LineEnd;

@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { compareMatrices, formatComparison, DEFAULT_TOLERANCE } from "../src/compare.js";
+import { DactError } from "../src/errors.js";
+import { matrix } from "../src/index.js";
+
+describe("compare: numpy.testing.assert_allclose's rule", () => {
+  const cmp = (a: number[], e: number[], tol = DEFAULT_TOLERANCE) => compareMatrices(matrix(a, [a.length]), matrix(e, [e.length]), tol);
+  it.each([
+    [[1, 2, 3], [1, 2, 3], true],
+    [[1 + 1e-8], [1], true],
+    [[1 + 1e-6], [1], false],
+    [[NaN], [NaN], true],
+    [[NaN], [1], false],
+    [[1], [NaN], false],
+    [[Infinity], [Infinity], true],
+    [[-Infinity], [Infinity], false],
+    [[Infinity], [1e308], false],
+    [[0], [1e-300], false],
+    [[-0], [0], true],
+  ] as [number[], number[], boolean][])("%j vs %j -> equal %s", (a, e, eq) => {
+    expect(cmp(a, e).equal).toBe(eq);
+  });
+
+  it("uses atol + rtol·|expected|", () => {
+    expect(cmp([1.05], [1], { rtol: 0.1, atol: 0 }).equal).toBe(true);
+    expect(cmp([1.2], [1], { rtol: 0.1, atol: 0.05 }).equal).toBe(false);
+    expect(cmp([1e-9], [0], { rtol: 1e-7, atol: 1e-8 }).equal).toBe(true);
+  });
+
+  it("reports counts, largest differences and the first mismatches with indices", () => {
+    const a = matrix([[1, 2], [3, 4]]);
+    const e = matrix([[1, 2.5], [3, 8]]);
+    const c = compareMatrices(a, e);
+    expect(c.mismatched).toBe(2);
+    const r = formatComparison(c, DEFAULT_TOLERANCE);
+    expect(r).toContain("Mismatched elements: 2 / 4 (50%)");
+    expect(r).toContain("Max absolute difference among violations: 4");
+    expect(r).toContain("Max relative difference among violations: 0.5");
+    expect(r).toContain("[0, 1]: 2, 2.5");
+    expect(r).toContain("[1, 1]: 4, 8");
+  });
+
+  it("differing shapes are an error naming both", () => {
+    expect(() => compareMatrices(matrix([1, 2, 3], [3]), matrix([1, 2], [2]), DEFAULT_TOLERANCE, { actual: "a.npy", expected: "b.csv" })).toThrow(
+      new DactError("SHAPE", "shapes differ: a.npy has (3), b.csv has (2); expected equal shapes"),
+    );
+  });
+
+  it("a one-column table matches a vector", () => {
+    expect(compareMatrices(matrix([[1], [2]]), matrix([1, 2], [2])).equal).toBe(true);
+  });
+});

@@ -1,0 +1,91 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { FORMATS, type Format } from "../src/formats/detect.js";
+import { compare, derivative, matrix, readMatrix, writeMatrix } from "../src/index.js";
+import { runDerivative } from "../src/pipeline.js";
+import { resolveParams, findActivation } from "../src/activations/registry.js";
+
+const EXT: Record<Format, string> = { csv: ".csv", tsv: ".tsv", json: ".json", jsonl: ".jsonl", npy: ".npy" };
+const input = matrix([
+  [-1.5, 0, 2.25],
+  [-0, 1e-300, null],
+  [Infinity, -Infinity, NaN],
+]);
+
+function relu(x: number | null, h0: number) {
+  if (x === null) return null;
+  return x > 0 ? 1 : x < 0 ? 0 : x === 0 ? h0 : NaN;
+}
+
+describe("format conversion: every pair", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "dact-convert-"));
+  for (const from of FORMATS) {
+    for (const to of FORMATS) {
+      it(`${from} -> ${to}`, async () => {
+        const src = path.join(dir, `in-${from}-${to}${EXT[from]}`);
+        await writeMatrix(src, input);
+        const out = path.join(dir, `out-${from}-${to}${EXT[to]}`);
+        const notices: string[] = [];
+        const plan = { activation: "relu", params: resolveParams(findActivation("relu")!, { "at-zero": 0.5 }), input: src, output: out, to };
+        await runDerivative(plan, (m) => notices.push(m));
+        const got = await readMatrix(out);
+        expect(got.shape).toEqual([3, 3]);
+        const flat = [-1.5, 0, 2.25, -0, 1e-300, null, Infinity, -Infinity, NaN];
+        flat.forEach((x, k) => {
+          // JSON has no NaN: written as JSON, the NaN input is a null (missing) already.
+          const want = Number.isNaN(x) && (from === "json" || from === "jsonl") ? null : relu(x, 0.5);
+          const v = got.data[k]!;
+          const missing = got.missing?.[k] === 1;
+          // A missing value stays missing where the format can say so; .npy holds NaN.
+          if (want === null) expect(missing || Number.isNaN(v), `${k}`).toBe(true);
+          else if (Number.isNaN(want)) expect(Number.isNaN(v) && (!missing || to === "json" || to === "jsonl"), `${k}`).toBe(true);
+          else expect(v, `${k}`).toBe(want);
+        });
+        // byte-stable: the same run gives the same bytes
+        const first = readFileSync(out);
+        await runDerivative(plan, () => {});
+        expect(readFileSync(out).equals(first)).toBe(true);
+      });
+    }
+  }
+
+  it("text to .npy is <f8 by default; --dtype picks f2 or f4", async () => {
+    const src = path.join(dir, "d.csv");
+    await writeMatrix(src, matrix([[1, -1]]));
+    for (const [dtype, descr] of [[undefined, "<f8"], ["f4", "<f4"], ["f2", "<f2"]] as const) {
+      const out = path.join(dir, `d-${dtype}.npy`);
+      await runDerivative({ activation: "relu", params: { "at-zero": 0 }, input: src, output: out, to: "npy", dtype });
+      expect(readFileSync(out).subarray(10, 30).toString("latin1")).toContain(`'descr': '${descr}'`);
+    }
+  });
+
+  it("a CSV header is dropped with a notice when it has no place", async () => {
+    const src = path.join(dir, "h.csv");
+    const fs = await import("node:fs");
+    fs.writeFileSync(src, "a,b\n1,-1\n");
+    const notices: string[] = [];
+    await runDerivative({ activation: "relu", params: { "at-zero": 0 }, input: src, output: path.join(dir, "h.json"), to: "json" }, (m) => notices.push(m));
+    expect(notices).toEqual([`dact: ${src}: the CSV header (a, b) has no place in json; dropped`]);
+    // ... and kept when converting to TSV
+    await runDerivative({ activation: "relu", params: { "at-zero": 0 }, input: src, output: path.join(dir, "h.tsv"), to: "tsv" });
+    expect(readFileSync(path.join(dir, "h.tsv"), "utf8")).toBe("a\tb\n1\t0\n");
+  });
+
+  it("an N-d array becomes CSV only with --reshape", async () => {
+    const src = path.join(dir, "t.npy");
+    await writeMatrix(src, matrix(Array.from({ length: 24 }, (_, i) => i - 12), [2, 3, 4]));
+    await expect(runDerivative({ activation: "relu", params: { "at-zero": 0 }, input: src, output: path.join(dir, "t.csv"), to: "csv" })).rejects.toThrow(/--reshape/);
+    await runDerivative({ activation: "relu", params: { "at-zero": 0 }, input: src, output: path.join(dir, "t.csv"), to: "csv", reshape: [-1, 4] });
+    expect((await readMatrix(path.join(dir, "t.csv"))).shape).toEqual([6, 4]);
+  });
+
+  it("library: derivative, compare", async () => {
+    const g = derivative("relu", [[-1, 0], [2, null]], { "at-zero": 0.5 });
+    expect(Array.from(g.data)).toEqual([0, 0.5, 1, NaN]);
+    expect(g.missing).toEqual(Uint8Array.from([0, 0, 0, 1]));
+    const c = await compare(g, matrix([[0, 0.5], [1, null]]));
+    expect(c.equal).toBe(true);
+  });
+});
