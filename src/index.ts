@@ -13,8 +13,7 @@ import { DactError } from "./errors.js";
 import { detectFormat, formatFromPath, type Format } from "./formats/detect.js";
 import type { HeaderMode } from "./formats/csv/reader.js";
 import { openInput, openOutput } from "./io.js";
-import { readMatrix as readFrom, writeMatrix as writeTo, type FloatDType, type Matrix } from "./matrix.js";
-import { deriveMatrix } from "./pipeline.js";
+import { deriveMatrix, readMatrix as readFrom, writeMatrix as writeTo, type FloatDType, type Matrix } from "./matrix.js";
 
 export type { Matrix, FloatDType, Format, Comparison, Tolerance };
 export { DactError } from "./errors.js";

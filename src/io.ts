@@ -292,25 +292,68 @@ class StdoutOutput implements Output {
   async abort(): Promise<void> {}
 }
 
+/**
+ * Writes straight to a target that is not a regular file (a device such as
+ * /dev/null or /dev/full, a FIFO): there is nothing to rename over, and a
+ * rename would replace the device node itself.
+ */
+class DirectOutput implements Output {
+  constructor(readonly name: string, private readonly fd: number) {}
+  write(chunk: Uint8Array): void {
+    let off = 0;
+    try {
+      while (off < chunk.length) off += fs.writeSync(this.fd, chunk, off, chunk.length - off);
+    } catch (err) {
+      throw new DactError("WRITE", `cannot write: ${describeSystemError(err)}`, this.name);
+    }
+  }
+  async commit(): Promise<void> {
+    fs.closeSync(this.fd);
+  }
+  async abort(): Promise<void> {
+    try {
+      fs.closeSync(this.fd);
+    } catch {
+      /* already closed */
+    }
+  }
+}
+
 /** Opens the output early, so an unwritable target fails before any input is read. */
 export async function openOutput(p: string): Promise<Output> {
   if (p === STDIO) return new StdoutOutput();
-  const dir = path.dirname(path.resolve(p));
+  let target = p;
+  let mode = 0o666;
+  let st: fs.Stats | null = null;
   try {
-    const st = await fs.promises.stat(p);
-    if (st.isDirectory()) throw new DactError("WRITE", "is a folder; expected a file path", p);
-  } catch (err) {
-    if (err instanceof DactError) throw err;
+    st = fs.statSync(p);
+  } catch {
+    st = null; // a new file
   }
-  const tmp = path.join(dir, `.${path.basename(p)}.${process.pid}.${randomBytes(4).toString("hex")}.dact-tmp`);
+  if (st?.isDirectory()) throw new DactError("WRITE", "is a folder; expected a file path", p);
+  if (st && !st.isFile()) {
+    try {
+      return new DirectOutput(p, fs.openSync(p, "w"));
+    } catch (err) {
+      throw new DactError("WRITE", `cannot open for writing: ${describeSystemError(err)}`, p);
+    }
+  }
+  if (st) {
+    // Replace the file a symlink points to, not the link; keep its permissions.
+    target = fs.realpathSync(p);
+    mode = st.mode & 0o7777;
+  }
+  const dir = path.dirname(path.resolve(target));
+  const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString("hex")}.dact-tmp`);
   let fd: number;
   try {
-    fd = fs.openSync(tmp, "wx", 0o666);
+    fd = fs.openSync(tmp, "wx", mode);
+    if (st) fs.fchmodSync(fd, mode); // the umask must not narrow an existing file's mode
   } catch (err) {
     throw new DactError("WRITE", `cannot create output in folder ${dir}: ${describeSystemError(err)}`, p);
   }
   trackTemp(tmp, true);
-  return new FileOutput(p, p, tmp, fd);
+  return new FileOutput(p, target, tmp, fd);
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import { getFloat16 } from "@petamoriken/float16";
 import { parse as csvParseSync } from "csv-parse/sync";
+import type { Activation, Params } from "./activations/types.js";
 import { DactError } from "./errors.js";
 import type { Format } from "./formats/detect.js";
 import { CsvReader, type HeaderMode } from "./formats/csv/reader.js";
@@ -321,6 +322,13 @@ function jsonLines(m: Matrix): string {
     out += jsonText(sub, false) + "\n";
   }
   return out;
+}
+
+/** Applies the derivative to a whole matrix, in place, and rounds to NumPy's result dtype. */
+export function deriveMatrix(m: Matrix, act: Activation, params: Params): Matrix {
+  act.kernel(params)(m.data, m.data, m.data.length);
+  roundTo(m, m.dtype);
+  return m;
 }
 
 /** Rounds every value to the dtype, as storing into that dtype would. */

@@ -1,12 +1,12 @@
 import { findActivation } from "./activations/registry.js";
 import type { Activation, Params } from "./activations/types.js";
-import { compareMatrices, formatComparison, type Tolerance } from "./compare.js";
+import type { Tolerance } from "./compare.js";
 import { DactError } from "./errors.js";
 import { detectFormat, formatFromPath, type Format } from "./formats/detect.js";
 import type { HeaderMode } from "./formats/csv/reader.js";
 import type { TransformContext } from "./formats/npy/codec.js";
 import { openInput, openOutput, type Input, type Output } from "./io.js";
-import { readMatrix, reshape, roundTo, writeMatrix, type FloatDType, type Matrix } from "./matrix.js";
+import type { FloatDType } from "./matrix.js";
 
 /**
  * Everything one run needs, as plain data (it crosses to batch workers):
@@ -70,13 +70,6 @@ function activationOf(name: string): Activation {
   return act;
 }
 
-/** Applies the derivative to a whole matrix, in place, and rounds to NumPy's result dtype. */
-export function deriveMatrix(m: Matrix, act: Activation, params: Params): Matrix {
-  act.kernel(params)(m.data, m.data, m.data.length);
-  roundTo(m, m.dtype);
-  return m;
-}
-
 const notice = (m: string) => process.stderr.write(m + "\n");
 
 /**
@@ -90,19 +83,22 @@ export async function runDerivative(plan: PlanSpec, say: (m: string) => void = n
   const input = await openInput(plan.input, plan.progress);
   const format = await detectFormat(input, plan.format);
   const to = plan.to ?? format;
+  const convert = to !== format || plan.reshape !== undefined || (plan.dtype !== undefined && to === "npy");
+  if (!plan.check && !convert) {
+    const transform = await transformFor(format, plan);
+    const output = await openOutput(plan.output);
+    await deriveStream(input, output, { activation: act, params: plan.params, notice: say }, format, transform);
+    return { status: 0 };
+  }
+  // The in-memory paths, loaded only when used (start-up matters in pipelines).
+  const { readMatrix, reshape, writeMatrix, deriveMatrix } = await import("./matrix.js");
   if (plan.check) {
+    const { compareMatrices, formatComparison } = await import("./compare.js");
     const m = deriveMatrix(await readMatrix(input, format, plan), act, plan.params);
     const goldenInput = await openInput(plan.check.path);
     const golden = await readMatrix(goldenInput, await detectFormat(goldenInput));
     const c = compareMatrices(m, golden, plan.check.tolerance, { actual: `the result for ${input.name}`, expected: goldenInput.name });
     return c.equal ? { status: 0 } : { status: 1, report: formatComparison(c, plan.check.tolerance) };
-  }
-  const convert = to !== format || plan.reshape !== undefined || (plan.dtype !== undefined && to === "npy");
-  if (!convert) {
-    const transform = await transformFor(format, plan);
-    const output = await openOutput(plan.output);
-    await deriveStream(input, output, { activation: act, params: plan.params, notice: say }, format, transform);
-    return { status: 0 };
   }
   const output = await openOutput(plan.output);
   try {

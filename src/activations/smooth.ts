@@ -6,12 +6,22 @@
  * expansion takes over. Infinite inputs give the mathematical limit (where
  * PyTorch computes inf·0 = NaN). NaN in, NaN out.
  */
-import erfc from "@stdlib/math-base-special-erfc";
+import { createRequire } from "node:module";
 import type { Activation, Params } from "./types.js";
 import { expDD, loop, nearRoot, P_HI, P_LO, S_HI, S_LO, sech2, sigmoid, sigmoidPrime, twoProduct, twoSum } from "./numerics.js";
 import { geluRoot, geluTanhRoot, mishRoot, siluRoot } from "./roots.generated.js";
 
 const num = (p: Params, k: string) => p[k] as number;
+
+/**
+ * @stdlib's erfc, loaded on first use: it is ~140 small CommonJS modules,
+ * and loading them at every start-up doubled `dact --version`'s time.
+ */
+let erfcImpl: ((x: number) => number) | null = null;
+function loadErfc(): (x: number) => number {
+  return (erfcImpl ??= createRequire(import.meta.url)("@stdlib/math-base-special-erfc") as (x: number) => number);
+}
+let erfc: (x: number) => number = (x) => loadErfc()(x);
 const INV_SQRT_2PI = 0.3989422804014327; // 1/sqrt(2π)
 /** PyTorch's tanh-GELU constants: kBeta = sqrt(2/π), kKappa = 0.044715. */
 const GELU_BETA = 0.7978845608028654;
@@ -81,9 +91,12 @@ export const gelu = smooth({
   kinks: "none (smooth); limits 1 at +inf and 0 at -inf",
   params: [{ flag: "approximate", description: "none (exact erf form) or tanh (PyTorch's tanh form)", default: "none", choices: ["none", "tanh"] }],
   scalar(p) {
-    return p["approximate"] === "tanh" ? geluTanh : geluExact;
+    if (p["approximate"] === "tanh") return geluTanh;
+    erfc = loadErfc();
+    return geluExact;
   },
   forward(p) {
+    erfc = loadErfc();
     if (p["approximate"] === "tanh") return (x) => 0.5 * x * (1 + Math.tanh(GELU_BETA * (x + GELU_KAPPA * x * x * x)));
     return (x) => x * 0.5 * erfc(-x * Math.SQRT1_2);
   },

@@ -26,35 +26,51 @@ export async function transformCsv(input: Input, output: Output, ctx: TransformC
   const { kernel } = ctx;
   const delim = opts.delimiter.charCodeAt(0);
   let result = new Float64Array(0);
-  let out = Buffer.allocUnsafe(1 << 20);
+  const OUT = 1 << 20;
+  let out = Buffer.allocUnsafe(OUT);
   let len = 0;
+  const full: Buffer[] = []; // filled output buffers waiting to be written
+  /** Room for `bytes` more; a full buffer is queued and a fresh one started. */
+  const room = (bytes: number) => {
+    if (len + bytes <= out.length) return;
+    if (len > 0) full.push(out.subarray(0, len));
+    out = Buffer.allocUnsafe(Math.max(OUT, bytes));
+    len = 0;
+  };
   const reader = new CsvReader(
     delim,
     opts.header,
     (b: CsvBatch) => {
       const n = b.rows * b.cols;
-      const need = len + (b.header !== null ? Buffer.byteLength(b.header) + 2 : 0) + n * (MAX_NUMBER_CHARS + 1) + b.rows * 2 + 2;
-      if (need > out.length) {
-        const bigger = Buffer.allocUnsafe(Math.max(need, out.length * 2));
-        out.copy(bigger, 0, 0, len);
-        out = bigger;
-      }
       if (b.header !== null) {
+        room(Buffer.byteLength(b.header) + 2);
         len += out.write(b.header, len, "utf8");
         len = writeEnding(out, len, b.headerEnding);
       }
       if (result.length < n) result = new Float64Array(Math.max(n, result.length * 2));
       kernel(b.values, result, n);
-      len = formatRows(b, result, delim, out, len);
+      // In blocks of rows whose worst case fits one output buffer, so a
+      // huge batch never asks for its worst case all at once.
+      const rowBytes = b.cols * (MAX_NUMBER_CHARS + 1) + 2;
+      const block = Math.max(1, Math.floor(OUT / rowBytes));
+      for (let r = 0; r < b.rows; r += block) {
+        const to = Math.min(b.rows, r + block);
+        room((to - r) * rowBytes);
+        len = formatRows(b, result, delim, out, len, r, to);
+      }
     },
     input.name,
     ctx.signOnly ?? false,
   );
   const flush = async () => {
-    if (len === 0) return;
-    const n = len;
-    len = 0;
-    await output.write(out.subarray(0, n)); // resolves when `out` may be reused
+    if (len > 0) {
+      full.push(out.subarray(0, len));
+      len = 0;
+    }
+    // Each write resolves when its buffer may be reused, so after the loop
+    // `out` (the last of them) is free again.
+    for (const b of full) await output.write(b);
+    full.length = 0;
   };
   for await (const chunk of input.chunks()) {
     reader.push(chunk);
@@ -70,12 +86,14 @@ function writeEnding(out: Buffer, p: number, ending: Ending): number {
   return p;
 }
 
-function formatRows(b: CsvBatch, values: Float64Array, delim: number, out: Buffer, p: number): number {
-  const { cols, rows, missing, endings } = b;
-  let k = 0;
-  let lastValue = NaN;
-  let lastText = "NaN";
-  for (let r = 0; r < rows; r++) {
+let lastValue = NaN;
+let lastText = "NaN";
+
+/** Formats rows [from, to) of a batch into `out` at `p`; returns the new end. */
+function formatRows(b: CsvBatch, values: Float64Array, delim: number, out: Buffer, p: number, from: number, to: number): number {
+  const { cols, missing, endings } = b;
+  let k = from * cols;
+  for (let r = from; r < to; r++) {
     if (cols === 1 && missing[k] !== 0) {
       // One empty cell would be a blank line, which readers skip: write it
       // as "" so the row survives, as Python's csv.writer does.

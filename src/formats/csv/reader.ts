@@ -49,7 +49,6 @@ const QUOTE = 34;
  * rows), which owns quoting rules and the errors that come with them.
  */
 export class CsvReader {
-  private carry: Buffer | null = null;
   private line = 1; // physical line number of the next byte to scan
   private first = true;
   private bomChecked = false;
@@ -77,9 +76,15 @@ export class CsvReader {
     let buf = chunk;
     let pos = 0;
     if (this.carry) {
-      const carry = this.carry;
-      this.carry = null;
       const nl = chunk.indexOf(LF);
+      if (nl < 0 && this.bomChecked) {
+        // Still inside one long line: keep the pieces and join them once,
+        // when the line ends (joining at every chunk is quadratic).
+        this.carryParts.push(Buffer.from(chunk)); // a copy: sources reuse their buffers
+        this.carryLength += chunk.length;
+        return;
+      }
+      const carry = this.takeCarry();
       if (this.bomChecked && nl >= 0 && carry.indexOf(QUOTE) < 0 && chunk.subarray(0, nl).indexOf(QUOTE) < 0) {
         // The common case: the unfinished line ends in this chunk and has no
         // quotes. Finish it on its own rather than copying the whole chunk.
@@ -92,25 +97,40 @@ export class CsvReader {
     }
     if (!this.bomChecked) {
       if (buf.length < 3 && [0xef, 0xbb, 0xbf].slice(0, buf.length).every((b, k) => buf[k] === b)) {
-        this.carry = Buffer.from(buf);
+        this.setCarry(Buffer.from(buf));
         return;
       }
       this.bomChecked = true;
       if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) pos = 3;
     }
     pos = this.scan(buf, pos, false);
-    if (pos < buf.length) this.carry = Buffer.from(buf.subarray(pos));
+    if (pos < buf.length) this.setCarry(Buffer.from(buf.subarray(pos)));
     this.emit();
   }
 
+  private carryParts: Buffer[] = [];
+  private carryLength = 0;
+
+  private get carry(): boolean {
+    return this.carryLength > 0;
+  }
+
+  private setCarry(b: Buffer): void {
+    this.carryParts = [b];
+    this.carryLength = b.length;
+  }
+
+  private takeCarry(): Buffer {
+    const b = this.carryParts.length === 1 ? this.carryParts[0]! : Buffer.concat(this.carryParts, this.carryLength);
+    this.carryParts = [];
+    this.carryLength = 0;
+    return b;
+  }
+
   end(): void {
-    if (!this.bomChecked && this.carry) {
-      // Fewer than 3 bytes, all a BOM prefix: nothing but (part of) a BOM.
-      this.carry = null;
-    }
-    const buf = this.carry;
-    this.carry = null;
-    if (buf && buf.length) this.scan(buf, 0, true);
+    const buf = this.carry ? this.takeCarry() : null;
+    // Fewer than 3 bytes, all a BOM prefix, is nothing but (part of) a BOM.
+    if (buf && buf.length && this.bomChecked) this.scan(buf, 0, true);
     this.flushQuoted();
     this.emit();
   }
