@@ -105,6 +105,7 @@ export class CsvReader {
     }
     pos = this.scan(buf, pos, false);
     if (pos < buf.length) this.setCarry(Buffer.from(buf.subarray(pos)));
+    this.flushQuoted(); // quoted rows stream too: never hold them past their chunk
     this.emit();
   }
 

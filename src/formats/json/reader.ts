@@ -189,7 +189,9 @@ export class JsonReader {
       if (word === "true" || word === "false") return `a boolean (${word})`;
       return shown(word);
     }
-    return shown(buf.toString("utf8", i, Math.min(buf.length, i + 4)).slice(0, 1));
+    if (c >= 0x80) return `a non-ASCII byte (0x${c.toString(16)})`; // not decoded: a chunk boundary may cut the character
+    if (c < 0x20 || c === 0x7f) return `a control character (0x${c.toString(16).padStart(2, "0")})`;
+    return shown(String.fromCharCode(c));
   }
 
   private roomOps(): void {
@@ -322,9 +324,10 @@ export class JsonReader {
         i++;
         continue;
       }
-      if ((c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x6e) {
-        if (this.expect === Expect.CommaOrClose || this.expect === Expect.End) this.fail(this.offset + i, this.describe(buf, i));
-        // Find the token's end; a token cut by the chunk boundary waits for the next chunk.
+      if (isTokenByte(c)) {
+        // A number, null, or a word that is an error (true, NaN, ...). Find
+        // the token's end first, so that what an error shows does not depend
+        // on where a chunk boundary fell; a cut token waits for the next chunk.
         let j = i + 1;
         while (j < len && isTokenByte(buf[j]!)) j++;
         if (j === len && !isToken) {
@@ -332,6 +335,9 @@ export class JsonReader {
           this.carryOffset = this.offset + i;
           this.tooLong(this.carry.length);
           return;
+        }
+        if (this.expect === Expect.CommaOrClose || this.expect === Expect.End || !((c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x6e)) {
+          this.fail(this.offset + i, this.describe(buf, i));
         }
         if (c === 0x6e) {
           if (j - i !== 4 || buf[i + 1] !== 0x75 || buf[i + 2] !== 0x6c || buf[i + 3] !== 0x6c) this.fail(this.offset + i, this.describe(buf, i));

@@ -64,6 +64,7 @@ export class NpyDecoder {
     const total = this.consumed;
     if (ph.kind === "prelude") {
       if (total === 0) throw new DactError("NPY_MAGIC", "empty input; expected a .npy file starting with \\x93NUMPY", this.file, { offset: 0 });
+      this.checkPrelude(true);
       throw new DactError("NPY_TRUNCATED", `file ends inside the preamble after ${total} bytes; expected at least ${this.preludeLength()} bytes`, this.file, { offset: total });
     }
     if (ph.kind === "header") {
@@ -81,9 +82,13 @@ export class NpyDecoder {
     return major === 1 ? 10 : 12;
   }
 
-  /** Validates as much of the magic and version as has arrived. */
-  private checkPrelude(): void {
+  /**
+   * Validates the magic and version once all 8 bytes are in (or at the end
+   * of a shorter input), so a message never depends on how the input was cut.
+   */
+  private checkPrelude(atEnd = false): void {
     const p = this.pre;
+    if (p.length < 8 && !atEnd) return;
     const m = Math.min(p.length, MAGIC.length);
     if (!p.subarray(0, m).equals(MAGIC.subarray(0, m))) {
       const head = p.subarray(0, Math.min(p.length, 8));
@@ -127,7 +132,11 @@ export class NpyDecoder {
     const raw = this.pre.subarray(ph.start);
     let text: string;
     if (ph.version === 3) {
-      text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(raw, { stream: false });
+      try {
+        text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(raw);
+      } catch {
+        throw new DactError("NPY_HEADER", "version 3.0 header is not valid UTF-8; expected a UTF-8 Python literal", this.file, { offset: ph.start });
+      }
       if (text.length > MAX_HEADER_SIZE) {
         throw new DactError("NPY_HEADER_SIZE", `header length ${text.length} characters is over numpy's limit; expected at most ${MAX_HEADER_SIZE}`, this.file, { offset: 8 });
       }
