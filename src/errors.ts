@@ -67,7 +67,9 @@ export function formatMessage(detail: string, file: string | undefined, pos: Pos
   } else if (pos.offset !== undefined) {
     where += `${where ? ": " : ""}byte ${pos.offset}`;
   }
-  return where ? `dact: ${where}: ${detail}` : `dact: ${detail}`;
+  const text = where ? `dact: ${where}: ${detail}` : `dact: ${detail}`;
+  // One line, always: control characters from the input (or a file name) are escaped.
+  return text.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }
 
 /** Signals that the reader of our stdout went away; main exits quietly. */

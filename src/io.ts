@@ -8,6 +8,7 @@
  * untouched.
  */
 import * as fs from "node:fs";
+import * as net from "node:net";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
 import { BrokenPipe, DactError } from "./errors.js";
@@ -121,7 +122,17 @@ export async function openInput(p: string, progress?: (read: number, total: numb
   } catch (err) {
     throw new DactError("OPEN", `cannot open: ${describeSystemError(err)}`, p);
   }
-  const chunks = readFileChunks(fd, st.isFIFO() || st.isCharacterDevice() || st.isSocket());
+  // Pipes, sockets and devices can block a read indefinitely; a blocked
+  // readSync would also block signal handlers and worker termination, so
+  // they are read asynchronously. Regular files take the fast path.
+  // A FIFO is read as a libuv pipe (epoll, like stdin), not on the thread
+  // pool: a pool thread blocked in read(2) makes process.exit() hang, so
+  // SIGINT/SIGTERM could not end the run.
+  const chunks = st.isFile()
+    ? readFileChunks(fd)
+    : st.isFIFO() || st.isSocket()
+      ? (new net.Socket({ fd, readable: true, writable: false }) as AsyncIterable<Buffer>)
+      : (fs.createReadStream("", { fd, highWaterMark: READ_CHUNK }) as AsyncIterable<Buffer>);
   return new Input(p, p, progress ? counted(chunks, st.size, progress) : chunks);
 }
 
@@ -130,16 +141,15 @@ export async function openInput(p: string, progress?: (read: number, total: numb
  * fs streams and FileHandle reads spent more time waiting on the thread
  * pool round trip than reading (0.52 s vs 0.30 s end to end). Every few
  * chunks it yields to the event loop, so SIGINT/SIGTERM handlers still run.
- * Pipes and devices may block, so for them each read yields first.
  */
-async function* readFileChunks(fd: number, mayBlock: boolean): AsyncGenerator<Buffer> {
+async function* readFileChunks(fd: number): AsyncGenerator<Buffer> {
   try {
     // One buffer, reused: the consumer is done with a chunk when it asks for
     // the next (Input.peek copies what it keeps). Fresh buffers per chunk
     // cost a page fault per 4 KiB, measured at 0.1 s per 268 MB.
     const buf = Buffer.allocUnsafeSlow(READ_CHUNK);
     for (let k = 0; ; k++) {
-      if (mayBlock || k % 16 === 15) await new Promise((r) => setImmediate(r));
+      if (k % 16 === 15) await new Promise((r) => setImmediate(r));
       let n: number;
       try {
         n = fs.readSync(fd, buf, 0, READ_CHUNK, null);
@@ -236,12 +246,11 @@ class FileOutput implements Output {
   }
 }
 
-class StdoutOutput implements Output {
-  readonly name = "<stdout>";
+/** Output to a stream: stdout, or a FIFO given with -o. */
+class StreamOutput implements Output {
   private error: NodeJS.ErrnoException | null = null;
-  private readonly out = process.stdout;
 
-  constructor() {
+  constructor(readonly name: string, private readonly out: NodeJS.WritableStream & { writableNeedDrain: boolean; destroyed: boolean; off: NodeJS.EventEmitter["off"] }, private readonly close = false) {
     this.out.on("error", (e: NodeJS.ErrnoException) => {
       this.error = e;
     });
@@ -267,10 +276,21 @@ class StdoutOutput implements Output {
           reject(e);
         }
       };
-      const room = this.out.write(chunk, (err) => {
+      this.out.write(chunk, (err) => {
         if (err && !this.error) this.error = err;
-        if (room || this.error) settle();
-        else this.out.once("drain", settle);
+        // Node emits 'drain' before it calls this callback, so ask whether
+        // a drain is still due rather than what write() returned.
+        if (!this.out.writableNeedDrain || this.error || this.out.destroyed) return settle();
+        // Wait for room; a stream that fails or closes instead never drains.
+        const done = () => {
+          this.out.off("drain", done);
+          this.out.off("close", done);
+          this.out.off("error", done);
+          settle();
+        };
+        this.out.on("drain", done);
+        this.out.on("close", done);
+        this.out.on("error", done);
       });
     });
   }
@@ -278,18 +298,22 @@ class StdoutOutput implements Output {
   commit(): Promise<void> {
     this.check();
     return new Promise<void>((resolve, reject) => {
-      this.out.write("", () => {
+      const done = () => {
         try {
           this.check();
           resolve();
         } catch (e) {
           reject(e);
         }
-      });
+      };
+      if (this.close) this.out.end(done);
+      else this.out.write("", done);
     });
   }
 
-  async abort(): Promise<void> {}
+  async abort(): Promise<void> {
+    if (this.close) (this.out as unknown as net.Socket).destroy();
+  }
 }
 
 /**
@@ -321,7 +345,7 @@ class DirectOutput implements Output {
 
 /** Opens the output early, so an unwritable target fails before any input is read. */
 export async function openOutput(p: string): Promise<Output> {
-  if (p === STDIO) return new StdoutOutput();
+  if (p === STDIO) return new StreamOutput("<stdout>", process.stdout);
   let target = p;
   let mode = 0o666;
   let st: fs.Stats | null = null;
@@ -331,6 +355,14 @@ export async function openOutput(p: string): Promise<Output> {
     st = null; // a new file
   }
   if (st?.isDirectory()) throw new DactError("WRITE", "is a folder; expected a file path", p);
+  if (st?.isFIFO()) {
+    // A pipe, written like stdout: a blocking writeSync would hold off signals.
+    try {
+      return new StreamOutput(p, new net.Socket({ fd: fs.openSync(p, "w"), readable: false, writable: true }), true);
+    } catch (err) {
+      throw new DactError("WRITE", `cannot open for writing: ${describeSystemError(err)}`, p);
+    }
+  }
   if (st && !st.isFile()) {
     try {
       return new DirectOutput(p, fs.openSync(p, "w"));

@@ -43,7 +43,7 @@ export function parseHeaderText(text: string, version: 1 | 2 | 3, base: number, 
   if (keys.join(",") !== "descr,fortran_order,shape") {
     throw new DactError(
       "NPY_HEADER",
-      `header has keys [${keys.map((k) => `'${k}'`).join(", ")}]; expected exactly 'descr', 'fortran_order' and 'shape'`,
+      `header has keys [${keys.map((k) => pyRepr({ t: "str", v: k })).join(", ")}]; expected exactly 'descr', 'fortran_order' and 'shape'`,
       file,
       at,
     );

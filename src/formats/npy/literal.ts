@@ -160,10 +160,18 @@ export function parsePyLiteral(text: string, opts: { allowLongSuffix?: boolean }
   return v;
 }
 
+/** Control and non-ASCII characters as escapes, so a message stays one printable line. */
+function escapeText(s: string): string {
+  return s.replace(/[\\']/g, (c) => "\\" + c).replace(/[^\x20-\x7e]/g, (c) => {
+    const n = c.charCodeAt(0);
+    return n < 0x100 ? `\\x${n.toString(16).padStart(2, "0")}` : `\\u${n.toString(16).padStart(4, "0")}`;
+  });
+}
+
 /** Python's repr of a literal, for messages. */
 export function pyRepr(v: PyValue): string {
   switch (v.t) {
-    case "str": return `'${v.v}'`;
+    case "str": return `'${escapeText(v.v)}'`;
     case "int": return v.v.toString();
     case "float": return String(v.v);
     case "bool": return v.v ? "True" : "False";
