@@ -20,7 +20,8 @@ const EXIT_HELP = `
 Exit status:
   0  success (and for compare/--check: no differences)
   1  compare/--check: differences found
-  2  any error: usage, unreadable or bad input, unwritable output, shapes that differ`;
+  2  any error: usage, unreadable or bad input, unwritable output, shapes that differ
+  130, 143  interrupted by SIGINT, SIGTERM (temporary files removed)`;
 
 const EXAMPLES = `
 Examples:
