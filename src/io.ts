@@ -8,13 +8,25 @@
  * untouched.
  */
 import * as fs from "node:fs";
-import * as net from "node:net";
+import { createRequire } from "node:module";
 import * as path from "node:path";
-import { randomBytes } from "node:crypto";
 import { BrokenPipe, DactError } from "./errors.js";
 
 export const STDIO = "-";
 const READ_CHUNK = 1 << 20;
+
+/** node:net, only for FIFOs and sockets: not loaded at every start-up. */
+const net = {
+  Socket: function (opts: object) {
+    const { Socket } = createRequire(import.meta.url)("node:net") as typeof import("node:net");
+    return new Socket(opts);
+  } as unknown as typeof import("node:net").Socket,
+};
+
+/** A short random suffix for temporary file names (opened with O_EXCL, so a clash fails safely). */
+function randomSuffix(): string {
+  return Math.random().toString(36).slice(2, 10);
+}
 
 /** Display name of stdin/stdout in messages. */
 export function displayName(p: string, stream: "stdin" | "stdout"): string {
@@ -312,7 +324,7 @@ class StreamOutput implements Output {
   }
 
   async abort(): Promise<void> {
-    if (this.close) (this.out as unknown as net.Socket).destroy();
+    if (this.close) (this.out as unknown as { destroy(): void }).destroy();
   }
 }
 
@@ -376,7 +388,7 @@ export async function openOutput(p: string): Promise<Output> {
     mode = st.mode & 0o7777;
   }
   const dir = path.dirname(path.resolve(target));
-  const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString("hex")}.dact-tmp`);
+  const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomSuffix()}.dact-tmp`);
   let fd: number;
   try {
     fd = fs.openSync(tmp, "wx", mode);
