@@ -218,18 +218,23 @@ export function removeLiveTemps(): void {
   liveTemps.clear();
 }
 
+/** Writes all of `chunk` to `fd`, naming `name` in the error. */
+function writeAllSync(fd: number, chunk: Uint8Array, name: string): void {
+  let off = 0;
+  try {
+    while (off < chunk.length) off += fs.writeSync(fd, chunk, off, chunk.length - off);
+  } catch (err) {
+    throw new DactError("WRITE", `cannot write: ${describeSystemError(err)}`, name);
+  }
+}
+
 /** Writes with writeSync, for the same reason the input reads with readSync. */
 class FileOutput implements Output {
   private closed = false;
   constructor(readonly name: string, private readonly target: string, private readonly tmp: string, private readonly fd: number) {}
 
   write(chunk: Uint8Array): void {
-    let off = 0;
-    try {
-      while (off < chunk.length) off += fs.writeSync(this.fd, chunk, off, chunk.length - off);
-    } catch (err) {
-      throw new DactError("WRITE", `cannot write: ${describeSystemError(err)}`, this.name);
-    }
+    writeAllSync(this.fd, chunk, this.name);
   }
 
   async commit(): Promise<void> {
@@ -336,12 +341,7 @@ class StreamOutput implements Output {
 class DirectOutput implements Output {
   constructor(readonly name: string, private readonly fd: number) {}
   write(chunk: Uint8Array): void {
-    let off = 0;
-    try {
-      while (off < chunk.length) off += fs.writeSync(this.fd, chunk, off, chunk.length - off);
-    } catch (err) {
-      throw new DactError("WRITE", `cannot write: ${describeSystemError(err)}`, this.name);
-    }
+    writeAllSync(this.fd, chunk, this.name);
   }
   async commit(): Promise<void> {
     fs.closeSync(this.fd);
@@ -398,50 +398,6 @@ export async function openOutput(p: string): Promise<Output> {
   }
   trackTemp(tmp, true);
   return new FileOutput(p, target, tmp, fd);
-}
-
-/**
- * Collects small writes into large ones: text codecs produce many small
- * strings, and one syscall per row would dominate their cost.
- */
-export class BufferedWriter {
-  private buf: Buffer;
-  private len = 0;
-  constructor(private readonly out: Output, private readonly size = 1 << 16) {
-    this.buf = Buffer.allocUnsafe(size);
-  }
-
-  /** Appends text; returns a promise only when a flush had to wait. */
-  text(s: string): Promise<void> | void {
-    // Latin-1 sized worst case is s.length*3 for UTF-8; flush first if it may not fit.
-    if (this.len + s.length * 3 > this.size) {
-      const p = this.flush();
-      if (s.length * 3 > this.size) {
-        return chain(p, () => this.out.write(Buffer.from(s, "utf8")));
-      }
-      this.len += this.buf.write(s, this.len, "utf8");
-      return p;
-    }
-    this.len += this.buf.write(s, this.len, "utf8");
-  }
-
-  bytes(b: Uint8Array): Promise<void> | void {
-    const p = this.flush();
-    return chain(p, () => this.out.write(b));
-  }
-
-  flush(): Promise<void> | void {
-    if (this.len === 0) return;
-    const full = this.buf.subarray(0, this.len);
-    // The buffer handed to write() may still be in flight; take a fresh one.
-    this.buf = Buffer.allocUnsafe(this.size);
-    this.len = 0;
-    return this.out.write(full);
-  }
-}
-
-function chain(p: Promise<void> | void, f: () => Promise<void> | void): Promise<void> | void {
-  return p ? p.then(f) : f();
 }
 
 /** An Output that collects bytes in memory: for the library API and tests. */

@@ -4,7 +4,7 @@ import type { Tolerance } from "./compare.js";
 import { DactError } from "./errors.js";
 import { detectFormat, formatFromPath, type Format } from "./formats/detect.js";
 import type { HeaderMode } from "./formats/csv/reader.js";
-import type { TransformContext } from "./formats/npy/codec.js";
+import type { TransformContext } from "./formats/context.js";
 import { openInput, openOutput, type Input, type Output } from "./io.js";
 import type { FloatDType } from "./matrix.js";
 

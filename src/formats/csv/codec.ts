@@ -1,6 +1,6 @@
 import type { Input, Output } from "../../io.js";
 import { formatNumber } from "../text/number.js";
-import type { TransformContext } from "../npy/codec.js";
+import type { TransformContext } from "../context.js";
 import { CsvReader, Ending, type CsvBatch, type HeaderMode } from "./reader.js";
 
 export interface CsvOptions {

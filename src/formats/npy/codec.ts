@@ -1,17 +1,9 @@
-import type { Kernel } from "../../activations/types.js";
+import type { TransformContext } from "../context.js";
 import type { Input, Output } from "../../io.js";
 import { NpyDecoder } from "./decoder.js";
 import { resultDescr } from "./dtype.js";
 import { elementReader, resultBatch, type ResultBatch } from "./elements.js";
 import { encodeHeader, savedFortranOrder } from "./header.js";
-
-export interface TransformContext {
-  kernel: Kernel;
-  /** The kernel looks only at sign, zero and NaN (Activation.signOnly). */
-  signOnly?: boolean;
-  /** A one-line notice for stderr (not an error). */
-  notice(message: string): void;
-}
 
 /**
  * .npy in, .npy out: np.save(out, f'(np.load(in))), streamed. The header is

@@ -1,0 +1,10 @@
+import type { Kernel } from "../activations/types.js";
+
+/** What every format's streaming transform gets besides its input and output. */
+export interface TransformContext {
+  kernel: Kernel;
+  /** The kernel looks only at sign, zero and NaN (Activation.signOnly): text readers may skip exact parsing of long numbers. */
+  signOnly?: boolean;
+  /** A one-line notice for stderr (not an error). */
+  notice(message: string): void;
+}
