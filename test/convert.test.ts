@@ -87,5 +87,7 @@ describe("format conversion: every pair", () => {
     expect(g.missing).toEqual(Uint8Array.from([0, 0, 0, 1]));
     const c = await compare(g, matrix([[0, 0.5], [1, null]]));
     expect(c.equal).toBe(true);
+    expect(Array.from(derivative("relu", [0, -0], { atZero: 1 }).data)).toEqual([1, 1]);
+    expect(derivative("hardtanh", [0.75], { minVal: -0.5, maxVal: 0.5 }).data[0]).toBe(0);
   });
 });

@@ -39,8 +39,10 @@ export function findActivation(name: string): Activation | undefined {
  */
 export function resolveParams(act: Activation, raw: Readonly<Record<string, string | number | undefined>>): Params {
   const out: Record<string, number | string> = {};
+  const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
   for (const spec of act.params) {
-    const v = raw[spec.flag];
+    // Library callers may write options camelCase ({ atZero: 0.5 }) as well as the CLI's kebab-case.
+    const v = raw[spec.flag] ?? raw[camel(spec.flag)];
     if (spec.choices) {
       const c = v === undefined ? spec.default : String(v);
       if (!spec.choices.includes(String(c))) {
