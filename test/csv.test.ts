@@ -7,7 +7,7 @@ import { DactError } from "../src/errors.js";
 import { transformCsv } from "../src/formats/csv/codec.js";
 import { memoryInput, MemoryOutput } from "../src/io.js";
 import { formatNumber, parseNumberText, cellStatus, CellStatus } from "../src/formats/text/number.js";
-import { chunkings, derive, fixture, FIXTURES } from "./helpers.js";
+import { chunkings, derive, fixture, FIXTURES, IDENTITY } from "./helpers.js";
 
 const VALID = path.join(FIXTURES, "csv", "valid");
 const inputs = readdirSync(VALID);
@@ -39,18 +39,6 @@ async function runCsv(text: string | Buffer, opts: { sizes?: number[]; header?: 
   return out.bytes().toString("utf8");
 }
 
-/** An identity "derivative": lets the tests see what the codec read. */
-const IDENTITY: Activation = {
-  name: "identity",
-  summary: "",
-  formula: "",
-  kinks: "",
-  params: [],
-  scalar: () => (x) => x,
-  kernel: () => (src, dst, n) => {
-    for (let i = 0; i < n; i++) dst[i] = src[i]!;
-  },
-};
 
 async function csvError(text: string, opts: Parameters<typeof runCsv>[1] = {}): Promise<DactError> {
   try {
@@ -181,7 +169,6 @@ describe("csv properties (fast-check)", () => {
         const text = toCsv(m, () => false, [false], true);
         const out = await runCsv(text, { header: "no" });
         const back = out.trimEnd().split("\n").map((line) => line.split(","));
-        const rows = m.filter((row) => !(row.length === 1 && row[0] === null));
         expect(back.length).toBe(m.length);
         m.forEach((row, r) => {
           if (row.length === 1 && row[0] === null) return;
@@ -191,7 +178,6 @@ describe("csv properties (fast-check)", () => {
             else expect(Object.is(parseNumberText(cell), v) || (Number.isNaN(v) && cell === "NaN")).toBe(true);
           });
         });
-        void rows;
       }),
       { numRuns: 200, seed: 11 },
     );

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, truncate
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { fixture, ROOT } from "./helpers.js";
+import { ROOT } from "./helpers.js";
 
 const BIN = path.join(ROOT, "bin", "dact.js");
 const isRoot = process.getuid?.() === 0;
@@ -195,4 +195,3 @@ describe("stdin is a terminal", () => {
   });
 });
 
-void fixture;

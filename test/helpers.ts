@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { findActivation, resolveParams } from "../src/activations/registry.js";
+import type { Activation } from "../src/activations/types.js";
 import { memoryInput, MemoryOutput } from "../src/io.js";
 import { deriveStream } from "../src/pipeline.js";
 import type { Format } from "../src/formats/detect.js";
@@ -55,3 +56,17 @@ export async function derive(
   }, format);
   return { bytes: out.bytes(), notices };
 }
+
+/** An identity "derivative": lets the tests see exactly what a codec read. */
+export const IDENTITY: Activation = {
+  name: "identity",
+  summary: "",
+  formula: "",
+  kinks: "",
+  params: [],
+  scalar: () => (x) => x,
+  forward: () => (x) => (x * x) / 2,
+  kernel: () => (src, dst, n) => {
+    for (let i = 0; i < n; i++) dst[i] = src[i]!;
+  },
+};

@@ -2,11 +2,10 @@ import { readdirSync } from "node:fs";
 import * as path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Activation } from "../src/activations/types.js";
 import { DactError } from "../src/errors.js";
 import { transformJson } from "../src/formats/json/codec.js";
 import { memoryInput, MemoryOutput } from "../src/io.js";
-import { chunkings, derive, fixture, FIXTURES } from "./helpers.js";
+import { chunkings, derive, fixture, FIXTURES, IDENTITY } from "./helpers.js";
 
 const VALID = path.join(FIXTURES, "json", "valid");
 
@@ -27,17 +26,6 @@ describe("json: the same output as Python's json + np.heaviside, in the document
   }
 });
 
-const IDENTITY: Activation = {
-  name: "identity",
-  summary: "",
-  formula: "",
-  kinks: "",
-  params: [],
-  scalar: () => (x) => x,
-  kernel: () => (src, dst, n) => {
-    for (let i = 0; i < n; i++) dst[i] = src[i]!;
-  },
-};
 
 async function runJson(text: string, opts: { lines?: boolean; sizes?: number[] } = {}): Promise<string> {
   const out = new MemoryOutput();
@@ -120,7 +108,7 @@ describe("json lines", () => {
 const piece = fc.constantFrom("[", "]", ",", "1", "-0", "2.5e-3", "null", " ", "\n", "01", "1.", '"a"', "{}", "true", "NaN", "-", "1e400", "]]", "[[");
 const doc = fc.array(piece, { maxLength: 14 }).map((p) => p.join(""));
 
-function isRectangularNumeric(v: unknown, depth = 0): boolean {
+function isRectangularNumeric(v: unknown): boolean {
   // What dact accepts, stated independently: numbers/null at the same depth everywhere, equal lengths per depth.
   const shape: number[] = [];
   let leaf = -1;
@@ -136,7 +124,6 @@ function isRectangularNumeric(v: unknown, depth = 0): boolean {
     if (leaf < 0) leaf = d;
     return leaf === d && shape.length <= d;
   };
-  void depth;
   return walk(v, 0);
 }
 

@@ -262,5 +262,3 @@ export const tanhshrink = smooth({
   },
 });
 
-void S_HI;
-void S_LO;

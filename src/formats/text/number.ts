@@ -146,12 +146,10 @@ export function parseNumberBytes(buf: Buffer, start: number, end: number, delim:
     if (i < end && buf[i] === 46) {
       i++;
       prevDigit = false;
-      let fracSeen = 0;
       for (; i < end; i++) {
         c = buf[i]!;
         if (c >= 48 && c <= 57) {
           digits++;
-          fracSeen++;
           prevDigit = true;
           if (sig < 15) {
             if (mant !== 0 || c !== 48) {
@@ -167,7 +165,6 @@ export function parseNumberBytes(buf: Buffer, start: number, end: number, delim:
       }
       // "1_.5" and "1._5" are rejected by Python; the loops above only take
       // an underscore between two digits, which covers both.
-      void fracSeen;
     }
     if (digits === 0) return invalid(buf, numStart, end, delim);
     let exp = 0;
