@@ -61,6 +61,7 @@ describe("dact relu on CSV and TSV, end to end", () => {
 
   it("streams: output appears before the input ends", async () => {
     const child = spawn(process.execPath, [BIN, "relu", "--format", "csv"], { stdio: ["pipe", "pipe", "pipe"] });
+    child.stdin.on("error", () => {});
     const first = new Promise<string>((resolve) => child.stdout.once("data", (d: Buffer) => resolve(d.toString())));
     child.stdin.write("-1,2\n".repeat(200_000)); // 1 MB, and stdin stays open
     const got = await first;

@@ -133,6 +133,7 @@ describe("signals mid-run", () => {
       const d = workdir();
       writeFileSync(path.join(d, "out.npy"), "precious");
       const child = spawn(process.execPath, [BIN, "relu", "-", "-o", "out.npy"], { cwd: d, stdio: ["pipe", "ignore", "pipe"] });
+      child.stdin.on("error", () => {}); // EPIPE once the child is gone
       const whole = npy(1_000_000);
       child.stdin.write(whole.subarray(0, 3_000_000)); // part of the input; stdin stays open
       // Wait until the run is under way: its temporary file exists.
