@@ -388,7 +388,8 @@ export async function openOutput(p: string): Promise<Output> {
     mode = st.mode & 0o7777;
   }
   const dir = path.dirname(path.resolve(target));
-  const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomSuffix()}.dact-tmp`);
+  // The base name is cut so the temporary name stays under NAME_MAX (255).
+  const tmp = path.join(dir, `.${path.basename(target).slice(0, 120)}.${process.pid}.${randomSuffix()}.dact-tmp`);
   let fd: number;
   try {
     fd = fs.openSync(tmp, "wx", mode);
