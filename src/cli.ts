@@ -156,10 +156,9 @@ async function byteProgress(): Promise<{ update: (read: number, total: number) =
     update(read, total) {
       if (!bar) {
         if (total < 32 * 1024 * 1024 && Date.now() - started < 1000) return;
-        bar = new SingleBar(
-          { stream: process.stderr, format: "dact [{bar}] {percentage}% | {value}/{total} MB | {rate} MB/s | ETA {eta}s", hideCursor: false, noTTYOutput: true, notTTYSchedule: 1000 },
-          Presets.shades_classic,
-        );
+        // stdin has no size: then only bytes and rate.
+        const format = total > 0 ? "dact [{bar}] {percentage}% | {value}/{total} MB | {rate} MB/s | ETA {eta}s" : "dact {value} MB read | {rate} MB/s";
+        bar = new SingleBar({ stream: process.stderr, format, hideCursor: false, noTTYOutput: true, notTTYSchedule: 1000 }, Presets.shades_classic);
         bar.start(Math.max(1, Math.round(total / 1e6)), 0, { rate: "0" });
       }
       const secs = Math.max(1e-3, (Date.now() - started) / 1000);
