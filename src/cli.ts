@@ -134,7 +134,7 @@ function activationCommand(act: Activation, io: Io, status: { code: number }): C
       return;
     }
     const plan: PlanSpec = { ...base, input: inputs[0] ?? STDIO, output: opts["output"] as string };
-    const bar = showProgress ? await byteProgress() : null;
+    const bar = showProgress ? await byteProgress(opts["progress"] === true) : null;
     if (bar) plan.progress = bar.update;
     try {
       const r = await runDerivative(plan, io.err);
@@ -147,15 +147,18 @@ function activationCommand(act: Activation, io: Io, status: { code: number }): C
   return cmd;
 }
 
-/** A bytes/rate/ETA bar on stderr (cli-progress), started only once the input is large enough to take about a second. */
-async function byteProgress(): Promise<{ update: (read: number, total: number) => void; stop: () => void }> {
+/**
+ * A bytes/rate/ETA bar on stderr (cli-progress). Unless forced (--progress),
+ * it starts only once the input is large enough to take about a second.
+ */
+async function byteProgress(forced: boolean): Promise<{ update: (read: number, total: number) => void; stop: () => void }> {
   const { SingleBar, Presets } = (await import("cli-progress")).default;
   let bar: InstanceType<typeof SingleBar> | null = null;
   const started = Date.now();
   return {
     update(read, total) {
       if (!bar) {
-        if (total < 32 * 1024 * 1024 && Date.now() - started < 1000) return;
+        if (!forced && total < 32 * 1024 * 1024 && Date.now() - started < 1000) return;
         // stdin has no size: then only bytes and rate.
         const format = total > 0 ? "dact [{bar}] {percentage}% | {value}/{total} MB | {rate} MB/s | ETA {eta}s" : "dact {value} MB read | {rate} MB/s";
         bar = new SingleBar({ stream: process.stderr, format, hideCursor: false, noTTYOutput: true, notTTYSchedule: 1000 }, Presets.shades_classic);
