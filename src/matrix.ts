@@ -83,6 +83,8 @@ export async function readMatrix(input: Input, format: Format, opts: ReadOptions
 }
 
 async function readNpy(input: Input): Promise<Matrix> {
+  // Grown as data arrives, never sized from the header: a header may claim
+  // far more elements than the file holds (the decoder reports that).
   let data: Float64Array = new Float64Array(0);
   let k = 0;
   let read: ReturnType<typeof elementReader> | null = null;
@@ -94,11 +96,16 @@ async function readNpy(input: Input): Promise<Matrix> {
       header(h) {
         shape = [...h.shape];
         fortran = h.fortranOrder;
-        data = new Float64Array(h.count);
+        data = new Float64Array(Math.min(h.count, 1 << 16));
         read = elementReader(h.dtype);
         dtype = h.dtype.kind === "f" ? (`f${h.dtype.size}` as FloatDType) : "f8";
       },
       data(bytes, n) {
+        if (k + n > data.length) {
+          const grown = new Float64Array(Math.max(k + n, data.length * 2));
+          grown.set(data.subarray(0, k));
+          data = grown;
+        }
         const src = read!(bytes, n);
         for (let i = 0; i < n; i++) data[k++] = src[i]!;
       },
@@ -107,6 +114,7 @@ async function readNpy(input: Input): Promise<Matrix> {
   );
   for await (const chunk of input.chunks()) decoder.push(chunk);
   decoder.end();
+  data = data.length === k ? data : data.slice(0, k);
   if (fortran && shape.filter((d) => d !== 1).length > 1) data = fortranToC(data, shape);
   return { shape, data, missing: null, dtype, header: null };
 }

@@ -81,6 +81,18 @@ describe("format conversion: every pair", () => {
     expect((await readMatrix(path.join(dir, "t.csv"))).shape).toEqual([6, 4]);
   });
 
+  it("a .npy header that claims more than the file holds: the truncation error, no huge allocation", async () => {
+    const src = path.join(dir, "liar.npy");
+    const fs = await import("node:fs");
+    const text = "{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000000,), }";
+    const header = Buffer.from(text + " ".repeat(64 - ((10 + text.length + 1) % 64)) + "\n", "latin1");
+    const pre = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, 0, 0]);
+    pre.writeUInt16LE(header.length, 8);
+    fs.writeFileSync(src, Buffer.concat([pre, header, Buffer.alloc(16)]));
+    await expect(readMatrix(src)).rejects.toThrow("byte 128: array data: expected 8000000000000 bytes, found 16");
+    await expect(runDerivative({ activation: "relu", params: { "at-zero": 0 }, input: src, output: path.join(dir, "liar.csv"), to: "csv" })).rejects.toThrow(/expected 8000000000000 bytes/);
+  });
+
   it("library: derivative, compare", async () => {
     const g = derivative("relu", [[-1, 0], [2, null]], { "at-zero": 0.5 });
     expect(Array.from(g.data)).toEqual([0, 0.5, 1, NaN]);

@@ -12,6 +12,8 @@ import { DactError } from "../src/errors.js";
 import type { Format } from "../src/formats/detect.js";
 import { encodeHeader } from "../src/formats/npy/header.js";
 import { LiteralError, parsePyLiteral } from "../src/formats/npy/literal.js";
+import { memoryInput } from "../src/io.js";
+import { readMatrix } from "../src/matrix.js";
 import { derive, FIXTURES } from "./helpers.js";
 
 const SEED = Number(process.env["DACT_FUZZ_SEED"] ?? 20261128);
@@ -39,6 +41,17 @@ const SAMPLES: Record<Format, Buffer[]> = {
 };
 
 type Outcome = { ok: true; bytes: Buffer } | { ok: false; code: string; message: string };
+
+/** The in-memory path (conversion, compare, the library) must hold to the same rule. */
+async function matrixOutcome(data: Uint8Array, format: Format, sizes: number[]): Promise<void> {
+  try {
+    const m = await readMatrix(memoryInput(data, "fuzz.in", sizes), format);
+    expect(m.data.length).toBe(m.shape.reduce((a, b) => a * b, 1));
+  } catch (e) {
+    if (!(e instanceof DactError)) throw e;
+    expect(e.position.line !== undefined || e.position.offset !== undefined, `no position: ${e.message}`).toBe(true);
+  }
+}
 
 async function outcome(data: Uint8Array, format: Format, sizes: number[]): Promise<Outcome> {
   try {
@@ -86,6 +99,7 @@ describe("fuzz: every reader, random bytes and mutated files, random chunkings",
         fc.asyncProperty(input, chunking, async (data, sizes) => {
           const a = await outcome(data, format, sizes);
           const b = await outcome(data, format, [1 << 20]);
+          await matrixOutcome(data, format, sizes);
           expect(a.ok).toBe(b.ok);
           if (a.ok && b.ok) expect(a.bytes.equals(b.bytes)).toBe(true);
           if (!a.ok && !b.ok) expect(a.message).toBe(b.message);
