@@ -2,10 +2,8 @@
  * The ELU family: 1 for x > 0, an exponential below, with PyTorch's value
  * at 0 (the exponential branch: α, scale·α, 1).
  */
-import type { Activation, Params } from "./types.js";
-import { expDD, loop, P_HI, P_LO, twoProduct } from "./numerics.js";
+import { P_HI, P_LO, expDD, fromScalar, num, twoProduct } from "./numerics.js";
 
-const num = (p: Params, k: string) => p[k] as number;
 
 /** PyTorch's SELU constants (torch/nn/functional.py, aten's Activation.cpp). */
 const SELU_ALPHA = 1.6732632423543772848170429916717;
@@ -13,11 +11,8 @@ const SELU_SCALE = 1.0507009873554804934193349852946;
 /** scale·α, correctly rounded from the decimal constants (mpmath). */
 const SELU_SCALE_ALPHA = 1.7580993408473768;
 
-function exponential(a: Omit<Activation, "kernel">): Activation {
-  return { ...a, kernel: (p) => loop(a.scalar(p)) };
-}
 
-export const elu = exponential({
+export const elu = fromScalar({
   name: "elu",
   summary: "exponential linear unit: x for x > 0, α(eˣ - 1) otherwise",
   formula: "x>0 -> 1, else alpha·exp(x)",
@@ -33,7 +28,7 @@ export const elu = exponential({
   },
 });
 
-export const selu = exponential({
+export const selu = fromScalar({
   name: "selu",
   summary: "scaled ELU with PyTorch's fixed α and scale",
   formula: "scale·(x>0 -> 1, else alpha·exp(x)), alpha=1.6732632423543772, scale=1.0507009873554805",
@@ -47,7 +42,7 @@ export const selu = exponential({
   },
 });
 
-export const celu = exponential({
+export const celu = fromScalar({
   name: "celu",
   summary: "continuously differentiable ELU: x for x > 0, α(e^(x/α) - 1) otherwise",
   formula: "x>0 -> 1, else exp(x/alpha)",

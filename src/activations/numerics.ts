@@ -5,6 +5,7 @@
  * rounded product (double-double), and every derivative near its zeros
  * (Taylor expansions from fixtures/make_taylor.py).
  */
+import type { Activation, Params } from "./types.js";
 import type { RootExpansion } from "./roots.generated.js";
 
 /** σ(x) = 1/(1+e^-x), without overflow and with full relative accuracy for x < 0. */
@@ -75,4 +76,14 @@ export function loop(f: (x: number) => number) {
   return (src: ArrayLike<number>, dst: { [i: number]: number }, n: number): void => {
     for (let i = 0; i < n; i++) dst[i] = f(src[i]!);
   };
+}
+
+/** An activation whose kernel is its scalar derivative in a loop (all but relu's hand-tuned one). */
+export function fromScalar(a: Omit<Activation, "kernel">): Activation {
+  return { ...a, kernel: (p) => loop(a.scalar(p)) };
+}
+
+/** A numeric parameter (resolveParams has checked it). */
+export function num(p: Params, key: string): number {
+  return p[key] as number;
 }

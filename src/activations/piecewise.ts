@@ -4,15 +4,11 @@
  * value at every kink. NaN in, NaN out.
  */
 import type { Activation, Params } from "./types.js";
-import { loop, P_HI, P_LO, S_HI, S_LO, twoProduct, twoSum } from "./numerics.js";
+import { P_HI, P_LO, S_HI, S_LO, fromScalar, num, twoProduct, twoSum } from "./numerics.js";
 
-const num = (p: Params, k: string) => p[k] as number;
 
-function piecewise(a: Omit<Activation, "kernel">): Activation {
-  return { ...a, kernel: (p) => loop(a.scalar(p)) };
-}
 
-export const leakyRelu = piecewise({
+export const leakyRelu = fromScalar({
   name: "leaky-relu",
   summary: "leaky ReLU: x for x > 0, negative_slope·x otherwise",
   formula: "x>0 -> 1, else negative_slope",
@@ -37,7 +33,7 @@ function hardtanhLike(name: string, summary: string, lo: number | null, hi: numb
         ]
       : [];
   const bounds = (p: Params): [number, number] => (lo === null ? [num(p, "min-val"), num(p, "max-val")] : [lo, hi!]);
-  return piecewise({
+  return fromScalar({
     name,
     summary,
     formula: lo === null ? "min_val<x<max_val -> 1, else 0" : `${lo}<x<${hi} -> 1, else 0`,
@@ -58,7 +54,7 @@ function hardtanhLike(name: string, summary: string, lo: number | null, hi: numb
 export const relu6 = hardtanhLike("relu6", "ReLU capped at 6: min(max(0, x), 6)", 0, 6);
 export const hardtanh = hardtanhLike("hardtanh", "hard tanh: x clamped to [min_val, max_val]", null, null);
 
-export const hardsigmoid = piecewise({
+export const hardsigmoid = fromScalar({
   name: "hardsigmoid",
   summary: "hard sigmoid: relu6(x + 3)/6",
   formula: "-3<x<3 -> 1/6, else 0",
@@ -87,7 +83,7 @@ function hardswishSlope(x: number): number {
   return q + (r + e) / 3;
 }
 
-export const hardswish = piecewise({
+export const hardswish = fromScalar({
   name: "hardswish",
   summary: "hard swish: x·relu6(x + 3)/6",
   formula: "x<=-3 -> 0, x<3 -> x/3 + 1/2, else 1",
@@ -102,7 +98,7 @@ export const hardswish = piecewise({
 });
 
 function shrink(name: string, summary: string, soft: boolean): Activation {
-  return piecewise({
+  return fromScalar({
     name,
     summary,
     formula: "|x|>lambd -> 1, else 0",

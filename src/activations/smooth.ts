@@ -7,11 +7,9 @@
  * PyTorch computes inf·0 = NaN). NaN in, NaN out.
  */
 import { createRequire } from "node:module";
-import type { Activation, Params } from "./types.js";
-import { expDD, loop, nearRoot, P_HI, P_LO, S_HI, S_LO, sech2, sigmoid, sigmoidPrime, twoProduct, twoSum } from "./numerics.js";
+import { P_HI, P_LO, S_HI, S_LO, expDD, fromScalar, nearRoot, num, sech2, sigmoid, sigmoidPrime, twoProduct, twoSum } from "./numerics.js";
 import { geluRoot, geluTanhRoot, mishRoot, siluRoot } from "./roots.generated.js";
 
-const num = (p: Params, k: string) => p[k] as number;
 
 /**
  * @stdlib's erfc, loaded on first use: it is ~140 small CommonJS modules,
@@ -27,9 +25,6 @@ const INV_SQRT_2PI = 0.3989422804014327; // 1/sqrt(2π)
 const GELU_BETA = 0.7978845608028654;
 const GELU_KAPPA = 0.044715;
 
-function smooth(a: Omit<Activation, "kernel">): Activation {
-  return { ...a, kernel: (p) => loop(a.scalar(p)) };
-}
 
 /** Φ(x) + xφ(x). Φ from erfc (no 1 + erf cancellation); φ with x² exact. */
 function geluExact(x: number): number {
@@ -84,7 +79,7 @@ function geluTanh(x: number): number {
   return half1pTanh + 0.5 * x * sech2u * GELU_BETA * (1 + 3 * GELU_KAPPA * x2);
 }
 
-export const gelu = smooth({
+export const gelu = fromScalar({
   name: "gelu",
   summary: "Gaussian error linear unit: x·Φ(x), or PyTorch's tanh approximation",
   formula: "none: Φ(x) + x·φ(x); tanh: the derivative of 0.5x(1 + tanh(√(2/π)(x + 0.044715x³)))",
@@ -102,7 +97,7 @@ export const gelu = smooth({
   },
 });
 
-export const sigmoidAct = smooth({
+export const sigmoidAct = fromScalar({
   name: "sigmoid",
   summary: "logistic sigmoid σ(x) = 1/(1 + e^-x)",
   formula: "σ(x)·(1 - σ(x))",
@@ -116,7 +111,7 @@ export const sigmoidAct = smooth({
   },
 });
 
-export const tanhAct = smooth({
+export const tanhAct = fromScalar({
   name: "tanh",
   summary: "hyperbolic tangent",
   formula: "1 - tanh²(x)",
@@ -130,7 +125,7 @@ export const tanhAct = smooth({
   },
 });
 
-export const softplus = smooth({
+export const softplus = fromScalar({
   name: "softplus",
   summary: "softplus: log(1 + e^(βx))/β, linear above the threshold",
   formula: "x·beta > threshold -> 1, else σ(beta·x)",
@@ -163,7 +158,7 @@ function siluPrime(x: number): number {
   return sigmoid(x) + x * sigmoidPrime(x);
 }
 
-export const silu = smooth({
+export const silu = fromScalar({
   name: "silu",
   summary: "sigmoid linear unit (swish): x·σ(x)",
   formula: "σ(x)·(1 + x·(1 - σ(x)))",
@@ -200,7 +195,7 @@ function mishPrime(x: number): number {
   return (1 + 2 * v) / d + (4 * x * v * v * (1 + v)) / (d * d);
 }
 
-export const mish = smooth({
+export const mish = fromScalar({
   name: "mish",
   summary: "mish: x·tanh(softplus(x))",
   formula: "tanh(sp) + x·σ(x)·(1 - tanh²(sp)), sp = softplus(x)",
@@ -214,7 +209,7 @@ export const mish = smooth({
   },
 });
 
-export const softsign = smooth({
+export const softsign = fromScalar({
   name: "softsign",
   summary: "softsign: x/(1 + |x|)",
   formula: "1/(1 + |x|)²",
@@ -231,7 +226,7 @@ export const softsign = smooth({
   },
 });
 
-export const logsigmoid = smooth({
+export const logsigmoid = fromScalar({
   name: "logsigmoid",
   summary: "log σ(x)",
   formula: "σ(-x)",
@@ -245,7 +240,7 @@ export const logsigmoid = smooth({
   },
 });
 
-export const tanhshrink = smooth({
+export const tanhshrink = fromScalar({
   name: "tanhshrink",
   summary: "x - tanh(x)",
   formula: "tanh²(x)",
