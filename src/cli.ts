@@ -266,6 +266,15 @@ function onSignal(signal: NodeJS.Signals, code: number): void {
 export async function main(argv: readonly string[]): Promise<number> {
   onSignal("SIGINT", 130);
   onSignal("SIGTERM", 143);
+  // Whatever writes to stdout (data, help, list, a report), a reader that
+  // went away ends the run quietly; an unhandled EPIPE would print a trace.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") {
+      removeLiveTemps();
+      process.exit(EXIT_OK);
+    }
+  });
+  process.stderr.on("error", () => {}); // nowhere left to report to
   const status = { code: EXIT_OK };
   const program = buildProgram(undefined, status, argv);
   try {

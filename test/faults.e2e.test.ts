@@ -187,6 +187,16 @@ describe("stdout closed early, at every stage: a quiet exit", () => {
   }
 });
 
+describe("stdout closed early on the other commands: a quiet exit", () => {
+  for (const args of [["--help"], ["help", "relu"], ["relu", "--help"], ["list"]]) {
+    it(`dact ${args.join(" ")} | head -c 1`, () => {
+      const r = spawnSync("bash", ["-c", `set -o pipefail; "${process.execPath}" "${BIN}" ${args.join(" ")} | head -c 1 > /dev/null`]);
+      expect(r.stderr.toString()).toBe("");
+      expect(r.status).toBe(0);
+    });
+  }
+});
+
 describe("stdin is a terminal", () => {
   it("with no input given: a usage hint, not a hang", () => {
     const r = spawnSync("script", ["-qec", `"${process.execPath}" "${BIN}" relu`, "/dev/null"], { timeout: 20_000 });
