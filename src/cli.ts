@@ -65,6 +65,15 @@ function camel(flag: string): string {
   return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
+/** The options every activation takes, for the top-level --help (from the same definitions). */
+function commonOptionsHelp(io: Io, status: { code: number }): string {
+  const sample = activationCommand(ACTIVATIONS[0]!, io, status);
+  const own = new Set(ACTIVATIONS[0]!.params.map((p) => `--${p.flag}`));
+  const opts = sample.options.filter((o) => !own.has(o.long ?? ""));
+  const width = Math.max(...opts.map((o) => o.flags.length));
+  return `\nOptions of every activation (dact <activation> --help for its own, dact list for all):\n${opts.map((o) => `  ${o.flags.padEnd(width)}  ${o.description}`).join("\n")}\n`;
+}
+
 /** The text of `dact list`, from the registry (as --help is). */
 export function listActivations(): string {
   const lines: string[] = [];
@@ -251,7 +260,7 @@ export function buildProgram(io: Io = { out: (s) => process.stdout.write(s), err
     );
   }
   if (want("compare")) program.addCommand(compareCommand(io, status).copyInheritedSettings(program));
-  program.addHelpText("after", `${EXIT_HELP}\n${EXAMPLES}`);
+  program.addHelpText("after", () => `${commonOptionsHelp(io, status)}${EXIT_HELP}\n${EXAMPLES}`);
   return program;
 }
 
