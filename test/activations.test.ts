@@ -3,7 +3,7 @@ import * as path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ACTIVATIONS, findActivation, resolveParams } from "../src/activations/registry.js";
-import { listActivations } from "../src/cli.js";
+import { buildProgram, listActivations } from "../src/cli.js";
 import { FIXTURES } from "./helpers.js";
 
 const DIR = path.join(FIXTURES, "activations");
@@ -158,6 +158,21 @@ describe("dact list and --help come from the registry", () => {
       expect(text).toContain(a.formula);
       expect(text).toContain(a.kinks);
       for (const p of a.params) expect(text).toContain(`--${p.flag} (${p.default})`);
+    }
+  });
+});
+
+describe("--help agrees with the registry", () => {
+  it("names every activation with its summary, and each one's options with defaults", () => {
+    const program = buildProgram();
+    const help = program.helpInformation();
+    for (const a of ACTIVATIONS) {
+      expect(help).toMatch(new RegExp(`\\n  ${a.name} \\[options\\]`));
+      // commander wraps long lines: compare with white space folded
+      const sub = program.commands.find((c) => c.name() === a.name)!.helpInformation().replace(/\s+/g, " ");
+      expect(sub).toContain(a.formula.replace(/\s+/g, " "));
+      expect(sub).toContain(a.kinks.replace(/\s+/g, " "));
+      for (const p of a.params) expect(sub).toContain(`--${p.flag}`);
     }
   });
 });
