@@ -25,7 +25,6 @@ const MAX_NUMBER_CHARS = 25;
 export async function transformCsv(input: Input, output: Output, ctx: TransformContext, opts: CsvOptions): Promise<void> {
   const { kernel } = ctx;
   const delim = opts.delimiter.charCodeAt(0);
-  let result = new Float64Array(0);
   const OUT = 1 << 20;
   let out = Buffer.allocUnsafe(OUT);
   let len = 0;
@@ -47,8 +46,9 @@ export async function transformCsv(input: Input, output: Output, ctx: TransformC
         len += out.write(b.header, len, "utf8");
         len = writeEnding(out, len, b.headerEnding);
       }
-      if (result.length < n) result = new Float64Array(Math.max(n, result.length * 2));
-      kernel(b.values, result, n);
+      // In place: the batch is the reader's scratch, read once, and a second
+      // array of the same size doubled peak memory on very wide rows.
+      kernel(b.values, b.values, n);
       // In blocks of rows whose worst case fits one output buffer, so a
       // huge batch never asks for its worst case all at once.
       const rowBytes = b.cols * (MAX_NUMBER_CHARS + 1) + 2;
@@ -56,7 +56,7 @@ export async function transformCsv(input: Input, output: Output, ctx: TransformC
       for (let r = 0; r < b.rows; r += block) {
         const to = Math.min(b.rows, r + block);
         room((to - r) * rowBytes);
-        len = formatRows(b, result, delim, out, len, r, to);
+        len = formatRows(b, b.values, delim, out, len, r, to);
       }
     },
     input.name,

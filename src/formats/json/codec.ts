@@ -88,7 +88,6 @@ const MAX_OP_BYTES = 25 + 2 + 66;
 export async function transformJson(input: Input, output: Output, ctx: TransformContext, lines: boolean): Promise<void> {
   const { kernel } = ctx;
   const writer = new JsonWriter(!lines);
-  let result = new Float64Array(0);
   let out = Buffer.allocUnsafe(1 << 20);
   let len = 0;
   const reader = new JsonReader(
@@ -100,9 +99,8 @@ export async function transformJson(input: Input, output: Output, ctx: Transform
         out.copy(bigger, 0, 0, len);
         out = bigger;
       }
-      if (result.length < b.nValues) result = new Float64Array(Math.max(b.nValues, result.length * 2));
-      kernel(b.values, result, b.nValues);
-      len = writer.write(b, result, out, len);
+      kernel(b.values, b.values, b.nValues); // in place: the batch is the reader's scratch, read once
+      len = writer.write(b, b.values, out, len);
     },
     input.name,
     ctx.signOnly ?? false,
