@@ -159,9 +159,8 @@ async function readCsv(input: Input, delimiter: string, header: HeaderMode): Pro
         const parsed = csvParseSync(b.header, { delimiter, relax_quotes: true, relax_column_count: true }) as string[][];
         headerCells = parsed[0] ?? [];
       }
-      cols = b.cols;
-      const n = b.rows * b.cols;
-      for (let i = 0; i < n; i++) c.push(b.values[i]!, b.missing[i] !== 0);
+      cols = b.cols; // final once the first row has ended
+      for (let i = 0; i < b.n; i++) c.push(b.values[i]!, b.missing[i] !== 0);
       rows += b.rows;
     },
     input.name,

@@ -10,7 +10,7 @@ export interface CsvOptions {
 }
 
 /** The longest formatNumber output: "-1.7976931348623157e+308" and friends. */
-const MAX_NUMBER_CHARS = 25;
+const MAX_NUMBER_CHARS = 25; // plus a delimiter and a CRLF: 28 bytes a cell at most
 
 /**
  * CSV in, CSV out: the same rows, delimiter and line endings, each number
@@ -40,7 +40,7 @@ export async function transformCsv(input: Input, output: Output, ctx: TransformC
     delim,
     opts.header,
     (b: CsvBatch) => {
-      const n = b.rows * b.cols;
+      const n = b.n;
       if (b.header !== null) {
         room(Buffer.byteLength(b.header) + 2);
         len += out.write(b.header, len, "utf8");
@@ -49,14 +49,14 @@ export async function transformCsv(input: Input, output: Output, ctx: TransformC
       // In place: the batch is the reader's scratch, read once, and a second
       // array of the same size doubled peak memory on very wide rows.
       kernel(b.values, b.values, n);
-      // In blocks of rows whose worst case fits one output buffer, so a
+      // In blocks of cells whose worst case fits one output buffer, so a
       // huge batch never asks for its worst case all at once.
-      const rowBytes = b.cols * (MAX_NUMBER_CHARS + 1) + 2;
-      const block = Math.max(1, Math.floor(OUT / rowBytes));
-      for (let r = 0; r < b.rows; r += block) {
-        const to = Math.min(b.rows, r + block);
-        room((to - r) * rowBytes);
-        len = formatRows(b, b.values, delim, out, len, r, to);
+      const block = Math.floor(OUT / (MAX_NUMBER_CHARS + 3));
+      const at = { col: b.startCell, row: 0 };
+      for (let k = 0; k < n; k += block) {
+        const to = Math.min(n, k + block);
+        room((to - k) * (MAX_NUMBER_CHARS + 3));
+        len = formatCells(b, delim, out, len, k, to, at);
       }
     },
     input.name,
@@ -89,21 +89,25 @@ function writeEnding(out: Buffer, p: number, ending: Ending): number {
 let lastValue = NaN;
 let lastText = "NaN";
 
-/** Formats rows [from, to) of a batch into `out` at `p`; returns the new end. */
-function formatRows(b: CsvBatch, values: Float64Array, delim: number, out: Buffer, p: number, from: number, to: number): number {
-  const { cols, missing, endings } = b;
-  let k = from * cols;
-  for (let r = from; r < to; r++) {
+/**
+ * Formats cells [from, to) of a batch into `out` at `p`, returns the new
+ * end. `at` is where the cursor stands: the column in the current row, and
+ * the batch's row (for its line ending); a row ends when its last column
+ * is written.
+ */
+function formatCells(b: CsvBatch, delim: number, out: Buffer, p: number, from: number, to: number, at: { col: number; row: number }): number {
+  const { cols, values, missing, endings } = b;
+  let col = at.col;
+  let row = at.row;
+  for (let k = from; k < to; k++) {
     if (cols === 1 && missing[k] !== 0) {
       // One empty cell would be a blank line, which readers skip: write it
       // as "" so the row survives, as Python's csv.writer does.
       out[p++] = 34;
       out[p++] = 34;
-      k++;
     } else {
-      for (let c = 0; c < cols; c++, k++) {
-        if (c > 0) out[p++] = delim;
-        if (missing[k] !== 0) continue;
+      if (col > 0) out[p++] = delim;
+      if (missing[k] === 0) {
         const x = values[k]!;
         if (x === 1) out[p++] = 49;
         else if (x === 0 && 1 / x > 0) out[p++] = 48;
@@ -118,7 +122,12 @@ function formatRows(b: CsvBatch, values: Float64Array, delim: number, out: Buffe
         }
       }
     }
-    p = writeEnding(out, p, endings[r] as Ending);
+    if (++col === cols) {
+      p = writeEnding(out, p, endings[row++] as Ending);
+      col = 0;
+    }
   }
+  at.col = col;
+  at.row = row;
   return p;
 }

@@ -12,19 +12,30 @@ export const enum Ending {
 export type HeaderMode = "auto" | "yes" | "no";
 
 /**
- * One chunk's worth of parsed rows. All rows have `cols` cells, stored row
- * after row in `values`; `missing[k]` is 1 for an empty cell.
+ * One chunk's worth of parsed cells, in input order: `n` cells in `values`
+ * (`missing[k]` is 1 for an empty cell). Rows have `cols` cells; the first
+ * `startCell` cells of the batch's first row were in earlier batches, and
+ * the last row may continue in the next batch (a row longer than a chunk
+ * streams). `rows` rows end in this batch, each with its `endings` entry.
  */
 export interface CsvBatch {
   /** The header line exactly as in the input (without its line ending), if this batch starts with it. */
   header: string | null;
   headerEnding: Ending;
+  /** Cells per row; UNKNOWN_COLS while a very long first row is still streaming. */
   cols: number;
+  n: number;
+  startCell: number;
   rows: number;
   values: Float64Array;
   missing: Uint8Array;
   endings: Uint8Array;
 }
+
+/** The column count before a streaming first row has ended. */
+export const UNKNOWN_COLS = Number.MAX_SAFE_INTEGER;
+/** An unfinished line longer than this streams its complete cells (unless it may be a header or has quotes). */
+export const LONG_LINE = 4 << 20;
 
 /**
  * Where the splitter is inside a record that contains quotes. A record ends
@@ -57,6 +68,12 @@ export class CsvReader {
   private firstLine = 0;
   private batch: CsvBatch;
   // Consecutive quoted records, parsed together by csv-parse.
+  /** Cells of the current row stored or emitted so far (a long row streams in pieces). */
+  private rowCells = 0;
+  /** Cells beyond `cols` in the current row: counted, not stored, reported when the row ends. */
+  private extraCells = 0;
+  /** Whether the current unfinished line may stream: null until decided for this line. */
+  private lineStreams: boolean | null = null;
   private qText: string[] = [];
   private qEndings: Ending[] = [];
   private qLine = 0;
@@ -69,7 +86,7 @@ export class CsvReader {
     private readonly signOnly = false,
   ) {
     this.headerMode = headerMode;
-    this.batch = { header: null, headerEnding: Ending.None, cols: 0, rows: 0, values: new Float64Array(1 << 16), missing: new Uint8Array(1 << 16), endings: new Uint8Array(1 << 12) };
+    this.batch = { header: null, headerEnding: Ending.None, cols: 0, n: 0, startCell: 0, rows: 0, values: new Float64Array(1 << 16), missing: new Uint8Array(1 << 16), endings: new Uint8Array(1 << 12) };
   }
 
   push(chunk: Buffer): void {
@@ -82,8 +99,10 @@ export class CsvReader {
         // when the line ends (joining at every chunk is quadratic).
         this.carryParts.push(Buffer.from(chunk)); // a copy: sources reuse their buffers
         this.carryLength += chunk.length;
+        if (this.carryLength > LONG_LINE && this.lineStreams !== false) this.streamLongLine();
         return;
       }
+      this.lineStreams = null; // the line ends in this chunk
       const carry = this.takeCarry();
       if (this.bomChecked && nl >= 0 && carry.indexOf(QUOTE) < 0 && chunk.subarray(0, nl).indexOf(QUOTE) < 0) {
         // The common case: the unfinished line ends in this chunk and has no
@@ -107,6 +126,51 @@ export class CsvReader {
     if (pos < buf.length) this.setCarry(Buffer.from(buf.subarray(pos)));
     this.flushQuoted(); // quoted rows stream too: never hold them past their chunk
     this.emit();
+  }
+
+  /**
+   * A line longer than LONG_LINE: parse and emit its complete cells now,
+   * keeping only the last, unfinished cell, so memory stays flat however
+   * long a row is. Not for a line that may be the header (it is copied
+   * whole) or that has quotes (csv-parse needs the whole record).
+   */
+  private streamLongLine(): void {
+    const buf = this.takeCarry();
+    const last = buf.lastIndexOf(this.delim);
+    let streams = this.lineStreams ?? (buf.indexOf(QUOTE) < 0 && last >= 0);
+    if (streams && this.first) {
+      if (this.headerMode === "yes" || (this.headerMode === "auto" && !this.anyNumber(buf, 0, last))) streams = false;
+      else {
+        // Data, not a header: the first row streams, and its cell count is
+        // known when it ends.
+        this.first = false;
+        this.cols = UNKNOWN_COLS;
+        this.batch.cols = UNKNOWN_COLS;
+        this.firstLine = this.line;
+      }
+    }
+    this.lineStreams = streams;
+    if (!streams) {
+      this.setCarry(buf);
+      return;
+    }
+    this.cells(buf, 0, last, this.signOnly);
+    this.setCarry(Buffer.from(buf.subarray(last + 1)));
+    this.emit();
+  }
+
+  private longQuoted(buf: Buffer, pos: number, quote: number): DactError {
+    const column = this.rowCells + this.countCells(buf, pos, quote);
+    return new DactError("CSV_QUOTE", `found a quote in a row longer than ${LONG_LINE >> 20} MB; expected plain cells in so long a row (quoted cells work in shorter rows)`, this.file, { line: this.line, column });
+  }
+
+  private anyNumber(buf: Buffer, s: number, e: number): boolean {
+    for (let i = s; i <= e; ) {
+      parseNumberBytes(buf, i, e, this.delim);
+      if (cellStatus === CellStatus.Number) return true;
+      i = cellEnd + 1;
+    }
+    return false;
   }
 
   private carryParts: Buffer[] = [];
@@ -146,8 +210,13 @@ export class CsvReader {
       let nl = buf.indexOf(LF, pos);
       if (nextQuote < (nl < 0 ? len : nl)) {
         // A quote before the end of this line: find the record's end by the rules of quoting.
+        // Rows over LONG_LINE stream cell by cell, which csv-parse cannot do:
+        // such a row must be plain. The rule is on the row's length, never
+        // on where chunks happened to fall.
+        if (this.rowCells > 0) throw this.longQuoted(buf, pos, nextQuote);
         const end = this.quotedRecordEnd(buf, pos, atEnd);
         if (end < 0) return pos; // unfinished: wait for more input
+        if (end - pos > LONG_LINE) throw this.longQuoted(buf, pos, nextQuote);
         const hasLF = end < len;
         const stop = hasLF && end > pos && buf[end - 1] === CR ? end - 1 : end;
         this.quotedRecord(buf.toString("utf8", pos, stop), hasLF ? (stop < end ? Ending.CRLF : Ending.LF) : Ending.None, buf, pos, end);
@@ -243,15 +312,16 @@ export class CsvReader {
     return true;
   }
 
-  private room(rows: number, cols: number): void {
+  /** Room in the batch for `cells` more cells and `rows` more row endings. */
+  private room(cells: number, rows: number): void {
     const b = this.batch;
-    const needV = (b.rows + rows) * cols;
+    const needV = b.n + cells;
     if (needV > b.values.length) {
       const n = Math.max(needV, b.values.length * 2);
       const v = new Float64Array(n);
-      v.set(b.values.subarray(0, b.rows * cols));
+      v.set(b.values.subarray(0, b.n));
       const m = new Uint8Array(n);
-      m.set(b.missing.subarray(0, b.rows * cols));
+      m.set(b.missing.subarray(0, b.n));
       b.values = v;
       b.missing = m;
     }
@@ -283,40 +353,56 @@ export class CsvReader {
   }
 
   private plainRecord(buf: Buffer, s: number, e: number, ending: Ending, signOnly: boolean): void {
-    if (this.isBlank(buf, s, e)) return;
-    if (this.first) {
-      const cells = this.countCells(buf, s, e);
-      let anyNumber = false;
-      for (let i = s; i <= e; ) {
-        parseNumberBytes(buf, i, e, this.delim);
-        if (cellStatus === CellStatus.Number) anyNumber = true;
-        i = cellEnd + 1;
-      }
-      if (this.firstRecord(cells, anyNumber, buf.toString("utf8", s, e), ending, this.line)) return;
+    if (this.rowCells === 0) {
+      if (this.isBlank(buf, s, e)) return;
+      if (this.first && this.firstRecord(this.countCells(buf, s, e), this.anyNumber(buf, s, e), buf.toString("utf8", s, e), ending, this.line)) return;
     }
+    this.cells(buf, s, e, signOnly);
+    this.endRow(ending, this.line);
+  }
+
+  /** Appends the cells of buf[s..e) to the current row. */
+  private cells(buf: Buffer, s: number, e: number, signOnly: boolean): void {
     const cols = this.cols;
-    this.room(1, cols);
+    this.room(cols === UNKNOWN_COLS ? this.countCells(buf, s, e) : Math.max(0, cols - this.rowCells), 0);
     const b = this.batch;
     const values = b.values;
     const missing = b.missing;
-    let k = b.rows * cols;
-    const rowEnd = k + cols;
+    let n = b.n;
     let i = s;
     const d = this.delim;
     for (;;) {
-      if (k === rowEnd) throw this.countError(this.countCells(buf, s, e), this.line);
+      if (this.rowCells === cols) {
+        // Too many cells: count the rest for the message, store nothing.
+        this.extraCells += this.countCells(buf, i, e);
+        break;
+      }
       const v = parseNumberBytes(buf, i, e, d, signOnly);
       const st = cellStatus;
-      if (st === CellStatus.Invalid) throw this.notNumber(buf.toString("utf8", i, cellEnd), this.line, k - b.rows * cols + 1);
-      values[k] = v;
-      missing[k] = st;
-      k++;
+      if (st === CellStatus.Invalid) throw this.notNumber(buf.toString("utf8", i, cellEnd), this.line, this.rowCells + 1);
+      values[n] = v;
+      missing[n] = st;
+      n++;
+      this.rowCells++;
       i = cellEnd;
       if (i >= e) break;
       i++; // the delimiter
     }
-    if (k !== rowEnd) throw this.countError(k - b.rows * cols, this.line);
+    b.n = n;
+  }
+
+  /** Closes the current row: checks its cell count and records its line ending. */
+  private endRow(ending: Ending, line: number): void {
+    const found = this.rowCells + this.extraCells;
+    if (this.cols === UNKNOWN_COLS) {
+      this.cols = found;
+      this.batch.cols = found;
+    } else if (found !== this.cols) throw this.countError(found, line);
+    this.room(0, 1);
+    const b = this.batch;
     b.endings[b.rows++] = ending;
+    this.rowCells = 0;
+    this.extraCells = 0;
   }
 
   private quotedRecord(text: string, ending: Ending, buf: Buffer, s: number, e: number): void {
@@ -367,14 +453,13 @@ export class CsvReader {
         if (this.firstRecord(record.length, anyNumber, raw, ending, line)) continue;
       }
       if (record.length !== this.cols) throw this.countError(record.length, line);
-      this.room(1, this.cols);
+      this.room(record.length, 1);
       const b = this.batch;
-      let k = b.rows * this.cols;
-      for (let c = 0; c < record.length; c++, k++) {
+      for (let c = 0; c < record.length; c++) {
         const v = parseNumberText(record[c]!);
         if (cellStatus === CellStatus.Invalid) throw this.notNumber(record[c]!, line, c + 1);
-        b.values[k] = v;
-        b.missing[k] = cellStatus;
+        b.values[b.n] = v;
+        b.missing[b.n++] = cellStatus;
       }
       b.endings[b.rows++] = ending;
     }
@@ -390,9 +475,11 @@ export class CsvReader {
 
   private emit(): void {
     const b = this.batch;
-    if (b.rows === 0 && b.header === null) return;
+    if (b.rows === 0 && b.n === 0 && b.header === null) return;
     this.onBatch(b);
     b.header = null;
     b.rows = 0;
+    b.n = 0;
+    b.startCell = this.rowCells; // cells of the unfinished row already sent
   }
 }
