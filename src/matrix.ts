@@ -5,7 +5,6 @@
  * reuse the streaming codecs' push parsers and number formatting.
  */
 import { getFloat16 } from "@petamoriken/float16";
-import { parse as csvParseSync } from "csv-parse/sync";
 import type { Activation, Params } from "./activations/types.js";
 import { DactError } from "./errors.js";
 import type { Format } from "./formats/detect.js";
@@ -155,10 +154,7 @@ async function readCsv(input: Input, delimiter: string, header: HeaderMode): Pro
     delimiter.charCodeAt(0),
     header,
     (b) => {
-      if (b.header !== null) {
-        const parsed = csvParseSync(b.header, { delimiter, relax_quotes: true, relax_column_count: true }) as string[][];
-        headerCells = parsed[0] ?? [];
-      }
+      if (b.headerCells !== null) headerCells = b.headerCells;
       cols = b.cols; // final once the first row has ended
       for (let i = 0; i < b.n; i++) c.push(b.values[i]!, b.missing[i] !== 0);
       rows += b.rows;

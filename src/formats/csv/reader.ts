@@ -21,6 +21,8 @@ export type HeaderMode = "auto" | "yes" | "no";
 export interface CsvBatch {
   /** The header line exactly as in the input (without its line ending), if this batch starts with it. */
   header: string | null;
+  /** The header's cells, unquoted (for formats that take a header apart). */
+  headerCells: string[] | null;
   headerEnding: Ending;
   /** Cells per row; UNKNOWN_COLS while a very long first row is still streaming. */
   cols: number;
@@ -86,7 +88,7 @@ export class CsvReader {
     private readonly signOnly = false,
   ) {
     this.headerMode = headerMode;
-    this.batch = { header: null, headerEnding: Ending.None, cols: 0, n: 0, startCell: 0, rows: 0, values: new Float64Array(1 << 16), missing: new Uint8Array(1 << 16), endings: new Uint8Array(1 << 12) };
+    this.batch = { header: null, headerCells: null, headerEnding: Ending.None, cols: 0, n: 0, startCell: 0, rows: 0, values: new Float64Array(1 << 16), missing: new Uint8Array(1 << 16), endings: new Uint8Array(1 << 12) };
   }
 
   push(chunk: Buffer): void {
@@ -339,7 +341,7 @@ export class CsvReader {
   }
 
   /** The first record decides the column count and, in auto mode, whether it is a header. */
-  private firstRecord(cells: number, anyNumber: boolean, raw: string, ending: Ending, line: number): boolean {
+  private firstRecord(cells: number, anyNumber: boolean, raw: string, ending: Ending, line: number, cellTexts: () => string[]): boolean {
     this.first = false;
     this.cols = cells;
     this.firstLine = line;
@@ -347,6 +349,7 @@ export class CsvReader {
     const isHeader = this.headerMode === "yes" || (this.headerMode === "auto" && !anyNumber);
     if (isHeader) {
       this.batch.header = raw;
+      this.batch.headerCells = cellTexts();
       this.batch.headerEnding = ending;
     }
     return isHeader;
@@ -355,7 +358,10 @@ export class CsvReader {
   private plainRecord(buf: Buffer, s: number, e: number, ending: Ending, signOnly: boolean): void {
     if (this.rowCells === 0) {
       if (this.isBlank(buf, s, e)) return;
-      if (this.first && this.firstRecord(this.countCells(buf, s, e), this.anyNumber(buf, s, e), buf.toString("utf8", s, e), ending, this.line)) return;
+      if (this.first) {
+        const raw = buf.toString("utf8", s, e);
+        if (this.firstRecord(this.countCells(buf, s, e), this.anyNumber(buf, s, e), raw, ending, this.line, () => raw.split(String.fromCharCode(this.delim)))) return;
+      }
     }
     this.cells(buf, s, e, signOnly);
     this.endRow(ending, this.line);
@@ -450,7 +456,7 @@ export class CsvReader {
           parseNumberText(cell);
           if (cellStatus === CellStatus.Number) anyNumber = true;
         }
-        if (this.firstRecord(record.length, anyNumber, raw, ending, line)) continue;
+        if (this.firstRecord(record.length, anyNumber, raw, ending, line, () => record)) continue;
       }
       if (record.length !== this.cols) throw this.countError(record.length, line);
       this.room(record.length, 1);
@@ -478,6 +484,7 @@ export class CsvReader {
     if (b.rows === 0 && b.n === 0 && b.header === null) return;
     this.onBatch(b);
     b.header = null;
+    b.headerCells = null;
     b.rows = 0;
     b.n = 0;
     b.startCell = this.rowCells; // cells of the unfinished row already sent
