@@ -22,8 +22,14 @@ const only = args.includes("--only") ? args[args.indexOf("--only") + 1].split(",
 const want = (name) => !only || only.includes(name);
 const MB = args.includes("--mb") ? Number(args[args.indexOf("--mb") + 1]) : 256;
 
-function python(code) {
-  execFileSync("python3", ["-c", code], { stdio: "inherit" });
+/** The input bench/data/<file>, generated once by the Python `code(path)` writes. */
+function ensureData(file, code) {
+  const p = path.join(DATA, file);
+  if (!existsSync(p)) {
+    console.log(`generating ${p} ...`);
+    execFileSync("python3", ["-c", code(JSON.stringify(p))], { stdio: "inherit" });
+  }
+  return p;
 }
 
 /** Runs a shell command under /usr/bin/time -v; returns seconds and peak RSS in MB. */
@@ -81,18 +87,14 @@ function sameBytes(a, b) {
 }
 
 if (want("npy")) {
-  const inp = path.join(DATA, `big-f8-${MB}.npy`);
-  if (!existsSync(inp)) {
-    console.log(`generating ${inp} ...`);
-    python(`
+  const inp = ensureData(`big-f8-${MB}.npy`, (p) => `
 import numpy as np
 n = ${MB} * 2**20 // 8
 rng = np.random.default_rng(1)
 a = rng.standard_normal(n)
 a[::97] = 0.0
-np.save(${JSON.stringify(inp)}, a.reshape(-1, 1024) if n % 1024 == 0 else a)
+np.save(${p}, a.reshape(-1, 1024) if n % 1024 == 0 else a)
 `);
-  }
   const outD = path.join(DATA, "out-dact.npy");
   const outN = path.join(DATA, "out-numpy.npy");
   row(
@@ -118,11 +120,7 @@ np.save(${JSON.stringify(inp)}, a.reshape(-1, 1024) if n % 1024 == 0 else a)
 }
 
 function csvRow(label, file, gen) {
-  const inp = path.join(DATA, file);
-  if (!existsSync(inp)) {
-    console.log(`generating ${inp} ...`);
-    python(gen(inp));
-  }
+  const inp = ensureData(file, gen);
   const outD = path.join(DATA, "out-dact.csv");
   const outM = path.join(DATA, "out-mawk.csv");
   row(
@@ -141,27 +139,23 @@ if (want("csv")) {
   csvRow("relu CSV, 200k x 10 doubles (np.savetxt %.17g)", "floats-200k.csv", (p) => `
 import numpy as np
 rng = np.random.default_rng(2)
-np.savetxt(${JSON.stringify(p)}, rng.standard_normal((200_000, 10)), fmt="%.17g", delimiter=",")
+np.savetxt(${p}, rng.standard_normal((200_000, 10)), fmt="%.17g", delimiter=",")
 `);
   csvRow("relu CSV, 1M x 10 small integers", "ints-1m.csv", (p) => `
 import numpy as np
 rng = np.random.default_rng(3)
-np.savetxt(${JSON.stringify(p)}, rng.integers(-9, 10, size=(1_000_000, 10)), fmt="%d", delimiter=",")
+np.savetxt(${p}, rng.integers(-9, 10, size=(1_000_000, 10)), fmt="%d", delimiter=",")
 `);
 }
 
 if (want("json")) {
-  const inp = path.join(DATA, "floats-10m.json");
-  if (!existsSync(inp)) {
-    console.log(`generating ${inp} ...`);
-    python(`
+  const inp = ensureData("floats-10m.json", (p) => `
 import numpy as np, json
 rng = np.random.default_rng(4)
 a = rng.standard_normal((1_000_000, 10))
-with open(${JSON.stringify(inp)}, "w") as f:
+with open(${p}, "w") as f:
     json.dump(a.tolist(), f)
 `);
-  }
   const outD = path.join(DATA, "out-dact.json");
   const outJ = path.join(DATA, "out-jq.json");
   row(

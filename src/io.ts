@@ -28,11 +28,6 @@ function randomSuffix(): string {
   return Math.random().toString(36).slice(2, 10);
 }
 
-/** Display name of stdin/stdout in messages. */
-export function displayName(p: string, stream: "stdin" | "stdout"): string {
-  return p === STDIO ? `<${stream}>` : p;
-}
-
 function describeSystemError(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   switch (e?.code) {
