@@ -15,13 +15,11 @@ import { BrokenPipe, DactError } from "./errors.js";
 export const STDIO = "-";
 const READ_CHUNK = 1 << 20;
 
-/** node:net, only for FIFOs and sockets: not loaded at every start-up. */
-const net = {
-  Socket: function (opts: object) {
-    const { Socket } = createRequire(import.meta.url)("node:net") as typeof import("node:net");
-    return new Socket(opts);
-  } as unknown as typeof import("node:net").Socket,
-};
+/** A net.Socket over an fd (FIFOs, sockets); node:net is loaded only then, not at every start-up. */
+function socket(opts: import("node:net").SocketConstructorOpts): import("node:net").Socket {
+  const { Socket } = createRequire(import.meta.url)("node:net") as typeof import("node:net");
+  return new Socket(opts);
+}
 
 /** A short random suffix for temporary file names (opened with O_EXCL, so a clash fails safely). */
 function randomSuffix(): string {
@@ -138,7 +136,7 @@ export async function openInput(p: string, progress?: (read: number, total: numb
   const chunks = st.isFile()
     ? readFileChunks(fd)
     : st.isFIFO() || st.isSocket()
-      ? (new net.Socket({ fd, readable: true, writable: false }) as AsyncIterable<Buffer>)
+      ? (socket({ fd, readable: true, writable: false }) as AsyncIterable<Buffer>)
       : (fs.createReadStream("", { fd, highWaterMark: READ_CHUNK }) as AsyncIterable<Buffer>);
   return new Input(p, p, progress ? counted(chunks, st.size, progress) : chunks);
 }
@@ -365,7 +363,7 @@ export async function openOutput(p: string): Promise<Output> {
   if (st?.isFIFO()) {
     // A pipe, written like stdout: a blocking writeSync would hold off signals.
     try {
-      return new StreamOutput(p, new net.Socket({ fd: fs.openSync(p, "w"), readable: false, writable: true }), true);
+      return new StreamOutput(p, socket({ fd: fs.openSync(p, "w"), readable: false, writable: true }), true);
     } catch (err) {
       throw new DactError("WRITE", `cannot open for writing: ${describeSystemError(err)}`, p);
     }
