@@ -10,9 +10,10 @@
 import { findActivation, resolveParams } from "./activations/registry.js";
 import { compareMatrices, DEFAULT_TOLERANCE, formatComparison, type Comparison, type Tolerance } from "./compare.js";
 import { DactError } from "./errors.js";
-import { detectFormat, formatFromPath, type Format } from "./formats/detect.js";
+import { detectFormat, formatFromPath, type Format } from "./formats/index.js";
 import type { HeaderMode } from "./formats/csv/reader.js";
 import { openInput, openOutput } from "./io.js";
+import { commitOrAbort } from "./pipeline.js";
 import { deriveMatrix, readMatrix as readFrom, writeMatrix as writeTo, type FloatDType, type Matrix } from "./matrix.js";
 
 export type { Matrix, FloatDType, Format, Comparison, Tolerance };
@@ -68,7 +69,11 @@ export interface ReadOptions {
 /** Reads a .npy, CSV/TSV, JSON or JSON Lines file (format from the extension, then the content). */
 export async function readMatrix(path: string, options: ReadOptions = {}): Promise<Matrix> {
   const input = await openInput(path);
-  return readFrom(input, await detectFormat(input, options.format), options);
+  try {
+    return await readFrom(input, await detectFormat(input, options.format), options);
+  } finally {
+    input.close();
+  }
 }
 
 export interface WriteOptions {
@@ -82,13 +87,7 @@ export async function writeMatrix(path: string, m: Matrix, options: WriteOptions
   const format = options.format ?? formatFromPath(path);
   if (!format) throw new DactError("USAGE", `cannot tell the format of ${path} from its extension; expected options.format`);
   const out = await openOutput(path);
-  try {
-    await writeTo(m, out, format, { dtype: options.dtype, delimiter: options.delimiter });
-    await out.commit();
-  } catch (err) {
-    await out.abort();
-    throw err;
-  }
+  await commitOrAbort(out, () => writeTo(m, out, format, { dtype: options.dtype, delimiter: options.delimiter }));
 }
 
 /** numpy.testing.assert_allclose's rule; `report` is empty when equal. Shapes that differ throw. */

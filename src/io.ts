@@ -9,6 +9,7 @@
  */
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
+import * as os from "node:os";
 import * as path from "node:path";
 import { BrokenPipe, DactError } from "./errors.js";
 
@@ -48,8 +49,19 @@ export class Input {
   private done = false;
   private readonly iter: AsyncIterator<Buffer>;
 
-  constructor(readonly name: string, readonly path: string, stream: AsyncIterable<Buffer>) {
+  private closed = false;
+
+  constructor(readonly name: string, readonly path: string, stream: AsyncIterable<Buffer>, private readonly onClose?: () => void) {
     this.iter = stream[Symbol.asyncIterator]();
+  }
+
+  /** Releases the file descriptor (idempotent); every path that opens an Input closes it. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.done = true;
+    this.pending = [];
+    this.onClose?.();
   }
 
   private async next(): Promise<Buffer | null> {
@@ -133,12 +145,21 @@ export async function openInput(p: string, progress?: (read: number, total: numb
   // A FIFO is read as a libuv pipe (epoll, like stdin), not on the thread
   // pool: a pool thread blocked in read(2) makes process.exit() hang, so
   // SIGINT/SIGTERM could not end the run.
-  const chunks = st.isFile()
-    ? readFileChunks(fd)
-    : st.isFIFO() || st.isSocket()
-      ? (socket({ fd, readable: true, writable: false }) as AsyncIterable<Buffer>)
-      : (fs.createReadStream("", { fd, highWaterMark: READ_CHUNK }) as AsyncIterable<Buffer>);
-  return new Input(p, p, progress ? counted(chunks, st.size, progress) : chunks);
+  let chunks: AsyncIterable<Buffer>;
+  let close: () => void;
+  if (st.isFile()) {
+    chunks = readFileChunks(fd);
+    close = () => closeQuietly(fd);
+  } else if (st.isFIFO() || st.isSocket()) {
+    const sock = socket({ fd, readable: true, writable: false });
+    chunks = sock as AsyncIterable<Buffer>;
+    close = () => sock.destroy();
+  } else {
+    const stream = fs.createReadStream("", { fd, highWaterMark: READ_CHUNK });
+    chunks = stream as AsyncIterable<Buffer>;
+    close = () => stream.destroy();
+  }
+  return new Input(p, p, progress ? counted(chunks, st.size, progress) : chunks, close);
 }
 
 /**
@@ -148,7 +169,7 @@ export async function openInput(p: string, progress?: (read: number, total: numb
  * chunks it yields to the event loop, so SIGINT/SIGTERM handlers still run.
  */
 async function* readFileChunks(fd: number): AsyncGenerator<Buffer> {
-  try {
+  {
     // One buffer, reused: the consumer is done with a chunk when it asks for
     // the next (Input.peek copies what it keeps). Fresh buffers per chunk
     // cost a page fault per 4 KiB, measured at 0.1 s per 268 MB.
@@ -169,8 +190,14 @@ async function* readFileChunks(fd: number): AsyncGenerator<Buffer> {
       if (n === 0) return;
       yield n === READ_CHUNK ? buf : buf.subarray(0, n);
     }
-  } finally {
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
     fs.closeSync(fd);
+  } catch {
+    /* already closed */
   }
 }
 
@@ -185,6 +212,11 @@ export interface Output {
   commit(): Promise<void>;
   /** Discards what was written; an existing target is left untouched. */
   abort(): Promise<void>;
+  /**
+   * Seekable outputs only: overwrites bytes already written at `offset`
+   * (the .npy writer fills in a row count it learns at the end).
+   */
+  patch?(offset: number, bytes: Uint8Array): void;
 }
 
 /** Temporary files not yet committed; removed on SIGINT/SIGTERM. */
@@ -228,6 +260,14 @@ class FileOutput implements Output {
 
   write(chunk: Uint8Array): void {
     writeAllSync(this.fd, chunk, this.name);
+  }
+
+  patch(offset: number, bytes: Uint8Array): void {
+    try {
+      fs.writeSync(this.fd, bytes, 0, bytes.length, offset);
+    } catch (err) {
+      throw new DactError("WRITE", `cannot write: ${describeSystemError(err)}`, this.name);
+    }
   }
 
   async commit(): Promise<void> {
@@ -408,6 +448,12 @@ export class MemoryOutput implements Output {
   async abort(): Promise<void> {
     this.chunks.length = 0;
   }
+  patch(offset: number, bytes: Uint8Array): void {
+    const all = this.bytes();
+    all.set(bytes, offset);
+    this.chunks.length = 0;
+    this.chunks.push(all);
+  }
   bytes(): Buffer {
     return Buffer.concat(this.chunks);
   }
@@ -425,4 +471,78 @@ export function memoryInput(data: Uint8Array, name = "<memory>", chunkSizes: rea
     }
   }
   return new Input(name, name, gen());
+}
+
+/**
+ * Bytes held back until the end of the input, for a writer that can only
+ * write its first bytes last (a .npy header on a pipe): in memory up to
+ * SPOOL_MEMORY, then in a temporary file that is unlinked as soon as it is
+ * open, so nothing is left behind whatever ends the process.
+ */
+const SPOOL_MEMORY = 8 << 20;
+
+export class Spool {
+  private mem: Buffer[] = [];
+  private memLength = 0;
+  private fd = -1;
+  private fileLength = 0;
+
+  write(b: Uint8Array): void {
+    if (this.fd < 0 && this.memLength + b.length <= SPOOL_MEMORY) {
+      this.mem.push(Buffer.from(b));
+      this.memLength += b.length;
+      return;
+    }
+    if (this.fd < 0) this.fd = openUnlinkedTemp();
+    writeAllSync(this.fd, b, "<temporary spool file>");
+    this.fileLength += b.length;
+  }
+
+  /** The spooled bytes in order, then the spool is closed. */
+  async *chunks(): AsyncGenerator<Buffer> {
+    try {
+      for (const b of this.mem) yield b;
+      this.mem = [];
+      if (this.fd < 0) return;
+      const buf = Buffer.allocUnsafe(READ_CHUNK);
+      for (let pos = 0; pos < this.fileLength; ) {
+        const n = fs.readSync(this.fd, buf, 0, Math.min(READ_CHUNK, this.fileLength - pos), pos);
+        if (n === 0) throw new DactError("WRITE", "temporary spool file ended early");
+        pos += n;
+        yield buf.subarray(0, n);
+      }
+    } finally {
+      this.close();
+    }
+  }
+
+  close(): void {
+    this.mem = [];
+    if (this.fd >= 0) {
+      try {
+        fs.closeSync(this.fd);
+      } catch {
+        /* nothing to lose */
+      }
+      this.fd = -1;
+    }
+  }
+}
+
+function openUnlinkedTemp(): number {
+  const dir = os.tmpdir();
+  const p = path.join(dir, `.dact-spool.${process.pid}.${randomSuffix()}`);
+  let fd: number;
+  try {
+    fd = fs.openSync(p, "wx+", 0o600);
+  } catch (err) {
+    throw new DactError("WRITE", `cannot create a temporary spool file in ${dir}: ${describeSystemError(err)}`);
+  }
+  trackTemp(p, true);
+  try {
+    fs.unlinkSync(p);
+  } finally {
+    trackTemp(p, false);
+  }
+  return fd;
 }

@@ -1,12 +1,12 @@
 import { findActivation } from "./activations/registry.js";
-import type { Activation, Params } from "./activations/types.js";
+import type { Activation, Kernel, Params } from "./activations/types.js";
 import type { Tolerance } from "./compare.js";
 import { DactError } from "./errors.js";
-import { detectFormat, formatFromPath, type Format } from "./formats/detect.js";
+import { CollectWriter, WRITE_SLICE, type ArrayHead, type ArrayWriter, type FloatDType, type Values } from "./formats/array.js";
+import { detectFormat, formatFromPath, formatSpec, type Format, type FormatSpec, type ReadOptions } from "./formats/index.js";
 import type { HeaderMode } from "./formats/csv/reader.js";
-import type { TransformContext } from "./formats/context.js";
-import { openInput, openOutput, type Input, type Output } from "./io.js";
-import type { FloatDType } from "./matrix.js";
+import { openInput, openOutput, STDIO, type Input, type Output } from "./io.js";
+import { reshaped, roundTo } from "./matrix.js";
 
 /**
  * Everything one run needs, as plain data (it crosses to batch workers):
@@ -43,27 +43,6 @@ export interface RunResult {
   report?: string;
 }
 
-type Transform = (input: Input, output: Output, ctx: TransformContext) => Promise<void>;
-
-/** Codecs are loaded on first use, so start-up pays only for the one it needs. */
-async function transformFor(format: Format, plan: Pick<PlanSpec, "delimiter" | "header">): Promise<Transform> {
-  switch (format) {
-    case "npy":
-      return (await import("./formats/npy/codec.js")).transformNpy;
-    case "csv":
-    case "tsv": {
-      const { transformCsv } = await import("./formats/csv/codec.js");
-      const delimiter = plan.delimiter ?? (format === "tsv" ? "\t" : ",");
-      return (i, o, c) => transformCsv(i, o, c, { delimiter, header: plan.header ?? "auto" });
-    }
-    case "json":
-    case "jsonl": {
-      const { transformJson } = await import("./formats/json/codec.js");
-      return (i, o, c) => transformJson(i, o, c, format === "jsonl");
-    }
-  }
-}
-
 function activationOf(name: string): Activation {
   const act = findActivation(name);
   if (!act) throw new DactError("USAGE", `unknown activation ${JSON.stringify(name)}; expected one of dact list`);
@@ -73,68 +52,161 @@ function activationOf(name: string): Activation {
 const notice = (m: string) => process.stderr.write(m + "\n");
 
 /**
- * source -> format reader -> kernel -> format writer -> sink. Same-format
- * runs stream; conversions (--to, --reshape, --dtype) and --check read the
- * whole matrix. The output is opened before any input is read, so an
+ * The output format: --to, else the -o extension, else the input's. --to
+ * that names another format than the -o extension is a usage error.
+ */
+export function outputFormat(plan: Pick<PlanSpec, "to" | "output">, input: Format): Format {
+  const byExt = plan.output !== STDIO ? formatFromPath(plan.output) : undefined;
+  if (plan.to && byExt && plan.to !== byExt) {
+    throw new DactError("USAGE", `options --to ${plan.to} and -o ${plan.output}: found two different output formats; expected one (drop --to, or give -o a ${formatSpec(plan.to).extensions[0]} name)`);
+  }
+  return plan.to ?? byExt ?? input;
+}
+
+/**
+ * source -> format reader -> kernel -> format writer -> sink, for one
+ * input. A run whose output format is its input's streams through the
+ * format's own transform, which keeps the layout (line endings, header,
+ * nesting); any other pair streams through the array protocol (any reader
+ * into any writer). The output is opened before any input is read, so an
  * unwritable target fails first, and is committed only on success.
  */
 export async function runDerivative(plan: PlanSpec, say: (m: string) => void = notice): Promise<RunResult> {
   const act = activationOf(plan.activation);
   const input = await openInput(plan.input, plan.progress);
-  const format = await detectFormat(input, plan.format);
-  const to = plan.to ?? format;
-  const convert = to !== format || plan.reshape !== undefined || (plan.dtype !== undefined && to === "npy");
-  if (!plan.check && !convert) {
-    const transform = await transformFor(format, plan);
-    const output = await openOutput(plan.output);
-    await deriveStream(input, output, { activation: act, params: plan.params, notice: say }, format, transform);
-    return { status: 0 };
-  }
-  // The in-memory paths, loaded only when used (start-up matters in pipelines).
-  const { readMatrix, reshape, writeMatrix, deriveMatrix } = await import("./matrix.js");
-  if (plan.check) {
-    const { compareMatrices, formatComparison } = await import("./compare.js");
-    const m = deriveMatrix(await readMatrix(input, format, plan), act, plan.params);
-    const goldenInput = await openInput(plan.check.path);
-    const golden = await readMatrix(goldenInput, await detectFormat(goldenInput));
-    const c = compareMatrices(m, golden, plan.check.tolerance, { actual: `the result for ${input.name}`, expected: goldenInput.name });
-    return c.equal ? { status: 0 } : { status: 1, report: formatComparison(c, plan.check.tolerance) };
-  }
-  const output = await openOutput(plan.output);
   try {
-    let m = deriveMatrix(await readMatrix(input, format, plan), act, plan.params);
-    if (plan.reshape) m = reshape(m, plan.reshape);
-    const delimiter = to === format ? plan.delimiter : undefined;
-    await writeMatrix(m, output, to, { dtype: plan.dtype, delimiter, source: input.name, notice: say });
+    const format = await detectFormat(input, plan.format);
+    const from = formatSpec(format);
+    const kernel = act.kernel(plan.params);
+    const readOpts: ReadOptions = { delimiter: plan.delimiter, header: plan.header, signOnly: act.signOnly ?? false };
+    if (plan.check) {
+      const { compareMatrices, formatComparison } = await import("./compare.js");
+      const { collected, readMatrix } = await import("./matrix.js");
+      const c = new CollectWriter();
+      await streamArray(input, from, readOpts, reshapeWriter(c, plan.reshape), kernel, say, true);
+      const goldenInput = await openInput(plan.check.path);
+      const golden = await readMatrix(goldenInput, await detectFormat(goldenInput), {}, say);
+      const cmp = compareMatrices(collected(c), golden, plan.check.tolerance, { actual: `the result for ${input.name}`, expected: goldenInput.name });
+      return cmp.equal ? { status: 0 } : { status: 1, report: formatComparison(cmp, plan.check.tolerance) };
+    }
+    const to = formatSpec(outputFormat(plan, format));
+    const sameLayout = to === from && plan.reshape === undefined && !(plan.dtype !== undefined && to.name === "npy");
+    const output = await openOutput(plan.output);
+    await commitOrAbort(output, async () => {
+      if (sameLayout) {
+        const transform = await from.transform(readOpts);
+        await transform(input, output, { kernel, signOnly: act.signOnly ?? false, notice: say });
+      } else {
+        const writer = await to.writer(output, { delimiter: to === from ? plan.delimiter : undefined, dtype: plan.dtype, source: input.name });
+        await streamArray(input, from, readOpts, reshapeWriter(writer, plan.reshape), kernel, say, to.keepsHeader, to.name);
+      }
+    });
+    return { status: 0 };
+  } finally {
+    input.close();
+  }
+}
+
+/** Runs `work` on an output; commits it on success, removes it on any failure. */
+export async function commitOrAbort(output: Output, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
     await output.commit();
   } catch (err) {
     await output.abort();
     throw err;
   }
-  return { status: 0 };
 }
 
-/** The streaming path on an already opened Input and Output (library API, tests). */
+/**
+ * Any reader into any writer: each batch of source values goes through the
+ * kernel into a reused buffer of the result dtype (f4 rounds once on store,
+ * f2 once by f16round) and on to the writer; the writer's bytes go out
+ * after each input chunk, so memory stays bounded by a chunk's worth.
+ */
+export async function streamArray(input: Input, from: FormatSpec, opts: ReadOptions, writer: ArrayWriter, kernel: Kernel, say: (m: string) => void, keepsHeader: boolean, toName = "this format"): Promise<void> {
+  let dtype: FloatDType = "f8";
+  let dst: Float64Array | Float32Array = new Float64Array(0);
+  const shape = await from.read(
+    input,
+    opts,
+    {
+      begin(h: ArrayHead) {
+        dtype = h.dtype;
+        if (h.header && !keepsHeader) say(`dact: ${input.name}: the CSV header (${h.header.join(", ")}) has no place in ${toName}; dropped`);
+        writer.begin(h);
+      },
+      data(values: Values, missing: Uint8Array | null, n: number) {
+        if (dst.length < n) dst = dtype === "f4" ? new Float32Array(Math.max(n, WRITE_SLICE)) : new Float64Array(Math.max(n, WRITE_SLICE));
+        kernel(values, dst, n);
+        if (dtype === "f2") roundTo(dst as Float64Array, n, "f2");
+        writer.write(dst, missing, n);
+      },
+    },
+    () => writer.flush(),
+    say,
+  );
+  await writer.end(shape);
+}
+
+/**
+ * --reshape in front of a writer. When the size is known at the start (a
+ * .npy) or the -1 is the growing first axis, the new shape is known at
+ * once and the values stream; otherwise (a -1 elsewhere on a CSV or JSON
+ * input) they are held until the size is known. The size is checked at the
+ * end either way, and a mismatch fails the run before the output is committed.
+ */
+export function reshapeWriter(inner: ArrayWriter, to: readonly number[] | undefined): ArrayWriter {
+  if (!to) return inner;
+  let head: ArrayHead | null = null;
+  let held: CollectWriter | null = null;
+  return {
+    begin(h) {
+      head = h;
+      if (!h.growing) inner.begin({ ...h, shape: reshaped(h.shape.reduce((a, b) => a * b, 1), to, h.shape), growing: false });
+      else if (!to.includes(-1)) inner.begin({ ...h, shape: to, growing: false });
+      else if (to[0] === -1 && to.indexOf(-1, 1) < 0) inner.begin({ ...h, shape: [0, ...to.slice(1)], growing: true });
+      else held = new CollectWriter();
+    },
+    write(values, missing, n) {
+      if (held) held.write(values, missing, n);
+      else inner.write(values, missing, n);
+    },
+    flush() {
+      return held ? Promise.resolve() : inner.flush();
+    },
+    async end(shape) {
+      const final = reshaped(shape.reduce((a, b) => a * b, 1), to, shape);
+      if (held) {
+        const { data, missing } = held.values();
+        inner.begin({ ...head!, shape: final, growing: false });
+        for (let s = 0; s < data.length; s += WRITE_SLICE) {
+          const e = Math.min(data.length, s + WRITE_SLICE);
+          inner.write(data.subarray(s, e), missing ? missing.subarray(s, e) : null, e - s);
+          await inner.flush();
+        }
+      }
+      await inner.end(final);
+    },
+  };
+}
+
+/** The same-format streaming path on an already opened Input and Output (tests). */
 export async function deriveStream(
   input: Input,
   output: Output,
   plan: { activation: Activation; params: Params; format?: Format | undefined; delimiter?: string | undefined; header?: HeaderMode | undefined; notice?: (m: string) => void },
   format?: Format,
-  transform?: Transform,
 ): Promise<void> {
-  const fmt = format ?? (await detectFormat(input, plan.format));
-  const run = transform ?? (await transformFor(fmt, plan));
-  try {
-    await run(input, output, {
+  const spec = formatSpec(format ?? (await detectFormat(input, plan.format)));
+  const transform = await spec.transform({ delimiter: plan.delimiter, header: plan.header });
+  await commitOrAbort(output, () =>
+    transform(input, output, {
       kernel: plan.activation.kernel(plan.params),
       signOnly: plan.activation.signOnly ?? false,
       notice: plan.notice ?? notice,
-    });
-    await output.commit();
-  } catch (err) {
-    await output.abort();
-    throw err;
-  }
+    }),
+  );
 }
 
 /** The output file name for an input in batch mode: its base name, with the new extension under --to. */
@@ -143,5 +215,5 @@ export function batchOutputName(input: string, to: Format | undefined): string {
   if (!to) return base;
   const ext = formatFromPath(base) ? base.slice(base.lastIndexOf(".")) : "";
   const stem = ext ? base.slice(0, -ext.length) : base;
-  return `${stem}.${to === "jsonl" ? "jsonl" : to}`;
+  return `${stem}${formatSpec(to).extensions[0]}`;
 }

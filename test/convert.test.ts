@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { FORMATS, type Format } from "../src/formats/detect.js";
+import { FORMAT_NAMES as FORMATS, type Format } from "../src/formats/index.js";
 import { compare, derivative, matrix, readMatrix, writeMatrix } from "../src/index.js";
 import { runDerivative } from "../src/pipeline.js";
 import { resolveParams, findActivation } from "../src/activations/registry.js";

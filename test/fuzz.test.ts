@@ -9,7 +9,7 @@ import * as path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DactError } from "../src/errors.js";
-import type { Format } from "../src/formats/detect.js";
+import type { Format } from "../src/formats/index.js";
 import { encodeHeader } from "../src/formats/npy/header.js";
 import { LiteralError, parsePyLiteral } from "../src/formats/npy/literal.js";
 import { memoryInput } from "../src/io.js";

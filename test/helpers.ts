@@ -5,7 +5,7 @@ import { findActivation, resolveParams } from "../src/activations/registry.js";
 import type { Activation } from "../src/activations/types.js";
 import { memoryInput, MemoryOutput } from "../src/io.js";
 import { deriveStream } from "../src/pipeline.js";
-import type { Format } from "../src/formats/detect.js";
+import type { Format } from "../src/formats/index.js";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const FIXTURES = path.join(ROOT, "fixtures");

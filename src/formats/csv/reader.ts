@@ -11,6 +11,18 @@ export const enum Ending {
 
 export type HeaderMode = "auto" | "yes" | "no";
 
+export interface CsvReaderOptions {
+  /** One ASCII character. */
+  delimiter: string;
+  header: HeaderMode;
+  /** Called with each batch; the batch is reused once it returns. */
+  onBatch(b: CsvBatch): void;
+  /** For messages. */
+  file?: string | undefined;
+  /** The kernel looks only at signs (Activation.signOnly). */
+  signOnly?: boolean | undefined;
+}
+
 /**
  * One chunk's worth of parsed cells, in input order: `n` cells in `values`
  * (`missing[k]` is 1 for an empty cell). Rows have `cols` cells; the first
@@ -80,14 +92,17 @@ export class CsvReader {
   private qEndings: Ending[] = [];
   private qLine = 0;
 
-  constructor(
-    private readonly delim: number,
-    headerMode: HeaderMode,
-    private readonly onBatch: (b: CsvBatch) => void,
-    private readonly file?: string,
-    private readonly signOnly = false,
-  ) {
-    this.headerMode = headerMode;
+  private readonly delim: number;
+  private readonly onBatch: (b: CsvBatch) => void;
+  private readonly file: string | undefined;
+  private readonly signOnly: boolean;
+
+  constructor(opts: CsvReaderOptions) {
+    this.delim = opts.delimiter.charCodeAt(0);
+    this.headerMode = opts.header;
+    this.onBatch = opts.onBatch;
+    this.file = opts.file;
+    this.signOnly = opts.signOnly ?? false;
     this.batch = { header: null, headerCells: null, headerEnding: Ending.None, cols: 0, n: 0, startCell: 0, rows: 0, values: new Float64Array(1 << 16), missing: new Uint8Array(1 << 16), endings: new Uint8Array(1 << 12) };
   }
 

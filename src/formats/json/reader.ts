@@ -26,6 +26,19 @@ export interface JsonBatch {
   nEndings: number;
 }
 
+export interface JsonReaderOptions {
+  /** JSON Lines: one document per line. */
+  lines: boolean;
+  /** Called with each batch; the batch is reused once it returns. */
+  onBatch(b: JsonBatch): void;
+  /** For messages. */
+  file?: string | undefined;
+  /** The kernel looks only at signs (Activation.signOnly). */
+  signOnly?: boolean | undefined;
+  /** Called with each document's shape when it ends (each line, for JSON Lines). */
+  onDocument?: ((shape: number[]) => void) | undefined;
+}
+
 /** What the parser accepts next. */
 const enum Expect {
   TopValue, // the start of a document (or of a JSON Lines line)
@@ -78,14 +91,18 @@ export class JsonReader {
   private started = false;
   private batch: JsonBatch;
 
-  constructor(
-    private readonly lines: boolean,
-    private readonly onBatch: (b: JsonBatch) => void,
-    private readonly file?: string,
-    private readonly signOnly = false,
-    /** Called with each document's shape when it ends (each line, for JSON Lines). */
-    private readonly onDocument?: (shape: number[]) => void,
-  ) {
+  private readonly lines: boolean;
+  private readonly onBatch: (b: JsonBatch) => void;
+  private readonly file: string | undefined;
+  private readonly signOnly: boolean;
+  private readonly onDocument: ((shape: number[]) => void) | undefined;
+
+  constructor(opts: JsonReaderOptions) {
+    this.lines = opts.lines;
+    this.onBatch = opts.onBatch;
+    this.file = opts.file;
+    this.signOnly = opts.signOnly ?? false;
+    this.onDocument = opts.onDocument;
     this.batch = { ops: new Uint8Array(1 << 16), nOps: 0, values: new Float64Array(1 << 16), nValues: 0, endings: new Uint8Array(1 << 10), nEndings: 0 };
   }
 
@@ -158,6 +175,22 @@ export class JsonReader {
       this.fail(this.offset, "the end of the input");
     }
     this.emit();
+  }
+
+  /**
+   * A single JSON document's shape but for its first dimension, once known:
+   * when the first element of the top-level array is complete. Null before
+   * that, and for a top-level number.
+   */
+  /** The line being read (1-based): in onDocument, the document's line. */
+  get lineNumber(): number {
+    return this.line;
+  }
+
+  rowShape(): number[] | null {
+    if (this.kind[0] !== 1) return null;
+    if (this.kind[1] === 2) return [];
+    return this.shape[1] === undefined ? null : this.shape.slice(1);
   }
 
   private tooLong(n: number): void {

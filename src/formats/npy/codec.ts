@@ -1,4 +1,5 @@
 import type { TransformContext } from "../context.js";
+import { WRITE_SLICE, type ArraySink } from "../array.js";
 import type { Input, Output } from "../../io.js";
 import { NpyDecoder } from "./decoder.js";
 import { resultDescr } from "./dtype.js";
@@ -52,4 +53,82 @@ export async function transformNpy(input: Input, output: Output, ctx: TransformC
   if (decoder.trailingBytes > 0) {
     ctx.notice(`dact: ${input.name}: ignored ${decoder.trailingBytes} bytes after the array data, as numpy does`);
   }
+}
+
+/**
+ * .npy in, as an array (any writer out): the header's shape and NumPy's
+ * result dtype first, then the elements in C order. A Fortran-order array
+ * with more than one dimension larger than 1 is held in memory and put in C
+ * order at the end: its C order is not the file's order.
+ */
+export async function readNpyArray(input: Input, sink: ArraySink, after: () => Promise<void>, notice: (m: string) => void): Promise<number[]> {
+  let read: ReturnType<typeof elementReader> | null = null;
+  let fortran: { shape: readonly number[]; data: Float64Array; k: number } | null = null;
+  let shape: readonly number[] = [];
+  const decoder = new NpyDecoder(
+    {
+      header(h) {
+        shape = h.shape;
+        read = elementReader(h.dtype);
+        const d = resultDescr(h.dtype);
+        sink.begin({ shape: h.shape, growing: false, dtype: d === "<f2" ? "f2" : d === "<f4" ? "f4" : "f8", header: null });
+        // Never sized from the header's claim alone: it grows as data arrives.
+        if (savedFortranOrder(h.fortranOrder, h.shape)) fortran = { shape: h.shape, data: new Float64Array(Math.min(h.count, 1 << 16)), k: 0 };
+      },
+      data(bytes, n) {
+        const src = read!(bytes, n);
+        if (!fortran) return sink.data(src, null, n);
+        const f = fortran;
+        if (f.k + n > f.data.length) {
+          const g = new Float64Array(Math.max(f.k + n, f.data.length * 2));
+          g.set(f.data.subarray(0, f.k));
+          f.data = g;
+        }
+        for (let i = 0; i < n; i++) f.data[f.k++] = src[i]!;
+      },
+    },
+    input.name,
+  );
+  for await (const chunk of input.chunks()) {
+    decoder.push(chunk);
+    await after();
+  }
+  decoder.end();
+  const f = fortran as { shape: readonly number[]; data: Float64Array; k: number } | null;
+  if (f) {
+    const c = fortranToC(f.data.subarray(0, f.k), f.shape);
+    for (let s = 0; s < c.length; s += WRITE_SLICE) {
+      sink.data(c.subarray(s, Math.min(c.length, s + WRITE_SLICE)), null, Math.min(WRITE_SLICE, c.length - s));
+      await after();
+    }
+  }
+  if (decoder.trailingBytes > 0) notice(`dact: ${input.name}: ignored ${decoder.trailingBytes} bytes after the array data, as numpy does`);
+  return [...shape];
+}
+
+/** Reorders Fortran-order data (first index fastest) into C order. */
+export function fortranToC(src: Float64Array, shape: readonly number[]): Float64Array {
+  const n = src.length;
+  const nd = shape.length;
+  const out = new Float64Array(n);
+  const idx = new Array<number>(nd).fill(0);
+  // Walk C order; keep the Fortran offset of the current index.
+  const fStride = new Array<number>(nd);
+  let s = 1;
+  for (let d = 0; d < nd; d++) {
+    fStride[d] = s;
+    s *= shape[d]!;
+  }
+  let f = 0;
+  for (let c = 0; c < n; c++) {
+    out[c] = src[f]!;
+    for (let d = nd - 1; d >= 0; d--) {
+      idx[d]!++;
+      f += fStride[d]!;
+      if (idx[d]! < shape[d]!) break;
+      f -= fStride[d]! * shape[d]!;
+      idx[d] = 0;
+    }
+  }
+  return out;
 }

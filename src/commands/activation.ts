@@ -1,0 +1,122 @@
+/**
+ * `dact <activation> [inputs...]`: one subcommand per activation, all
+ * built here from the activation registry (options, help, validation).
+ */
+import { availableParallelism } from "node:os";
+import { Command, Option } from "commander";
+import { resolveParams } from "../activations/registry.js";
+import type { Activation } from "../activations/types.js";
+import { DEFAULT_TOLERANCE } from "../compare.js";
+import { DactError } from "../errors.js";
+import type { FloatDType } from "../formats/array.js";
+import { FORMAT_NAMES, type Format } from "../formats/index.js";
+import { STDIO } from "../io.js";
+import { countOption, delimiterOption, dtypeOption, formatOption, reshapeOption, toleranceOption } from "../options.js";
+import { runDerivative, type PlanSpec } from "../pipeline.js";
+import { EXIT_ERROR, EXIT_HELP, EXIT_OK, type Io, type Status } from "./shared.js";
+
+/** What commander hands the action, after the parsers in options.ts. */
+interface ActivationOpts {
+  output: string;
+  format?: Format;
+  to?: Format;
+  dtype?: FloatDType;
+  reshape?: number[];
+  delimiter?: string;
+  header?: boolean;
+  outDir?: string;
+  jobs?: number;
+  check?: string;
+  rtol?: number;
+  atol?: number;
+  quiet?: boolean;
+  progress?: boolean;
+  [param: string]: unknown;
+}
+
+function camel(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** Files processed in parallel at most, whatever --jobs says: more workers than this only cost memory. */
+export function jobsCap(): number {
+  return Math.max(1, 4 * availableParallelism());
+}
+
+export function activationCommand(act: Activation, io: Io, status: Status): Command {
+  const formats = (o: Option) => o.choices(FORMAT_NAMES).argParser(formatOption);
+  const cmd = new Command(act.name)
+    .summary(act.summary)
+    .description(`${act.summary}\n\nderivative: ${act.formula}\nat kinks:   ${act.kinks}`)
+    .argument("[inputs...]", "input files, or - (or nothing) for stdin")
+    .option("-o, --output <path>", "output file, or - for stdout (written atomically); its extension picks the output format", STDIO)
+    .addOption(formats(new Option("--format <format>", "input format; default: from the extension, then the content")))
+    .addOption(formats(new Option("--to <format>", "output format; default: from -o's extension, else the input's (converts, streaming)")))
+    .option("--dtype <f2|f4|f8>", ".npy output dtype (default: NumPy's result dtype; f8 from text)", dtypeOption)
+    .option("--reshape <rows,cols>", "reshape the result, numpy-style (one size may be -1); lets an N-d array become CSV", reshapeOption)
+    .option("--delimiter <char>", "CSV/TSV cell delimiter, one character or \\t (default: tab for .tsv/.tab, else comma)", delimiterOption)
+    .option("--header", "CSV/TSV: the first row is a header (default: only if none of its cells is a number)")
+    .option("--no-header", "CSV/TSV: the first row is data")
+    .option("--out-dir <dir>", "batch: write each input to <dir>/<its file name>")
+    .option("--jobs <n>", `batch: files processed in parallel (default: the number of cores; at most ${jobsCap()} and the number of inputs)`, countOption("--jobs"))
+    .option("--check <golden>", "compare the result with a golden file instead of writing it (exit 1 if it differs)")
+    .option("--rtol <r>", "--check: relative tolerance (default: 1e-7, as numpy's assert_allclose)", toleranceOption("--rtol"))
+    .option("--atol <a>", "--check: absolute tolerance (default: 0)", toleranceOption("--atol"))
+    .option("-q, --quiet", "no progress bar")
+    .option("--progress", "show a progress bar even when stderr is not a terminal");
+  for (const p of act.params) {
+    cmd.option(`--${p.flag} <${p.choices ? p.choices.join("|") : "number"}>`, `${p.description} (default: ${p.default})`);
+  }
+  cmd.addHelpText("after", EXIT_HELP);
+  cmd.action(async (inputs: string[], opts: ActivationOpts) => {
+    const raw: Record<string, string | undefined> = {};
+    for (const p of act.params) raw[p.flag] = opts[camel(p.flag)] as string | undefined;
+    const base: Omit<PlanSpec, "input" | "output"> = {
+      activation: act.name,
+      params: resolveParams(act, raw),
+      format: opts.format,
+      to: opts.to,
+      dtype: opts.dtype,
+      reshape: opts.reshape,
+      delimiter: opts.delimiter,
+      header: opts.header === undefined ? "auto" : opts.header ? "yes" : "no",
+      check: opts.check !== undefined ? { path: opts.check, tolerance: { rtol: opts.rtol ?? DEFAULT_TOLERANCE.rtol, atol: opts.atol ?? DEFAULT_TOLERANCE.atol } } : undefined,
+    };
+    const showProgress = opts.progress === true || (process.stderr.isTTY === true && opts.quiet !== true);
+    if (inputs.length > 1 || opts.outDir !== undefined) {
+      if (opts.outDir === undefined) throw new DactError("USAGE", `found ${inputs.length} inputs; expected --out-dir DIR to write them to (dact does not concatenate outputs)`);
+      if (opts.output !== STDIO) throw new DactError("USAGE", "options -o and --out-dir: found both; expected one");
+      if (base.check) throw new DactError("USAGE", "options --check and --out-dir: found both; expected one");
+      if (inputs.length === 0) throw new DactError("USAGE", "--out-dir: found no inputs; expected one or more input files");
+      const jobs = Math.min(opts.jobs ?? availableParallelism(), jobsCap());
+      status.code = await batch(inputs, opts.outDir, base, jobs, showProgress, io);
+      return;
+    }
+    const plan: PlanSpec = { ...base, input: inputs[0] ?? STDIO, output: opts.output };
+    const bar = showProgress ? await (await import("../progress.js")).byteProgress(opts.progress === true) : null;
+    if (bar) plan.progress = bar.update;
+    try {
+      const r = await runDerivative(plan, io.err);
+      if (r.report) io.out(r.report);
+      status.code = r.status;
+    } finally {
+      bar?.stop();
+    }
+  });
+  return cmd;
+}
+
+async function batch(inputs: string[], outDir: string, base: Omit<PlanSpec, "input" | "output">, jobs: number, showProgress: boolean, io: Io): Promise<number> {
+  const { planBatch, runBatch, ensureOutDir } = await import("../batch.js");
+  const pairs = planBatch(inputs, outDir, base.to);
+  ensureOutDir(outDir);
+  const bar = showProgress ? await (await import("../progress.js")).fileProgress(pairs.length) : null;
+  const r = await runBatch(
+    pairs.map((p) => ({ ...base, input: p.input, output: p.output })),
+    jobs,
+    { notice: io.err, error: io.err, fileDone: (done) => bar?.update(done) },
+  );
+  bar?.stop();
+  io.err(`${r.written} written, ${r.failed} failed`);
+  return r.failed > 0 ? EXIT_ERROR : EXIT_OK;
+}

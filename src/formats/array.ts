@@ -1,0 +1,173 @@
+/**
+ * The one shape every format reader emits and every format writer takes, so
+ * that any reader streams into any writer (conversion, --reshape, the
+ * library API, compare):
+ *
+ *   begin(head) once, then write(values, missing, n) for the elements in C
+ *   order, in batches of any size, then end(shape) with the final shape.
+ *
+ * A reader calls begin as soon as it knows every dimension but the first
+ * (`growing`: the row count of a CSV file or a JSON array is known only at
+ * the end). Writers that must know the first dimension before writing (the
+ * .npy header) reserve room for it or spool; see npy/writer.ts.
+ */
+import type { Output } from "../io.js";
+
+export type FloatDType = "f2" | "f4" | "f8";
+
+export interface ArrayHead {
+  /** The shape; while `growing`, shape[0] is not known yet (it reads 0 here). */
+  readonly shape: readonly number[];
+  /** True while the first dimension is still growing; end() tells it. */
+  readonly growing: boolean;
+  /** The dtype of the values written (the result dtype: f4 input keeps f4, text gives f8). */
+  readonly dtype: FloatDType;
+  /** A CSV header's cells, for writers that have a place for them. */
+  readonly header: readonly string[] | null;
+}
+
+/** The values of a batch: any typed array of numbers (not BigInt). */
+export type Values = ArrayLike<number>;
+
+export interface ArrayWriter {
+  begin(head: ArrayHead): void;
+  /** Elements in C order; `missing[k]` is 1 where the input had no value (the value is then NaN). */
+  write(values: Values, missing: Uint8Array | null, n: number): void;
+  /** Writes out what the calls so far produced (the pipeline calls this after each input chunk). */
+  flush(): Promise<void>;
+  /** The final shape: its first dimension completes a growing head. Writes the rest. */
+  end(shape: readonly number[]): Promise<void>;
+}
+
+/** What a reader pushes into: the head, then batches of source values. */
+export interface ArraySink {
+  begin(head: ArrayHead): void;
+  data(values: Values, missing: Uint8Array | null, n: number): void;
+}
+
+export function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function shapeText(shape: readonly number[]): string {
+  return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
+}
+
+/**
+ * Output bytes, gathered into large buffers and written on flush(). Writers
+ * ask for room first and then fill `buf` from `len` on; a full buffer is
+ * queued and a fresh one started, so a huge batch never needs its worst
+ * case at once. After flush() the last buffer is reused: each write
+ * resolves when the output is done with its bytes.
+ */
+export class OutBuffer {
+  buf: Buffer;
+  len = 0;
+  private readonly full: Buffer[] = [];
+  /** Standard-size buffers already written out, reused rather than left to the GC (external memory piles up before V8 collects it). */
+  private readonly spare: Buffer[] = [];
+
+  constructor(private readonly output: Output, private readonly size = 1 << 20) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+
+  /** Makes room for `bytes` more bytes at buf[len]. */
+  room(bytes: number): void {
+    if (this.len + bytes <= this.buf.length) return;
+    if (this.len > 0) this.full.push(this.buf.subarray(0, this.len));
+    this.buf = bytes <= this.size && this.spare.length > 0 ? this.spare.pop()! : Buffer.allocUnsafe(Math.max(this.size, bytes));
+    this.len = 0;
+  }
+
+  /** Appends bytes (copied). */
+  bytes(b: Uint8Array): void {
+    this.room(b.length);
+    this.buf.set(b, this.len);
+    this.len += b.length;
+  }
+
+  /** Appends text as UTF-8. */
+  text(s: string): void {
+    this.room(Buffer.byteLength(s, "utf8"));
+    this.len += this.buf.write(s, this.len, "utf8");
+  }
+
+  async flush(): Promise<void> {
+    if (this.len > 0) {
+      this.full.push(this.buf.subarray(0, this.len));
+      this.len = 0;
+    }
+    for (const b of this.full) await this.output.write(b);
+    // Every write has resolved: the buffers are free again.
+    for (const b of this.full) if (b.buffer.byteLength === this.size && b.byteOffset === 0 && b.buffer !== this.buf.buffer) this.spare.push(Buffer.from(b.buffer, 0, this.size));
+    this.full.length = 0;
+  }
+}
+
+/**
+ * A writer that keeps everything in memory: for readMatrix, compare and
+ * --check, and for the few reshapes that need the whole size first.
+ */
+export class CollectWriter implements ArrayWriter {
+  head: ArrayHead | null = null;
+  data = new Float64Array(1024);
+  missing: Uint8Array | null = null;
+  n = 0;
+  shape: number[] = [];
+
+  begin(head: ArrayHead): void {
+    this.head = head;
+  }
+
+  write(values: Values, missing: Uint8Array | null, n: number): void {
+    if (this.n + n > this.data.length) {
+      const d = new Float64Array(Math.max(this.n + n, this.data.length * 2));
+      d.set(this.data.subarray(0, this.n));
+      this.data = d;
+      if (this.missing) {
+        const m = new Uint8Array(d.length);
+        m.set(this.missing.subarray(0, this.n));
+        this.missing = m;
+      }
+    }
+    const d = this.data;
+    const base = this.n;
+    for (let i = 0; i < n; i++) d[base + i] = values[i]!;
+    if (missing) {
+      for (let i = 0; i < n; i++) {
+        if (missing[i] !== 0) {
+          if (!this.missing) this.missing = new Uint8Array(d.length);
+          this.missing[base + i] = 1;
+        }
+      }
+    }
+    this.n += n;
+  }
+
+  async flush(): Promise<void> {}
+
+  async end(shape: readonly number[]): Promise<void> {
+    this.shape = [...shape];
+  }
+
+  /** The collected values, trimmed. */
+  values(): { data: Float64Array; missing: Uint8Array | null } {
+    return { data: this.data.slice(0, this.n), missing: this.missing ? this.missing.slice(0, this.n) : null };
+  }
+}
+
+/** Values handed to a writer in slices of this many, so its buffers stay small. */
+export const WRITE_SLICE = 1 << 16;
+
+/** Drives a writer with a whole array held in memory (the library's writeMatrix, replays). */
+export async function writeWhole(w: ArrayWriter, head: ArrayHead, data: Float64Array, missing: Uint8Array | null): Promise<void> {
+  w.begin(head);
+  for (let s = 0; s < data.length; s += WRITE_SLICE) {
+    const e = Math.min(data.length, s + WRITE_SLICE);
+    w.write(data.subarray(s, e), missing ? missing.subarray(s, e) : null, e - s);
+    await w.flush();
+  }
+  await w.end(head.shape);
+}

@@ -1,0 +1,160 @@
+/**
+ * The format registry: one entry per format, as the activation registry has
+ * one per activation. Detection, the pipeline, conversion, compare and the
+ * library API look formats up here; nothing else needs to know which
+ * formats exist. Codecs are loaded on first use, so start-up pays only for
+ * the one a run needs.
+ *
+ * Adding a format: a folder under formats/ with a reader that pushes into
+ * an ArraySink and an ArrayWriter (see array.ts), and one entry below.
+ */
+import * as path from "node:path";
+import { DactError } from "../errors.js";
+import type { Input, Output } from "../io.js";
+import type { ArraySink, ArrayWriter, FloatDType } from "./array.js";
+import type { TransformContext } from "./context.js";
+import type { HeaderMode } from "./csv/reader.js";
+import { MAGIC } from "./npy/header.js";
+
+export const FORMAT_NAMES = ["csv", "tsv", "json", "jsonl", "npy"] as const;
+export type Format = (typeof FORMAT_NAMES)[number];
+
+/** Text-format options from the command line (--delimiter, --header). */
+export interface ReadOptions {
+  delimiter?: string | undefined;
+  header?: HeaderMode | undefined;
+  /** The kernel looks only at signs: text readers may skip exact parsing of long numbers. */
+  signOnly?: boolean | undefined;
+}
+
+export interface WriteOptions {
+  /** CSV/TSV delimiter, when not the format's own. */
+  delimiter?: string | undefined;
+  /** .npy: the stored dtype (--dtype). */
+  dtype?: FloatDType | undefined;
+  /** The input's name, for messages. */
+  source?: string | undefined;
+}
+
+/** A same-format run that keeps the input's layout (line endings, header, nesting). */
+export type Transform = (input: Input, output: Output, ctx: TransformContext) => Promise<void>;
+
+export interface FormatSpec {
+  readonly name: Format;
+  /** Lower-case extensions, with the dot; the first is the one batch outputs take. */
+  readonly extensions: readonly string[];
+  /** Whether the output keeps a CSV header (else it is dropped with a notice). */
+  readonly keepsHeader: boolean;
+  /** Content detection on the first bytes (and their UTF-8 text, BOM and leading space removed). */
+  sniff(head: Buffer, text: string): boolean;
+  transform(opts: ReadOptions): Promise<Transform>;
+  /** Reads the input as one array into `sink`, calling `after` after each input chunk; returns the shape. */
+  read(input: Input, opts: ReadOptions, sink: ArraySink, after: () => Promise<void>, notice: (m: string) => void): Promise<number[]>;
+  writer(output: Output, opts: WriteOptions): Promise<ArrayWriter>;
+}
+
+function csvLike(name: "csv" | "tsv", extensions: string[], delimiter: string, sniff: FormatSpec["sniff"]): FormatSpec {
+  const delim = (o: { delimiter?: string | undefined }) => o.delimiter ?? delimiter;
+  return {
+    name,
+    extensions,
+    keepsHeader: true,
+    sniff,
+    async transform(o) {
+      const { transformCsv } = await import("./csv/codec.js");
+      return (i, out, c) => transformCsv(i, out, c, { delimiter: delim(o), header: o.header ?? "auto" });
+    },
+    async read(input, o, sink, after) {
+      const { readCsvArray } = await import("./csv/codec.js");
+      return readCsvArray(input, { delimiter: delim(o), header: o.header ?? "auto", signOnly: o.signOnly }, sink, after);
+    },
+    async writer(output, o) {
+      const { CsvWriter } = await import("./csv/writer.js");
+      return new CsvWriter(output, { delimiter: delim(o), source: o.source });
+    },
+  };
+}
+
+function jsonLike(name: "json" | "jsonl", extensions: string[], lines: boolean, sniff: FormatSpec["sniff"]): FormatSpec {
+  return {
+    name,
+    extensions,
+    keepsHeader: false,
+    sniff,
+    async transform() {
+      const { transformJson } = await import("./json/codec.js");
+      return (i, out, c) => transformJson(i, out, c, lines);
+    },
+    async read(input, o, sink, after) {
+      const { readJsonArray } = await import("./json/codec.js");
+      return readJsonArray(input, { lines, signOnly: o.signOnly }, sink, after);
+    },
+    async writer(output, o) {
+      const { JsonArrayWriter } = await import("./json/writer.js");
+      return new JsonArrayWriter(output, lines, o.source);
+    },
+  };
+}
+
+/** One JSON array per line is JSON Lines; one document spread over lines is JSON. */
+function looksLikeJsonLines(t: string): boolean {
+  const firstLine = t.split("\n", 1)[0]!.trim();
+  let depth = 0;
+  for (const c of firstLine) depth += c === "[" ? 1 : c === "]" ? -1 : 0;
+  return firstLine.startsWith("[") && depth === 0 && t.slice(firstLine.length).trim().startsWith("[");
+}
+
+/** In detection order: binary magic first, CSV last (it takes anything). */
+export const FORMATS: readonly FormatSpec[] = [
+  {
+    name: "npy",
+    extensions: [".npy"],
+    keepsHeader: false,
+    sniff: (head) => head.length >= MAGIC.length && head.subarray(0, MAGIC.length).equals(MAGIC),
+    async transform() {
+      return (await import("./npy/codec.js")).transformNpy;
+    },
+    async read(input, _o, sink, after, notice) {
+      const { readNpyArray } = await import("./npy/codec.js");
+      return readNpyArray(input, sink, after, notice);
+    },
+    async writer(output, o) {
+      const { NpyWriter } = await import("./npy/writer.js");
+      return new NpyWriter(output, { dtype: o.dtype });
+    },
+  },
+  jsonLike("jsonl", [".jsonl", ".ndjson"], true, (_h, t) => t.startsWith("[") && looksLikeJsonLines(t)),
+  jsonLike("json", [".json"], false, (_h, t) => t.startsWith("[")),
+  csvLike("tsv", [".tsv", ".tab"], "\t", (_h, t) => t.includes("\t") && !t.split("\n", 1)[0]!.includes(",")),
+  csvLike("csv", [".csv"], ",", () => true),
+];
+
+export function formatSpec(name: Format): FormatSpec {
+  return FORMATS.find((f) => f.name === name)!;
+}
+
+/** The format an extension names, if any. */
+export function formatFromPath(p: string): Format | undefined {
+  const ext = path.extname(p).toLowerCase();
+  return FORMATS.find((f) => f.extensions.includes(ext))?.name;
+}
+
+/**
+ * The input's format: the --format option, else the file extension, else
+ * the content (each entry's sniff, in registry order).
+ */
+export async function detectFormat(input: Input, forced?: Format): Promise<Format> {
+  if (forced) return forced;
+  const byExt = formatFromPath(input.path);
+  if (byExt) return byExt;
+  const head = await input.peek(4096);
+  let text = head.toString("utf8");
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  text = text.trimStart();
+  return FORMATS.find((f) => f.sniff(head, text))!.name;
+}
+
+export function parseFormat(s: string): Format {
+  if ((FORMAT_NAMES as readonly string[]).includes(s)) return s as Format;
+  throw new DactError("USAGE", `option --format: found ${JSON.stringify(s)}; expected one of ${FORMAT_NAMES.join(", ")}`);
+}

@@ -1,0 +1,222 @@
+import { DactError } from "../../errors.js";
+import type { Output } from "../../io.js";
+import { formatNumber } from "../text/number.js";
+import { OutBuffer, shapeText, sizeOf, type ArrayHead, type ArrayWriter, type Values } from "../array.js";
+import { Ending, Op, type JsonBatch } from "./reader.js";
+
+/** Bytes one op can need at most: a number, a comma, and a newline with indentation up to depth 64. */
+const MAX_OP_BYTES = 25 + 2 + 66;
+
+/**
+ * The one JSON / JSON Lines formatter. The layout is fixed so golden files
+ * diff well:
+ * - JSON: numpy's repr shape with JSON punctuation: each innermost array on
+ *   its own line, indented by its depth, the document ending in a newline:
+ *       [[1,0],
+ *        [0,1]]
+ *   A scalar is one line; a 1-D array is one line.
+ * - JSON Lines: each value compact on its own line.
+ * Numbers are in shortest round-trip form; NaN is null (JSON has no NaN);
+ * ±inf is ±1e999, which every JSON reader reads back as ±inf.
+ *
+ * It formats a stream of ops (Open, Close, Value, Null, LineEnd): the
+ * same-format transform passes the reader's ops, and JsonArrayWriter makes
+ * ops from a shape.
+ */
+export class JsonFormatter {
+  private depth = 0;
+  private first = true;
+  readonly out: OutBuffer;
+
+  constructor(output: Output, private readonly pretty: boolean) {
+    this.out = new OutBuffer(output);
+  }
+
+  /** Appends the text for a batch of ops; `values` holds the numbers for its Value ops. */
+  write(b: JsonBatch, values: Values): void {
+    this.out.room(b.nOps * MAX_OP_BYTES);
+    const out = this.out.buf;
+    let p = this.out.len;
+    const { ops, nOps, endings } = b;
+    let v = 0;
+    let e = 0;
+    let lastValue = NaN;
+    let lastText = "null";
+    for (let k = 0; k < nOps; k++) {
+      switch (ops[k]) {
+        case Op.Open:
+          if (!this.first) {
+            out[p++] = 44; // ,
+            if (this.pretty) {
+              out[p++] = 10;
+              for (let s = 0; s < this.depth; s++) out[p++] = 32;
+            }
+          }
+          out[p++] = 91; // [
+          this.depth++;
+          this.first = true;
+          break;
+        case Op.Close:
+          out[p++] = 93; // ]
+          this.depth--;
+          this.first = false;
+          if (this.depth === 0 && this.pretty) out[p++] = 10;
+          break;
+        case Op.Value:
+        case Op.Null: {
+          if (!this.first) out[p++] = 44;
+          this.first = false;
+          const x = ops[k] === Op.Null ? NaN : values[v++]!;
+          if (x === 1) out[p++] = 49;
+          else if (x === 0 && 1 / x > 0) out[p++] = 48;
+          else {
+            if (!Object.is(x, lastValue)) {
+              lastValue = x;
+              lastText = x !== x ? "null" : x === Infinity ? "1e999" : x === -Infinity ? "-1e999" : formatNumber(x);
+            }
+            for (let i = 0; i < lastText.length; i++) out[p++] = lastText.charCodeAt(i);
+          }
+          if (this.depth === 0 && this.pretty) out[p++] = 10;
+          break;
+        }
+        case Op.LineEnd: {
+          const ending = endings[e++];
+          if (ending === Ending.CRLF) out[p++] = 13;
+          if (ending !== Ending.None) out[p++] = 10;
+          this.first = true;
+          break;
+        }
+      }
+    }
+    this.out.len = p;
+  }
+}
+
+/** Most ops the structure of an array with no elements may take (`[[],[],…]`): more is refused rather than written for hours. */
+const MAX_EMPTY_OPS = 1 << 26;
+
+/**
+ * JSON or JSON Lines from an array: the ops are made from the shape. JSON
+ * Lines holds one element of the first axis per line (a 0-d array is one
+ * line).
+ */
+export class JsonArrayWriter implements ArrayWriter {
+  private readonly f: JsonFormatter;
+  /** Sizes of each axis; Infinity for a growing first axis. */
+  private dims: number[] = [];
+  private idx: number[] = [];
+  private count = 0;
+  private readonly b: JsonBatch = { ops: new Uint8Array(1 << 12), nOps: 0, values: new Float64Array(0), nValues: 0, endings: new Uint8Array(1 << 12), nEndings: 0 };
+  private vals = new Float64Array(1 << 12);
+  private nVals = 0;
+
+  constructor(output: Output, private readonly lines: boolean, private readonly source?: string) {
+    this.f = new JsonFormatter(output, !lines);
+  }
+
+  begin(head: ArrayHead): void {
+    this.dims = head.shape.map((d, i) => (i === 0 && head.growing ? Infinity : d));
+    this.idx = this.dims.map(() => 0);
+  }
+
+  private op(o: Op): void {
+    const b = this.b;
+    if (b.nOps === b.ops.length || b.nEndings === b.endings.length) this.emit();
+    b.ops[b.nOps++] = o;
+    if (o === Op.LineEnd) b.endings[b.nEndings++] = Ending.LF;
+  }
+
+  private emit(): void {
+    const b = this.b;
+    if (b.nOps === 0) return;
+    this.f.write(b, this.vals);
+    b.nOps = 0;
+    b.nEndings = 0;
+    this.nVals = 0;
+  }
+
+  /** The first axis that is written as an array: JSON Lines makes axis 0 lines instead. */
+  private get top(): number {
+    return this.lines ? 1 : 0;
+  }
+
+  write(values: Values, missing: Uint8Array | null, n: number): void {
+    const nd = this.dims.length;
+    const top = this.top;
+    const { idx, dims, b } = this;
+    const ops = b.ops;
+    for (let k = 0; k < n; k++) {
+      // Room for this element's ops (at most an open and a close per axis,
+      // a value and a line end) and its value.
+      if (b.nOps + 2 * nd + 2 > ops.length || this.nVals === this.vals.length) this.emit();
+      // Open every array whose first element this is: those at the axes
+      // from which on every index is 0. (A growing first axis never wraps,
+      // so the top array opens once.)
+      let d = nd;
+      while (d > top && idx[d - 1] === 0) d--;
+      for (let a = d; a < nd; a++) ops[b.nOps++] = Op.Open;
+      if (missing !== null && missing[k] !== 0) ops[b.nOps++] = Op.Null;
+      else {
+        this.vals[this.nVals++] = values[k]!;
+        ops[b.nOps++] = Op.Value;
+      }
+      // Close every array this element ends; a line ends with its element of axis 0.
+      let a = nd - 1;
+      for (; a >= 0; a--) {
+        if (++idx[a]! < dims[a]!) break;
+        idx[a] = 0;
+        if (a >= top) ops[b.nOps++] = Op.Close;
+      }
+      if (this.lines && a < 1) {
+        ops[b.nOps++] = Op.LineEnd;
+        b.endings[b.nEndings++] = Ending.LF;
+      }
+      this.count++;
+    }
+  }
+
+  flush(): Promise<void> {
+    this.emit();
+    return this.f.out.flush();
+  }
+
+  async end(shape: readonly number[]): Promise<void> {
+    if (this.count !== sizeOf(shape)) {
+      throw new DactError("SHAPE", `found ${this.count} values for shape ${shapeText(shape)}; expected ${sizeOf(shape)}`, this.source);
+    }
+    if (this.count === 0) this.emptyStructure(shape);
+    else if (!this.lines && this.dims[0] === Infinity) this.op(Op.Close); // the growing top array
+    await this.flush();
+  }
+
+  /** `[]`, `[[],[]]`…: an array with no elements still shows its shape, up to the first zero axis. */
+  private emptyStructure(shape: readonly number[]): void {
+    const zero = shape.indexOf(0);
+    const outer = shape.slice(0, zero + 1); // axes down to the first 0
+    let ops = 0;
+    let prod = 1;
+    for (const d of outer) {
+      ops += 2 * prod;
+      prod *= d;
+    }
+    const innermost = outer.slice(0, -1).reduce((a, b) => a * b, 1);
+    if (ops > MAX_EMPTY_OPS) {
+      throw new DactError("USAGE", `an array of shape ${shapeText(shape)} has no elements but ${innermost} empty arrays, which JSON can only write one by one; expected a smaller shape (use .npy, whose header holds any shape)`, this.source);
+    }
+    const walk = (d: number) => {
+      if (d === outer.length) return;
+      const line = this.lines && d === 0;
+      if (!line) this.op(Op.Open);
+      for (let i = 0; i < outer[d]!; i++) {
+        if (line) {
+          walk(d + 1);
+          this.op(Op.LineEnd);
+        } else walk(d + 1);
+        if (this.b.nOps > 4096) this.emit();
+      }
+      if (!line) this.op(Op.Close);
+    };
+    walk(0);
+    this.emit();
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Option parsers, handed to commander as its custom-processing functions:
+ * each turns the raw text into a checked value or throws a DactError that
+ * names the option, before any input is read.
+ */
+import { parseOptionNumber } from "./activations/registry.js";
+import { DactError } from "./errors.js";
+import type { FloatDType } from "./formats/array.js";
+import { parseDelimiter } from "./formats/csv/delimiter.js";
+import { parseFormat, type Format } from "./formats/index.js";
+
+export function formatOption(s: string): Format {
+  return parseFormat(s);
+}
+
+export function dtypeOption(s: string): FloatDType {
+  if (s === "f2" || s === "f4" || s === "f8") return s;
+  throw new DactError("USAGE", `option --dtype: found ${JSON.stringify(s)}; expected f2, f4 or f8`);
+}
+
+export function reshapeOption(s: string): number[] {
+  const parts = s.split(",").map((t) => t.trim());
+  if (!parts.every((t) => /^(-1|\d+)$/.test(t)) || parts.filter((t) => t === "-1").length > 1) {
+    throw new DactError("USAGE", `option --reshape: found ${JSON.stringify(s)}; expected sizes like 100,20 (one of them may be -1)`);
+  }
+  const dims = parts.map(Number);
+  if (dims.length > 64) throw new DactError("USAGE", `option --reshape: found ${dims.length} dimensions; expected at most 64 (numpy's limit)`);
+  if (dims.some((d) => d > Number.MAX_SAFE_INTEGER)) throw new DactError("USAGE", `option --reshape: found ${JSON.stringify(s)}; expected sizes below 2^53`);
+  return dims;
+}
+
+export function delimiterOption(s: string): string {
+  return parseDelimiter(s);
+}
+
+/** A whole number >= 1 in plain decimal digits: `1e1`, `0x2` and ` 2 ` are refused. */
+export function countOption(option: string) {
+  return (s: string): number => {
+    if (!/^[0-9]+$/.test(s) || Number(s) < 1 || !Number.isSafeInteger(Number(s))) {
+      throw new DactError("USAGE", `option ${option}: found ${JSON.stringify(s)}; expected a whole number >= 1 in decimal digits`);
+    }
+    return Number(s);
+  };
+}
+
+export function toleranceOption(option: string) {
+  return (s: string): number => {
+    const v = parseOptionNumber(s, option);
+    if (v < 0) throw new DactError("USAGE", `option ${option}: found ${JSON.stringify(s)}; expected a number >= 0`);
+    return v;
+  };
+}
