@@ -11,7 +11,8 @@ import { compareCommand } from "./commands/compare.js";
 import { listActivations, listCommand } from "./commands/list.js";
 import { EXIT_ERROR, EXIT_HELP, EXIT_OK, type Io, type Status } from "./commands/shared.js";
 import { BrokenPipe, DactError } from "./errors.js";
-import { removeLiveTemps } from "./io.js";
+import { suggestActivations } from "./suggest.js";
+import { cleanupForExit } from "./io.js";
 
 export { EXIT_DIFFERENT, EXIT_ERROR, EXIT_OK } from "./commands/shared.js";
 export { listActivations };
@@ -68,20 +69,23 @@ export function buildProgram(io: Io = { out: (s) => process.stdout.write(s), err
 
 function onSignal(signal: NodeJS.Signals, code: number): void {
   process.on(signal, () => {
-    removeLiveTemps();
+    cleanupForExit();
     process.exit(code);
   });
 }
 
 /** Runs the CLI and returns the exit status. Errors are reported here and nowhere else. */
 export async function main(argv: readonly string[]): Promise<number> {
+  // 128 + the signal's number, as a shell reports a process it killed.
+  onSignal("SIGHUP", 129);
   onSignal("SIGINT", 130);
+  onSignal("SIGQUIT", 131);
   onSignal("SIGTERM", 143);
   // Whatever writes to stdout (data, help, list, a report), a reader that
   // went away ends the run quietly; an unhandled EPIPE would print a trace.
   process.stdout.on("error", (e: NodeJS.ErrnoException) => {
     if (e.code === "EPIPE") {
-      removeLiveTemps();
+      cleanupForExit();
       process.exit(EXIT_OK);
     }
   });
@@ -89,11 +93,23 @@ export async function main(argv: readonly string[]): Promise<number> {
   const status: Status = { code: EXIT_OK };
   const program = buildProgram(undefined, status, argv);
   try {
+    unknownCommand(argv);
     await program.parseAsync(argv as string[], { from: "user" });
     return status.code;
   } catch (err) {
     return report(err);
   }
+}
+
+const COMMANDS = ["list", "compare", "help"];
+
+/** An unknown subcommand gets a "did you mean" (commander says only "unknown command"). */
+function unknownCommand(argv: readonly string[]): void {
+  const first = argv.find((a) => !a.startsWith("-"));
+  if (first === undefined || COMMANDS.includes(first) || ACTIVATIONS.some((a) => a.name === first)) return;
+  const like = suggestActivations(first, COMMANDS);
+  const hint = like.length ? `did you mean ${like.join(" or ")}? ` : "";
+  throw new DactError("USAGE", `unknown activation or command ${JSON.stringify(first)}${hint ? ` (${hint.trim()})` : ""}; expected one of the ${ACTIVATIONS.length} activations that dact list shows, or ${COMMANDS.slice(0, 2).join(" or ")}`);
 }
 
 export function report(err: unknown): number {

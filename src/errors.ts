@@ -11,6 +11,8 @@
 export type ErrorCode =
   | "USAGE" // bad command line
   | "OPEN" // input cannot be opened or read
+  | "INPUT_CHANGED" // the input file shrank while it was read
+  | "TOO_LONG" // a line, cell or header over the size cap
   | "WRITE" // output cannot be written
   | "FORMAT" // format cannot be detected or is not supported
   | "NPY_MAGIC"

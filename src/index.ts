@@ -7,13 +7,15 @@
  *   const g = derivative("relu", x, { "at-zero": 0.5 });
  *   const c = await compare(g, "fixtures/golden.npy");   // c.equal, c.report
  */
-import { findActivation, resolveParams } from "./activations/registry.js";
+import { resolveParams } from "./activations/registry.js";
 import { compareMatrices, DEFAULT_TOLERANCE, formatComparison, type Comparison, type Tolerance } from "./compare.js";
 import { DactError } from "./errors.js";
 import { detectFormat, formatFromPath, type Format } from "./formats/index.js";
 import type { HeaderMode } from "./formats/csv/reader.js";
 import { openInput, openOutput } from "./io.js";
 import { commitOrAbort } from "./pipeline.js";
+import { parseDelimiter } from "./formats/csv/delimiter.js";
+import { checkActivation, checkDtype, checkFormat, checkKeys, checkMatrix, checkParams, checkShape, checkTolerance, flattenNested } from "./validate.js";
 import { deriveMatrix, readMatrix as readFrom, writeMatrix as writeTo, type FloatDType, type Matrix } from "./matrix.js";
 
 export type { Matrix, FloatDType, Format, Comparison, Tolerance };
@@ -25,39 +27,35 @@ export type Nested = number | null | Nested[];
 
 /** A Matrix from nested arrays (rectangular) or a flat array with a shape. */
 export function matrix(values: Nested | Float64Array | number[], shape?: number[]): Matrix {
-  if (shape) {
-    const data = Float64Array.from(values as ArrayLike<number>);
-    if (data.length !== shape.reduce((a, b) => a * b, 1)) throw new DactError("SHAPE", `found ${data.length} values; expected ${shape.join("x")}`);
-    return { shape, data, missing: null, dtype: "f8", header: null };
-  }
-  const dims: number[] = [];
-  for (let v: Nested = values as Nested; Array.isArray(v); v = v[0] as Nested) dims.push(v.length);
-  const flat: number[] = [];
-  const missing: number[] = [];
-  const walk = (v: Nested, d: number) => {
-    if (d === dims.length) {
-      if (Array.isArray(v)) throw new DactError("SHAPE", "found arrays nested unevenly; expected a rectangular array");
-      missing.push(v === null ? 1 : 0);
-      flat.push(v === null ? NaN : v);
-      return;
+  if (shape !== undefined) {
+    const dims = checkShape(shape);
+    if (!Array.isArray(values) && !(values instanceof Float64Array)) throw new DactError("USAGE", "values: expected a flat array of numbers or a Float64Array with a shape");
+    const data = new Float64Array(values.length);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (typeof v !== "number") throw new DactError("USAGE", `element [${i}]: found ${v === null ? "null" : typeof v}; expected a number`);
+      data[i] = v;
     }
-    if (!Array.isArray(v) || v.length !== dims[d]) throw new DactError("SHAPE", "found a ragged array; expected a rectangular one");
-    for (const x of v) walk(x, d + 1);
-  };
-  walk(values as Nested, 0);
-  return { shape: dims, data: Float64Array.from(flat), missing: missing.includes(1) ? Uint8Array.from(missing) : null, dtype: "f8", header: null };
+    const n = dims.reduce((p, q) => p * q, 1);
+    if (data.length !== n) throw new DactError("SHAPE", `found ${data.length} values for shape (${dims.join(", ")}); expected ${n}`);
+    return { shape: [...dims], data, missing: null, dtype: "f8", header: null };
+  }
+  return { ...flattenNested(values), dtype: "f8", header: null };
 }
 
 /** f'(x) for every element: a new Matrix, in NumPy's result dtype (f2/f4 kept, else f8). */
 export function derivative(activation: string, x: Matrix | Nested, options: Record<string, number | string> = {}): Matrix {
-  const act = findActivation(activation);
-  if (!act) throw new DactError("USAGE", `unknown activation ${JSON.stringify(activation)}`);
-  const m = isMatrix(x) ? { ...x, data: x.data.slice(), missing: x.missing?.slice() ?? null } : matrix(x);
-  return deriveMatrix(m, act, resolveParams(act, options));
+  const act = checkActivation(activation);
+  const params = resolveParams(act, checkParams(act, options));
+  const given = isMatrixLike(x);
+  const m = given ? checkMatrix(x, "x") : matrix(x as Nested);
+  // A caller's Matrix is never changed: the result is a copy.
+  const copy = { ...m, shape: [...m.shape], data: given ? m.data.slice() : m.data, missing: m.missing?.slice() ?? null };
+  return deriveMatrix(copy, act, params);
 }
 
-function isMatrix(x: unknown): x is Matrix {
-  return typeof x === "object" && x !== null && !Array.isArray(x) && (x as Matrix).data instanceof Float64Array;
+function isMatrixLike(x: unknown): boolean {
+  return typeof x === "object" && x !== null && !Array.isArray(x);
 }
 
 export interface ReadOptions {
@@ -66,13 +64,34 @@ export interface ReadOptions {
   header?: HeaderMode;
 }
 
+function readOptions(options: unknown): ReadOptions {
+  const o = checkKeys("readMatrix options", options, ["format", "delimiter", "header"]);
+  const r: ReadOptions = {};
+  if (o["format"] !== undefined) r.format = checkFormat(o["format"]);
+  if (o["delimiter"] !== undefined) {
+    if (typeof o["delimiter"] !== "string") throw new DactError("USAGE", "options.delimiter: expected one character");
+    r.delimiter = parseDelimiter(o["delimiter"]);
+  }
+  if (o["header"] !== undefined) {
+    if (o["header"] !== "auto" && o["header"] !== "yes" && o["header"] !== "no") throw new DactError("USAGE", `options.header: found ${JSON.stringify(o["header"])}; expected "auto", "yes" or "no"`);
+    r.header = o["header"];
+  }
+  return r;
+}
+
+function checkPath(p: unknown, what: string): string {
+  if (typeof p !== "string" || p === "") throw new DactError("USAGE", `${what}: expected a file path (a non-empty string)`);
+  return p;
+}
+
 /** Reads a .npy, CSV/TSV, JSON or JSON Lines file (format from the extension, then the content). */
 export async function readMatrix(path: string, options: ReadOptions = {}): Promise<Matrix> {
-  const input = await openInput(path);
+  const opts = readOptions(options);
+  const input = await openInput(checkPath(path, "readMatrix path"));
   try {
-    return await readFrom(input, await detectFormat(input, options.format), options);
+    return await readFrom(input, await detectFormat(input, opts.format), opts);
   } finally {
-    input.close();
+    await input.close();
   }
 }
 
@@ -82,19 +101,33 @@ export interface WriteOptions {
   delimiter?: string;
 }
 
-/** Writes a Matrix atomically; the format comes from the extension unless given. */
+/** Writes a Matrix atomically; the format comes from the extension unless given. Everything is checked before the file is touched. */
 export async function writeMatrix(path: string, m: Matrix, options: WriteOptions = {}): Promise<void> {
-  const format = options.format ?? formatFromPath(path);
-  if (!format) throw new DactError("USAGE", `cannot tell the format of ${path} from its extension; expected options.format`);
-  const out = await openOutput(path);
-  await commitOrAbort(out, () => writeTo(m, out, format, { dtype: options.dtype, delimiter: options.delimiter }));
+  const target = checkPath(path, "writeMatrix path");
+  const o = checkKeys("writeMatrix options", options, ["format", "dtype", "delimiter"]);
+  const format = o["format"] !== undefined ? checkFormat(o["format"]) : formatFromPath(target);
+  if (!format) throw new DactError("USAGE", `cannot tell the format of ${target} from its extension; expected options.format`);
+  const dtype = o["dtype"] !== undefined ? checkDtype(o["dtype"]) : undefined;
+  if (o["delimiter"] !== undefined && typeof o["delimiter"] !== "string") throw new DactError("USAGE", "options.delimiter: expected one character");
+  const delimiter = o["delimiter"] !== undefined ? parseDelimiter(o["delimiter"] as string) : undefined;
+  const mat = checkMatrix(m, "m");
+  if ((format === "csv" || format === "tsv") && mat.shape.length > 2) {
+    throw new DactError("USAGE", `found a ${mat.shape.length}-D array of shape (${mat.shape.join(", ")}); expected at most 2 dimensions for ${format}`);
+  }
+  const out = await openOutput(target);
+  await commitOrAbort(out, () => writeTo(mat, out, format, { dtype, delimiter }));
 }
 
 /** numpy.testing.assert_allclose's rule; `report` is empty when equal. Shapes that differ throw. */
 export async function compare(actual: Matrix | string, expected: Matrix | string, tolerance: Partial<Tolerance> = {}): Promise<Comparison & { report: string }> {
-  const tol = { ...DEFAULT_TOLERANCE, ...tolerance };
-  const a = typeof actual === "string" ? await readMatrix(actual) : actual;
-  const e = typeof expected === "string" ? await readMatrix(expected) : expected;
+  const t = checkKeys("compare tolerance", tolerance, ["rtol", "atol"]);
+  const tol = {
+    rtol: t["rtol"] === undefined ? DEFAULT_TOLERANCE.rtol : checkTolerance(t["rtol"], "tolerance.rtol"),
+    atol: t["atol"] === undefined ? DEFAULT_TOLERANCE.atol : checkTolerance(t["atol"], "tolerance.atol"),
+  };
+  const side = async (v: unknown, what: string) => (typeof v === "string" ? readMatrix(v) : checkMatrix(v, what));
+  const a = await side(actual, "actual");
+  const e = await side(expected, "expected");
   const c = compareMatrices(a, e, tol, { actual: typeof actual === "string" ? actual : "actual", expected: typeof expected === "string" ? expected : "expected" });
   return { ...c, report: formatComparison(c, tol) };
 }

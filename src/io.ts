@@ -50,18 +50,25 @@ export class Input {
   private readonly iter: AsyncIterator<Buffer>;
 
   private closed = false;
+  /** Bytes read from the source so far. */
+  bytesRead = 0;
 
-  constructor(readonly name: string, readonly path: string, stream: AsyncIterable<Buffer>, private readonly onClose?: () => void) {
+  constructor(readonly name: string, readonly path: string, stream: AsyncIterable<Buffer>, private readonly onClose?: () => void | Promise<void>) {
     this.iter = stream[Symbol.asyncIterator]();
   }
 
-  /** Releases the file descriptor (idempotent); every path that opens an Input closes it. */
-  close(): void {
+  /**
+   * Releases the file descriptor (idempotent); every path that opens an
+   * Input closes it, and waits for it: a pipe's fd is closed by libuv
+   * later, and a batch worker that moved on could otherwise have that fd
+   * number closed under its next file.
+   */
+  async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.done = true;
     this.pending = [];
-    this.onClose?.();
+    await this.onClose?.();
   }
 
   private async next(): Promise<Buffer | null> {
@@ -70,13 +77,16 @@ export class Input {
     try {
       r = await this.iter.next();
     } catch (err) {
+      if (err instanceof DactError) throw err.withFile(this.name);
       throw new DactError("OPEN", `cannot read: ${describeSystemError(err)}`, this.name);
     }
     if (r.done) {
       this.done = true;
       return null;
     }
-    return typeof r.value === "string" ? Buffer.from(r.value) : r.value;
+    const b = typeof r.value === "string" ? Buffer.from(r.value) : r.value;
+    this.bytesRead += b.length;
+    return b;
   }
 
   /** The first `n` bytes (fewer if the input is shorter), without consuming them. */
@@ -116,6 +126,29 @@ async function* counted(src: AsyncIterable<Buffer>, total: number, progress: (re
   }
 }
 
+/**
+ * Named FIFOs whose open(2) is waiting for a writer on the thread pool. A
+ * pool thread blocked there keeps process.exit() from returning, so the
+ * signal handlers release them (releaseBlockedOpens) before exiting.
+ */
+const pendingFifos = new Set<string>();
+
+/** Batch inputs that are FIFOs: worker threads may be waiting on them (the main thread handles signals). */
+export const batchFifos = new Set<string>();
+
+/** Opens each FIFO we may wait on for writing, without blocking: that completes the blocked open. */
+export function releaseBlockedOpens(): void {
+  for (const p of [...pendingFifos, ...batchFifos]) {
+    try {
+      fs.closeSync(fs.openSync(p, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
+    } catch {
+      /* no reader waiting (ENXIO), or gone */
+    }
+  }
+}
+
+const openAsync = (p: string, flags: number) => new Promise<number>((resolve, reject) => fs.open(p, flags, (err, fd) => (err ? reject(err) : resolve(fd))));
+
 export async function openInput(p: string, progress?: (read: number, total: number) => void): Promise<Input> {
   if (p === STDIO) {
     if (process.stdin.isTTY) {
@@ -135,7 +168,17 @@ export async function openInput(p: string, progress?: (read: number, total: numb
   if (st.isDirectory()) throw new DactError("OPEN", "is a folder; expected a file", p);
   let fd: number;
   try {
-    fd = fs.openSync(p, "r");
+    if (st.isFIFO()) {
+      // open(2) on a FIFO waits for a writer: on the thread pool, so the
+      // event loop (and with it every signal) stays live meanwhile.
+      pendingFifos.add(p);
+      try {
+        fd = await openAsync(p, fs.constants.O_RDONLY);
+      } finally {
+        pendingFifos.delete(p);
+      }
+    } else fd = fs.openSync(p, "r");
+    st = fs.fstatSync(fd); // what was opened, not what the path named a moment before
   } catch (err) {
     throw new DactError("OPEN", `cannot open: ${describeSystemError(err)}`, p);
   }
@@ -146,20 +189,29 @@ export async function openInput(p: string, progress?: (read: number, total: numb
   // pool: a pool thread blocked in read(2) makes process.exit() hang, so
   // SIGINT/SIGTERM could not end the run.
   let chunks: AsyncIterable<Buffer>;
-  let close: () => void;
+  let close: () => void | Promise<void>;
   if (st.isFile()) {
-    chunks = readFileChunks(fd);
+    chunks = readFileChunks(fd, st.size, p);
     close = () => closeQuietly(fd);
   } else if (st.isFIFO() || st.isSocket()) {
     const sock = socket({ fd, readable: true, writable: false });
     chunks = sock as AsyncIterable<Buffer>;
-    close = () => sock.destroy();
+    close = () => closeStream(sock);
   } else {
     const stream = fs.createReadStream("", { fd, highWaterMark: READ_CHUNK });
     chunks = stream as AsyncIterable<Buffer>;
-    close = () => stream.destroy();
+    close = () => closeStream(stream);
   }
   return new Input(p, p, progress ? counted(chunks, st.size, progress) : chunks, close);
+}
+
+/** Destroys a stream and waits until its fd is closed. */
+function closeStream(s: { destroy(): void; closed?: boolean; once(ev: "close", f: () => void): void }): Promise<void> {
+  if (s.closed) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    s.once("close", () => resolve());
+    s.destroy();
+  });
 }
 
 /**
@@ -168,7 +220,8 @@ export async function openInput(p: string, progress?: (read: number, total: numb
  * pool round trip than reading (0.52 s vs 0.30 s end to end). Every few
  * chunks it yields to the event loop, so SIGINT/SIGTERM handlers still run.
  */
-async function* readFileChunks(fd: number): AsyncGenerator<Buffer> {
+async function* readFileChunks(fd: number, size: number, name: string): AsyncGenerator<Buffer> {
+  let total = 0;
   {
     // One buffer, reused: the consumer is done with a chunk when it asks for
     // the next (Input.peek copies what it keeps). Fresh buffers per chunk
@@ -187,7 +240,16 @@ async function* readFileChunks(fd: number): AsyncGenerator<Buffer> {
         }
         throw err;
       }
-      if (n === 0) return;
+      if (n === 0) {
+        // A file cut while it was read ends early, maybe inside a number: an
+        // error, never a shorter result. (A file that grows is read to its end.)
+        const now = fs.fstatSync(fd).size;
+        if (total < size || now < size) {
+          throw new DactError("INPUT_CHANGED", `file shrank while being read: ${size} bytes when opened, ${now} now, ${total} read; expected a file nobody changes meanwhile`, name, { offset: total });
+        }
+        return;
+      }
+      total += n;
       yield n === READ_CHUNK ? buf : buf.subarray(0, n);
     }
   }
@@ -217,6 +279,8 @@ export interface Output {
    * (the .npy writer fills in a row count it learns at the end).
    */
   patch?(offset: number, bytes: Uint8Array): void;
+  /** The size of the file this output replaces; -1 or undefined when there is none. */
+  readonly replacedSize?: number;
 }
 
 /** Temporary files not yet committed; removed on SIGINT/SIGTERM. */
@@ -230,6 +294,12 @@ export function trackTemp(path: string, live: boolean): void {
   if (live) liveTemps.add(path);
   else liveTemps.delete(path);
   tempListener?.(path, live);
+}
+
+/** Everything a signal handler must do before process.exit: temporary files, blocked FIFO opens. */
+export function cleanupForExit(): void {
+  removeLiveTemps();
+  releaseBlockedOpens();
 }
 
 export function removeLiveTemps(): void {
@@ -253,10 +323,25 @@ function writeAllSync(fd: number, chunk: Uint8Array, name: string): void {
   }
 }
 
-/** Writes with writeSync, for the same reason the input reads with readSync. */
+/**
+ * Writes with writeSync, for the same reason the input reads with readSync.
+ * On commit the data and then the folder are fsync'ed around the rename, so
+ * a crash right after dact exits cannot lose the committed file.
+ */
 class FileOutput implements Output {
   private closed = false;
-  constructor(readonly name: string, private readonly target: string, private readonly tmp: string, private readonly fd: number) {}
+  constructor(
+    readonly name: string,
+    private readonly target: string,
+    private readonly tmp: string,
+    private readonly fd: number,
+    /** noFollow: refuse a symlink that appeared at the target meanwhile; replacedSize: the old file's size, -1 for none. */
+    readonly info: { noFollow: boolean; replacedSize: number },
+  ) {}
+
+  get replacedSize(): number {
+    return this.info.replacedSize;
+  }
 
   write(chunk: Uint8Array): void {
     writeAllSync(this.fd, chunk, this.name);
@@ -272,12 +357,24 @@ class FileOutput implements Output {
 
   async commit(): Promise<void> {
     try {
+      fs.fsyncSync(this.fd);
       this.closed = true;
       fs.closeSync(this.fd);
-      await fs.promises.rename(this.tmp, this.target);
+      if (this.info.noFollow) {
+        let link = false;
+        try {
+          link = fs.lstatSync(this.target).isSymbolicLink();
+        } catch {
+          /* nothing there: fine */
+        }
+        if (link) throw new DactError("WRITE", "is a symbolic link; expected a file or nothing there (batch outputs are never written through links)", this.name);
+      }
+      fs.renameSync(this.tmp, this.target);
       trackTemp(this.tmp, false);
+      syncFolder(path.dirname(this.tmp));
     } catch (err) {
       await this.abort();
+      if (err instanceof DactError) throw err;
       throw new DactError("WRITE", `cannot write: ${describeSystemError(err)}`, this.name);
     }
   }
@@ -291,8 +388,25 @@ class FileOutput implements Output {
         /* closing a failed file can fail too */
       }
     }
-    await fs.promises.unlink(this.tmp).catch(() => {});
+    try {
+      fs.unlinkSync(this.tmp);
+    } catch {
+      /* already gone */
+    }
     trackTemp(this.tmp, false);
+  }
+}
+
+/** fsync a folder, so a rename in it is on disk; some file systems refuse, which loses nothing else. */
+function syncFolder(dir: string): void {
+  let fd = -1;
+  try {
+    fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+    fs.fsyncSync(fd);
+  } catch {
+    /* EINVAL/EISDIR on some file systems */
+  } finally {
+    if (fd >= 0) closeQuietly(fd);
   }
 }
 
@@ -388,24 +502,88 @@ class DirectOutput implements Output {
   }
 }
 
-/** Opens the output early, so an unwritable target fails before any input is read. */
-export async function openOutput(p: string): Promise<Output> {
-  if (p === STDIO) return new StreamOutput("<stdout>", process.stdout);
-  let target = p;
-  let mode = 0o666;
-  let st: fs.Stats | null = null;
-  try {
-    st = fs.statSync(p);
-  } catch {
-    st = null; // a new file
+export interface OutputOptions {
+  /** Replace a read-only target (--force). */
+  force?: boolean | undefined;
+  /**
+   * Batch outputs: never write through a symlink at the target path (an
+   * error for that file), and check again just before the rename.
+   */
+  noFollow?: boolean | undefined;
+  /** One-line notices (a split hard link). */
+  notice?: ((m: string) => void) | undefined;
+  /**
+   * The temporary file's name, when the caller registered it already (batch:
+   * the main thread names and tracks the temporary files of its workers, so
+   * a signal at any moment finds them).
+   */
+  tempName?: string | undefined;
+}
+
+/** NAME_MAX on Linux and macOS, in bytes. */
+const NAME_MAX = 255;
+
+/** `name` cut to at most `max` UTF-8 bytes, on a character boundary. */
+export function cutToBytes(name: string, max: number): string {
+  if (Buffer.byteLength(name, "utf8") <= max) return name;
+  let out = "";
+  let bytes = 0;
+  for (const ch of name) {
+    const b = Buffer.byteLength(ch, "utf8");
+    if (bytes + b > max) break;
+    out += ch;
+    bytes += b;
   }
+  return out;
+}
+
+/** A temporary name beside `target`, unique and within NAME_MAX bytes. */
+export function tempNameFor(target: string): string {
+  const suffix = `.${process.pid}.${randomSuffix()}.dact-tmp`;
+  return path.join(path.dirname(target), `.${cutToBytes(path.basename(target), NAME_MAX - 1 - suffix.length)}${suffix}`);
+}
+
+/** The existing target behind `p`, following a symlink the user named; null for a new file. */
+function existingTarget(p: string, opts: OutputOptions): { target: string; st: fs.Stats } | null {
+  let lst: fs.Stats;
+  try {
+    lst = fs.lstatSync(p);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw new DactError("WRITE", `cannot open for writing: ${describeSystemError(err)}`, p);
+  }
+  if (!lst.isSymbolicLink()) return { target: p, st: lst };
+  if (opts.noFollow) throw new DactError("WRITE", "is a symbolic link; expected a file or nothing there (batch outputs are never written through links)", p);
+  let link = "";
+  try {
+    link = fs.readlinkSync(p);
+    const target = fs.realpathSync(p);
+    return { target, st: fs.statSync(target) };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new DactError("WRITE", `is a dangling symbolic link (to ${link}); expected a link to an existing file, or a plain path`, p);
+    if (code === "ELOOP") throw new DactError("WRITE", "is a symbolic link that loops; expected a link to an existing file, or a plain path", p);
+    throw new DactError("WRITE", `cannot open for writing: ${describeSystemError(err)}`, p);
+  }
+}
+
+/** Opens the output early, so an unwritable target fails before any input is read. */
+export async function openOutput(p: string, opts: OutputOptions = {}): Promise<Output> {
+  if (p === STDIO) return new StreamOutput("<stdout>", process.stdout);
+  const found = existingTarget(p, opts);
+  const st = found?.st ?? null;
   if (st?.isDirectory()) throw new DactError("WRITE", "is a folder; expected a file path", p);
   if (st?.isFIFO()) {
     // A pipe, written like stdout: a blocking writeSync would hold off signals.
-    try {
-      return new StreamOutput(p, socket({ fd: fs.openSync(p, "w"), readable: false, writable: true }), true);
-    } catch (err) {
-      throw new DactError("WRITE", `cannot open for writing: ${describeSystemError(err)}`, p);
+    // Opened without blocking: with no reader yet that fails (ENXIO), and
+    // it is tried again until one comes, with the event loop (and signals) live.
+    for (;;) {
+      try {
+        return new StreamOutput(p, socket({ fd: fs.openSync(p, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK), readable: false, writable: true }), true);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "ENXIO") throw new DactError("WRITE", `cannot open for writing: ${describeSystemError(err)}`, p);
+      }
+      await new Promise((r) => setTimeout(r, 20));
     }
   }
   if (st && !st.isFile()) {
@@ -415,23 +593,43 @@ export async function openOutput(p: string): Promise<Output> {
       throw new DactError("WRITE", `cannot open for writing: ${describeSystemError(err)}`, p);
     }
   }
-  if (st) {
-    // Replace the file a symlink points to, not the link; keep its permissions.
-    target = fs.realpathSync(p);
-    mode = st.mode & 0o7777;
+  const target = found?.target ?? p;
+  if (st && !opts.force) {
+    // A file nobody may write, or that this user may not write, is kept:
+    // replacing it only needs a writable folder, which says nothing of the file.
+    let writable = (st.mode & 0o222) !== 0;
+    if (writable) {
+      try {
+        fs.accessSync(target, fs.constants.W_OK);
+      } catch {
+        writable = false;
+      }
+    }
+    if (!writable) throw new DactError("WRITE", `is read-only (mode ${(st.mode & 0o7777).toString(8).padStart(4, "0")}); expected a writable file (pass --force to replace it)`, p);
   }
-  const dir = path.dirname(path.resolve(target));
-  // The base name is cut so the temporary name stays under NAME_MAX (255).
-  const tmp = path.join(dir, `.${path.basename(target).slice(0, 120)}.${process.pid}.${randomSuffix()}.dact-tmp`);
+  if (st && st.nlink > 1) opts.notice?.(`dact: ${p}: had ${st.nlink} hard links; only this name gets the new content (the other ${st.nlink - 1} keep the old)`);
+  const mode = st ? st.mode & 0o7777 : 0o666;
+  const tmp = opts.tempName ?? tempNameFor(path.resolve(target));
+  const dir = path.dirname(tmp);
   let fd: number;
   try {
-    fd = fs.openSync(tmp, "wx", mode);
-    if (st) fs.fchmodSync(fd, mode); // the umask must not narrow an existing file's mode
+    trackTemp(tmp, true); // registered before it exists: a signal in between removes nothing that is not ours
+    fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, mode);
   } catch (err) {
+    trackTemp(tmp, false);
     throw new DactError("WRITE", `cannot create output in folder ${dir}: ${describeSystemError(err)}`, p);
   }
-  trackTemp(tmp, true);
-  return new FileOutput(p, target, tmp, fd);
+  if (st) {
+    try {
+      fs.fchmodSync(fd, mode); // the umask must not narrow an existing file's mode
+      // Keep the owner (root can) and the group (an owner who is a member can).
+      if (process.getuid?.() === 0) fs.fchownSync(fd, st.uid, st.gid);
+      else if (st.gid !== process.getgid?.()) fs.fchownSync(fd, -1, st.gid);
+    } catch {
+      /* EPERM on the group: the file keeps the user's primary group */
+    }
+  }
+  return new FileOutput(p, target, tmp, fd, { noFollow: opts.noFollow ?? false, replacedSize: st?.size ?? -1 });
 }
 
 /** An Output that collects bytes in memory: for the library API and tests. */

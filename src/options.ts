@@ -50,3 +50,13 @@ export function toleranceOption(option: string) {
     return v;
   };
 }
+
+/** A size in bytes: digits with an optional K, M or G (powers of 1024): `64M`. */
+export function sizeOption(option: string) {
+  return (s: string): number => {
+    const m = /^([0-9]+)([KMG]?)$/i.exec(s);
+    const n = m ? Number(m[1]) * 1024 ** " KMG".indexOf((m[2] || " ").toUpperCase()) : NaN;
+    if (!m || !Number.isSafeInteger(n) || n < 1) throw new DactError("USAGE", `option ${option}: found ${JSON.stringify(s)}; expected a size in bytes such as 65536, 64M or 1G`);
+    return n;
+  };
+}

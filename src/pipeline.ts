@@ -34,6 +34,14 @@ export interface PlanSpec {
   check?: { path: string; tolerance: Tolerance } | undefined;
   /** Called with the input size and as bytes are read (progress bars). */
   progress?: ((read: number, total: number) => void) | undefined;
+  /** --force: replace a read-only output file. */
+  force?: boolean | undefined;
+  /** --max-line-size: the longest line, cell or header a text reader holds, in bytes. */
+  maxLine?: number | undefined;
+  /** Batch: never write through a link at the output path. */
+  noFollow?: boolean | undefined;
+  /** Batch: the output's temporary file, named and tracked by the main thread. */
+  tempName?: string | undefined;
 }
 
 export interface RunResult {
@@ -78,20 +86,25 @@ export async function runDerivative(plan: PlanSpec, say: (m: string) => void = n
     const format = await detectFormat(input, plan.format);
     const from = formatSpec(format);
     const kernel = act.kernel(plan.params);
-    const readOpts: ReadOptions = { delimiter: plan.delimiter, header: plan.header, signOnly: act.signOnly ?? false };
+    const readOpts: ReadOptions = { delimiter: plan.delimiter, header: plan.header, signOnly: act.signOnly ?? false, maxLine: plan.maxLine };
     if (plan.check) {
       const { compareMatrices, formatComparison } = await import("./compare.js");
       const { collected, readMatrix } = await import("./matrix.js");
       const c = new CollectWriter();
       await streamArray(input, from, readOpts, reshapeWriter(c, plan.reshape), kernel, say, true);
       const goldenInput = await openInput(plan.check.path);
-      const golden = await readMatrix(goldenInput, await detectFormat(goldenInput), {}, say);
+      let golden;
+      try {
+        golden = await readMatrix(goldenInput, await detectFormat(goldenInput), {}, say);
+      } finally {
+        await goldenInput.close();
+      }
       const cmp = compareMatrices(collected(c), golden, plan.check.tolerance, { actual: `the result for ${input.name}`, expected: goldenInput.name });
       return cmp.equal ? { status: 0 } : { status: 1, report: formatComparison(cmp, plan.check.tolerance) };
     }
     const to = formatSpec(outputFormat(plan, format));
     const sameLayout = to === from && plan.reshape === undefined && !(plan.dtype !== undefined && to.name === "npy");
-    const output = await openOutput(plan.output);
+    const output = await openOutput(plan.output, { force: plan.force, noFollow: plan.noFollow, tempName: plan.tempName, notice: say });
     await commitOrAbort(output, async () => {
       if (sameLayout) {
         const transform = await from.transform(readOpts);
@@ -101,9 +114,14 @@ export async function runDerivative(plan: PlanSpec, say: (m: string) => void = n
         await streamArray(input, from, readOpts, reshapeWriter(writer, plan.reshape), kernel, say, to.keepsHeader, to.name);
       }
     });
+    // Empty input is valid, but an empty stdin (cron, CI, xargs with nothing
+    // piped) replacing a file that had content is worth a word.
+    if (input.path === STDIO && input.bytesRead === 0 && (output.replacedSize ?? -1) > 0) {
+      say(`dact: ${plan.output}: replaced ${output.replacedSize} bytes with the result of an empty stdin`);
+    }
     return { status: 0 };
   } finally {
-    input.close();
+    await input.close();
   }
 }
 
@@ -195,11 +213,11 @@ export function reshapeWriter(inner: ArrayWriter, to: readonly number[] | undefi
 export async function deriveStream(
   input: Input,
   output: Output,
-  plan: { activation: Activation; params: Params; format?: Format | undefined; delimiter?: string | undefined; header?: HeaderMode | undefined; notice?: (m: string) => void },
+  plan: { activation: Activation; params: Params; format?: Format | undefined; delimiter?: string | undefined; header?: HeaderMode | undefined; maxLine?: number | undefined; notice?: (m: string) => void },
   format?: Format,
 ): Promise<void> {
   const spec = formatSpec(format ?? (await detectFormat(input, plan.format)));
-  const transform = await spec.transform({ delimiter: plan.delimiter, header: plan.header });
+  const transform = await spec.transform({ delimiter: plan.delimiter, header: plan.header, maxLine: plan.maxLine });
   await commitOrAbort(output, () =>
     transform(input, output, {
       kernel: plan.activation.kernel(plan.params),

@@ -11,7 +11,7 @@ import { DactError } from "../errors.js";
 import type { FloatDType } from "../formats/array.js";
 import { FORMAT_NAMES, type Format } from "../formats/index.js";
 import { STDIO } from "../io.js";
-import { countOption, delimiterOption, dtypeOption, formatOption, reshapeOption, toleranceOption } from "../options.js";
+import { countOption, delimiterOption, dtypeOption, formatOption, reshapeOption, sizeOption, toleranceOption } from "../options.js";
 import { runDerivative, type PlanSpec } from "../pipeline.js";
 import { EXIT_ERROR, EXIT_HELP, EXIT_OK, type Io, type Status } from "./shared.js";
 
@@ -31,6 +31,8 @@ interface ActivationOpts {
   atol?: number;
   quiet?: boolean;
   progress?: boolean;
+  force?: boolean;
+  maxLineSize?: number;
   [param: string]: unknown;
 }
 
@@ -62,6 +64,8 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
     .option("--check <golden>", "compare the result with a golden file instead of writing it (exit 1 if it differs)")
     .option("--rtol <r>", "--check: relative tolerance (default: 1e-7, as numpy's assert_allclose)", toleranceOption("--rtol"))
     .option("--atol <a>", "--check: absolute tolerance (default: 0)", toleranceOption("--atol"))
+    .option("--force", "replace a read-only output file")
+    .option("--max-line-size <bytes>", "CSV/TSV: the longest line, cell or header held in memory (default: 64M)", sizeOption("--max-line-size"))
     .option("-q, --quiet", "no progress bar")
     .option("--progress", "show a progress bar even when stderr is not a terminal");
   for (const p of act.params) {
@@ -80,6 +84,8 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
       reshape: opts.reshape,
       delimiter: opts.delimiter,
       header: opts.header === undefined ? "auto" : opts.header ? "yes" : "no",
+      force: opts.force,
+      maxLine: opts.maxLineSize,
       check: opts.check !== undefined ? { path: opts.check, tolerance: { rtol: opts.rtol ?? DEFAULT_TOLERANCE.rtol, atol: opts.atol ?? DEFAULT_TOLERANCE.atol } } : undefined,
     };
     const showProgress = opts.progress === true || (process.stderr.isTTY === true && opts.quiet !== true);

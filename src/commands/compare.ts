@@ -31,7 +31,7 @@ export function compareCommand(io: Io, status: Status): Command {
         try {
           return { name: input.name, m: await readMatrix(input, await detectFormat(input, opts.format), {}, io.err) };
         } finally {
-          input.close();
+          await input.close();
         }
       };
       const a = await read(actual);

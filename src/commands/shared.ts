@@ -20,4 +20,4 @@ Exit status:
   0  success (and for compare/--check: no differences)
   1  compare/--check: differences found
   2  any error: usage, unreadable or bad input, unwritable output, shapes that differ
-  130, 143  interrupted by SIGINT, SIGTERM (temporary files removed)`;
+  129, 130, 131, 143  interrupted by SIGHUP, SIGINT, SIGQUIT, SIGTERM (temporary files removed)`;

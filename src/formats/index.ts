@@ -25,6 +25,8 @@ export interface ReadOptions {
   header?: HeaderMode | undefined;
   /** The kernel looks only at signs: text readers may skip exact parsing of long numbers. */
   signOnly?: boolean | undefined;
+  /** The longest line, cell or header a text reader holds (--max-line-size); default MAX_LINE. */
+  maxLine?: number | undefined;
 }
 
 export interface WriteOptions {
@@ -62,11 +64,11 @@ function csvLike(name: "csv" | "tsv", extensions: string[], delimiter: string, s
     sniff,
     async transform(o) {
       const { transformCsv } = await import("./csv/codec.js");
-      return (i, out, c) => transformCsv(i, out, c, { delimiter: delim(o), header: o.header ?? "auto" });
+      return (i, out, c) => transformCsv(i, out, c, { delimiter: delim(o), header: o.header ?? "auto", maxLine: o.maxLine });
     },
     async read(input, o, sink, after) {
       const { readCsvArray } = await import("./csv/codec.js");
-      return readCsvArray(input, { delimiter: delim(o), header: o.header ?? "auto", signOnly: o.signOnly }, sink, after);
+      return readCsvArray(input, { delimiter: delim(o), header: o.header ?? "auto", signOnly: o.signOnly, maxLine: o.maxLine }, sink, after);
     },
     async writer(output, o) {
       const { CsvWriter } = await import("./csv/writer.js");

@@ -8,6 +8,7 @@ export interface CsvOptions {
   /** One byte: `,` for CSV, tab for TSV, or the user's --delimiter. */
   delimiter: string;
   header: HeaderMode;
+  maxLine?: number | undefined;
 }
 
 /**
@@ -24,6 +25,7 @@ export async function transformCsv(input: Input, output: Output, ctx: TransformC
     header: opts.header,
     file: input.name,
     signOnly: ctx.signOnly ?? false,
+    maxLine: opts.maxLine,
     onBatch(b: CsvBatch) {
       if (b.header !== null) writer.headerLine(b.header, b.headerEnding);
       // In place: the batch is the reader's scratch, read once, and a second
@@ -56,6 +58,7 @@ export async function readCsvArray(input: Input, opts: CsvOptions & { signOnly?:
     header: opts.header,
     file: input.name,
     signOnly: opts.signOnly ?? false,
+    maxLine: opts.maxLine,
     onBatch(b: CsvBatch) {
       if (b.headerCells !== null) header = b.headerCells;
       rows += b.rows;

@@ -21,7 +21,12 @@ export interface CsvReaderOptions {
   file?: string | undefined;
   /** The kernel looks only at signs (Activation.signOnly). */
   signOnly?: boolean | undefined;
+  /** The longest line (or, in a streaming line, cell) held in memory; default MAX_LINE. */
+  maxLine?: number | undefined;
 }
+
+/** The default cap on a line held whole (a header, a quoted row) or a single cell: 64 MiB. */
+export const MAX_LINE = 64 << 20;
 
 /**
  * One chunk's worth of parsed cells, in input order: `n` cells in `values`
@@ -96,6 +101,7 @@ export class CsvReader {
   private readonly onBatch: (b: CsvBatch) => void;
   private readonly file: string | undefined;
   private readonly signOnly: boolean;
+  private readonly maxLine: number;
 
   constructor(opts: CsvReaderOptions) {
     this.delim = opts.delimiter.charCodeAt(0);
@@ -103,6 +109,7 @@ export class CsvReader {
     this.onBatch = opts.onBatch;
     this.file = opts.file;
     this.signOnly = opts.signOnly ?? false;
+    this.maxLine = opts.maxLine ?? MAX_LINE;
     this.batch = { header: null, headerCells: null, headerEnding: Ending.None, cols: 0, n: 0, startCell: 0, rows: 0, values: new Float64Array(1 << 16), missing: new Uint8Array(1 << 16), endings: new Uint8Array(1 << 12) };
   }
 
@@ -117,6 +124,7 @@ export class CsvReader {
         this.carryParts.push(Buffer.from(chunk)); // a copy: sources reuse their buffers
         this.carryLength += chunk.length;
         if (this.carryLength > LONG_LINE && this.lineStreams !== false) this.streamLongLine();
+        if (this.carryLength > this.maxLine) throw this.tooLong();
         return;
       }
       this.lineStreams = null; // the line ends in this chunk
@@ -140,7 +148,10 @@ export class CsvReader {
       if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) pos = 3;
     }
     pos = this.scan(buf, pos, false);
-    if (pos < buf.length) this.setCarry(Buffer.from(buf.subarray(pos)));
+    if (pos < buf.length) {
+      this.setCarry(Buffer.from(buf.subarray(pos)));
+      if (this.carryLength > this.maxLine) throw this.tooLong();
+    }
     this.flushQuoted(); // quoted rows stream too: never hold them past their chunk
     this.emit();
   }
@@ -174,6 +185,13 @@ export class CsvReader {
     this.cells(buf, 0, last, this.signOnly);
     this.setCarry(Buffer.from(buf.subarray(last + 1)));
     this.emit();
+  }
+
+  /** What is held past the cap: a line that cannot stream (a header, quotes), or one cell of a streaming line. */
+  private tooLong(): DactError {
+    const what = this.lineStreams ? "a cell" : "a line";
+    const mb = (n: number) => (n >= 1 << 20 ? `${Math.round(n / (1 << 20))} MiB` : `${n} bytes`);
+    return new DactError("TOO_LONG", `found ${what} longer than ${mb(this.maxLine)}; expected shorter ones (a binary file? else raise the cap with --max-line-size)`, this.file, { line: this.line, column: this.lineStreams ? this.rowCells + 1 : 1 });
   }
 
   private longQuoted(buf: Buffer, pos: number, quote: number): DactError {

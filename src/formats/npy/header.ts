@@ -6,6 +6,8 @@ export const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // \x93N
 /** numpy's `max_header_size` default: longer headers are refused as unsafe. */
 export const MAX_HEADER_SIZE = 10000;
 const ARRAY_ALIGN = 64;
+/** numpy's NPY_MAXDIMS. */
+const MAX_DIMS = 64;
 /** numpy pads the header so the growth axis can reach this many digits in place. */
 const GROWTH_AXIS_MAX_DIGITS = 21;
 
@@ -58,6 +60,9 @@ export function parseHeaderText(text: string, version: 1 | 2 | 3, base: number, 
     throw new DactError("NPY_HEADER", `shape is ${pyRepr(shapeV).slice(0, 60)}; expected a tuple of integers`, file, at);
   }
   const dtype = parseDescr(descr.v, file, at);
+  if (shapeV.items.length > MAX_DIMS) {
+    throw new DactError("NPY_SHAPE", `shape has ${shapeV.items.length} dimensions; expected at most ${MAX_DIMS} (numpy's limit)`, file, at);
+  }
   const dims = shapeV.items.map((x) => (x as { v: bigint }).v);
   if (dims.some((x) => x < 0n)) throw new DactError("NPY_SHAPE", `shape ${pyRepr(shapeV)} has a negative dimension; expected sizes >= 0`, file, at);
   let count = 1n;
@@ -69,8 +74,13 @@ export function parseHeaderText(text: string, version: 1 | 2 | 3, base: number, 
   return { dtype, fortranOrder: fo.v, shape: dims.map(Number), count: Number(count) };
 }
 
+/** Python's repr of a tuple of ints: plain digits, never JavaScript's exponent form (1e+21). */
 function tupleRepr(shape: readonly number[]): string {
-  return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
+  const ints = shape.map((d) => {
+    if (!Number.isSafeInteger(d) || d < 0) throw new Error(`unreachable: shape ${d} reached the .npy writer unchecked`);
+    return BigInt(d).toString();
+  });
+  return ints.length === 1 ? `(${ints[0]},)` : `(${ints.join(", ")})`;
 }
 
 /**
