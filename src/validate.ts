@@ -74,7 +74,8 @@ export function checkParams(act: Activation, options: unknown): Record<string, n
   const o = checkKeys(`${act.name} options`, options, act.params.map((p) => p.flag));
   const raw: Record<string, number | string> = {};
   for (const p of act.params) {
-    const v = o[p.flag] ?? o[camel(p.flag)];
+    // `in`, not ??: an explicit null is a bad value, not a missing one.
+    const v = p.flag in o ? o[p.flag] : o[camel(p.flag)];
     if (v === undefined) continue;
     if (p.choices) {
       if (typeof v !== "string" || !p.choices.includes(v)) throw usage(`option ${p.flag}`, v, `one of ${p.choices.map((c) => JSON.stringify(c)).join(", ")}`);

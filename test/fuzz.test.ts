@@ -165,3 +165,57 @@ describe("fuzz: valid .npy files of every value class match np.heaviside, for ev
     );
   });
 });
+
+describe("fuzz: the library API with random arguments", () => {
+  it("every call succeeds or throws a DactError, and nothing is written before a throw", async () => {
+    const { mkdtempSync, rmSync, existsSync, writeFileSync: write } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const api = await import("../src/index.js");
+    const dir = mkdtempSync(path.join(tmpdir(), "dact-fuzz-api-"));
+    try {
+      const anything = fc.anything({ maxDepth: 3, withTypedArray: true, withBigInt: true, withNullPrototype: true });
+      const names = fc.oneof(fc.constantFrom(...api.ACTIVATIONS.map((a) => a.name)), fc.string({ maxLength: 12 }), anything);
+      const optionObjects = fc.oneof(
+        anything,
+        fc.dictionary(fc.constantFrom("at-zero", "atZero", "alpha", "beta", "threshold", "approximate", "lambd", "min-val", "maxVal", "negative-slope", "at_zero", "x"), anything, { maxKeys: 3 }),
+      );
+      const nested = fc.oneof(anything, fc.array(fc.oneof(fc.double(), fc.constant(null), fc.string(), anything), { maxLength: 5 }), fc.array(fc.array(fc.double(), { maxLength: 3 }), { maxLength: 3 }));
+      const mat = fc.record({ shape: fc.oneof(anything, fc.array(fc.integer({ min: -1, max: 4 }), { maxLength: 3 })), data: fc.oneof(anything, fc.float64Array({ maxLength: 16 })), missing: anything, dtype: fc.oneof(anything, fc.constantFrom("f2", "f4", "f8", "f3")), header: anything }, { requiredKeys: [] });
+      const writeOpts = fc.oneof(anything, fc.record({ format: fc.oneof(anything, fc.constantFrom("csv", "npy", "json", "xml")), dtype: fc.oneof(anything, fc.constantFrom("f2", "f4", "f3")), delimiter: anything }, { requiredKeys: [] }));
+      const expectDactErrorOrOk = async (f: () => unknown) => {
+        try {
+          await f();
+        } catch (e) {
+          if (!(e instanceof DactError)) throw new Error(`not a DactError: ${(e as Error)?.stack ?? String(e)}`);
+          expect(e.code).toMatch(/^[A-Z_]+$/);
+        }
+      };
+      let k = 0;
+      await fc.assert(
+        fc.asyncProperty(names, nested, optionObjects, mat, writeOpts, anything, async (name, x, opts, m, wopts, tol) => {
+          await expectDactErrorOrOk(() => api.derivative(name as string, x as never, opts as never));
+          await expectDactErrorOrOk(() => api.derivative("relu", m as never, {}));
+          await expectDactErrorOrOk(() => api.matrix(x as never));
+          // writeMatrix: a throw leaves the existing file exactly as it was, and a new path absent.
+          const keep = path.join(dir, `keep-${k}.npy`);
+          const fresh = path.join(dir, `fresh-${k++}.csv`);
+          write(keep, "precious");
+          for (const target of [keep, fresh]) {
+            try {
+              await api.writeMatrix(target, m as never, wopts as never);
+            } catch (e) {
+              if (!(e instanceof DactError)) throw new Error(`not a DactError: ${(e as Error)?.stack ?? String(e)}`);
+              if (target === keep) expect(readFileSync(keep, "utf8")).toBe("precious");
+              else expect(existsSync(fresh)).toBe(false);
+            }
+          }
+          await expectDactErrorOrOk(() => api.compare(api.matrix([1]), api.matrix([1]), tol as never));
+          await expectDactErrorOrOk(() => api.readMatrix(keep, wopts as never));
+        }),
+        budget(300),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -178,7 +178,9 @@ export class CsvReader {
       }
     }
     this.lineStreams = streams;
-    if (!streams) {
+    if (!streams || last < 0) {
+      // Not streaming, or no complete cell yet (one cell longer than
+      // LONG_LINE): hold it; the cap applies.
       this.setCarry(buf);
       return;
     }
