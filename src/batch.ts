@@ -1,82 +1,367 @@
 /**
- * Batch mode: many inputs, one output folder, in parallel on a pool of
- * worker threads (each file still streamed). One bad file does not stop
- * the others; each error is reported as it happens, and a summary closes.
+ * Batch mode: many inputs (files, and folders walked recursively), one
+ * output folder, in parallel on a pool of worker threads (each file still
+ * streamed). One bad file does not stop the others.
+ *
+ * Safety: outputs are never written through a symlink (openOutput's
+ * noFollow), never outside --out-dir (every output folder's real path is
+ * checked), never over an input (real paths and device/inode compared),
+ * and every worker's temporary file is named and registered by this
+ * thread before the worker exists to create it, so a signal at any moment
+ * removes it.
  */
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import { DactError } from "./errors.js";
-import { trackTemp } from "./io.js";
-import { batchOutputName, type PlanSpec } from "./pipeline.js";
+import { formatFromPath, formatSpec, type Format } from "./formats/index.js";
+import { batchFifos, exitGate, tempNameFor, trackTemp } from "./io.js";
+import type { PlanSpec } from "./pipeline.js";
+
+export interface BatchOptions {
+  outDir: string;
+  jobs: number;
+  to?: Format | undefined;
+  /** Globs a walked file's path (relative to the folder given) must match / must not match. */
+  include: string[];
+  exclude: string[];
+  /** Mirror input paths under --out-dir always (else only when base names clash). */
+  keepPaths: boolean;
+  skipExisting: boolean;
+  /** --log FILE: a JSON line per file. */
+  log?: string | undefined;
+  /** --resume FILE: skip what that log says was written (and still exists). */
+  resume?: string | undefined;
+  /** --shard I/N: only the inputs whose path hashes to I modulo N. */
+  shard?: { index: number; count: number } | undefined;
+}
+
+export interface BatchJob {
+  input: string;
+  output: string;
+  /** The output's path relative to --out-dir. */
+  rel: string;
+}
 
 export interface BatchResult {
   written: number;
+  skipped: number;
   failed: number;
+  seconds: number;
 }
 
-/** Checks a batch before any file is read: distinct output names, and no output over an input. */
-export function planBatch(inputs: readonly string[], outDir: string, to: PlanSpec["to"]): { input: string; output: string }[] {
-  if (inputs.includes("-")) throw new DactError("USAGE", "batch mode reads files; found - (stdin) among the inputs; expected file paths");
+function walkError(p: string, err: unknown): DactError {
+  const e = err as NodeJS.ErrnoException;
+  return new DactError("OPEN", `cannot read: ${e.code === "ENOENT" ? "no such file or folder" : e.code === "EACCES" ? "permission denied" : e.message}`, p);
+}
+
+/** Files of known formats below `dir`, sorted, as paths joined to `dir`; symlinked folders are not followed (as find does not). */
+function walk(dir: string, include: string[], exclude: string[], match: (rel: string, globs: string[]) => boolean): string[] {
+  const out: string[] = [];
+  const stack = [""];
+  while (stack.length) {
+    const rel = stack.pop()!;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(path.join(dir, rel), { withFileTypes: true });
+    } catch (err) {
+      throw walkError(path.join(dir, rel), err);
+    }
+    entries.sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0)); // popped in name order
+    for (const e of entries) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) stack.push(r);
+      else if ((e.isFile() || e.isSymbolicLink()) && formatFromPath(e.name)) {
+        if (include.length && !match(r, include)) continue;
+        if (exclude.length && match(r, exclude)) continue;
+        if (e.isSymbolicLink() && !statOrNull(path.join(dir, r))?.isFile()) continue;
+        out.push(path.join(dir, r));
+      }
+    }
+  }
+  return out.sort();
+}
+
+function statOrNull(p: string): fs.Stats | null {
+  try {
+    return fs.statSync(p);
+  } catch {
+    return null;
+  }
+}
+
+/** FNV-1a of the path's UTF-8 bytes: a stable shard that depends on this path alone. */
+export function shardOf(p: string, count: number): number {
+  let h = 0x811c9dc5;
+  for (const b of Buffer.from(path.normalize(p).split(path.sep).join("/"), "utf8")) {
+    h ^= b;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h % count;
+}
+
+function commonRoot(dirs: string[]): string {
+  let root = dirs[0]!.split(path.sep);
+  for (const d of dirs.slice(1)) {
+    const parts = d.split(path.sep);
+    let i = 0;
+    while (i < root.length && i < parts.length && root[i] === parts[i]) i++;
+    root = root.slice(0, i);
+  }
+  return root.join(path.sep) || path.sep;
+}
+
+function realpathOrNull(p: string): string | null {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Expands folders, applies --shard, names the outputs and checks them,
+ * before any file is read: distinct output names, no output over an
+ * input (real paths: an --out-dir that is a link to the inputs' folder is
+ * caught), and a name for every input.
+ */
+export async function planBatch(args: readonly string[], o: BatchOptions): Promise<BatchJob[]> {
+  if (args.includes("-")) throw new DactError("USAGE", "batch mode reads files; found - (stdin) among the inputs; expected file or folder paths");
+  const { minimatch } = await import("minimatch");
+  const match = (rel: string, globs: string[]) => globs.some((g) => minimatch(rel, g, { dot: true, matchBase: !g.includes("/") }));
+  // Each input with the folder its output path is taken relative to when
+  // paths are mirrored: the folder given, for walked files; its own folder
+  // for a file given by name. Their common folder is the root (rsync -R).
+  const inputs: { input: string; base: string; top: string; pipe: boolean }[] = [];
+  for (const a of args) {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(a);
+    } catch (err) {
+      throw walkError(a, err);
+    }
+    if (st.isDirectory()) {
+      for (const f of walk(a, o.include, o.exclude, match)) inputs.push({ input: f, base: path.resolve(f), top: path.resolve(a), pipe: false });
+    } else {
+      if (o.include.length && !match(a, o.include)) continue;
+      if (o.exclude.length && match(a, o.exclude)) continue;
+      inputs.push({ input: a, base: path.resolve(a), top: path.dirname(path.resolve(a)), pipe: st.isFIFO() || st.isCharacterDevice() || st.isSocket() });
+    }
+  }
+  if (inputs.length === 0) throw new DactError("USAGE", `found no input files${args.length ? ` in ${args.join(", ")}` : ""}; expected files of a known format (${[".csv", ".tsv", ".json", ".jsonl", ".npy"].join(" ")}) or files named directly`);
+  const chosen = o.shard ? inputs.filter((i) => shardOf(i.input, o.shard!.count) === o.shard!.index) : inputs;
+  // Output names: base names, unless two clash or --keep-paths; then paths below the inputs' common folder.
+  const name = (rel: string) => {
+    if (!o.to) return rel;
+    const ext = formatFromPath(rel) ? rel.slice(rel.lastIndexOf(".")) : "";
+    return `${ext ? rel.slice(0, -ext.length) : rel}${formatSpec(o.to).extensions[0]}`;
+  };
+  const bases = chosen.map((i) => path.basename(i.input));
+  const clash = new Set(bases).size !== bases.length;
+  const root = chosen.length ? commonRoot(chosen.map((i) => i.top)) : "";
+  for (const i of chosen) {
+    if (i.pipe && !formatFromPath(i.input) && !o.to) {
+      throw new DactError("USAGE", `${i.input}: a pipe or device has no file name to name its output after; expected --to FORMAT (its output would be ${path.join(o.outDir, path.basename(i.input))}.<format>)`);
+    }
+    if (i.pipe) batchFifos.add(i.input);
+  }
+  const realOut = realpathLoose(o.outDir);
+  const realInputs = new Map<string, string>();
+  const inodes = new Map<string, string>();
+  for (const i of inputs) {
+    const r = realpathOrNull(i.input);
+    if (r) realInputs.set(r, i.input);
+    const st = statOrNull(i.input);
+    if (st?.isFile()) inodes.set(`${st.dev}:${st.ino}`, i.input);
+  }
   const seen = new Map<string, string>();
-  const resolvedInputs = new Set(inputs.map((i) => path.resolve(i)));
-  const jobs = inputs.map((input) => {
-    // Only the base name is used, so ../ in an input path cannot escape --out-dir.
-    const output = path.join(outDir, batchOutputName(input, to));
-    const key = path.resolve(output);
-    const other = seen.get(key);
-    if (other !== undefined) throw new DactError("USAGE", `${other} and ${input} would both be written to ${output}; expected distinct output names`);
-    seen.set(key, input);
-    if (resolvedInputs.has(key)) throw new DactError("USAGE", `${input}: its output ${output} is one of the inputs; expected an --out-dir that does not overwrite inputs`);
-    return { input, output };
+  const jobs = chosen.map((i) => {
+    const rel = name(o.keepPaths || clash ? path.relative(root, i.base) : path.basename(i.input));
+    const output = path.join(o.outDir, rel);
+    const other = seen.get(rel);
+    if (other !== undefined) throw new DactError("USAGE", `${other} and ${i.input} would both be written to ${output}; expected distinct output names (is a file given twice?)`);
+    seen.set(rel, i.input);
+    const over = realInputs.get(path.join(realOut, rel)) ?? inodes.get(idOf(output));
+    if (over !== undefined) throw new DactError("USAGE", `${i.input}: its output ${output} is the input ${over}; expected an --out-dir that does not overwrite inputs`);
+    return { input: i.input, output, rel };
   });
+  ensureOutDir(o.outDir); // only once every check passed
   return jobs;
 }
 
-export async function runBatch(
-  plans: PlanSpec[],
-  jobs: number,
-  events: { notice(m: string): void; error(m: string): void; fileDone(done: number, total: number): void },
-): Promise<BatchResult> {
+/** The real path of `p`, which may not exist yet: its nearest existing ancestor's real path, then the rest. */
+function realpathLoose(p: string): string {
+  const rest: string[] = [];
+  let cur = path.resolve(p);
+  for (;;) {
+    const r = realpathOrNull(cur);
+    if (r !== null) return path.join(r, ...rest.reverse());
+    rest.push(path.basename(cur));
+    const up = path.dirname(cur);
+    if (up === cur) return path.resolve(p);
+    cur = up;
+  }
+}
+
+function idOf(p: string): string {
+  const st = statOrNull(p);
+  return st ? `${st.dev}:${st.ino}` : "";
+}
+
+/** What made an output: the options that change its bytes, and dact's version. */
+export function optionsKey(plan: Omit<PlanSpec, "input" | "output">, version: string): string {
+  const { activation, params, format, delimiter, header, to, dtype, reshape } = plan;
+  return createHash("sha256").update(JSON.stringify({ version, activation, params, format, delimiter, header, to, dtype, reshape })).digest("hex").slice(0, 16);
+}
+
+/** The manifest --skip-existing keeps in --out-dir: one JSON line per output written. */
+export const MANIFEST = ".dact-manifest.jsonl";
+
+function readJsonLines(file: string): Record<string, unknown>[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw walkError(file, err);
+  }
+  const out: Record<string, unknown>[] = [];
+  text.split("\n").forEach((line, k) => {
+    if (!line.trim()) return;
+    try {
+      out.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      throw new DactError("FORMAT", `found a line that is not JSON; expected one JSON object per line (a dact log)`, file, { line: k + 1 });
+    }
+  });
+  return out;
+}
+
+export interface BatchEvents {
+  notice(m: string): void;
+  error(m: string): void;
+  fileDone(done: number, total: number): void;
+}
+
+export async function runBatch(jobs: BatchJob[], base: Omit<PlanSpec, "input" | "output">, o: BatchOptions, version: string, events: BatchEvents): Promise<BatchResult> {
+  const started = Date.now();
+  const key = optionsKey(base, version);
+  const manifestPath = path.join(o.outDir, MANIFEST);
+  const made = new Map<string, string>();
+  if (o.skipExisting) for (const r of readJsonLines(manifestPath)) if (typeof r["output"] === "string" && typeof r["key"] === "string") made.set(r["output"], r["key"]);
+  const resumed = new Set<string>();
+  if (o.resume) {
+    for (const r of readJsonLines(o.resume)) {
+      if (typeof r["output"] !== "string") continue;
+      if (r["status"] === "written" || r["status"] === "skipped") resumed.add(r["output"]);
+      else resumed.delete(r["output"]);
+    }
+  }
+  const logPath = o.log ?? o.resume;
+  const log = (entry: Record<string, unknown>) => {
+    if (!logPath) return;
+    try {
+      fs.appendFileSync(logPath, JSON.stringify(entry) + "\n");
+    } catch (err) {
+      throw new DactError("WRITE", `cannot write the log: ${(err as Error).message}`, logPath);
+    }
+  };
+  const todo: BatchJob[] = [];
+  let skipped = 0;
+  for (const j of jobs) {
+    const out = statOrNull(j.output);
+    const inp = statOrNull(j.input);
+    const fresh = out?.isFile() && inp !== null && out.mtimeMs >= inp.mtimeMs;
+    if ((o.skipExisting && fresh && made.get(j.rel) === key) || (o.resume && resumed.has(j.output) && out?.isFile())) {
+      skipped++;
+      log({ input: j.input, output: j.output, status: "skipped", bytes: out!.size, seconds: 0, error: null });
+    } else todo.push(j);
+  }
+  const realOut = fs.realpathSync(o.outDir);
   const workerUrl = new URL("./batch-worker.js", import.meta.url);
-  const n = Math.max(1, Math.min(jobs, plans.length));
+  const n = Math.max(1, Math.min(o.jobs, todo.length));
   let next = 0;
   let done = 0;
   let failed = 0;
-  await new Promise<void>((resolve, reject) => {
-    const workers: Worker[] = [];
-    let finished = 0;
-    const feed = (w: Worker) => {
-      if (next >= plans.length) {
+  if (todo.length > 0) {
+    await new Promise<void>((resolve, reject) => {
+      let finished = 0;
+      const running = new Map<Worker, { job: BatchJob; temp: string; t0: number }>();
+      const settle = (w: Worker, ok: boolean, message: string | null) => {
+        const r = running.get(w)!;
+        running.delete(w);
+        trackTemp(r.temp, false);
+        if (!ok) {
+          failed++;
+          events.error(message!);
+        } else if (o.skipExisting) {
+          fs.appendFileSync(manifestPath, JSON.stringify({ output: r.job.rel, key }) + "\n");
+        }
+        log({ input: r.job.input, output: r.job.output, status: ok ? "written" : "failed", bytes: ok ? (statOrNull(r.job.output)?.size ?? 0) : 0, seconds: (Date.now() - r.t0) / 1000, error: ok ? null : message });
+        done++;
+        events.fileDone(done + skipped, jobs.length);
+      };
+      const feed = (w: Worker) => {
+        while (next < todo.length) {
+          const job = todo[next++]!;
+          const problem = prepareFolder(job, realOut);
+          if (problem) {
+            running.set(w, { job, temp: "", t0: Date.now() });
+            settle(w, false, problem.message);
+            continue;
+          }
+          // Named and registered here, before the worker can create it.
+          const temp = tempNameFor(path.resolve(job.output));
+          trackTemp(temp, true);
+          running.set(w, { job, temp, t0: Date.now() });
+          const { progress: _p, ...plan } = { ...base, input: job.input, output: job.output, noFollow: true, tempName: temp };
+          w.postMessage({ plan });
+          return;
+        }
         void w.terminate();
         if (++finished === n) resolve();
-        return;
-      }
-      const id = next++;
-      const { progress: _p, ...plan } = plans[id]!;
-      w.postMessage({ id, plan });
-    };
-    for (let i = 0; i < n; i++) {
-      const w = new Worker(workerUrl);
-      workers.push(w);
-      w.on("message", (msg: { kind: string; path?: string; live?: boolean; message?: string }) => {
-        if (msg.kind === "temp") trackTemp(msg.path!, msg.live!);
-        else if (msg.kind === "notice") events.notice(msg.message!);
-        else {
-          if (msg.kind === "failed") {
-            failed++;
-            events.error(msg.message!);
+      };
+      for (let i = 0; i < n; i++) {
+        // trackUnmanagedFds off: a worker registers each fd it opens and
+        // closes the ones still registered when it exits. A FIFO's fd is
+        // registered twice (fs.open, then net.Socket: "opened in unmanaged
+        // mode twice"), and the leftover close hit whatever file had that fd
+        // number by then (EBADF in another worker). dact closes every fd it
+        // opens itself (Input.close, Output.commit/abort).
+        const w = new Worker(workerUrl, { trackUnmanagedFds: false, workerData: { gate: exitGate() } });
+        w.on("message", (msg: { kind: string; message?: string }) => {
+          if (msg.kind === "notice") events.notice(msg.message!);
+          else {
+            settle(w, msg.kind === "done", msg.message ?? null);
+            feed(w);
           }
-          done++;
-          events.fileDone(done, plans.length);
-          feed(w);
-        }
-      });
-      w.on("error", reject);
-      feed(w);
-    }
-  });
-  return { written: done - failed, failed };
+        });
+        w.on("error", reject);
+        feed(w);
+      }
+    });
+  }
+  return { written: done - failed, skipped, failed, seconds: (Date.now() - started) / 1000 };
+}
+
+/**
+ * Creates the output's folder under --out-dir and checks that its real
+ * path is inside --out-dir's: a folder inside it that is a link to
+ * elsewhere would let a write escape.
+ */
+function prepareFolder(job: BatchJob, realOut: string): DactError | null {
+  const dir = path.dirname(job.output);
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    return new DactError("WRITE", `cannot create the output folder: ${(err as Error).message}`, dir);
+  }
+  const real = realpathOrNull(dir);
+  if (real === null || (real !== realOut && !real.startsWith(realOut + path.sep))) {
+    return new DactError("WRITE", `its folder leads outside --out-dir (through a link, to ${real}); expected a folder inside it`, job.output);
+  }
+  return null;
 }
 
 export function ensureOutDir(dir: string): void {

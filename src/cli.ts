@@ -3,7 +3,6 @@
  * (commands/), runs it, and maps every error to an exit status in one
  * place, report().
  */
-import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { ACTIVATIONS } from "./activations/registry.js";
 import { activationCommand } from "./commands/activation.js";
@@ -12,6 +11,7 @@ import { listActivations, listCommand } from "./commands/list.js";
 import { EXIT_ERROR, EXIT_HELP, EXIT_OK, type Io, type Status } from "./commands/shared.js";
 import { BrokenPipe, DactError } from "./errors.js";
 import { suggestActivations } from "./suggest.js";
+import { version } from "./version.js";
 import { cleanupForExit } from "./io.js";
 
 export { EXIT_DIFFERENT, EXIT_ERROR, EXIT_OK } from "./commands/shared.js";
@@ -28,10 +28,6 @@ Examples:
   dact compare out.npy golden.csv --rtol 1e-6    # golden-file check
   dact list                                      # every activation`;
 
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
-  return pkg.version;
-}
 
 /** The options every activation takes, for the top-level --help (from the same definitions). */
 function commonOptionsHelp(io: Io, status: Status): string {

@@ -285,19 +285,46 @@ export interface Output {
 
 /** Temporary files not yet committed; removed on SIGINT/SIGTERM. */
 const liveTemps = new Set<string>();
-/** Batch workers report their temporary files to the main thread, which owns the signal handlers. */
-let tempListener: ((path: string, live: boolean) => void) | null = null;
-export function onTempFiles(f: (path: string, live: boolean) => void): void {
-  tempListener = f;
-}
 export function trackTemp(path: string, live: boolean): void {
   if (live) liveTemps.add(path);
   else liveTemps.delete(path);
-  tempListener?.(path, live);
+}
+
+/**
+ * The gate every thread passes to create a temporary file, shared by the
+ * main thread with its batch workers (a SharedArrayBuffer): [0] is 1 once
+ * the process is exiting, [1] counts threads inside. The signal handler
+ * closes the gate and waits for those inside before it removes the
+ * registered names, so no worker can create a file after the removal.
+ */
+let gate = new Int32Array(new SharedArrayBuffer(8));
+
+/** The main thread's gate, for its workers (workerData). */
+export function exitGate(): SharedArrayBuffer {
+  return gate.buffer as SharedArrayBuffer;
+}
+
+/** In a worker: share the main thread's gate. */
+export function useExitGate(buf: SharedArrayBuffer): void {
+  gate = new Int32Array(buf);
+}
+
+/** Runs `create` (which makes a temporary file) unless the process is exiting. */
+function throughGate<T>(create: () => T): T {
+  Atomics.add(gate, 1, 1);
+  try {
+    if (Atomics.load(gate, 0) !== 0) throw new DactError("WRITE", "interrupted: the run is ending");
+    return create();
+  } finally {
+    Atomics.sub(gate, 1, 1);
+  }
 }
 
 /** Everything a signal handler must do before process.exit: temporary files, blocked FIFO opens. */
 export function cleanupForExit(): void {
+  Atomics.store(gate, 0, 1);
+  // Those inside are between a check and an open(2): microseconds.
+  for (let spins = 0; Atomics.load(gate, 1) > 0 && spins < 1e7; spins++);
   removeLiveTemps();
   releaseBlockedOpens();
 }
@@ -614,7 +641,7 @@ export async function openOutput(p: string, opts: OutputOptions = {}): Promise<O
   let fd: number;
   try {
     trackTemp(tmp, true); // registered before it exists: a signal in between removes nothing that is not ours
-    fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, mode);
+    fd = throughGate(() => fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, mode));
   } catch (err) {
     trackTemp(tmp, false);
     throw new DactError("WRITE", `cannot create output in folder ${dir}: ${describeSystemError(err)}`, p);
@@ -730,17 +757,15 @@ export class Spool {
 function openUnlinkedTemp(): number {
   const dir = os.tmpdir();
   const p = path.join(dir, `.dact-spool.${process.pid}.${randomSuffix()}`);
-  let fd: number;
   try {
-    fd = fs.openSync(p, "wx+", 0o600);
+    // Created and unlinked inside the gate: no signal can come between.
+    return throughGate(() => {
+      const fd = fs.openSync(p, "wx+", 0o600);
+      fs.unlinkSync(p);
+      return fd;
+    });
   } catch (err) {
+    if (err instanceof DactError) throw err;
     throw new DactError("WRITE", `cannot create a temporary spool file in ${dir}: ${describeSystemError(err)}`);
   }
-  trackTemp(p, true);
-  try {
-    fs.unlinkSync(p);
-  } finally {
-    trackTemp(p, false);
-  }
-  return fd;
 }

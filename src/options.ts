@@ -60,3 +60,14 @@ export function sizeOption(option: string) {
     return n;
   };
 }
+
+/** --shard I/N: 0 <= I < N, decimal digits. */
+export function shardOption(s: string): { index: number; count: number } {
+  const m = /^([0-9]+)\/([0-9]+)$/.exec(s);
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || !Number.isSafeInteger(count) || count < 1 || index >= count) {
+    throw new DactError("USAGE", `option --shard: found ${JSON.stringify(s)}; expected I/N with 0 <= I < N, such as 0/4`);
+  }
+  return { index, count };
+}

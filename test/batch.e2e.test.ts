@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -53,12 +53,18 @@ describe("batch mode", () => {
     mkdirSync(path.join(d, "in", "x"));
     writeFileSync(path.join(d, "in", "a.csv"), "1\n");
     writeFileSync(path.join(d, "in", "x", "a.csv"), "1\n");
+    // Same base name in two folders: the paths are mirrored (issue 13), not refused.
     let r = dact(["relu", "in/a.csv", "in/x/a.csv", "--out-dir", "out"], d);
+    expect(r.status, r.stderr).toBe(0);
+    expect([readdirSync(path.join(d, "out")).sort(), readdirSync(path.join(d, "out", "x"))]).toEqual([["a.csv", "x"], ["a.csv"]]);
+    rmSync(path.join(d, "out"), { recursive: true });
+    // The same file twice is a real collision.
+    r = dact(["relu", "in/a.csv", "in/../in/a.csv", "--out-dir", "out"], d);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/would both be written to out\/a\.csv/);
     r = dact(["relu", "in/a.csv", "--out-dir", "in"], d);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/is one of the inputs/);
+    expect(r.stderr).toMatch(/its output in\/a\.csv is the input in\/a\.csv/);
     r = dact(["relu", "in/a.csv", "in/x/a.csv"], d);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/expected --out-dir/);

@@ -63,9 +63,7 @@ export function dactAsync(args: string[], opts: { cwd?: string; env?: NodeJS.Pro
  * a test worker holding 100 MB would be charged to the child.
  */
 export function dactMeasured(args: string[], opts: { cwd?: string } = {}): Run & { maxRssMB: number } {
-  const cli = path.join(ROOT, "dist", "cli.js");
-  const script = `import { createRequire } from "node:module"; const require = createRequire(import.meta.url); import(${JSON.stringify(cli)}).then((m) => m.main(process.argv.slice(1))).then((code) => { const hwm = /VmHWM:\\s*(\\d+)/.exec(require("node:fs").readFileSync("/proc/self/status", "utf8")); process.stderr.write("\\nmaxRSS=" + (hwm ? hwm[1] : "NaN") + "\\n"); process.exit(code); });`;
-  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script, ...args], { cwd: opts.cwd, maxBuffer: 1 << 28, input: Buffer.alloc(0) });
+  const r = spawnSync(process.execPath, [path.join(ROOT, "test", "measured-main.mjs"), ...args], { cwd: opts.cwd, maxBuffer: 1 << 28, input: Buffer.alloc(0) });
   const stderr = (r.stderr as Buffer).toString();
   const m = /maxRSS=(\d+)/.exec(stderr);
   const run = { args, status: r.status, signal: r.signal, stdout: r.stdout as Buffer, stderr: stderr.replace(/\nmaxRSS=\d+\n$/, ""), maxRssMB: m ? Number(m[1]) / 1024 : NaN };

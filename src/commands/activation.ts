@@ -11,8 +11,10 @@ import { DactError } from "../errors.js";
 import type { FloatDType } from "../formats/array.js";
 import { FORMAT_NAMES, type Format } from "../formats/index.js";
 import { STDIO } from "../io.js";
-import { countOption, delimiterOption, dtypeOption, formatOption, reshapeOption, sizeOption, toleranceOption } from "../options.js";
+import { countOption, delimiterOption, dtypeOption, formatOption, reshapeOption, shardOption, sizeOption, toleranceOption } from "../options.js";
 import { runDerivative, type PlanSpec } from "../pipeline.js";
+import type { BatchOptions } from "../batch.js";
+import { version } from "../version.js";
 import { EXIT_ERROR, EXIT_HELP, EXIT_OK, type Io, type Status } from "./shared.js";
 
 /** What commander hands the action, after the parsers in options.ts. */
@@ -33,6 +35,14 @@ interface ActivationOpts {
   progress?: boolean;
   force?: boolean;
   maxLineSize?: number;
+  include: string[];
+  exclude: string[];
+  keepPaths?: boolean;
+  skipExisting?: boolean;
+  log?: string;
+  resume?: string;
+  shard?: { index: number; count: number };
+  summary: "text" | "json";
   [param: string]: unknown;
 }
 
@@ -59,14 +69,22 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
     .option("--delimiter <char>", "CSV/TSV cell delimiter, one character or \\t (default: tab for .tsv/.tab, else comma)", delimiterOption)
     .option("--header", "CSV/TSV: the first row is a header (default: only if none of its cells is a number)")
     .option("--no-header", "CSV/TSV: the first row is data")
-    .option("--out-dir <dir>", "batch: write each input to <dir>/<its file name>")
+    .option("--out-dir <dir>", "batch: write each input to <dir>/<its file name> (folders among the inputs are walked)")
     .option("--jobs <n>", `batch: files processed in parallel (default: the number of cores; at most ${jobsCap()} and the number of inputs)`, countOption("--jobs"))
+    .option("--include <glob>", "batch: walk only files whose path below the folder matches (repeatable)", collect, [])
+    .option("--exclude <glob>", "batch: skip files whose path below the folder matches (repeatable)", collect, [])
+    .option("--keep-paths", "batch: mirror input paths under --out-dir (default: only when base names clash)")
+    .option("--skip-existing", "batch: skip inputs whose output is newer and was made with the same options")
+    .option("--log <file>", "batch: append one JSON line per file (input, output, status, bytes, seconds, error)")
+    .option("--resume <log>", "batch: redo only what that --log says failed or is missing (and append to it)")
+    .option("--shard <i/n>", "batch: process only shard i of n (0 <= i < n), by a hash of each input's path", shardOption)
+    .addOption(new Option("--summary <form>", "batch: the closing summary as text or one JSON object").choices(["text", "json"]).default("text"))
     .option("--check <golden>", "compare the result with a golden file instead of writing it (exit 1 if it differs)")
     .option("--rtol <r>", "--check: relative tolerance (default: 1e-7, as numpy's assert_allclose)", toleranceOption("--rtol"))
     .option("--atol <a>", "--check: absolute tolerance (default: 0)", toleranceOption("--atol"))
     .option("--force", "replace a read-only output file")
     .option("--max-line-size <bytes>", "CSV/TSV: the longest line, cell or header held in memory (default: 64M)", sizeOption("--max-line-size"))
-    .option("-q, --quiet", "no progress bar")
+    .option("-q, --quiet", "no progress bar, no notices, no batch summary (errors still print)")
     .option("--progress", "show a progress bar even when stderr is not a terminal");
   for (const p of act.params) {
     cmd.option(`--${p.flag} <${p.choices ? p.choices.join("|") : "number"}>`, `${p.description} (default: ${p.default})`);
@@ -89,20 +107,24 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
       check: opts.check !== undefined ? { path: opts.check, tolerance: { rtol: opts.rtol ?? DEFAULT_TOLERANCE.rtol, atol: opts.atol ?? DEFAULT_TOLERANCE.atol } } : undefined,
     };
     const showProgress = opts.progress === true || (process.stderr.isTTY === true && opts.quiet !== true);
+    const notice = opts.quiet ? () => {} : io.err;
+    const batchOnly = (["include", "exclude"] as const).filter((k) => opts[k].length > 0).map((k) => `--${k}`).concat(opts.keepPaths ? ["--keep-paths"] : [], opts.skipExisting ? ["--skip-existing"] : [], opts.log ? ["--log"] : [], opts.resume ? ["--resume"] : [], opts.shard ? ["--shard"] : []);
     if (inputs.length > 1 || opts.outDir !== undefined) {
       if (opts.outDir === undefined) throw new DactError("USAGE", `found ${inputs.length} inputs; expected --out-dir DIR to write them to (dact does not concatenate outputs)`);
       if (opts.output !== STDIO) throw new DactError("USAGE", "options -o and --out-dir: found both; expected one");
       if (base.check) throw new DactError("USAGE", "options --check and --out-dir: found both; expected one");
-      if (inputs.length === 0) throw new DactError("USAGE", "--out-dir: found no inputs; expected one or more input files");
+      if (inputs.length === 0) throw new DactError("USAGE", "--out-dir: found no inputs; expected one or more input files or folders");
       const jobs = Math.min(opts.jobs ?? availableParallelism(), jobsCap());
-      status.code = await batch(inputs, opts.outDir, base, jobs, showProgress, io);
+      const batchOpts: BatchOptions = { outDir: opts.outDir, jobs, to: opts.to, include: opts.include, exclude: opts.exclude, keepPaths: opts.keepPaths === true, skipExisting: opts.skipExisting === true, log: opts.log, resume: opts.resume, shard: opts.shard };
+      status.code = await batch(inputs, base, batchOpts, showProgress, opts.quiet === true ? { ...io, err: () => {} } : io, io, opts.summary);
       return;
     }
+    if (batchOnly.length) throw new DactError("USAGE", `option ${batchOnly[0]}: found without --out-dir; expected it only in batch mode`);
     const plan: PlanSpec = { ...base, input: inputs[0] ?? STDIO, output: opts.output };
     const bar = showProgress ? await (await import("../progress.js")).byteProgress(opts.progress === true) : null;
     if (bar) plan.progress = bar.update;
     try {
-      const r = await runDerivative(plan, io.err);
+      const r = await runDerivative(plan, notice);
       if (r.report) io.out(r.report);
       status.code = r.status;
     } finally {
@@ -112,17 +134,18 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
   return cmd;
 }
 
-async function batch(inputs: string[], outDir: string, base: Omit<PlanSpec, "input" | "output">, jobs: number, showProgress: boolean, io: Io): Promise<number> {
-  const { planBatch, runBatch, ensureOutDir } = await import("../batch.js");
-  const pairs = planBatch(inputs, outDir, base.to);
-  ensureOutDir(outDir);
-  const bar = showProgress ? await (await import("../progress.js")).fileProgress(pairs.length) : null;
-  const r = await runBatch(
-    pairs.map((p) => ({ ...base, input: p.input, output: p.output })),
-    jobs,
-    { notice: io.err, error: io.err, fileDone: (done) => bar?.update(done) },
-  );
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Batch mode: plan, run, summarize. Notices and the summary go to `quiet` (silent under -q), errors to `io`. */
+async function batch(inputs: string[], base: Omit<PlanSpec, "input" | "output">, o: BatchOptions, showProgress: boolean, quiet: Io, io: Io, summary: "text" | "json"): Promise<number> {
+  const { planBatch, runBatch } = await import("../batch.js");
+  const jobs = await planBatch(inputs, o);
+  const bar = showProgress ? await (await import("../progress.js")).fileProgress(jobs.length) : null;
+  const r = await runBatch(jobs, base, o, version(), { notice: quiet.err, error: io.err, fileDone: (done) => bar?.update(done) });
   bar?.stop();
-  io.err(`${r.written} written, ${r.failed} failed`);
+  if (summary === "json") quiet.err(JSON.stringify(r));
+  else quiet.err(`${r.written} written, ${r.skipped > 0 ? `${r.skipped} skipped, ` : ""}${r.failed} failed`);
   return r.failed > 0 ? EXIT_ERROR : EXIT_OK;
 }
