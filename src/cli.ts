@@ -9,7 +9,7 @@ import { activationCommand } from "./commands/activation.js";
 import { compareCommand } from "./commands/compare.js";
 import { listActivations, listCommand } from "./commands/list.js";
 import { EXIT_ERROR, EXIT_HELP, EXIT_OK, type Io, type Status } from "./commands/shared.js";
-import { BrokenPipe, DactError } from "./errors.js";
+import { BrokenPipe, DactError, escapeControls } from "./errors.js";
 import { suggestActivations } from "./suggest.js";
 import { version } from "./version.js";
 import { cleanupForExit } from "./io.js";
@@ -43,14 +43,14 @@ function commonOptionsHelp(io: Io, status: Status): string {
  * there (all of them for help or an unknown name): 22 subcommands of ~20
  * options each are a measurable part of start-up.
  */
-export function buildProgram(io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s + "\n") }, status: Status = { code: EXIT_OK }, argv?: readonly string[]): Command {
+export function buildProgram(io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(escapeControls(s) + "\n") }, status: Status = { code: EXIT_OK }, argv?: readonly string[]): Command {
   const program = new Command("dact")
     .description("Elementwise activation derivatives over matrices in CSV, TSV, JSON, JSON Lines and .npy, streamed.")
     .version(version(), "-V, --version")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
     .configureOutput({
-      outputError: (str, write) => write(`dact: ${str.replace(/^error: /, "")}`),
+      outputError: (str, write) => write(commanderMessage(str)),
     });
   const first = argv?.find((a) => !a.startsWith("-"));
   const versionOnly = argv !== undefined && argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V");
@@ -61,6 +61,16 @@ export function buildProgram(io: Io = { out: (s) => process.stdout.write(s), err
   if (want("compare")) program.addCommand(compareCommand(io, status).copyInheritedSettings(program));
   program.addHelpText("after", () => `${commonOptionsHelp(io, status)}${EXIT_HELP}\n${EXAMPLES}`);
   return program;
+}
+
+const HELP_HINT = "\n(run with --help for usage)";
+
+/** commander's error text as one escaped line (plus its help hint): a user's argument may hold any character. */
+function commanderMessage(str: string): string {
+  let body = str.replace(/\n$/, "").replace(/^error: /, "");
+  const hint = body.endsWith(HELP_HINT);
+  if (hint) body = body.slice(0, -HELP_HINT.length);
+  return `dact: ${escapeControls(body)}${hint ? HELP_HINT : ""}\n`;
 }
 
 function onSignal(signal: NodeJS.Signals, code: number): void {

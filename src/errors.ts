@@ -70,8 +70,19 @@ export function formatMessage(detail: string, file: string | undefined, pos: Pos
     where += `${where ? ": " : ""}byte ${pos.offset}`;
   }
   const text = where ? `dact: ${where}: ${detail}` : `dact: ${detail}`;
-  // One line, always: control characters from the input (or a file name) are escaped.
-  return text.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+  return escapeControls(text);
+}
+
+/**
+ * One line, always, that cannot drive a terminal: C0 controls, DEL, C1
+ * controls (U+0085 NEL, U+009B CSI...) and the Unicode line and paragraph
+ * separators are escaped (invalid UTF-8 has become U+FFFD on decoding).
+ */
+export function escapeControls(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029]/g, (c) => {
+    const n = c.charCodeAt(0);
+    return n <= 0xff ? `\\x${n.toString(16).padStart(2, "0")}` : `\\u${n.toString(16)}`;
+  });
 }
 
 /** Signals that the reader of our stdout went away; main exits quietly. */

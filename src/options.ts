@@ -71,3 +71,27 @@ export function shardOption(s: string): { index: number; count: number } {
   }
   return { index, count };
 }
+
+/** --decimal: "." or ",". */
+export function decimalOption(s: string): "." | "," {
+  if (s === "." || s === ",") return s;
+  throw new DactError("USAGE", `option --decimal: found ${JSON.stringify(s)}; expected "." or ","`);
+}
+
+/** --comment: one character, or "" for no comments. */
+export function commentOption(s: string): string {
+  if (s === "" || (s.length === 1 && s !== '"' && s !== "\n" && s !== "\r")) return s;
+  throw new DactError("USAGE", `option --comment: found ${JSON.stringify(s)}; expected one character, or '' for none`);
+}
+
+/** --na-values: a comma-separated list (the empty cell is always missing). */
+export function naValuesOption(s: string): string[] {
+  return s.split(",").filter((t) => t !== "");
+}
+
+/** --index-col N|NAME|none, repeatable: label columns by 0-based number or header name. */
+export function indexColOption(s: string, previous: (number | string)[] | "none" | undefined): (number | string)[] | "none" {
+  if (s === "none") return "none";
+  const list = previous === undefined || previous === "none" ? [] : previous;
+  return [...list, /^[0-9]+$/.test(s) ? Number(s) : s];
+}

@@ -2,9 +2,9 @@ import { findActivation } from "./activations/registry.js";
 import type { Activation, Kernel, Params } from "./activations/types.js";
 import type { Tolerance } from "./compare.js";
 import { DactError } from "./errors.js";
-import { CollectWriter, WRITE_SLICE, type ArrayHead, type ArrayWriter, type FloatDType, type Values } from "./formats/array.js";
+import { CollectWriter, WRITE_SLICE, type ArrayHead, type ArrayWriter, type FloatDType, type RowExtras, type Values } from "./formats/array.js";
 import { detectFormat, formatFromPath, formatSpec, type Format, type FormatSpec, type ReadOptions } from "./formats/index.js";
-import type { HeaderMode } from "./formats/csv/reader.js";
+import type { HeaderMode, LabelSpec } from "./formats/csv/reader.js";
 import { openInput, openOutput, STDIO, type Input, type Output } from "./io.js";
 import { reshaped, roundTo } from "./matrix.js";
 
@@ -38,6 +38,11 @@ export interface PlanSpec {
   force?: boolean | undefined;
   /** --max-line-size: the longest line, cell or header a text reader holds, in bytes. */
   maxLine?: number | undefined;
+  /** CSV: --decimal, --comment, --na-values, --index-col. */
+  decimal?: "." | "," | undefined;
+  comment?: string | undefined;
+  naValues?: string[] | undefined;
+  labels?: LabelSpec | undefined;
   /** Batch: never write through a link at the output path. */
   noFollow?: boolean | undefined;
   /** Batch: the output's temporary file, named and tracked by the main thread. */
@@ -86,7 +91,7 @@ export async function runDerivative(plan: PlanSpec, say: (m: string) => void = n
     const format = await detectFormat(input, plan.format);
     const from = formatSpec(format);
     const kernel = act.kernel(plan.params);
-    const readOpts: ReadOptions = { delimiter: plan.delimiter, header: plan.header, signOnly: act.signOnly ?? false, maxLine: plan.maxLine };
+    const readOpts: ReadOptions = { delimiter: plan.delimiter, header: plan.header, signOnly: act.signOnly ?? false, maxLine: plan.maxLine, decimal: plan.decimal, comment: plan.comment, naValues: plan.naValues, labels: plan.labels, notice: say };
     if (plan.check) {
       const { compareMatrices, formatComparison } = await import("./compare.js");
       const { collected, readMatrix } = await import("./matrix.js");
@@ -110,7 +115,7 @@ export async function runDerivative(plan: PlanSpec, say: (m: string) => void = n
         const transform = await from.transform(readOpts);
         await transform(input, output, { kernel, signOnly: act.signOnly ?? false, notice: say });
       } else {
-        const writer = await to.writer(output, { delimiter: to === from ? plan.delimiter : undefined, dtype: plan.dtype, source: input.name });
+        const writer = await to.writer(output, { delimiter: to === from ? plan.delimiter : undefined, decimal: plan.decimal, dtype: plan.dtype, source: input.name });
         await streamArray(input, from, readOpts, reshapeWriter(writer, plan.reshape), kernel, say, to.keepsHeader, to.name);
       }
     });
@@ -152,13 +157,14 @@ export async function streamArray(input: Input, from: FormatSpec, opts: ReadOpti
       begin(h: ArrayHead) {
         dtype = h.dtype;
         if (h.header && !keepsHeader) say(`dact: ${input.name}: the CSV header (${h.header.join(", ")}) has no place in ${toName}; dropped`);
+        if (h.labelCols?.length && !keepsHeader) say(`dact: ${input.name}: label column${h.labelCols.length > 1 ? "s" : ""} ${h.labelCols.map((c) => c + 1).join(", ")} ha${h.labelCols.length > 1 ? "ve" : "s"} no place in ${toName}; dropped`);
         writer.begin(h);
       },
-      data(values: Values, missing: Uint8Array | null, n: number) {
+      data(values: Values, missing: Uint8Array | null, n: number, extras?: RowExtras | null) {
         if (dst.length < n) dst = dtype === "f4" ? new Float32Array(Math.max(n, WRITE_SLICE)) : new Float64Array(Math.max(n, WRITE_SLICE));
         kernel(values, dst, n);
         if (dtype === "f2") roundTo(dst as Float64Array, n, "f2");
-        writer.write(dst, missing, n);
+        writer.write(dst, missing, n, extras);
       },
     },
     () => writer.flush(),

@@ -54,7 +54,7 @@ describe("csv: errors name the line and cell", () => {
   it.each([
     ["1,2\n3,4\n5,abc\n", "CSV_NUMBER", 'dact: data.csv:3:2: "abc" is not a number'],
     ["1,2\n3,4,5\n", "CSV_FIELDS", "dact: data.csv:2: found 3 cells; expected 2, as in line 1"],
-    ["1,2\n3\n", "CSV_FIELDS", "dact: data.csv:2: found 1 cells; expected 2, as in line 1"],
+    ["1,2\n3\n", "CSV_FIELDS", "dact: data.csv:2: found 1 cell; expected 2, as in line 1"],
     ["a,b\n1,2\n\n3,0x10\n", "CSV_NUMBER", 'dact: data.csv:4:2: "0x10" is not a number'],
     ["1,2\n\"3,4\n", "CSV_QUOTE", 'dact: data.csv:2:1: unclosed quote; expected a closing " before the end of the input'],
     ["1,2\n3,12abc\n", "CSV_NUMBER", 'dact: data.csv:2:2: "12abc" is not a number'],
@@ -98,9 +98,22 @@ describe("csv: numbers follow Python's float()", () => {
     expect(cellStatus).toBe(CellStatus.Missing);
   });
 
-  it.each(["abc", "0x10", "12abc", "1__0", "_1", "1_", "1_.5", "1._5", "1e", "e5", ".", "+", "-", "1 2", "infinit", "nanx", "1e+", "--1", "0b1", "1,5", "١"])("%j is not a number", (text) => {
+  it.each(["abc", "0x10", "12abc", "1__0", "_1", "1_", "1_.5", "1._5", "1e", "e5", ".", "+", "-", "1 2", "infinit", "nanx", "1e+", "--1", "0b1", "1,5", "\u22121", "1\u00a0\u00a02x", "\u0661\u0041"])("%j is not a number", (text) => {
     parseNumberText(text);
     expect(cellStatus).toBe(CellStatus.Invalid);
+  });
+
+  // Python's float() takes Unicode whitespace around a number and decimal digits of any script.
+  it.each([
+    ["\u0661", 1],
+    ["\u00a01.5\u00a0", 1.5],
+    ["\u2003-2e3\u0085", -2000],
+    ["\uff11\uff12.5", 12.5],
+    ["\u0663.\u0661\u0664", 3.14],
+    ["\u{1d7cf}\u{1d7ce}", 10],
+  ])("%j is %d, as float() reads it", (text, value) => {
+    expect(parseNumberText(text)).toBe(value);
+    expect(cellStatus).toBe(CellStatus.Number);
   });
 
   it("any double survives format then parse, bit for bit", () => {

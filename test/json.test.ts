@@ -47,9 +47,10 @@ describe("json: strict RFC 8259, errors with line and column", () => {
   it.each([
     ["[1,2,]", "JSON_SYNTAX", "1:6"],
     ["[01]", "JSON_SYNTAX", "1:2"],
-    ["[NaN]", "JSON_SYNTAX", "1:2"],
-    ["[Infinity]", "JSON_SYNTAX", "1:2"],
-    ["[-Infinity]", "JSON_SYNTAX", "1:2"],
+    ["[nan]", "JSON_SYNTAX", "1:2"],
+    ["[inf]", "JSON_SYNTAX", "1:2"],
+    ["[-NaN]", "JSON_SYNTAX", "1:2"],
+    ["[+Infinity]", "JSON_SYNTAX", "1:2"],
     ["[1] // c", "JSON_SYNTAX", "1:5"],
     ["/* c */ [1]", "JSON_SYNTAX", "1:1"],
     ['["1"]', "JSON_SYNTAX", "1:2"],
@@ -128,13 +129,15 @@ function isRectangularNumeric(v: unknown): boolean {
 }
 
 describe("json properties (fast-check)", () => {
-  it("accepts exactly the documents JSON.parse accepts that are rectangular numeric arrays", async () => {
+  // The reference is Python's json.loads: RFC 8259 plus NaN, Infinity and
+  // -Infinity (what json.dumps writes). NaN comes back from dact as null.
+  it("accepts exactly the documents json.loads accepts that are rectangular numeric arrays", async () => {
     await fc.assert(
       fc.asyncProperty(doc, async (text) => {
         let ref: unknown;
         let valid = true;
         try {
-          ref = JSON.parse(text);
+          ref = JSON.parse(text.replace(/NaN/g, "null"));
           valid = isRectangularNumeric(ref);
         } catch {
           valid = false;

@@ -11,7 +11,7 @@ import { DactError } from "../errors.js";
 import type { FloatDType } from "../formats/array.js";
 import { FORMAT_NAMES, type Format } from "../formats/index.js";
 import { STDIO } from "../io.js";
-import { countOption, delimiterOption, dtypeOption, formatOption, reshapeOption, shardOption, sizeOption, toleranceOption } from "../options.js";
+import { commentOption, countOption, decimalOption, delimiterOption, indexColOption, naValuesOption, dtypeOption, formatOption, reshapeOption, shardOption, sizeOption, toleranceOption } from "../options.js";
 import { runDerivative, type PlanSpec } from "../pipeline.js";
 import type { BatchOptions } from "../batch.js";
 import { version } from "../version.js";
@@ -35,6 +35,10 @@ interface ActivationOpts {
   progress?: boolean;
   force?: boolean;
   maxLineSize?: number;
+  decimal?: "." | ",";
+  comment?: string;
+  naValues?: string[];
+  indexCol?: (number | string)[] | "none";
   include: string[];
   exclude: string[];
   keepPaths?: boolean;
@@ -66,7 +70,11 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
     .addOption(formats(new Option("--to <format>", "output format; default: from -o's extension, else the input's (converts, streaming)")))
     .option("--dtype <f2|f4|f8>", ".npy output dtype (default: NumPy's result dtype; f8 from text)", dtypeOption)
     .option("--reshape <rows,cols>", "reshape the result, numpy-style (one size may be -1); lets an N-d array become CSV", reshapeOption)
-    .option("--delimiter <char>", "CSV/TSV cell delimiter, one character or \\t (default: tab for .tsv/.tab, else comma)", delimiterOption)
+    .option("--delimiter <char>", "CSV/TSV cell delimiter: one character, \\t, or whitespace (runs of spaces and tabs); default: tab for .tsv/.tab, else sniffed from the first rows", delimiterOption)
+    .option("--decimal <sep>", 'CSV: the decimal separator, "." or "," (then ";" separates cells)', decimalOption)
+    .option("--comment <char>", "CSV: lines starting with it are comments, kept in CSV output (default: #; '' for none)", commentOption)
+    .option("--na-values <list>", "CSV: comma-separated cells that mean a missing value (default: pandas' list: NA, N/A, #N/A, NULL, NaN, nan, null, None, <NA>...)", naValuesOption)
+    .option("--index-col <n|name|none>", "CSV: a label column, passed through (0-based number or header name; repeatable); default: the first, when the header's first cell is empty", indexColOption)
     .option("--header", "CSV/TSV: the first row is a header (default: only if none of its cells is a number)")
     .option("--no-header", "CSV/TSV: the first row is data")
     .option("--out-dir <dir>", "batch: write each input to <dir>/<its file name> (folders among the inputs are walked)")
@@ -104,6 +112,10 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
       header: opts.header === undefined ? "auto" : opts.header ? "yes" : "no",
       force: opts.force,
       maxLine: opts.maxLineSize,
+      decimal: opts.decimal,
+      comment: opts.comment,
+      naValues: opts.naValues,
+      labels: opts.indexCol,
       check: opts.check !== undefined ? { path: opts.check, tolerance: { rtol: opts.rtol ?? DEFAULT_TOLERANCE.rtol, atol: opts.atol ?? DEFAULT_TOLERANCE.atol } } : undefined,
     };
     const showProgress = opts.progress === true || (process.stderr.isTTY === true && opts.quiet !== true);

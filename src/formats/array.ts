@@ -24,6 +24,19 @@ export interface ArrayHead {
   readonly dtype: FloatDType;
   /** A CSV header's cells, for writers that have a place for them. */
   readonly header: readonly string[] | null;
+  /** CSV: the tokens of missing cells (missing[k] = 2 + i for naTokens[i]; 1 is an empty cell). Live: it grows as the input is read. */
+  readonly naTokens?: readonly string[] | undefined;
+  /** CSV: label columns, by position in the full row; their cells come in RowExtras. */
+  readonly labelCols?: readonly number[] | undefined;
+}
+
+/** What a CSV reader has beside the numbers, for writers that keep it (CSV); others drop it. */
+export interface RowExtras {
+  readonly naTokens: readonly string[];
+  readonly labelCols: readonly number[];
+  /** Each whole row's label cells, row-major. */
+  readonly labels: readonly string[];
+  readonly comments: readonly { row: number; text: string; ending: number }[];
 }
 
 /** The values of a batch: any typed array of numbers (not BigInt). */
@@ -31,8 +44,8 @@ export type Values = ArrayLike<number>;
 
 export interface ArrayWriter {
   begin(head: ArrayHead): void;
-  /** Elements in C order; `missing[k]` is 1 where the input had no value (the value is then NaN). */
-  write(values: Values, missing: Uint8Array | null, n: number): void;
+  /** Elements in C order; `missing[k]` is nonzero where the input had no value (the value is then NaN). */
+  write(values: Values, missing: Uint8Array | null, n: number, extras?: RowExtras | null): void;
   /** Writes out what the calls so far produced (the pipeline calls this after each input chunk). */
   flush(): Promise<void>;
   /** The final shape: its first dimension completes a growing head. Writes the rest. */
@@ -42,7 +55,7 @@ export interface ArrayWriter {
 /** What a reader pushes into: the head, then batches of source values. */
 export interface ArraySink {
   begin(head: ArrayHead): void;
-  data(values: Values, missing: Uint8Array | null, n: number): void;
+  data(values: Values, missing: Uint8Array | null, n: number, extras?: RowExtras | null): void;
 }
 
 export function sizeOf(shape: readonly number[]): number {

@@ -13,7 +13,7 @@ import { DactError } from "../errors.js";
 import type { Input, Output } from "../io.js";
 import type { ArraySink, ArrayWriter, FloatDType } from "./array.js";
 import type { TransformContext } from "./context.js";
-import type { HeaderMode } from "./csv/reader.js";
+import type { HeaderMode, LabelSpec } from "./csv/reader.js";
 import { MAGIC } from "./npy/header.js";
 
 export const FORMAT_NAMES = ["csv", "tsv", "json", "jsonl", "npy"] as const;
@@ -27,6 +27,16 @@ export interface ReadOptions {
   signOnly?: boolean | undefined;
   /** The longest line, cell or header a text reader holds (--max-line-size); default MAX_LINE. */
   maxLine?: number | undefined;
+  /** CSV: the decimal separator (--decimal). */
+  decimal?: "." | "," | undefined;
+  /** CSV: the comment character, "" for none (--comment); default "#". */
+  comment?: string | undefined;
+  /** CSV: the missing-value tokens (--na-values); default pandas' list. */
+  naValues?: readonly string[] | undefined;
+  /** CSV: label columns (--index-col). */
+  labels?: LabelSpec | undefined;
+  /** One-line notices from the reader. */
+  notice?: ((m: string) => void) | undefined;
 }
 
 export interface WriteOptions {
@@ -34,6 +44,8 @@ export interface WriteOptions {
   delimiter?: string | undefined;
   /** .npy: the stored dtype (--dtype). */
   dtype?: FloatDType | undefined;
+  /** CSV: the decimal separator written. */
+  decimal?: "." | "," | undefined;
   /** The input's name, for messages. */
   source?: string | undefined;
 }
@@ -55,8 +67,12 @@ export interface FormatSpec {
   writer(output: Output, opts: WriteOptions): Promise<ArrayWriter>;
 }
 
-function csvLike(name: "csv" | "tsv", extensions: string[], delimiter: string, sniff: FormatSpec["sniff"]): FormatSpec {
-  const delim = (o: { delimiter?: string | undefined }) => o.delimiter ?? delimiter;
+/**
+ * CSV and TSV: one codec, two defaults. CSV sniffs the delimiter when none
+ * is given (and takes ";" with a decimal comma); TSV is tab-separated.
+ */
+function csvLike(name: "csv" | "tsv", extensions: string[], delimiter: string | undefined, sniff: FormatSpec["sniff"]): FormatSpec {
+  const csvOpts = (o: ReadOptions) => ({ delimiter: o.delimiter ?? delimiter, header: o.header ?? "auto", maxLine: o.maxLine, decimal: o.decimal, comment: o.comment, naValues: o.naValues, labels: o.labels, notice: o.notice });
   return {
     name,
     extensions,
@@ -64,15 +80,16 @@ function csvLike(name: "csv" | "tsv", extensions: string[], delimiter: string, s
     sniff,
     async transform(o) {
       const { transformCsv } = await import("./csv/codec.js");
-      return (i, out, c) => transformCsv(i, out, c, { delimiter: delim(o), header: o.header ?? "auto", maxLine: o.maxLine });
+      return (i, out, c) => transformCsv(i, out, c, csvOpts(o));
     },
     async read(input, o, sink, after) {
       const { readCsvArray } = await import("./csv/codec.js");
-      return readCsvArray(input, { delimiter: delim(o), header: o.header ?? "auto", signOnly: o.signOnly, maxLine: o.maxLine }, sink, after);
+      return readCsvArray(input, { ...csvOpts(o), signOnly: o.signOnly }, sink, after);
     },
     async writer(output, o) {
       const { CsvWriter } = await import("./csv/writer.js");
-      return new CsvWriter(output, { delimiter: delim(o), source: o.source });
+      const d = o.delimiter === "whitespace" ? " " : (o.delimiter ?? delimiter ?? (o.decimal === "," ? ";" : ","));
+      return new CsvWriter(output, { delimiter: d, decimal: o.decimal, source: o.source });
     },
   };
 }
@@ -128,7 +145,7 @@ export const FORMATS: readonly FormatSpec[] = [
   jsonLike("jsonl", [".jsonl", ".ndjson"], true, (_h, t) => t.startsWith("[") && looksLikeJsonLines(t)),
   jsonLike("json", [".json"], false, (_h, t) => t.startsWith("[")),
   csvLike("tsv", [".tsv", ".tab"], "\t", (_h, t) => t.includes("\t") && !t.split("\n", 1)[0]!.includes(",")),
-  csvLike("csv", [".csv"], ",", () => true),
+  csvLike("csv", [".csv"], undefined, () => true),
 ];
 
 export function formatSpec(name: Format): FormatSpec {

@@ -1,14 +1,31 @@
 import type { Input, Output } from "../../io.js";
 import type { TransformContext } from "../context.js";
 import type { ArraySink } from "../array.js";
-import { CsvReader, UNKNOWN_COLS, type CsvBatch, type HeaderMode } from "./reader.js";
+import { CsvReader, UNKNOWN_COLS, WHITESPACE, type CsvBatch, type CsvReaderOptions, type HeaderMode, type LabelSpec } from "./reader.js";
+import { sniffDelimiter, SNIFF_BYTES } from "./sniff.js";
 import { CsvWriter } from "./writer.js";
 
 export interface CsvOptions {
-  /** One byte: `,` for CSV, tab for TSV, or the user's --delimiter. */
-  delimiter: string;
+  /** One ASCII character, WHITESPACE, or undefined to sniff (see sniff.ts). */
+  delimiter?: string | undefined;
   header: HeaderMode;
   maxLine?: number | undefined;
+  decimal?: "." | "," | undefined;
+  comment?: string | undefined;
+  naValues?: readonly string[] | undefined;
+  labels?: LabelSpec | undefined;
+  notice?: ((m: string) => void) | undefined;
+}
+
+/** The delimiter to read with: the one given, else sniffed from the input's first rows. */
+async function delimiterFor(input: Input, opts: CsvOptions): Promise<string> {
+  if (opts.delimiter !== undefined) return opts.delimiter;
+  const head = await input.peek(SNIFF_BYTES);
+  return sniffDelimiter(head, { decimal: opts.decimal, comment: opts.comment, complete: head.length < SNIFF_BYTES });
+}
+
+function readerOptions(input: Input, opts: CsvOptions, delimiter: string, signOnly: boolean, onBatch: (b: CsvBatch) => void): CsvReaderOptions {
+  return { delimiter, header: opts.header, file: input.name, signOnly, maxLine: opts.maxLine, decimal: opts.decimal, comment: opts.comment, naValues: opts.naValues, labels: opts.labels, notice: opts.notice, onBatch };
 }
 
 /**
@@ -19,21 +36,20 @@ export interface CsvOptions {
  */
 export async function transformCsv(input: Input, output: Output, ctx: TransformContext, opts: CsvOptions): Promise<void> {
   const { kernel } = ctx;
-  const writer = new CsvWriter(output, { delimiter: opts.delimiter, source: input.name });
-  const reader = new CsvReader({
-    delimiter: opts.delimiter,
-    header: opts.header,
-    file: input.name,
-    signOnly: ctx.signOnly ?? false,
-    maxLine: opts.maxLine,
-    onBatch(b: CsvBatch) {
+  const delimiter = await delimiterFor(input, opts);
+  // Whitespace-separated input is written with single spaces.
+  const writer = new CsvWriter(output, { delimiter: delimiter === WHITESPACE ? " " : delimiter, decimal: opts.decimal, source: input.name });
+  const reader = new CsvReader(
+    readerOptions(input, { ...opts, notice: opts.notice ?? ctx.notice }, delimiter, ctx.signOnly ?? false, (b: CsvBatch) => {
+      // Comments before the header come first, then the header, then the rows.
+      for (const c of b.comments) if (c.row < 0) writer.headerLine(c.text, c.ending);
       if (b.header !== null) writer.headerLine(b.header, b.headerEnding);
       // In place: the batch is the reader's scratch, read once, and a second
       // array of the same size doubled peak memory on very wide rows.
       kernel(b.values, b.values, b.n);
-      writer.cells(b.values, b.missing, b.n, b.cols, b.startCell, b.endings);
-    },
-  });
+      writer.cells(b.values, b.missing, b.n, b.cols, b.startCell, b.endings, { ...b, comments: b.comments.filter((c) => c.row >= 0) });
+    }),
+  );
   for await (const chunk of input.chunks()) {
     reader.push(chunk);
     await writer.flush();
@@ -46,31 +62,35 @@ export async function transformCsv(input: Input, output: Output, ctx: TransformC
  * CSV in, as an array: shape (rows, cols), growing until the end. The head
  * is sent once the column count is known (at the end of the first row).
  */
-export async function readCsvArray(input: Input, opts: CsvOptions & { signOnly?: boolean }, sink: ArraySink, after: () => Promise<void>): Promise<number[]> {
+export async function readCsvArray(input: Input, opts: CsvOptions & { signOnly?: boolean | undefined }, sink: ArraySink, after: () => Promise<void>): Promise<number[]> {
   let begun = false;
   let cols = 0;
   let rows = 0;
   let header: string[] | null = null;
+  let labelCols: number[] = [];
+  const naTokens: string[] = [];
   // Cells of a first row too long to wait for, before its length is known.
   let early: { values: Float64Array; missing: Uint8Array; n: number } | null = null;
-  const reader = new CsvReader({
-    delimiter: opts.delimiter,
-    header: opts.header,
-    file: input.name,
-    signOnly: opts.signOnly ?? false,
-    maxLine: opts.maxLine,
-    onBatch(b: CsvBatch) {
+  const delimiter = await delimiterFor(input, opts);
+  const begin = (shape: number[], growing: boolean) => {
+    begun = true;
+    sink.begin({ shape, growing, dtype: "f8", header, naTokens, labelCols });
+  };
+  const reader = new CsvReader(
+    readerOptions(input, opts, delimiter, opts.signOnly ?? false, (b: CsvBatch) => {
       if (b.headerCells !== null) header = b.headerCells;
+      labelCols = b.labelCols;
+      // The batch's token list is the reader's own: keep a live alias for the head.
+      if (naTokens.length < b.naTokens.length) naTokens.push(...b.naTokens.slice(naTokens.length));
       rows += b.rows;
       if (!begun && b.cols !== UNKNOWN_COLS) {
-        begun = true;
         cols = b.cols;
-        sink.begin({ shape: [0, cols], growing: true, dtype: "f8", header });
+        begin([0, cols], true);
         if (early) sink.data(early.values, early.missing, early.n);
         early = null;
       }
       if (b.n === 0) return;
-      if (begun) return sink.data(b.values, b.missing, b.n);
+      if (begun) return sink.data(b.values, b.missing, b.n, b);
       const e = (early ??= { values: new Float64Array(b.n), missing: new Uint8Array(b.n), n: 0 });
       if (e.n + b.n > e.values.length) {
         const size = Math.max(e.n + b.n, e.values.length * 2);
@@ -84,14 +104,14 @@ export async function readCsvArray(input: Input, opts: CsvOptions & { signOnly?:
       e.values.set(b.values.subarray(0, b.n), e.n);
       e.missing.set(b.missing.subarray(0, b.n), e.n);
       e.n += b.n;
-    },
-  });
+    }),
+  );
   for await (const chunk of input.chunks()) {
     reader.push(chunk);
     await after();
   }
   reader.end();
   const shape = rows === 0 && cols === 0 ? [0, 0] : [rows, cols];
-  if (!begun) sink.begin({ shape, growing: false, dtype: "f8", header });
+  if (!begun) sink.begin({ shape, growing: false, dtype: "f8", header, naTokens, labelCols });
   return shape;
 }

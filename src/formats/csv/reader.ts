@@ -1,18 +1,28 @@
 import { parse as csvParseSync } from "csv-parse/sync";
 import { DactError, shown } from "../../errors.js";
-import { CellStatus, cellEnd, cellStatus, parseNumberBytes, parseNumberText } from "../text/number.js";
+import { bomLength, Ending, maybeBomPrefix } from "../text/ending.js";
+import { CellStatus, cellEnd, cellStatus, nearNumberHint, parseNumberBytes, parseNumberText } from "../text/number.js";
 
-/** How a row ended in the input; the output ends it the same way. */
-export const enum Ending {
-  None = 0, // the last line, with no final newline
-  LF = 1,
-  CRLF = 2,
-}
+export { Ending } from "../text/ending.js";
 
 export type HeaderMode = "auto" | "yes" | "no";
 
+/** --delimiter whitespace: cells split at runs of spaces and tabs, as numpy's loadtxt(delimiter=None). */
+export const WHITESPACE = "whitespace";
+
+/** pandas' default NA strings (pandas._libs.parsers.STR_NA_VALUES, pandas 3), the empty cell aside. */
+export const PANDAS_NA = ["#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"];
+
+/**
+ * Label columns, passed through as text instead of differentiated:
+ * "auto" takes the first column when the header's first cell is empty
+ * (pandas' to_csv index, R's write.csv row names); "none" takes none; or
+ * the columns by 0-based number or by header name.
+ */
+export type LabelSpec = "auto" | "none" | readonly (number | string)[];
+
 export interface CsvReaderOptions {
-  /** One ASCII character. */
+  /** One ASCII character, or WHITESPACE. */
   delimiter: string;
   header: HeaderMode;
   /** Called with each batch; the batch is reused once it returns. */
@@ -23,17 +33,26 @@ export interface CsvReaderOptions {
   signOnly?: boolean | undefined;
   /** The longest line (or, in a streaming line, cell) held in memory; default MAX_LINE. */
   maxLine?: number | undefined;
+  /** The decimal separator: "." (default) or "," (pandas' decimal=","). */
+  decimal?: "." | "," | undefined;
+  /** Lines whose first non-blank character is this are comments; "" for none. Default "#". */
+  comment?: string | undefined;
+  /** Cells read as missing values; default PANDAS_NA. The empty cell always is. */
+  naValues?: readonly string[] | undefined;
+  labels?: LabelSpec | undefined;
+  /** One-line notices (a label column taken by default, a lone header row). */
+  notice?: ((m: string) => void) | undefined;
 }
 
 /** The default cap on a line held whole (a header, a quoted row) or a single cell: 64 MiB. */
 export const MAX_LINE = 64 << 20;
 
 /**
- * One chunk's worth of parsed cells, in input order: `n` cells in `values`
- * (`missing[k]` is 1 for an empty cell). Rows have `cols` cells; the first
- * `startCell` cells of the batch's first row were in earlier batches, and
- * the last row may continue in the next batch (a row longer than a chunk
- * streams). `rows` rows end in this batch, each with its `endings` entry.
+ * One chunk's worth of parsed cells, in input order: `n` numeric cells in
+ * `values`. Rows have `cols` numeric cells; the first `startCell` cells of
+ * the batch's first row were in earlier batches, and the last row may
+ * continue in the next batch (a row longer than a chunk streams). `rows`
+ * rows end in this batch, each with its `endings` entry.
  */
 export interface CsvBatch {
   /** The header line exactly as in the input (without its line ending), if this batch starts with it. */
@@ -41,14 +60,22 @@ export interface CsvBatch {
   /** The header's cells, unquoted (for formats that take a header apart). */
   headerCells: string[] | null;
   headerEnding: Ending;
-  /** Cells per row; UNKNOWN_COLS while a very long first row is still streaming. */
+  /** Numeric cells per row; UNKNOWN_COLS while a very long first row is still streaming. */
   cols: number;
   n: number;
   startCell: number;
   rows: number;
   values: Float64Array;
+  /** 0: a number; 1: an empty cell; 2 + i: the missing-value token naTokens[i] (copied back as it was). */
   missing: Uint8Array;
   endings: Uint8Array;
+  /** The tokens missing cells had, shared by every batch of a reader (append-only). */
+  naTokens: string[];
+  /** Comment lines before row `row` of this batch (-1: before the header), copied unchanged by same-format output. */
+  comments: { row: number; text: string; ending: Ending }[];
+  /** Label columns: their positions in the full row (sorted), and each row's label cells, row-major. */
+  labelCols: number[];
+  labels: string[];
 }
 
 /** The column count before a streaming first row has ended. */
@@ -67,9 +94,56 @@ const enum Q {
   QuoteInQuoted, // just saw a quote inside a quoted field: closes it, unless another quote follows
 }
 
+/**
+ * Where the reader stands in the file (Deno's parse_stream models this as
+ * a documented union):
+ * - "first": no record yet; the first decides the header and the columns;
+ * - "streaming-first": the first record is a long data row still
+ *   streaming, so its cell count is not known yet (UNKNOWN_COLS);
+ * - "rows": the column count is known.
+ */
+type RowState = { kind: "first" } | { kind: "streaming-first"; line: number } | { kind: "rows"; cols: number; firstLine: number };
+
 const LF = 10;
 const CR = 13;
 const QUOTE = 34;
+const TAB = 9;
+
+/**
+ * Whitespace mode: each run of spaces and tabs inside a line becomes one
+ * TAB, and runs at a line's start or end go, so the scanner splits at TABs.
+ * Comment lines pass untouched. Streaming: state carries across chunks.
+ */
+class WhitespaceRuns {
+  private lineStart = true;
+  private pending = false;
+  private inComment = false;
+  constructor(private readonly commentByte: number) {}
+
+  push(chunk: Uint8Array): Buffer {
+    const out = Buffer.allocUnsafe(chunk.length + 1);
+    let p = 0;
+    for (let i = 0; i < chunk.length; i++) {
+      const c = chunk[i]!;
+      if (c === LF || c === CR) {
+        out[p++] = c;
+        this.lineStart = true;
+        this.pending = false;
+        this.inComment = false;
+      } else if (this.inComment) out[p++] = c;
+      else if (c === 32 || c === TAB || c === 11 || c === 12) {
+        if (!this.lineStart) this.pending = true;
+      } else {
+        if (this.lineStart && c === this.commentByte) this.inComment = true;
+        else if (this.pending) out[p++] = TAB;
+        this.pending = false;
+        this.lineStart = false;
+        out[p++] = c;
+      }
+    }
+    return out.subarray(0, p);
+  }
+}
 
 /**
  * A push parser for numeric CSV/TSV. It is written by hand because
@@ -80,45 +154,99 @@ const QUOTE = 34;
  */
 export class CsvReader {
   private line = 1; // physical line number of the next byte to scan
-  private first = true;
+  private state: RowState = { kind: "first" };
   private bomChecked = false;
-  private cols = -1;
   private headerMode: HeaderMode;
-  private firstLine = 0;
+  private headerAuto = false;
+  private dataRows = 0;
+  private headerCells: string[] | null = null;
   private batch: CsvBatch;
-  // Consecutive quoted records, parsed together by csv-parse.
   /** Cells of the current row stored or emitted so far (a long row streams in pieces). */
   private rowCells = 0;
   /** Cells beyond `cols` in the current row: counted, not stored, reported when the row ends. */
   private extraCells = 0;
   /** Whether the current unfinished line may stream: null until decided for this line. */
   private lineStreams: boolean | null = null;
+  // Consecutive quoted records, parsed together by csv-parse.
   private qText: string[] = [];
   private qEndings: Ending[] = [];
   private qLine = 0;
-
   private readonly delim: number;
   private readonly onBatch: (b: CsvBatch) => void;
   private readonly file: string | undefined;
   private readonly signOnly: boolean;
   private readonly maxLine: number;
+  private readonly point: number;
+  private readonly commentByte: number;
+  private readonly na: Set<string>;
+  /** The values of NA tokens that are numbers (--na-values -999): a cell with that value is missing too. Null when none. */
+  private readonly naNumbers: Set<number> | null;
+  private readonly naIndex = new Map<string, number>();
+  private readonly labelSpec: LabelSpec;
+  private readonly notice: (m: string) => void;
+  private readonly ws: WhitespaceRuns | null;
+  /** Label column positions (sorted) and a lookup; empty when none. */
+  private labelCols: number[] = [];
+  private isLabel: Uint8Array = new Uint8Array(0);
 
   constructor(opts: CsvReaderOptions) {
-    this.delim = opts.delimiter.charCodeAt(0);
+    const ws = opts.delimiter === WHITESPACE;
+    this.delim = ws ? TAB : opts.delimiter.charCodeAt(0);
     this.headerMode = opts.header;
     this.onBatch = opts.onBatch;
     this.file = opts.file;
     this.signOnly = opts.signOnly ?? false;
     this.maxLine = opts.maxLine ?? MAX_LINE;
-    this.batch = { header: null, headerCells: null, headerEnding: Ending.None, cols: 0, n: 0, startCell: 0, rows: 0, values: new Float64Array(1 << 16), missing: new Uint8Array(1 << 16), endings: new Uint8Array(1 << 12) };
+    this.point = opts.decimal === "," ? 44 : 46;
+    const comment = opts.comment ?? "#";
+    this.commentByte = comment === "" ? -1 : comment.charCodeAt(0);
+    this.na = new Set(opts.naValues ?? PANDAS_NA);
+    const nums = [...this.na].map((t) => parseNumberText(t)).filter((v, k, a) => cellStatus === CellStatus.Number && v === v && a.indexOf(v) === k);
+    this.naNumbers = nums.length ? new Set(nums) : null;
+    this.labelSpec = opts.labels ?? "auto";
+    this.notice = opts.notice ?? (() => {});
+    this.ws = ws ? new WhitespaceRuns(this.commentByte) : null;
+    this.batch = {
+      header: null,
+      headerCells: null,
+      headerEnding: Ending.None,
+      cols: 0,
+      n: 0,
+      startCell: 0,
+      rows: 0,
+      values: new Float64Array(1 << 16),
+      missing: new Uint8Array(1 << 16),
+      endings: new Uint8Array(1 << 12),
+      naTokens: [],
+      comments: [],
+      labelCols: [],
+      labels: [],
+    };
+    if (Array.isArray(this.labelSpec) && this.labelSpec.every((c) => typeof c === "number")) this.setLabels(this.labelSpec as number[]);
   }
 
-  push(chunk: Buffer): void {
+  /** The state's column count, kept in a plain field: it is read once a row in the hot loop. */
+  private cols = -1;
+
+  private setState(s: RowState): void {
+    this.state = s;
+    this.cols = s.kind === "rows" ? s.cols : s.kind === "streaming-first" ? UNKNOWN_COLS : -1;
+  }
+
+  private setLabels(cols: number[]): void {
+    this.labelCols = [...new Set(cols)].sort((a, b) => a - b);
+    this.isLabel = new Uint8Array((this.labelCols[this.labelCols.length - 1] ?? -1) + 1);
+    for (const c of this.labelCols) this.isLabel[c] = 1;
+    this.batch.labelCols = this.labelCols;
+  }
+
+  push(input: Buffer): void {
+    const chunk = this.ws ? this.ws.push(input) : input;
     let buf = chunk;
     let pos = 0;
     if (this.carry) {
-      const nl = chunk.indexOf(LF);
-      if (nl < 0 && this.bomChecked) {
+      const brk = firstBreak(chunk);
+      if (brk < 0 && this.bomChecked) {
         // Still inside one long line: keep the pieces and join them once,
         // when the line ends (joining at every chunk is quadratic).
         this.carryParts.push(Buffer.from(chunk)); // a copy: sources reuse their buffers
@@ -129,9 +257,10 @@ export class CsvReader {
       }
       this.lineStreams = null; // the line ends in this chunk
       const carry = this.takeCarry();
+      // The common case: the unfinished line ends at an LF in this chunk and
+      // has no quotes. Finish it on its own rather than copying the whole chunk.
+      const nl = brk >= 0 && (chunk[brk] === LF || chunk[brk + 1] === LF) ? chunk.indexOf(LF, brk) : -1;
       if (this.bomChecked && nl >= 0 && carry.indexOf(QUOTE) < 0 && chunk.subarray(0, nl).indexOf(QUOTE) < 0) {
-        // The common case: the unfinished line ends in this chunk and has no
-        // quotes. Finish it on its own rather than copying the whole chunk.
         const line = Buffer.concat([carry, chunk.subarray(0, nl + 1)]);
         this.scan(line, 0, false);
         pos = nl + 1;
@@ -140,12 +269,12 @@ export class CsvReader {
       }
     }
     if (!this.bomChecked) {
-      if (buf.length < 3 && [0xef, 0xbb, 0xbf].slice(0, buf.length).every((b, k) => buf[k] === b)) {
+      if (maybeBomPrefix(buf)) {
         this.setCarry(Buffer.from(buf));
         return;
       }
       this.bomChecked = true;
-      if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) pos = 3;
+      pos = bomLength(buf);
     }
     pos = this.scan(buf, pos, false);
     if (pos < buf.length) {
@@ -156,25 +285,31 @@ export class CsvReader {
     this.emit();
   }
 
+  /** What is held past the cap: a line that cannot stream (a header, quotes), or one cell of a streaming line. */
+  private tooLong(): DactError {
+    const what = this.lineStreams ? "a cell" : "a line";
+    const mb = (n: number) => (n >= 1 << 20 ? `${Math.round(n / (1 << 20))} MiB` : `${n} bytes`);
+    return new DactError("TOO_LONG", `found ${what} longer than ${mb(this.maxLine)}; expected shorter ones (a binary file? else raise the cap with --max-line-size)`, this.file, { line: this.line, column: this.lineStreams ? this.rowCells + 1 : 1 });
+  }
+
   /**
    * A line longer than LONG_LINE: parse and emit its complete cells now,
    * keeping only the last, unfinished cell, so memory stays flat however
    * long a row is. Not for a line that may be the header (it is copied
-   * whole) or that has quotes (csv-parse needs the whole record).
+   * whole), a comment, a row with label columns, or one with quotes
+   * (csv-parse needs the whole record).
    */
   private streamLongLine(): void {
     const buf = this.takeCarry();
     const last = buf.lastIndexOf(this.delim);
-    let streams = this.lineStreams ?? (buf.indexOf(QUOTE) < 0 && last >= 0);
-    if (streams && this.first) {
-      if (this.headerMode === "yes" || (this.headerMode === "auto" && !this.anyNumber(buf, 0, last))) streams = false;
+    let streams = this.lineStreams ?? (buf.indexOf(QUOTE) < 0 && last >= 0 && !this.isComment(buf, 0) && this.labelCols.length === 0);
+    if (streams && this.state.kind === "first") {
+      if (this.headerMode === "yes" || (this.headerMode === "auto" && !this.anyNumber(buf, 0, last) && this.anyLetter(buf, 0, buf.length))) streams = false;
       else {
         // Data, not a header: the first row streams, and its cell count is
         // known when it ends.
-        this.first = false;
-        this.cols = UNKNOWN_COLS;
+        this.setState({ kind: "streaming-first", line: this.line });
         this.batch.cols = UNKNOWN_COLS;
-        this.firstLine = this.line;
       }
     }
     this.lineStreams = streams;
@@ -189,13 +324,6 @@ export class CsvReader {
     this.emit();
   }
 
-  /** What is held past the cap: a line that cannot stream (a header, quotes), or one cell of a streaming line. */
-  private tooLong(): DactError {
-    const what = this.lineStreams ? "a cell" : "a line";
-    const mb = (n: number) => (n >= 1 << 20 ? `${Math.round(n / (1 << 20))} MiB` : `${n} bytes`);
-    return new DactError("TOO_LONG", `found ${what} longer than ${mb(this.maxLine)}; expected shorter ones (a binary file? else raise the cap with --max-line-size)`, this.file, { line: this.line, column: this.lineStreams ? this.rowCells + 1 : 1 });
-  }
-
   private longQuoted(buf: Buffer, pos: number, quote: number): DactError {
     const column = this.rowCells + this.countCells(buf, pos, quote);
     return new DactError("CSV_QUOTE", `found a quote in a row longer than ${LONG_LINE >> 20} MB; expected plain cells in so long a row (quoted cells work in shorter rows)`, this.file, { line: this.line, column });
@@ -203,11 +331,28 @@ export class CsvReader {
 
   private anyNumber(buf: Buffer, s: number, e: number): boolean {
     for (let i = s; i <= e; ) {
-      parseNumberBytes(buf, i, e, this.delim);
+      parseNumberBytes(buf, i, e, this.delim, false, this.point);
       if (cellStatus === CellStatus.Number) return true;
       i = cellEnd + 1;
     }
     return false;
+  }
+
+  /** Whether buf[s..e) has a letter: column names have one (x1, a, Température); a typo'd number (1..5, −1.5) has none. */
+  private anyLetter(buf: Buffer, s: number, e: number): boolean {
+    for (let i = s; i < e; i++) {
+      const c = buf[i]! | 0x20;
+      if (c >= 0x61 && c <= 0x7a) return true;
+      if (buf[i]! >= 0x80) return /\p{L}/u.test(buf.toString("utf8", s, e));
+    }
+    return false;
+  }
+
+  private isComment(buf: Buffer, pos: number): boolean {
+    if (this.commentByte < 0) return false;
+    let i = pos;
+    while (i < buf.length && (buf[i] === 32 || buf[i] === TAB)) i++;
+    return buf[i] === this.commentByte;
   }
 
   private carryParts: Buffer[] = [];
@@ -235,84 +380,122 @@ export class CsvReader {
     if (buf && buf.length && this.bomChecked) this.scan(buf, 0, true);
     this.flushQuoted();
     this.emit();
+    if (this.headerAuto && this.dataRows === 0 && this.headerCells) {
+      this.notice(`dact: ${this.file ?? "<input>"}: the only row (${this.headerCells.join(", ")}) was read as a header, as no cell is a number; pass --no-header if it is data`);
+    }
   }
+
+  /**
+   * The end of the line that starts at pos: the index of its terminator,
+   * with its kind in `ending`; -1 when the line may continue past the
+   * buffer. A line ends at LF, CRLF, or a lone CR (old Mac files), each kept
+   * per row. (No tuple: this runs once a line, and allocation showed.)
+   */
+  private lineEnd(buf: Buffer, pos: number, atEnd: boolean): number {
+    const len = buf.length;
+    let nl = buf.indexOf(LF, pos);
+    if (nl < 0) nl = len;
+    let cr = this.nextCR;
+    if (cr < pos) {
+      cr = buf.indexOf(CR, pos);
+      if (cr < 0) cr = len;
+      this.nextCR = cr;
+    }
+    if (cr < nl) {
+      if (cr === nl - 1 && nl < len) {
+        this.ending = Ending.CRLF;
+        return cr;
+      }
+      if (cr === len - 1 && !atEnd) return -1; // CR at the end of the buffer: CRLF or CR, the next byte tells
+      this.ending = Ending.CR;
+      return cr;
+    }
+    if (nl < len) {
+      this.ending = Ending.LF;
+      return nl;
+    }
+    if (!atEnd) return -1;
+    this.ending = Ending.None;
+    return len;
+  }
+
+  private nextCR = -1;
+  private ending: Ending = Ending.None;
 
   /** Scans whole records from buf[pos..]; returns where the unfinished tail starts. */
   private scan(buf: Buffer, pos: number, atEnd: boolean): number {
     const len = buf.length;
+    this.nextCR = -1;
     let nextQuote = buf.indexOf(QUOTE, pos);
     if (nextQuote < 0) nextQuote = len;
     const signOnly = this.signOnly;
     while (pos < len) {
-      let nl = buf.indexOf(LF, pos);
-      if (nextQuote < (nl < 0 ? len : nl)) {
+      const stop = this.lineEnd(buf, pos, atEnd);
+      const ending = this.ending;
+      const stop0 = stop < 0 ? len : stop;
+      if (this.rowCells === 0 && this.commentByte >= 0 && buf[pos] !== 45 && (buf[pos]! > 57 || buf[pos]! < 48) && this.isComment(buf, pos)) {
+        // A comment line: whole, quotes and all.
+        if (stop < 0) return pos;
+        this.flushQuoted();
+        const b = this.batch;
+        b.comments.push({ row: this.state.kind === "first" ? -1 : b.rows, text: buf.toString("utf8", pos, stop), ending });
+        this.line++;
+        pos = ending === Ending.CRLF ? stop + 2 : ending === Ending.None ? len : stop + 1;
+        continue;
+      }
+      if (nextQuote < stop0) {
         // A quote before the end of this line: find the record's end by the rules of quoting.
         // Rows over LONG_LINE stream cell by cell, which csv-parse cannot do:
         // such a row must be plain. The rule is on the row's length, never
         // on where chunks happened to fall.
         if (this.rowCells > 0) throw this.longQuoted(buf, pos, nextQuote);
         const end = this.quotedRecordEnd(buf, pos, atEnd);
-        if (end < 0) return pos; // unfinished: wait for more input
-        if (end - pos > LONG_LINE) throw this.longQuoted(buf, pos, nextQuote);
-        const hasLF = end < len;
-        const stop = hasLF && end > pos && buf[end - 1] === CR ? end - 1 : end;
-        this.quotedRecord(buf.toString("utf8", pos, stop), hasLF ? (stop < end ? Ending.CRLF : Ending.LF) : Ending.None, buf, pos, end);
-        pos = hasLF ? end + 1 : end;
+        if (end === null) return pos; // unfinished: wait for more input
+        const [qstop, qending, next] = end;
+        if (qstop - pos > LONG_LINE) throw this.longQuoted(buf, pos, nextQuote);
+        this.quotedRecord(buf.toString("utf8", pos, qstop), qending, buf, pos, qstop);
+        pos = next;
         nextQuote = buf.indexOf(QUOTE, pos);
         if (nextQuote < 0) nextQuote = len;
         continue;
       }
-      let ending: Ending;
-      if (nl < 0) {
-        if (!atEnd) return pos;
-        nl = len;
-        ending = Ending.None;
-      } else ending = Ending.LF;
-      let stop = nl;
-      if (stop > pos && buf[stop - 1] === CR) {
-        stop--;
-        if (ending === Ending.LF) ending = Ending.CRLF;
-      }
+      if (stop < 0) return pos;
       this.flushQuoted();
       this.plainRecord(buf, pos, stop, ending, signOnly);
       this.line++;
-      pos = nl + 1;
+      pos = ending === Ending.CRLF ? stop + 2 : ending === Ending.None ? len : stop + 1;
     }
     return len;
   }
 
-  /** The index of the LF that ends a quoted record starting at pos, `len` at the end of input, or -1 if more input is needed. */
-  private quotedRecordEnd(buf: Buffer, pos: number, atEnd: boolean): number {
+  /**
+   * The end of a quoted record starting at pos: [its end, its ending, where
+   * the next record starts], or null if more input is needed.
+   */
+  private quotedRecordEnd(buf: Buffer, pos: number, atEnd: boolean): [number, Ending, number] | null {
     let st = Q.FieldStart;
     const d = this.delim;
     for (let i = pos; i < buf.length; i++) {
       const c = buf[i]!;
-      switch (st) {
-        case Q.Quoted:
-          if (c === QUOTE) st = Q.QuoteInQuoted;
-          break;
-        case Q.QuoteInQuoted:
-          if (c === QUOTE) st = Q.Quoted;
-          else if (c === d) st = Q.FieldStart;
-          else if (c === LF) return i;
-          else st = Q.Unquoted;
-          break;
-        case Q.FieldStart:
-          if (c === QUOTE) st = Q.Quoted;
-          else if (c === LF) return i;
-          else if (c !== d) st = Q.Unquoted;
-          break;
-        case Q.Unquoted:
-          if (c === d) st = Q.FieldStart;
-          else if (c === LF) return i;
-          break;
+      if (st === Q.Quoted) {
+        if (c === QUOTE) st = Q.QuoteInQuoted;
+        continue;
       }
+      if (c === LF) return [i, Ending.LF, i + 1];
+      if (c === CR) {
+        if (i + 1 < buf.length) return buf[i + 1] === LF ? [i, Ending.CRLF, i + 2] : [i, Ending.CR, i + 1];
+        if (!atEnd) return null;
+        return [i, Ending.CR, i + 1];
+      }
+      if (st === Q.QuoteInQuoted) st = c === QUOTE ? Q.Quoted : c === d ? Q.FieldStart : Q.Unquoted;
+      else if (st === Q.FieldStart) st = c === QUOTE ? Q.Quoted : c === d ? Q.FieldStart : Q.Unquoted;
+      else if (c === d) st = Q.FieldStart;
     }
-    if (!atEnd) return -1;
+    if (!atEnd) return null;
     if (st === Q.Quoted) {
       throw new DactError("CSV_QUOTE", `unclosed quote; expected a closing " before the end of the input`, this.file, { line: this.line, column: this.columnOfOpenQuote(buf, pos) });
     }
-    return buf.length;
+    return [buf.length, Ending.None, buf.length];
   }
 
   private columnOfOpenQuote(buf: Buffer, pos: number): number {
@@ -375,16 +558,40 @@ export class CsvReader {
     return n;
   }
 
-  /** The first record decides the column count and, in auto mode, whether it is a header. */
-  private firstRecord(cells: number, anyNumber: boolean, raw: string, ending: Ending, line: number, cellTexts: () => string[]): boolean {
-    this.first = false;
-    this.cols = cells;
-    this.firstLine = line;
-    this.batch.cols = cells;
-    const isHeader = this.headerMode === "yes" || (this.headerMode === "auto" && !anyNumber);
+  /**
+   * The first record decides the column count and, in auto mode, whether it
+   * is a header: only when no cell is a number and some cell has a letter,
+   * so a typo'd first row (1..5, a Unicode minus) cannot swallow data.
+   */
+  private firstRecord(cells: string[], anyNumber: boolean, raw: string, ending: Ending, line: number): boolean {
+    const isHeader = this.headerMode === "yes" || (this.headerMode === "auto" && !anyNumber && cells.some((c) => /\p{L}/u.test(c)));
+    let labels = this.labelCols;
     if (isHeader) {
-      this.batch.header = raw;
-      this.batch.headerCells = cellTexts();
+      this.headerAuto = this.headerMode === "auto";
+      this.headerCells = cells;
+      if (this.labelSpec === "auto" && cells.length > 1 && cells[0]!.trim() === "") {
+        labels = [0];
+        this.notice(`dact: ${this.file ?? "<input>"}: the header's first cell is empty (a pandas or R index): column 1 passes through as labels (--index-col none to differentiate it)`);
+      } else if (Array.isArray(this.labelSpec)) {
+        labels = this.labelSpec.map((c) => {
+          if (typeof c === "number") return c;
+          const k = cells.indexOf(c);
+          if (k < 0) throw new DactError("USAGE", `option --index-col: found ${JSON.stringify(c)}; expected a column number or one of the header's names (${cells.join(", ")})`, this.file, { line });
+          return k;
+        });
+      }
+    } else if (Array.isArray(this.labelSpec) && this.labelSpec.some((c) => typeof c === "string")) {
+      throw new DactError("USAGE", `option --index-col: found a column name, but the first row is data; expected column numbers, or a header`, this.file, { line });
+    }
+    if (labels !== this.labelCols) this.setLabels(labels);
+    const bad = this.labelCols.find((c) => c >= cells.length);
+    if (bad !== undefined) throw new DactError("USAGE", `option --index-col: found column ${bad}; expected one of 0..${cells.length - 1}, as the first row has ${cells.length} cells`, this.file, { line });
+    const cols = cells.length - this.labelCols.length;
+    this.setState({ kind: "rows", cols, firstLine: line });
+    this.batch.cols = cols;
+    if (isHeader) {
+      this.batch.header = this.ws ? raw.replace(/\t/g, " ") : raw;
+      this.batch.headerCells = cells;
       this.batch.headerEnding = ending;
     }
     return isHeader;
@@ -393,13 +600,48 @@ export class CsvReader {
   private plainRecord(buf: Buffer, s: number, e: number, ending: Ending, signOnly: boolean): void {
     if (this.rowCells === 0) {
       if (this.isBlank(buf, s, e)) return;
-      if (this.first) {
+      if (this.cols < 0) {
         const raw = buf.toString("utf8", s, e);
-        if (this.firstRecord(this.countCells(buf, s, e), this.anyNumber(buf, s, e), raw, ending, this.line, () => raw.split(String.fromCharCode(this.delim)))) return;
+        const cells = raw.split(String.fromCharCode(this.delim));
+        if (this.firstRecord(cells, this.anyNumber(buf, s, e), raw, ending, this.line)) return;
       }
     }
-    this.cells(buf, s, e, signOnly);
+    if (this.labelCols.length > 0) this.labelledCells(buf, s, e, signOnly);
+    else this.cells(buf, s, e, signOnly);
     this.endRow(ending, this.line);
+  }
+
+  /** A missing-value code for a cell that is not a number: 2 + its token's index, or 0 if it is no NA token. */
+  private naCode(buf: Buffer, s: number, e: number): number {
+    let a = s;
+    let z = e;
+    while (a < z && (buf[a] === 32 || buf[a] === TAB)) a++;
+    while (z > a && (buf[z - 1] === 32 || buf[z - 1] === TAB || buf[z - 1] === CR)) z--;
+    if (z - a > 16) return 0;
+    return this.naTextCode(buf.toString("utf8", a, z));
+  }
+
+  /** The code of a cell whose value is a numeric NA token, by its own text (-999.0 for -999). */
+  private tokenCode(buf: Buffer, s: number, e: number): number {
+    const t = buf.toString("utf8", s, e).trim();
+    return this.register(t) || 1;
+  }
+
+  private naTextCode(t: string): number {
+    if (!this.na.has(t)) return 0;
+    return this.register(t);
+  }
+
+  private register(t: string): number {
+    if (Buffer.byteLength(t) > 25) return 0;
+    let k = this.naIndex.get(t);
+    if (k === undefined) {
+      k = this.batch.naTokens.length;
+      if (k > 250) return 0;
+      this.batch.naTokens.push(t);
+      this.naIndex.set(t, k);
+    }
+    return 2 + k;
   }
 
   /** Appends the cells of buf[s..e) to the current row. */
@@ -409,6 +651,8 @@ export class CsvReader {
     const b = this.batch;
     const values = b.values;
     const missing = b.missing;
+    const point = this.point;
+    const naNumbers = this.naNumbers;
     let n = b.n;
     let i = s;
     const d = this.delim;
@@ -418,9 +662,19 @@ export class CsvReader {
         this.extraCells += this.countCells(buf, i, e);
         break;
       }
-      const v = parseNumberBytes(buf, i, e, d, signOnly);
-      const st = cellStatus;
-      if (st === CellStatus.Invalid) throw this.notNumber(buf.toString("utf8", i, cellEnd), this.line, this.rowCells + 1);
+      let v = parseNumberBytes(buf, i, e, d, signOnly && naNumbers === null, point);
+      let st: number = cellStatus;
+      if (naNumbers !== null && st === CellStatus.Number && naNumbers.has(v)) {
+        st = this.tokenCode(buf, i, cellEnd);
+        v = NaN;
+      } else if (st === CellStatus.Invalid || v !== v) {
+        // Not a number, or NaN: an NA token (NA, NULL, nan...) is a missing value kept as written.
+        const code = this.naCode(buf, i, cellEnd);
+        if (code > 0) {
+          st = code;
+          v = NaN;
+        } else if (st === CellStatus.Invalid) throw this.notNumber(buf.toString("utf8", i, cellEnd), this.line, this.rowCells + 1);
+      }
       values[n] = v;
       missing[n] = st;
       n++;
@@ -432,16 +686,55 @@ export class CsvReader {
     b.n = n;
   }
 
+  /** A whole row with label columns: their text to `labels`, the rest parsed. */
+  private labelledCells(buf: Buffer, s: number, e: number, signOnly: boolean): void {
+    const cols = this.cols;
+    this.room(cols, 0);
+    const b = this.batch;
+    const d = this.delim;
+    let col = 0;
+    let numeric = 0;
+    for (let i = s; ; col++) {
+      let j = buf.indexOf(d, i);
+      if (j < 0 || j > e) j = e;
+      if (col < this.isLabel.length && this.isLabel[col] === 1) b.labels.push(buf.toString("utf8", i, j));
+      else if (numeric < cols) {
+        let v = parseNumberBytes(buf, i, j, -1, signOnly && this.naNumbers === null, this.point);
+        let st: number = cellStatus;
+        if (this.naNumbers !== null && st === CellStatus.Number && this.naNumbers.has(v)) {
+          st = this.tokenCode(buf, i, j);
+          v = NaN;
+        } else if (st === CellStatus.Invalid || v !== v) {
+          const code = this.naCode(buf, i, j);
+          if (code > 0) {
+            st = code;
+            v = NaN;
+          } else if (st === CellStatus.Invalid) throw this.notNumber(buf.toString("utf8", i, j), this.line, col + 1);
+        }
+        b.values[b.n] = v;
+        b.missing[b.n++] = st;
+        numeric++;
+      } else numeric++;
+      if (j >= e) break;
+      i = j + 1;
+    }
+    // endRow checks the count: the row's cells less the label columns.
+    this.rowCells = Math.min(numeric, cols);
+    this.extraCells = col + 1 - this.labelCols.length - this.rowCells;
+  }
+
   /** Closes the current row: checks its cell count and records its line ending. */
   private endRow(ending: Ending, line: number): void {
     const found = this.rowCells + this.extraCells;
-    if (this.cols === UNKNOWN_COLS) {
-      this.cols = found;
+    const s = this.state;
+    if (s.kind === "streaming-first") {
+      this.setState({ kind: "rows", cols: found, firstLine: s.line });
       this.batch.cols = found;
-    } else if (found !== this.cols) throw this.countError(found, line);
+    } else if (s.kind === "rows" && found !== s.cols) throw this.countError(found + this.labelCols.length, line);
     this.room(0, 1);
     const b = this.batch;
     b.endings[b.rows++] = ending;
+    this.dataRows++;
     this.rowCells = 0;
     this.extraCells = 0;
   }
@@ -451,7 +744,7 @@ export class CsvReader {
     this.qText.push(text);
     this.qEndings.push(ending);
     // Count the physical lines this record spans.
-    for (let i = s; i < e; i++) if (buf[i] === LF) this.line++;
+    for (let i = s; i < e; i++) if (buf[i] === LF || (buf[i] === CR && buf[i + 1] !== LF)) this.line++;
     this.line++;
   }
 
@@ -484,44 +777,73 @@ export class CsvReader {
       const raw = texts[r]!;
       const ending = endings[r]!;
       const line = lineNo;
-      lineNo += raw.split("\n").length;
-      if (this.first) {
+      lineNo += raw.split(/\r\n|\n|\r/).length;
+      if (this.state.kind === "first") {
         let anyNumber = false;
         for (const cell of record) {
           parseNumberText(cell);
           if (cellStatus === CellStatus.Number) anyNumber = true;
         }
-        if (this.firstRecord(record.length, anyNumber, raw, ending, line, () => record)) continue;
+        if (this.firstRecord(record, anyNumber, raw, ending, line)) continue;
       }
-      if (record.length !== this.cols) throw this.countError(record.length, line);
-      this.room(record.length, 1);
+      const cols = this.cols;
+      if (record.length !== cols + this.labelCols.length) throw this.countError(record.length, line);
+      this.room(cols, 1);
       const b = this.batch;
       for (let c = 0; c < record.length; c++) {
-        const v = parseNumberText(record[c]!);
-        if (cellStatus === CellStatus.Invalid) throw this.notNumber(record[c]!, line, c + 1);
+        const cell = record[c]!;
+        if (c < this.isLabel.length && this.isLabel[c] === 1) {
+          b.labels.push(cell);
+          continue;
+        }
+        const buf = Buffer.from(cell, "utf8");
+        let v = parseNumberBytes(buf, 0, buf.length, -1, false, this.point);
+        let st: number = cellStatus;
+        if (this.naNumbers !== null && st === CellStatus.Number && this.naNumbers.has(v)) {
+          st = this.tokenCode(buf, 0, buf.length);
+          v = NaN;
+        } else if (st === CellStatus.Invalid || v !== v) {
+          const code = this.naTextCode(cell.trim());
+          if (code > 0) {
+            st = code;
+            v = NaN;
+          } else if (st === CellStatus.Invalid) throw this.notNumber(cell, line, c + 1);
+        }
         b.values[b.n] = v;
-        b.missing[b.n++] = cellStatus;
+        b.missing[b.n++] = st;
       }
       b.endings[b.rows++] = ending;
+      this.dataRows++;
     }
   }
 
   private notNumber(cell: string, line: number, column: number): DactError {
-    return new DactError("CSV_NUMBER", `${shown(cell)} is not a number`, this.file, { line, column });
+    return new DactError("CSV_NUMBER", `${shown(cell)} is not a number${nearNumberHint(cell, this.point === 44)}`, this.file, { line, column });
   }
 
   private countError(found: number, line: number): DactError {
-    return new DactError("CSV_FIELDS", `found ${found} cells; expected ${this.cols}, as in line ${this.firstLine}`, this.file, { line });
+    const s = this.state;
+    const want = (s.kind === "rows" ? s.cols : 0) + this.labelCols.length;
+    return new DactError("CSV_FIELDS", `found ${found} ${found === 1 ? "cell" : "cells"}; expected ${want}, as in line ${s.kind === "rows" ? s.firstLine : this.line}`, this.file, { line });
   }
 
   private emit(): void {
     const b = this.batch;
-    if (b.rows === 0 && b.n === 0 && b.header === null) return;
+    if (b.rows === 0 && b.n === 0 && b.header === null && b.comments.length === 0) return;
     this.onBatch(b);
     b.header = null;
     b.headerCells = null;
     b.rows = 0;
     b.n = 0;
+    b.comments = [];
+    b.labels = [];
     b.startCell = this.rowCells; // cells of the unfinished row already sent
   }
+}
+
+/** The index of the first LF or CR in `b`, or -1. */
+function firstBreak(b: Uint8Array): number {
+  const lf = b.indexOf(LF);
+  const cr = b.indexOf(CR);
+  return lf < 0 ? cr : cr < 0 ? lf : Math.min(lf, cr);
 }

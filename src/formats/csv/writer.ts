@@ -1,12 +1,14 @@
 import { DactError } from "../../errors.js";
 import { formatNumber } from "../text/number.js";
-import { OutBuffer, shapeText, type ArrayHead, type ArrayWriter, type Values } from "../array.js";
+import { Ending, writeEnding } from "../text/ending.js";
+import { OutBuffer, shapeText, type ArrayHead, type ArrayWriter, type RowExtras, type Values } from "../array.js";
 import type { Output } from "../../io.js";
-import { Ending } from "./reader.js";
 
 export interface CsvWriterOptions {
-  /** One byte: `,` for CSV, tab for TSV, or the user's --delimiter. */
+  /** One byte: `,` for CSV, tab for TSV, space for whitespace-separated input, or the user's --delimiter. */
   delimiter: string;
+  /** The decimal separator written: "." or "," (--decimal). */
+  decimal?: "." | "," | undefined;
   /** The input's name, for messages. */
   source?: string | undefined;
 }
@@ -17,6 +19,7 @@ const CELL_BYTES = MAX_NUMBER_CHARS + 3;
 
 let lastValue = NaN;
 let lastText = "NaN";
+let lastPoint = 46;
 
 function quoteCell(s: string, delimiter: string): string {
   return s.includes(delimiter) || s.includes('"') || s.includes("\n") || s.includes("\r") ? `"${s.replace(/"/g, '""')}"` : s;
@@ -24,28 +27,34 @@ function quoteCell(s: string, delimiter: string): string {
 
 /**
  * The one CSV/TSV writer. Every rule for how a value looks in CSV lives
- * here: numbers in shortest round-trip form (`formatNumber`), an empty cell
- * for a missing value, and a row of one empty cell written `""`, as
- * Python's csv module does, so it does not become a blank line that
- * readers skip.
+ * here: numbers in shortest round-trip form (`formatNumber`, with the
+ * decimal separator asked for), an empty cell for an empty input cell, an
+ * NA token (NA, NULL, #N/A...) copied back as it was, a row of one empty
+ * cell written `""` (as Python's csv module does, so it does not become a
+ * blank line that readers skip), label columns passed through, comment
+ * lines kept in place.
  *
- * The same-format transform drives `header()`/`cells()` with the input's
- * own line endings; conversion drives it as an ArrayWriter (LF endings).
+ * The same-format transform drives `headerLine()`/`cells()` with the
+ * input's own line endings; conversion drives it as an ArrayWriter (LF).
  */
 export class CsvWriter implements ArrayWriter {
   readonly out: OutBuffer;
   private readonly delim: number;
+  private readonly point: number;
   private cols = 1;
   /** Where the cursor stands: the column in the current row, and the row in the current endings array. */
   private col = 0;
   private row = 0;
+  private naTokens: readonly string[] = [];
+  private labelCols: readonly number[] = [];
 
   constructor(output: Output, private readonly opts: CsvWriterOptions) {
     this.out = new OutBuffer(output);
     this.delim = opts.delimiter.charCodeAt(0);
+    this.point = opts.decimal === "," ? 44 : 46;
   }
 
-  /** A header line, copied as it was. */
+  /** A line copied as it was (a header, a comment). */
   headerLine(text: string, ending: Ending): void {
     const o = this.out;
     o.text(text);
@@ -54,17 +63,45 @@ export class CsvWriter implements ArrayWriter {
   }
 
   /**
-   * Cells [from, to) of `values`, in rows of `cols`, continuing the current
-   * row at column `startCol` when from is 0. Row k (counted from the first
+   * Cells [0, n) of `values`, in rows of `cols` numeric cells, continuing
+   * the current row at column `startCol`. Row k (counted from the first
    * row that ends in this call) ends with `endings[k]`, or LF when null.
+   * `extras` brings the tokens of missing cells, label cells (whole rows
+   * then) and comment lines to put before given rows.
    */
-  cells(values: Values, missing: Uint8Array | null, n: number, cols: number, startCol: number, endings: Uint8Array | null): void {
+  cells(values: Values, missing: Uint8Array | null, n: number, cols: number, startCol: number, endings: Uint8Array | null, extras?: RowExtras | null): void {
     this.cols = cols;
     this.col = startCol;
     this.row = 0;
+    if (extras) {
+      this.naTokens = extras.naTokens;
+      this.labelCols = extras.labelCols;
+    }
+    const comments = extras?.comments ?? [];
+    let from = 0;
+    for (const c of comments) {
+      if (c.row < 0) {
+        this.headerLine(c.text, c.ending);
+        continue;
+      }
+      // The cells of the rows before this comment (a comment starts a line,
+      // so a row continued from the last batch has ended by then), then it.
+      const to = Math.min(n, Math.max(from, c.row * cols - startCol));
+      this.block(values, missing, from, to, endings, extras);
+      from = to;
+      this.headerLine(c.text, c.ending);
+    }
+    this.block(values, missing, from, n, endings, extras);
+  }
+
+  private block(values: Values, missing: Uint8Array | null, from: number, n: number, endings: Uint8Array | null, extras?: RowExtras | null): void {
+    if (this.labelCols.length > 0 && extras) {
+      this.labelled(values, missing, from, n, endings, extras.labels);
+      return;
+    }
     // In blocks of cells whose worst case fits one output buffer.
     const block = Math.floor((1 << 20) / CELL_BYTES);
-    for (let k = 0; k < n; k += block) {
+    for (let k = from; k < n; k += block) {
       const to = Math.min(n, k + block);
       this.out.room((to - k) * CELL_BYTES);
       this.out.len = this.format(values, missing, k, to, endings);
@@ -74,17 +111,22 @@ export class CsvWriter implements ArrayWriter {
   private format(values: Values, missing: Uint8Array | null, from: number, to: number, endings: Uint8Array | null): number {
     const out = this.out.buf;
     let p = this.out.len;
-    const { cols, delim } = this;
+    const { cols, delim, point } = this;
     let col = this.col;
     let row = this.row;
+    if (point !== lastPoint) {
+      lastPoint = point;
+      lastValue = NaN;
+      lastText = "NaN";
+    }
     for (let k = from; k < to; k++) {
-      const miss = missing !== null && missing[k] !== 0;
-      if (cols === 1 && miss) {
+      const miss = missing === null ? 0 : missing[k]!;
+      if (cols === 1 && miss === 1) {
         out[p++] = 34;
         out[p++] = 34;
       } else {
         if (col > 0) out[p++] = delim;
-        if (!miss) {
+        if (miss === 0) {
           const x = values[k]!;
           if (x === 1) out[p++] = 49;
           else if (x === 0 && 1 / x > 0) out[p++] = 48;
@@ -93,11 +135,11 @@ export class CsvWriter implements ArrayWriter {
             // tails): remember the last one formatted.
             if (!Object.is(x, lastValue)) {
               lastValue = x;
-              lastText = formatNumber(x);
+              lastText = point === 46 ? formatNumber(x) : formatNumber(x).replace(".", ",");
             }
             for (let i = 0; i < lastText.length; i++) out[p++] = lastText.charCodeAt(i);
           }
-        }
+        } else if (miss > 1) p += out.write(this.naTokens[miss - 2] ?? "", p, "utf8");
       }
       if (++col === cols) {
         p = writeEnding(out, p, endings === null ? Ending.LF : (endings[row++] as Ending));
@@ -107,6 +149,31 @@ export class CsvWriter implements ArrayWriter {
     this.col = col;
     this.row = row;
     return p;
+  }
+
+  /** Whole rows with label columns: label cells as they were, at their places. */
+  private labelled(values: Values, missing: Uint8Array | null, from: number, to: number, endings: Uint8Array | null, labels: readonly string[]): void {
+    const cols = this.cols;
+    const nl = this.labelCols.length;
+    const d = this.opts.delimiter;
+    for (let k = from; k < to; k += cols) {
+      const r = (k / cols) | 0;
+      let line = "";
+      let num = 0;
+      for (let c = 0, li = 0; c < cols + nl; c++) {
+        if (c > 0) line += d;
+        if (li < nl && this.labelCols[li] === c) line += quoteCell(labels[r * nl + li++] ?? "", d);
+        else {
+          const m = missing === null ? 0 : missing[k + num]!;
+          const x = values[k + num]!;
+          num++;
+          line += m === 1 ? "" : m > 1 ? (this.naTokens[m - 2] ?? "") : this.point === 46 ? formatNumber(x) : formatNumber(x).replace(".", ",");
+        }
+      }
+      this.out.text(line);
+      this.out.room(2);
+      this.out.len = writeEnding(this.out.buf, this.out.len, endings === null ? Ending.LF : (endings[this.row++] as Ending));
+    }
   }
 
   // As an ArrayWriter: rows of the last axis; a vector is one value per
@@ -119,17 +186,22 @@ export class CsvWriter implements ArrayWriter {
     }
     this.cols = s.length === 2 ? s[1]! : 1;
     this.col = 0;
-    if (head.header && head.header.length === this.cols) {
+    this.naTokens = head.naTokens ?? [];
+    this.labelCols = s.length === 2 ? (head.labelCols ?? []) : [];
+    const width = this.cols + this.labelCols.length;
+    if (head.header && head.header.length === width) {
       const d = this.opts.delimiter;
       this.out.text(head.header.map((h) => quoteCell(h, d)).join(d) + "\n");
     }
   }
 
-  write(values: Values, missing: Uint8Array | null, n: number): void {
+  write(values: Values, missing: Uint8Array | null, n: number, extras?: RowExtras | null): void {
     // A row with no cells cannot be written: CSV readers, numpy's included,
     // skip blank lines. An array with no columns is written as no rows.
     if (this.cols === 0) return;
-    this.cells(values, missing, n, this.cols, this.col, null);
+    this.row = 0;
+    const x = extras ? { ...extras, comments: [] } : null;
+    this.cells(values, missing, n, this.cols, this.col, null, x);
   }
 
   flush(): Promise<void> {
@@ -139,10 +211,4 @@ export class CsvWriter implements ArrayWriter {
   async end(): Promise<void> {
     await this.out.flush();
   }
-}
-
-export function writeEnding(out: Buffer, p: number, ending: Ending): number {
-  if (ending === Ending.CRLF) out[p++] = 13;
-  if (ending !== Ending.None) out[p++] = 10;
-  return p;
 }

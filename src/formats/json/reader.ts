@@ -1,5 +1,8 @@
 import { DactError, shown } from "../../errors.js";
 import { decimalToDouble } from "../text/number.js";
+import { Ending } from "../text/ending.js";
+
+export { Ending } from "../text/ending.js";
 
 /** Structure events, in input order; numbers go to `values` in the same order. */
 export const enum Op {
@@ -8,12 +11,6 @@ export const enum Op {
   Value = 3, // a number: the next entry of `values`
   Null = 4, // null: a missing value
   LineEnd = 5, // JSON Lines: the end of a line; `endings` says how it ended
-}
-
-export const enum Ending {
-  None = 0,
-  LF = 1,
-  CRLF = 2,
 }
 
 export interface JsonBatch {
@@ -60,6 +57,12 @@ const EXPECTED: Record<Expect, string> = {
   [Expect.CommaOrClose]: '"," or "]"',
   [Expect.End]: "the end of the input",
 };
+
+/** NaN, Infinity or -Infinity as Python's json module writes them, or null for anything else. */
+function pythonSpecial(buf: Buffer, s: number, e: number): number | null {
+  const w = buf.toString("latin1", s, e);
+  return w === "NaN" ? NaN : w === "Infinity" ? Infinity : w === "-Infinity" ? -Infinity : null;
+}
 
 function isTokenByte(c: number): boolean {
   // Bytes that can continue a number or a literal: digits, sign, point, exponent, letters.
@@ -369,10 +372,20 @@ export class JsonReader {
           this.tooLong(this.carry.length);
           return;
         }
-        if (this.expect === Expect.CommaOrClose || this.expect === Expect.End || !((c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x6e)) {
+        if (this.expect === Expect.CommaOrClose || this.expect === Expect.End || !((c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x6e || c === 0x4e || c === 0x49)) {
           this.fail(this.offset + i, this.describe(buf, i));
         }
-        if (c === 0x6e) {
+        const special = c === 0x4e || c === 0x49 || (c === 0x2d && buf[i + 1] === 0x49) ? pythonSpecial(buf, i, j) : null;
+        if (special !== null) {
+          // NaN, Infinity, -Infinity: not RFC 8259, but what Python's
+          // json.dumps writes by default (and json.loads reads).
+          this.element(this.offset + i, false);
+          this.roomOps();
+          b.ops[b.nOps++] = Op.Value;
+          this.pushValue(special);
+        } else if (c === 0x4e || c === 0x49) {
+          this.fail(this.offset + i, this.describe(buf, i));
+        } else if (c === 0x6e) {
           if (j - i !== 4 || buf[i + 1] !== 0x75 || buf[i + 2] !== 0x6c || buf[i + 3] !== 0x6c) this.fail(this.offset + i, this.describe(buf, i));
           this.element(this.offset + i, false);
           this.roomOps();
@@ -387,6 +400,9 @@ export class JsonReader {
         this.expect = this.depth === 0 ? Expect.End : Expect.CommaOrClose;
         i = j;
         continue;
+      }
+      if (c === 0x7b) {
+        this.fail(this.offset + i, "an object", `${EXPECTED[this.expect]}; dact reads arrays of numbers: pandas' to_json(orient="values") writes those, orient="split" keeps them under "data" (jq .data f.json | dact ...), and orient="records" is a list of objects`);
       }
       this.fail(this.offset + i, this.describe(buf, i));
     }

@@ -2,7 +2,8 @@ import { DactError } from "../../errors.js";
 import type { Output } from "../../io.js";
 import { formatNumber } from "../text/number.js";
 import { OutBuffer, shapeText, sizeOf, type ArrayHead, type ArrayWriter, type Values } from "../array.js";
-import { Ending, Op, type JsonBatch } from "./reader.js";
+import { Op, type JsonBatch } from "./reader.js";
+import { Ending, writeEnding } from "../text/ending.js";
 
 /** Bytes one op can need at most: a number, a comma, and a newline with indentation up to depth 64. */
 const MAX_OP_BYTES = 25 + 2 + 66;
@@ -79,13 +80,10 @@ export class JsonFormatter {
           if (this.depth === 0 && this.pretty) out[p++] = 10;
           break;
         }
-        case Op.LineEnd: {
-          const ending = endings[e++];
-          if (ending === Ending.CRLF) out[p++] = 13;
-          if (ending !== Ending.None) out[p++] = 10;
+        case Op.LineEnd:
+          p = writeEnding(out, p, endings[e++] as Ending);
           this.first = true;
           break;
-        }
       }
     }
     this.out.len = p;

@@ -83,7 +83,7 @@ export function decimalToDouble(buf: Buffer, from: number, to: number, negative:
  * zero and NaN (see Activation.signOnly). Zero, underflow to zero, NaN and
  * everything on the fast path are still exact.
  */
-export function parseNumberBytes(buf: Buffer, start: number, end: number, delim: number, signOnly = false): number {
+export function parseNumberBytes(buf: Buffer, start: number, end: number, delim: number, signOnly = false, point = 46): number {
   let i = start;
   while (i < end && isSpace(buf[i]!) && buf[i] !== delim) i++;
   if (i === end || buf[i] === delim) {
@@ -113,7 +113,7 @@ export function parseNumberBytes(buf: Buffer, start: number, end: number, delim:
       value = negative ? -Infinity : Infinity;
       i += 3;
     } else {
-      return invalid(buf, i, end, delim);
+      return invalid(buf, start, end, delim, point);
     }
   } else {
     let mant = 0;
@@ -143,7 +143,7 @@ export function parseNumberBytes(buf: Buffer, start: number, end: number, delim:
         prevDigit = false;
       } else break;
     }
-    if (i < end && buf[i] === 46) {
+    if (i < end && buf[i] === point) {
       i++;
       prevDigit = false;
       for (; i < end; i++) {
@@ -166,7 +166,7 @@ export function parseNumberBytes(buf: Buffer, start: number, end: number, delim:
       // "1_.5" and "1._5" are rejected by Python; the loops above only take
       // an underscore between two digits, which covers both.
     }
-    if (digits === 0) return invalid(buf, numStart, end, delim);
+    if (digits === 0) return invalid(buf, start, end, delim, point);
     let exp = 0;
     if (i < end && (buf[i] === 101 || buf[i] === 69)) {
       i++;
@@ -188,25 +188,93 @@ export function parseNumberBytes(buf: Buffer, start: number, end: number, delim:
           prevDigit = false;
         } else break;
       }
-      if (expDigits === 0) return invalid(buf, numStart, end, delim);
+      if (expDigits === 0) return invalid(buf, start, end, delim, point);
       if (expNeg) exp = -exp;
     }
-    value = decimalToDouble(buf, numStart, i, negative, mant, sig, exp - fracDigits + dropped, slow || underscore, signOnly);
+    value =
+      point === 46 || !(slow || underscore)
+        ? decimalToDouble(buf, numStart, i, negative, mant, sig, exp - fracDigits + dropped, slow || underscore, signOnly)
+        : commaSlowPath(buf, numStart, i, point);
   }
   // trailing whitespace, then the delimiter or the end
   while (i < end && buf[i] !== delim && isSpace(buf[i]!)) i++;
-  if (i < end && buf[i] !== delim) return invalid(buf, numStart, end, delim);
+  if (i < end && buf[i] !== delim) return invalid(buf, start, end, delim, point);
   cellEnd = i;
   cellStatus = CellStatus.Number;
   return value;
 }
 
-function invalid(buf: Buffer, _from: number, end: number, delim: number): number {
-  let i = _from;
-  while (i < end && buf[i] !== delim) i++;
+/** A long number with a decimal comma: Number() on the text with a point (rare: off the hot path). */
+function commaSlowPath(buf: Buffer, from: number, to: number, point: number): number {
+  return Number(buf.toString("latin1", from, to).replace(/_/g, "").replace(String.fromCharCode(point), "."));
+}
+
+/**
+ * The cell is not an ASCII number. If it has non-ASCII bytes it may still be
+ * one by Python's float(): Unicode whitespace around it (NBSP, U+2003,
+ * U+0085...) and decimal digits of any script. Otherwise Invalid.
+ */
+function invalid(buf: Buffer, start: number, end: number, delim: number, point: number): number {
+  let i = start;
+  let high = false;
+  while (i < end && buf[i] !== delim) {
+    if (buf[i]! >= 0x80) high = true;
+    i++;
+  }
   cellEnd = i;
   cellStatus = CellStatus.Invalid;
-  return NaN;
+  return high ? unicodeNumber(buf, start, i, point) : NaN;
+}
+
+/** A cell with non-ASCII bytes, by float()'s rules (kept out of the hot parser, which stays small enough to inline). */
+function unicodeNumber(buf: Buffer, start: number, stop: number, point: number): number {
+  const ascii = pythonAscii(buf.toString("utf8", start, stop));
+  if (ascii === null) return NaN;
+  const b = Buffer.from(ascii, "latin1");
+  const v = parseNumberBytes(b, 0, b.length, -1, false, point);
+  cellEnd = stop;
+  return v;
+}
+
+/** Python's str.isspace() characters (str.strip() removes them; float() ignores them around a number). */
+const PY_SPACE = /^[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/gu;
+const ND = /\p{Nd}/u;
+
+/**
+ * The ASCII spelling float() would parse: Python whitespace stripped, and
+ * every Unicode decimal digit (category Nd) replaced by its ASCII digit.
+ * Nd digits come in contiguous runs of ten starting at zero (a Unicode
+ * stability policy), so a digit's value is its distance from the start of
+ * its run, modulo 10. Null when non-ASCII remains (not a number then).
+ */
+export function pythonAscii(s: string): string | null {
+  const t = s.replace(PY_SPACE, "");
+  let out = "";
+  for (const ch of t) {
+    const cp = ch.codePointAt(0)!;
+    if (cp < 0x80) {
+      out += ch;
+      continue;
+    }
+    if (!ND.test(ch)) return null;
+    let start = cp;
+    while (ND.test(String.fromCodePoint(start - 1))) start--;
+    out += String((cp - start) % 10);
+  }
+  return out;
+}
+
+/**
+ * Why a cell that looks almost like a number is not one, for the error
+ * message: a Unicode minus, a decimal comma, a thousands separator.
+ */
+export function nearNumberHint(cell: string, decimalComma: boolean): string {
+  const t = cell.trim();
+  if (/^[\u2212\u2012\u2013\ufe63\uff0d][\d.,]/u.test(t)) return ` (its minus is U+${t.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}, not the ASCII "-")`;
+  if (!decimalComma && /^[-+]?\d+,\d+$/.test(t)) return ' (a decimal comma? pass --decimal ","; or a thousands separator?)';
+  if (/^[-+]?\d{1,3}([,.' \u00a0\u202f]\d{3})+([.,]\d+)?$/u.test(t)) return " (a thousands separator? write the number without it)";
+  if (decimalComma && /^[-+]?\d+\.\d+$/.test(t)) return ' (a decimal point, but --decimal is ",")';
+  return "";
 }
 
 /** The same grammar on a string (for cells that came through csv-parse). */

@@ -1,0 +1,80 @@
+/**
+ * Delimiter sniffing, for CSV input without --delimiter (a .csv file may
+ * hold ';' from a European Excel, np.savetxt writes spaces): among `,` TAB
+ * `;` `|` and runs of whitespace, the candidate whose rows all have the
+ * same number of cells (two or more) with the most number-like cells wins;
+ * ties go in that order. A file where none qualifies has one column.
+ */
+import { CellStatus, cellStatus, parseNumberText } from "../text/number.js";
+import { PANDAS_NA, WHITESPACE } from "./reader.js";
+
+/** How much of the input the sniffer looks at. */
+export const SNIFF_BYTES = 64 << 10;
+const SNIFF_LINES = 20;
+
+/** Splits a line at `d` outside double quotes. */
+function split(line: string, d: string): string[] {
+  if (d === WHITESPACE) return line.trim().split(/[ \t\v\f]+/);
+  if (!line.includes('"')) return line.split(d);
+  const out: string[] = [];
+  let cur = "";
+  let q = false;
+  for (const ch of line) {
+    if (ch === '"') q = !q;
+    else if (ch === d && !q) {
+      out.push(cur);
+      cur = "";
+      continue;
+    }
+    cur += ch;
+  }
+  out.push(cur);
+  return out;
+}
+
+function numberLike(cell: string, decimalComma: boolean, na: Set<string>): boolean {
+  const t = cell.trim().replace(/^"(.*)"$/, "$1");
+  if (t === "" || na.has(t)) return true;
+  parseNumberText(decimalComma ? t.replace(",", ".") : t);
+  if (cellStatus === CellStatus.Number) return true;
+  // A decimal comma without --decimal: number-like, so ';' wins and the
+  // reader's error can say what to pass.
+  return !decimalComma && /^[-+]?\d+,\d+(e[-+]?\d+)?$/i.test(t);
+}
+
+export function sniffDelimiter(head: Buffer, opts: { decimal?: "." | "," | undefined; comment?: string | undefined; complete: boolean }): string {
+  let text = head.toString("utf8");
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  let lines = text.split(/\r\n|\n|\r/);
+  if (!opts.complete) lines.pop(); // the last line may be cut
+  const comment = opts.comment ?? "#";
+  lines = lines.filter((l) => l.trim() !== "" && !(comment !== "" && l.trimStart().startsWith(comment))).slice(0, SNIFF_LINES);
+  const decimalComma = opts.decimal === ",";
+  const fallback = decimalComma ? ";" : ",";
+  if (lines.length === 0) return fallback;
+  const na = new Set(PANDAS_NA);
+  const candidates = [",", "\t", ";", "|", WHITESPACE].filter((d) => !(decimalComma && d === ","));
+  let best = fallback;
+  let bestScore = 0;
+  for (const d of candidates) {
+    const rows = lines.map((l) => split(l, d));
+    const n = rows[rows.length > 1 ? 1 : 0]!.length;
+    if (n < 2 || !rows.every((r) => r.length === n)) continue;
+    // The first row may be a header: score the rest (or it, when alone).
+    const data = rows.length > 1 ? rows.slice(1) : rows;
+    let numeric = 0;
+    let all = 0;
+    for (const r of data) {
+      for (const c of r) {
+        all++;
+        if (numberLike(c, decimalComma, na)) numeric++;
+      }
+    }
+    const score = numeric / all;
+    if (score > bestScore) {
+      best = d;
+      bestScore = score;
+    }
+  }
+  return best;
+}
