@@ -3,10 +3,13 @@
  * |actual - expected| <= atol + rtol·|expected| elementwise, NaN equal to
  * NaN, infinities equal only to the same infinity. Missing values (empty
  * CSV cells, JSON null) compare as NaN. Defaults are numpy's: rtol 1e-7,
- * atol 0.
+ * atol 0; `--tolerance torch` takes torch.testing.assert_close's table by
+ * dtype instead.
+ *
+ * Differing shapes, and for containers names on one side only, are
+ * failures (as assert_allclose fails on shapes), not errors.
  */
-import { DactError } from "./errors.js";
-import { formatNumber } from "./formats/text/number.js";
+import type { FloatDType } from "./formats/array.js";
 import type { Matrix } from "./matrix.js";
 
 export interface Tolerance {
@@ -16,14 +19,42 @@ export interface Tolerance {
 
 export const DEFAULT_TOLERANCE: Tolerance = { rtol: 1e-7, atol: 0 };
 
+/** torch.testing.assert_close's default tolerances by dtype (torch/testing/_comparison.py). */
+export const TORCH_TOLERANCES: Record<FloatDType, Tolerance> = {
+  f8: { rtol: 1e-7, atol: 1e-7 },
+  f4: { rtol: 1.3e-6, atol: 1e-5 },
+  f2: { rtol: 1e-3, atol: 1e-5 },
+  bf16: { rtol: 1.6e-2, atol: 1e-5 },
+};
+
+/** How tolerances are chosen: numpy's fixed defaults, or torch's by the less precise dtype; --rtol/--atol override either. */
+export interface TolerancePolicy {
+  mode: "numpy" | "torch";
+  rtol?: number | undefined;
+  atol?: number | undefined;
+}
+
+const PRECISION: FloatDType[] = ["bf16", "f2", "f4", "f8"];
+
+export function toleranceFor(policy: TolerancePolicy | Tolerance, a: FloatDType, b: FloatDType): Tolerance {
+  if (!("mode" in policy)) return policy;
+  const base = policy.mode === "torch" ? TORCH_TOLERANCES[PRECISION.indexOf(a) <= PRECISION.indexOf(b) ? a : b] : DEFAULT_TOLERANCE;
+  return { rtol: policy.rtol ?? base.rtol, atol: policy.atol ?? base.atol };
+}
+
 export interface Comparison {
   equal: boolean;
+  /** Shapes that cannot be compared (then nothing else is filled in). */
+  shapes: { actual: number[]; expected: number[] } | null;
   total: number;
   mismatched: number;
   maxAbs: number;
   maxRel: number;
   /** The first few mismatches, by C-order flat index. */
   first: { index: number[]; actual: number; expected: number }[];
+  /** For 2-D (or the last two axes): where mismatches are, binned (see mismatchMap). */
+  map: string[] | null;
+  tolerance: Tolerance;
 }
 
 /**
@@ -43,12 +74,22 @@ function unravel(k: number, shape: readonly number[]): number[] {
   return idx;
 }
 
-export function compareMatrices(actual: Matrix, expected: Matrix, tol: Tolerance = DEFAULT_TOLERANCE, names = { actual: "actual", expected: "expected" }, maxListed = 10): Comparison {
+const MAP_ROWS = 40;
+const MAP_COLS = 80;
+
+export function compareMatrices(actual: Matrix, expected: Matrix, tol: Tolerance = DEFAULT_TOLERANCE, maxListed = 10): Comparison {
   if (canonical(actual.shape) !== canonical(expected.shape)) {
-    throw new DactError("SHAPE", `shapes differ: ${names.actual} has (${actual.shape.join(", ")}), ${names.expected} has (${expected.shape.join(", ")}); expected equal shapes`);
+    return { equal: false, shapes: { actual: actual.shape, expected: expected.shape }, total: 0, mismatched: 0, maxAbs: 0, maxRel: 0, first: [], map: null, tolerance: tol };
   }
   const a = actual.data;
   const e = expected.data;
+  const shape = expected.shape.length >= actual.shape.length ? expected.shape : actual.shape;
+  // The map's grid: the last two axes (or one row for a vector), binned to at most 40 x 80 cells.
+  const rows = shape.length >= 2 ? shape[shape.length - 2]! : 1;
+  const cols = shape.length >= 1 ? shape[shape.length - 1]! : 1;
+  const gr = Math.min(rows, MAP_ROWS);
+  const gc = Math.min(cols, MAP_COLS);
+  const grid = new Uint8Array(gr * gc);
   let mismatched = 0;
   let maxAbs = 0;
   let maxRel = 0;
@@ -66,24 +107,119 @@ export function compareMatrices(actual: Matrix, expected: Matrix, tol: Tolerance
     if (abs === abs && abs > maxAbs) maxAbs = abs;
     const rel = abs / Math.abs(y);
     if (rel === rel && rel > maxRel) maxRel = rel;
-    if (first.length < maxListed) first.push({ index: unravel(k, expected.shape), actual: x, expected: y });
+    if (first.length < maxListed) first.push({ index: unravel(k, shape), actual: x, expected: y });
+    const c = k % cols;
+    const r = Math.floor(k / cols) % rows;
+    grid[Math.floor((r * gr) / rows) * gc + Math.floor((c * gc) / cols)] = 1;
   }
-  return { equal: mismatched === 0, total: a.length, mismatched, maxAbs, maxRel, first };
+  const map = mismatched > 0 && shape.length >= 1 && rows * cols > 1 ? Array.from({ length: gr }, (_, r) => Array.from({ length: gc }, (_, c) => (grid[r * gc + c] ? "x" : ".")).join("")) : null;
+  return { equal: mismatched === 0, shapes: null, total: a.length, mismatched, maxAbs, maxRel, first, map, tolerance: tol };
 }
 
-/** A report in the spirit of numpy's assert_allclose message. */
-export function formatComparison(c: Comparison, tol: Tolerance): string {
+/**
+ * A float64 as Python's repr (and so numpy's print of a float64 scalar)
+ * writes it: the shortest round-trip digits, in fixed notation when the
+ * exponent is from -4 to 15 (with ".0" for an integer), else d.ddde±XX.
+ */
+export function pyRepr(x: number): string {
+  if (x !== x) return "nan";
+  if (x === Infinity) return "inf";
+  if (x === -Infinity) return "-inf";
+  if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
+  const [mant, expText] = x.toExponential().split("e") as [string, string];
+  const exp = Number(expText);
+  const neg = mant.startsWith("-");
+  const digits = mant.replace("-", "").replace(".", "");
+  let out: string;
+  if (exp >= -4 && exp < 16) {
+    if (exp < 0) out = `0.${"0".repeat(-exp - 1)}${digits}`;
+    else if (digits.length <= exp + 1) out = `${digits}${"0".repeat(exp + 1 - digits.length)}.0`;
+    else out = `${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}`;
+  } else {
+    const m = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+    out = `${m}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
+  }
+  return neg ? `-${out}` : out;
+}
+
+function shapeRepr(s: readonly number[]): string {
+  return s.length === 1 ? `(${s[0]},)` : `(${s.join(", ")})`;
+}
+
+/** A report in numpy's layout, headed by what was compared. */
+export function formatComparison(c: Comparison, tol: Tolerance = c.tolerance, names?: { actual: string; expected: string }): string {
   if (c.equal) return "";
+  const lines: string[] = [];
+  if (names) lines.push(`${names.actual} vs ${names.expected}:`);
+  lines.push(`Not equal to tolerance rtol=${pyRepr(tol.rtol)}, atol=${pyRepr(tol.atol)}`);
+  lines.push("");
+  if (c.shapes) {
+    lines.push(`(shapes ${shapeRepr(c.shapes.actual)}, ${shapeRepr(c.shapes.expected)} mismatch)`);
+    return lines.join("\n") + "\n";
+  }
   const pct = (100 * c.mismatched) / c.total;
-  const lines = [
-    `Not equal to tolerance rtol=${formatNumber(tol.rtol)}, atol=${formatNumber(tol.atol)}`,
-    "",
+  lines.push(
     `Mismatched elements: ${c.mismatched} / ${c.total} (${Number(pct.toPrecision(3))}%)`,
-    `Max absolute difference among violations: ${formatNumber(c.maxAbs)}`,
-    `Max relative difference among violations: ${formatNumber(c.maxRel)}`,
+    `Max absolute difference among violations: ${pyRepr(c.maxAbs)}`,
+    `Max relative difference among violations: ${pyRepr(c.maxRel)}`,
     `First mismatches (index: actual, expected):`,
-    ...c.first.map((m) => `  [${m.index.join(", ")}]: ${formatNumber(m.actual)}, ${formatNumber(m.expected)}`),
-  ];
+    ...c.first.map((m) => `  [${m.index.join(", ")}]: ${pyRepr(m.actual)}, ${pyRepr(m.expected)}`),
+  );
   if (c.mismatched > c.first.length) lines.push(`  ... and ${c.mismatched - c.first.length} more`);
+  if (c.map) {
+    lines.push(`Where (x: a mismatch in that cell; ${c.map.length} x ${c.map[0]!.length} cells over the last two axes):`);
+    for (const row of c.map) lines.push(`  ${row}`);
+  }
   return lines.join("\n") + "\n";
+}
+
+export interface Side {
+  container: boolean;
+  arrays: [string, Matrix][];
+  name: string;
+}
+
+export interface NamedComparison {
+  equal: boolean;
+  text: string;
+  /** Per key (a single array: one entry under its name). */
+  keys: { key: string; status: "ok" | "differs" | "missing-actual" | "missing-expected"; comparison: Comparison | null }[];
+}
+
+/**
+ * Array against array, or container against container key by key (a
+ * container of one array also compares with a plain array). Names on one
+ * side only are differences.
+ */
+export function compareNamed(actual: Side, expected: Side, policy: TolerancePolicy | Tolerance): NamedComparison {
+  const keys: NamedComparison["keys"] = [];
+  const parts: string[] = [];
+  const one = (key: string, a: Matrix, e: Matrix, label: string) => {
+    const c = compareMatrices(a, e, toleranceFor(policy, a.dtype, e.dtype));
+    keys.push({ key, status: c.equal ? "ok" : "differs", comparison: c });
+    if (!c.equal) parts.push(formatComparison(c, c.tolerance, { actual: label === "" ? actual.name : `${actual.name} [${label}]`, expected: label === "" ? expected.name : `${expected.name} [${label}]` }));
+  };
+  const single = (s: Side) => !s.container || s.arrays.length === 1;
+  if (!(actual.container && expected.container) && single(actual) && single(expected) && actual.arrays.length === 1 && expected.arrays.length === 1) {
+    one(expected.arrays[0]![0], actual.arrays[0]![1], expected.arrays[0]![1], "");
+  } else {
+    const ea = new Map(expected.arrays);
+    const aa = new Map(actual.arrays);
+    for (const [k, m] of actual.arrays) {
+      const e = ea.get(k);
+      if (e) one(k, m, e, k);
+      else {
+        keys.push({ key: k, status: "missing-expected", comparison: null });
+        parts.push(`${actual.name} [${k}]: no array of that name in ${expected.name}\n`);
+      }
+    }
+    for (const [k] of expected.arrays) {
+      if (!aa.has(k)) {
+        keys.push({ key: k, status: "missing-actual", comparison: null });
+        parts.push(`${expected.name} [${k}]: no array of that name in ${actual.name}\n`);
+      }
+    }
+  }
+  const equal = keys.every((k) => k.status === "ok");
+  return { equal, text: parts.join("\n"), keys };
 }

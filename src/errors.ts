@@ -15,6 +15,10 @@ export type ErrorCode =
   | "TOO_LONG" // a line, cell or header over the size cap
   | "WRITE" // output cannot be written
   | "FORMAT" // format cannot be detected or is not supported
+  | "BINARY" // binary data where text was expected, or a binary file dact does not read
+  | "NPZ" // a bad .npz container
+  | "SAFETENSORS" // a bad .safetensors container
+  | "KEY" // --key names an array the container does not have
   | "NPY_MAGIC"
   | "NPY_VERSION"
   | "NPY_HEADER"

@@ -12,8 +12,7 @@ import { compareMatrices, DEFAULT_TOLERANCE, formatComparison, type Comparison, 
 import { DactError } from "./errors.js";
 import { detectFormat, formatFromPath, type Format } from "./formats/index.js";
 import type { HeaderMode } from "./formats/csv/reader.js";
-import { openInput, openOutput } from "./io.js";
-import { commitOrAbort } from "./pipeline.js";
+import { commitOrAbort, openSink, openSource } from "./pipeline.js";
 import { parseDelimiter } from "./formats/csv/delimiter.js";
 import { checkActivation, checkDtype, checkFormat, checkKeys, checkMatrix, checkParams, checkShape, checkTolerance, flattenNested } from "./validate.js";
 import { deriveMatrix, readMatrix as readFrom, writeMatrix as writeTo, type FloatDType, type Matrix } from "./matrix.js";
@@ -87,7 +86,7 @@ function checkPath(p: unknown, what: string): string {
 /** Reads a .npy, CSV/TSV, JSON or JSON Lines file (format from the extension, then the content). */
 export async function readMatrix(path: string, options: ReadOptions = {}): Promise<Matrix> {
   const opts = readOptions(options);
-  const input = await openInput(checkPath(path, "readMatrix path"));
+  const input = await openSource(checkPath(path, "readMatrix path"));
   try {
     return await readFrom(input, await detectFormat(input, opts.format), opts);
   } finally {
@@ -114,11 +113,11 @@ export async function writeMatrix(path: string, m: Matrix, options: WriteOptions
   if ((format === "csv" || format === "tsv") && mat.shape.length > 2) {
     throw new DactError("USAGE", `found a ${mat.shape.length}-D array of shape (${mat.shape.join(", ")}); expected at most 2 dimensions for ${format}`);
   }
-  const out = await openOutput(target);
+  const out = await openSink(target);
   await commitOrAbort(out, () => writeTo(mat, out, format, { dtype, delimiter }));
 }
 
-/** numpy.testing.assert_allclose's rule; `report` is empty when equal. Shapes that differ throw. */
+/** numpy.testing.assert_allclose's rule; `report` is empty when equal. Differing shapes are a difference (`shapes` says which). */
 export async function compare(actual: Matrix | string, expected: Matrix | string, tolerance: Partial<Tolerance> = {}): Promise<Comparison & { report: string }> {
   const t = checkKeys("compare tolerance", tolerance, ["rtol", "atol"]);
   const tol = {
@@ -128,6 +127,6 @@ export async function compare(actual: Matrix | string, expected: Matrix | string
   const side = async (v: unknown, what: string) => (typeof v === "string" ? readMatrix(v) : checkMatrix(v, what));
   const a = await side(actual, "actual");
   const e = await side(expected, "expected");
-  const c = compareMatrices(a, e, tol, { actual: typeof actual === "string" ? actual : "actual", expected: typeof expected === "string" ? expected : "expected" });
-  return { ...c, report: formatComparison(c, tol) };
+  const c = compareMatrices(a, e, tol);
+  return { ...c, report: formatComparison(c, tol, { actual: typeof actual === "string" ? actual : "actual", expected: typeof expected === "string" ? expected : "expected" }) };
 }

@@ -53,7 +53,14 @@ export class Input {
   /** Bytes read from the source so far. */
   bytesRead = 0;
 
-  constructor(readonly name: string, readonly path: string, stream: AsyncIterable<Buffer>, private readonly onClose?: () => void | Promise<void>) {
+  constructor(
+    readonly name: string,
+    readonly path: string,
+    stream: AsyncIterable<Buffer>,
+    private readonly onClose?: () => void | Promise<void>,
+    /** A regular file's fd and size, for random access (containers). */
+    readonly file?: { fd: number; size: number },
+  ) {
     this.iter = stream[Symbol.asyncIterator]();
   }
 
@@ -68,7 +75,15 @@ export class Input {
     this.closed = true;
     this.done = true;
     this.pending = [];
+    for (const f of this.extraClosers) f();
     await this.onClose?.();
+  }
+
+  private readonly extraClosers: (() => void)[] = [];
+
+  /** Something else to release when the input closes (a spool made from it). */
+  onClosed(f: () => void): void {
+    this.extraClosers.push(f);
   }
 
   private async next(): Promise<Buffer | null> {
@@ -202,7 +217,38 @@ export async function openInput(p: string, progress?: (read: number, total: numb
     chunks = stream as AsyncIterable<Buffer>;
     close = () => closeStream(stream);
   }
-  return new Input(p, p, progress ? counted(chunks, st.size, progress) : chunks, close);
+  return new Input(p, p, progress ? counted(chunks, st.size, progress) : chunks, close, st.isFile() ? { fd, size: st.size } : undefined);
+}
+
+/** Positional reads of an input's bytes, for containers whose index is at the end (.npz) or that are read out of order (.safetensors). */
+export interface RandomAccess {
+  readonly size: number;
+  /** Reads up to `len` bytes at `pos` into `into` (from its start); returns how many. */
+  read(pos: number, len: number, into: Buffer): number;
+}
+
+/**
+ * The input as random access: a regular file directly; anything else
+ * (stdin, a pipe, gzip data) first copied into an unlinked temporary file,
+ * so memory stays at one buffer whatever the size.
+ */
+export async function randomAccess(input: Input): Promise<RandomAccess> {
+  const readAt = (fd: number, name: string) => (pos: number, len: number, into: Buffer) => {
+    try {
+      return fs.readSync(fd, into, 0, len, pos);
+    } catch (err) {
+      throw new DactError("OPEN", `cannot read: ${describeSystemError(err)}`, name);
+    }
+  };
+  if (input.file) return { size: input.file.size, read: readAt(input.file.fd, input.name) };
+  const fd = openUnlinkedTemp();
+  let size = 0;
+  for await (const chunk of input.chunks()) {
+    writeAllSync(fd, chunk, "<temporary spool file>");
+    size += chunk.length;
+  }
+  input.onClosed(() => closeQuietly(fd)); // the spool goes with the input
+  return { size, read: readAt(fd, input.name) };
 }
 
 /** Destroys a stream and waits until its fd is closed. */

@@ -14,8 +14,8 @@ export function formatOption(s: string): Format {
 }
 
 export function dtypeOption(s: string): FloatDType {
-  if (s === "f2" || s === "f4" || s === "f8") return s;
-  throw new DactError("USAGE", `option --dtype: found ${JSON.stringify(s)}; expected f2, f4 or f8`);
+  if (s === "f2" || s === "f4" || s === "f8" || s === "bf16") return s;
+  throw new DactError("USAGE", `option --dtype: found ${JSON.stringify(s)}; expected f2, f4, f8 or bf16`);
 }
 
 export function reshapeOption(s: string): number[] {

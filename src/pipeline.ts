@@ -2,10 +2,11 @@ import { findActivation } from "./activations/registry.js";
 import type { Activation, Kernel, Params } from "./activations/types.js";
 import type { Tolerance } from "./compare.js";
 import { DactError } from "./errors.js";
-import { CollectWriter, WRITE_SLICE, type ArrayHead, type ArrayWriter, type FloatDType, type RowExtras, type Values } from "./formats/array.js";
-import { detectFormat, formatFromPath, formatSpec, type Format, type FormatSpec, type ReadOptions } from "./formats/index.js";
+import { CollectWriter, WRITE_SLICE, type ArrayHead, type ArraySink, type ArrayWriter, type FloatDType, type RowExtras, type Values } from "./formats/array.js";
+import { arrayFormat, detectFormat, formatFromPath, formatSpec, type ArrayFormat, type Format, type ReadOptions } from "./formats/index.js";
+import { GzipOutput, maybeGunzip } from "./formats/gzip.js";
 import type { HeaderMode, LabelSpec } from "./formats/csv/reader.js";
-import { openInput, openOutput, STDIO, type Input, type Output } from "./io.js";
+import { openInput, openOutput, STDIO, type Input, type Output, type OutputOptions } from "./io.js";
 import { reshaped, roundTo } from "./matrix.js";
 
 /**
@@ -47,6 +48,10 @@ export interface PlanSpec {
   noFollow?: boolean | undefined;
   /** Batch: the output's temporary file, named and tracked by the main thread. */
   tempName?: string | undefined;
+  /** Containers: --key, the arrays to take (all when absent). */
+  keys?: string[] | undefined;
+  /** .npz output: deflate every member (--compress), not only those that were. */
+  compress?: boolean | undefined;
 }
 
 export interface RunResult {
@@ -86,37 +91,33 @@ export function outputFormat(plan: Pick<PlanSpec, "to" | "output">, input: Forma
  */
 export async function runDerivative(plan: PlanSpec, say: (m: string) => void = notice): Promise<RunResult> {
   const act = activationOf(plan.activation);
-  const input = await openInput(plan.input, plan.progress);
+  const input = await openSource(plan.input, plan.progress);
   try {
     const format = await detectFormat(input, plan.format);
     const from = formatSpec(format);
     const kernel = act.kernel(plan.params);
     const readOpts: ReadOptions = { delimiter: plan.delimiter, header: plan.header, signOnly: act.signOnly ?? false, maxLine: plan.maxLine, decimal: plan.decimal, comment: plan.comment, naValues: plan.naValues, labels: plan.labels, notice: say };
+    if (plan.keys?.length && from.kind !== "container") throw new DactError("USAGE", `option --key: ${input.name} is ${from.name}, one array without names; expected --key only with .npz or .safetensors input`);
     if (plan.check) {
-      const { compareMatrices, formatComparison } = await import("./compare.js");
-      const { collected, readMatrix } = await import("./matrix.js");
-      const c = new CollectWriter();
-      await streamArray(input, from, readOpts, reshapeWriter(c, plan.reshape), kernel, say, true);
-      const goldenInput = await openInput(plan.check.path);
-      let golden;
-      try {
-        golden = await readMatrix(goldenInput, await detectFormat(goldenInput), {}, say);
-      } finally {
-        await goldenInput.close();
-      }
-      const cmp = compareMatrices(collected(c), golden, plan.check.tolerance, { actual: `the result for ${input.name}`, expected: goldenInput.name });
-      return cmp.equal ? { status: 0 } : { status: 1, report: formatComparison(cmp, plan.check.tolerance) };
+      const { checkNamed } = await import("./named.js");
+      return await checkNamed(input, from, plan, kernel, readOpts, say);
     }
     const to = formatSpec(outputFormat(plan, format));
-    const sameLayout = to === from && plan.reshape === undefined && !(plan.dtype !== undefined && to.name === "npy");
-    const output = await openOutput(plan.output, { force: plan.force, noFollow: plan.noFollow, tempName: plan.tempName, notice: say });
+    if (plan.dtype !== undefined && to.kind === "array" && to.name !== "npy") throw new DactError("USAGE", `option --dtype: ${to.name} output has no dtype; expected --dtype with .npy, .npz or .safetensors output`);
+    const output = await openSink(plan.output, { force: plan.force, noFollow: plan.noFollow, tempName: plan.tempName, notice: say });
     await commitOrAbort(output, async () => {
-      if (sameLayout) {
-        const transform = await from.transform(readOpts);
-        await transform(input, output, { kernel, signOnly: act.signOnly ?? false, notice: say });
+      if (from.kind === "array" && to.kind === "array") {
+        const sameLayout = to === from && plan.reshape === undefined && !(plan.dtype !== undefined && to.name === "npy");
+        if (sameLayout) {
+          const transform = await from.transform(readOpts);
+          await transform(input, output, { kernel, signOnly: act.signOnly ?? false, notice: say });
+        } else {
+          const writer = await to.writer(output, { delimiter: to === from ? plan.delimiter : undefined, decimal: plan.decimal, dtype: plan.dtype, source: input.name });
+          await streamArray(input, from, readOpts, reshapeWriter(writer, plan.reshape), kernel, say, to.keepsHeader, to.name);
+        }
       } else {
-        const writer = await to.writer(output, { delimiter: to === from ? plan.delimiter : undefined, decimal: plan.decimal, dtype: plan.dtype, source: input.name });
-        await streamArray(input, from, readOpts, reshapeWriter(writer, plan.reshape), kernel, say, to.keepsHeader, to.name);
+        const { runNamed } = await import("./named.js");
+        await runNamed(input, from, to, output, plan, kernel, readOpts, say);
       }
     });
     // Empty input is valid, but an empty stdin (cron, CI, xargs with nothing
@@ -128,6 +129,17 @@ export async function runDerivative(plan: PlanSpec, say: (m: string) => void = n
   } finally {
     await input.close();
   }
+}
+
+/** Opens an input for reading arrays: gzip data is decompressed as it streams. */
+export async function openSource(p: string, progress?: (read: number, total: number) => void): Promise<Input> {
+  return maybeGunzip(await openInput(p, progress));
+}
+
+/** Opens an output; a path ending in .gz is compressed. */
+export async function openSink(p: string, opts: OutputOptions = {}): Promise<Output> {
+  const out = await openOutput(p, opts);
+  return p !== STDIO && /\.gz$/i.test(p) ? new GzipOutput(out) : out;
 }
 
 /** Runs `work` on an output; commits it on success, removes it on any failure. */
@@ -147,30 +159,35 @@ export async function commitOrAbort(output: Output, work: () => Promise<void>): 
  * f2 once by f16round) and on to the writer; the writer's bytes go out
  * after each input chunk, so memory stays bounded by a chunk's worth.
  */
-export async function streamArray(input: Input, from: FormatSpec, opts: ReadOptions, writer: ArrayWriter, kernel: Kernel, say: (m: string) => void, keepsHeader: boolean, toName = "this format"): Promise<void> {
+export async function streamArray(input: Input, from: ArrayFormat, opts: ReadOptions, writer: ArrayWriter, kernel: Kernel, say: (m: string) => void, keepsHeader: boolean, toName = "this format"): Promise<void> {
+  const shape = await from.read(input, opts, kernelSink(writer, kernel, say, input.name, keepsHeader, toName), () => writer.flush(), say);
+  await writer.end(shape);
+}
+
+/**
+ * The sink between a reader and a writer: each batch of source values
+ * goes through the kernel into a reused buffer of the result dtype (f4
+ * rounds once on store, f2 and bf16 once by their rounding) and on to the
+ * writer. A header or label columns the writer has no place for are
+ * dropped with a notice.
+ */
+export function kernelSink(writer: ArrayWriter, kernel: Kernel, say: (m: string) => void, source: string, keepsHeader: boolean, toName: string): ArraySink {
   let dtype: FloatDType = "f8";
   let dst: Float64Array | Float32Array = new Float64Array(0);
-  const shape = await from.read(
-    input,
-    opts,
-    {
-      begin(h: ArrayHead) {
-        dtype = h.dtype;
-        if (h.header && !keepsHeader) say(`dact: ${input.name}: the CSV header (${h.header.join(", ")}) has no place in ${toName}; dropped`);
-        if (h.labelCols?.length && !keepsHeader) say(`dact: ${input.name}: label column${h.labelCols.length > 1 ? "s" : ""} ${h.labelCols.map((c) => c + 1).join(", ")} ha${h.labelCols.length > 1 ? "ve" : "s"} no place in ${toName}; dropped`);
-        writer.begin(h);
-      },
-      data(values: Values, missing: Uint8Array | null, n: number, extras?: RowExtras | null) {
-        if (dst.length < n) dst = dtype === "f4" ? new Float32Array(Math.max(n, WRITE_SLICE)) : new Float64Array(Math.max(n, WRITE_SLICE));
-        kernel(values, dst, n);
-        if (dtype === "f2") roundTo(dst as Float64Array, n, "f2");
-        writer.write(dst, missing, n, extras);
-      },
+  return {
+    begin(h: ArrayHead) {
+      dtype = h.dtype;
+      if (h.header && !keepsHeader) say(`dact: ${source}: the CSV header (${h.header.join(", ")}) has no place in ${toName}; dropped`);
+      if (h.labelCols?.length && !keepsHeader) say(`dact: ${source}: label column${h.labelCols.length > 1 ? "s" : ""} ${h.labelCols.map((c) => c + 1).join(", ")} ha${h.labelCols.length > 1 ? "ve" : "s"} no place in ${toName}; dropped`);
+      writer.begin(h);
     },
-    () => writer.flush(),
-    say,
-  );
-  await writer.end(shape);
+    data(values: Values, missing: Uint8Array | null, n: number, extras?: RowExtras | null) {
+      if (dst.length < n) dst = dtype === "f4" ? new Float32Array(Math.max(n, WRITE_SLICE)) : new Float64Array(Math.max(n, WRITE_SLICE));
+      kernel(values, dst, n);
+      if (dtype === "f2" || dtype === "bf16") roundTo(dst as Float64Array, n, dtype);
+      writer.write(dst, missing, n, extras);
+    },
+  };
 }
 
 /**
@@ -222,7 +239,7 @@ export async function deriveStream(
   plan: { activation: Activation; params: Params; format?: Format | undefined; delimiter?: string | undefined; header?: HeaderMode | undefined; maxLine?: number | undefined; notice?: (m: string) => void },
   format?: Format,
 ): Promise<void> {
-  const spec = formatSpec(format ?? (await detectFormat(input, plan.format)));
+  const spec = arrayFormat(format ?? (await detectFormat(input, plan.format)));
   const transform = await spec.transform({ delimiter: plan.delimiter, header: plan.header, maxLine: plan.maxLine });
   await commitOrAbort(output, () =>
     transform(input, output, {

@@ -108,7 +108,7 @@ export function checkMatrix(m: unknown, what = "matrix"): Matrix {
   const n = shape.reduce((a, b) => a * b, 1);
   if (x.data.length !== n) throw new DactError("SHAPE", `${what}: found ${x.data.length} values for shape ${shapeText(shape)}; expected ${n}`);
   if (x.missing != null && (!(x.missing instanceof Uint8Array) || x.missing.length !== n)) throw usage(`${what}.missing`, x.missing, `null or a Uint8Array of ${n} flags`);
-  if (x.dtype !== undefined && x.dtype !== "f2" && x.dtype !== "f4" && x.dtype !== "f8") throw usage(`${what}.dtype`, x.dtype, '"f2", "f4" or "f8"');
+  if (x.dtype !== undefined && x.dtype !== "f2" && x.dtype !== "f4" && x.dtype !== "f8" && x.dtype !== "bf16") throw usage(`${what}.dtype`, x.dtype, '"f2", "f4", "f8" or "bf16"');
   if (x.header != null && (!Array.isArray(x.header) || !x.header.every((h) => typeof h === "string"))) throw usage(`${what}.header`, x.header, "null or an array of strings");
   return { shape, data: x.data, missing: x.missing ?? null, dtype: x.dtype ?? "f8", header: x.header ?? null };
 }
@@ -118,8 +118,8 @@ export function checkFormat(v: unknown, what = "options.format"): Format {
   return v as Format;
 }
 
-export function checkDtype(v: unknown): "f2" | "f4" | "f8" {
-  if (v !== "f2" && v !== "f4" && v !== "f8") throw usage("options.dtype", v, '"f2", "f4" or "f8"');
+export function checkDtype(v: unknown): "f2" | "f4" | "f8" | "bf16" {
+  if (v !== "f2" && v !== "f4" && v !== "f8" && v !== "bf16") throw usage("options.dtype", v, '"f2", "f4", "f8" or "bf16"');
   return v;
 }
 

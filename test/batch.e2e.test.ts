@@ -92,11 +92,12 @@ describe("compare and --check, end to end", () => {
     const diff = dact(["compare", "a.csv", "c.json"], d);
     expect(diff.status).toBe(1);
     expect(diff.stdout).toContain("Mismatched elements: 1 / 4 (25%)");
-    expect(diff.stdout).toContain("[0, 1]: 0, 0.5");
+    expect(diff.stdout).toContain("[0, 1]: 0.0, 0.5");
     expect(dact(["compare", "a.csv", "c.json", "--atol", "0.5"], d).status).toBe(0);
+    // Differing shapes are a failed comparison (exit 1), as assert_allclose treats them.
     const shapes = dact(["compare", "a.csv", "d.json"], d);
-    expect(shapes.status).toBe(2);
-    expect(shapes.stderr).toBe("dact: shapes differ: a.csv has (2, 2), d.json has (2); expected equal shapes\n");
+    expect(shapes.status).toBe(1);
+    expect(shapes.stdout.toString()).toBe("a.csv vs d.json:\nNot equal to tolerance rtol=1e-07, atol=0.0\n\n(shapes (2, 2), (2,) mismatch)\n");
     expect(dact(["compare", "a.csv", "missing.json"], d).status).toBe(2);
   });
 

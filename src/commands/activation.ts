@@ -41,6 +41,8 @@ interface ActivationOpts {
   indexCol?: (number | string)[] | "none";
   include: string[];
   exclude: string[];
+  key: string[];
+  compress?: boolean;
   keepPaths?: boolean;
   skipExisting?: boolean;
   log?: string;
@@ -68,7 +70,9 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
     .option("-o, --output <path>", "output file, or - for stdout (written atomically); its extension picks the output format", STDIO)
     .addOption(formats(new Option("--format <format>", "input format; default: from the extension, then the content")))
     .addOption(formats(new Option("--to <format>", "output format; default: from -o's extension, else the input's (converts, streaming)")))
-    .option("--dtype <f2|f4|f8>", ".npy output dtype (default: NumPy's result dtype; f8 from text)", dtypeOption)
+    .option("--dtype <f2|f4|f8|bf16>", ".npy/.npz/.safetensors output dtype (default: NumPy's result dtype: floats keep theirs, the rest f8)", dtypeOption)
+    .option("--key <name>", ".npz/.safetensors: take only this array (repeatable); output keeps the input's order", collect, [])
+    .option("--compress", ".npz output: deflate every member (default: as each input member was)")
     .option("--reshape <rows,cols>", "reshape the result, numpy-style (one size may be -1); lets an N-d array become CSV", reshapeOption)
     .option("--delimiter <char>", "CSV/TSV cell delimiter: one character, \\t, or whitespace (runs of spaces and tabs); default: tab for .tsv/.tab, else sniffed from the first rows", delimiterOption)
     .option("--decimal <sep>", 'CSV: the decimal separator, "." or "," (then ";" separates cells)', decimalOption)
@@ -112,6 +116,8 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
       header: opts.header === undefined ? "auto" : opts.header ? "yes" : "no",
       force: opts.force,
       maxLine: opts.maxLineSize,
+      keys: opts.key.length ? opts.key : undefined,
+      compress: opts.compress,
       decimal: opts.decimal,
       comment: opts.comment,
       naValues: opts.naValues,

@@ -1,5 +1,4 @@
 import { Command, Option } from "commander";
-import { DEFAULT_TOLERANCE } from "../compare.js";
 import { FORMAT_NAMES, type Format } from "../formats/index.js";
 import { formatOption, toleranceOption } from "../options.js";
 import { EXIT_DIFFERENT, EXIT_HELP, EXIT_OK, type Io, type Status } from "./shared.js";
@@ -7,37 +6,36 @@ import { EXIT_DIFFERENT, EXIT_HELP, EXIT_OK, type Io, type Status } from "./shar
 interface CompareOpts {
   rtol?: number;
   atol?: number;
+  tolerance: "numpy" | "torch";
   format?: Format;
 }
 
 export function compareCommand(io: Io, status: Status): Command {
   return new Command("compare")
-    .summary("compare two matrices (any formats) as numpy.testing.assert_allclose does")
-    .description("Exit 0 when the shapes match and every element satisfies |actual - expected| <= atol + rtol·|expected| (NaN equals NaN; infinities must match exactly); 1 with a report otherwise; 2 on errors such as unreadable input or differing shapes.")
+    .summary("compare two arrays or containers (any formats) as numpy.testing.assert_allclose does")
+    .description("Exit 0 when the shapes match and every element satisfies |actual - expected| <= atol + rtol·|expected| (NaN equals NaN; infinities must match exactly); 1 with a report when they differ, including shapes and, for .npz/.safetensors, names on one side only; 2 on errors such as unreadable input.")
     .argument("<actual>", "the file to check")
     .argument("<expected>", "the golden file")
-    .option("--rtol <r>", "relative tolerance (default: 1e-7, as numpy)", toleranceOption("--rtol"))
-    .option("--atol <a>", "absolute tolerance (default: 0)", toleranceOption("--atol"))
+    .addOption(new Option("--tolerance <table>", "numpy: rtol 1e-7, atol 0 (assert_allclose); torch: torch.testing.assert_close's by dtype").choices(["numpy", "torch"]).default("numpy"))
+    .option("--rtol <r>", "relative tolerance, overriding --tolerance's", toleranceOption("--rtol"))
+    .option("--atol <a>", "absolute tolerance, overriding --tolerance's", toleranceOption("--atol"))
     .addOption(new Option("--format <format>", "format of both files; default: each detected").choices(FORMAT_NAMES).argParser(formatOption))
     .addHelpText("after", EXIT_HELP)
     .action(async (actual: string, expected: string, opts: CompareOpts) => {
-      const tol = { rtol: opts.rtol ?? DEFAULT_TOLERANCE.rtol, atol: opts.atol ?? DEFAULT_TOLERANCE.atol };
-      const { openInput } = await import("../io.js");
       const { detectFormat } = await import("../formats/index.js");
-      const { readMatrix } = await import("../matrix.js");
-      const { compareMatrices, formatComparison } = await import("../compare.js");
+      const { readNamed } = await import("../matrix.js");
+      const { openSource } = await import("../pipeline.js");
+      const { compareNamed } = await import("../compare.js");
       const read = async (p: string) => {
-        const input = await openInput(p);
+        const input = await openSource(p);
         try {
-          return { name: input.name, m: await readMatrix(input, await detectFormat(input, opts.format), {}, io.err) };
+          return { ...(await readNamed(input, await detectFormat(input, opts.format), {}, io.err)), name: input.name };
         } finally {
           await input.close();
         }
       };
-      const a = await read(actual);
-      const e = await read(expected);
-      const c = compareMatrices(a.m, e.m, tol, { actual: a.name, expected: e.name });
-      if (!c.equal) io.out(formatComparison(c, tol));
+      const c = compareNamed(await read(actual), await read(expected), { mode: opts.tolerance, rtol: opts.rtol, atol: opts.atol });
+      if (!c.equal) io.out(c.text);
       status.code = c.equal ? EXIT_OK : EXIT_DIFFERENT;
     });
 }

@@ -13,11 +13,14 @@
  */
 import type { Output } from "../io.js";
 
-export type FloatDType = "f2" | "f4" | "f8";
+/** The dtypes results are stored in: float16, float32, float64, bfloat16. */
+export type FloatDType = "f2" | "f4" | "f8" | "bf16";
 
 export interface ArrayHead {
   /** The shape; while `growing`, shape[0] is not known yet (it reads 0 here). */
   readonly shape: readonly number[];
+  /** The exact shape when a dimension is 2^53 or more (an empty .npy may have one), for writers that keep it. */
+  readonly bigShape?: readonly bigint[] | undefined;
   /** True while the first dimension is still growing; end() tells it. */
   readonly growing: boolean;
   /** The dtype of the values written (the result dtype: f4 input keeps f4, text gives f8). */

@@ -10,13 +10,18 @@
  */
 import * as path from "node:path";
 import { DactError } from "../errors.js";
-import type { Input, Output } from "../io.js";
+import type { Input, Output, RandomAccess } from "../io.js";
 import type { ArraySink, ArrayWriter, FloatDType } from "./array.js";
 import type { TransformContext } from "./context.js";
 import type { HeaderMode, LabelSpec } from "./csv/reader.js";
 import { MAGIC } from "./npy/header.js";
+import { describeBinary } from "./binary.js";
+import type { ContainerReader, ContainerWriter } from "./container.js";
+import { withoutGz } from "./gzip.js";
+import { sniffNpz } from "./npz/sniff.js";
+import { sniffSafetensors } from "./safetensors/sniff.js";
 
-export const FORMAT_NAMES = ["csv", "tsv", "json", "jsonl", "npy"] as const;
+export const FORMAT_NAMES = ["csv", "tsv", "json", "jsonl", "npy", "npz", "safetensors"] as const;
 export type Format = (typeof FORMAT_NAMES)[number];
 
 /** Text-format options from the command line (--delimiter, --header). */
@@ -53,27 +58,42 @@ export interface WriteOptions {
 /** A same-format run that keeps the input's layout (line endings, header, nesting). */
 export type Transform = (input: Input, output: Output, ctx: TransformContext) => Promise<void>;
 
-export interface FormatSpec {
+interface FormatBase {
   readonly name: Format;
   /** Lower-case extensions, with the dot; the first is the one batch outputs take. */
   readonly extensions: readonly string[];
-  /** Whether the output keeps a CSV header (else it is dropped with a notice). */
-  readonly keepsHeader: boolean;
   /** Content detection on the first bytes (and their UTF-8 text, BOM and leading space removed). */
   sniff(head: Buffer, text: string): boolean;
+}
+
+/** A format that holds one array. */
+export interface ArrayFormat extends FormatBase {
+  readonly kind: "array";
+  /** Whether the output keeps a CSV header (else it is dropped with a notice). */
+  readonly keepsHeader: boolean;
   transform(opts: ReadOptions): Promise<Transform>;
   /** Reads the input as one array into `sink`, calling `after` after each input chunk; returns the shape. */
   read(input: Input, opts: ReadOptions, sink: ArraySink, after: () => Promise<void>, notice: (m: string) => void): Promise<number[]>;
   writer(output: Output, opts: WriteOptions): Promise<ArrayWriter>;
 }
 
+/** A format that holds named arrays (container.ts). */
+export interface ContainerFormat extends FormatBase {
+  readonly kind: "container";
+  open(ra: RandomAccess, file: string): Promise<ContainerReader>;
+  writer(output: Output, opts: WriteOptions): Promise<ContainerWriter>;
+}
+
+export type FormatSpec = ArrayFormat | ContainerFormat;
+
 /**
  * CSV and TSV: one codec, two defaults. CSV sniffs the delimiter when none
  * is given (and takes ";" with a decimal comma); TSV is tab-separated.
  */
-function csvLike(name: "csv" | "tsv", extensions: string[], delimiter: string | undefined, sniff: FormatSpec["sniff"]): FormatSpec {
+function csvLike(name: "csv" | "tsv", extensions: string[], delimiter: string | undefined, sniff: FormatSpec["sniff"]): ArrayFormat {
   const csvOpts = (o: ReadOptions) => ({ delimiter: o.delimiter ?? delimiter, header: o.header ?? "auto", maxLine: o.maxLine, decimal: o.decimal, comment: o.comment, naValues: o.naValues, labels: o.labels, notice: o.notice });
   return {
+    kind: "array",
     name,
     extensions,
     keepsHeader: true,
@@ -94,8 +114,9 @@ function csvLike(name: "csv" | "tsv", extensions: string[], delimiter: string | 
   };
 }
 
-function jsonLike(name: "json" | "jsonl", extensions: string[], lines: boolean, sniff: FormatSpec["sniff"]): FormatSpec {
+function jsonLike(name: "json" | "jsonl", extensions: string[], lines: boolean, sniff: FormatSpec["sniff"]): ArrayFormat {
   return {
+    kind: "array",
     name,
     extensions,
     keepsHeader: false,
@@ -126,6 +147,35 @@ function looksLikeJsonLines(t: string): boolean {
 /** In detection order: binary magic first, CSV last (it takes anything). */
 export const FORMATS: readonly FormatSpec[] = [
   {
+    kind: "container",
+    name: "npz",
+    extensions: [".npz"],
+    sniff: (head) => sniffNpz(head),
+    async open(ra, file) {
+      const { readNpz } = await import("./npz/codec.js");
+      return readNpz(ra, file);
+    },
+    async writer(output) {
+      const { NpzWriter } = await import("./npz/codec.js");
+      return new NpzWriter(output);
+    },
+  },
+  {
+    kind: "container",
+    name: "safetensors",
+    extensions: [".safetensors"],
+    sniff: (head) => sniffSafetensors(head),
+    async open(ra, file) {
+      const { readSafetensors } = await import("./safetensors/codec.js");
+      return readSafetensors(ra, file);
+    },
+    async writer(output) {
+      const { SafetensorsWriter } = await import("./safetensors/codec.js");
+      return new SafetensorsWriter(output);
+    },
+  },
+  {
+    kind: "array",
     name: "npy",
     extensions: [".npy"],
     keepsHeader: false,
@@ -152,25 +202,52 @@ export function formatSpec(name: Format): FormatSpec {
   return FORMATS.find((f) => f.name === name)!;
 }
 
-/** The format an extension names, if any. */
+/** A single-array format's entry; a container here is a usage error the caller words. */
+export function arrayFormat(name: Format): ArrayFormat {
+  const f = formatSpec(name);
+  if (f.kind !== "array") throw new Error(`unreachable: ${name} is a container`);
+  return f;
+}
+
+/** The format an extension names, if any; under .gz, the name beneath it (x.csv.gz is CSV). */
 export function formatFromPath(p: string): Format | undefined {
-  const ext = path.extname(p).toLowerCase();
+  const ext = path.extname(withoutGz(p)).toLowerCase();
   return FORMATS.find((f) => f.extensions.includes(ext))?.name;
 }
 
+const TEXT: readonly Format[] = ["csv", "tsv", "json", "jsonl"];
+
 /**
  * The input's format: the --format option, else the file extension, else
- * the content (each entry's sniff, in registry order).
+ * the content (each entry's sniff, in registry order). Binary content in a
+ * text format, or a binary kind dact does not read, is a one-line error
+ * that says what the file is.
  */
 export async function detectFormat(input: Input, forced?: Format): Promise<Format> {
-  if (forced) return forced;
-  const byExt = formatFromPath(input.path);
-  if (byExt) return byExt;
   const head = await input.peek(4096);
+  const bySniff = (): Format | undefined => {
+    let text = head.toString("utf8");
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    text = text.trimStart();
+    return FORMATS.find((f) => f.kind === "container" || f.name === "npy" ? f.sniff(head, text) : false)?.name;
+  };
+  const chosen = forced ?? formatFromPath(input.path);
+  const binary = bySniff();
+  if (chosen) {
+    if (TEXT.includes(chosen) && head.length > 0) {
+      if (binary) throw new DactError("BINARY", `is ${binary === "npy" ? "a .npy file" : binary === "npz" ? "an .npz archive" : "a .safetensors file"} (by its content), not ${chosen}; expected ${chosen} text (pass --format ${binary} to read it as what it is)`, input.name);
+      const other = describeBinary(head);
+      if (other) throw new DactError("BINARY", `is ${other}`, input.name);
+    }
+    return chosen;
+  }
+  if (binary) return binary;
+  const other = describeBinary(head);
+  if (other) throw new DactError("BINARY", `is ${other}`, input.name);
   let text = head.toString("utf8");
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   text = text.trimStart();
-  return FORMATS.find((f) => f.sniff(head, text))!.name;
+  return FORMATS.find((f) => f.kind === "array" && f.name !== "npy" && f.sniff(head, text))!.name;
 }
 
 export function parseFormat(s: string): Format {

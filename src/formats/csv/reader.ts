@@ -1,6 +1,7 @@
 import { parse as csvParseSync } from "csv-parse/sync";
 import { DactError, shown } from "../../errors.js";
 import { bomLength, Ending, maybeBomPrefix } from "../text/ending.js";
+import { TextGuard } from "../binary.js";
 import { CellStatus, cellEnd, cellStatus, nearNumberHint, parseNumberBytes, parseNumberText } from "../text/number.js";
 
 export { Ending } from "../text/ending.js";
@@ -185,6 +186,7 @@ export class CsvReader {
   private readonly labelSpec: LabelSpec;
   private readonly notice: (m: string) => void;
   private readonly ws: WhitespaceRuns | null;
+  private readonly guard: TextGuard;
   /** Label column positions (sorted) and a lookup; empty when none. */
   private labelCols: number[] = [];
   private isLabel: Uint8Array = new Uint8Array(0);
@@ -206,6 +208,7 @@ export class CsvReader {
     this.labelSpec = opts.labels ?? "auto";
     this.notice = opts.notice ?? (() => {});
     this.ws = ws ? new WhitespaceRuns(this.commentByte) : null;
+    this.guard = new TextGuard(ws ? "whitespace-separated" : this.delim === TAB ? "TSV" : "CSV", opts.file);
     this.batch = {
       header: null,
       headerCells: null,
@@ -241,6 +244,16 @@ export class CsvReader {
   }
 
   push(input: Buffer): void {
+    const { text, bad } = this.guard.take(input);
+    if (bad >= 0) {
+      // Parse what comes before the bad byte: an error there is earlier.
+      if (bad > 0) this.pushText(text.subarray(0, bad));
+      throw this.guard.error();
+    }
+    if (text.length > 0) this.pushText(text);
+  }
+
+  private pushText(input: Buffer): void {
     const chunk = this.ws ? this.ws.push(input) : input;
     let buf = chunk;
     let pos = 0;
@@ -375,6 +388,7 @@ export class CsvReader {
   }
 
   end(): void {
+    this.guard.end();
     const buf = this.carry ? this.takeCarry() : null;
     // Fewer than 3 bytes, all a BOM prefix, is nothing but (part of) a BOM.
     if (buf && buf.length && this.bomChecked) this.scan(buf, 0, true);

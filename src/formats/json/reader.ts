@@ -1,6 +1,7 @@
 import { DactError, shown } from "../../errors.js";
 import { decimalToDouble } from "../text/number.js";
 import { Ending } from "../text/ending.js";
+import { TextGuard } from "../binary.js";
 
 export { Ending } from "../text/ending.js";
 
@@ -99,6 +100,7 @@ export class JsonReader {
   private readonly file: string | undefined;
   private readonly signOnly: boolean;
   private readonly onDocument: ((shape: number[]) => void) | undefined;
+  private readonly guard: TextGuard;
 
   constructor(opts: JsonReaderOptions) {
     this.lines = opts.lines;
@@ -106,10 +108,21 @@ export class JsonReader {
     this.file = opts.file;
     this.signOnly = opts.signOnly ?? false;
     this.onDocument = opts.onDocument;
+    this.guard = new TextGuard(opts.lines ? "JSON Lines" : "JSON", opts.file);
     this.batch = { ops: new Uint8Array(1 << 16), nOps: 0, values: new Float64Array(1 << 16), nValues: 0, endings: new Uint8Array(1 << 10), nEndings: 0 };
   }
 
-  push(chunk: Buffer): void {
+  push(input: Buffer): void {
+    const { text, bad } = this.guard.take(input);
+    if (bad >= 0) {
+      // Parse what comes before the bad byte: an error there is earlier.
+      if (bad > 0) this.pushText(text.subarray(0, bad));
+      throw this.guard.error();
+    }
+    if (text.length > 0) this.pushText(text);
+  }
+
+  private pushText(chunk: Buffer): void {
     let start = 0;
     if (!this.started) {
       // A UTF-8 BOM is not JSON, but editors write one: skip it. Wait for
@@ -154,6 +167,7 @@ export class JsonReader {
   }
 
   end(): void {
+    this.guard.end();
     if (this.carry !== null) {
       const token = this.carry;
       this.carry = null;

@@ -1,8 +1,8 @@
 import type { TransformContext } from "../context.js";
-import { WRITE_SLICE, type ArraySink } from "../array.js";
+import { WRITE_SLICE, type ArraySink, type FloatDType } from "../array.js";
 import type { Input, Output } from "../../io.js";
 import { NpyDecoder } from "./decoder.js";
-import { resultDescr } from "./dtype.js";
+import { npyDescr, resultDtype } from "./dtype.js";
 import { elementReader, resultBatch, type ResultBatch } from "./elements.js";
 import { encodeHeader, savedFortranOrder } from "./header.js";
 
@@ -18,19 +18,19 @@ export async function transformNpy(input: Input, output: Output, ctx: TransformC
   const free: ResultBatch[] = [];
   const used: ResultBatch[] = [];
   let read: ReturnType<typeof elementReader> | null = null;
-  let descr: "<f2" | "<f4" | "<f8" = "<f8";
+  let dtype: FloatDType = "f8";
   const { kernel } = ctx;
   const decoder = new NpyDecoder(
     {
       header(h) {
-        descr = resultDescr(h.dtype);
+        dtype = resultDtype(h.dtype);
         read = elementReader(h.dtype);
-        queue.push(encodeHeader(descr, savedFortranOrder(h.fortranOrder, h.shape), h.shape));
+        queue.push(encodeHeader(npyDescr(dtype), savedFortranOrder(h.fortranOrder, h.shape), h.bigShape ?? h.shape));
       },
       data(bytes, n) {
         const src = read!(bytes, n);
         let batch = free.pop();
-        if (!batch || batch.values.length < n) batch = resultBatch(descr, Math.max(n, 1 << 17));
+        if (!batch || batch.values.length < n) batch = resultBatch(dtype, Math.max(n, 1 << 17));
         used.push(batch);
         kernel(src, batch.values, n);
         queue.push(batch.bytes(n));
@@ -70,8 +70,7 @@ export async function readNpyArray(input: Input, sink: ArraySink, after: () => P
       header(h) {
         shape = h.shape;
         read = elementReader(h.dtype);
-        const d = resultDescr(h.dtype);
-        sink.begin({ shape: h.shape, growing: false, dtype: d === "<f2" ? "f2" : d === "<f4" ? "f4" : "f8", header: null });
+        sink.begin({ shape: h.shape, bigShape: h.bigShape, growing: false, dtype: resultDtype(h.dtype), header: null });
         // Never sized from the header's claim alone: it grows as data arrives.
         if (savedFortranOrder(h.fortranOrder, h.shape)) fortran = { shape: h.shape, data: new Float64Array(Math.min(h.count, 1 << 16)), k: 0 };
       },

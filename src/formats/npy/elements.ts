@@ -1,5 +1,7 @@
 import { getFloat16, setFloat16 } from "@petamoriken/float16";
 import type { DType } from "./dtype.js";
+import type { FloatDType } from "../array.js";
+import { bf16ToNumber, numberToBf16 } from "../bfloat16.js";
 import type { NumSrc } from "../../activations/types.js";
 
 /**
@@ -41,6 +43,13 @@ export function elementReader(t: DType): (bytes: Uint8Array, count: number) => N
         for (let i = 0; i < n; i++) out[i] = Number(src[i]!);
         return out;
       };
+    case "v2":
+      return (b, n) => {
+        const src = new Uint16Array(buf(b), b.byteOffset, n);
+        const out = room(n);
+        for (let i = 0; i < n; i++) out[i] = bf16ToNumber(src[i]!);
+        return out;
+      };
     case "f2":
       return (b, n) => {
         const table = half();
@@ -77,23 +86,27 @@ export interface ResultBatch {
   bytes(n: number): Uint8Array;
 }
 
-export function resultBatch(descr: "<f2" | "<f4" | "<f8", n: number): ResultBatch {
-  if (descr === "<f8") {
+export function resultBatch(dtype: FloatDType, n: number): ResultBatch {
+  if (dtype === "f8") {
     const values = new Float64Array(n);
     return { values, bytes: (k) => new Uint8Array(values.buffer, 0, k * 8) };
   }
-  if (descr === "<f4") {
+  if (dtype === "f4") {
     const values = new Float32Array(n);
     return { values, bytes: (k) => new Uint8Array(values.buffer, 0, k * 4) };
   }
   const values = new Float64Array(n);
+  const out = new Uint16Array(n);
+  const encode = dtype === "bf16" ? numberToBf16 : null;
   return {
     values,
     bytes(k) {
-      const out = new Uint8Array(k * 2);
-      const dv = new DataView(out.buffer);
-      for (let i = 0; i < k; i++) setFloat16(dv, i * 2, values[i]!, true);
-      return out;
+      if (encode) for (let i = 0; i < k; i++) out[i] = encode(values[i]!);
+      else {
+        const dv = new DataView(out.buffer);
+        for (let i = 0; i < k; i++) setFloat16(dv, i * 2, values[i]!, true);
+      }
+      return new Uint8Array(out.buffer, 0, k * 2);
     },
   };
 }

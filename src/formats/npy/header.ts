@@ -18,6 +18,8 @@ export interface NpyHeader {
   readonly shape: readonly number[];
   /** Number of elements: the product of the shape. */
   readonly count: number;
+  /** The exact shape, when a dimension of an empty array is 2^53 or more (numpy reads those). */
+  readonly bigShape?: readonly bigint[];
   /** Byte offset of the first data byte. */
   readonly dataOffset: number;
 }
@@ -68,15 +70,19 @@ export function parseHeaderText(text: string, version: 1 | 2 | 3, base: number, 
   let count = 1n;
   for (const x of dims) count *= x;
   const limit = BigInt(Number.MAX_SAFE_INTEGER);
-  if (dims.some((x) => x > limit) || count * BigInt(dtype.size) > limit) {
+  // An empty array may have any dimension numpy can hold (it has no data); a non-empty one must fit in memory.
+  if (count > 0n && (dims.some((x) => x > limit) || count * BigInt(dtype.size) > limit)) {
     throw new DactError("NPY_SHAPE", `shape ${pyRepr(shapeV).slice(0, 80)} overflows: its size in bytes is over 2^53; expected a size that fits in memory addresses`, file, at);
   }
-  return { dtype, fortranOrder: fo.v, shape: dims.map(Number), count: Number(count) };
+  if (dims.some((x) => x >= 1n << 63n)) throw new DactError("NPY_SHAPE", `shape ${pyRepr(shapeV).slice(0, 80)} has a dimension of 2^63 or more; expected sizes numpy can hold (intp)`, file, at);
+  const big = dims.some((x) => x > limit);
+  return { dtype, fortranOrder: fo.v, shape: dims.map(Number), count: Number(count), ...(big ? { bigShape: dims } : {}) };
 }
 
 /** Python's repr of a tuple of ints: plain digits, never JavaScript's exponent form (1e+21). */
-function tupleRepr(shape: readonly number[]): string {
+function tupleRepr(shape: readonly (number | bigint)[]): string {
   const ints = shape.map((d) => {
+    if (typeof d === "bigint") return d.toString();
     if (!Number.isSafeInteger(d) || d < 0) throw new Error(`unreachable: shape ${d} reached the .npy writer unchecked`);
     return BigInt(d).toString();
   });
@@ -89,7 +95,7 @@ function tupleRepr(shape: readonly number[]): string {
  * spaces for the growth axis, padding to a 64-byte boundary and a final
  * newline; version 1.0 unless the header needs a 4-byte length.
  */
-export function encodeHeader(descr: string, fortranOrder: boolean, shape: readonly number[]): Buffer {
+export function encodeHeader(descr: string, fortranOrder: boolean, shape: readonly (number | bigint)[]): Buffer {
   let h = `{'descr': '${descr}', 'fortran_order': ${fortranOrder ? "True" : "False"}, 'shape': ${tupleRepr(shape)}, }`;
   if (shape.length > 0) {
     const growth = String(shape[fortranOrder ? shape.length - 1 : 0]);

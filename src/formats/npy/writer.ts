@@ -3,6 +3,7 @@ import { Spool, type Output } from "../../io.js";
 import { OutBuffer, shapeText, sizeOf, type ArrayHead, type ArrayWriter, type FloatDType, type Values } from "../array.js";
 import { resultBatch, type ResultBatch } from "./elements.js";
 import { encodeHeader } from "./header.js";
+import { npyDescr } from "./dtype.js";
 
 export interface NpyWriterOptions {
   /** The dtype to store (--dtype); default: the head's. */
@@ -27,7 +28,7 @@ type HeaderState = { kind: "pending" } | { kind: "written" } | { kind: "reserved
 export class NpyWriter implements ArrayWriter {
   private readonly out: OutBuffer;
   private state: HeaderState = { kind: "pending" };
-  private descr: "<f2" | "<f4" | "<f8" = "<f8";
+  private dtype: FloatDType = "f8";
   private batch: ResultBatch | null = null;
   private count = 0;
 
@@ -36,12 +37,12 @@ export class NpyWriter implements ArrayWriter {
   }
 
   begin(head: ArrayHead): void {
-    this.descr = `<${this.opts.dtype ?? head.dtype}`;
+    this.dtype = this.opts.dtype ?? head.dtype;
     if (!head.growing) {
-      this.out.bytes(encodeHeader(this.descr, false, head.shape));
+      this.out.bytes(encodeHeader(npyDescr(this.dtype), false, head.bigShape ?? head.shape));
       this.state = { kind: "written" };
     } else if (this.output.patch) {
-      const h = encodeHeader(this.descr, false, [0, ...head.shape.slice(1)]);
+      const h = encodeHeader(npyDescr(this.dtype), false, [0, ...head.shape.slice(1)]);
       this.out.bytes(h);
       this.state = { kind: "reserved", length: h.length };
     } else {
@@ -52,7 +53,7 @@ export class NpyWriter implements ArrayWriter {
   write(values: Values, _missing: Uint8Array | null, n: number): void {
     if (n === 0) return;
     let b = this.batch;
-    if (!b || b.values.length < n) b = this.batch = resultBatch(this.descr, Math.max(n, 1 << 16));
+    if (!b || b.values.length < n) b = this.batch = resultBatch(this.dtype, Math.max(n, 1 << 16));
     // Missing values are already NaN; storing rounds once to the dtype.
     const v = b.values;
     for (let i = 0; i < n; i++) v[i] = values[i]!;
@@ -73,11 +74,11 @@ export class NpyWriter implements ArrayWriter {
     const st = this.state;
     if (st.kind === "reserved") {
       await this.out.flush();
-      const h = encodeHeader(this.descr, false, shape);
+      const h = encodeHeader(npyDescr(this.dtype), false, shape);
       if (h.length !== st.length) throw new Error(`unreachable: .npy header length changed from ${st.length} to ${h.length}`);
       this.output.patch!(0, h);
     } else if (st.kind === "spooling") {
-      this.out.bytes(encodeHeader(this.descr, false, shape));
+      this.out.bytes(encodeHeader(npyDescr(this.dtype), false, shape));
       await this.out.flush();
       for await (const chunk of st.spool.chunks()) await this.output.write(chunk);
     } else {

@@ -1,0 +1,42 @@
+/**
+ * Containers of named arrays (.npz, .safetensors). Each member goes through
+ * the single-array protocol (array.ts): a container reader streams one
+ * member into an ArraySink, a container writer hands out one ArrayWriter
+ * per member. Members are read and written one at a time, so memory is one
+ * read buffer whatever the container's size.
+ */
+import type { ArrayHead, ArraySink, ArrayWriter, FloatDType } from "./array.js";
+
+export interface MemberInfo {
+  readonly name: string;
+  readonly shape: readonly number[];
+  /** The result dtype of the member (floats keep theirs, integers and bools give f8). */
+  readonly dtype: FloatDType;
+  /** .npz: the member was deflated. */
+  readonly compressed: boolean;
+}
+
+export interface ContainerReader {
+  /** The members, in the container's own order. */
+  readonly members: readonly MemberInfo[];
+  /** .safetensors' __metadata__ (string to string), in the file's order. */
+  readonly metadata: readonly (readonly [string, string])[] | null;
+  /** Streams one member's elements (C order) into `sink`; returns its shape. */
+  read(name: string, sink: ArraySink, after: () => Promise<void>, notice: (m: string) => void): Promise<number[]>;
+}
+
+/** A member to be written: its name, shape and stored dtype, and whether to compress it. */
+export interface MemberPlan {
+  readonly name: string;
+  readonly head: ArrayHead;
+  readonly dtype: FloatDType;
+  readonly compressed: boolean;
+}
+
+export interface ContainerWriter {
+  /** Every member before any is written (safetensors' header needs all shapes); returns the order to write them in. */
+  plan(members: readonly MemberPlan[], metadata: readonly (readonly [string, string])[] | null): readonly MemberPlan[];
+  /** The writer for the next member in the planned order. */
+  member(plan: MemberPlan): ArrayWriter;
+  end(): Promise<void>;
+}

@@ -1,0 +1,124 @@
+/**
+ * Runs that involve named arrays (.npz, .safetensors): container to
+ * container member by member, a container's one selected array to a
+ * single-array format, a single array into a container (under its input's
+ * stem), and --check against containers key by key.
+ */
+import * as path from "node:path";
+import type { Kernel } from "./activations/types.js";
+import { DactError } from "./errors.js";
+import { CollectWriter, type ArrayHead, type ArrayWriter } from "./formats/array.js";
+import type { ContainerReader, MemberInfo, MemberPlan } from "./formats/container.js";
+import { withoutGz } from "./formats/gzip.js";
+import { detectFormat, formatSpec, type FormatSpec, type ReadOptions } from "./formats/index.js";
+import { randomAccess, STDIO, type Input, type Output } from "./io.js";
+import { collected, readNamed, type Matrix } from "./matrix.js";
+import { kernelSink, openSource, reshapeWriter, streamArray, type PlanSpec, type RunResult } from "./pipeline.js";
+
+/** The member name a single array gets in a container: its file's stem (x.csv.gz: x); stdin's is arr_0, as np.savez names a positional array. */
+export function stemOf(input: Input): string {
+  if (input.path === STDIO) return "arr_0";
+  const base = path.basename(withoutGz(input.path));
+  const dot = base.lastIndexOf(".");
+  return dot > 0 ? base.slice(0, dot) : base;
+}
+
+/** The members --key selects (all when none), in the container's order; an unknown name is an error listing the names. */
+export function selectMembers<M extends { name: string }>(members: readonly M[], keys: readonly string[] | undefined, file: string): M[] {
+  if (!keys?.length) return [...members];
+  for (const k of keys) {
+    if (!members.some((m) => m.name === k)) {
+      throw new DactError("KEY", `--key ${JSON.stringify(k)}: no array of that name; expected one of ${members.map((m) => JSON.stringify(m.name)).join(", ") || "(none: the container is empty)"}`, file);
+    }
+  }
+  return members.filter((m) => keys.includes(m.name));
+}
+
+function oneMember(members: readonly MemberInfo[], file: string, to: string): MemberInfo {
+  if (members.length === 1) return members[0]!;
+  const names = members.map((m) => m.name).join(", ");
+  throw new DactError("USAGE", `${file} holds ${members.length} arrays${members.length ? ` (${names})` : ""}; expected one for ${to} output: pass --key NAME, or write .npz or .safetensors`);
+}
+
+export async function openContainer(input: Input, from: FormatSpec): Promise<ContainerReader> {
+  if (from.kind !== "container") throw new Error("unreachable: not a container");
+  return from.open(await randomAccess(input), input.name);
+}
+
+export async function runNamed(input: Input, from: FormatSpec, to: FormatSpec, output: Output, plan: PlanSpec, kernel: Kernel, readOpts: ReadOptions, say: (m: string) => void): Promise<void> {
+  const wopts = { dtype: plan.dtype, decimal: plan.decimal, source: input.name };
+  if (from.kind === "container") {
+    const reader = await openContainer(input, from);
+    const chosen = selectMembers(reader.members, plan.keys, input.name);
+    if (to.kind === "array") {
+      const m = oneMember(chosen, input.name, to.name);
+      const w = reshapeWriter(await to.writer(output, wopts), plan.reshape);
+      const shape = await reader.read(m.name, kernelSink(w, kernel, say, input.name, to.keepsHeader, to.name), () => w.flush(), say);
+      await w.end(shape);
+      return;
+    }
+    if (plan.reshape) throw new DactError("USAGE", "option --reshape: a container holds named arrays of their own shapes; expected --reshape only with one array in and out");
+    if (reader.metadata?.length && to.name !== "safetensors") say(`dact: ${input.name}: its __metadata__ has no place in ${to.name}; dropped`);
+    const cw = await to.writer(output, wopts);
+    const plans: MemberPlan[] = chosen.map((m) => ({
+      name: m.name,
+      head: { shape: m.shape, growing: false, dtype: m.dtype, header: null },
+      dtype: plan.dtype ?? m.dtype,
+      compressed: plan.compress === true || m.compressed,
+    }));
+    for (const p of cw.plan(plans, to.name === "safetensors" ? reader.metadata : null)) {
+      const w = cw.member(p);
+      const shape = await reader.read(p.name, kernelSink(w, kernel, say, input.name, false, to.name), () => w.flush(), say);
+      await w.end(shape);
+    }
+    await cw.end();
+    return;
+  }
+  if (to.kind !== "container") throw new Error("unreachable: no container on either side");
+  // One array into a container, under its input's stem.
+  const cw = await to.writer(output, wopts);
+  const name = stemOf(input);
+  let member: ArrayWriter | null = null;
+  const proxy: ArrayWriter = {
+    begin(h: ArrayHead) {
+      const [p] = cw.plan([{ name, head: h, dtype: plan.dtype ?? h.dtype, compressed: plan.compress === true }], null);
+      member = cw.member(p!);
+      member.begin(h);
+    },
+    write: (v, m, n) => member!.write(v, m, n),
+    flush: () => member?.flush() ?? Promise.resolve(),
+    end: (shape) => member!.end(shape),
+  };
+  await streamArray(input, from, readOpts, reshapeWriter(proxy, plan.reshape), kernel, say, false, to.name);
+  await cw.end();
+}
+
+/** --check: the results, in memory, against the golden file: array against array, or container against container key by key. */
+export async function checkNamed(input: Input, from: FormatSpec, plan: PlanSpec, kernel: Kernel, readOpts: ReadOptions, say: (m: string) => void): Promise<RunResult> {
+  const { compareNamed } = await import("./compare.js");
+  const results: [string, Matrix][] = [];
+  if (from.kind === "container") {
+    const reader = await openContainer(input, from);
+    for (const m of selectMembers(reader.members, plan.keys, input.name)) {
+      const c = new CollectWriter();
+      const shape = await reader.read(m.name, kernelSink(c, kernel, say, input.name, true, "memory"), async () => {}, say);
+      await c.end(shape);
+      results.push([m.name, collected(c)]);
+    }
+  } else {
+    const c = new CollectWriter();
+    await streamArray(input, from, readOpts, reshapeWriter(c, plan.reshape), kernel, say, true, "memory");
+    results.push([stemOf(input), collected(c)]);
+  }
+  const golden = await openSource(plan.check!.path);
+  let expected;
+  try {
+    expected = await readNamed(golden, await detectFormat(golden), {}, say);
+  } finally {
+    await golden.close();
+  }
+  const report = compareNamed({ container: from.kind === "container", arrays: results, name: `the result for ${input.name}` }, { ...expected, name: golden.name }, plan.check!.tolerance);
+  return report.equal ? { status: 0 } : { status: 1, report: report.text };
+}
+
+export { formatSpec };
