@@ -66,7 +66,17 @@ export async function runNamed(input: Input, from: FormatSpec, to: FormatSpec, o
       dtype: plan.dtype ?? m.dtype,
       compressed: plan.compress === true || m.compressed,
     }));
+    const { transformNpy } = await import("./formats/npy/codec.js");
     for (const p of cw.plan(plans, to.name === "safetensors" ? reader.metadata : null)) {
+      if (reader.memberInput && cw.rawMember && p.dtype === p.head.dtype) {
+        // .npz to .npz: each member through the .npy codec's own transform,
+        // which keeps its layout (Fortran order) exactly as np.save would.
+        const raw = cw.rawMember(p);
+        const member = reader.memberInput(p.name);
+        await transformNpy(member, raw.output, { kernel, notice: say });
+        await raw.end();
+        continue;
+      }
       const w = cw.member(p);
       const shape = await reader.read(p.name, kernelSink(w, kernel, say, input.name, false, to.name), () => w.flush(), say);
       await w.end(shape);

@@ -71,7 +71,7 @@ export class TextGuard {
   constructor(private readonly what: string, private readonly file: string | undefined) {}
 
   private fail(offset: number, why: string): DactError {
-    return new DactError("BINARY", `binary data at byte ${offset} (${why}); expected ${this.what} text${why.startsWith("invalid") ? " in UTF-8 (for a Windows-1252 file: iconv -f cp1252 -t utf-8)" : ""}`, this.file, { offset });
+    return new DactError("BINARY", `binary data (${why}); expected ${this.what} text${why.startsWith("invalid") ? " in UTF-8 (for a Windows-1252 file: iconv -f cp1252 -t utf-8)" : ""}`, this.file, { offset });
   }
 
   /**

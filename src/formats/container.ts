@@ -6,6 +6,7 @@
  * read buffer whatever the container's size.
  */
 import type { ArrayHead, ArraySink, ArrayWriter, FloatDType } from "./array.js";
+import type { Input, Output } from "../io.js";
 
 export interface MemberInfo {
   readonly name: string;
@@ -23,6 +24,8 @@ export interface ContainerReader {
   readonly metadata: readonly (readonly [string, string])[] | null;
   /** Streams one member's elements (C order) into `sink`; returns its shape. */
   read(name: string, sink: ArraySink, after: () => Promise<void>, notice: (m: string) => void): Promise<number[]>;
+  /** .npz: a member's .npy bytes as an Input, for the .npy codec's own transform (keeps Fortran order exactly). */
+  memberInput?(name: string): Input;
 }
 
 /** A member to be written: its name, shape and stored dtype, and whether to compress it. */
@@ -38,5 +41,7 @@ export interface ContainerWriter {
   plan(members: readonly MemberPlan[], metadata: readonly (readonly [string, string])[] | null): readonly MemberPlan[];
   /** The writer for the next member in the planned order. */
   member(plan: MemberPlan): ArrayWriter;
+  /** .npz: the next member as raw .npy bytes (written by the .npy codec's transform); null when the writer has no such member. */
+  rawMember?(plan: MemberPlan): { output: Output; end(): Promise<void> };
   end(): Promise<void>;
 }

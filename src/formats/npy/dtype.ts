@@ -18,7 +18,7 @@ const SUPPORTED: Record<string, readonly number[]> = { b: [1], i: [1, 2, 4, 8], 
 
 const KIND_NAMES: Record<string, string> = {
   c: "complex",
-  O: "object",
+  O: "object: its data is a Python pickle",
   U: "unicode string",
   S: "byte string",
   a: "byte string",
@@ -40,7 +40,7 @@ const NAMES: Record<string, string> = {
   float16: "f2", float32: "f4", float64: "f8", half: "f2", single: "f4", double: "f8", float: "f8", int: "i8", int_: "i8", uint: "u8",
   byte: "i1", ubyte: "u1", short: "i2", ushort: "u2", intc: "i4", uintc: "u4", long: "i8", ulong: "u8", longlong: "i8", ulonglong: "u8", intp: "i8", uintp: "u8",
 };
-const REJECTED_NAMES: Record<string, string> = { longdouble: "longdouble", float128: "longdouble", complex64: "complex", complex128: "complex", complex: "complex", object: "object", str: "unicode string", bytes: "byte string", datetime64: "datetime64", timedelta64: "timedelta64", g: "longdouble", G: "complex", F: "complex", D: "complex", O: "object", U: "unicode string", S: "byte string", M: "datetime64", m: "timedelta64" };
+const REJECTED_NAMES: Record<string, string> = { longdouble: "longdouble", float128: "longdouble", complex64: "complex", complex128: "complex", complex: "complex", object: "object: its data is a Python pickle", str: "unicode string", bytes: "byte string", datetime64: "datetime64", timedelta64: "timedelta64", g: "longdouble", G: "complex", F: "complex", D: "complex", O: "object", U: "unicode string", S: "byte string", M: "datetime64", m: "timedelta64" };
 
 /** Parses a .npy `descr` as np.dtype() reads it: `<f8`, `>i2`, `|b1`, `<d`, `?`, `float32`, and `<V2` (bfloat16, as ml_dtypes saves it). */
 export function parseDescr(descr: string, file: string | undefined, pos: Position): DType {

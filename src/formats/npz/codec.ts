@@ -174,6 +174,10 @@ export async function readNpz(ra: RandomAccess, file: string): Promise<Container
       const e = members.find((m) => m.name === name)!;
       return readNpyArray(new Input(`${file}:${e.file}`, e.file, bytes(e)), sink, after, notice);
     },
+    memberInput(name) {
+      const e = members.find((m) => m.name === name)!;
+      return new Input(`${file}:${e.file}`, e.file, bytes(e));
+    },
   };
 }
 
@@ -252,6 +256,21 @@ export class NpzWriter implements ContainerWriter {
   }
 
   member(plan: MemberPlan): ArrayWriter {
+    const raw = this.rawMember(plan);
+    const npy = new NpyWriter(raw.output, { dtype: plan.dtype === plan.head.dtype ? undefined : plan.dtype });
+    return {
+      begin: (h) => npy.begin(h),
+      write: (v, m, n) => npy.write(v, m, n),
+      flush: () => npy.flush(),
+      end: async (shape) => {
+        await npy.end(shape);
+        await raw.end();
+      },
+    };
+  }
+
+  /** The next member as .npy bytes: a local header before the first byte, the data descriptor and a central directory entry at end(). */
+  rawMember(plan: MemberPlan): { output: Output; end(): Promise<void> } {
     const name = Buffer.from(`${plan.name}.npy`, "utf8");
     const start = this.offset;
     const method = plan.compressed ? 8 : 0;
@@ -270,26 +289,28 @@ export class NpzWriter implements ContainerWriter {
     name.copy(local, 30);
     local.writeUInt16LE(0x0001, 30 + name.length); // zip64 extra: sizes in the descriptor
     local.writeUInt16LE(16, 32 + name.length);
-    const counting: Output = { name: this.output.name, write: (b) => this.put(b), commit: async () => {}, abort: async () => {} };
-    const member = new MemberOutput(counting, plan.compressed, this.output.name);
-    const npy = new NpyWriter(member, { dtype: plan.dtype === plan.head.dtype ? undefined : plan.dtype });
     let wroteHeader = false;
-    const ensureHeader = async () => {
-      if (wroteHeader) return;
-      wroteHeader = true;
-      await this.put(local);
-    };
-    return {
-      begin: (h) => npy.begin(h),
-      write: (v, m, n) => npy.write(v, m, n),
-      flush: async () => {
-        await ensureHeader();
-        await npy.flush();
+    const counting: Output = {
+      name: this.output.name,
+      write: async (b) => {
+        if (!wroteHeader) {
+          wroteHeader = true;
+          await this.put(local);
+        }
+        await this.put(b);
       },
-      end: async (shape) => {
-        await ensureHeader();
-        await npy.end(shape);
+      commit: async () => {},
+      abort: async () => {},
+    };
+    const member = new MemberOutput(counting, plan.compressed, this.output.name);
+    return {
+      output: member,
+      end: async () => {
         await member.commit();
+        if (!wroteHeader) {
+          wroteHeader = true;
+          await this.put(local);
+        }
         const d = Buffer.alloc(24);
         d.writeUInt32LE(DESCRIPTOR, 0);
         d.writeUInt32LE(member.crc >>> 0, 4);
