@@ -14,8 +14,8 @@ useExitGate((workerData as { gate: SharedArrayBuffer }).gate);
 
 port.on("message", async (msg: { plan: PlanSpec }) => {
   try {
-    await runDerivative(msg.plan, (m) => port.postMessage({ kind: "notice", message: m }));
-    port.postMessage({ kind: "done" });
+    const r = await runDerivative(msg.plan, (m) => port.postMessage({ kind: "notice", message: m }));
+    port.postMessage({ kind: "done", check: r.check });
   } catch (err) {
     const message = err instanceof DactError ? err.message : err instanceof BrokenPipe ? "broken pipe" : `dact: internal error (this is a bug in dact; please report it): ${(err as Error)?.stack ?? String(err)}`;
     port.postMessage({ kind: "failed", message });

@@ -18,6 +18,7 @@ import { DactError } from "./errors.js";
 import { formatFromPath, formatSpec, type Format } from "./formats/index.js";
 import { batchFifos, exitGate, tempNameFor, trackTemp } from "./io.js";
 import type { PlanSpec } from "./pipeline.js";
+import type { CheckResult } from "./golden.js";
 
 export interface BatchOptions {
   outDir: string;
@@ -35,6 +36,8 @@ export interface BatchOptions {
   resume?: string | undefined;
   /** --shard I/N: only the inputs whose path hashes to I modulo N. */
   shard?: { index: number; count: number } | undefined;
+  /** --check-dir: each job checks its input against `output` (a golden) instead of writing it. */
+  checks?: boolean | undefined;
 }
 
 export interface BatchJob {
@@ -242,6 +245,8 @@ export interface BatchEvents {
   notice(m: string): void;
   error(m: string): void;
   fileDone(done: number, total: number): void;
+  /** --check-dir: each file's check, or its error. */
+  result?(job: BatchJob, check: CheckResult | null, error: string | null): void;
 }
 
 export async function runBatch(jobs: BatchJob[], base: Omit<PlanSpec, "input" | "output">, o: BatchOptions, version: string, events: BatchEvents): Promise<BatchResult> {
@@ -288,10 +293,11 @@ export async function runBatch(jobs: BatchJob[], base: Omit<PlanSpec, "input" | 
     await new Promise<void>((resolve, reject) => {
       let finished = 0;
       const running = new Map<Worker, { job: BatchJob; temp: string; t0: number }>();
-      const settle = (w: Worker, ok: boolean, message: string | null) => {
+      const settle = (w: Worker, ok: boolean, message: string | null, check: CheckResult | null = null) => {
         const r = running.get(w)!;
         running.delete(w);
         trackTemp(r.temp, false);
+        events.result?.(r.job, check, ok ? null : message);
         if (!ok) {
           failed++;
           events.error(message!);
@@ -315,7 +321,9 @@ export async function runBatch(jobs: BatchJob[], base: Omit<PlanSpec, "input" | 
           const temp = tempNameFor(path.resolve(job.output));
           trackTemp(temp, true);
           running.set(w, { job, temp, t0: Date.now() });
-          const { progress: _p, ...plan } = { ...base, input: job.input, output: job.output, noFollow: true, tempName: temp };
+          const { progress: _p, ...plan } = o.checks
+            ? { ...base, input: job.input, output: "-", check: { ...base.check!, path: job.output }, noFollow: true, tempName: temp }
+            : { ...base, input: job.input, output: job.output, noFollow: true, tempName: temp };
           w.postMessage({ plan });
           return;
         }
@@ -330,10 +338,10 @@ export async function runBatch(jobs: BatchJob[], base: Omit<PlanSpec, "input" | 
         // number by then (EBADF in another worker). dact closes every fd it
         // opens itself (Input.close, Output.commit/abort).
         const w = new Worker(workerUrl, { trackUnmanagedFds: false, workerData: { gate: exitGate() } });
-        w.on("message", (msg: { kind: string; message?: string }) => {
+        w.on("message", (msg: { kind: string; message?: string; check?: CheckResult }) => {
           if (msg.kind === "notice") events.notice(msg.message!);
           else {
-            settle(w, msg.kind === "done", msg.message ?? null);
+            settle(w, msg.kind === "done", msg.message ?? null, msg.check ?? null);
             feed(w);
           }
         });

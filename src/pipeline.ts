@@ -1,6 +1,7 @@
 import { findActivation } from "./activations/registry.js";
 import type { Activation, Kernel, Params } from "./activations/types.js";
-import type { Tolerance } from "./compare.js";
+import type { Tolerance, TolerancePolicy } from "./compare.js";
+import type { CheckResult } from "./golden.js";
 import { DactError } from "./errors.js";
 import { CollectWriter, WRITE_SLICE, type ArrayHead, type ArraySink, type ArrayWriter, type FloatDType, type RowExtras, type Values } from "./formats/array.js";
 import { arrayFormat, detectFormat, formatFromPath, formatSpec, type ArrayFormat, type Format, type ReadOptions } from "./formats/index.js";
@@ -31,8 +32,8 @@ export interface PlanSpec {
   dtype?: FloatDType | undefined;
   /** --reshape: a numpy-style shape for the result (one -1 allowed). */
   reshape?: number[] | undefined;
-  /** --check: compare with this golden file instead of writing. */
-  check?: { path: string; tolerance: Tolerance } | undefined;
+  /** --check: compare with this golden file instead of writing (--update: write it when missing or different). */
+  check?: { path: string; tolerance: TolerancePolicy | Tolerance; update?: "off" | "on" | "force" | undefined } | undefined;
   /** Called with the input size and as bytes are read (progress bars). */
   progress?: ((read: number, total: number) => void) | undefined;
   /** --force: replace a read-only output file. */
@@ -59,6 +60,8 @@ export interface RunResult {
   status: number;
   /** The --check report, when there is one. */
   report?: string;
+  /** --check: what was compared and found (for batch lines and JUnit/JSON reports). */
+  check?: CheckResult;
 }
 
 function activationOf(name: string): Activation {
@@ -99,8 +102,8 @@ export async function runDerivative(plan: PlanSpec, say: (m: string) => void = n
     const readOpts: ReadOptions = { delimiter: plan.delimiter, header: plan.header, signOnly: act.signOnly ?? false, maxLine: plan.maxLine, decimal: plan.decimal, comment: plan.comment, naValues: plan.naValues, labels: plan.labels, notice: say };
     if (plan.keys?.length && from.kind !== "container") throw new DactError("USAGE", `option --key: ${input.name} is ${from.name}, one array without names; expected --key only with .npz or .safetensors input`);
     if (plan.check) {
-      const { checkNamed } = await import("./named.js");
-      return await checkNamed(input, from, plan, kernel, readOpts, say);
+      const { checkGolden } = await import("./golden.js");
+      return await checkGolden(input, from, plan, kernel, readOpts, say);
     }
     const to = formatSpec(outputFormat(plan, format));
     if (plan.dtype !== undefined && to.kind === "array" && to.name !== "npy") throw new DactError("USAGE", `option --dtype: ${to.name} output has no dtype; expected --dtype with .npy, .npz or .safetensors output`);

@@ -6,7 +6,6 @@ import { availableParallelism } from "node:os";
 import { Command, Option } from "commander";
 import { resolveParams } from "../activations/registry.js";
 import type { Activation } from "../activations/types.js";
-import { DEFAULT_TOLERANCE } from "../compare.js";
 import { DactError } from "../errors.js";
 import type { FloatDType } from "../formats/array.js";
 import { FORMAT_NAMES, type Format } from "../formats/index.js";
@@ -15,7 +14,8 @@ import { commentOption, countOption, decimalOption, delimiterOption, indexColOpt
 import { runDerivative, type PlanSpec } from "../pipeline.js";
 import type { BatchOptions } from "../batch.js";
 import { version } from "../version.js";
-import { EXIT_ERROR, EXIT_HELP, EXIT_OK, type Io, type Status } from "./shared.js";
+import { EXIT_DIFFERENT, EXIT_ERROR, EXIT_HELP, EXIT_OK, type Io, type Status } from "./shared.js";
+import { updateMode, type CheckResult, type ReportSpec } from "../golden.js";
 
 /** What commander hands the action, after the parsers in options.ts. */
 interface ActivationOpts {
@@ -29,6 +29,10 @@ interface ActivationOpts {
   outDir?: string;
   jobs?: number;
   check?: string;
+  checkDir?: string;
+  update?: boolean | string;
+  tolerance: "numpy" | "torch";
+  report: ReportSpec[];
   rtol?: number;
   atol?: number;
   quiet?: boolean;
@@ -91,9 +95,13 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
     .option("--resume <log>", "batch: redo only what that --log says failed or is missing (and append to it)")
     .option("--shard <i/n>", "batch: process only shard i of n (0 <= i < n), by a hash of each input's path", shardOption)
     .addOption(new Option("--summary <form>", "batch: the closing summary as text or one JSON object").choices(["text", "json"]).default("text"))
-    .option("--check <golden>", "compare the result with a golden file instead of writing it (exit 1 if it differs)")
-    .option("--rtol <r>", "--check: relative tolerance (default: 1e-7, as numpy's assert_allclose)", toleranceOption("--rtol"))
-    .option("--atol <a>", "--check: absolute tolerance (default: 0)", toleranceOption("--atol"))
+    .option("--check <golden>", "compare the result with a golden file instead of writing it (exit 1 if it differs or is missing)")
+    .option("--check-dir <dir>", "batch: check each result against <dir>/<the same relative path>")
+    .option("--update [force]", "--check/--check-dir: write goldens that are missing or differ (also DACT_UPDATE=1); with CI set, new goldens need --update=force")
+    .addOption(new Option("--tolerance <table>", "--check: numpy (rtol 1e-7, atol 0) or torch (torch.testing.assert_close's, by dtype)").choices(["numpy", "torch"]).default("numpy"))
+    .option("--rtol <r>", "--check: relative tolerance, overriding --tolerance's", toleranceOption("--rtol"))
+    .option("--atol <a>", "--check: absolute tolerance, overriding --tolerance's", toleranceOption("--atol"))
+    .option("--report <kind:file>", "--check: also write junit:FILE (JUnit XML) or json:FILE (repeatable)", reportOption, [])
     .option("--force", "replace a read-only output file")
     .option("--max-line-size <bytes>", "CSV/TSV: the longest line, cell or header held in memory (default: 64M)", sizeOption("--max-line-size"))
     .option("-q, --quiet", "no progress bar, no notices, no batch summary (errors still print)")
@@ -122,11 +130,22 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
       comment: opts.comment,
       naValues: opts.naValues,
       labels: opts.indexCol,
-      check: opts.check !== undefined ? { path: opts.check, tolerance: { rtol: opts.rtol ?? DEFAULT_TOLERANCE.rtol, atol: opts.atol ?? DEFAULT_TOLERANCE.atol } } : undefined,
+      check: opts.check !== undefined ? { path: opts.check, tolerance: { mode: opts.tolerance, rtol: opts.rtol, atol: opts.atol }, update: updateMode(opts.update) } : undefined,
     };
     const showProgress = opts.progress === true || (process.stderr.isTTY === true && opts.quiet !== true);
     const notice = opts.quiet ? () => {} : io.err;
     const batchOnly = (["include", "exclude"] as const).filter((k) => opts[k].length > 0).map((k) => `--${k}`).concat(opts.keepPaths ? ["--keep-paths"] : [], opts.skipExisting ? ["--skip-existing"] : [], opts.log ? ["--log"] : [], opts.resume ? ["--resume"] : [], opts.shard ? ["--shard"] : []);
+    if (opts.update !== undefined && opts.update !== true && opts.update !== "force") throw new DactError("USAGE", `option --update: found ${JSON.stringify(opts.update)}; expected --update or --update=force`);
+    if ((opts.update !== undefined || opts.report.length) && opts.check === undefined && opts.checkDir === undefined) throw new DactError("USAGE", `option ${opts.update !== undefined ? "--update" : "--report"}: found without --check or --check-dir; expected one of them`);
+    if (opts.checkDir !== undefined) {
+      if (opts.outDir !== undefined || opts.check !== undefined || opts.output !== STDIO) throw new DactError("USAGE", "option --check-dir: found with -o, --out-dir or --check; expected it alone");
+      if (inputs.length === 0) throw new DactError("USAGE", "--check-dir: found no inputs; expected input files or folders");
+      const jobs = Math.min(opts.jobs ?? availableParallelism(), jobsCap());
+      const batchOpts: BatchOptions = { outDir: opts.checkDir, jobs, to: opts.to, include: opts.include, exclude: opts.exclude, keepPaths: opts.keepPaths === true, skipExisting: false, log: opts.log, resume: undefined, shard: opts.shard };
+      const check = { path: "", tolerance: { mode: opts.tolerance, rtol: opts.rtol, atol: opts.atol }, update: updateMode(opts.update) };
+      status.code = await batchCheck(inputs, { ...base, check }, batchOpts, opts.report, act.name, opts.quiet === true ? { ...io, err: () => {} } : io, io, opts.summary);
+      return;
+    }
     if (inputs.length > 1 || opts.outDir !== undefined) {
       if (opts.outDir === undefined) throw new DactError("USAGE", `found ${inputs.length} inputs; expected --out-dir DIR to write them to (dact does not concatenate outputs)`);
       if (opts.output !== STDIO) throw new DactError("USAGE", "options -o and --out-dir: found both; expected one");
@@ -144,12 +163,45 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
     try {
       const r = await runDerivative(plan, notice);
       if (r.report) io.out(r.report);
+      if (r.check?.status === "written") notice(`dact: wrote ${r.check.golden}`);
+      if (r.check && opts.report.length) await (await import("../golden.js")).writeReports(opts.report, [r.check], act.name);
       status.code = r.status;
     } finally {
       bar?.stop();
     }
   });
   return cmd;
+}
+
+/** --check-dir: every input checked against its golden, one line each, in parallel. */
+async function batchCheck(inputs: string[], base: Omit<PlanSpec, "input" | "output">, o: BatchOptions, reports: ReportSpec[], activation: string, quiet: Io, io: Io, summary: "text" | "json"): Promise<number> {
+  const { planBatch, runBatch } = await import("../batch.js");
+  const { checkLine, writeReports } = await import("../golden.js");
+  const jobs = await planBatch(inputs, o);
+  const results: CheckResult[] = [];
+  const r = await runBatch(jobs, base, { ...o, checks: true }, version(), {
+    notice: quiet.err,
+    error: () => {},
+    fileDone: () => {},
+    result: (job, check, error) => {
+      const res: CheckResult = check ?? { status: "error", input: job.input, golden: job.output, report: error ?? "", comparison: null, seconds: 0 };
+      results.push(res);
+      io.err(checkLine(res));
+      if (res.status === "error") io.err(`  ${error}`);
+      else if (res.report) io.out(res.report);
+    },
+  });
+  if (reports.length) await writeReports(reports, results, activation);
+  const count = (s: string) => results.filter((x) => x.status === s).length;
+  if (summary === "json") quiet.err(JSON.stringify({ ok: count("ok"), differs: count("differs"), missing: count("missing"), written: count("written"), errors: count("error"), seconds: r.seconds }));
+  else quiet.err(`${count("ok")} ok, ${count("differs")} differ, ${count("missing")} missing, ${count("written")} written, ${count("error")} errors`);
+  return count("error") > 0 ? EXIT_ERROR : count("differs") + count("missing") > 0 ? EXIT_DIFFERENT : EXIT_OK;
+}
+
+function reportOption(value: string, previous: ReportSpec[]): ReportSpec[] {
+  const m = /^(junit|json):(.+)$/.exec(value);
+  if (!m) throw new DactError("USAGE", `option --report: found ${JSON.stringify(value)}; expected junit:FILE or json:FILE`);
+  return [...previous, { kind: m[1] as "junit" | "json", file: m[2]! }];
 }
 
 function collect(value: string, previous: string[]): string[] {

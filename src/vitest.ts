@@ -1,0 +1,70 @@
+/**
+ * A golden-file matcher for vitest (and jest-compatible expect):
+ *
+ *   import { expect } from "vitest";
+ *   import { toMatchGolden } from "dact/vitest";
+ *   expect.extend({ toMatchGolden });
+ *   await expect(derivative("relu", x)).toMatchGolden("golden.npy", { rtol: 1e-6 });
+ *
+ * A missing golden fails, unless updating: DACT_UPDATE=1, or vitest's own
+ * update flag (vitest -u); with CI set, a missing golden is written only
+ * with DACT_UPDATE=force. The failure message is dact's report.
+ */
+import { compareMatrices, formatComparison, toleranceFor, type TolerancePolicy } from "./compare.js";
+import { DactError } from "./errors.js";
+import { formatFromPath } from "./formats/index.js";
+import { derivative, matrix, readMatrix, writeMatrix, type Matrix, type Nested } from "./index.js";
+
+export interface GoldenOptions {
+  rtol?: number;
+  atol?: number;
+  /** numpy (default) or torch tolerances by dtype. */
+  tolerance?: "numpy" | "torch";
+}
+
+/** What the matcher reads of vitest's matcher state (kept loose: vitest's own type has private fields). */
+interface MatcherState {
+  isNot?: boolean;
+  snapshotState?: unknown;
+}
+
+async function exists(p: string): Promise<boolean> {
+  const { promises } = await import("node:fs");
+  return promises.stat(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+function isMatrix(x: unknown): x is Matrix {
+  return typeof x === "object" && x !== null && !Array.isArray(x) && (x as Matrix).data instanceof Float64Array;
+}
+
+export async function toMatchGolden(this: MatcherState, received: Matrix | Nested, golden: string, options: GoldenOptions = {}): Promise<{ pass: boolean; message: () => string }> {
+  if (!formatFromPath(golden)) throw new DactError("USAGE", `cannot tell the format of ${golden} from its extension; expected .npy, .npz, .safetensors, .csv, .json...`);
+  const actual = isMatrix(received) ? received : matrix(received as Nested);
+  const env = process.env;
+  const ci = env["CI"] !== undefined && env["CI"] !== "" && env["CI"] !== "false" && env["CI"] !== "0";
+  const force = env["DACT_UPDATE"] === "force";
+  const update = force || env["DACT_UPDATE"] === "1" || env["DACT_UPDATE"] === "true" || (this.snapshotState as { _updateSnapshot?: string } | undefined)?._updateSnapshot === "all";
+  if (!(await exists(golden))) {
+    if (update && (!ci || force)) {
+      await writeMatrix(golden, actual);
+      return { pass: true, message: () => `wrote ${golden}` };
+    }
+    return { pass: false, message: () => `${golden} does not exist; run with DACT_UPDATE=1 (or vitest -u) to create it${ci ? " (CI is set: DACT_UPDATE=force)" : ""}` };
+  }
+  const expected = await readMatrix(golden);
+  const policy: TolerancePolicy = { mode: options.tolerance ?? "numpy", rtol: options.rtol, atol: options.atol };
+  const c = compareMatrices(actual, expected, toleranceFor(policy, actual.dtype, expected.dtype));
+  if (!c.equal && update) {
+    await writeMatrix(golden, actual);
+    return { pass: true, message: () => `updated ${golden}` };
+  }
+  return {
+    pass: c.equal,
+    message: () => (c.equal ? `expected the result to differ from ${golden}` : formatComparison(c, c.tolerance, { actual: "the result", expected: golden })),
+  };
+}
+
+export { derivative };
