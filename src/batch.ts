@@ -38,6 +38,8 @@ export interface BatchOptions {
   shard?: { index: number; count: number } | undefined;
   /** --check-dir: each job checks its input against `output` (a golden) instead of writing it. */
   checks?: boolean | undefined;
+  /** --grad-output-dir: each input's gradient at the same relative path below it. */
+  gradDir?: string | undefined;
 }
 
 export interface BatchJob {
@@ -45,6 +47,8 @@ export interface BatchJob {
   output: string;
   /** The output's path relative to --out-dir. */
   rel: string;
+  /** The input's path relative to the same root (before --to renames it): where its gradient is. */
+  inRel: string;
 }
 
 export interface BatchResult {
@@ -180,14 +184,15 @@ export async function planBatch(args: readonly string[], o: BatchOptions): Promi
   }
   const seen = new Map<string, string>();
   const jobs = chosen.map((i) => {
-    const rel = name(o.keepPaths || clash ? path.relative(root, i.base) : path.basename(i.input));
+    const inRel = o.keepPaths || clash ? path.relative(root, i.base) : path.basename(i.input);
+    const rel = name(inRel);
     const output = path.join(o.outDir, rel);
     const other = seen.get(rel);
     if (other !== undefined) throw new DactError("USAGE", `${other} and ${i.input} would both be written to ${output}; expected distinct output names (is a file given twice?)`);
     seen.set(rel, i.input);
     const over = realInputs.get(path.join(realOut, rel)) ?? inodes.get(idOf(output));
     if (over !== undefined) throw new DactError("USAGE", `${i.input}: its output ${output} is the input ${over}; expected an --out-dir that does not overwrite inputs`);
-    return { input: i.input, output, rel };
+    return { input: i.input, output, rel, inRel };
   });
   ensureOutDir(o.outDir); // only once every check passed
   return jobs;
@@ -321,9 +326,10 @@ export async function runBatch(jobs: BatchJob[], base: Omit<PlanSpec, "input" | 
           const temp = tempNameFor(path.resolve(job.output));
           trackTemp(temp, true);
           running.set(w, { job, temp, t0: Date.now() });
+          const grad = o.gradDir !== undefined ? { gradOutput: path.join(o.gradDir, job.inRel) } : {};
           const { progress: _p, ...plan } = o.checks
-            ? { ...base, input: job.input, output: "-", check: { ...base.check!, path: job.output }, noFollow: true, tempName: temp }
-            : { ...base, input: job.input, output: job.output, noFollow: true, tempName: temp };
+            ? { ...base, ...grad, input: job.input, output: "-", check: { ...base.check!, path: job.output }, noFollow: true, tempName: temp }
+            : { ...base, ...grad, input: job.input, output: job.output, noFollow: true, tempName: temp };
           w.postMessage({ plan });
           return;
         }

@@ -15,7 +15,9 @@ import type { HeaderMode } from "./formats/csv/reader.js";
 import { commitOrAbort, openSink, openSource } from "./pipeline.js";
 import { parseDelimiter } from "./formats/csv/delimiter.js";
 import { checkActivation, checkDtype, checkFormat, checkKeys, checkMatrix, checkParams, checkShape, checkTolerance, flattenNested } from "./validate.js";
-import { deriveMatrix, readMatrix as readFrom, writeMatrix as writeTo, type FloatDType, type Matrix } from "./matrix.js";
+import { deriveMatrix, readMatrix as readFrom, roundTo, writeMatrix as writeTo, type FloatDType, type Matrix } from "./matrix.js";
+import { promote } from "./grad.js";
+import type { Activation, Params } from "./activations/types.js";
 
 export type { Matrix, FloatDType, Format, Comparison, Tolerance };
 export { DactError } from "./errors.js";
@@ -43,14 +45,45 @@ export function matrix(values: Nested | Float64Array | number[], shape?: number[
 }
 
 /** f'(x) for every element: a new Matrix, in NumPy's result dtype (f2/f4 kept, else f8). */
-export function derivative(activation: string, x: Matrix | Nested, options: Record<string, number | string> = {}): Matrix {
+export function derivative(activation: string, x: Matrix | Nested, options: Record<string, unknown> = {}): Matrix {
   const act = checkActivation(activation);
-  const params = resolveParams(act, checkParams(act, options));
+  const o = options !== null && typeof options === "object" && !Array.isArray(options) ? { ...(options as Record<string, unknown>) } : options;
+  let grad: unknown = undefined;
+  if (o !== null && typeof o === "object" && !Array.isArray(o)) {
+    for (const k of ["gradOutput", "grad-output"]) {
+      if (k in o) {
+        grad = (o as Record<string, unknown>)[k];
+        delete (o as Record<string, unknown>)[k];
+      }
+    }
+  }
+  const params = resolveParams(act, checkParams(act, o));
+  if (grad !== undefined) return gradient(act, params, x, grad);
   const given = isMatrixLike(x);
   const m = given ? checkMatrix(x, "x") : matrix(x as Nested);
   // A caller's Matrix is never changed: the result is a copy.
   const copy = { ...m, shape: [...m.shape], data: given ? m.data.slice() : m.data, missing: m.missing?.slice() ?? null };
   return deriveMatrix(copy, act, params);
+}
+
+/** G ⊙ f'(x): f' in float64, times G in float64, rounded once to NumPy's promotion of the two dtypes. */
+function gradient(act: Activation, params: Params, x: Matrix | Nested, g: unknown): Matrix {
+  const mx = isMatrixLike(x) ? checkMatrix(x, "x") : matrix(x as Nested);
+  const scalar = typeof g === "number";
+  if (scalar && !Number.isFinite(g) && !Number.isNaN(g) && Math.abs(g) !== Infinity) throw new DactError("USAGE", "gradOutput: expected a number, a Matrix or nested arrays");
+  const mg = scalar ? null : isMatrixLike(g) ? checkMatrix(g, "gradOutput") : matrix(g as Nested);
+  const data = new Float64Array(mx.data.length);
+  act.kernel(params)(mx.data, data, data.length);
+  let dtype = mx.dtype;
+  if (mg === null) for (let i = 0; i < data.length; i++) data[i] = data[i]! * (g as number);
+  else if (mg.shape.length === 0) for (let i = 0; i < data.length; i++) data[i] = data[i]! * mg.data[0]!;
+  else {
+    if (mg.shape.join(",") !== mx.shape.join(",")) throw new DactError("SHAPE", `gradOutput has shape (${mg.shape.join(", ")}) and x has (${mx.shape.join(", ")}); expected the same shape, or a scalar`);
+    for (let i = 0; i < data.length; i++) data[i] = data[i]! * mg.data[i]!;
+  }
+  if (mg !== null) dtype = promote(mx.dtype, mg.dtype);
+  roundTo(data, data.length, dtype);
+  return { shape: [...mx.shape], data, missing: mx.missing?.slice() ?? null, dtype, header: null };
 }
 
 function isMatrixLike(x: unknown): boolean {
@@ -61,10 +94,12 @@ export interface ReadOptions {
   format?: Format;
   delimiter?: string;
   header?: HeaderMode;
+  /** .npz/.safetensors: the array to read (needed when there are several). */
+  key?: string;
 }
 
 function readOptions(options: unknown): ReadOptions {
-  const o = checkKeys("readMatrix options", options, ["format", "delimiter", "header"]);
+  const o = checkKeys("readMatrix options", options, ["format", "delimiter", "header", "key"]);
   const r: ReadOptions = {};
   if (o["format"] !== undefined) r.format = checkFormat(o["format"]);
   if (o["delimiter"] !== undefined) {
@@ -74,6 +109,10 @@ function readOptions(options: unknown): ReadOptions {
   if (o["header"] !== undefined) {
     if (o["header"] !== "auto" && o["header"] !== "yes" && o["header"] !== "no") throw new DactError("USAGE", `options.header: found ${JSON.stringify(o["header"])}; expected "auto", "yes" or "no"`);
     r.header = o["header"];
+  }
+  if (o["key"] !== undefined) {
+    if (typeof o["key"] !== "string") throw new DactError("USAGE", "options.key: expected the array's name in the container");
+    r.key = o["key"];
   }
   return r;
 }
@@ -98,12 +137,15 @@ export interface WriteOptions {
   format?: Format;
   dtype?: FloatDType;
   delimiter?: string;
+  /** .npz/.safetensors: the array's name (default arr_0). */
+  key?: string;
 }
 
 /** Writes a Matrix atomically; the format comes from the extension unless given. Everything is checked before the file is touched. */
 export async function writeMatrix(path: string, m: Matrix, options: WriteOptions = {}): Promise<void> {
   const target = checkPath(path, "writeMatrix path");
-  const o = checkKeys("writeMatrix options", options, ["format", "dtype", "delimiter"]);
+  const o = checkKeys("writeMatrix options", options, ["format", "dtype", "delimiter", "key"]);
+  if (o["key"] !== undefined && (typeof o["key"] !== "string" || o["key"] === "")) throw new DactError("USAGE", "options.key: expected the array's name in the container (a non-empty string)");
   const format = o["format"] !== undefined ? checkFormat(o["format"]) : formatFromPath(target);
   if (!format) throw new DactError("USAGE", `cannot tell the format of ${target} from its extension; expected options.format`);
   const dtype = o["dtype"] !== undefined ? checkDtype(o["dtype"]) : undefined;
@@ -114,7 +156,7 @@ export async function writeMatrix(path: string, m: Matrix, options: WriteOptions
     throw new DactError("USAGE", `found a ${mat.shape.length}-D array of shape (${mat.shape.join(", ")}); expected at most 2 dimensions for ${format}`);
   }
   const out = await openSink(target);
-  await commitOrAbort(out, () => writeTo(mat, out, format, { dtype, delimiter }));
+  await commitOrAbort(out, () => writeTo(mat, out, format, { dtype, delimiter, key: o["key"] as string | undefined }));
 }
 
 /** numpy.testing.assert_allclose's rule; `report` is empty when equal. Differing shapes are a difference (`shapes` says which). */

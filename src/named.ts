@@ -7,13 +7,14 @@
 import * as path from "node:path";
 import type { Kernel } from "./activations/types.js";
 import { DactError } from "./errors.js";
-import { CollectWriter, type ArrayHead, type ArrayWriter } from "./formats/array.js";
+import { CollectWriter, type ArrayHead, type ArraySink, type ArrayWriter } from "./formats/array.js";
 import type { ContainerReader, MemberInfo, MemberPlan } from "./formats/container.js";
 import { withoutGz } from "./formats/gzip.js";
 import { formatSpec, type FormatSpec, type ReadOptions } from "./formats/index.js";
 import { randomAccess, STDIO, type Input, type Output } from "./io.js";
 import { collected, type Matrix } from "./matrix.js";
-import { kernelSink, reshapeWriter, streamArray, type PlanSpec } from "./pipeline.js";
+import { kernelSink, reshapeWriter, streamArray, withGrad, type PlanSpec } from "./pipeline.js";
+import { readWithGrad, streamGrad, type GradSource } from "./grad.js";
 
 /** The member name a single array gets in a container: its file's stem (x.csv.gz: x); stdin's is arr_0, as np.savez names a positional array. */
 export function stemOf(input: Input): string {
@@ -46,6 +47,17 @@ export async function openContainer(input: Input, from: FormatSpec): Promise<Con
 }
 
 export async function runNamed(input: Input, from: FormatSpec, to: FormatSpec, output: Output, plan: PlanSpec, kernel: Kernel, readOpts: ReadOptions, say: (m: string) => void): Promise<void> {
+  if (plan.gradOutput !== undefined) return withGrad(plan.gradOutput, say, (gradFor) => runNamedWith(input, from, to, output, plan, kernel, readOpts, say, gradFor));
+  return runNamedWith(input, from, to, output, plan, kernel, readOpts, say, null);
+}
+
+async function runNamedWith(input: Input, from: FormatSpec, to: FormatSpec, output: Output, plan: PlanSpec, kernel: Kernel, readOpts: ReadOptions, say: (m: string) => void, gradFor: ((member: string | null) => GradSource) | null): Promise<void> {
+  /** One array from `read` into `w`: through the kernel, or times G. */
+  const pipe = async (read: (sink: ArraySink, after: () => Promise<void>) => Promise<number[]>, w: ArrayWriter, member: string | null, keepsHeader: boolean, toName: string) => {
+    if (gradFor) return readWithGrad(read, w, kernel, gradFor(member), input.name);
+    const shape = await read(kernelSink(w, kernel, say, input.name, keepsHeader, toName), () => w.flush());
+    await w.end(shape);
+  };
   const wopts = { dtype: plan.dtype, decimal: plan.decimal, source: input.name };
   if (from.kind === "container") {
     const reader = await openContainer(input, from);
@@ -53,8 +65,7 @@ export async function runNamed(input: Input, from: FormatSpec, to: FormatSpec, o
     if (to.kind === "array") {
       const m = oneMember(chosen, input.name, to.name);
       const w = reshapeWriter(await to.writer(output, wopts), plan.reshape);
-      const shape = await reader.read(m.name, kernelSink(w, kernel, say, input.name, to.keepsHeader, to.name), () => w.flush(), say);
-      await w.end(shape);
+      await pipe((sink, after) => reader.read(m.name, sink, after, say), w, gradFor ? m.name : null, to.keepsHeader, to.name);
       return;
     }
     if (plan.reshape) throw new DactError("USAGE", "option --reshape: a container holds named arrays of their own shapes; expected --reshape only with one array in and out");
@@ -68,7 +79,7 @@ export async function runNamed(input: Input, from: FormatSpec, to: FormatSpec, o
     }));
     const { transformNpy } = await import("./formats/npy/codec.js");
     for (const p of cw.plan(plans, to.name === "safetensors" ? reader.metadata : null)) {
-      if (reader.memberInput && cw.rawMember && p.dtype === p.head.dtype) {
+      if (reader.memberInput && cw.rawMember && p.dtype === p.head.dtype && !gradFor) {
         // .npz to .npz: each member through the .npy codec's own transform,
         // which keeps its layout (Fortran order) exactly as np.save would.
         const raw = cw.rawMember(p);
@@ -77,9 +88,7 @@ export async function runNamed(input: Input, from: FormatSpec, to: FormatSpec, o
         await raw.end();
         continue;
       }
-      const w = cw.member(p);
-      const shape = await reader.read(p.name, kernelSink(w, kernel, say, input.name, false, to.name), () => w.flush(), say);
-      await w.end(shape);
+      await pipe((sink, after) => reader.read(p.name, sink, after, say), cw.member(p), p.name, false, to.name);
     }
     await cw.end();
     return;
@@ -99,7 +108,7 @@ export async function runNamed(input: Input, from: FormatSpec, to: FormatSpec, o
     flush: () => member?.flush() ?? Promise.resolve(),
     end: (shape) => member!.end(shape),
   };
-  await streamArray(input, from, readOpts, reshapeWriter(proxy, plan.reshape), kernel, say, false, to.name);
+  await pipe((sink, after) => from.read(input, readOpts, sink, after, say), reshapeWriter(proxy, plan.reshape), null, false, to.name);
   await cw.end();
 }
 
@@ -108,16 +117,22 @@ export async function resultsInMemory(input: Input, from: FormatSpec, plan: Plan
   const arrays: [string, Matrix][] = [];
   if (from.kind === "container") {
     const reader = await openContainer(input, from);
-    for (const m of selectMembers(reader.members, plan.keys, input.name)) {
-      const c = new CollectWriter();
-      const shape = await reader.read(m.name, kernelSink(c, kernel, say, input.name, true, "memory"), async () => {}, say);
-      await c.end(shape);
-      arrays.push([m.name, collected(c)]);
-    }
+    const each = async (gradFor: ((member: string | null) => GradSource) | null) => {
+      for (const m of selectMembers(reader.members, plan.keys, input.name)) {
+        const c = new CollectWriter();
+        const read = (sink: ArraySink, after: () => Promise<void>) => reader.read(m.name, sink, after, say);
+        if (gradFor) await readWithGrad(read, c, kernel, gradFor(m.name), input.name);
+        else await c.end(await read(kernelSink(c, kernel, say, input.name, true, "memory"), async () => {}));
+        arrays.push([m.name, collected(c)]);
+      }
+    };
+    if (plan.gradOutput !== undefined) await withGrad(plan.gradOutput, say, each);
+    else await each(null);
     return { container: true, arrays };
   }
   const c = new CollectWriter();
-  await streamArray(input, from, readOpts, reshapeWriter(c, plan.reshape), kernel, say, true, "memory");
+  if (plan.gradOutput !== undefined) await withGrad(plan.gradOutput, say, (gradFor) => streamGrad(input, from, readOpts, reshapeWriter(c, plan.reshape), kernel, gradFor(null), say));
+  else await streamArray(input, from, readOpts, reshapeWriter(c, plan.reshape), kernel, say, true, "memory");
   arrays.push([stemOf(input), collected(c)]);
   return { container: false, arrays };
 }

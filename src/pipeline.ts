@@ -2,6 +2,7 @@ import { findActivation } from "./activations/registry.js";
 import type { Activation, Kernel, Params } from "./activations/types.js";
 import type { Tolerance, TolerancePolicy } from "./compare.js";
 import type { CheckResult } from "./golden.js";
+import { streamGrad, type GradSource } from "./grad.js";
 import { DactError } from "./errors.js";
 import { CollectWriter, WRITE_SLICE, type ArrayHead, type ArraySink, type ArrayWriter, type FloatDType, type RowExtras, type Values } from "./formats/array.js";
 import { arrayFormat, detectFormat, formatFromPath, formatSpec, type ArrayFormat, type Format, type ReadOptions } from "./formats/index.js";
@@ -53,6 +54,8 @@ export interface PlanSpec {
   keys?: string[] | undefined;
   /** .npz output: deflate every member (--compress), not only those that were. */
   compress?: boolean | undefined;
+  /** --grad-output: G, a file or a plain number; the output is G ⊙ f'(X). */
+  gradOutput?: string | number | undefined;
 }
 
 export interface RunResult {
@@ -110,8 +113,11 @@ export async function runDerivative(plan: PlanSpec, say: (m: string) => void = n
     const output = await openSink(plan.output, { force: plan.force, noFollow: plan.noFollow, tempName: plan.tempName, notice: say });
     await commitOrAbort(output, async () => {
       if (from.kind === "array" && to.kind === "array") {
-        const sameLayout = to === from && plan.reshape === undefined && !(plan.dtype !== undefined && to.name === "npy");
-        if (sameLayout) {
+        const sameLayout = to === from && plan.reshape === undefined && !(plan.dtype !== undefined && to.name === "npy") && plan.gradOutput === undefined;
+        if (plan.gradOutput !== undefined) {
+          const writer = await to.writer(output, { delimiter: to === from ? plan.delimiter : undefined, decimal: plan.decimal, dtype: plan.dtype, source: input.name });
+          await withGrad(plan.gradOutput, say, (gradFor) => streamGrad(input, from, readOpts, reshapeWriter(writer, plan.reshape), kernel, gradFor(null), say));
+        } else if (sameLayout) {
           const transform = await from.transform(readOpts);
           await transform(input, output, { kernel, signOnly: act.signOnly ?? false, notice: say });
         } else {
@@ -129,6 +135,36 @@ export async function runDerivative(plan: PlanSpec, say: (m: string) => void = n
       say(`dact: ${plan.output}: replaced ${output.replacedSize} bytes with the result of an empty stdin`);
     }
     return { status: 0 };
+  } finally {
+    await input.close();
+  }
+}
+
+/**
+ * Opens G for --grad-output and closes it after `work`, which gets the
+ * gradient for an array: the whole of a single-array G (or a plain number),
+ * or, for a container G, its member of the same name (key by key).
+ */
+export async function withGrad<T>(g: string | number, say: (m: string) => void, work: (gradFor: (member: string | null) => GradSource) => Promise<T>): Promise<T> {
+  if (typeof g === "number") return work(() => ({ kind: "number", value: g }));
+  const input = await openSource(g);
+  try {
+    const spec = formatSpec(await detectFormat(input));
+    if (spec.kind === "array") {
+      let used = false;
+      return await work((member) => {
+        if (member !== null || used) throw new DactError("USAGE", `option --grad-output: ${input.name} holds one array; expected a container gradient (.npz, .safetensors) for a container input, key by key`);
+        used = true;
+        return { kind: "array", name: input.name, read: (sink, after) => spec.read(input, {}, sink, after, say) };
+      });
+    }
+    const { openContainer } = await import("./named.js");
+    const reader = await openContainer(input, spec);
+    return await work((member) => {
+      const m = member === null ? (reader.members.length === 1 ? reader.members[0]! : null) : reader.members.find((x) => x.name === member);
+      if (!m) throw new DactError("KEY", `option --grad-output: ${member === null ? `holds ${reader.members.length} arrays; expected one for a single-array input` : `no array named ${JSON.stringify(member)}; expected the input's names, key by key`}`, input.name);
+      return { kind: "array", name: `${input.name} [${m.name}]`, read: (sink, after) => reader.read(m.name, sink, after, say) };
+    });
   } finally {
     await input.close();
   }

@@ -47,6 +47,8 @@ interface ActivationOpts {
   exclude: string[];
   key: string[];
   compress?: boolean;
+  gradOutput?: string | number;
+  gradOutputDir?: string;
   keepPaths?: boolean;
   skipExisting?: boolean;
   log?: string;
@@ -95,6 +97,8 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
     .option("--resume <log>", "batch: redo only what that --log says failed or is missing (and append to it)")
     .option("--shard <i/n>", "batch: process only shard i of n (0 <= i < n), by a hash of each input's path", shardOption)
     .addOption(new Option("--summary <form>", "batch: the closing summary as text or one JSON object").choices(["text", "json"]).default("text"))
+    .option("--grad-output <g>", "multiply by G: the output is G ⊙ f'(x), the backward pass (G: a file of the input's shape, a 0-d array, or a number)", gradOption)
+    .option("--grad-output-dir <dir>", "batch: the gradient of each input at <dir>/<the same relative path>")
     .option("--check <golden>", "compare the result with a golden file instead of writing it (exit 1 if it differs or is missing)")
     .option("--check-dir <dir>", "batch: check each result against <dir>/<the same relative path>")
     .option("--update [force]", "--check/--check-dir: write goldens that are missing or differ (also DACT_UPDATE=1); with CI set, new goldens need --update=force")
@@ -125,6 +129,7 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
       force: opts.force,
       maxLine: opts.maxLineSize,
       keys: opts.key.length ? opts.key : undefined,
+      gradOutput: opts.gradOutput,
       compress: opts.compress,
       decimal: opts.decimal,
       comment: opts.comment,
@@ -135,13 +140,15 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
     const showProgress = opts.progress === true || (process.stderr.isTTY === true && opts.quiet !== true);
     const notice = opts.quiet ? () => {} : io.err;
     const batchOnly = (["include", "exclude"] as const).filter((k) => opts[k].length > 0).map((k) => `--${k}`).concat(opts.keepPaths ? ["--keep-paths"] : [], opts.skipExisting ? ["--skip-existing"] : [], opts.log ? ["--log"] : [], opts.resume ? ["--resume"] : [], opts.shard ? ["--shard"] : []);
+    if (opts.gradOutputDir !== undefined && opts.gradOutput !== undefined) throw new DactError("USAGE", "options --grad-output and --grad-output-dir: found both; expected one");
+    if (opts.gradOutputDir !== undefined && opts.outDir === undefined && opts.checkDir === undefined) throw new DactError("USAGE", "option --grad-output-dir: found without --out-dir or --check-dir; expected it only in batch mode");
     if (opts.update !== undefined && opts.update !== true && opts.update !== "force") throw new DactError("USAGE", `option --update: found ${JSON.stringify(opts.update)}; expected --update or --update=force`);
     if ((opts.update !== undefined || opts.report.length) && opts.check === undefined && opts.checkDir === undefined) throw new DactError("USAGE", `option ${opts.update !== undefined ? "--update" : "--report"}: found without --check or --check-dir; expected one of them`);
     if (opts.checkDir !== undefined) {
       if (opts.outDir !== undefined || opts.check !== undefined || opts.output !== STDIO) throw new DactError("USAGE", "option --check-dir: found with -o, --out-dir or --check; expected it alone");
       if (inputs.length === 0) throw new DactError("USAGE", "--check-dir: found no inputs; expected input files or folders");
       const jobs = Math.min(opts.jobs ?? availableParallelism(), jobsCap());
-      const batchOpts: BatchOptions = { outDir: opts.checkDir, jobs, to: opts.to, include: opts.include, exclude: opts.exclude, keepPaths: opts.keepPaths === true, skipExisting: false, log: opts.log, resume: undefined, shard: opts.shard };
+      const batchOpts: BatchOptions = { outDir: opts.checkDir, jobs, to: opts.to, include: opts.include, exclude: opts.exclude, keepPaths: opts.keepPaths === true, skipExisting: false, log: opts.log, resume: undefined, shard: opts.shard, gradDir: opts.gradOutputDir };
       const check = { path: "", tolerance: { mode: opts.tolerance, rtol: opts.rtol, atol: opts.atol }, update: updateMode(opts.update) };
       status.code = await batchCheck(inputs, { ...base, check }, batchOpts, opts.report, act.name, opts.quiet === true ? { ...io, err: () => {} } : io, io, opts.summary);
       return;
@@ -152,7 +159,7 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
       if (base.check) throw new DactError("USAGE", "options --check and --out-dir: found both; expected one");
       if (inputs.length === 0) throw new DactError("USAGE", "--out-dir: found no inputs; expected one or more input files or folders");
       const jobs = Math.min(opts.jobs ?? availableParallelism(), jobsCap());
-      const batchOpts: BatchOptions = { outDir: opts.outDir, jobs, to: opts.to, include: opts.include, exclude: opts.exclude, keepPaths: opts.keepPaths === true, skipExisting: opts.skipExisting === true, log: opts.log, resume: opts.resume, shard: opts.shard };
+      const batchOpts: BatchOptions = { outDir: opts.outDir, jobs, to: opts.to, include: opts.include, exclude: opts.exclude, keepPaths: opts.keepPaths === true, skipExisting: opts.skipExisting === true, log: opts.log, resume: opts.resume, shard: opts.shard, gradDir: opts.gradOutputDir };
       status.code = await batch(inputs, base, batchOpts, showProgress, opts.quiet === true ? { ...io, err: () => {} } : io, io, opts.summary);
       return;
     }
@@ -196,6 +203,11 @@ async function batchCheck(inputs: string[], base: Omit<PlanSpec, "input" | "outp
   if (summary === "json") quiet.err(JSON.stringify({ ok: count("ok"), differs: count("differs"), missing: count("missing"), written: count("written"), errors: count("error"), seconds: r.seconds }));
   else quiet.err(`${count("ok")} ok, ${count("differs")} differ, ${count("missing")} missing, ${count("written")} written, ${count("error")} errors`);
   return count("error") > 0 ? EXIT_ERROR : count("differs") + count("missing") > 0 ? EXIT_DIFFERENT : EXIT_OK;
+}
+
+/** --grad-output: a finite decimal number is a constant G; anything else is a file. */
+function gradOption(value: string): string | number {
+  return /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(value) && Number.isFinite(Number(value)) ? Number(value) : value;
 }
 
 function reportOption(value: string, previous: ReportSpec[]): ReportSpec[] {

@@ -1,0 +1,254 @@
+/**
+ * --grad-output: the vector-Jacobian product grad_input = G ⊙ f'(X), what a
+ * backward pass computes for an activation. f'(x) is computed in float64
+ * as always, multiplied by G's value in float64, and rounded once to the
+ * result dtype: NumPy's promotion of X's and G's float dtypes (a plain
+ * number is a weak Python float: it keeps X's dtype).
+ *
+ * X and G stream in lockstep in bounded memory, whatever their formats and
+ * chunkings: G's reader runs as a producer into a bounded queue; X's
+ * derivatives for each input chunk wait in a buffer of that chunk's size
+ * until G's values for them have arrived.
+ */
+import type { Kernel } from "./activations/types.js";
+import { DactError } from "./errors.js";
+import { shapeText, sizeOf, type ArrayHead, type ArraySink, type ArrayWriter, type FloatDType, type RowExtras, type Values } from "./formats/array.js";
+import type { ArrayFormat, ReadOptions } from "./formats/index.js";
+import type { Input } from "./io.js";
+import { roundTo } from "./matrix.js";
+
+/** The gradient: a plain number, or an array to read (a file, or one member of a container). */
+export type GradSource = { kind: "number"; value: number } | { kind: "array"; name: string; read(sink: ArraySink, after: () => Promise<void>): Promise<number[]> };
+
+const ORDER: FloatDType[] = ["f2", "bf16", "f4", "f8"];
+
+/** NumPy's promotion of two float dtypes (ml_dtypes: bfloat16 with float16 is float32). */
+export function promote(a: FloatDType, b: FloatDType): FloatDType {
+  if (a === b) return a;
+  if ((a === "f2" && b === "bf16") || (a === "bf16" && b === "f2")) return "f4";
+  return ORDER.indexOf(a) > ORDER.indexOf(b) ? a : b;
+}
+
+/** G's values, as G's reader produces them, handed out in order. */
+class GradQueue {
+  private chunks: Float64Array[] = [];
+  private offset = 0;
+  available = 0;
+  head: ArrayHead | null = null;
+  shape: number[] | null = null;
+  error: unknown = null;
+  private waiter: (() => void) | null = null;
+  private roomWaiter: (() => void) | null = null;
+  static readonly LIMIT = 1 << 20; // values held at most before G's reader waits
+
+  wake(): void {
+    this.waiter?.();
+    this.waiter = null;
+  }
+
+  /** X's side failed: G's reader stops at its next chunk. */
+  abort(): void {
+    this.error ??= new DactError("USAGE", "interrupted: the input failed");
+    this.roomWaiter?.();
+    this.roomWaiter = null;
+  }
+
+  push(values: Values, n: number): void {
+    if (this.error !== null) throw this.error;
+    const copy = new Float64Array(n);
+    for (let i = 0; i < n; i++) copy[i] = values[i]!;
+    this.chunks.push(copy);
+    this.available += n;
+    this.wake();
+  }
+
+  /** G's reader waits here while the queue is full. */
+  async room(): Promise<void> {
+    while (this.available > GradQueue.LIMIT && this.error === null) await new Promise<void>((r) => (this.roomWaiter = r));
+  }
+
+  /** Waits until `n` values are there, or G has ended (then fewer). */
+  async want(n: number, ended: () => boolean): Promise<void> {
+    while (this.available < n && !ended() && this.error === null) await new Promise<void>((r) => (this.waiter = r));
+    if (this.error !== null) throw this.error;
+  }
+
+  /** Multiplies dst[0..n) by the next n values of G. */
+  take(dst: Float64Array, n: number): void {
+    let k = 0;
+    while (k < n) {
+      const c = this.chunks[0]!;
+      const m = Math.min(n - k, c.length - this.offset);
+      for (let i = 0; i < m; i++) dst[k + i] = dst[k + i]! * c[this.offset + i]!;
+      k += m;
+      this.offset += m;
+      if (this.offset === c.length) {
+        this.chunks.shift();
+        this.offset = 0;
+      }
+    }
+    this.available -= n;
+    this.roomWaiter?.();
+    this.roomWaiter = null;
+  }
+}
+
+/** The shape but for the first axis, with a one-column table the same as a vector (CSV reads (n, 1)). */
+function rowShape(s: readonly number[]): number[] {
+  return s.length === 2 && s[1] === 1 ? [] : s.slice(1);
+}
+
+/** How a growing shape prints: (…, 3), or (…,) for a vector. */
+function growingText(s: readonly number[]): string {
+  return s.length <= 1 ? "(…,)" : `(…, ${s.slice(1).join(", ")})`;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  const canon = (s: readonly number[]) => (s.length === 2 && s[1] === 1 ? [s[0]] : s).join(",");
+  return canon(a) === canon(b);
+}
+
+/**
+ * The sink X's reader pushes into, and the `after` to call after each of
+ * X's chunks; `finish(shape)` at X's end checks G's shape and ends the writer.
+ */
+export function gradSink(grad: GradSource, writer: ArrayWriter, kernel: Kernel, source: string): { sink: ArraySink; after: () => Promise<void>; finish(shape: number[]): Promise<void>; started: Promise<void>; abort(): void } {
+  const q = new GradQueue();
+  let ended = grad.kind === "number";
+  let gShape: number[] | null = grad.kind === "number" ? [] : null;
+  let started: Promise<void> = Promise.resolve();
+  if (grad.kind === "array") {
+    started = grad
+      .read(
+        {
+          begin(h) {
+            q.head = h;
+            q.wake();
+          },
+          data(v, _m, n) {
+            q.push(v, n);
+          },
+        },
+        () => q.room(),
+      )
+      .then(
+        (shape) => {
+          gShape = shape;
+          ended = true;
+          q.wake();
+        },
+        (err) => {
+          q.error = err;
+          ended = true;
+          q.wake();
+        },
+      );
+  }
+  let xHead: ArrayHead | null = null;
+  let dtype: FloatDType = "f8";
+  let begun = false;
+  let scalarG: number | null = grad.kind === "number" ? grad.value : null;
+  let pending = new Float64Array(1 << 16);
+  let pendingMissing: Uint8Array | null = null;
+  let nPending = 0;
+  let count = 0;
+  const gName = grad.kind === "array" ? grad.name : "the gradient";
+  const begin = async () => {
+    if (begun) return;
+    begun = true;
+    const x = xHead!;
+    if (grad.kind === "array") {
+      await q.want(0, () => q.head !== null || ended);
+      while (q.head === null && !ended) await q.want(1, () => q.head !== null || ended);
+      if (q.error) throw q.error;
+      const g = q.head!;
+      if (g.shape.length === 0 && !g.growing) {
+        // A 0-d G broadcasts: its one value.
+        await q.want(1, () => ended);
+        const one = new Float64Array([1]);
+        q.take(one, 1);
+        scalarG = one[0]!;
+      } else if (g.growing || x.growing ? rowShape(g.shape).join(",") !== rowShape(x.shape).join(",") : !sameShape(g.shape, x.shape)) {
+        throw new DactError("SHAPE", `the gradient ${gName} has shape ${g.growing ? growingText(g.shape) : shapeText(g.shape)} and the input has ${x.growing ? growingText(x.shape) : shapeText(x.shape)}; expected the same shape, or a scalar`, source);
+      }
+      dtype = promote(x.dtype, g.dtype);
+    } else dtype = x.dtype;
+    writer.begin({ ...x, dtype });
+  };
+  const drain = async (final: boolean) => {
+    if (!begun) await begin();
+    if (nPending === 0) return;
+    if (scalarG !== null) {
+      for (let i = 0; i < nPending; i++) pending[i] = pending[i]! * scalarG;
+    } else {
+      await q.want(nPending, () => ended);
+      if (q.available < nPending) {
+        if (final || ended) throw new DactError("SHAPE", `the gradient ${gName} ends after ${count + q.available} values, the input has more; expected the same shape, or a scalar`, source);
+      }
+      q.take(pending, nPending);
+    }
+    roundTo(pending, nPending, dtype);
+    writer.write(pending, pendingMissing, nPending, null);
+    count += nPending;
+    nPending = 0;
+    pendingMissing = null;
+    await writer.flush();
+  };
+  return {
+    started,
+    abort: () => q.abort(),
+    sink: {
+      begin(h) {
+        xHead = h;
+      },
+      data(values: Values, missing: Uint8Array | null, n: number, _extras?: RowExtras | null) {
+        if (nPending + n > pending.length) {
+          const p = new Float64Array(Math.max(nPending + n, pending.length * 2));
+          p.set(pending.subarray(0, nPending));
+          pending = p;
+        }
+        // f'(x) in float64, whatever the result dtype: G multiplies it before the one rounding.
+        kernel(values, pending.subarray(nPending), n);
+        if (missing) {
+          const m = pendingMissing ?? new Uint8Array(pending.length);
+          m.set(missing.subarray(0, n), nPending);
+          pendingMissing = m;
+        }
+        nPending += n;
+      },
+    },
+    after: () => drain(false),
+    async finish(shape: number[]) {
+      await drain(true);
+      if (grad.kind === "array") {
+        await started;
+        if (q.error) throw q.error;
+        const g = gShape!;
+        const broadcast = scalarG !== null;
+        if (!broadcast && !sameShape(g, shape)) {
+          throw new DactError("SHAPE", `the gradient ${gName} has shape ${shapeText(g)} and the input has ${shapeText(shape)}; expected the same shape, or a scalar`, source);
+        }
+        if (!broadcast && q.available > 0) throw new DactError("SHAPE", `the gradient ${gName} has more values than the input (${sizeOf(g)} against ${count}); expected the same shape`, source);
+      }
+      await writer.end(shape);
+    },
+  };
+}
+
+/** Reads X (any reader, as `read`) into `writer`, multiplied by G. */
+export async function readWithGrad(read: (sink: ArraySink, after: () => Promise<void>) => Promise<number[]>, writer: ArrayWriter, kernel: Kernel, grad: GradSource, source: string): Promise<void> {
+  const g = gradSink(grad, writer, kernel, source);
+  try {
+    const shape = await read(g.sink, g.after);
+    await g.finish(shape);
+  } catch (err) {
+    g.abort();
+    throw err;
+  } finally {
+    await g.started.catch(() => {});
+  }
+}
+
+export async function streamGrad(input: Input, from: ArrayFormat, opts: ReadOptions, writer: ArrayWriter, kernel: Kernel, grad: GradSource, say: (m: string) => void): Promise<void> {
+  await readWithGrad((sink, after) => from.read(input, opts, sink, after, say), writer, kernel, grad, input.name);
+}
