@@ -3,6 +3,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    globalSetup: ["test/tempdir-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // In CI, also a JSON report, from which .ci/run prints "N passed, N failed".

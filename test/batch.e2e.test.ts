@@ -1,18 +1,18 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { fixture, FIXTURES, ROOT } from "./helpers.js";
+import { fixture, FIXTURES } from "./helpers.js";
+import { BIN, dact as run, workdir as sharedWorkdir } from "./workdir.js";
 
-const BIN = path.join(ROOT, "bin", "dact.js");
+/** The shared harness, with this file's call shape (cwd second, stdout as text). */
 const dact = (args: string[], cwd: string) => {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, input: "" });
-  return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+  const r = run(args, { cwd, input: "" });
+  return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr };
 };
 
 function workdir(): string {
-  const d = mkdtempSync(path.join(tmpdir(), "dact-batch-"));
+  const d = sharedWorkdir("dact-batch-");
   mkdirSync(path.join(d, "in"));
   return d;
 }

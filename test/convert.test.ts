@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { workdir } from "./workdir.js";
 import { FORMAT_NAMES as FORMATS, type Format } from "../src/formats/index.js";
 import { compare, derivative, matrix, readMatrix, writeMatrix } from "../src/index.js";
 import { runDerivative } from "../src/pipeline.js";
@@ -20,7 +20,7 @@ function relu(x: number | null, h0: number) {
 }
 
 describe("format conversion: every pair", () => {
-  const dir = mkdtempSync(path.join(tmpdir(), "dact-convert-"));
+  const dir = workdir("dact-convert-");
   for (const from of FORMATS) {
     for (const to of FORMATS) {
       it(`${from} -> ${to}`, async () => {

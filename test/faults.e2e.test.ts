@@ -5,19 +5,14 @@
  * no partial output left behind.
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { ROOT } from "./helpers.js";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { BIN, dact, workdir as sharedWorkdir } from "./workdir.js";
 
-const BIN = path.join(ROOT, "bin", "dact.js");
 const isRoot = process.getuid?.() === 0;
-const dact = (args: string[], opts: { cwd?: string; input?: Buffer } = {}) => {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: opts.cwd, input: opts.input ?? "", maxBuffer: 1 << 28 });
-  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr.toString() };
-};
-const workdir = () => mkdtempSync(path.join(tmpdir(), "dact-faults-"));
+const workdir = () => sharedWorkdir("dact-faults-");
 
 /** A float64 .npy of n elements, all -1 (so the output differs from the input). */
 function npy(n: number): Buffer {
@@ -28,15 +23,14 @@ function npy(n: number): Buffer {
   return Buffer.concat([header, Buffer.from(new Float64Array(n).fill(-1).buffer)]);
 }
 
-const mounts: string[] = [];
-afterAll(() => {
-  for (const m of mounts) spawnSync("umount", [m]);
-});
-/** A tmpfs of our own (root only: CI and these machines run as root). */
+/** A tmpfs of our own (root only: CI and these machines run as root), unmounted and removed when the test ends. */
 function tmpfs(options: string): string {
-  const dir = workdir();
+  const dir = mkdtempSync(path.join(tmpdir(), "dact-faults-"));
   execFileSync("mount", ["-t", "tmpfs", "-o", options, "tmpfs", dir]);
-  mounts.push(dir);
+  onTestFinished(() => {
+    spawnSync("umount", [dir]);
+    rmSync(dir, { recursive: true, force: true });
+  });
   return dir;
 }
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import npyjs from "npyjs";
 import { DactError } from "../src/errors.js";
 import { encodeHeader } from "../src/formats/npy/header.js";
-import { parsePyLiteral } from "../src/formats/npy/literal.js";
+import { LiteralError, parsePyLiteral } from "../src/formats/npy/literal.js";
 import { chunkings, derive, fixture, FIXTURES } from "./helpers.js";
 
 const VALID = path.join(FIXTURES, "npy", "valid");
@@ -101,7 +101,13 @@ describe("python literal parser", () => {
   it.each(["__import__('os')", "(1,2", "{'a' 1}", "1 + 2", "[1,]]", "'abc", "0x10", "007", "(" .repeat(100) + ")".repeat(100), "f()", "{'a': b'x'}"])(
     "rejects %s",
     (text) => {
-      expect(() => parsePyLiteral(text)).toThrow();
+      // The literal parser's own error, with a position: not just any throw.
+      expect(() => parsePyLiteral(text)).toThrow(LiteralError);
+      try {
+        parsePyLiteral(text);
+      } catch (e) {
+        expect((e as LiteralError).index).toBeGreaterThanOrEqual(0);
+      }
     },
   );
 });

@@ -3,14 +3,13 @@
  * from /usr/bin/time), through the real binary.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, openSync, readFileSync, writeFileSync, writeSync, closeSync } from "node:fs";
+import { openSync, readFileSync, writeFileSync, writeSync, closeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ROOT } from "./helpers.js";
+import { BIN, workdir as sharedWorkdir } from "./workdir.js";
 
-const BIN = path.join(ROOT, "bin", "dact.js");
-const workdir = () => mkdtempSync(path.join(tmpdir(), "dact-patho-"));
+const workdir = () => sharedWorkdir("dact-patho-");
 
 /** Runs dact under /usr/bin/time; returns status, stderr, seconds and peak RSS in MB. */
 function timed(args: string[], cwd: string, input?: Buffer) {
