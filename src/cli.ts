@@ -7,6 +7,7 @@ import { Command, CommanderError } from "commander";
 import { ACTIVATIONS } from "./activations/registry.js";
 import { activationCommand } from "./commands/activation.js";
 import { compareCommand } from "./commands/compare.js";
+import { completionCommand } from "./commands/completion.js";
 import { listActivations, listCommand } from "./commands/list.js";
 import { EXIT_ERROR, EXIT_HELP, EXIT_OK, type Io, type Status } from "./commands/shared.js";
 import { BrokenPipe, DactError, escapeControls } from "./errors.js";
@@ -46,7 +47,7 @@ function commonOptionsHelp(io: Io, status: Status): string {
 export function buildProgram(io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(escapeControls(s) + "\n") }, status: Status = { code: EXIT_OK }, argv?: readonly string[]): Command {
   const program = new Command("dact")
     .description("Elementwise activation derivatives over matrices in CSV, TSV, JSON, JSON Lines and .npy, streamed.")
-    .version(version(), "-V, --version")
+    .version(`dact ${version()}`, "-V, --version")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
     .configureOutput({
@@ -54,11 +55,12 @@ export function buildProgram(io: Io = { out: (s) => process.stdout.write(s), err
     });
   const first = argv?.find((a) => !a.startsWith("-"));
   const versionOnly = argv !== undefined && argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V");
-  const known = first !== undefined && (first === "list" || first === "compare" || ACTIVATIONS.some((a) => a.name === first));
+  const known = first !== undefined && (["list", "compare", "completion"].includes(first) || ACTIVATIONS.some((a) => a.name === first));
   const want = (name: string) => !versionOnly && (!known || name === first);
   for (const act of ACTIVATIONS) if (want(act.name)) program.addCommand(activationCommand(act, io, status).copyInheritedSettings(program));
   if (want("list")) program.addCommand(listCommand(io).copyInheritedSettings(program));
   if (want("compare")) program.addCommand(compareCommand(io, status).copyInheritedSettings(program));
+  if (want("completion")) program.addCommand(completionCommand(io, status).copyInheritedSettings(program));
   program.addHelpText("after", () => `${commonOptionsHelp(io, status)}${EXIT_HELP}\n${EXAMPLES}`);
   return program;
 }
@@ -107,7 +109,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-const COMMANDS = ["list", "compare", "help"];
+const COMMANDS = ["list", "compare", "completion", "help"];
 
 /** An unknown subcommand gets a "did you mean" (commander says only "unknown command"). */
 function unknownCommand(argv: readonly string[]): void {

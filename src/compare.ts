@@ -9,13 +9,9 @@
  * Differing shapes, and for containers names on one side only, are
  * failures (as assert_allclose fails on shapes), not errors.
  */
-import type { FloatDType } from "./formats/array.js";
-import type { Matrix } from "./matrix.js";
+import type { FloatDType, Matrix, Tolerance } from "./types.js";
 
-export interface Tolerance {
-  rtol: number;
-  atol: number;
-}
+export type { Tolerance };
 
 export const DEFAULT_TOLERANCE: Tolerance = { rtol: 1e-7, atol: 0 };
 

@@ -10,12 +10,13 @@
 import { resolveParams } from "./activations/registry.js";
 import { compareMatrices, DEFAULT_TOLERANCE, formatComparison, type Comparison, type Tolerance } from "./compare.js";
 import { DactError } from "./errors.js";
-import { detectFormat, formatFromPath, type Format } from "./formats/index.js";
-import type { HeaderMode } from "./formats/csv/reader.js";
+import { detectFormat, formatFromPath } from "./formats/index.js";
+import type { Format, HeaderMode } from "./types.js";
 import { commitOrAbort, openSink, openSource } from "./pipeline.js";
 import { parseDelimiter } from "./formats/csv/delimiter.js";
 import { checkActivation, checkDtype, checkFormat, checkKeys, checkMatrix, checkParams, checkShape, checkTolerance, flattenNested } from "./validate.js";
-import { deriveMatrix, readMatrix as readFrom, roundTo, writeMatrix as writeTo, type FloatDType, type Matrix } from "./matrix.js";
+import { deriveMatrix, readMatrix as readFrom, roundTo, writeMatrix as writeTo } from "./matrix.js";
+import type { FloatDType, Matrix } from "./types.js";
 import { promote } from "./grad.js";
 import type { Activation, Params } from "./activations/types.js";
 

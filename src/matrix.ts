@@ -11,21 +11,9 @@ import { DactError } from "./errors.js";
 import { CollectWriter, shapeText, sizeOf, writeWhole, type FloatDType } from "./formats/array.js";
 import { formatSpec, type ArrayFormat, type Format, type ReadOptions, type WriteOptions } from "./formats/index.js";
 import type { Input, Output } from "./io.js";
+import type { Matrix } from "./types.js";
 
-export type { FloatDType };
-
-export interface Matrix {
-  /** NumPy-style shape; [] for a scalar. */
-  shape: number[];
-  /** The values in C (row-major) order. Missing values are NaN here and flagged in `missing`. */
-  data: Float64Array;
-  /** 1 where the input had no value (an empty CSV cell, a JSON null); null when there are none. */
-  missing: Uint8Array | null;
-  /** The float dtype the values have (from a .npy, or f8 for text); f2/f4 values are exactly representable. */
-  dtype: FloatDType;
-  /** A CSV header's cells, when there was one. */
-  header: string[] | null;
-}
+export type { FloatDType, Matrix };
 
 /** The Matrix a CollectWriter gathered. */
 export function collected(c: CollectWriter): Matrix {

@@ -158,7 +158,7 @@ describe("dact relu on .npy, end to end", () => {
     expect(sub.stdout.toString()).toMatch(/--at-zero/);
     const v = dact(["--version"]);
     expect(v.status).toBe(0);
-    expect(v.stdout.toString().trim()).toBe(JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).version);
+    expect(v.stdout.toString().trim()).toBe(`dact ${JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).version}`); // named, as rg --version and jq --version are
   });
 
   it("exits quietly when stdout is closed early", async () => {

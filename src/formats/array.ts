@@ -13,8 +13,9 @@
  */
 import type { Output } from "../io.js";
 
-/** The dtypes results are stored in: float16, float32, float64, bfloat16. */
-export type FloatDType = "f2" | "f4" | "f8" | "bf16";
+import type { FloatDType } from "../types.js";
+
+export type { FloatDType };
 
 export interface ArrayHead {
   /** The shape; while `growing`, shape[0] is not known yet (it reads 0 here). */

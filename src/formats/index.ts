@@ -10,6 +10,7 @@
  */
 import * as path from "node:path";
 import { DactError } from "../errors.js";
+import type { Format } from "../types.js";
 import type { Input, Output, RandomAccess } from "../io.js";
 import type { ArraySink, ArrayWriter, FloatDType } from "./array.js";
 import type { TransformContext } from "./context.js";
@@ -21,8 +22,8 @@ import { withoutGz } from "./gzip.js";
 import { sniffNpz } from "./npz/sniff.js";
 import { sniffSafetensors } from "./safetensors/sniff.js";
 
-export const FORMAT_NAMES = ["csv", "tsv", "json", "jsonl", "npy", "npz", "safetensors"] as const;
-export type Format = (typeof FORMAT_NAMES)[number];
+export const FORMAT_NAMES: readonly Format[] = ["csv", "tsv", "json", "jsonl", "npy", "npz", "safetensors"];
+export type { Format };
 
 /** Text-format options from the command line (--delimiter, --header). */
 export interface ReadOptions {

@@ -6,7 +6,9 @@ import { CellStatus, cellEnd, cellStatus, nearNumberHint, parseNumberBytes, pars
 
 export { Ending } from "../text/ending.js";
 
-export type HeaderMode = "auto" | "yes" | "no";
+import type { HeaderMode } from "../../types.js";
+
+export type { HeaderMode };
 
 /** --delimiter whitespace: cells split at runs of spaces and tabs, as numpy's loadtxt(delimiter=None). */
 export const WHITESPACE = "whitespace";

@@ -1,0 +1,29 @@
+// npm run build: tsc (JS and type declarations into dist/), then esbuild:
+// - dist/dact.mjs, the CLI in one file (loading ~40 separate ES modules
+//   cost ~40 ms of start-up);
+// - dist/index.js, dist/vitest.js and dist/batch-worker.js bundled in
+//   place, so that @stdlib's erfc (Apache-2.0, ~140 small packages, 15 MB
+//   installed) is inlined and stays a build-time dependency; its licence
+//   ships in dist/THIRD-PARTY-LICENSES.txt;
+// then the man page, dact.1, from the same definitions as --help.
+import { execFileSync } from "node:child_process";
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { build } from "esbuild";
+
+const require = createRequire(import.meta.url);
+rmSync("dist", { recursive: true, force: true }); // no stale modules from deleted sources
+execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.json"], { stdio: "inherit" });
+
+// Runtime dependencies stay imports (they install with dact); @stdlib is inlined.
+const external = ["commander", "csv-parse", "csv-parse/*", "cli-progress", "minimatch", "@petamoriken/float16"];
+const banner = { js: "import { createRequire as __dactRequire } from 'node:module'; const require = __dactRequire(import.meta.url);" };
+const common = { bundle: true, platform: "node", format: "esm", logLevel: "warning", external, banner, legalComments: "eof" };
+await build({ ...common, entryPoints: ["dist/cli.js"], outfile: "dist/dact.mjs", external: [...external.filter((e) => e !== "commander" && !e.startsWith("csv-parse")), "cli-progress"] });
+for (const f of ["dist/index.js", "dist/vitest.js", "dist/batch-worker.js"]) {
+  await build({ ...common, entryPoints: [f], outfile: f, allowOverwrite: true });
+}
+copyFileSync(require.resolve("@stdlib/math-base-special-erfc/LICENSE"), "dist/THIRD-PARTY-LICENSES.txt");
+writeFileSync("dist/THIRD-PARTY-LICENSES.txt", `dact bundles @stdlib/math-base-special-erfc and its @stdlib dependencies (https://github.com/stdlib-js/stdlib), under this licence:\n\n${readFileSync("dist/THIRD-PARTY-LICENSES.txt", "utf8")}`);
+const { manPage } = await import(new URL("../dist/man.js", import.meta.url).href);
+writeFileSync("dact.1", manPage());

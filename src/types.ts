@@ -1,0 +1,31 @@
+/**
+ * The library's public types, in a module that uses no Node.js types, so a
+ * TypeScript project can import dact without @types/node.
+ */
+
+/** The dtypes results are stored in: float16, float32, float64, bfloat16. */
+export type FloatDType = "f2" | "f4" | "f8" | "bf16";
+
+/** Every format dact reads and writes. */
+export type Format = "csv" | "tsv" | "json" | "jsonl" | "npy" | "npz" | "safetensors";
+
+/** CSV: whether the first row is a header ("auto": only if no cell is a number and one has a letter). */
+export type HeaderMode = "auto" | "yes" | "no";
+
+export interface Matrix {
+  /** NumPy-style shape; [] for a scalar. */
+  shape: number[];
+  /** The values in C (row-major) order. Missing values are NaN here and flagged in `missing`. */
+  data: Float64Array;
+  /** Nonzero where the input had no value (an empty CSV cell, a JSON null); null when there are none. */
+  missing: Uint8Array | null;
+  /** The float dtype the values have (from a .npy, or f8 for text); f2/f4/bf16 values are exactly representable. */
+  dtype: FloatDType;
+  /** A CSV header's cells, when there was one. */
+  header: string[] | null;
+}
+
+export interface Tolerance {
+  rtol: number;
+  atol: number;
+}
