@@ -20,7 +20,7 @@ const external = ["commander", "csv-parse", "csv-parse/*", "cli-progress", "mini
 const banner = { js: "import { createRequire as __dactRequire } from 'node:module'; const require = __dactRequire(import.meta.url);" };
 const common = { bundle: true, platform: "node", format: "esm", logLevel: "warning", external, banner, legalComments: "eof" };
 await build({ ...common, entryPoints: ["dist/cli.js"], outfile: "dist/dact.mjs", external: [...external.filter((e) => e !== "commander" && !e.startsWith("csv-parse")), "cli-progress"] });
-for (const f of ["dist/index.js", "dist/vitest.js", "dist/batch-worker.js"]) {
+for (const f of ["dist/index.js", "dist/vitest.js", "dist/batch-worker.js", "dist/kernel-worker.js"]) {
   await build({ ...common, entryPoints: [f], outfile: f, allowOverwrite: true });
 }
 copyFileSync(require.resolve("@stdlib/math-base-special-erfc/LICENSE"), "dist/THIRD-PARTY-LICENSES.txt");

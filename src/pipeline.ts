@@ -3,6 +3,7 @@ import type { Activation, Kernel, Params } from "./activations/types.js";
 import type { Tolerance, TolerancePolicy } from "./compare.js";
 import type { CheckResult } from "./golden.js";
 import { streamGrad, type GradSource } from "./grad.js";
+import { parallelKernel, threadCount } from "./parallel.js";
 import { DactError } from "./errors.js";
 import { CollectWriter, WRITE_SLICE, type ArrayHead, type ArraySink, type ArrayWriter, type FloatDType, type RowExtras, type Values } from "./formats/array.js";
 import { arrayFormat, detectFormat, formatFromPath, formatSpec, type ArrayFormat, type Format, type ReadOptions } from "./formats/index.js";
@@ -54,6 +55,8 @@ export interface PlanSpec {
   keys?: string[] | undefined;
   /** .npz output: deflate every member (--compress), not only those that were. */
   compress?: boolean | undefined;
+  /** --threads: the most threads the kernel may use (default: every core). */
+  threads?: number | undefined;
   /** --grad-output: G, a file or a plain number; the output is G ⊙ f'(X). */
   gradOutput?: string | number | undefined;
 }
@@ -101,7 +104,7 @@ export async function runDerivative(plan: PlanSpec, say: (m: string) => void = n
   try {
     const format = await detectFormat(input, plan.format);
     const from = formatSpec(format);
-    const kernel = act.kernel(plan.params);
+    const kernel = parallelKernel(act, plan.params, act.kernel(plan.params), threadCount(plan.threads));
     const readOpts: ReadOptions = { delimiter: plan.delimiter, header: plan.header, signOnly: act.signOnly ?? false, maxLine: plan.maxLine, decimal: plan.decimal, comment: plan.comment, naValues: plan.naValues, labels: plan.labels, notice: say };
     if (plan.keys?.length && from.kind !== "container") throw new DactError("USAGE", `option --key: ${input.name} is ${from.name}, one array without names; expected --key only with .npz or .safetensors input`);
     if (plan.check) {

@@ -1,0 +1,97 @@
+/**
+ * Kernels on every core: a large batch is split between this thread and
+ * helper worker threads that share its memory (SharedArrayBuffer). The
+ * handoff is synchronous (Atomics.wait/notify), so the parallel kernel is a
+ * drop-in Kernel and every format's code stays as it is. Helpers start on
+ * the first large batch only: small inputs pay nothing (start-up is
+ * unchanged), and the piecewise-linear activations, which cost about what
+ * copying to shared memory costs, never use them.
+ */
+import { availableParallelism } from "node:os";
+import { isMainThread, Worker } from "node:worker_threads";
+import type { Activation, Kernel, NumDst, NumSrc, Params } from "./activations/types.js";
+
+/** A batch smaller than this runs on this thread alone (the handoff costs ~20 µs). */
+const MIN_PARALLEL = 1 << 14;
+/** Shared buffers hold this many values; larger batches are done in slices. */
+const CAPACITY = 1 << 20;
+/** Activations whose derivative is a few comparisons: not worth the copies. */
+const CHEAP = new Set(["relu", "leaky-relu", "relu6", "hardtanh", "hardsigmoid", "hardswish", "softshrink", "hardshrink"]);
+
+interface Helper {
+  worker: Worker;
+  /** [0]: 0 idle, 1 work to do, 2 done, 3 quit; [1], [2]: the range [from, to). */
+  ctrl: Int32Array;
+}
+
+/** The number of threads a run may use: --threads, else every core. */
+export function threadCount(requested: number | undefined): number {
+  return Math.max(1, Math.min(requested ?? availableParallelism(), availableParallelism() * 2));
+}
+
+export function parallelKernel(act: Activation, params: Params, kernel: Kernel, threads: number): Kernel {
+  // Batch workers already use the cores; and one thread means no helpers.
+  if (!isMainThread || threads <= 1 || CHEAP.has(act.name)) return kernel;
+  let helpers: Helper[] | null = null;
+  let src: Float64Array | null = null;
+  let dst: Float64Array | null = null;
+  const start = () => {
+    src = new Float64Array(new SharedArrayBuffer(CAPACITY * 8));
+    dst = new Float64Array(new SharedArrayBuffer(CAPACITY * 8));
+    helpers = [];
+    for (let i = 1; i < threads; i++) {
+      const ctrl = new Int32Array(new SharedArrayBuffer(12));
+      const worker = new Worker(new URL("./kernel-worker.js", import.meta.url), { workerData: { activation: act.name, params, src: src.buffer, dst: dst.buffer, ctrl: ctrl.buffer } });
+      worker.unref();
+      helpers.push({ worker, ctrl });
+    }
+  };
+  const run = (s: NumSrc, d: NumDst, n: number, base: number) => {
+    const hs = helpers!;
+    const parts = hs.length + 1;
+    const size = Math.ceil(n / parts);
+    // Helpers take the later parts, from shared copies; this thread the first, in place.
+    for (let k = 0; k < hs.length; k++) {
+      const from = Math.min(n, size * (k + 1));
+      const to = Math.min(n, size * (k + 2));
+      copyIn(src!, s, base + from, base + to, from);
+      const c = hs[k]!.ctrl;
+      c[1] = from;
+      c[2] = to;
+      Atomics.store(c, 0, 1);
+      Atomics.notify(c, 0);
+    }
+    const mine = Math.min(n, size);
+    if (base === 0) kernel(s, d, mine);
+    else {
+      copyIn(src!, s, base, base + mine, 0);
+      kernel(src!, dst!, mine);
+      copyOut(d, dst!, 0, mine, base);
+    }
+    for (let k = 0; k < hs.length; k++) {
+      const c = hs[k]!.ctrl;
+      while (Atomics.load(c, 0) !== 2) Atomics.wait(c, 0, 1);
+      Atomics.store(c, 0, 0);
+      copyOut(d, dst!, c[1]!, c[2]!, base);
+    }
+  };
+  return (s, d, n) => {
+    if (n < MIN_PARALLEL) return kernel(s, d, n);
+    if (!helpers) start();
+    for (let base = 0; base < n; base += CAPACITY) run(s, d, Math.min(CAPACITY, n - base), base);
+  };
+}
+
+type Typed = Float64Array | Float32Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
+
+/** shared[at..] = s[from..to): memcpy-fast for typed arrays (set converts their type). */
+function copyIn(shared: Float64Array, s: NumSrc, from: number, to: number, at: number): void {
+  if (ArrayBuffer.isView(s)) shared.set((s as Typed).subarray(from, to), at);
+  else for (let i = from; i < to; i++) shared[at + i - from] = s[i]!;
+}
+
+/** d[at + from..] = shared[from..to). */
+function copyOut(d: NumDst, shared: Float64Array, from: number, to: number, at: number): void {
+  if (ArrayBuffer.isView(d)) (d as Float64Array | Float32Array).set(shared.subarray(from, to), at + from);
+  else for (let i = from; i < to; i++) d[at + i] = shared[i]!;
+}
