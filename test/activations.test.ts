@@ -193,3 +193,22 @@ describe("option validation", () => {
     expect(() => resolveParams(a, p)).toThrow(/option|expected/);
   });
 });
+
+describe("erfc (activations/erfc.ts): @stdlib's algorithm on Math.exp", () => {
+  it("equals @stdlib/math-base-special-erfc (the reference, a dev dependency) to the ulp", async () => {
+    const { erfc } = await import("../src/activations/erfc.js");
+    const ref = (await import("@stdlib/math-base-special-erfc")).default as (x: number) => number;
+    const f = new Float64Array(2);
+    const b = new BigInt64Array(f.buffer);
+    let s = 1;
+    const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const xs = [0, -0, 1e-300, 0.84375, 1.25, 2.857142857142857, 6, -6, 27.99, 28, -28, 40, -40, Infinity, -Infinity, NaN];
+    for (let i = 0; i < 200_000; i++) xs.push((rand() - 0.5) * 60 * rand() ** 3);
+    for (const x of xs) {
+      f[0] = erfc(x);
+      f[1] = ref(x);
+      const ulps = Number(b[0]! > b[1]! ? b[0]! - b[1]! : b[1]! - b[0]!);
+      expect(Number.isNaN(f[0]) ? Number.isNaN(f[1]) : ulps <= 1, `erfc(${x}): ${f[0]} vs ${f[1]}`).toBe(true);
+    }
+  });
+});

@@ -2,7 +2,7 @@
  * The ELU family: 1 for x > 0, an exponential below, with PyTorch's value
  * at 0 (the exponential branch: α, scale·α, 1).
  */
-import { P_HI, P_LO, expDD, fromScalar, num, twoProduct } from "./numerics.js";
+import { expDD, fromScalar, num, productError } from "./numerics.js";
 
 
 /** PyTorch's SELU constants (torch/nn/functional.py, aten's Activation.cpp). */
@@ -57,8 +57,8 @@ export const celu = fromScalar({
       // hundreds, where one rounding would cost ~1e-13 relative.
       const q = x / alpha;
       if (!(Math.abs(q) < 800)) return Math.exp(q); // e^q is 0 or inf anyway; no splitting of huge q
-      twoProduct(q, alpha);
-      const lo = (x - P_HI - P_LO) / alpha;
+      const qa = q * alpha;
+      const lo = (x - qa - productError(q, alpha, qa)) / alpha;
       return expDD(q, lo);
     };
   },

@@ -31,29 +31,26 @@ export function sech2(x: number): number {
 
 const SPLIT = 134217729; // 2^27 + 1, Dekker's splitter
 
-/** Sets P_HI + P_LO = a*b exactly (Dekker's TwoProduct; JS has no fma). */
-export let P_HI = 0;
-export let P_LO = 0;
-export function twoProduct(a: number, b: number): void {
-  const p = a * b;
+/**
+ * The error of the product p = a*b: p + productError(a, b, p) = a*b exactly
+ * (Dekker's TwoProduct; JS has no fma). Callers compute p themselves and
+ * keep both in locals: results in module-level variables, as this used to
+ * return them, are boxed by V8 (tanh-gelu ran 2.4x slower that way).
+ */
+export function productError(a: number, b: number, p: number): number {
   let t = SPLIT * a;
   const ah = t - (t - a);
   const al = a - ah;
   t = SPLIT * b;
   const bh = t - (t - b);
   const bl = b - bh;
-  P_HI = p;
-  P_LO = ah * bh - p + ah * bl + al * bh + al * bl;
+  return ah * bh - p + ah * bl + al * bh + al * bl;
 }
 
-/** Sets S_HI + S_LO = a+b exactly (Knuth's TwoSum). */
-export let S_HI = 0;
-export let S_LO = 0;
-export function twoSum(a: number, b: number): void {
-  const s = a + b;
+/** The error of the sum s = a+b: s + sumError(a, b, s) = a+b exactly (Knuth's TwoSum). */
+export function sumError(a: number, b: number, s: number): number {
   const bb = s - a;
-  S_HI = s;
-  S_LO = a - (s - bb) + (b - bb);
+  return a - (s - bb) + (b - bb);
 }
 
 /** e^(hi+lo) for |lo| <= ulp(hi): exp(hi)·(1+lo), rounding once more at most. */

@@ -4,7 +4,7 @@
  * value at every kink. NaN in, NaN out.
  */
 import type { Activation, Params } from "./types.js";
-import { P_HI, P_LO, S_HI, S_LO, fromScalar, num, twoProduct, twoSum } from "./numerics.js";
+import { fromScalar, num, productError, sumError } from "./numerics.js";
 
 
 
@@ -74,12 +74,11 @@ export const hardsigmoid = fromScalar({
  * TwoProduct) into one final rounding.
  */
 function hardswishSlope(x: number): number {
-  twoSum(x, 1.5);
-  const s = S_HI;
-  const e = S_LO;
+  const s = x + 1.5;
+  const e = sumError(x, 1.5, s);
   const q = s / 3;
-  twoProduct(q, 3);
-  const r = s - P_HI - P_LO; // s - 3q, exact
+  const q3 = q * 3;
+  const r = s - q3 - productError(q, 3, q3); // s - 3q, exact
   return q + (r + e) / 3;
 }
 

@@ -6,18 +6,14 @@
  * expansion takes over. Infinite inputs give the mathematical limit (where
  * PyTorch computes inf·0 = NaN). NaN in, NaN out.
  */
-import stdlibErfc from "@stdlib/math-base-special-erfc";
-import { P_HI, P_LO, S_HI, S_LO, expDD, fromScalar, nearRoot, num, sech2, sigmoid, sigmoidPrime, twoProduct, twoSum } from "./numerics.js";
+import { erfc as portedErfc } from "./erfc.js";
+import { expDD, fromScalar, nearRoot, num, productError, sech2, sigmoid, sigmoidPrime, sumError } from "./numerics.js";
 import { geluRoot, geluTanhRoot, mishRoot, siluRoot } from "./roots.generated.js";
 
 
-/**
- * @stdlib's erfc, imported statically so the build can inline it (it is a
- * build-time dependency: scripts/build.mjs). Bundled, its ~140 small modules
- * cost no measurable start-up (dact --version: 0.09 s either way).
- */
+/** erfc: @stdlib's algorithm on Math.exp (erfc.ts says why). */
 function loadErfc(): (x: number) => number {
-  return stdlibErfc as (x: number) => number;
+  return portedErfc;
 }
 let erfc: (x: number) => number = (x) => loadErfc()(x);
 const INV_SQRT_2PI = 0.3989422804014327; // 1/sqrt(2π)
@@ -34,8 +30,8 @@ function geluExact(x: number): number {
   if (Math.abs(x - geluRoot.hi) < geluRoot.radius) return nearRoot(geluRoot, x);
   // Beyond ±40, f' is 1 or below 1e-340 in float64 (and x² would overflow at ±1e154).
   if (Math.abs(x) > 40) return x > 0 ? 1 : 0;
-  twoProduct(x, x);
-  const pdf = expDD(-0.5 * P_HI, -0.5 * P_LO) * INV_SQRT_2PI;
+  const xx = x * x;
+  const pdf = expDD(-0.5 * xx, -0.5 * productError(x, x, xx)) * INV_SQRT_2PI;
   const cdf = 0.5 * erfc(-x * Math.SQRT1_2);
   return cdf + x * pdf;
 }
@@ -54,23 +50,18 @@ function geluTanh(x: number): number {
   // Beyond ±30, f' is 1 or below 1e-1000 (and x³ would overflow at ±1e102).
   if (Math.abs(x) > 30) return x > 0 ? 1 : 0;
   // x³ = (x² hi + lo)·x
-  twoProduct(x, x);
-  const x2 = P_HI;
-  const x2lo = P_LO;
-  twoProduct(x2, x);
-  const x3 = P_HI;
-  const x3lo = P_LO + x2lo * x;
+  const x2 = x * x;
+  const x2lo = productError(x, x, x2);
+  const x3 = x2 * x;
+  const x3lo = productError(x2, x, x3) + x2lo * x;
   // κx³ + x
-  twoProduct(GELU_KAPPA, x3);
-  const k3 = P_HI;
-  const k3lo = P_LO + GELU_KAPPA * x3lo;
-  twoSum(x, k3);
-  const s = S_HI;
-  const slo = S_LO + k3lo;
+  const k3 = GELU_KAPPA * x3;
+  const k3lo = productError(GELU_KAPPA, x3, k3) + GELU_KAPPA * x3lo;
+  const s = x + k3;
+  const slo = sumError(x, k3, s) + k3lo;
   // u = β·s
-  twoProduct(GELU_BETA, s);
-  const u = P_HI;
-  const ulo = P_LO + GELU_BETA * slo;
+  const u = GELU_BETA * s;
+  const ulo = productError(GELU_BETA, s, u) + GELU_BETA * slo;
   const au = Math.abs(u);
   const E = expDD(-2 * au, u >= 0 ? -2 * ulo : 2 * ulo);
   const d = 1 + E;
