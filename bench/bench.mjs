@@ -5,7 +5,10 @@
  * for each, and the ratio dact/other (time: lower is better).
  *
  * Inputs are generated once into bench/data/ (git-ignored) with numpy.
- * Usage: npm run bench [-- --only npy,startup] [-- --mb 256]
+ * Usage: npm run bench [-- --only npy,startup,convert,containers,activations,grad,batch] [-- --mb 256]
+ *        [-- --python PATH]   a python with safetensors and torch (or DACT_BENCH_PYTHON);
+ *                             rows that need them are skipped with a note otherwise
+ *        [-- --files N]       small files in the batch row (default 2000)
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, statSync, rmSync, readFileSync } from "node:fs";
@@ -21,6 +24,13 @@ const args = process.argv.slice(2);
 const only = args.includes("--only") ? args[args.indexOf("--only") + 1].split(",") : null;
 const want = (name) => !only || only.includes(name);
 const MB = args.includes("--mb") ? Number(args[args.indexOf("--mb") + 1]) : 256;
+const PY = args.includes("--python") ? args[args.indexOf("--python") + 1] : (process.env.DACT_BENCH_PYTHON ?? null);
+const FILES = args.includes("--files") ? Number(args[args.indexOf("--files") + 1]) : 2000;
+/** Whether the oracle python imports these modules. */
+function pyHas(mods) {
+  if (!PY) return false;
+  return spawnSync(PY, ["-c", mods.map((m) => `import ${m}`).join("; ")]).status === 0;
+}
 
 /** The input bench/data/<file>, generated once by the Python `code(path)` writes. */
 function ensureData(file, code) {
@@ -193,4 +203,142 @@ if (want("startup")) {
   console.log(`  dact --version  ${d.toFixed(1)} ms`);
   console.log(`  node -e 0       ${n.toFixed(1)} ms`);
   console.log(`  ratio           ${(d / n).toFixed(2)}x (target <= 1.5x)`);
+}
+
+/** A row of several commands against a reference one: time, RSS, and the ratio to the reference. */
+function table(title, size, entries, refIndex = 0) {
+  const res = bestOf(entries.map((e) => e[1]));
+  console.log(`${title} (${size.toFixed(0)} MB)`);
+  entries.forEach(([name], i) => {
+    const m = res[i];
+    console.log(`  ${name.padEnd(22)} ${m.secs.toFixed(2)} s, ${(size / m.secs).toFixed(0)} MB/s, ${m.rssMB.toFixed(0)} MB RSS${i === refIndex ? "" : `  (${(m.secs / res[refIndex].secs).toFixed(2)}x ${entries[refIndex][0]}'s time)`}`);
+  });
+  return res;
+}
+
+if (want("convert")) {
+  // Conversion streams: each pair against the same-format run of the slower side.
+  const npy = ensureData(`conv-f8-${MB}.npy`, (p) => `
+import numpy as np
+n = ${MB} * 2**20 // 8
+a = np.random.default_rng(5).standard_normal(n).reshape(-1, 8)
+np.save(${p}, a)
+`);
+  const out = (ext) => path.join(DATA, `conv-out.${ext}`);
+  execFileSync("node", [BIN, "relu", npy, "-o", path.join(DATA, "conv-in.csv")]);
+  execFileSync("node", [BIN, "sigmoid", npy, "-o", path.join(DATA, "conv-in.json")]);
+  const csv = path.join(DATA, "conv-in.csv");
+  const json = path.join(DATA, "conv-in.json");
+  table("conversion, relu, npy <-> csv <-> json", statSync(npy).size / 1e6, [
+    ["csv -> csv (same format)", `node ${BIN} relu ${csv} -o ${out("csv")}`],
+    ["npy -> csv", `node ${BIN} relu ${npy} -o ${out("csv")}`],
+    ["csv -> npy", `node ${BIN} relu ${csv} -o ${out("npy")}`],
+    ["json -> json (same)", `node ${BIN} relu ${json} -o ${out("json")}`],
+    ["npy -> json", `node ${BIN} relu ${npy} -o ${out("json")}`],
+    ["json -> npy", `node ${BIN} relu ${json} -o ${out("npy")}`],
+    ["csv -> json", `node ${BIN} relu ${csv} -o ${out("json")}`],
+    ["json -> csv", `node ${BIN} relu ${json} -o ${out("csv")}`],
+    ["csv -> npy, to a pipe", `node ${BIN} relu ${csv} --to npy > ${out("npy")}`],
+  ]);
+  for (const f of ["conv-out.csv", "conv-out.npy", "conv-out.json"]) rmSync(path.join(DATA, f), { force: true });
+}
+
+if (want("containers")) {
+  if (!pyHas(["safetensors", "numpy"])) console.log("containers: skipped (needs --python with numpy and safetensors)");
+  else {
+    const st = path.join(DATA, `c-f4-${MB}.safetensors`);
+    const npz = path.join(DATA, `c-f8-${MB}.npz`);
+    if (!existsSync(st) || !existsSync(npz)) {
+      execFileSync(PY, ["-c", `
+import numpy as np
+from safetensors.numpy import save_file
+rng = np.random.default_rng(6)
+n = ${MB} * 2**20
+save_file({f"layer{i}": rng.standard_normal(n // 4 // 8).astype(np.float32) for i in range(8)}, "${st}")
+np.savez("${npz}", **{f"w{i}": rng.standard_normal(n // 8 // 8) for i in range(8)})
+`]);
+    }
+    const o1 = path.join(DATA, "c-out.safetensors");
+    const o2 = path.join(DATA, "c-out-py.safetensors");
+    table("relu .safetensors f32", statSync(st).size / 1e6, [
+      ["safetensors.numpy", `${PY} -c "import numpy as np; from safetensors.numpy import load_file, save_file; save_file({k: np.heaviside(v, 0.0).astype(v.dtype) for k, v in load_file('${st}').items()}, '${o2}')"`],
+      ["dact", `node ${BIN} relu ${st} -o ${o1}`],
+    ]);
+    sameBytes(o1, o2)();
+    const o3 = path.join(DATA, "c-out.npz");
+    const o4 = path.join(DATA, "c-out-py.npz");
+    table("relu .npz f8 (stored)", statSync(npz).size / 1e6, [
+      ["np.load + np.savez", `${PY} -c "import numpy as np; z = np.load('${npz}'); np.savez('${o4}', **{k: np.heaviside(z[k], 0.0) for k in z.files})"`],
+      ["dact", `node ${BIN} relu ${npz} -o ${o3}`],
+    ]);
+    for (const f of [o1, o2, o3, o4]) rmSync(f, { force: true });
+  }
+}
+
+if (want("activations") || want("grad")) {
+  const x = ensureData(`act-f8-${MB}.npy`, (p) => `
+import numpy as np
+np.save(${p}, np.random.default_rng(7).standard_normal(${MB} * 2**20 // 8) * 3)
+`);
+  const g = ensureData(`grad-f8-${MB}.npy`, (p) => `
+import numpy as np
+np.save(${p}, np.random.default_rng(8).standard_normal(${MB} * 2**20 // 8))
+`);
+  const o = path.join(DATA, "act-out.npy");
+  const torch = pyHas(["torch"]);
+  const numpyF = {
+    sigmoid: "s = 1/(1+np.exp(-x)); r = s*(1-s)",
+    tanh: "r = 1 - np.tanh(x)**2",
+    silu: "s = 1/(1+np.exp(-x)); r = s*(1+x*(1-s))",
+    gelu: "from scipy.special import ndtr; r = ndtr(x) + x*np.exp(-0.5*x*x)/np.sqrt(2*np.pi)",
+  };
+  const torchF = {
+    sigmoid: "r = torch.ops.aten.sigmoid_backward(g, torch.sigmoid(x))",
+    tanh: "r = torch.ops.aten.tanh_backward(g, torch.tanh(x))",
+    silu: "r = torch.ops.aten.silu_backward(g, x)",
+    gelu: "r = torch.ops.aten.gelu_backward(g, x)",
+  };
+  if (want("activations")) {
+    for (const act of ["gelu", "sigmoid", "tanh", "silu"]) {
+      const entries = [["dact", `node ${BIN} ${act} ${x} -o ${o}`], ["dact --threads 1", `node ${BIN} ${act} ${x} -o ${o} --threads 1`]];
+      if (PY && pyHas(["scipy"])) entries.push(["numpy", `${PY} -c "import numpy as np; x = np.load('${x}'); ${numpyF[act]}; np.save('${o}', r)"`]);
+      if (torch) entries.push(["torch (backward op)", `${PY} -c "import numpy as np, torch; x = torch.from_numpy(np.load('${x}')); g = torch.ones_like(x); ${torchF[act]}; np.save('${o}', r.numpy())"`]);
+      table(`${act} .npy f8, file to file`, statSync(x).size / 1e6, entries);
+    }
+  }
+  if (want("grad")) {
+    const entries = [["dact --grad-output", `node ${BIN} gelu ${x} --grad-output ${g} -o ${o}`]];
+    if (torch) entries.push(["torch gelu_backward", `${PY} -c "import numpy as np, torch; x = torch.from_numpy(np.load('${x}')); g = torch.from_numpy(np.load('${g}')); np.save('${o}', torch.ops.aten.gelu_backward(g, x).numpy())"`]);
+    else console.log("grad: torch row skipped (needs --python with torch)");
+    table("gelu backward, two .npy f8, file to file", (statSync(x).size + statSync(g).size) / 1e6, entries);
+  }
+  rmSync(o, { force: true });
+}
+
+if (want("batch")) {
+  const dir = path.join(DATA, `batch-${FILES}`);
+  if (!existsSync(dir)) {
+    mkdirSync(dir, { recursive: true });
+    execFileSync("python3", ["-c", `
+import numpy as np, os
+rng = np.random.default_rng(9)
+for i in range(${FILES}):
+    np.savetxt(os.path.join("${dir}", f"s{i:05d}.csv"), rng.standard_normal((20, 8)), fmt="%.6f", delimiter=",")
+for i in range(2):
+    np.save(os.path.join("${dir}", f"big{i}.npy"), rng.standard_normal(8 * 2**20))
+`]);
+  }
+  const out = path.join(DATA, "batch-out");
+  const size = Number(execFileSync("du", ["-sb", dir], { encoding: "utf8" }).split("\t")[0]) / 1e6;
+  rmSync(out, { recursive: true, force: true });
+  const [first] = bestOf([`node ${BIN} relu ${dir} --out-dir ${out} --skip-existing -q`], 1);
+  const [rerun] = bestOf([`node ${BIN} relu ${dir} --out-dir ${out} --skip-existing -q`], 1);
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out);
+  const [xargs] = bestOf([`find ${dir} -type f | xargs -P$(nproc) -n1 sh -c 'node ${BIN} relu "$0" -o ${out}/$(basename "$0")'`], 1);
+  console.log(`batch: ${FILES} small CSVs + two 64 MB .npy (${size.toFixed(0)} MB)`);
+  console.log(`  dact, --jobs default        ${first.secs.toFixed(2)} s, ${first.rssMB.toFixed(0)} MB RSS`);
+  console.log(`  rerun with --skip-existing  ${rerun.secs.toFixed(2)} s (${(100 * rerun.secs / first.secs).toFixed(0)}% of the first run)`);
+  console.log(`  find | xargs -P -n1 dact    ${xargs.secs.toFixed(2)} s  (dact batch: ${(xargs.secs / first.secs).toFixed(1)}x faster)`);
+  rmSync(out, { recursive: true, force: true });
 }

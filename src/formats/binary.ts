@@ -115,6 +115,20 @@ export class TextGuard {
     return { text: body, bad: -1 };
   }
 
+  /**
+   * Hands `parse` the checked text of a chunk; at a bad byte, parses what
+   * comes before it first (an error there is earlier, whatever the
+   * chunking), then throws the binary-data error.
+   */
+  feed(input: Uint8Array, parse: (text: Buffer) => void): void {
+    const { text, bad } = this.take(input);
+    if (bad >= 0) {
+      if (bad > 0) parse(text.subarray(0, bad));
+      throw this.error();
+    }
+    if (text.length > 0) parse(text);
+  }
+
   private pending: DactError | null = null;
 
   /** The error for the bad byte check() found. */

@@ -14,7 +14,7 @@ import type { Format } from "../types.js";
 import type { Input, Output, RandomAccess } from "../io.js";
 import type { ArraySink, ArrayWriter, FloatDType } from "./array.js";
 import type { TransformContext } from "./context.js";
-import type { HeaderMode, LabelSpec } from "./csv/reader.js";
+import type { CsvTextOptions, HeaderMode } from "./csv/reader.js";
 import { MAGIC } from "./npy/header.js";
 import { describeBinary } from "./binary.js";
 import type { ContainerReader, ContainerWriter } from "./container.js";
@@ -25,24 +25,12 @@ import { sniffSafetensors } from "./safetensors/sniff.js";
 export const FORMAT_NAMES: readonly Format[] = ["csv", "tsv", "json", "jsonl", "npy", "npz", "safetensors"];
 export type { Format };
 
-/** Text-format options from the command line (--delimiter, --header). */
-export interface ReadOptions {
+/** Text-format options from the command line (--delimiter, --header, and CSV's own). */
+export interface ReadOptions extends CsvTextOptions {
   delimiter?: string | undefined;
   header?: HeaderMode | undefined;
   /** The kernel looks only at signs: text readers may skip exact parsing of long numbers. */
   signOnly?: boolean | undefined;
-  /** The longest line, cell or header a text reader holds (--max-line-size); default MAX_LINE. */
-  maxLine?: number | undefined;
-  /** CSV: the decimal separator (--decimal). */
-  decimal?: "." | "," | undefined;
-  /** CSV: the comment character, "" for none (--comment); default "#". */
-  comment?: string | undefined;
-  /** CSV: the missing-value tokens (--na-values); default pandas' list. */
-  naValues?: readonly string[] | undefined;
-  /** CSV: label columns (--index-col). */
-  labels?: LabelSpec | undefined;
-  /** One-line notices from the reader. */
-  notice?: ((m: string) => void) | undefined;
 }
 
 export interface WriteOptions {

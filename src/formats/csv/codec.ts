@@ -1,20 +1,14 @@
 import type { Input, Output } from "../../io.js";
 import type { TransformContext } from "../context.js";
 import type { ArraySink } from "../array.js";
-import { CsvReader, UNKNOWN_COLS, WHITESPACE, type CsvBatch, type CsvReaderOptions, type HeaderMode, type LabelSpec } from "./reader.js";
+import { CsvReader, UNKNOWN_COLS, WHITESPACE, type CsvBatch, type CsvReaderOptions, type CsvTextOptions, type HeaderMode } from "./reader.js";
 import { sniffDelimiter, SNIFF_BYTES } from "./sniff.js";
 import { CsvWriter } from "./writer.js";
 
-export interface CsvOptions {
+export interface CsvOptions extends CsvTextOptions {
   /** One ASCII character, WHITESPACE, or undefined to sniff (see sniff.ts). */
   delimiter?: string | undefined;
   header: HeaderMode;
-  maxLine?: number | undefined;
-  decimal?: "." | "," | undefined;
-  comment?: string | undefined;
-  naValues?: readonly string[] | undefined;
-  labels?: LabelSpec | undefined;
-  notice?: ((m: string) => void) | undefined;
 }
 
 /** The delimiter to read with: the one given, else sniffed from the input's first rows. */

@@ -24,7 +24,23 @@ export const PANDAS_NA = ["#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-Na
  */
 export type LabelSpec = "auto" | "none" | readonly (number | string)[];
 
-export interface CsvReaderOptions {
+/** How a text file is read, beyond its delimiter: one definition for the reader, the codec and the registry. */
+export interface CsvTextOptions {
+  /** The longest line (or, in a streaming line, cell) held in memory (--max-line-size); default MAX_LINE. */
+  maxLine?: number | undefined;
+  /** The decimal separator (--decimal): "." (default) or "," (pandas' decimal=","). */
+  decimal?: "." | "," | undefined;
+  /** Lines whose first non-blank character is this are comments (--comment); "" for none. Default "#". */
+  comment?: string | undefined;
+  /** Cells read as missing values (--na-values); default PANDAS_NA. The empty cell always is. */
+  naValues?: readonly string[] | undefined;
+  /** Label columns (--index-col). */
+  labels?: LabelSpec | undefined;
+  /** One-line notices (a label column taken by default, a lone header row). */
+  notice?: ((m: string) => void) | undefined;
+}
+
+export interface CsvReaderOptions extends CsvTextOptions {
   /** One ASCII character, or WHITESPACE. */
   delimiter: string;
   header: HeaderMode;
@@ -34,17 +50,6 @@ export interface CsvReaderOptions {
   file?: string | undefined;
   /** The kernel looks only at signs (Activation.signOnly). */
   signOnly?: boolean | undefined;
-  /** The longest line (or, in a streaming line, cell) held in memory; default MAX_LINE. */
-  maxLine?: number | undefined;
-  /** The decimal separator: "." (default) or "," (pandas' decimal=","). */
-  decimal?: "." | "," | undefined;
-  /** Lines whose first non-blank character is this are comments; "" for none. Default "#". */
-  comment?: string | undefined;
-  /** Cells read as missing values; default PANDAS_NA. The empty cell always is. */
-  naValues?: readonly string[] | undefined;
-  labels?: LabelSpec | undefined;
-  /** One-line notices (a label column taken by default, a lone header row). */
-  notice?: ((m: string) => void) | undefined;
 }
 
 /** The default cap on a line held whole (a header, a quoted row) or a single cell: 64 MiB. */
@@ -246,13 +251,7 @@ export class CsvReader {
   }
 
   push(input: Buffer): void {
-    const { text, bad } = this.guard.take(input);
-    if (bad >= 0) {
-      // Parse what comes before the bad byte: an error there is earlier.
-      if (bad > 0) this.pushText(text.subarray(0, bad));
-      throw this.guard.error();
-    }
-    if (text.length > 0) this.pushText(text);
+    this.guard.feed(input, (text) => this.pushText(text));
   }
 
   private pushText(input: Buffer): void {

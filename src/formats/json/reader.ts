@@ -113,13 +113,7 @@ export class JsonReader {
   }
 
   push(input: Buffer): void {
-    const { text, bad } = this.guard.take(input);
-    if (bad >= 0) {
-      // Parse what comes before the bad byte: an error there is earlier.
-      if (bad > 0) this.pushText(text.subarray(0, bad));
-      throw this.guard.error();
-    }
-    if (text.length > 0) this.pushText(text);
+    this.guard.feed(input, (text) => this.pushText(text));
   }
 
   private pushText(chunk: Buffer): void {
