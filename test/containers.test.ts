@@ -10,7 +10,7 @@ import { numberToBf16 } from "../src/formats/bfloat16.js";
 import { memoryInput } from "../src/io.js";
 import { readNamed } from "../src/matrix.js";
 import { runDerivative } from "../src/pipeline.js";
-import { FIXTURES } from "./helpers.js";
+import { FIXTURES, npyBytes } from "./helpers.js";
 import { dact, workdir } from "./workdir.js";
 
 const C = path.join(FIXTURES, "containers");
@@ -269,13 +269,7 @@ describe("binary files dact does not read: one line that says what they are", ()
 });
 
 describe(".npy dtype spellings and huge empty shapes", () => {
-  function npy(descr: string, shape: string, data: Buffer): Buffer {
-    const text = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shape}, }`;
-    const header = Buffer.from(text + " ".repeat(64 - ((10 + text.length + 1) % 64)) + "\n", "latin1");
-    const pre = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, 0, 0]);
-    pre.writeUInt16LE(header.length, 8);
-    return Buffer.concat([pre, header, data]);
-  }
+  const npy = npyBytes;
   it.each([
     ["float32", Buffer.from(new Float32Array([-1, 2]).buffer), "<f4"],
     ["<d", Buffer.from(new Float64Array([-1, 2]).buffer), "<f8"],

@@ -70,3 +70,16 @@ export const IDENTITY: Activation = {
     for (let i = 0; i < n; i++) dst[i] = src[i]!;
   },
 };
+
+/**
+ * A version 1.0 .npy file as np.save lays it out (header padded to 64
+ * bytes), for tests that need a file numpy did not make: `shape` is the
+ * Python tuple text, "(3,)" or "(2, 5)".
+ */
+export function npyBytes(descr: string, shape: string, data: Uint8Array | ArrayBufferView = new Uint8Array(0)): Buffer {
+  const text = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shape}, }`;
+  const header = Buffer.from(text + " ".repeat(64 - ((10 + text.length + 1) % 64)) + "\n", "latin1");
+  const pre = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, 0, 0]);
+  pre.writeUInt16LE(header.length, 8);
+  return Buffer.concat([pre, header, Buffer.from(data.buffer, data.byteOffset, data.byteLength)]);
+}

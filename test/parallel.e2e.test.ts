@@ -6,15 +6,10 @@ import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ACTIVATIONS } from "../src/activations/registry.js";
+import { npyBytes } from "./helpers.js";
 import { dact, workdir } from "./workdir.js";
 
-function npy(descr: string, data: ArrayBufferView, n: number): Buffer {
-  const text = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${n},), }`;
-  const header = Buffer.from(text + " ".repeat(64 - ((10 + text.length + 1) % 64)) + "\n", "latin1");
-  const pre = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, 0, 0]);
-  pre.writeUInt16LE(header.length, 8);
-  return Buffer.concat([pre, header, Buffer.from(data.buffer, data.byteOffset, data.byteLength)]);
-}
+const npy = (descr: string, data: ArrayBufferView, n: number) => npyBytes(descr, `(${n},)`, data);
 
 describe("--threads: the same bytes on every core as on one", () => {
   const n = 300_001; // several batches, split unevenly

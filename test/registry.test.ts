@@ -11,6 +11,7 @@ import { arrayFormat, detectFormat, FORMAT_NAMES, formatSpec, type Format } from
 import { matrix, readMatrix, writeMatrix } from "../src/index.js";
 import { memoryInput, MemoryOutput, type Output } from "../src/io.js";
 import { runDerivative } from "../src/pipeline.js";
+import { npyBytes } from "./helpers.js";
 import { dact, dactAsync, dactMeasured, workdir } from "./workdir.js";
 
 const EXT: Record<Format, string> = { csv: ".csv", tsv: ".tsv", json: ".json", jsonl: ".jsonl", npy: ".npy", npz: ".npz", safetensors: ".safetensors" };
@@ -149,14 +150,7 @@ describe("the streaming writer and the one-batch path give identical bytes", () 
 
 describe("conversion at the edges, end to end", () => {
   /** A .npy of any shape with no data, as np.save writes it. */
-  function emptyNpy(shape: string): Buffer {
-    const text = `{'descr': '<f8', 'fortran_order': False, 'shape': ${shape}, }`;
-    const pad = 64 - ((10 + text.length + 1) % 64);
-    const header = Buffer.from(text + " ".repeat(pad) + "\n", "latin1");
-    const pre = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, 0, 0]);
-    pre.writeUInt16LE(header.length, 8);
-    return Buffer.concat([pre, header]);
-  }
+  const emptyNpy = (shape: string) => npyBytes("<f8", shape);
 
   it("(10**12, 0) and (0, 10**12) convert at once, in little memory", () => {
     const dir = workdir();
@@ -190,11 +184,7 @@ describe("conversion at the edges, end to end", () => {
     const n = 10_000_000;
     const data = new Float64Array(n);
     for (let i = 0; i < n; i++) data[i] = (i % 7) - 3.5;
-    const text = `{'descr': '<f8', 'fortran_order': False, 'shape': (${n / 10}, 10), }`;
-    const header = Buffer.from(text + " ".repeat(64 - ((10 + text.length + 1) % 64)) + "\n", "latin1");
-    const pre = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, 0, 0]);
-    pre.writeUInt16LE(header.length, 8);
-    writeFileSync(path.join(dir, "big.npy"), Buffer.concat([pre, header, Buffer.from(data.buffer)]));
+    writeFileSync(path.join(dir, "big.npy"), npyBytes("<f8", `(${n / 10}, 10)`, data));
     const a = dactMeasured(["relu", "big.npy", "-o", "big.csv"], { cwd: dir });
     expect(a.status, a.stderr).toBe(0);
     expect(a.maxRssMB).toBeLessThan(150);
@@ -214,11 +204,7 @@ describe("conversion at the edges, end to end", () => {
     const dir = workdir();
     const n = 4_000_000;
     const data = new Float64Array(n).map((_, i) => Math.sin(i));
-    const text = `{'descr': '<f8', 'fortran_order': False, 'shape': (${n},), }`;
-    const header = Buffer.from(text + " ".repeat(64 - ((10 + text.length + 1) % 64)) + "\n", "latin1");
-    const pre = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, 0, 0]);
-    pre.writeUInt16LE(header.length, 8);
-    writeFileSync(path.join(dir, "x.npy"), Buffer.concat([pre, header, Buffer.from(data.buffer)]));
+    writeFileSync(path.join(dir, "x.npy"), npyBytes("<f8", `(${n},)`, data));
     writeFileSync(path.join(dir, "out.json"), "precious\n");
     const child = dactAsync(["gelu", "x.npy", "-o", "out.json"], { cwd: dir });
     let stderr = "";
