@@ -10,13 +10,13 @@
  * unless --update=force, as jest's --ci refuses to write new snapshots.
  */
 import type { Kernel } from "./activations/types.js";
-import { compareNamed, type NamedComparison, type Tolerance } from "./compare.js";
+import { compareNamed, type NamedComparison } from "./compare.js";
 import { DactError } from "./errors.js";
 import { detectFormat, formatFromPath, type FormatSpec, type ReadOptions } from "./formats/index.js";
 import { openOutput, type Input } from "./io.js";
 import { readNamed, writeMatrix } from "./matrix.js";
-import { resultsInMemory, stemOf } from "./named.js";
-import { commitOrAbort, openSink, openSource, runDerivative, type PlanSpec, type RunResult } from "./pipeline.js";
+import { resultsInMemory } from "./named.js";
+import { commitOrAbort, openSink, openSource, type PlanSpec, type RunResult } from "./pipeline.js";
 
 export type CheckStatus = "ok" | "differs" | "missing" | "written" | "error";
 
@@ -178,5 +178,3 @@ export function checkLine(r: CheckResult): string {
   return `${r.status.padEnd(7)} ${r.input} vs ${r.golden}`;
 }
 
-export { stemOf, runDerivative };
-export type { Tolerance };

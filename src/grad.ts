@@ -16,6 +16,7 @@ import { shapeText, sizeOf, type ArrayHead, type ArraySink, type ArrayWriter, ty
 import type { ArrayFormat, ReadOptions } from "./formats/index.js";
 import type { Input } from "./io.js";
 import { roundTo } from "./matrix.js";
+import { grow } from "./grow.js";
 
 /** The gradient: a plain number, or an array to read (a file, or one member of a container). */
 export type GradSource = { kind: "number"; value: number } | { kind: "array"; name: string; read(sink: ArraySink, after: () => Promise<void>): Promise<number[]> };
@@ -202,15 +203,12 @@ export function gradSink(grad: GradSource, writer: ArrayWriter, kernel: Kernel, 
         xHead = h;
       },
       data(values: Values, missing: Uint8Array | null, n: number, _extras?: RowExtras | null) {
-        if (nPending + n > pending.length) {
-          const p = new Float64Array(Math.max(nPending + n, pending.length * 2));
-          p.set(pending.subarray(0, nPending));
-          pending = p;
-        }
+        pending = grow(pending, nPending, nPending + n);
         // f'(x) in float64, whatever the result dtype: G multiplies it before the one rounding.
         kernel(values, pending.subarray(nPending), n);
         if (missing) {
-          const m = pendingMissing ?? new Uint8Array(pending.length);
+          // As long as the values: they may have grown since the flags were made.
+          const m = grow(pendingMissing ?? new Uint8Array(pending.length), nPending, pending.length);
           m.set(missing.subarray(0, n), nPending);
           pendingMissing = m;
         }

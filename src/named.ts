@@ -10,7 +10,7 @@ import { DactError } from "./errors.js";
 import { CollectWriter, type ArrayHead, type ArraySink, type ArrayWriter } from "./formats/array.js";
 import type { ContainerReader, MemberInfo, MemberPlan } from "./formats/container.js";
 import { withoutGz } from "./formats/gzip.js";
-import { formatSpec, type FormatSpec, type ReadOptions } from "./formats/index.js";
+import type { FormatSpec, ReadOptions } from "./formats/index.js";
 import { randomAccess, STDIO, type Input, type Output } from "./io.js";
 import { collected, type Matrix } from "./matrix.js";
 import { kernelSink, reshapeWriter, streamArray, withGrad, type PlanSpec } from "./pipeline.js";
@@ -137,4 +137,3 @@ export async function resultsInMemory(input: Input, from: FormatSpec, plan: Plan
   return { container: false, arrays };
 }
 
-export { formatSpec };

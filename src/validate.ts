@@ -3,7 +3,7 @@
  * bad argument is one DactError with a code, before anything is read or
  * written, and never a process abort or a silent default.
  */
-import { findActivation, parseOptionNumber } from "./activations/registry.js";
+import { camel, findActivation, parseOptionNumber } from "./activations/registry.js";
 import type { Activation, Params } from "./activations/types.js";
 import { DactError } from "./errors.js";
 import { shapeText } from "./formats/array.js";
@@ -44,7 +44,6 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** An options object whose keys must all be known (kebab-case or camelCase); suggests the closest. */
 export function checkKeys(what: string, options: unknown, known: readonly string[]): Record<string, unknown> {

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { DactError } from "../src/errors.js";
 import { ACTIVATIONS, findActivation, resolveParams } from "../src/activations/registry.js";
 import { buildProgram, listActivations } from "../src/cli.js";
 import { FIXTURES } from "./helpers.js";
@@ -190,7 +191,15 @@ describe("option validation", () => {
     ["gelu", { approximate: "fast" }],
   ])("%s %j is a usage error", (name, p) => {
     const a = findActivation(name)!;
-    expect(() => resolveParams(a, p)).toThrow(/option|expected/);
+    // The code, not the wording (errors.ts: tests assert the code).
+    let err: unknown = null;
+    try {
+      resolveParams(a, p);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(DactError);
+    expect((err as DactError).code).toBe("USAGE");
   });
 });
 

@@ -37,9 +37,13 @@ export function findActivation(name: string): Activation | undefined {
  * Turns raw option strings into checked numbers: the one place parameters
  * are validated. Missing ones take their defaults.
  */
+/** An option's camelCase spelling: at-zero -> atZero (the library accepts both). */
+export function camel(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
 export function resolveParams(act: Activation, raw: Readonly<Record<string, string | number | undefined>>): Params {
   const out: Record<string, number | string> = {};
-  const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
   for (const spec of act.params) {
     // Library callers may write options camelCase ({ atZero: 0.5 }) as well as the CLI's kebab-case.
     const v = raw[spec.flag] ?? raw[camel(spec.flag)];

@@ -4,7 +4,7 @@
  */
 import { availableParallelism } from "node:os";
 import { Command, Option } from "commander";
-import { resolveParams } from "../activations/registry.js";
+import { camel, resolveParams } from "../activations/registry.js";
 import type { Activation } from "../activations/types.js";
 import { DactError } from "../errors.js";
 import type { FloatDType } from "../formats/array.js";
@@ -59,9 +59,6 @@ interface ActivationOpts {
   [param: string]: unknown;
 }
 
-function camel(flag: string): string {
-  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-}
 
 /** Files processed in parallel at most, whatever --jobs says: more workers than this only cost memory. */
 export function jobsCap(): number {

@@ -12,6 +12,7 @@
  * .npy header) reserve room for it or spool; see npy/writer.ts.
  */
 import type { Output } from "../io.js";
+import { grow } from "../grow.js";
 
 import type { FloatDType } from "../types.js";
 
@@ -139,16 +140,8 @@ export class CollectWriter implements ArrayWriter {
   }
 
   write(values: Values, missing: Uint8Array | null, n: number): void {
-    if (this.n + n > this.data.length) {
-      const d = new Float64Array(Math.max(this.n + n, this.data.length * 2));
-      d.set(this.data.subarray(0, this.n));
-      this.data = d;
-      if (this.missing) {
-        const m = new Uint8Array(d.length);
-        m.set(this.missing.subarray(0, this.n));
-        this.missing = m;
-      }
-    }
+    this.data = grow(this.data, this.n, this.n + n);
+    if (this.missing) this.missing = grow(this.missing, this.n, this.data.length);
     const d = this.data;
     const base = this.n;
     for (let i = 0; i < n; i++) d[base + i] = values[i]!;

@@ -4,6 +4,7 @@ import type { ArraySink } from "../array.js";
 import { CsvReader, UNKNOWN_COLS, WHITESPACE, type CsvBatch, type CsvReaderOptions, type CsvTextOptions, type HeaderMode } from "./reader.js";
 import { sniffDelimiter, SNIFF_BYTES } from "./sniff.js";
 import { CsvWriter } from "./writer.js";
+import { grow } from "../../grow.js";
 
 export interface CsvOptions extends CsvTextOptions {
   /** One ASCII character, WHITESPACE, or undefined to sniff (see sniff.ts). */
@@ -86,15 +87,8 @@ export async function readCsvArray(input: Input, opts: CsvOptions & { signOnly?:
       if (b.n === 0) return;
       if (begun) return sink.data(b.values, b.missing, b.n, b);
       const e = (early ??= { values: new Float64Array(b.n), missing: new Uint8Array(b.n), n: 0 });
-      if (e.n + b.n > e.values.length) {
-        const size = Math.max(e.n + b.n, e.values.length * 2);
-        const v = new Float64Array(size);
-        v.set(e.values.subarray(0, e.n));
-        const m = new Uint8Array(size);
-        m.set(e.missing.subarray(0, e.n));
-        e.values = v;
-        e.missing = m;
-      }
+      e.values = grow(e.values, e.n, e.n + b.n);
+      e.missing = grow(e.missing, e.n, e.n + b.n);
       e.values.set(b.values.subarray(0, b.n), e.n);
       e.missing.set(b.missing.subarray(0, b.n), e.n);
       e.n += b.n;

@@ -2,6 +2,7 @@ import { parse as csvParseSync } from "csv-parse/sync";
 import { DactError, shown } from "../../errors.js";
 import { bomLength, Ending, maybeBomPrefix } from "../text/ending.js";
 import { TextGuard } from "../binary.js";
+import { grow } from "../../grow.js";
 import { CellStatus, cellEnd, cellStatus, nearNumberHint, parseNumberBytes, parseNumberText } from "../text/number.js";
 
 export { Ending } from "../text/ending.js";
@@ -550,21 +551,9 @@ export class CsvReader {
   /** Room in the batch for `cells` more cells and `rows` more row endings. */
   private room(cells: number, rows: number): void {
     const b = this.batch;
-    const needV = b.n + cells;
-    if (needV > b.values.length) {
-      const n = Math.max(needV, b.values.length * 2);
-      const v = new Float64Array(n);
-      v.set(b.values.subarray(0, b.n));
-      const m = new Uint8Array(n);
-      m.set(b.missing.subarray(0, b.n));
-      b.values = v;
-      b.missing = m;
-    }
-    if (b.rows + rows > b.endings.length) {
-      const e = new Uint8Array(Math.max(b.rows + rows, b.endings.length * 2));
-      e.set(b.endings.subarray(0, b.rows));
-      b.endings = e;
-    }
+    b.values = grow(b.values, b.n, b.n + cells);
+    b.missing = grow(b.missing, b.n, b.n + cells);
+    b.endings = grow(b.endings, b.rows, b.rows + rows);
   }
 
   private countCells(buf: Buffer, s: number, e: number): number {

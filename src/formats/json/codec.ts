@@ -3,6 +3,7 @@ import type { Input, Output } from "../../io.js";
 import type { TransformContext } from "../context.js";
 import type { ArraySink } from "../array.js";
 import { JsonReader, Op, type JsonBatch } from "./reader.js";
+import { grow } from "../../grow.js";
 import { JsonFormatter } from "./writer.js";
 
 /**
@@ -59,15 +60,8 @@ export async function readJsonArray(input: Input, opts: { lines: boolean; signOn
     file: input.name,
     signOnly: opts.signOnly ?? false,
     onBatch(b: JsonBatch) {
-      if (n + b.nOps > values.length) {
-        const size = Math.max(n + b.nOps, values.length * 2);
-        const v = new Float64Array(size);
-        v.set(values.subarray(0, n));
-        const m = new Uint8Array(size);
-        m.set(missing.subarray(0, n));
-        values = v;
-        missing = m;
-      }
+      values = grow(values, n, n + b.nOps);
+      missing = grow(missing, n, n + b.nOps);
       let v = 0;
       for (let k = 0; k < b.nOps; k++) {
         const op = b.ops[k];

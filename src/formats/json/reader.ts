@@ -2,6 +2,7 @@ import { DactError, shown } from "../../errors.js";
 import { decimalToDouble } from "../text/number.js";
 import { Ending } from "../text/ending.js";
 import { TextGuard } from "../binary.js";
+import { grow } from "../../grow.js";
 
 export { Ending } from "../text/ending.js";
 
@@ -240,20 +241,12 @@ export class JsonReader {
 
   private roomOps(): void {
     const b = this.batch;
-    if (b.nOps === b.ops.length) {
-      const o = new Uint8Array(b.ops.length * 2);
-      o.set(b.ops);
-      b.ops = o;
-    }
+    b.ops = grow(b.ops, b.nOps, b.nOps + 1);
   }
 
   private pushValue(v: number): void {
     const b = this.batch;
-    if (b.nValues === b.values.length) {
-      const n = new Float64Array(b.values.length * 2);
-      n.set(b.values);
-      b.values = n;
-    }
+    b.values = grow(b.values, b.nValues, b.nValues + 1);
     b.values[b.nValues++] = v;
   }
 
@@ -285,11 +278,7 @@ export class JsonReader {
     const b = this.batch;
     this.roomOps();
     b.ops[b.nOps++] = Op.LineEnd;
-    if (b.nEndings === b.endings.length) {
-      const e = new Uint8Array(b.endings.length * 2);
-      e.set(b.endings);
-      b.endings = e;
-    }
+    b.endings = grow(b.endings, b.nEndings, b.nEndings + 1);
     b.endings[b.nEndings++] = ending;
     this.expect = Expect.TopValue;
     // Each line is its own document, with its own shape.

@@ -2,6 +2,7 @@ import type { TransformContext } from "../context.js";
 import { WRITE_SLICE, type ArraySink, type FloatDType } from "../array.js";
 import type { Input, Output } from "../../io.js";
 import { NpyDecoder } from "./decoder.js";
+import { grow } from "../../grow.js";
 import { npyDescr, resultDtype } from "./dtype.js";
 import { elementReader, resultBatch, type ResultBatch } from "./elements.js";
 import { encodeHeader, savedFortranOrder } from "./header.js";
@@ -78,11 +79,7 @@ export async function readNpyArray(input: Input, sink: ArraySink, after: () => P
         const src = read!(bytes, n);
         if (!fortran) return sink.data(src, null, n);
         const f = fortran;
-        if (f.k + n > f.data.length) {
-          const g = new Float64Array(Math.max(f.k + n, f.data.length * 2));
-          g.set(f.data.subarray(0, f.k));
-          f.data = g;
-        }
+        f.data = grow(f.data, f.k, f.k + n);
         for (let i = 0; i < n; i++) f.data[f.k++] = src[i]!;
       },
     },
