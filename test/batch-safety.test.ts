@@ -115,7 +115,7 @@ describe("FIFOs, pipes and process substitution", () => {
 });
 
 describe("signals at random moments leave no temporary file", () => {
-  it("40 batch runs, each interrupted by SIGINT, SIGTERM or SIGHUP at a random moment", async () => {
+  it("24 batch runs, each interrupted by SIGINT, SIGTERM or SIGHUP at a random moment", async () => {
     const d = workdir();
     mkdirSync(path.join(d, "in"));
     const rows = "0.5,-1.25,3,-4.5\n".repeat(20_000); // 340 KB each
@@ -124,7 +124,7 @@ describe("signals at random moments leave no temporary file", () => {
     const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
     const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
     const codes = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
-    for (let run = 0; run < 40; run++) {
+    for (let run = 0; run < 24; run++) {
       const out = `out${run}`;
       const child = dactAsync(["gelu", "in", "--out-dir", out, "--jobs", "2"], { cwd: d });
       const exited = new Promise<number | null>((r) => child.on("exit", (c) => r(c)));
