@@ -131,6 +131,19 @@ export class Input {
   }
 }
 
+/**
+ * The loop every reader runs: each chunk of the input into a push parser,
+ * then `after` (the writer writes out what that chunk produced, so memory
+ * stays at a chunk's worth), then the parser's end().
+ */
+export async function pump(input: Input, parser: { push(chunk: Buffer): void; end(): unknown }, after: () => Promise<void>): Promise<void> {
+  for await (const chunk of input.chunks()) {
+    parser.push(chunk);
+    await after();
+  }
+  parser.end();
+}
+
 /** Counts bytes as they pass, for progress bars. */
 async function* counted(src: AsyncIterable<Buffer>, total: number, progress: (read: number, total: number) => void): AsyncGenerator<Buffer> {
   let read = 0;

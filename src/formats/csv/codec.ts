@@ -1,4 +1,4 @@
-import type { Input, Output } from "../../io.js";
+import { pump, type Input, type Output } from "../../io.js";
 import type { TransformContext } from "../context.js";
 import type { ArraySink } from "../array.js";
 import { CsvReader, UNKNOWN_COLS, WHITESPACE, type CsvBatch, type CsvReaderOptions, type CsvTextOptions, type HeaderMode } from "./reader.js";
@@ -45,11 +45,7 @@ export async function transformCsv(input: Input, output: Output, ctx: TransformC
       writer.cells(b.values, b.missing, b.n, b.cols, b.startCell, b.endings, { ...b, comments: b.comments.filter((c) => c.row >= 0) });
     }),
   );
-  for await (const chunk of input.chunks()) {
-    reader.push(chunk);
-    await writer.flush();
-  }
-  reader.end();
+  await pump(input, reader, () => writer.flush());
   await writer.flush();
 }
 
@@ -94,11 +90,7 @@ export async function readCsvArray(input: Input, opts: CsvOptions & { signOnly?:
       e.n += b.n;
     }),
   );
-  for await (const chunk of input.chunks()) {
-    reader.push(chunk);
-    await after();
-  }
-  reader.end();
+  await pump(input, reader, after);
   const shape = rows === 0 && cols === 0 ? [0, 0] : [rows, cols];
   if (!begun) sink.begin({ shape, growing: false, dtype: "f8", header, naTokens, labelCols });
   return shape;

@@ -1,5 +1,5 @@
 import { DactError } from "../../errors.js";
-import type { Input, Output } from "../../io.js";
+import { pump, type Input, type Output } from "../../io.js";
 import type { TransformContext } from "../context.js";
 import type { ArraySink } from "../array.js";
 import { JsonReader, Op, type JsonBatch } from "./reader.js";
@@ -23,11 +23,7 @@ export async function transformJson(input: Input, output: Output, ctx: Transform
       writer.write(b, b.values);
     },
   });
-  for await (const chunk of input.chunks()) {
-    reader.push(chunk);
-    await writer.out.flush();
-  }
-  reader.end();
+  await pump(input, reader, () => writer.out.flush());
   await writer.out.flush();
 }
 
@@ -94,11 +90,7 @@ export async function readJsonArray(input: Input, opts: { lines: boolean; signOn
       rows++;
     },
   });
-  for await (const chunk of input.chunks()) {
-    reader.push(chunk);
-    await after();
-  }
-  reader.end();
+  await pump(input, reader, after);
   const shape: number[] = lines ? [rows, ...(docShape ?? [])] : (docShape ?? []);
   if (!begun) start(shape, false);
   send();

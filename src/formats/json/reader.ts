@@ -1,6 +1,6 @@
 import { DactError, shown } from "../../errors.js";
 import { decimalToDouble } from "../text/number.js";
-import { Ending } from "../text/ending.js";
+import { bomLength, Ending, maybeBomPrefix } from "../text/ending.js";
 import { TextGuard } from "../binary.js";
 import { grow } from "../../grow.js";
 
@@ -127,14 +127,14 @@ export class JsonReader {
         this.offset = this.carryOffset;
         this.carry = null;
       }
-      if (chunk.length < 3 && [0xef, 0xbb, 0xbf].slice(0, chunk.length).every((b, k) => chunk[k] === b)) {
+      if (maybeBomPrefix(chunk)) {
         this.carry = Buffer.from(chunk);
         this.carryOffset = this.offset;
         this.offset += chunk.length;
         return;
       }
       this.started = true;
-      if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) {
+      if (bomLength(chunk) > 0) {
         start = 3;
         this.lineStart = this.offset + 3;
       }

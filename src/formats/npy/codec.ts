@@ -1,6 +1,6 @@
 import type { TransformContext } from "../context.js";
 import { WRITE_SLICE, type ArraySink, type FloatDType } from "../array.js";
-import type { Input, Output } from "../../io.js";
+import { pump, type Input, type Output } from "../../io.js";
 import { NpyDecoder } from "./decoder.js";
 import { grow } from "../../grow.js";
 import { npyDescr, resultDtype } from "./dtype.js";
@@ -85,11 +85,7 @@ export async function readNpyArray(input: Input, sink: ArraySink, after: () => P
     },
     input.name,
   );
-  for await (const chunk of input.chunks()) {
-    decoder.push(chunk);
-    await after();
-  }
-  decoder.end();
+  await pump(input, decoder, after);
   const f = fortran as { shape: readonly number[]; data: Float64Array; k: number } | null;
   if (f) {
     const c = fortranToC(f.data.subarray(0, f.k), f.shape);

@@ -123,7 +123,8 @@ export function parseNumberBytes(buf: Buffer, start: number, end: number, delim:
     let fracDigits = 0;
     let prevDigit = false;
     let underscore = false;
-    // integer part
+    // integer part. (This loop and the fraction's are alike on purpose: the
+    // hottest code in dact, where a shared helper would cost a call a digit.)
     for (; i < end; i++) {
       c = buf[i]!;
       if (c >= 48 && c <= 57) {
