@@ -615,13 +615,27 @@ export class CsvReader {
     this.endRow(ending, this.line);
   }
 
+  /**
+   * What a cell that parsed to (v, status) is: a number (0), empty (1), or
+   * an NA token (2 + its index: NA, NULL, nan..., and numeric tokens such as
+   * -999 by value), kept as written. A cell that is none of them is an error.
+   */
+  private missingCode(v: number, status: number, buf: Buffer, s: number, e: number, line: number, column: number): number {
+    if (status === CellStatus.Number && this.naNumbers !== null && this.naNumbers.has(v)) return this.tokenCode(buf, s, e);
+    if (status !== CellStatus.Invalid && v === v) return status;
+    const code = this.naCode(buf, s, e);
+    if (code > 0) return code;
+    if (status === CellStatus.Invalid) throw this.notNumber(buf.toString("utf8", s, e), line, column);
+    return status;
+  }
+
   /** A missing-value code for a cell that is not a number: 2 + its token's index, or 0 if it is no NA token. */
   private naCode(buf: Buffer, s: number, e: number): number {
     let a = s;
     let z = e;
     while (a < z && (buf[a] === 32 || buf[a] === TAB)) a++;
     while (z > a && (buf[z - 1] === 32 || buf[z - 1] === TAB || buf[z - 1] === CR)) z--;
-    if (z - a > 16) return 0;
+    if (z - a > 25) return 0; // tokens are at most 25 bytes (register)
     return this.naTextCode(buf.toString("utf8", a, z));
   }
 
@@ -668,16 +682,10 @@ export class CsvReader {
       }
       let v = parseNumberBytes(buf, i, e, d, signOnly && naNumbers === null, point);
       let st: number = cellStatus;
-      if (naNumbers !== null && st === CellStatus.Number && naNumbers.has(v)) {
-        st = this.tokenCode(buf, i, cellEnd);
-        v = NaN;
-      } else if (st === CellStatus.Invalid || v !== v) {
-        // Not a number, or NaN: an NA token (NA, NULL, nan...) is a missing value kept as written.
-        const code = this.naCode(buf, i, cellEnd);
-        if (code > 0) {
-          st = code;
-          v = NaN;
-        } else if (st === CellStatus.Invalid) throw this.notNumber(buf.toString("utf8", i, cellEnd), this.line, this.rowCells + 1);
+      // Off the common path: not a number, NaN, or a numeric NA token to look for.
+      if (st === CellStatus.Invalid || v !== v || naNumbers !== null) {
+        st = this.missingCode(v, st, buf, i, cellEnd, this.line, this.rowCells + 1);
+        if (st > 1) v = NaN;
       }
       values[n] = v;
       missing[n] = st;
@@ -705,15 +713,9 @@ export class CsvReader {
       else if (numeric < cols) {
         let v = parseNumberBytes(buf, i, j, -1, signOnly && this.naNumbers === null, this.point);
         let st: number = cellStatus;
-        if (this.naNumbers !== null && st === CellStatus.Number && this.naNumbers.has(v)) {
-          st = this.tokenCode(buf, i, j);
-          v = NaN;
-        } else if (st === CellStatus.Invalid || v !== v) {
-          const code = this.naCode(buf, i, j);
-          if (code > 0) {
-            st = code;
-            v = NaN;
-          } else if (st === CellStatus.Invalid) throw this.notNumber(buf.toString("utf8", i, j), this.line, col + 1);
+        if (st === CellStatus.Invalid || v !== v || this.naNumbers !== null) {
+          st = this.missingCode(v, st, buf, i, j, this.line, col + 1);
+          if (st > 1) v = NaN;
         }
         b.values[b.n] = v;
         b.missing[b.n++] = st;
@@ -803,15 +805,9 @@ export class CsvReader {
         const buf = Buffer.from(cell, "utf8");
         let v = parseNumberBytes(buf, 0, buf.length, -1, false, this.point);
         let st: number = cellStatus;
-        if (this.naNumbers !== null && st === CellStatus.Number && this.naNumbers.has(v)) {
-          st = this.tokenCode(buf, 0, buf.length);
-          v = NaN;
-        } else if (st === CellStatus.Invalid || v !== v) {
-          const code = this.naTextCode(cell.trim());
-          if (code > 0) {
-            st = code;
-            v = NaN;
-          } else if (st === CellStatus.Invalid) throw this.notNumber(cell, line, c + 1);
+        if (st === CellStatus.Invalid || v !== v || this.naNumbers !== null) {
+          st = this.missingCode(v, st, buf, 0, buf.length, line, c + 1);
+          if (st > 1) v = NaN;
         }
         b.values[b.n] = v;
         b.missing[b.n++] = st;
