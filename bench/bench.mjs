@@ -5,7 +5,7 @@
  * for each, and the ratio dact/other (time: lower is better).
  *
  * Inputs are generated once into bench/data/ (git-ignored) with numpy.
- * Usage: npm run bench [-- --only npy,startup,convert,containers,activations,grad,batch] [-- --mb 256]
+ * Usage: npm run bench [-- --only npy,startup,convert,containers,activations,grad,batch,text] [-- --mb 256]
  *        [-- --python PATH]   a python with safetensors and torch (or DACT_BENCH_PYTHON);
  *                             rows that need them are skipped with a note otherwise
  *        [-- --files N]       small files in the batch row (default 2000)
@@ -341,4 +341,20 @@ for i in range(2):
   console.log(`  rerun with --skip-existing  ${rerun.secs.toFixed(2)} s (${(100 * rerun.secs / first.secs).toFixed(0)}% of the first run)`);
   console.log(`  find | xargs -P -n1 dact    ${xargs.secs.toFixed(2)} s  (dact batch: ${(xargs.secs / first.secs).toFixed(1)}x faster)`);
   rmSync(out, { recursive: true, force: true });
+}
+
+if (want("text")) {
+  // A smooth activation on text: bound by number parsing and formatting.
+  const inp = ensureData("floats-500k.csv", (p) => `
+import numpy as np
+np.savetxt(${p}, np.random.default_rng(10).standard_normal((500_000, 10)), fmt="%.17g", delimiter=",")
+`);
+  const o = path.join(DATA, "text-out.csv");
+  const entries = [
+    ["dact sigmoid", `node ${BIN} sigmoid ${inp} -o ${o}`],
+    ["numpy loadtxt/savetxt", `python3 -c "import numpy as np; x = np.loadtxt('${inp}', delimiter=','); s = 1/(1+np.exp(-x)); np.savetxt('${o}', s*(1-s), fmt='%.17g', delimiter=',')"`],
+  ];
+  if (PY && pyHas(["pandas"])) entries.push(["pandas read_csv/to_csv", `${PY} -c "import numpy as np, pandas as pd; x = pd.read_csv('${inp}', header=None); s = 1/(1+np.exp(-x)); (s*(1-s)).to_csv('${o}', header=False, index=False, float_format='%.17g')"`]);
+  table("sigmoid CSV, 500k x 10 doubles", statSync(inp).size / 1e6, entries);
+  rmSync(o, { force: true });
 }
