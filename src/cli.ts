@@ -72,6 +72,10 @@ function commanderMessage(str: string): string {
   let body = str.replace(/\n$/, "").replace(/^error: /, "");
   const hint = body.endsWith(HELP_HINT);
   if (hint) body = body.slice(0, -HELP_HINT.length);
+  // commander puts its suggestion (made of option names, not the user's text)
+  // on a line of its own; dact's other suggestions sit inside the one line.
+  const suggestion = /\n\(Did you mean (.*)\?\)$/.exec(body);
+  if (suggestion) body = `${body.slice(0, suggestion.index)} (did you mean ${suggestion[1]}?)`;
   return `dact: ${escapeControls(body)}${hint ? HELP_HINT : ""}\n`;
 }
 
