@@ -1,5 +1,6 @@
 import { DactError } from "../../errors.js";
 import { formatNumber } from "../text/number.js";
+import { writeShortest } from "../text/decimal.js";
 import { Ending, writeEnding } from "../text/ending.js";
 import { OutBuffer, shapeText, type ArrayHead, type ArrayWriter, type RowExtras, type Values } from "../array.js";
 import type { Output } from "../../io.js";
@@ -131,13 +132,19 @@ export class CsvWriter implements ArrayWriter {
           if (x === 1) out[p++] = 49;
           else if (x === 0 && 1 / x > 0) out[p++] = 48;
           else {
-            // Derivatives repeat values (relu's at-zero value, saturated
-            // tails): remember the last one formatted.
-            if (!Object.is(x, lastValue)) {
-              lastValue = x;
-              lastText = point === 46 ? formatNumber(x) : formatNumber(x).replace(".", ",");
+            // Straight into the buffer, without a string (decimal.ts); the
+            // few it cannot be sure of go through String().
+            const q = writeShortest(x, out, p, point);
+            if (q >= 0) p = q;
+            else {
+              // Derivatives repeat values (relu's at-zero value, saturated
+              // tails): remember the last one formatted.
+              if (!Object.is(x, lastValue)) {
+                lastValue = x;
+                lastText = point === 46 ? formatNumber(x) : formatNumber(x).replace(".", ",");
+              }
+              for (let i = 0; i < lastText.length; i++) out[p++] = lastText.charCodeAt(i);
             }
-            for (let i = 0; i < lastText.length; i++) out[p++] = lastText.charCodeAt(i);
           }
         } else if (miss > 1) p += out.write(this.naTokens[miss - 2] ?? "", p, "utf8");
       }

@@ -1,6 +1,7 @@
 import { DactError } from "../../errors.js";
 import type { Output } from "../../io.js";
 import { formatNumber } from "../text/number.js";
+import { writeShortest } from "../text/decimal.js";
 import { OutBuffer, shapeText, sizeOf, type ArrayHead, type ArrayWriter, type Values } from "../array.js";
 import { Op, type JsonBatch } from "./reader.js";
 import { Ending, writeEnding } from "../text/ending.js";
@@ -38,6 +39,7 @@ export class JsonFormatter {
     this.out.room(b.nOps * MAX_OP_BYTES);
     const out = this.out.buf;
     let p = this.out.len;
+    let q = 0;
     const { ops, nOps, endings } = b;
     let v = 0;
     let e = 0;
@@ -70,6 +72,7 @@ export class JsonFormatter {
           const x = ops[k] === Op.Null ? NaN : values[v++]!;
           if (x === 1) out[p++] = 49;
           else if (x === 0 && 1 / x > 0) out[p++] = 48;
+          else if ((q = writeShortest(x, out, p, 46)) >= 0) p = q; // no string: decimal.ts
           else {
             if (!Object.is(x, lastValue)) {
               lastValue = x;

@@ -10,9 +10,12 @@
  *
  * The parser works on bytes, so the CSV scanner never makes a string for a
  * plain number: up to 15 significant digits with a power of ten up to 22,
- * digits × 10^k is exact in one rounding (Clinger's fast path); anything
- * longer goes through Number() on the cleaned text.
+ * digits × 10^k is exact in one rounding (Clinger's fast path); up to 19
+ * digits and most powers of ten, double-double arithmetic decides
+ * (decimal.ts); the rest goes through Number() on the cleaned text.
  */
+
+import { groupsToDouble, longDecimal } from "./decimal.js";
 
 export const enum CellStatus {
   Number = 0,
@@ -65,6 +68,10 @@ export function decimalToDouble(buf: Buffer, from: number, to: number, negative:
     // sign-only kernel needs. Smaller ones might round to zero: exact.
     return negative ? -1 : 1;
   }
+  // Up to 19 digits, in double-double arithmetic (decimal.ts); NaN when it
+  // cannot be sure (or sees an underscore), and Number() decides.
+  const v = longDecimal(buf, from, to);
+  if (v === v) return v;
   // latin1Slice: Buffer's own native decoder, without toString's argument
   // handling (measured 2x faster on 17-digit numbers).
   let text = (buf as unknown as Latin1Sliceable).latin1Slice(from, to);
@@ -116,13 +123,16 @@ export function parseNumberBytes(buf: Buffer, start: number, end: number, delim:
       return invalid(buf, start, end, delim, point);
     }
   } else {
-    let mant = 0;
-    let sig = 0; // significant digits taken into mant
+    // Significant digits in int32 groups of 8, 8 and 3 (see decimal.ts):
+    // integer arithmetic, where a double multiply-add a digit was a chain
+    // of 3 ns a digit. q: the power of ten of the last digit kept.
+    let g1 = 0;
+    let g2 = 0;
+    let g3 = 0;
+    let sig = 0;
+    let q = 0;
     let digits = 0;
-    let dropped = 0; // integer digits beyond 15, as a power of ten
-    let fracDigits = 0;
     let prevDigit = false;
-    let underscore = false;
     // integer part. (This loop and the fraction's are alike on purpose: the
     // hottest code in dact, where a shared helper would cost a call a digit.)
     for (; i < end; i++) {
@@ -130,17 +140,17 @@ export function parseNumberBytes(buf: Buffer, start: number, end: number, delim:
       if (c >= 48 && c <= 57) {
         digits++;
         prevDigit = true;
-        if (sig < 15) {
-          if (mant !== 0 || c !== 48) {
-            mant = mant * 10 + (c - 48);
-            sig++;
-          }
-        } else {
-          dropped++;
-          slow = true;
+        if (sig === 0 && c === 48) continue;
+        if (sig < 8) g1 = g1 * 10 + (c - 48);
+        else if (sig < 16) g2 = g2 * 10 + (c - 48);
+        else if (sig < 19) g3 = g3 * 10 + (c - 48);
+        else {
+          q++;
+          if (c !== 48) slow = true;
+          continue;
         }
+        sig++;
       } else if (c === 95 && prevDigit && i + 1 < end && buf[i + 1]! >= 48 && buf[i + 1]! <= 57) {
-        underscore = true;
         prevDigit = false;
       } else break;
     }
@@ -152,15 +162,21 @@ export function parseNumberBytes(buf: Buffer, start: number, end: number, delim:
         if (c >= 48 && c <= 57) {
           digits++;
           prevDigit = true;
-          if (sig < 15) {
-            if (mant !== 0 || c !== 48) {
-              mant = mant * 10 + (c - 48);
-              sig++;
-            }
-            fracDigits++;
+          if (sig === 0 && c === 48) q--;
+          else if (sig < 8) {
+            g1 = g1 * 10 + (c - 48);
+            sig++;
+            q--;
+          } else if (sig < 16) {
+            g2 = g2 * 10 + (c - 48);
+            sig++;
+            q--;
+          } else if (sig < 19) {
+            g3 = g3 * 10 + (c - 48);
+            sig++;
+            q--;
           } else if (c !== 48) slow = true;
         } else if (c === 95 && prevDigit && i + 1 < end && buf[i + 1]! >= 48 && buf[i + 1]! <= 57) {
-          underscore = true;
           prevDigit = false;
         } else break;
       }
@@ -185,17 +201,21 @@ export function parseNumberBytes(buf: Buffer, start: number, end: number, delim:
           expDigits++;
           prevDigit = true;
         } else if (c === 95 && prevDigit && i + 1 < end && buf[i + 1]! >= 48 && buf[i + 1]! <= 57) {
-          underscore = true;
           prevDigit = false;
         } else break;
       }
       if (expDigits === 0) return invalid(buf, start, end, delim, point);
       if (expNeg) exp = -exp;
     }
-    value =
-      point === 46 || !(slow || underscore)
-        ? decimalToDouble(buf, numStart, i, negative, mant, sig, exp - fracDigits + dropped, slow || underscore, signOnly)
-        : commaSlowPath(buf, numStart, i, point);
+    // More than 19 significant digits (slow) is left to Number(), as is
+    // what groupsToDouble cannot decide.
+    value = slow ? NaN : groupsToDouble(g1, g2, g3, sig, q + exp);
+    if (value !== value) {
+      // |x| >= 1e-300: certainly a nonzero number, so its sign is all a
+      // sign-only kernel needs. Otherwise Number() on the text (with its sign).
+      if (signOnly && sig - 1 + q + exp > -300) value = negative ? -1 : 1;
+      else value = point === 46 ? slowDecimal(buf, numStart, i) : commaSlowPath(buf, numStart, i, point);
+    } else if (negative) value = -value;
   }
   // trailing whitespace, then the delimiter or the end
   while (i < end && buf[i] !== delim && isSpace(buf[i]!)) i++;
@@ -203,6 +223,17 @@ export function parseNumberBytes(buf: Buffer, start: number, end: number, delim:
   cellEnd = i;
   cellStatus = CellStatus.Number;
   return value;
+}
+
+/** Number() on the text, underscores dropped (rare: off the hot path). */
+function slowDecimal(buf: Buffer, from: number, to: number): number {
+  // latin1Slice: Buffer's own native decoder, without toString's argument handling.
+  const text = (buf as unknown as Latin1Sliceable).latin1Slice(from, to);
+  return Number(underscoreFree(text));
+}
+
+function underscoreFree(text: string): string {
+  return text.includes("_") ? text.replace(/_/g, "") : text;
 }
 
 /** A long number with a decimal comma: Number() on the text with a point (rare: off the hot path). */

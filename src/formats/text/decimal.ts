@@ -1,0 +1,322 @@
+/**
+ * Decimal <-> double without strings, for the text formats' hot paths.
+ *
+ * Why this exists: with a smooth activation, a CSV of 17-digit numbers
+ * spent most of its time in V8's own conversions, each of which makes a
+ * string: Number(text) on numbers beyond Clinger's fast path (~130 ns a
+ * cell with the slice) and String(x) (~125 ns). Both are correct, and stay
+ * the reference: whenever the arithmetic here cannot prove its answer, the
+ * caller falls back to them. test/decimal.test.ts checks both directions
+ * against Number() and String() on millions of values, halfway cases and
+ * every binade included.
+ *
+ * The arithmetic is double-double (about 106 bits): 10^q comes from a
+ * table of 10^q rounded to two doubles (relative error below 2^-106, made
+ * with exact BigInt arithmetic on first use), products are exact by
+ * Dekker's splitting, and a result is rounded to a double only when every
+ * value within the error bound (2^-96 relative, far above the ~2^-102 the
+ * steps can lose) rounds the same way. Otherwise: the fallback.
+ */
+
+const SPLIT = 134217729; // 2^27 + 1, Dekker's splitter
+
+/** The table's range: 10^MIN_Q .. 10^MAX_Q, with the low parts still normal doubles and no overflow in the products. */
+const MIN_Q = -290;
+const MAX_Q = 280;
+let P_HI: Float64Array | null = null;
+let P_LO: Float64Array | null = null;
+
+/** 2^e for any e in double range, as a product of steps that stay normal. */
+function scaleBy2(v: number, e: number): number {
+  while (e > 600) {
+    v *= 2 ** 600;
+    e -= 600;
+  }
+  while (e < -600) {
+    v *= 2 ** -600;
+    e += 600;
+  }
+  return v * 2 ** e;
+}
+
+/** 10^q = P_HI[q - MIN_Q] + P_LO[q - MIN_Q], from exact integers (about 1 ms, once). */
+function buildTable(): void {
+  const n = MAX_Q - MIN_Q + 1;
+  const hi = new Float64Array(n);
+  const lo = new Float64Array(n);
+  for (let q = MIN_Q; q <= MAX_Q; q++) {
+    if (q >= 0) {
+      const p = 10n ** BigInt(q);
+      const h = Number(p); // BigInt -> Number rounds to nearest
+      hi[q - MIN_Q] = h;
+      lo[q - MIN_Q] = Number(p - BigInt(h));
+    } else {
+      // 10^q = 2^-s * (2^s / 10^-q), the quotient to ~120 bits.
+      const d = 10n ** BigInt(-q);
+      const s = d.toString(2).length + 120;
+      const quo = (1n << BigInt(s)) / d;
+      const h = Number(quo);
+      hi[q - MIN_Q] = scaleBy2(h, -s);
+      lo[q - MIN_Q] = scaleBy2(Number(quo - BigInt(h)), -s);
+    }
+  }
+  P_HI = hi;
+  P_LO = lo;
+}
+
+/*
+ * Products are exact by Dekker's splitting, written out where they are
+ * used: a helper returning its low part through a module-level variable
+ * made V8 box that double on every call (measured 4x slower).
+ */
+
+/**
+ * The double nearest to (mh + ml) * 10^q (mh + ml exact, |ml| <= ulp(mh)),
+ * or NaN when that cannot be decided here (q outside the table, a result
+ * outside [1e-280, 1e300], or too close to a halfway point).
+ */
+export function roundScaled(mh: number, ml: number, q: number): number {
+  if (q < MIN_Q || q > MAX_Q) return NaN;
+  if (P_HI === null) buildTable();
+  const ph = P_HI![q - MIN_Q]!;
+  const pl = P_LO![q - MIN_Q]!;
+  const a = mh * ph;
+  let u = SPLIT * mh;
+  const mhh = u - (u - mh);
+  const mhl = mh - mhh;
+  u = SPLIT * ph;
+  const phh = u - (u - ph);
+  const phl = ph - phh;
+  const aLo = mhh * phh - a + mhh * phl + mhl * phh + mhl * phl;
+  const t = aLo + (mh * pl + ml * ph);
+  const r = a + t;
+  if (!(r >= 1e-280 && r <= 1e300)) return NaN;
+  // Every value within the error bound must round to r.
+  const bound = r * 2 ** -96;
+  if (a + (t + bound) !== r || a + (t - bound) !== r) return NaN;
+  return r;
+}
+
+/**
+ * The double nearest to the decimal text buf[from..to): an optional sign,
+ * digits with an optional point (`.`), an optional exponent; no
+ * underscores. For the numbers Clinger's fast path cannot take (more than
+ * 15 significant digits, or a power of ten beyond 22): up to 19
+ * significant digits (then zeros) and results in [1e-280, 1e300]. NaN when
+ * it cannot decide, and the caller asks Number().
+ */
+export function longDecimal(buf: Uint8Array, from: number, to: number): number {
+  let i = from;
+  let negative = false;
+  if (i < to && (buf[i] === 45 || buf[i] === 43)) negative = buf[i++] === 45;
+  // Significant digits in three int32 groups of 8, 8 and 3: integer
+  // arithmetic, where one double accumulator's multiply-add chain cost
+  // 3 ns a digit.
+  let g1 = 0;
+  let g2 = 0;
+  let g3 = 0;
+  let sig = 0;
+  let q = 0; // the power of ten of the last digit kept
+  let point = false;
+  for (; i < to; i++) {
+    const c = buf[i]!;
+    if (c >= 48 && c <= 57) {
+      const d = c - 48;
+      if (sig === 0 && d === 0) {
+        if (point) q--;
+        continue;
+      }
+      if (sig < 8) g1 = g1 * 10 + d;
+      else if (sig < 16) g2 = g2 * 10 + d;
+      else if (sig < 19) g3 = g3 * 10 + d;
+      else {
+        if (d !== 0) return NaN; // a 20th significant digit: beyond 64 bits
+        if (!point) q++;
+        continue;
+      }
+      sig++;
+      if (point) q--;
+    } else if (c === 46 && !point) point = true;
+    else break;
+  }
+  if (i < to) {
+    if (buf[i] !== 101 && buf[i] !== 69) return NaN;
+    i++;
+    let expNeg = false;
+    if (i < to && (buf[i] === 45 || buf[i] === 43)) expNeg = buf[i++] === 45;
+    let e = 0;
+    const start = i;
+    for (; i < to; i++) {
+      const c = buf[i]!;
+      if (c < 48 || c > 57) return NaN;
+      if (e < 10000) e = e * 10 + (c - 48);
+    }
+    if (i === start) return NaN;
+    q += expNeg ? -e : e;
+  }
+  const r = groupsToDouble(g1, g2, g3, sig, q);
+  return negative ? -r : r;
+}
+
+/**
+ * The double nearest to m * 10^q, where m's `sig` significant digits are
+ * the int32 groups g1 (the first 8), g2 (the next 8) and g3 (the last 3 at
+ * most); NaN when that cannot be decided here. Up to 15 digits with
+ * |q| <= 22 is Clinger's fast path: exact in one rounding.
+ */
+export function groupsToDouble(g1: number, g2: number, g3: number, sig: number, q: number): number {
+  if (sig === 0) return 0;
+  if (sig <= 15) {
+    const mant = sig <= 8 ? g1 : g1 * POW10_SMALL[sig - 8]! + g2; // < 10^15: exact
+    if (q >= 0 && q <= 22) return mant * POW10_22[q]!;
+    if (q < 0 && q >= -22) return mant / POW10_22[-q]!;
+    return roundScaled(mant, 0, q);
+  }
+  // m = g1 * 10^(n2 + n3) + (g2 * 10^n3 + g3), both terms exact (g1 < 10^8
+  // times at most 10^11 stays below 2^53), summed into two doubles.
+  const n3 = sig - 16;
+  const a = g1 * POW10_SMALL[8 + n3]!;
+  const b = g2 * POW10_SMALL[n3]! + g3;
+  const mh = a + b;
+  const ml = b - (mh - a);
+  return roundScaled(mh, ml, q);
+}
+
+const POW10_22 = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+const POW10_SMALL = [1, 10, 100, 1000, 10000, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11];
+
+const scratchF = new Float64Array(1);
+const scratchU = new Uint32Array(scratchF.buffer);
+/** Digits of the number being written, most significant first. */
+const digits = new Uint8Array(24);
+
+/**
+ * Writes the integer v (< 10^8) as 8 digits into digits[at..], or its
+ * last `count` of them. Two chains of 4 digits that the CPU runs side by
+ * side: one chain of 8 divisions was a third of the formatter's time.
+ * (v * 1e-4) | 0 is floor(v / 10^4) for v < 2^31: the double 1e-4 is a
+ * little above 10^-4 and the product's error is far below the gaps.
+ */
+function putDigits8(v: number, at: number): void {
+  const a = (v * 1e-4) | 0;
+  let b = v - a * 10000;
+  let c = a;
+  for (let k = at + 7; k >= at + 4; k--) {
+    const qb = (b * 0.1) | 0;
+    const qc = (c * 0.1) | 0;
+    digits[k] = 48 + b - qb * 10;
+    digits[k - 4] = 48 + c - qc * 10;
+    b = qb;
+    c = qc;
+  }
+}
+
+/**
+ * Writes x as String(x) would (the shortest digits that read back as x,
+ * the closest such when there are several, in JS's fixed/exponent layout)
+ * into out at p, with `point` as the decimal separator. Returns the index
+ * after it, or -1 when it cannot be sure (zero, a non-finite or extreme x,
+ * a power of two, near-halfway digits): the caller then uses String(x).
+ * Needs 25 bytes of room.
+ */
+export function writeShortest(x: number, out: Uint8Array, p: number, point: number): number {
+  const ax = x < 0 ? -x : x;
+  if (!(ax >= 1e-260 && ax <= 1e290)) return -1;
+  // A power of two's rounding interval is lopsided: the nearest candidate
+  // is not always the one that reads back.
+  scratchF[0] = ax;
+  const hiWord = scratchU[1]!;
+  if (scratchU[0] === 0 && (hiWord & 0xfffff) === 0) return -1;
+  if (P_HI === null) buildTable();
+  // y = ax * 10^(16 - e10), in [1e16, 1e17): 17 digits before the point.
+  // e10 from the binary exponent may be one low; the loop below corrects it.
+  let e10 = Math.floor((((hiWord >>> 20) & 0x7ff) - 1023) * 0.30102999566398119);
+  let yh = 0;
+  let yl = 0;
+  for (let attempt = 0; ; attempt++) {
+    const j = 16 - e10;
+    const ph = P_HI![j - MIN_Q]!;
+    const a = ax * ph;
+    let u = SPLIT * ax;
+    const xh = u - (u - ax);
+    const xl = ax - xh;
+    u = SPLIT * ph;
+    const phh = u - (u - ph);
+    const phl = ph - phh;
+    const t = xh * phh - a + xh * phl + xl * phh + xl * phl + ax * P_LO![j - MIN_Q]!;
+    yh = a + t;
+    yl = t - (yh - a);
+    if (yh < 1e16) e10--;
+    else if (yh >= 1e17) e10++;
+    else break;
+    if (attempt === 1) return -1;
+  }
+  // y = top * 1e9 + low, top an integer in [1e7, 1e8) (both steps exact;
+  // low is within about 1e-7 of its exact value).
+  const top = Math.floor(yh / 1e9);
+  const low = yh - top * 1e9 + yl;
+  // Half the gap between x and its neighbours, in units of y: candidates
+  // closer to y than this read back as x (x is no power of two, so the gaps
+  // on both sides are equal).
+  scratchU[0] = 0;
+  scratchU[1] = (((hiWord >>> 20) & 0x7ff) - 52) << 20; // ulp(x) = 2^(e2 - 52)
+  const half = scratchF[0]! * P_HI![16 - e10 - MIN_Q]! * 0.5;
+  // The nearest 15-, 16- and 17-digit decimals; the shortest that reads
+  // back wins (and among two of that length, the nearest is JS's choice).
+  // All three at once, without divisions: independent work the CPU
+  // overlaps (a loop of divisions cost more than the rest together).
+  const t15 = Math.floor(low * 0.01 + 0.5);
+  const t16 = Math.floor(low * 0.1 + 0.5);
+  const t17 = Math.floor(low + 0.5);
+  const d15 = Math.abs(low - t15 * 100);
+  const d16 = Math.abs(low - t16 * 10);
+  const d17 = Math.abs(low - t17);
+  // Unsure: near a halfway point between candidates, or at the edge of x's interval.
+  if (Math.abs(d17 - 0.5) < 1e-6 || Math.abs(d16 - 5) < 1e-6 || Math.abs(d15 - 50) < 1e-6) return -1;
+  if (Math.abs(d15 - half) < 1e-6 || Math.abs(d16 - half) < 1e-6 || Math.abs(d17 - half) < 1e-6) return -1;
+  const k = d15 < half ? 15 : d16 < half ? 16 : 17;
+  const tail = k === 15 ? t15 : k === 16 ? t16 : t17;
+  if (tail < 0 || tail >= (k === 15 ? 1e7 : k === 16 ? 1e8 : 1e9)) return -1; // a carry across the split: rare, let String() do it
+  // The digits: top's 8, then tail's k - 8, trailing zeros dropped.
+  putDigits8(top, 0);
+  if (k === 17) {
+    const t1 = (tail * 0.1) | 0;
+    putDigits8(t1, 8);
+    digits[16] = 48 + tail - t1 * 10;
+  } else if (k === 16) putDigits8(tail, 8);
+  else {
+    putDigits8(tail, 7); // 7 digits: the 8th written first is a 0 overwritten below
+    digits[7] = 48 + top - ((top * 0.1) | 0) * 10;
+  }
+  let nd = k;
+  while (nd > 1 && digits[nd - 1] === 48) nd--;
+  const n = e10 + 1; // x = 0.d1d2... * 10^n
+  if (x < 0) out[p++] = 45;
+  if (nd <= n && n <= 21) {
+    for (let i = 0; i < nd; i++) out[p++] = digits[i]!;
+    for (let i = nd; i < n; i++) out[p++] = 48;
+  } else if (0 < n && n <= 21) {
+    for (let i = 0; i < n; i++) out[p++] = digits[i]!;
+    out[p++] = point;
+    for (let i = n; i < nd; i++) out[p++] = digits[i]!;
+  } else if (-6 < n && n <= 0) {
+    out[p++] = 48;
+    out[p++] = point;
+    for (let i = n; i < 0; i++) out[p++] = 48;
+    for (let i = 0; i < nd; i++) out[p++] = digits[i]!;
+  } else {
+    out[p++] = digits[0]!;
+    if (nd > 1) {
+      out[p++] = point;
+      for (let i = 1; i < nd; i++) out[p++] = digits[i]!;
+    }
+    out[p++] = 101; // e
+    let e = n - 1;
+    out[p++] = e < 0 ? 45 : 43;
+    if (e < 0) e = -e;
+    if (e >= 100) out[p++] = 48 + ((e / 100) | 0);
+    if (e >= 10) out[p++] = 48 + (((e / 10) | 0) % 10);
+    out[p++] = 48 + (e % 10);
+  }
+  return p;
+}

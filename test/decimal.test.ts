@@ -1,0 +1,242 @@
+/**
+ * decimal.ts against the engine's own conversions, which it replaces on the
+ * hot path and keeps as the reference: every number it writes must be
+ * String(x) byte for byte, every number it reads Number(text) bit for bit,
+ * and when it is unsure it must say so (the caller then asks the engine).
+ * The fallback rates are checked too, so that the fast paths stay in use.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { groupsToDouble, longDecimal, writeShortest } from "../src/formats/text/decimal.js";
+import { cellStatus, CellStatus, parseNumberBytes } from "../src/formats/text/number.js";
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+
+/** A deterministic stream of 32-bit values (xorshift), so failures reproduce. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s;
+  };
+}
+
+function fromBits(hi: number, lo: number): number {
+  u32[1] = hi >>> 0;
+  u32[0] = lo >>> 0;
+  return f64[0]!;
+}
+
+function next(x: number): number {
+  f64[0] = x;
+  if (u32[0] === 0xffffffff) {
+    u32[0] = 0;
+    u32[1]!++;
+  } else u32[0]!++;
+  return f64[0]!;
+}
+
+const out = Buffer.alloc(64);
+
+/** writeShortest's text, or null when it declined. */
+function written(x: number, point = 46): string | null {
+  const p = writeShortest(x, out, 0, point);
+  return p < 0 ? null : out.toString("latin1", 0, p);
+}
+
+/** The doubles a formatter must get right: every binade, both layouts' edges, short decimals, neighbours of powers of ten. */
+function doubles(n: number, seed: number): number[] {
+  const r = rng(seed);
+  const xs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = fromBits(r(), r());
+    if (Number.isFinite(x)) xs.push(x);
+    xs.push((r() / 2 ** 32 - 0.5) * 10 ** ((r() % 60) - 30));
+    xs.push(Math.round(r() % 2000000) / 10 ** (r() % 9));
+    const p = 10 ** ((r() % 44) - 22);
+    xs.push(p, next(p), -next(next(p)));
+    const s = 1 / (1 + Math.exp(-((r() / 2 ** 32) * 20 - 10)));
+    xs.push(s * (1 - s));
+  }
+  // Layout thresholds: 1e21 switches to exponent form, and so does 1e-7.
+  for (const edge of [1e21, 1e-7, 1e-6, 1e20, 123456789012345680000]) xs.push(edge, next(edge), -edge);
+  return xs;
+}
+
+describe("writeShortest is String(x), byte for byte", () => {
+  it("on random doubles of every kind, or it declines", () => {
+    let declined = 0;
+    let total = 0;
+    for (const x of doubles(60_000, 17)) {
+      total++;
+      const s = written(x);
+      if (s === null) declined++;
+      else if (s !== String(x)) expect(s, `x = ${x}`).toBe(String(x));
+    }
+    // It declines outside 1e-260..1e290, on zero, powers of two and near ties.
+    expect(declined / total).toBeLessThan(0.1);
+  });
+
+  it("declines almost never on the values activation derivatives produce", () => {
+    const r = rng(5);
+    let declined = 0;
+    const n = 200_000;
+    for (let i = 0; i < n; i++) {
+      const x = (r() / 2 ** 32) * 16 - 8;
+      const s = 1 / (1 + Math.exp(-x));
+      const v = s * (1 - s);
+      const t = written(v);
+      if (t === null) declined++;
+      else if (t !== String(v)) expect(t, `x = ${v}`).toBe(String(v));
+    }
+    expect(declined).toBeLessThan(n / 1000);
+  });
+
+  it("writes the decimal separator it is given", () => {
+    expect(written(0.1234567890123, 44)).toBe("0,1234567890123");
+    expect(written(-2.5e-12, 44)).toBe("-2,5e-12");
+    expect(written(1.5e300, 44)).toBe(null); // outside the table: String() decides
+  });
+
+  it("declines on what it cannot be sure of: zero, specials, powers of two, extremes", () => {
+    for (const x of [0, -0, NaN, Infinity, -Infinity, 0.5, 1024, 2 ** -60, 5e-324, 1e-300, Number.MAX_VALUE]) expect(written(x), String(x)).toBe(null);
+  });
+
+  it("property: any double it writes is String(x)", () => {
+    fc.assert(
+      fc.property(fc.double({ noNaN: true }), (x) => {
+        const s = written(x);
+        return s === null || s === String(x);
+      }),
+      { numRuns: 50_000 },
+    );
+  });
+});
+
+/** The exact decimal expansion of a double (BigInt arithmetic), as digits and a point position. */
+function exactDecimal(x: number): string {
+  f64[0] = x;
+  const e = (u32[1]! >>> 20) & 0x7ff;
+  let m = (BigInt(u32[1]! & 0xfffff) << 32n) | BigInt(u32[0]!);
+  if (e !== 0) m |= 1n << 52n;
+  const exp = (e === 0 ? 1 : e) - 1075;
+  if (exp >= 0) return (m << BigInt(exp)).toString();
+  const digits = (m * 5n ** BigInt(-exp)).toString().padStart(-exp + 1, "0");
+  return `${digits.slice(0, digits.length + exp)}.${digits.slice(digits.length + exp)}`;
+}
+
+/** The midpoint between x and the next double up, exactly, as decimal text. */
+function midpoint(x: number): string {
+  const a = exactDecimal(x);
+  const b = exactDecimal(next(x));
+  // (a + b) / 2 on decimal strings: scale both to integers.
+  const frac = Math.max(a.split(".")[1]?.length ?? 0, b.split(".")[1]?.length ?? 0) + 1;
+  const toInt = (s: string) => {
+    const [i, f = ""] = s.split(".");
+    return BigInt(i + f.padEnd(frac, "0"));
+  };
+  const sum = (toInt(a) + toInt(b)) / 2n;
+  const t = sum.toString().padStart(frac + 1, "0");
+  return `${t.slice(0, t.length - frac)}.${t.slice(t.length - frac)}`.replace(/\.?0+$/, "");
+}
+
+/** Reads text through every fast reader: longDecimal, parseNumberBytes; each must be Number(text) or decline. */
+function readsAsNumber(text: string): { declined: boolean } {
+  const b = Buffer.from(text, "latin1");
+  const want = Number(text.replace(/_/g, ""));
+  const v = longDecimal(b, 0, b.length);
+  if (v === v && !Object.is(v, want)) expect.fail(`longDecimal(${text}) = ${v}, Number() = ${want}`);
+  // parseNumberBytes never declines: it falls back itself.
+  const w = parseNumberBytes(b, 0, b.length, -1);
+  if (cellStatus !== CellStatus.Number || !Object.is(w, want)) expect.fail(`parseNumberBytes(${text}) = ${w} (status ${cellStatus}), Number() = ${want}`);
+  return { declined: v !== v };
+}
+
+describe("reading is Number(text), bit for bit", () => {
+  it("on 16- to 19-digit spellings of random doubles, with few declines", () => {
+    let declined = 0;
+    let total = 0;
+    for (const x of doubles(15_000, 23)) {
+      if (x === 0) continue;
+      for (const text of [x.toPrecision(16), x.toPrecision(17), x.toPrecision(19), x.toExponential(18), String(x)]) {
+        total++;
+        if (readsAsNumber(text).declined) declined++;
+      }
+    }
+    expect(declined / total).toBeLessThan(0.15);
+  });
+
+  it("on exact halfway points and their neighbours (ties to even, or a decline)", () => {
+    const r = rng(99);
+    for (let i = 0; i < 3000; i++) {
+      // Integers in [2^53, 2^63): their midpoints have at most 19 digits.
+      const x = fromBits(0x43400000 + (r() % 0xa00000), r());
+      const m = midpoint(x);
+      readsAsNumber(m);
+      const d = m.split("");
+      const last = d.length - 1;
+      d[last] = String((Number(d[last]) + 1) % 10);
+      readsAsNumber(d.join(""));
+      // Fractions: the midpoint has too many digits; its first 19 and 20 are near ties.
+      const y = (r() / 2 ** 32) * 10 ** ((r() % 20) - 10) + 1e-12;
+      const my = midpoint(y);
+      const sig = my.replace(/^[0.]+/, "").replace(".", "");
+      const lead = my.length - my.replace(/^[0.]+/, "").length;
+      for (const n of [17, 18, 19, 20, 25]) {
+        const cut = my.slice(0, lead + n + (my.slice(lead, lead + n + 1).includes(".") ? 1 : 0));
+        if (sig.length > n) readsAsNumber(cut);
+      }
+      readsAsNumber(my);
+    }
+  });
+
+  it("on the spellings Python's float() and CSV files use", () => {
+    for (const text of [
+      "0.1",
+      "-0.0",
+      "000123.4500",
+      "1_000.000_1",
+      "12345678901234567890",
+      "1234567890123456789",
+      "123456789012345678900000",
+      "0.00000000000000000000012345678901234567",
+      "1.2345678901234567e-300",
+      "9.999999999999999999e22",
+      "9007199254740993",
+      "9007199254740992.5",
+      "1e-400",
+      "1e400",
+      "-1.7976931348623157e308",
+      "2.2250738585072011e-308",
+      "4.9e-324",
+      ".5",
+      "5.",
+      "+.5e+1",
+      "0e999999",
+    ]) {
+      readsAsNumber(text);
+    }
+  });
+
+  it("property: any 1-22 digit decimal with any exponent", () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[1-9][0-9]{0,21}$/), fc.integer({ min: 0, max: 22 }), fc.integer({ min: -330, max: 330 }), fc.boolean(), (digits, pointAt, e, neg) => {
+        const at = Math.min(pointAt, digits.length);
+        const text = `${neg ? "-" : ""}${digits.slice(0, at) || "0"}.${digits.slice(at)}e${e}`;
+        readsAsNumber(text);
+      }),
+      { numRuns: 30_000 },
+    );
+  });
+
+  it("groupsToDouble takes Clinger's fast path exactly and declines beyond its table", () => {
+    expect(groupsToDouble(12345678, 1234567, 0, 15, -14)).toBe(1.23456781234567);
+    expect(groupsToDouble(1, 0, 0, 1, 400)).toBeNaN();
+    expect(groupsToDouble(0, 0, 0, 0, 5)).toBe(0);
+  });
+});
