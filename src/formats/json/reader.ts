@@ -1,5 +1,5 @@
 import { DactError, shown } from "../../errors.js";
-import { decimalToDouble } from "../text/number.js";
+import { groupsToDouble } from "../text/decimal.js";
 import { bomLength, Ending, maybeBomPrefix } from "../text/ending.js";
 import { TextGuard } from "../binary.js";
 import { grow } from "../../grow.js";
@@ -413,26 +413,30 @@ export class JsonReader {
       negative = true;
       i++;
     }
-    let mant = 0;
+    // Significant digits in int32 groups of 8, 8 and 3, as the CSV parser
+    // keeps them (see decimal.ts); q: the power of ten of the last one kept.
+    let g1 = 0;
+    let g2 = 0;
+    let g3 = 0;
     let sig = 0;
+    let q = 0;
     let long = false;
-    let dropped = 0;
-    let fracDigits = 0;
     const bad = (expected: string): never => this.fail(this.offset + s, shown(buf.toString("latin1", s, e)), expected);
     if (i >= e || buf[i]! < 0x30 || buf[i]! > 0x39) bad("a digit after the minus sign");
     if (buf[i] === 0x30 && i + 1 < e && buf[i + 1]! >= 0x30 && buf[i + 1]! <= 0x39) bad("a number without leading zeros");
     for (; i < e; i++) {
       const c = buf[i]!;
       if (c < 0x30 || c > 0x39) break;
-      if (sig < 15) {
-        if (mant !== 0 || c !== 0x30) {
-          mant = mant * 10 + (c - 0x30);
-          sig++;
-        }
-      } else {
-        dropped++;
-        long = true;
+      if (sig === 0 && c === 0x30) continue;
+      if (sig < 8) g1 = g1 * 10 + (c - 0x30);
+      else if (sig < 16) g2 = g2 * 10 + (c - 0x30);
+      else if (sig < 19) g3 = g3 * 10 + (c - 0x30);
+      else {
+        q++;
+        if (c !== 0x30) long = true;
+        continue;
       }
+      sig++;
     }
     if (i < e && buf[i] === 0x2e) {
       i++;
@@ -440,12 +444,13 @@ export class JsonReader {
       for (; i < e; i++) {
         const c = buf[i]!;
         if (c < 0x30 || c > 0x39) break;
-        if (sig < 15) {
-          if (mant !== 0 || c !== 0x30) {
-            mant = mant * 10 + (c - 0x30);
-            sig++;
-          }
-          fracDigits++;
+        if (sig === 0 && c === 0x30) q--;
+        else if (sig < 19) {
+          if (sig < 8) g1 = g1 * 10 + (c - 0x30);
+          else if (sig < 16) g2 = g2 * 10 + (c - 0x30);
+          else g3 = g3 * 10 + (c - 0x30);
+          sig++;
+          q--;
         } else if (c !== 0x30) long = true;
       }
       if (i === from) bad("digits after the decimal point");
@@ -468,7 +473,11 @@ export class JsonReader {
       if (expNeg) exp = -exp;
     }
     if (i !== e) bad("a JSON number");
-    return decimalToDouble(buf, s, e, negative, mant, sig, exp - fracDigits + dropped, long, this.signOnly);
+    const v = long ? NaN : groupsToDouble(g1, g2, g3, sig, q + exp);
+    if (v === v) return negative ? -v : v;
+    // Beyond 19 digits, or undecided: Number() on the text (sign-only kernels need only the sign of a certainly nonzero number).
+    if (this.signOnly && sig - 1 + q + exp > -300) return negative ? -1 : 1;
+    return Number(buf.toString("latin1", s, e));
   }
 
   private emit(): void {

@@ -98,67 +98,6 @@ export function roundScaled(mh: number, ml: number, q: number): number {
 }
 
 /**
- * The double nearest to the decimal text buf[from..to): an optional sign,
- * digits with an optional point (`.`), an optional exponent; no
- * underscores. For the numbers Clinger's fast path cannot take (more than
- * 15 significant digits, or a power of ten beyond 22): up to 19
- * significant digits (then zeros) and results in [1e-280, 1e300]. NaN when
- * it cannot decide, and the caller asks Number().
- */
-export function longDecimal(buf: Uint8Array, from: number, to: number): number {
-  let i = from;
-  let negative = false;
-  if (i < to && (buf[i] === 45 || buf[i] === 43)) negative = buf[i++] === 45;
-  // Significant digits in three int32 groups of 8, 8 and 3: integer
-  // arithmetic, where one double accumulator's multiply-add chain cost
-  // 3 ns a digit.
-  let g1 = 0;
-  let g2 = 0;
-  let g3 = 0;
-  let sig = 0;
-  let q = 0; // the power of ten of the last digit kept
-  let point = false;
-  for (; i < to; i++) {
-    const c = buf[i]!;
-    if (c >= 48 && c <= 57) {
-      const d = c - 48;
-      if (sig === 0 && d === 0) {
-        if (point) q--;
-        continue;
-      }
-      if (sig < 8) g1 = g1 * 10 + d;
-      else if (sig < 16) g2 = g2 * 10 + d;
-      else if (sig < 19) g3 = g3 * 10 + d;
-      else {
-        if (d !== 0) return NaN; // a 20th significant digit: beyond 64 bits
-        if (!point) q++;
-        continue;
-      }
-      sig++;
-      if (point) q--;
-    } else if (c === 46 && !point) point = true;
-    else break;
-  }
-  if (i < to) {
-    if (buf[i] !== 101 && buf[i] !== 69) return NaN;
-    i++;
-    let expNeg = false;
-    if (i < to && (buf[i] === 45 || buf[i] === 43)) expNeg = buf[i++] === 45;
-    let e = 0;
-    const start = i;
-    for (; i < to; i++) {
-      const c = buf[i]!;
-      if (c < 48 || c > 57) return NaN;
-      if (e < 10000) e = e * 10 + (c - 48);
-    }
-    if (i === start) return NaN;
-    q += expNeg ? -e : e;
-  }
-  const r = groupsToDouble(g1, g2, g3, sig, q);
-  return negative ? -r : r;
-}
-
-/**
  * The double nearest to m * 10^q, where m's `sig` significant digits are
  * the int32 groups g1 (the first 8), g2 (the next 8) and g3 (the last 3 at
  * most); NaN when that cannot be decided here. Up to 15 digits with

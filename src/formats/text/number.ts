@@ -15,7 +15,7 @@
  * (decimal.ts); the rest goes through Number() on the cleaned text.
  */
 
-import { groupsToDouble, longDecimal } from "./decimal.js";
+import { groupsToDouble } from "./decimal.js";
 
 export const enum CellStatus {
   Number = 0,
@@ -32,8 +32,6 @@ interface Latin1Sliceable {
   latin1Slice(start: number, end: number): string;
 }
 
-const POW10 = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
-
 function isSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13);
 }
@@ -46,37 +44,6 @@ function matchWord(buf: Buffer, i: number, end: number, word: string): boolean {
   if (end - i < word.length) return false;
   for (let k = 0; k < word.length; k++) if (lower(buf[i + k]!) !== word.charCodeAt(k)) return false;
   return true;
-}
-
-/**
- * The double nearest to the decimal text buf[from..to), given its leading
- * significant digits `mant` (at most 15 of them, `sig` in number) times
- * 10^p. When the digits are all there and 10^|p| is exact (|p| <= 22), one
- * multiplication or division rounds once: exact (Clinger's fast path).
- * Otherwise (`long`: more digits, or underscores to strip) Number() on the
- * text decides, unless `signOnly` allows ±1 for a certainly nonzero value.
- */
-export function decimalToDouble(buf: Buffer, from: number, to: number, negative: boolean, mant: number, sig: number, p: number, long: boolean, signOnly: boolean): number {
-  if (!long) {
-    if (mant === 0) return negative ? -0 : 0;
-    if (p >= 0 && p <= 22) return negative ? -(mant * POW10[p]!) : mant * POW10[p]!;
-    if (p < 0 && p >= -22) return negative ? -(mant / POW10[-p]!) : mant / POW10[-p]!;
-  }
-  if (mant === 0) return negative ? -0 : 0; // only zero digits: any exponent
-  if (signOnly && sig - 1 + p > -300) {
-    // |x| >= 1e-300: certainly a nonzero number, so its sign is all a
-    // sign-only kernel needs. Smaller ones might round to zero: exact.
-    return negative ? -1 : 1;
-  }
-  // Up to 19 digits, in double-double arithmetic (decimal.ts); NaN when it
-  // cannot be sure (or sees an underscore), and Number() decides.
-  const v = longDecimal(buf, from, to);
-  if (v === v) return v;
-  // latin1Slice: Buffer's own native decoder, without toString's argument
-  // handling (measured 2x faster on 17-digit numbers).
-  let text = (buf as unknown as Latin1Sliceable).latin1Slice(from, to);
-  if (text.includes("_")) text = text.replace(/_/g, "");
-  return Number(text);
 }
 
 /**
