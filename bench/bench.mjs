@@ -9,6 +9,7 @@
  *        [-- --python PATH]   a python with safetensors and torch (or DACT_BENCH_PYTHON);
  *                             rows that need them are skipped with a note otherwise
  *        [-- --files N]       small files in the batch row (default 2000)
+ *        [-- --acts a,b]      activations in the activations matrix (default: relu and every smooth one)
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, statSync, rmSync, readFileSync } from "node:fs";
@@ -280,32 +281,17 @@ if (want("activations") || want("grad")) {
 import numpy as np
 np.save(${p}, np.random.default_rng(7).standard_normal(${MB} * 2**20 // 8) * 3)
 `);
+  const x4 = ensureData(`act-f4-${MB}.npy`, (p) => `
+import numpy as np
+np.save(${p}, (np.random.default_rng(7).standard_normal(${MB} * 2**20 // 4) * 3).astype(np.float32))
+`);
   const g = ensureData(`grad-f8-${MB}.npy`, (p) => `
 import numpy as np
 np.save(${p}, np.random.default_rng(8).standard_normal(${MB} * 2**20 // 8))
 `);
   const o = path.join(DATA, "act-out.npy");
   const torch = pyHas(["torch"]);
-  const numpyF = {
-    sigmoid: "s = 1/(1+np.exp(-x)); r = s*(1-s)",
-    tanh: "r = 1 - np.tanh(x)**2",
-    silu: "s = 1/(1+np.exp(-x)); r = s*(1+x*(1-s))",
-    gelu: "from scipy.special import ndtr; r = ndtr(x) + x*np.exp(-0.5*x*x)/np.sqrt(2*np.pi)",
-  };
-  const torchF = {
-    sigmoid: "r = torch.ops.aten.sigmoid_backward(g, torch.sigmoid(x))",
-    tanh: "r = torch.ops.aten.tanh_backward(g, torch.tanh(x))",
-    silu: "r = torch.ops.aten.silu_backward(g, x)",
-    gelu: "r = torch.ops.aten.gelu_backward(g, x)",
-  };
-  if (want("activations")) {
-    for (const act of ["gelu", "sigmoid", "tanh", "silu"]) {
-      const entries = [["dact", `node ${BIN} ${act} ${x} -o ${o}`], ["dact --threads 1", `node ${BIN} ${act} ${x} -o ${o} --threads 1`]];
-      if (PY && pyHas(["scipy"])) entries.push(["numpy", `${PY} -c "import numpy as np; x = np.load('${x}'); ${numpyF[act]}; np.save('${o}', r)"`]);
-      if (torch) entries.push(["torch (backward op)", `${PY} -c "import numpy as np, torch; x = torch.from_numpy(np.load('${x}')); g = torch.ones_like(x); ${torchF[act]}; np.save('${o}', r.numpy())"`]);
-      table(`${act} .npy f8, file to file`, statSync(x).size / 1e6, entries);
-    }
-  }
+  if (want("activations")) activationMatrix(x, x4, o, torch);
   if (want("grad")) {
     const entries = [["dact --grad-output", `node ${BIN} gelu ${x} --grad-output ${g} -o ${o}`]];
     if (torch) entries.push(["torch gelu_backward", `${PY} -c "import numpy as np, torch; x = torch.from_numpy(np.load('${x}')); g = torch.from_numpy(np.load('${g}')); np.save('${o}', torch.ops.aten.gelu_backward(g, x).numpy())"`]);
@@ -313,6 +299,62 @@ np.save(${p}, np.random.default_rng(8).standard_normal(${MB} * 2**20 // 8))
     table("gelu backward, two .npy f8, file to file", (statSync(x).size + statSync(g).size) / 1e6, entries);
   }
   rmSync(o, { force: true });
+}
+
+/**
+ * Every smooth activation (and relu, the I/O floor), .npy f8 and f4, file
+ * to file: dact against numpy (+scipy for gelu's ndtr), torch's direct
+ * backward ops (default threads) and JAX (jit of the VJP with ones, x64 for
+ * f8), each including its own start-up, load and save. Issue #17's targets:
+ * below the best peer; exp-family within 2x relu, gelu within 3x.
+ * `--acts a,b` picks activations (default: all of them below).
+ */
+function activationMatrix(x8, x4, o, torch) {
+  const SELU = "1.6732632423543772848170429916717, 1.0507009873554804934193349852946";
+  // name: [dact arguments, numpy code (x -> r), torch code (x, g -> r), JAX function]
+  const ACTS = {
+    relu: ["relu", "r = np.heaviside(x, 0.0)", "r = torch.ops.aten.threshold_backward(g, x, 0)", "jax.nn.relu"],
+    elu: ["elu", "r = np.where(x > 0, 1, np.exp(x))", "r = torch.ops.aten.elu_backward(g, 1.0, 1, 1, False, x)", "jax.nn.elu"],
+    selu: ["selu", "r = np.where(x > 0, 1.0507009873554805, 1.7580993408473766 * np.exp(x))", `r = torch.ops.aten.elu_backward(g, ${SELU}, 1, False, x)`, "jax.nn.selu"],
+    celu: ["celu", "r = np.where(x > 0, 1, np.exp(x))", "r = torch.ops.aten.elu_backward(g, 1.0, 1, 1.0, False, x)", "jax.nn.celu"],
+    gelu: ["gelu", "from scipy.special import ndtr; r = ndtr(x) + x * np.exp(-0.5 * x * x) * 0.3989422804014327", "r = torch.ops.aten.gelu_backward(g, x)", "lambda v: jax.nn.gelu(v, approximate=False)"],
+    "gelu-tanh": ["gelu --approximate tanh", "k = 0.7978845608028654; t = np.tanh(k * (x + 0.044715 * x**3)); r = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 0.134145 * x * x)", "r = torch.ops.aten.gelu_backward(g, x, approximate='tanh')", "lambda v: jax.nn.gelu(v, approximate=True)"],
+    sigmoid: ["sigmoid", "s = 1 / (1 + np.exp(-x)); r = s * (1 - s)", "r = torch.ops.aten.sigmoid_backward(g, torch.sigmoid(x))", "jax.nn.sigmoid"],
+    tanh: ["tanh", "t = np.tanh(x); r = 1 - t * t", "r = torch.ops.aten.tanh_backward(g, torch.tanh(x))", "jnp.tanh"],
+    softplus: ["softplus", "r = np.where(x > 20, 1, 1 / (1 + np.exp(-x)))", "r = torch.ops.aten.softplus_backward(g, x, 1, 20)", "jax.nn.softplus"],
+    silu: ["silu", "s = 1 / (1 + np.exp(-x)); r = s * (1 + x * (1 - s))", "r = torch.ops.aten.silu_backward(g, x)", "jax.nn.silu"],
+    mish: ["mish", "t = np.tanh(np.logaddexp(0, x)); s = 1 / (1 + np.exp(-x)); r = t + x * s * (1 - t * t)", "r = torch.ops.aten.mish_backward(g, x)", "jax.nn.mish"],
+    logsigmoid: ["logsigmoid", "r = 1 / (1 + np.exp(x))", "_, b = torch.ops.aten.log_sigmoid_forward(x); r = torch.ops.aten.log_sigmoid_backward(g, x, b)", "jax.nn.log_sigmoid"],
+    tanhshrink: ["tanhshrink", "t = np.tanh(x); r = t * t", "r = torch.tanh(x).square_()", "lambda v: v - jnp.tanh(v)"],
+  };
+  const pick = args.includes("--acts") ? args[args.indexOf("--acts") + 1].split(",") : Object.keys(ACTS);
+  const hasNumpy = PY && pyHas(["numpy", "scipy"]);
+  const jax = pyHas(["jax"]);
+  if (!hasNumpy) console.log("activations: numpy rows skipped (needs --python with numpy and scipy)");
+  if (!torch) console.log("activations: torch rows skipped (needs --python with torch)");
+  if (!jax) console.log("activations: JAX rows skipped (needs --python with jax)");
+  const summary = [];
+  for (const [dt, x] of [["f8", x8], ["f4", x4]]) {
+    let relu = null;
+    for (const act of pick) {
+      const [dactArgs, np_, torchF, jaxF] = ACTS[act];
+      const entries = [["dact", `node ${BIN} ${dactArgs} ${x} -o ${o}`]];
+      if (hasNumpy) entries.push(["numpy", `${PY} -c "import numpy as np; np.seterr(all='ignore'); x = np.load('${x}'); ${np_}; np.save('${o}', r)"`]);
+      if (torch) entries.push(["torch (backward op)", `${PY} -c "import numpy as np, torch; x = torch.from_numpy(np.load('${x}')); g = torch.ones_like(x); ${torchF}; np.save('${o}', r.numpy())"`]);
+      if (jax) entries.push(["JAX (jit vjp)", `${PY} -c "import jax; jax.config.update('jax_enable_x64', ${dt === "f8" ? "True" : "False"}); import jax.numpy as jnp, numpy as np; x = np.load('${x}'); f = jax.jit(lambda v: jax.vjp(${jaxF}, v)[1](jnp.ones_like(v))[0]); np.save('${o}', np.asarray(f(x)))"`]);
+      const res = table(`${act} .npy ${dt}, file to file`, statSync(x).size / 1e6, entries);
+      if (act === "relu") relu = res[0].secs;
+      let best = 1;
+      for (let i = 2; i < res.length; i++) if (res[i].secs < res[best]?.secs) best = i;
+      summary.push({ act, dt, dact: res[0].secs, peer: res.length > 1 ? [entries[best][0], res[best].secs] : null, relu });
+    }
+  }
+  console.log("activations summary: dact's time against the best peer's and relu's (same dtype)");
+  for (const s of summary) {
+    const peer = s.peer ? `${(s.dact / s.peer[1]).toFixed(2)}x ${s.peer[0].split(" ")[0]} (${s.peer[1].toFixed(2)} s)` : "no peer";
+    const rel = s.relu ? `${(s.dact / s.relu).toFixed(2)}x relu` : "";
+    console.log(`  ${s.act.padEnd(11)} ${s.dt}  ${s.dact.toFixed(2)} s  ${peer.padEnd(26)} ${rel}`);
+  }
 }
 
 if (want("batch")) {
@@ -345,6 +387,7 @@ for i in range(2):
 
 if (want("text")) {
   // A smooth activation on text: bound by number parsing and formatting.
+  // Issue #17's targets: 2x numpy's pipeline and 1.5x pandas', on 100 MB.
   const inp = ensureData("floats-500k.csv", (p) => `
 import numpy as np
 np.savetxt(${p}, np.random.default_rng(10).standard_normal((500_000, 10)), fmt="%.17g", delimiter=",")
@@ -356,5 +399,17 @@ np.savetxt(${p}, np.random.default_rng(10).standard_normal((500_000, 10)), fmt="
   ];
   if (PY && pyHas(["pandas"])) entries.push(["pandas read_csv/to_csv", `${PY} -c "import numpy as np, pandas as pd; x = pd.read_csv('${inp}', header=None); s = 1/(1+np.exp(-x)); (s*(1-s)).to_csv('${o}', header=False, index=False, float_format='%.17g')"`]);
   table("sigmoid CSV, 500k x 10 doubles", statSync(inp).size / 1e6, entries);
+  const js = ensureData("floats-500k.json", (p) => `
+import json, numpy as np
+json.dump(np.random.default_rng(10).standard_normal((500_000, 10)).tolist(), open(${p}, "w"))
+`);
+  const oj = path.join(DATA, "text-out.json");
+  const jsonEntries = [
+    ["dact sigmoid", `node ${BIN} sigmoid ${js} -o ${oj}`],
+    ["json + numpy", `python3 -c "import json, numpy as np; x = np.array(json.load(open('${js}'))); s = 1/(1+np.exp(-x)); json.dump((s*(1-s)).tolist(), open('${oj}', 'w'))"`],
+  ];
+  if (PY && pyHas(["pandas"])) jsonEntries.push(["pandas read/to_json", `${PY} -c "import numpy as np, pandas as pd; x = pd.read_json('${js}', orient='values'); s = 1/(1+np.exp(-x)); (s*(1-s)).to_json('${oj}', orient='values', double_precision=15)"`]);
+  table("sigmoid JSON, 500k x 10 doubles", statSync(js).size / 1e6, jsonEntries);
   rmSync(o, { force: true });
+  rmSync(oj, { force: true });
 }
