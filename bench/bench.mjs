@@ -6,7 +6,7 @@
  *
  * Inputs are generated once into bench/data/ (git-ignored) with numpy.
  * Usage: npm run bench [-- --only npy,startup,convert,containers,activations,grad,batch,text] [-- --mb 256]
- *        [-- --python PATH]   a python with safetensors and torch (or DACT_BENCH_PYTHON);
+ *        [-- --python PATH]   a python with safetensors, torch, jax, scipy, pandas (or DACT_BENCH_PYTHON);
  *                             rows that need them are skipped with a note otherwise
  *        [-- --files N]       small files in the batch row (default 2000)
  *        [-- --acts a,b]      activations in the activations matrix (default: relu and every smooth one)
