@@ -5,7 +5,8 @@
 //   place, so that @stdlib's erfc (Apache-2.0, ~140 small packages, 15 MB
 //   installed) is inlined and stays a build-time dependency; its licence
 //   ships in dist/THIRD-PARTY-LICENSES.txt;
-// then the man page, dact.1, from the same definitions as --help.
+// then the man page, dact.1, from the same definitions as --help. First of
+// all, scripts/build-wasm.mjs assembles the float32 SIMD kernels.
 import { execFileSync } from "node:child_process";
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -13,6 +14,7 @@ import { build } from "esbuild";
 
 const require = createRequire(import.meta.url);
 rmSync("dist", { recursive: true, force: true }); // no stale modules from deleted sources
+execFileSync(process.execPath, ["scripts/build-wasm.mjs"], { stdio: "inherit" }); // src/wasm/kernels.generated.ts
 execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.json"], { stdio: "inherit" });
 
 // Runtime dependencies stay imports (they install with dact); @stdlib is inlined.

@@ -29,19 +29,25 @@ export function threadCount(requested: number | undefined): number {
   return Math.max(1, Math.min(requested ?? availableParallelism(), availableParallelism() * 2));
 }
 
-export function parallelKernel(act: Activation, params: Params, kernel: Kernel, threads: number): Kernel {
+/**
+ * `kernel` on every core for large batches. With `float32`, the kernel is a
+ * float32 one (src/wasm): the shared buffers hold float32 and the helpers
+ * run the same float32 kernel, so the results do not depend on the split.
+ */
+export function parallelKernel(act: Activation, params: Params, kernel: Kernel, threads: number, float32 = false): Kernel {
   // Batch workers already use the cores; and one thread means no helpers.
   if (!isMainThread || threads <= 1 || CHEAP.has(act.name)) return kernel;
   let helpers: Helper[] | null = null;
-  let src: Float64Array | null = null;
-  let dst: Float64Array | null = null;
+  let src: Float64Array | Float32Array | null = null;
+  let dst: Float64Array | Float32Array | null = null;
   const start = () => {
-    src = new Float64Array(new SharedArrayBuffer(CAPACITY * 8));
-    dst = new Float64Array(new SharedArrayBuffer(CAPACITY * 8));
+    const shared = () => (float32 ? new Float32Array(new SharedArrayBuffer(CAPACITY * 4)) : new Float64Array(new SharedArrayBuffer(CAPACITY * 8)));
+    src = shared();
+    dst = shared();
     helpers = [];
     for (let i = 1; i < threads; i++) {
       const ctrl = new Int32Array(new SharedArrayBuffer(12));
-      const worker = new Worker(new URL("./kernel-worker.js", import.meta.url), { workerData: { activation: act.name, params, src: src.buffer, dst: dst.buffer, ctrl: ctrl.buffer } });
+      const worker = new Worker(new URL("./kernel-worker.js", import.meta.url), { workerData: { activation: act.name, params, float32, src: src.buffer, dst: dst.buffer, ctrl: ctrl.buffer } });
       worker.unref();
       helpers.push({ worker, ctrl });
     }
@@ -85,13 +91,13 @@ export function parallelKernel(act: Activation, params: Params, kernel: Kernel, 
 type Typed = Float64Array | Float32Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
 
 /** shared[at..] = s[from..to): memcpy-fast for typed arrays (set converts their type). */
-function copyIn(shared: Float64Array, s: NumSrc, from: number, to: number, at: number): void {
+function copyIn(shared: Float64Array | Float32Array, s: NumSrc, from: number, to: number, at: number): void {
   if (ArrayBuffer.isView(s)) shared.set((s as Typed).subarray(from, to), at);
   else for (let i = from; i < to; i++) shared[at + i - from] = s[i]!;
 }
 
 /** d[at + from..] = shared[from..to). */
-function copyOut(d: NumDst, shared: Float64Array, from: number, to: number, at: number): void {
+function copyOut(d: NumDst, shared: Float64Array | Float32Array, from: number, to: number, at: number): void {
   if (ArrayBuffer.isView(d)) (d as Float64Array | Float32Array).set(shared.subarray(from, to), at + from);
   else for (let i = from; i < to; i++) d[at + i] = shared[i]!;
 }

@@ -4,6 +4,7 @@ import type { Tolerance, TolerancePolicy } from "./compare.js";
 import type { CheckResult } from "./golden.js";
 import { streamGrad, type GradSource } from "./grad.js";
 import { parallelKernel, threadCount } from "./parallel.js";
+import { float32Kernel } from "./wasm/index.js";
 import { DactError } from "./errors.js";
 import { CollectWriter, WRITE_SLICE, type ArrayHead, type ArraySink, type ArrayWriter, type FloatDType, type RowExtras, type Values } from "./formats/array.js";
 import { arrayFormat, detectFormat, formatFromPath, formatSpec, type ArrayFormat, type Format, type ReadOptions } from "./formats/index.js";
@@ -122,7 +123,9 @@ export async function runDerivative(plan: PlanSpec, say: (m: string) => void = n
           await withGrad(plan.gradOutput, say, (gradFor) => streamGrad(input, from, readOpts, reshapeWriter(writer, plan.reshape), kernel, gradFor(null), say));
         } else if (sameLayout) {
           const transform = await from.transform(readOpts);
-          await transform(input, output, { kernel, signOnly: act.signOnly ?? false, notice: say });
+          const k32 = float32Kernel(act.name, plan.params, act.kernel(plan.params));
+          const kernel32 = k32 && parallelKernel(act, plan.params, k32, threadCount(plan.threads), true);
+          await transform(input, output, { kernel, kernel32, signOnly: act.signOnly ?? false, notice: say });
         } else {
           const writer = await to.writer(output, { delimiter: to === from ? plan.delimiter : undefined, decimal: plan.decimal, dtype: plan.dtype, source: input.name });
           await streamArray(input, from, readOpts, reshapeWriter(writer, plan.reshape), kernel, say, to.keepsHeader, to.name);

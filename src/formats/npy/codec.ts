@@ -20,12 +20,14 @@ export async function transformNpy(input: Input, output: Output, ctx: TransformC
   const used: ResultBatch[] = [];
   let read: ReturnType<typeof elementReader> | null = null;
   let dtype: FloatDType = "f8";
-  const { kernel } = ctx;
+  let kernel = ctx.kernel;
   const decoder = new NpyDecoder(
     {
       header(h) {
         dtype = resultDtype(h.dtype);
         read = elementReader(h.dtype);
+        // float32 to float32: the SIMD kernel, where there is one.
+        if (dtype === "f4" && h.dtype.kind === "f" && h.dtype.size === 4 && ctx.kernel32) kernel = ctx.kernel32;
         queue.push(encodeHeader(npyDescr(dtype), savedFortranOrder(h.fortranOrder, h.shape), h.bigShape ?? h.shape));
       },
       data(bytes, n) {

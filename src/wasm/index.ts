@@ -1,0 +1,71 @@
+/**
+ * The float32 kernels of kernels.wat (WebAssembly SIMD), as Kernels over
+ * Float32Arrays: for .npy float32 in, float32 out, where NumPy and XLA
+ * compute with SIMD and a JavaScript loop of Math.exp does not keep up.
+ * Each computes in float64 and rounds once to float32, like the JavaScript
+ * kernels, with a polynomial exp instead of Math.exp: within 1 ulp of the
+ * exact value, and almost always the same float32 (test/wasm.test.ts).
+ */
+import { SELU_SCALE, SELU_SCALE_ALPHA } from "../activations/exponential.js";
+import type { Kernel, Params } from "../activations/types.js";
+import { KERNELS_WASM } from "./kernels.generated.js";
+
+type Exported = (n: number, a: number, b: number) => void;
+
+/** Elements a call takes: 256 KiB of memory, small enough to stay in cache. */
+const SLICE = 1 << 16;
+
+let exports: { memory: WebAssembly.Memory } & Record<string, Exported> | null = null;
+
+function module(): { memory: WebAssembly.Memory } & Record<string, Exported> {
+  if (!exports) {
+    const bytes = Uint8Array.from(atob(KERNELS_WASM), (c) => c.charCodeAt(0));
+    exports = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as unknown as typeof exports;
+  }
+  return exports!;
+}
+
+/** The export and its two parameters for an activation with these parameters, or null (no float32 kernel). */
+function plan(name: string, p: Params): [string, number, number] | null {
+  const num = (k: string) => p[k] as number;
+  switch (name) {
+    case "sigmoid":
+    case "tanh":
+    case "logsigmoid":
+    case "tanhshrink":
+      return [name, 0, 0];
+    case "elu":
+      return ["elu", num("alpha"), 1];
+    case "selu":
+      return ["elu", SELU_SCALE_ALPHA, SELU_SCALE];
+    case "celu":
+      // e^(x/α) for x <= 0 needs α > 0 (the kernel's exp takes arguments <= 0).
+      return num("alpha") > 0 ? ["celu", num("alpha"), 0] : null;
+    case "softplus":
+      return ["softplus", num("beta"), num("threshold")];
+    default:
+      return null;
+  }
+}
+
+/**
+ * A kernel for Float32Array in and out, or null when the activation has
+ * none here. Any other array types go to `fallback`.
+ */
+export function float32Kernel(name: string, params: Params, fallback: Kernel): Kernel | null {
+  const spec = plan(name, params);
+  if (!spec) return null;
+  const [fn, a, b] = spec;
+  return (src, dst, n) => {
+    if (!(src instanceof Float32Array) || !(dst instanceof Float32Array)) return fallback(src, dst, n);
+    const m = module();
+    const run = m[fn]!;
+    const mem = new Float32Array(m.memory.buffer, 0, SLICE);
+    for (let at = 0; at < n; at += SLICE) {
+      const k = Math.min(SLICE, n - at);
+      mem.set(src.subarray(at, at + k));
+      run((k + 3) & ~3, a, b);
+      dst.set(mem.subarray(0, k), at);
+    }
+  };
+}

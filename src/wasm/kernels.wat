@@ -1,0 +1,120 @@
+;; Float32 kernels in WebAssembly SIMD (f64x2), for .npy files of float32.
+;;
+;; Why this exists: numpy and XLA compute float32 activations with SIMD,
+;; several elements an instruction; JavaScript computes one element at a
+;; time (a sigmoid' costs ~14 ns, 10 of them Math.exp), and a float32 file
+;; has twice the elements of a float64 one of the same size. Here four
+;; floats are loaded at once, widened to two f64x2, computed with an exp of
+;; relative error below 1e-14 (plenty for float32: the result is rounded
+;; once, to float32, and test/wasm.test.ts holds it to 1 ulp of the exact
+;; value and to the float64 JavaScript kernels), and narrowed back.
+;;
+;; Every kernel works in place on the float32 array at offset 0 of the
+;; memory, n elements rounded up to a multiple of 4 by the caller.
+;; scripts/build-wasm.mjs adds one such loop per "$f64x2_<name>" function
+;; below (the loops are identical but for the call) and assembles the
+;; module with wabt (npm).
+(module
+  (memory (export "memory") 16)
+
+  ;; e^x for x <= 0 (NaN stays NaN), two lanes. x is clamped at -708,
+  ;; where e^x ~ 3e-308 is 0 in float32 anyway. Cody-Waite reduction
+  ;; x = k ln2 + r, |r| <= ln2/2, then Taylor to degree 11 (truncation
+  ;; 6e-15 relative) by Estrin's scheme, times 2^k built in the exponent bits.
+  (func $exp (param $x v128) (result v128)
+    (local $k v128) (local $r v128) (local $p v128) (local $r2 v128) (local $r4 v128)
+    (local.set $x (f64x2.max (local.get $x) (f64x2.splat (f64.const -708))))
+    (local.set $k (f64x2.nearest (f64x2.mul (local.get $x) (f64x2.splat (f64.const 1.4426950408889634)))))
+    (local.set $r (f64x2.sub
+      (f64x2.sub (local.get $x) (f64x2.mul (local.get $k) (f64x2.splat (f64.const 6.93147180369123816490e-01))))
+      (f64x2.mul (local.get $k) (f64x2.splat (f64.const 1.90821492927058770002e-10)))))
+    ;; Estrin's scheme: a dependency chain of 5 multiply-adds, not Horner's 11.
+    (local.set $r2 (f64x2.mul (local.get $r) (local.get $r)))
+    (local.set $r4 (f64x2.mul (local.get $r2) (local.get $r2)))
+    (local.set $p (f64x2.add
+      (f64x2.add
+        (f64x2.add (f64x2.add (f64x2.splat (f64.const 1)) (f64x2.mul (f64x2.splat (f64.const 1)) (local.get $r))) (f64x2.mul (f64x2.add (f64x2.splat (f64.const 0.5)) (f64x2.mul (f64x2.splat (f64.const 0.16666666666666666)) (local.get $r))) (local.get $r2)))
+        (f64x2.mul (f64x2.add (f64x2.add (f64x2.splat (f64.const 0.041666666666666664)) (f64x2.mul (f64x2.splat (f64.const 0.008333333333333333)) (local.get $r))) (f64x2.mul (f64x2.add (f64x2.splat (f64.const 0.001388888888888889)) (f64x2.mul (f64x2.splat (f64.const 0.0001984126984126984)) (local.get $r))) (local.get $r2))) (local.get $r4)))
+      (f64x2.mul (f64x2.add (f64x2.add (f64x2.splat (f64.const 2.48015873015873e-05)) (f64x2.mul (f64x2.splat (f64.const 2.7557319223985893e-06)) (local.get $r))) (f64x2.mul (f64x2.add (f64x2.splat (f64.const 2.755731922398589e-07)) (f64x2.mul (f64x2.splat (f64.const 2.505210838544172e-08)) (local.get $r))) (local.get $r2))) (f64x2.mul (local.get $r4) (local.get $r4)))))
+    ;; 2^k: k in [-1022, 0] here (NaN lanes give k = 0 and stay NaN through p).
+    (f64x2.mul (local.get $p)
+      (i64x2.shl
+        (i64x2.add (i64x2.extend_low_i32x4_s (i32x4.trunc_sat_f64x2_s_zero (local.get $k))) (i64x2.splat (i64.const 1023)))
+        (i32.const 52))))
+
+  ;; sigmoid'(x) = t/(1+t)^2, t = e^-|x|
+  (func $f64x2_sigmoid (param $x v128) (param $a f64) (param $b f64) (result v128)
+    (local $t v128) (local $d v128)
+    (local.set $t (call $exp (f64x2.neg (f64x2.abs (local.get $x)))))
+    (local.set $d (f64x2.add (f64x2.splat (f64.const 1)) (local.get $t)))
+    (f64x2.div (local.get $t) (f64x2.mul (local.get $d) (local.get $d))))
+
+  ;; tanh'(x) = sech^2 x = 4t/(1+t)^2, t = e^-2|x|
+  (func $f64x2_tanh (param $x v128) (param $a f64) (param $b f64) (result v128)
+    (local $t v128) (local $d v128)
+    (local.set $t (call $exp (f64x2.mul (f64x2.splat (f64.const -2)) (f64x2.abs (local.get $x)))))
+    (local.set $d (f64x2.add (f64x2.splat (f64.const 1)) (local.get $t)))
+    (f64x2.div (f64x2.mul (f64x2.splat (f64.const 4)) (local.get $t)) (f64x2.mul (local.get $d) (local.get $d))))
+
+  ;; logsigmoid'(x) = sigma(-x): t/(1+t) for x >= 0, 1/(1+t) below, t = e^-|x|
+  (func $f64x2_logsigmoid (param $x v128) (param $a f64) (param $b f64) (result v128)
+    (local $t v128) (local $d v128)
+    (local.set $t (call $exp (f64x2.neg (f64x2.abs (local.get $x)))))
+    (local.set $d (f64x2.add (f64x2.splat (f64.const 1)) (local.get $t)))
+    (v128.bitselect
+      (f64x2.div (local.get $t) (local.get $d))
+      (f64x2.div (f64x2.splat (f64.const 1)) (local.get $d))
+      (f64x2.ge (local.get $x) (f64x2.splat (f64.const 0)))))
+
+  ;; tanhshrink'(x) = tanh^2 x. tanh|x| = (1-t)/(1+t), t = e^-2|x|, except
+  ;; below 1/16, where 1-t cancels: there its series to x^9 (truncation
+  ;; below 1e-15 relative).
+  (func $f64x2_tanhshrink (param $x v128) (param $a f64) (param $b f64) (result v128)
+    (local $ax v128) (local $t v128) (local $z v128) (local $s v128) (local $th v128)
+    (local.set $ax (f64x2.abs (local.get $x)))
+    (local.set $t (call $exp (f64x2.mul (f64x2.splat (f64.const -2)) (local.get $ax))))
+    (local.set $z (f64x2.mul (local.get $ax) (local.get $ax)))
+    (local.set $s (f64x2.splat (f64.const 0.021869488536155203)))  ;; 62/2835
+    (local.set $s (f64x2.add (f64x2.mul (local.get $s) (local.get $z)) (f64x2.splat (f64.const -0.05396825396825397))))  ;; -17/315
+    (local.set $s (f64x2.add (f64x2.mul (local.get $s) (local.get $z)) (f64x2.splat (f64.const 0.13333333333333333))))  ;; 2/15
+    (local.set $s (f64x2.add (f64x2.mul (local.get $s) (local.get $z)) (f64x2.splat (f64.const -0.3333333333333333))))  ;; -1/3
+    (local.set $s (f64x2.add (f64x2.mul (local.get $s) (local.get $z)) (f64x2.splat (f64.const 1))))
+    (local.set $th (v128.bitselect
+      (f64x2.mul (local.get $ax) (local.get $s))
+      (f64x2.div
+        (f64x2.sub (f64x2.splat (f64.const 1)) (local.get $t))
+        (f64x2.add (f64x2.splat (f64.const 1)) (local.get $t)))
+      (f64x2.lt (local.get $ax) (f64x2.splat (f64.const 0.0625)))))
+    (f64x2.mul (local.get $th) (local.get $th)))
+
+  ;; elu and selu: b for x > 0, a*e^x otherwise (NaN stays NaN).
+  ;; elu: a = alpha, b = 1; selu: a = scale*alpha, b = scale.
+  (func $f64x2_elu (param $x v128) (param $a f64) (param $b f64) (result v128)
+    (v128.bitselect
+      (f64x2.splat (local.get $b))
+      (f64x2.mul (f64x2.splat (local.get $a)) (call $exp (f64x2.min (local.get $x) (f64x2.splat (f64.const 0)))))
+      (f64x2.gt (local.get $x) (f64x2.splat (f64.const 0)))))
+
+;; celu: 1 for x > 0, e^(x/a) otherwise, a = alpha > 0.
+  (func $f64x2_celu (param $x v128) (param $a f64) (param $b f64) (result v128)
+    (v128.bitselect
+      (f64x2.splat (f64.const 1))
+      (call $exp (f64x2.div (f64x2.min (local.get $x) (f64x2.splat (f64.const 0))) (f64x2.splat (local.get $a))))
+      (f64x2.gt (local.get $x) (f64x2.splat (f64.const 0)))))
+
+  ;; softplus'(x) = 1 where beta*x > threshold, else sigma(beta*x); a = beta, b = threshold.
+  (func $f64x2_softplus (param $x v128) (param $a f64) (param $b f64) (result v128)
+    (local $y v128) (local $t v128) (local $d v128)
+    (local.set $y (f64x2.mul (local.get $x) (f64x2.splat (local.get $a))))
+    (local.set $t (call $exp (f64x2.neg (f64x2.abs (local.get $y)))))
+    (local.set $d (f64x2.add (f64x2.splat (f64.const 1)) (local.get $t)))
+    (v128.bitselect
+      (f64x2.splat (f64.const 1))
+      (v128.bitselect
+        (f64x2.div (f64x2.splat (f64.const 1)) (local.get $d))
+        (f64x2.div (local.get $t) (local.get $d))
+        (f64x2.ge (local.get $y) (f64x2.splat (f64.const 0))))
+      (f64x2.gt (local.get $y) (f64x2.splat (local.get $b)))))
+
+  ;; LOOPS
+)

@@ -1,0 +1,149 @@
+/**
+ * The float32 SIMD kernels (src/wasm) against the exact values (mpmath
+ * fixtures) and against the float64 JavaScript kernels they stand in for on
+ * float32 .npy files.
+ */
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { findActivation, resolveParams } from "../src/activations/registry.js";
+import type { Params } from "../src/activations/types.js";
+import { float32Kernel } from "../src/wasm/index.js";
+import { FIXTURES, npyBytes } from "./helpers.js";
+import { dact, workdir } from "./workdir.js";
+
+const DIR = path.join(FIXTURES, "activations");
+const num = (s: string) => (s === "inf" ? Infinity : s === "-inf" ? -Infinity : s === "nan" ? NaN : Number(s));
+
+/** The distance between v's float32 and the next float32 away from zero (subnormals included). */
+function ulp32(v: number): number {
+  const a = Math.abs(Math.fround(v));
+  if (a === 0) return 2 ** -149;
+  return 2 ** Math.max(Math.floor(Math.log2(a)) - 23, -149);
+}
+
+/** Every activation and parameter set the SIMD kernels take, and some they must refuse. */
+const CASES: [string, Record<string, number | string>][] = [
+  ["sigmoid", {}],
+  ["tanh", {}],
+  ["logsigmoid", {}],
+  ["tanhshrink", {}],
+  ["elu", {}],
+  ["elu", { alpha: -2.5 }],
+  ["elu", { alpha: 1e30 }],
+  ["selu", {}],
+  ["celu", {}],
+  ["celu", { alpha: 0.3 }],
+  ["softplus", {}],
+  ["softplus", { beta: 2.5, threshold: 5 }],
+  ["softplus", { beta: 1e-3, threshold: -1 }],
+];
+
+function kernels(name: string, p: Record<string, number | string>) {
+  const act = findActivation(name)!;
+  const params: Params = resolveParams(act, p);
+  const js = act.kernel(params);
+  const simd = float32Kernel(name, params, js);
+  if (!simd) throw new Error(`no float32 kernel for ${name}`);
+  return { js, simd };
+}
+
+/** float32 inputs of every kind: all binades (random bit patterns), the usual range densely, the specials. */
+function inputs(): Float32Array {
+  const n = 1 << 19;
+  const xs = new Float32Array(n);
+  const bits = new Uint32Array(xs.buffer);
+  let s = 12345;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    if (i % 4 === 0) bits[i] = s;
+    else xs[i] = ((s / 2 ** 32) * 2 - 1) * 10 ** ((i % 7) - 3);
+  }
+  xs.set([0, -0, NaN, Infinity, -Infinity, 2 ** -149, -(2 ** -149), 2 ** -126, 1e-30, -1e-30, 0.0625, -0.0625, Math.fround(0.0625 - 2 ** -28), 5, 20, Math.fround(20.000002), 88.7, -88.7, 103.9, -103.9, 709, -709, 3e38, -3e38]);
+  return xs;
+}
+
+describe("float32 SIMD kernels: within 1 ulp of exact, and the float64 kernel's float32 but near ties", () => {
+  const xs = inputs();
+  it.each(CASES)("%s %j", (name, p) => {
+    const { js, simd } = kernels(name, p);
+    const want = new Float32Array(xs.length);
+    const got = new Float32Array(xs.length);
+    js(xs, want, xs.length);
+    simd(xs, got, xs.length);
+    let differ = 0;
+    for (let i = 0; i < xs.length; i++) {
+      const a = want[i]!;
+      const b = got[i]!;
+      if (Object.is(a, b) || (a !== a && b !== b)) continue;
+      differ++;
+      if (!(Math.abs(a - b) <= ulp32(a))) expect.fail(`${name} at x = ${xs[i]}: ${b}, the float64 kernel gives ${a}`);
+    }
+    // Only near float32 ties may the two roundings differ: a few in a million.
+    expect(differ).toBeLessThan(xs.length / 100_000);
+  });
+
+  for (const file of readdirSync(DIR)) {
+    const ref = JSON.parse(readFileSync(path.join(DIR, file), "utf8")) as { name: string; params: Record<string, number | string>; x: string[]; exact: string[] };
+    const params = resolveParams(findActivation(ref.name)!, ref.params);
+    if (!float32Kernel(ref.name, params, () => {})) continue;
+    it(`mpmath: ${file}`, () => {
+      const keep = ref.x.map((s, i) => [num(s), num(ref.exact[i]!)] as const).filter(([x]) => Object.is(Math.fround(x), x));
+      const { simd } = kernels(ref.name, ref.params);
+      const src = Float32Array.from(keep.map(([x]) => x));
+      const dst = new Float32Array(src.length);
+      simd(src, dst, src.length);
+      keep.forEach(([x, e], i) => {
+        if (Number.isNaN(e)) return expect(dst[i], `${ref.name} at ${x}`).toBeNaN();
+        if (!Number.isFinite(Math.fround(e))) return expect(dst[i]).toBe(Math.fround(e));
+        if (!(Math.abs(dst[i]! - e) <= ulp32(e))) expect.fail(`${ref.name} at ${x}: ${dst[i]}, exact ${e}`);
+      });
+    });
+  }
+
+  it("has none for the activations it does not implement, or parameters it cannot take", () => {
+    const none = (name: string, p: Record<string, number | string> = {}) => float32Kernel(name, resolveParams(findActivation(name)!, p), () => {});
+    expect(none("gelu")).toBeNull();
+    expect(none("silu")).toBeNull();
+    expect(none("relu")).toBeNull();
+    expect(none("celu", { alpha: -1 })).toBeNull();
+  });
+
+  it("leaves any other array types to the float64 kernel", () => {
+    const { js, simd } = kernels("sigmoid", {});
+    const x = Float64Array.from([0.1, -3, 7]);
+    const a = new Float64Array(3);
+    const b = new Float64Array(3);
+    js(x, a, 3);
+    simd(x, b, 3);
+    expect(Array.from(b)).toEqual(Array.from(a));
+  });
+});
+
+describe("float32 .npy files use them, whatever --threads says; float64 files do not", () => {
+  it("f4 in, f4 out: the SIMD kernel's values, the same bytes with 1 and 2 threads", () => {
+    const dir = workdir();
+    const xs = inputs().subarray(0, 300_001); // past the parallel threshold, and not a multiple of 4
+    writeFileSync(path.join(dir, "x.npy"), npyBytes("<f4", `(${xs.length},)`, xs));
+    const one = dact(["tanh", "x.npy", "--to", "npy", "--threads", "1"], { cwd: dir });
+    const two = dact(["tanh", "x.npy", "--to", "npy", "--threads", "2"], { cwd: dir });
+    expect(one.status, one.stderr).toBe(0);
+    expect(two.stdout.equals(one.stdout)).toBe(true);
+    const { simd } = kernels("tanh", {});
+    const want = new Float32Array(xs.length);
+    simd(xs, want, xs.length);
+    const body = one.stdout.subarray(one.stdout.length - xs.length * 4);
+    expect(Buffer.from(want.buffer).equals(body)).toBe(true);
+  });
+
+  it("f8 in: the float64 kernel, unchanged", () => {
+    const dir = workdir();
+    const xs = Float64Array.from(inputs().subarray(0, 50_000));
+    writeFileSync(path.join(dir, "x.npy"), npyBytes("<f8", `(${xs.length},)`, xs));
+    const r = dact(["sigmoid", "x.npy", "--to", "npy"], { cwd: dir });
+    expect(r.status, r.stderr).toBe(0);
+    const want = new Float64Array(xs.length);
+    findActivation("sigmoid")!.kernel({})(xs, want, xs.length);
+    expect(Buffer.from(want.buffer).equals(r.stdout.subarray(r.stdout.length - xs.length * 8))).toBe(true);
+  });
+});
