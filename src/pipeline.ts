@@ -4,7 +4,7 @@ import type { Tolerance, TolerancePolicy } from "./compare.js";
 import type { CheckResult } from "./golden.js";
 import { streamGrad, type GradSource } from "./grad.js";
 import { parallelKernel, threadCount } from "./parallel.js";
-import { float32Kernel } from "./wasm/index.js";
+import { float32Kernel, float32Of, withFloat32 } from "./wasm/index.js";
 import { DactError } from "./errors.js";
 import { CollectWriter, WRITE_SLICE, type ArrayHead, type ArraySink, type ArrayWriter, type FloatDType, type RowExtras, type Values } from "./formats/array.js";
 import { arrayFormat, detectFormat, formatFromPath, formatSpec, type ArrayFormat, type Format, type ReadOptions } from "./formats/index.js";
@@ -105,7 +105,10 @@ export async function runDerivative(plan: PlanSpec, say: (m: string) => void = n
   try {
     const format = await detectFormat(input, plan.format);
     const from = formatSpec(format);
-    const kernel = parallelKernel(act, plan.params, act.kernel(plan.params), threadCount(plan.threads));
+    const threads = threadCount(plan.threads);
+    // float32 in and out has a SIMD form (src/wasm), found by float32Of(kernel).
+    const k32 = float32Kernel(act.name, plan.params, act.kernel(plan.params));
+    const kernel = withFloat32(parallelKernel(act, plan.params, act.kernel(plan.params), threads), k32 && parallelKernel(act, plan.params, k32, threads, true));
     const readOpts: ReadOptions = { delimiter: plan.delimiter, header: plan.header, signOnly: act.signOnly ?? false, maxLine: plan.maxLine, decimal: plan.decimal, comment: plan.comment, naValues: plan.naValues, labels: plan.labels, notice: say };
     if (plan.keys?.length && from.kind !== "container") throw new DactError("USAGE", `option --key: ${input.name} is ${from.name}, one array without names; expected --key only with .npz or .safetensors input`);
     if (plan.check) {
@@ -123,9 +126,7 @@ export async function runDerivative(plan: PlanSpec, say: (m: string) => void = n
           await withGrad(plan.gradOutput, say, (gradFor) => streamGrad(input, from, readOpts, reshapeWriter(writer, plan.reshape), kernel, gradFor(null), say));
         } else if (sameLayout) {
           const transform = await from.transform(readOpts);
-          const k32 = float32Kernel(act.name, plan.params, act.kernel(plan.params));
-          const kernel32 = k32 && parallelKernel(act, plan.params, k32, threadCount(plan.threads), true);
-          await transform(input, output, { kernel, kernel32, signOnly: act.signOnly ?? false, notice: say });
+          await transform(input, output, { kernel, signOnly: act.signOnly ?? false, notice: say });
         } else {
           const writer = await to.writer(output, { delimiter: to === from ? plan.delimiter : undefined, decimal: plan.decimal, dtype: plan.dtype, source: input.name });
           await streamArray(input, from, readOpts, reshapeWriter(writer, plan.reshape), kernel, say, to.keepsHeader, to.name);
@@ -219,6 +220,7 @@ export async function streamArray(input: Input, from: ArrayFormat, opts: ReadOpt
 export function kernelSink(writer: ArrayWriter, kernel: Kernel, say: (m: string) => void, source: string, keepsHeader: boolean, toName: string): ArraySink {
   let dtype: FloatDType = "f8";
   let dst: Float64Array | Float32Array = new Float64Array(0);
+  const k32 = float32Of(kernel);
   return {
     begin(h: ArrayHead) {
       dtype = h.dtype;
@@ -228,7 +230,7 @@ export function kernelSink(writer: ArrayWriter, kernel: Kernel, say: (m: string)
     },
     data(values: Values, missing: Uint8Array | null, n: number, extras?: RowExtras | null) {
       if (dst.length < n) dst = dtype === "f4" ? new Float32Array(Math.max(n, WRITE_SLICE)) : new Float64Array(Math.max(n, WRITE_SLICE));
-      kernel(values, dst, n);
+      (values instanceof Float32Array && dst instanceof Float32Array ? (k32 ?? kernel) : kernel)(values, dst, n);
       if (dtype === "f2" || dtype === "bf16") roundTo(dst as Float64Array, n, dtype);
       writer.write(dst, missing, n, extras);
     },

@@ -120,7 +120,7 @@ describe("float32 SIMD kernels: within 1 ulp of exact, and the float64 kernel's 
   });
 });
 
-describe("float32 .npy files use them, whatever --threads says; float64 files do not", () => {
+describe("float32 .npy and .safetensors use them, whatever --threads says; float64 arrays do not", () => {
   it("f4 in, f4 out: the SIMD kernel's values, the same bytes with 1 and 2 threads", () => {
     const dir = workdir();
     const xs = inputs().subarray(0, 300_001); // past the parallel threshold, and not a multiple of 4
@@ -134,6 +134,30 @@ describe("float32 .npy files use them, whatever --threads says; float64 files do
     simd(xs, want, xs.length);
     const body = one.stdout.subarray(one.stdout.length - xs.length * 4);
     expect(Buffer.from(want.buffer).equals(body)).toBe(true);
+  });
+
+  it(".safetensors F32 tensors too, key by key, the same bytes with 1 and 2 threads", () => {
+    const dir = workdir();
+    const xs = inputs().subarray(0, 200_000);
+    const header = Buffer.from(JSON.stringify({ a: { dtype: "F32", shape: [xs.length], data_offsets: [0, xs.length * 4] }, b: { dtype: "F64", shape: [4], data_offsets: [xs.length * 4, xs.length * 4 + 32] } }));
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(header.length));
+    const b64 = Float64Array.from([-1, 0, 0.5, 3]);
+    writeFileSync(path.join(dir, "m.safetensors"), Buffer.concat([len, header, Buffer.from(xs.buffer, xs.byteOffset, xs.length * 4), Buffer.from(b64.buffer)]));
+    const one = dact(["softplus", "m.safetensors", "--to", "safetensors", "--threads", "1"], { cwd: dir });
+    const two = dact(["softplus", "m.safetensors", "--to", "safetensors", "--threads", "2"], { cwd: dir });
+    expect(one.status, one.stderr).toBe(0);
+    expect(two.stdout.equals(one.stdout)).toBe(true);
+    const { simd, js } = kernels("softplus", {});
+    const want = new Float32Array(xs.length);
+    simd(xs, want, xs.length);
+    const hlen = Number(one.stdout.readBigUInt64LE(0));
+    const out = JSON.parse(one.stdout.subarray(8, 8 + hlen).toString()) as Record<string, { data_offsets: [number, number] }>;
+    const bytes = (k: string) => one.stdout.subarray(8 + hlen + out[k]!.data_offsets[0], 8 + hlen + out[k]!.data_offsets[1]);
+    expect(Buffer.from(want.buffer).equals(bytes("a"))).toBe(true);
+    const want64 = new Float64Array(4);
+    js(b64, want64, 4);
+    expect(Buffer.from(want64.buffer).equals(bytes("b"))).toBe(true);
   });
 
   it("f8 in: the float64 kernel, unchanged", () => {

@@ -69,3 +69,19 @@ export function float32Kernel(name: string, params: Params, fallback: Kernel): K
     }
   };
 }
+
+const float32Variants = new WeakMap<Kernel, Kernel>();
+
+/** Records `k32` as the float32 form of `kernel` (for float32 in and out), for float32Of. */
+export function withFloat32(kernel: Kernel, k32: Kernel | null): Kernel {
+  if (k32) float32Variants.set(kernel, k32);
+  return kernel;
+}
+
+/**
+ * The float32 form of a kernel, or null: to be used only when both arrays
+ * are Float32Arrays (its parallel form copies through float32 memory).
+ */
+export function float32Of(kernel: Kernel): Kernel | null {
+  return float32Variants.get(kernel) ?? null;
+}

@@ -1,3 +1,4 @@
+import { float32Of } from "../../wasm/index.js";
 import type { TransformContext } from "../context.js";
 import { WRITE_SLICE, type ArraySink, type FloatDType } from "../array.js";
 import { pump, type Input, type Output } from "../../io.js";
@@ -27,7 +28,7 @@ export async function transformNpy(input: Input, output: Output, ctx: TransformC
         dtype = resultDtype(h.dtype);
         read = elementReader(h.dtype);
         // float32 to float32: the SIMD kernel, where there is one.
-        if (dtype === "f4" && h.dtype.kind === "f" && h.dtype.size === 4 && ctx.kernel32) kernel = ctx.kernel32;
+        if (dtype === "f4" && h.dtype.kind === "f" && h.dtype.size === 4) kernel = float32Of(ctx.kernel) ?? ctx.kernel;
         queue.push(encodeHeader(npyDescr(dtype), savedFortranOrder(h.fortranOrder, h.shape), h.bigShape ?? h.shape));
       },
       data(bytes, n) {
