@@ -30,6 +30,7 @@ function plan(name: string, p: Params): [string, number, number] | null {
   const num = (k: string) => p[k] as number;
   switch (name) {
     case "sigmoid":
+    case "silu":
     case "tanh":
     case "logsigmoid":
     case "tanhshrink":

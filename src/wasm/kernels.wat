@@ -22,9 +22,12 @@
   ;; x = k ln2 + r, |r| <= ln2/2, then Taylor to degree 11 (truncation
   ;; 6e-15 relative) by Estrin's scheme, times 2^k built in the exponent bits.
   (func $exp (param $x v128) (result v128)
-    (local $k v128) (local $r v128) (local $p v128) (local $r2 v128) (local $r4 v128)
-    (local.set $x (f64x2.max (local.get $x) (f64x2.splat (f64.const -708))))
-    (local.set $k (f64x2.nearest (f64x2.mul (local.get $x) (f64x2.splat (f64.const 1.4426950408889634)))))
+    (local $kk v128) (local $k v128) (local $r v128) (local $p v128) (local $r2 v128) (local $r4 v128)
+    ;; pmax (a < b ? b : a) is one instruction; NaN stays in a.
+    (local.set $x (f64x2.pmax (local.get $x) (f64x2.splat (f64.const -708))))
+    ;; k = round(x log2 e) by adding 1.5 * 2^52: k sits in the low bits of kk.
+    (local.set $kk (f64x2.add (f64x2.mul (local.get $x) (f64x2.splat (f64.const 1.4426950408889634))) (f64x2.splat (f64.const 6755399441055744))))
+    (local.set $k (f64x2.sub (local.get $kk) (f64x2.splat (f64.const 6755399441055744))))
     (local.set $r (f64x2.sub
       (f64x2.sub (local.get $x) (f64x2.mul (local.get $k) (f64x2.splat (f64.const 6.93147180369123816490e-01))))
       (f64x2.mul (local.get $k) (f64x2.splat (f64.const 1.90821492927058770002e-10)))))
@@ -36,11 +39,10 @@
         (f64x2.add (f64x2.add (f64x2.splat (f64.const 1)) (f64x2.mul (f64x2.splat (f64.const 1)) (local.get $r))) (f64x2.mul (f64x2.add (f64x2.splat (f64.const 0.5)) (f64x2.mul (f64x2.splat (f64.const 0.16666666666666666)) (local.get $r))) (local.get $r2)))
         (f64x2.mul (f64x2.add (f64x2.add (f64x2.splat (f64.const 0.041666666666666664)) (f64x2.mul (f64x2.splat (f64.const 0.008333333333333333)) (local.get $r))) (f64x2.mul (f64x2.add (f64x2.splat (f64.const 0.001388888888888889)) (f64x2.mul (f64x2.splat (f64.const 0.0001984126984126984)) (local.get $r))) (local.get $r2))) (local.get $r4)))
       (f64x2.mul (f64x2.add (f64x2.add (f64x2.splat (f64.const 2.48015873015873e-05)) (f64x2.mul (f64x2.splat (f64.const 2.7557319223985893e-06)) (local.get $r))) (f64x2.mul (f64x2.add (f64x2.splat (f64.const 2.755731922398589e-07)) (f64x2.mul (f64x2.splat (f64.const 2.505210838544172e-08)) (local.get $r))) (local.get $r2))) (f64x2.mul (local.get $r4) (local.get $r4)))))
-    ;; 2^k: k in [-1022, 0] here (NaN lanes give k = 0 and stay NaN through p).
+    ;; 2^k, k in [-1022, 0]: kk's low 12 bits shifted into the exponent
+    ;; field, plus the bias (mod 2^64). NaN lanes: any scale, p is NaN.
     (f64x2.mul (local.get $p)
-      (i64x2.shl
-        (i64x2.add (i64x2.extend_low_i32x4_s (i32x4.trunc_sat_f64x2_s_zero (local.get $k))) (i64x2.splat (i64.const 1023)))
-        (i32.const 52))))
+      (i64x2.add (i64x2.shl (local.get $kk) (i32.const 52)) (i64x2.splat (i64.const 0x3ff0000000000000)))))
 
   ;; sigmoid'(x) = t/(1+t)^2, t = e^-|x|
   (func $f64x2_sigmoid (param $x v128) (param $a f64) (param $b f64) (result v128)
@@ -92,14 +94,14 @@
   (func $f64x2_elu (param $x v128) (param $a f64) (param $b f64) (result v128)
     (v128.bitselect
       (f64x2.splat (local.get $b))
-      (f64x2.mul (f64x2.splat (local.get $a)) (call $exp (f64x2.min (local.get $x) (f64x2.splat (f64.const 0)))))
+      (f64x2.mul (f64x2.splat (local.get $a)) (call $exp (f64x2.pmin (local.get $x) (f64x2.splat (f64.const 0)))))
       (f64x2.gt (local.get $x) (f64x2.splat (f64.const 0)))))
 
 ;; celu: 1 for x > 0, e^(x/a) otherwise, a = alpha > 0.
   (func $f64x2_celu (param $x v128) (param $a f64) (param $b f64) (result v128)
     (v128.bitselect
       (f64x2.splat (f64.const 1))
-      (call $exp (f64x2.div (f64x2.min (local.get $x) (f64x2.splat (f64.const 0))) (f64x2.splat (local.get $a))))
+      (call $exp (f64x2.div (f64x2.pmin (local.get $x) (f64x2.splat (f64.const 0))) (f64x2.splat (local.get $a))))
       (f64x2.gt (local.get $x) (f64x2.splat (f64.const 0)))))
 
   ;; softplus'(x) = 1 where beta*x > threshold, else sigma(beta*x); a = beta, b = threshold.
@@ -115,6 +117,27 @@
         (f64x2.div (local.get $t) (local.get $d))
         (f64x2.ge (local.get $y) (f64x2.splat (f64.const 0))))
       (f64x2.gt (local.get $y) (f64x2.splat (local.get $b)))))
+
+;; silu'(x) = sigma(x) + x sigma'(x), t = e^-|x|. x is clamped to +-1000 in
+  ;; the product (inf * 0 would be NaN), and below -745 the result is +0 as
+  ;; the float64 kernel's (e^x is 0 there). Near the root at -1.2785 the two
+  ;; terms cancel to about 1e-17 absolute: below half a float32 ulp of the
+  ;; result at every float32 x (test/wasm.test.ts checks the neighbourhood).
+  (func $f64x2_silu (param $x v128) (param $a f64) (param $b f64) (result v128)
+    (local $t v128) (local $d v128) (local $s v128)
+    (local.set $t (call $exp (f64x2.neg (f64x2.abs (local.get $x)))))
+    (local.set $d (f64x2.add (f64x2.splat (f64.const 1)) (local.get $t)))
+    (local.set $s (v128.bitselect
+      (f64x2.div (f64x2.splat (f64.const 1)) (local.get $d))
+      (f64x2.div (local.get $t) (local.get $d))
+      (f64x2.ge (local.get $x) (f64x2.splat (f64.const 0)))))
+    (v128.bitselect
+      (f64x2.splat (f64.const 0))
+      (f64x2.add (local.get $s)
+        (f64x2.mul
+          (f64x2.pmin (f64x2.pmax (local.get $x) (f64x2.splat (f64.const -1000))) (f64x2.splat (f64.const 1000)))
+          (f64x2.div (local.get $t) (f64x2.mul (local.get $d) (local.get $d)))))
+      (f64x2.lt (local.get $x) (f64x2.splat (f64.const -745)))))
 
   ;; LOOPS
 )
