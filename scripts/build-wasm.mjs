@@ -6,7 +6,16 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import wabtInit from "wabt";
 
-const src = readFileSync("src/wasm/kernels.wat", "utf8");
+// {{<root>.hi}}, {{<root>.lo}}, {{<root>.c<k>}}: the Taylor expansions about
+// the derivatives' zeros, from the file the float64 kernels use.
+const roots = readFileSync("src/activations/roots.generated.ts", "utf8");
+const src = readFileSync("src/wasm/kernels.wat", "utf8").replace(/\{\{(\w+)\.(hi|lo|c\d+)\}\}/g, (_, root, field) => {
+  const m = new RegExp(`${root}: RootExpansion = \\{ hi: ([^,]+), lo: ([^,]+), radius: [^,]+, c: \\[([^\\]]+)\\]`).exec(roots);
+  if (!m) throw new Error(`build-wasm: no ${root} in roots.generated.ts`);
+  const value = field === "hi" ? m[1] : field === "lo" ? m[2] : m[3].split(",")[Number(field.slice(1))];
+  if (value === undefined) throw new Error(`build-wasm: no ${root}.${field}`);
+  return value.trim();
+});
 const names = [...src.matchAll(/\(func \$f64x2_(\w+)/g)].map((m) => m[1]);
 const loop = (name) => `
   (func (export "${name}") (param $n i32) (param $a f64) (param $b f64)

@@ -31,6 +31,7 @@ function plan(name: string, p: Params): [string, number, number] | null {
   switch (name) {
     case "sigmoid":
     case "silu":
+    case "mish":
     case "tanh":
     case "logsigmoid":
     case "tanhshrink":

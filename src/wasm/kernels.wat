@@ -5,7 +5,7 @@
 ;; time (a sigmoid' costs ~14 ns, 10 of them Math.exp), and a float32 file
 ;; has twice the elements of a float64 one of the same size. Here four
 ;; floats are loaded at once, widened to two f64x2, computed with an exp of
-;; relative error below 1e-14 (plenty for float32: the result is rounded
+;; relative error below 1e-17 (plenty for float32: the result is rounded
 ;; once, to float32, and test/wasm.test.ts holds it to 1 ulp of the exact
 ;; value and to the float64 JavaScript kernels), and narrowed back.
 ;;
@@ -19,8 +19,8 @@
 
   ;; e^x for x <= 0 (NaN stays NaN), two lanes. x is clamped at -708,
   ;; where e^x ~ 3e-308 is 0 in float32 anyway. Cody-Waite reduction
-  ;; x = k ln2 + r, |r| <= ln2/2, then Taylor to degree 11 (truncation
-  ;; 6e-15 relative) by Estrin's scheme, times 2^k built in the exponent bits.
+  ;; x = k ln2 + r, |r| <= ln2/2, then Taylor to degree 13 (truncation
+  ;; 4e-18 relative) by Estrin's scheme, times 2^k built in the exponent bits.
   (func $exp (param $x v128) (result v128)
     (local $kk v128) (local $k v128) (local $r v128) (local $p v128) (local $r2 v128) (local $r4 v128)
     ;; pmax (a < b ? b : a) is one instruction; NaN stays in a.
@@ -31,14 +31,18 @@
     (local.set $r (f64x2.sub
       (f64x2.sub (local.get $x) (f64x2.mul (local.get $k) (f64x2.splat (f64.const 6.93147180369123816490e-01))))
       (f64x2.mul (local.get $k) (f64x2.splat (f64.const 1.90821492927058770002e-10)))))
-    ;; Estrin's scheme: a dependency chain of 5 multiply-adds, not Horner's 11.
+    ;; Estrin's scheme: a dependency chain of 5 multiply-adds, not Horner's 13.
     (local.set $r2 (f64x2.mul (local.get $r) (local.get $r)))
     (local.set $r4 (f64x2.mul (local.get $r2) (local.get $r2)))
     (local.set $p (f64x2.add
       (f64x2.add
-        (f64x2.add (f64x2.add (f64x2.splat (f64.const 1)) (f64x2.mul (f64x2.splat (f64.const 1)) (local.get $r))) (f64x2.mul (f64x2.add (f64x2.splat (f64.const 0.5)) (f64x2.mul (f64x2.splat (f64.const 0.16666666666666666)) (local.get $r))) (local.get $r2)))
+        (f64x2.add (f64x2.add (f64x2.splat (f64.const 1.0)) (f64x2.mul (f64x2.splat (f64.const 1.0)) (local.get $r))) (f64x2.mul (f64x2.add (f64x2.splat (f64.const 0.5)) (f64x2.mul (f64x2.splat (f64.const 0.16666666666666666)) (local.get $r))) (local.get $r2)))
         (f64x2.mul (f64x2.add (f64x2.add (f64x2.splat (f64.const 0.041666666666666664)) (f64x2.mul (f64x2.splat (f64.const 0.008333333333333333)) (local.get $r))) (f64x2.mul (f64x2.add (f64x2.splat (f64.const 0.001388888888888889)) (f64x2.mul (f64x2.splat (f64.const 0.0001984126984126984)) (local.get $r))) (local.get $r2))) (local.get $r4)))
-      (f64x2.mul (f64x2.add (f64x2.add (f64x2.splat (f64.const 2.48015873015873e-05)) (f64x2.mul (f64x2.splat (f64.const 2.7557319223985893e-06)) (local.get $r))) (f64x2.mul (f64x2.add (f64x2.splat (f64.const 2.755731922398589e-07)) (f64x2.mul (f64x2.splat (f64.const 2.505210838544172e-08)) (local.get $r))) (local.get $r2))) (f64x2.mul (local.get $r4) (local.get $r4)))))
+      (f64x2.mul
+        (f64x2.add
+          (f64x2.add (f64x2.add (f64x2.splat (f64.const 2.48015873015873e-05)) (f64x2.mul (f64x2.splat (f64.const 2.7557319223985893e-06)) (local.get $r))) (f64x2.mul (f64x2.add (f64x2.splat (f64.const 2.755731922398589e-07)) (f64x2.mul (f64x2.splat (f64.const 2.505210838544172e-08)) (local.get $r))) (local.get $r2)))
+          (f64x2.mul (f64x2.add (f64x2.splat (f64.const 2.08767569878681e-09)) (f64x2.mul (f64x2.splat (f64.const 1.6059043836821613e-10)) (local.get $r))) (local.get $r4)))
+        (f64x2.mul (local.get $r4) (local.get $r4)))))
     ;; 2^k, k in [-1022, 0]: kk's low 12 bits shifted into the exponent
     ;; field, plus the bias (mod 2^64). NaN lanes: any scale, p is NaN.
     (f64x2.mul (local.get $p)
@@ -119,7 +123,7 @@
       (f64x2.gt (local.get $y) (f64x2.splat (local.get $b)))))
 
 ;; silu'(x) = sigma(x) + x sigma'(x), t = e^-|x|. x is clamped to +-1000 in
-  ;; the product (inf * 0 would be NaN), and below -745 the result is +0 as
+  ;; the product (inf * 0 would be NaN), and below -745.13 the result is +0 as
   ;; the float64 kernel's (e^x is 0 there). Near the root at -1.2785 the two
   ;; terms cancel to about 1e-17 absolute: below half a float32 ulp of the
   ;; result at every float32 x (test/wasm.test.ts checks the neighbourhood).
@@ -137,7 +141,49 @@
         (f64x2.mul
           (f64x2.pmin (f64x2.pmax (local.get $x) (f64x2.splat (f64.const -1000))) (f64x2.splat (f64.const 1000)))
           (f64x2.div (local.get $t) (f64x2.mul (local.get $d) (local.get $d)))))
-      (f64x2.lt (local.get $x) (f64x2.splat (f64.const -745)))))
+      (f64x2.lt (local.get $x) (f64x2.splat (f64.const -745.1332191019411)))))
+
+;; mish'(x) in e = e^-|x|, as the float64 kernel writes it, so nothing
+  ;; cancels in the tails: for x <= 0 (u = e), w = u(u + 2), d = w + 2,
+  ;; w/d + 4xu(1 + u)/d^2; for x > 0 (v = e), d = 1 + 2v + 2v^2,
+  ;; (1 + 2v)/d + 4xv^2(1 + v)/d^2. x is clamped to +-1000 in the products
+  ;; (inf * 0); 1 at +inf, +0 below -745.13 (where the float64 kernel's e^x is 0). Within
+  ;; 2^-16 of the root at -1.1924 the terms cancel too much for float32
+  ;; (~6e-17 absolute against results below 4e-6): there the Taylor
+  ;; expansion about the root from src/activations/roots.generated.ts, to
+  ;; degree 4 (the build script fills in its constants).
+  (func $f64x2_mish (param $x v128) (param $a f64) (param $b f64) (result v128)
+    (local $e v128) (local $xc v128) (local $w v128) (local $d v128) (local $neg v128) (local $pos v128)
+    (local.set $e (call $exp (f64x2.neg (f64x2.abs (local.get $x)))))
+    (local.set $xc (f64x2.pmin (f64x2.pmax (local.get $x) (f64x2.splat (f64.const -1000))) (f64x2.splat (f64.const 1000))))
+    ;; x <= 0
+    (local.set $w (f64x2.mul (local.get $e) (f64x2.add (local.get $e) (f64x2.splat (f64.const 2)))))
+    (local.set $d (f64x2.add (local.get $w) (f64x2.splat (f64.const 2))))
+    (local.set $neg (f64x2.add
+      (f64x2.div (local.get $w) (local.get $d))
+      (f64x2.div
+        (f64x2.mul (f64x2.mul (f64x2.splat (f64.const 4)) (local.get $xc)) (f64x2.mul (local.get $e) (f64x2.add (f64x2.splat (f64.const 1)) (local.get $e))))
+        (f64x2.mul (local.get $d) (local.get $d)))))
+    ;; x > 0
+    (local.set $d (f64x2.add (f64x2.splat (f64.const 1))
+      (f64x2.mul (f64x2.mul (f64x2.splat (f64.const 2)) (local.get $e)) (f64x2.add (f64x2.splat (f64.const 1)) (local.get $e)))))
+    (local.set $pos (f64x2.add
+      (f64x2.div (f64x2.add (f64x2.splat (f64.const 1)) (f64x2.mul (f64x2.splat (f64.const 2)) (local.get $e))) (local.get $d))
+      (f64x2.div
+        (f64x2.mul (f64x2.mul (f64x2.splat (f64.const 4)) (local.get $xc)) (f64x2.mul (f64x2.mul (local.get $e) (local.get $e)) (f64x2.add (f64x2.splat (f64.const 1)) (local.get $e))))
+        (f64x2.mul (local.get $d) (local.get $d)))))
+    (local.set $w (f64x2.sub (f64x2.sub (local.get $x) (f64x2.splat (f64.const {{mishRoot.hi}}))) (f64x2.splat (f64.const {{mishRoot.lo}}))))
+    (local.set $d (f64x2.mul (local.get $w)
+      (f64x2.add (f64x2.splat (f64.const {{mishRoot.c1}})) (f64x2.mul (local.get $w)
+        (f64x2.add (f64x2.splat (f64.const {{mishRoot.c2}})) (f64x2.mul (local.get $w)
+          (f64x2.add (f64x2.splat (f64.const {{mishRoot.c3}})) (f64x2.mul (local.get $w) (f64x2.splat (f64.const {{mishRoot.c4}}))))))))))
+    (v128.bitselect
+      (local.get $d)
+      (v128.bitselect
+        (f64x2.splat (f64.const 0))
+        (v128.bitselect (local.get $pos) (local.get $neg) (f64x2.gt (local.get $x) (f64x2.splat (f64.const 0))))
+        (f64x2.lt (local.get $x) (f64x2.splat (f64.const -745.1332191019411))))
+      (f64x2.lt (f64x2.abs (local.get $w)) (f64x2.splat (f64.const 0x1p-16)))))
 
   ;; LOOPS
 )
