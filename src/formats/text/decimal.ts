@@ -18,7 +18,8 @@
  * steps can lose) rounds the same way. Otherwise: the fallback.
  */
 
-const SPLIT = 134217729; // 2^27 + 1, Dekker's splitter
+import { productError } from "../../activations/numerics.js";
+
 
 /** The table's range: 10^MIN_Q .. 10^MAX_Q, with the low parts still normal doubles and no overflow in the products. */
 const MIN_Q = -290;
@@ -65,9 +66,9 @@ function buildTable(): void {
 }
 
 /*
- * Products are exact by Dekker's splitting, written out where they are
- * used: a helper returning its low part through a module-level variable
- * made V8 box that double on every call (measured 4x slower).
+ * Products are exact by Dekker's splitting (productError: the low part, in
+ * a local; a helper returning it through a module-level variable made V8
+ * box that double on every call, measured 4x slower).
  */
 
 /**
@@ -81,14 +82,7 @@ export function roundScaled(mh: number, ml: number, q: number): number {
   const ph = P_HI![q - MIN_Q]!;
   const pl = P_LO![q - MIN_Q]!;
   const a = mh * ph;
-  let u = SPLIT * mh;
-  const mhh = u - (u - mh);
-  const mhl = mh - mhh;
-  u = SPLIT * ph;
-  const phh = u - (u - ph);
-  const phl = ph - phh;
-  const aLo = mhh * phh - a + mhh * phl + mhl * phh + mhl * phl;
-  const t = aLo + (mh * pl + ml * ph);
+  const t = productError(mh, ph, a) + (mh * pl + ml * ph);
   const r = a + t;
   if (!(r >= 1e-280 && r <= 1e300)) return NaN;
   // Every value within the error bound must round to r.
@@ -176,13 +170,7 @@ export function writeShortest(x: number, out: Uint8Array, p: number, point: numb
     const j = 16 - e10;
     const ph = P_HI![j - MIN_Q]!;
     const a = ax * ph;
-    let u = SPLIT * ax;
-    const xh = u - (u - ax);
-    const xl = ax - xh;
-    u = SPLIT * ph;
-    const phh = u - (u - ph);
-    const phl = ph - phh;
-    const t = xh * phh - a + xh * phl + xl * phh + xl * phl + ax * P_LO![j - MIN_Q]!;
+    const t = productError(ax, ph, a) + ax * P_LO![j - MIN_Q]!;
     yh = a + t;
     yl = t - (yh - a);
     if (yh < 1e16) e10--;
