@@ -45,6 +45,8 @@ function plan(name: string, p: Params): [string, number, number] | null {
       return num("alpha") > 0 ? ["celu", num("alpha"), 0] : null;
     case "softplus":
       return ["softplus", num("beta"), num("threshold")];
+    case "gelu":
+      return p["approximate"] === "tanh" ? ["geluTanh", 0, 0] : null;
     default:
       return null;
   }

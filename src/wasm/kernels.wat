@@ -185,5 +185,44 @@
         (f64x2.lt (local.get $x) (f64x2.splat (f64.const -745.1332191019411))))
       (f64x2.lt (f64x2.abs (local.get $w)) (f64x2.splat (f64.const 0x1p-16)))))
 
+;; PyTorch's tanh-GELU derivative, 0.5(1 + tanh u) + 0.5x sech^2(u) beta(1 +
+  ;; 3 kappa x^2), u = beta(x + kappa x^3), with E = e^-2|u| as the float64
+  ;; kernel writes it: 0.5(1 + tanh u) = 1/(1+E) for u >= 0, E/(1+E) below;
+  ;; sech^2 u = 4E/(1+E)^2. 1 above x = 30, +0 below -30 and where the float64
+  ;; kernel's E underflows for u < 0 (2|u| > 745.13); within 2^-16 of the root at
+  ;; -0.7525 the Taylor expansion about it (roots.generated.ts), to degree 4.
+  (func $f64x2_geluTanh (param $x v128) (param $a f64) (param $b f64) (result v128)
+    (local $x2 v128) (local $u v128) (local $e v128) (local $d v128) (local $r v128) (local $w v128) (local $near v128)
+    (local.set $x2 (f64x2.mul (local.get $x) (local.get $x)))
+    (local.set $u (f64x2.mul (f64x2.splat (f64.const 0.7978845608028654))
+      (f64x2.add (local.get $x) (f64x2.mul (f64x2.splat (f64.const 0.044715)) (f64x2.mul (local.get $x2) (local.get $x))))))
+    (local.set $e (call $exp (f64x2.mul (f64x2.splat (f64.const -2)) (f64x2.abs (local.get $u)))))
+    (local.set $d (f64x2.add (f64x2.splat (f64.const 1)) (local.get $e)))
+    (local.set $r (f64x2.add
+      (v128.bitselect
+        (f64x2.div (f64x2.splat (f64.const 1)) (local.get $d))
+        (f64x2.div (local.get $e) (local.get $d))
+        (f64x2.ge (local.get $u) (f64x2.splat (f64.const 0))))
+      (f64x2.mul
+        (f64x2.mul (f64x2.mul (f64x2.splat (f64.const 0.5)) (local.get $x)) (f64x2.div (f64x2.mul (f64x2.splat (f64.const 4)) (local.get $e)) (f64x2.mul (local.get $d) (local.get $d))))
+        (f64x2.mul (f64x2.splat (f64.const 0.7978845608028654))
+          (f64x2.add (f64x2.splat (f64.const 1)) (f64x2.mul (f64x2.splat (f64.const 0.134145)) (local.get $x2)))))))
+    ;; +0 where the float64 kernel's e^-2|u| is 0, and below -30; 1 above 30
+    (local.set $r (v128.bitselect
+      (f64x2.splat (f64.const 0))
+      (local.get $r)
+      (v128.or
+        (f64x2.lt (local.get $u) (f64x2.splat (f64.const -372.56660955097055)))
+        (f64x2.lt (local.get $x) (f64x2.splat (f64.const -30))))))
+    (local.set $r (v128.bitselect (f64x2.splat (f64.const 1)) (local.get $r) (f64x2.gt (local.get $x) (f64x2.splat (f64.const 30)))))
+    (local.set $w (f64x2.sub (f64x2.sub (local.get $x) (f64x2.splat (f64.const {{geluTanhRoot.hi}}))) (f64x2.splat (f64.const {{geluTanhRoot.lo}}))))
+    (v128.bitselect
+      (f64x2.mul (local.get $w)
+        (f64x2.add (f64x2.splat (f64.const {{geluTanhRoot.c1}})) (f64x2.mul (local.get $w)
+          (f64x2.add (f64x2.splat (f64.const {{geluTanhRoot.c2}})) (f64x2.mul (local.get $w)
+            (f64x2.add (f64x2.splat (f64.const {{geluTanhRoot.c3}})) (f64x2.mul (local.get $w) (f64x2.splat (f64.const {{geluTanhRoot.c4}})))))))))
+      (local.get $r)
+      (f64x2.lt (f64x2.abs (local.get $w)) (f64x2.splat (f64.const 0x1p-16)))))
+
   ;; LOOPS
 )
