@@ -46,7 +46,7 @@ function plan(name: string, p: Params): [string, number, number] | null {
     case "softplus":
       return ["softplus", num("beta"), num("threshold")];
     case "gelu":
-      return p["approximate"] === "tanh" ? ["geluTanh", 0, 0] : null;
+      return p["approximate"] === "tanh" ? ["geluTanh", 0, 0] : ["gelu", 0, 0];
     default:
       return null;
   }

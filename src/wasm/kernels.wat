@@ -224,5 +224,37 @@
       (local.get $r)
       (f64x2.lt (f64x2.abs (local.get $w)) (f64x2.splat (f64.const 0x1p-16)))))
 
+;; gelu'(x) = Phi(x) + x phi(x), through Mills' ratio M(t) = Q(t)/phi(t),
+  ;; t = |x|: g = phi(t)(M(t) - t) is gelu' for x < 0 and 1 - g for x >= 0.
+  ;; M is the rational P10/Q10 of fixtures/make_mills.py (relative error
+  ;; 8e-16 on [0, 16]; all coefficients positive, so Horner's scheme does not
+  ;; cancel). Beyond 16: 1 for x > 0; -0 for x < -16, as the float64
+  ;; kernel's tiny negative values round, and +0 where its phi underflows
+  ;; (x^2/2 > 745.13, |x| > 38.6). Within
+  ;; 2^-6 of the root at -0.7518, where M - t cancels, the Taylor expansion
+  ;; about it (roots.generated.ts), to degree 8.
+  (func $f64x2_gelu (param $x v128) (param $a f64) (param $b f64) (result v128)
+    (local $t v128) (local $g v128) (local $r v128) (local $w v128)
+    (local.set $t (f64x2.abs (local.get $x)))
+    (local.set $g (f64x2.mul
+      (f64x2.mul (f64x2.splat (f64.const 0.3989422804014327))
+        (call $exp (f64x2.mul (f64x2.splat (f64.const -0.5)) (f64x2.mul (local.get $t) (local.get $t)))))
+      (f64x2.sub (f64x2.div (f64x2.add (f64x2.splat (f64.const {{mills.p0}})) (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const {{mills.p1}})) (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const {{mills.p2}})) (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const {{mills.p3}})) (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const {{mills.p4}})) (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const {{mills.p5}})) (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const {{mills.p6}})) (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const {{mills.p7}})) (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const {{mills.p8}})) (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const {{mills.p9}})) (f64x2.mul (local.get $t) (f64x2.splat (f64.const {{mills.p10}})))))))))))))))))))))) (f64x2.add (f64x2.splat (f64.const {{mills.q0}})) (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const {{mills.q1}})) (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const {{mills.q2}})) (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const {{mills.q3}})) (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const {{mills.q4}})) (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const {{mills.q5}})) (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const {{mills.q6}})) (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const {{mills.q7}})) (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const {{mills.q8}})) (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const {{mills.q9}})) (f64x2.mul (local.get $t) (f64x2.splat (f64.const {{mills.q10}}))))))))))))))))))))))) (local.get $t))))
+    (local.set $r (v128.bitselect
+      (local.get $g)
+      (f64x2.sub (f64x2.splat (f64.const 1)) (local.get $g))
+      (f64x2.lt (local.get $x) (f64x2.splat (f64.const 0)))))
+    (local.set $r (v128.bitselect (f64x2.splat (f64.const 1)) (local.get $r) (f64x2.gt (local.get $x) (f64x2.splat (f64.const 16)))))
+    (local.set $r (v128.bitselect (f64x2.splat (f64.const -0.0)) (local.get $r) (f64x2.lt (local.get $x) (f64x2.splat (f64.const -16)))))
+    (local.set $r (v128.bitselect (f64x2.splat (f64.const 0)) (local.get $r)
+      (v128.and
+        (f64x2.lt (local.get $x) (f64x2.splat (f64.const 0)))
+        (f64x2.lt (f64x2.mul (f64x2.splat (f64.const -0.5)) (f64x2.mul (local.get $t) (local.get $t))) (f64x2.splat (f64.const -745.1332191019411))))))
+    (local.set $w (f64x2.sub (f64x2.sub (local.get $x) (f64x2.splat (f64.const {{geluRoot.hi}}))) (f64x2.splat (f64.const {{geluRoot.lo}}))))
+    (v128.bitselect
+      (f64x2.mul (local.get $w) (f64x2.add (f64x2.splat (f64.const {{geluRoot.c1}})) (f64x2.mul (local.get $w) (f64x2.add (f64x2.splat (f64.const {{geluRoot.c2}})) (f64x2.mul (local.get $w) (f64x2.add (f64x2.splat (f64.const {{geluRoot.c3}})) (f64x2.mul (local.get $w) (f64x2.add (f64x2.splat (f64.const {{geluRoot.c4}})) (f64x2.mul (local.get $w) (f64x2.add (f64x2.splat (f64.const {{geluRoot.c5}})) (f64x2.mul (local.get $w) (f64x2.add (f64x2.splat (f64.const {{geluRoot.c6}})) (f64x2.mul (local.get $w) (f64x2.add (f64x2.splat (f64.const {{geluRoot.c7}})) (f64x2.mul (local.get $w) (f64x2.splat (f64.const {{geluRoot.c8}})))))))))))))))))
+      (local.get $r)
+      (f64x2.lt (f64x2.abs (local.get $w)) (f64x2.splat (f64.const 0x1p-6)))))
+
   ;; LOOPS
 )
