@@ -9,6 +9,7 @@
 import { erfc as portedErfc } from "./erfc.js";
 import { expDD, fromScalar, nearRoot, num, productError, sech2, sigmoid, sigmoidPrime, sumError } from "./numerics.js";
 import { geluRoot, geluTanhRoot, mishRoot, siluRoot } from "./roots.generated.js";
+import { MP0, MP1, MP2, MP3, MP4, MP5, MP6, MP7, MP8, MP9, MP10, MQ1, MQ2, MQ3, MQ4, MQ5, MQ6, MQ7, MQ8, MQ9, MQ10 } from "../wasm/kernels.generated.js";
 
 
 /** erfc: @stdlib's algorithm on Math.exp (erfc.ts says why). */
@@ -22,7 +23,14 @@ const GELU_BETA = 0.7978845608028654;
 const GELU_KAPPA = 0.044715;
 
 
-/** Φ(x) + xφ(x). Φ from erfc (no 1 + erf cancellation); φ with x² exact. */
+/**
+ * Φ(x) + xφ(x), φ with x² exact. Up to |x| = 16 through Mills' ratio
+ * M(t) = Q(t)/φ(t), t = |x|: Φ(x) + xφ(x) = φ(t)(M(t) - t) for x < 0, 1
+ * minus that for x >= 0, M a rational P10/Q10 (fixtures/make_mills.py,
+ * relative error 8e-16; all coefficients positive, so nothing cancels):
+ * ~2.5x faster than erfc, which costs ~40 ns. M - t cancels only near the
+ * root, where the Taylor expansion takes over; beyond 16, Φ from erfc.
+ */
 function geluExact(x: number): number {
   if (x !== x) return NaN;
   if (x === Infinity) return 1;
@@ -32,8 +40,20 @@ function geluExact(x: number): number {
   if (Math.abs(x) > 40) return x > 0 ? 1 : 0;
   const xx = x * x;
   const pdf = expDD(-0.5 * xx, -0.5 * productError(x, x, xx)) * INV_SQRT_2PI;
+  const t = Math.abs(x);
+  if (t <= 16) {
+    const g = pdf * (millsRatio(t) - t);
+    return x < 0 ? g : 1 - g;
+  }
   const cdf = 0.5 * erfc(-x * Math.SQRT1_2);
   return cdf + x * pdf;
+}
+
+/** Mills' ratio on [0, 16]: P10(t)/Q10(t), the coefficients of src/wasm/mills.json (fixtures/make_mills.py), as the float32 SIMD kernel uses them. */
+function millsRatio(t: number): number {
+  const p = MP0 + t * (MP1 + t * (MP2 + t * (MP3 + t * (MP4 + t * (MP5 + t * (MP6 + t * (MP7 + t * (MP8 + t * (MP9 + t * MP10)))))))));
+  const q = 1 + t * (MQ1 + t * (MQ2 + t * (MQ3 + t * (MQ4 + t * (MQ5 + t * (MQ6 + t * (MQ7 + t * (MQ8 + t * (MQ9 + t * MQ10)))))))));
+  return p / q;
 }
 
 /**
