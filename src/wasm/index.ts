@@ -1,10 +1,12 @@
 /**
  * The float32 kernels of kernels.wat (WebAssembly SIMD), as Kernels over
- * Float32Arrays: for .npy float32 in, float32 out, where NumPy and XLA
- * compute with SIMD and a JavaScript loop of Math.exp does not keep up.
- * Each computes in float64 and rounds once to float32, like the JavaScript
- * kernels, with a polynomial exp instead of Math.exp: within 1 ulp of the
- * exact value, and almost always the same float32 (test/wasm.test.ts).
+ * Float32Arrays: for float32 in, float32 out (.npy, .npz members,
+ * .safetensors F32), where NumPy and XLA compute with SIMD and a JavaScript
+ * loop of Math.exp does not keep up. Each computes in float64 and rounds
+ * once to float32, like the JavaScript kernels, with a polynomial exp
+ * instead of Math.exp (and Mills' ratio for gelu): within 1 ulp of the
+ * exact value, and the same float32 as the float64 kernel but at ties
+ * (test/wasm.test.ts).
  */
 import { SELU_SCALE, SELU_SCALE_ALPHA } from "../activations/exponential.js";
 import type { Kernel, Params } from "../activations/types.js";

@@ -1,4 +1,4 @@
-;; Float32 kernels in WebAssembly SIMD (f64x2), for .npy files of float32.
+;; Float32 kernels in WebAssembly SIMD (f64x2), for float32 arrays (.npy, .npz, .safetensors).
 ;;
 ;; Why this exists: numpy and XLA compute float32 activations with SIMD,
 ;; several elements an instruction; JavaScript computes one element at a
