@@ -107,8 +107,9 @@ export async function runDerivative(plan: PlanSpec, say: (m: string) => void = n
     const from = formatSpec(format);
     const threads = threadCount(plan.threads);
     // float32 in and out has a SIMD form (src/wasm), found by float32Of(kernel).
-    const k32 = float32Kernel(act.name, plan.params, act.kernel(plan.params));
-    const kernel = withFloat32(parallelKernel(act, plan.params, act.kernel(plan.params), threads), k32 && parallelKernel(act, plan.params, k32, threads, true));
+    const base = act.kernel(plan.params);
+    const k32 = float32Kernel(act.name, plan.params, base);
+    const kernel = withFloat32(parallelKernel(act, plan.params, base, threads), k32 && parallelKernel(act, plan.params, k32, threads, true));
     const readOpts: ReadOptions = { delimiter: plan.delimiter, header: plan.header, signOnly: act.signOnly ?? false, maxLine: plan.maxLine, decimal: plan.decimal, comment: plan.comment, naValues: plan.naValues, labels: plan.labels, notice: say };
     if (plan.keys?.length && from.kind !== "container") throw new DactError("USAGE", `option --key: ${input.name} is ${from.name}, one array without names; expected --key only with .npz or .safetensors input`);
     if (plan.check) {

@@ -76,7 +76,7 @@ function buildTable(): void {
  * or NaN when that cannot be decided here (q outside the table, a result
  * outside [1e-280, 1e300], or too close to a halfway point).
  */
-export function roundScaled(mh: number, ml: number, q: number): number {
+function roundScaled(mh: number, ml: number, q: number): number {
   if (q < MIN_Q || q > MAX_Q) return NaN;
   if (P_HI === null) buildTable();
   const ph = P_HI![q - MIN_Q]!;

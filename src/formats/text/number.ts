@@ -181,7 +181,7 @@ export function parseNumberBytes(buf: Buffer, start: number, end: number, delim:
       // |x| >= 1e-300: certainly a nonzero number, so its sign is all a
       // sign-only kernel needs. Otherwise Number() on the text (with its sign).
       if (signOnly && sig - 1 + q + exp > -300) value = negative ? -1 : 1;
-      else value = point === 46 ? slowDecimal(buf, numStart, i) : commaSlowPath(buf, numStart, i, point);
+      else value = slowDecimal(buf, numStart, i, point);
     } else if (negative) value = -value;
   }
   // trailing whitespace, then the delimiter or the end
@@ -192,20 +192,12 @@ export function parseNumberBytes(buf: Buffer, start: number, end: number, delim:
   return value;
 }
 
-/** Number() on the text, underscores dropped (rare: off the hot path). */
-function slowDecimal(buf: Buffer, from: number, to: number): number {
+/** Number() on the text, underscores dropped and a decimal comma made a point (rare: off the hot path). */
+function slowDecimal(buf: Buffer, from: number, to: number, point: number): number {
   // latin1Slice: Buffer's own native decoder, without toString's argument handling.
-  const text = (buf as unknown as Latin1Sliceable).latin1Slice(from, to);
-  return Number(underscoreFree(text));
-}
-
-function underscoreFree(text: string): string {
-  return text.includes("_") ? text.replace(/_/g, "") : text;
-}
-
-/** A long number with a decimal comma: Number() on the text with a point (rare: off the hot path). */
-function commaSlowPath(buf: Buffer, from: number, to: number, point: number): number {
-  return Number(buf.toString("latin1", from, to).replace(/_/g, "").replace(String.fromCharCode(point), "."));
+  let text = (buf as unknown as Latin1Sliceable).latin1Slice(from, to);
+  if (text.includes("_")) text = text.replace(/_/g, "");
+  return Number(point === 46 ? text : text.replace(String.fromCharCode(point), "."));
 }
 
 /**
