@@ -1,6 +1,7 @@
 // npm run build: tsc (JS and type declarations into dist/), then esbuild:
-// - dist/dact.mjs, the CLI in one file (loading ~40 separate ES modules
-//   cost ~40 ms of start-up);
+// - dist/dact.cjs, the CLI in one CommonJS file: loading ~40 separate ES
+//   modules cost ~40 ms of start-up, and Node's ES module loader itself
+//   ~7 ms more than require() of one file;
 // - dist/index.js, dist/vitest.js and dist/batch-worker.js bundled in
 //   place, so that @stdlib's erfc (Apache-2.0, ~140 small packages, 15 MB
 //   installed) is inlined and stays a build-time dependency; its licence
@@ -21,7 +22,17 @@ execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "ts
 const external = ["commander", "csv-parse", "csv-parse/*", "cli-progress", "minimatch", "@petamoriken/float16"];
 const banner = { js: "import { createRequire as __dactRequire } from 'node:module'; const require = __dactRequire(import.meta.url);" };
 const common = { bundle: true, platform: "node", format: "esm", logLevel: "warning", external, banner, legalComments: "eof" };
-await build({ ...common, entryPoints: ["dist/cli.js"], outfile: "dist/dact.mjs", external: [...external.filter((e) => e !== "commander" && !e.startsWith("csv-parse")), "cli-progress"] });
+await build({
+  ...common,
+  entryPoints: ["dist/cli.js"],
+  outfile: "dist/dact.cjs",
+  format: "cjs",
+  external: external.filter((e) => e !== "commander" && !e.startsWith("csv-parse")),
+  // import.meta does not exist in CommonJS: the bundle's own URL stands in
+  // (it sits in dist/ beside the worker scripts, as the modules did).
+  define: { "import.meta.url": "__dactUrl" },
+  banner: { js: "const __dactUrl = require('node:url').pathToFileURL(__filename).href;" },
+});
 for (const f of ["dist/index.js", "dist/vitest.js", "dist/batch-worker.js", "dist/kernel-worker.js"]) {
   await build({ ...common, entryPoints: [f], outfile: f, allowOverwrite: true });
 }

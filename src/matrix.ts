@@ -4,7 +4,7 @@
  * registry's one reader and one writer per format (formats/index.ts), like
  * every other path; nothing here knows a format.
  */
-import { f16round } from "@petamoriken/float16";
+import { float16 } from "./formats/float16.js";
 import { bf16round } from "./formats/bfloat16.js";
 import type { Activation, Params } from "./activations/types.js";
 import { DactError } from "./errors.js";
@@ -88,6 +88,8 @@ export function deriveMatrix(m: Matrix, act: Activation, params: Params): Matrix
 /** Rounds values to the dtype, as storing into that dtype would (once, to nearest even). */
 export function roundTo(data: Float64Array, n: number, dtype: FloatDType): void {
   if (dtype === "f4") for (let i = 0; i < n; i++) data[i] = Math.fround(data[i]!);
-  else if (dtype === "f2") for (let i = 0; i < n; i++) data[i] = f16round(data[i]!);
-  else if (dtype === "bf16") for (let i = 0; i < n; i++) data[i] = bf16round(data[i]!);
+  else if (dtype === "f2") {
+    const { f16round } = float16();
+    for (let i = 0; i < n; i++) data[i] = f16round(data[i]!);
+  } else if (dtype === "bf16") for (let i = 0; i < n; i++) data[i] = bf16round(data[i]!);
 }

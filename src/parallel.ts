@@ -8,8 +8,11 @@
  * copying to shared memory costs, never use them.
  */
 import { availableParallelism } from "node:os";
-import { isMainThread, Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import type { Activation, Kernel, NumDst, NumSrc, Params } from "./activations/types.js";
+import { lazy } from "./lazy.js";
+
+const workerThreads = lazy<typeof import("node:worker_threads")>("node:worker_threads");
 
 /** A batch smaller than this runs on this thread alone (the handoff costs ~20 µs). */
 const MIN_PARALLEL = 1 << 14;
@@ -35,16 +38,22 @@ export function threadCount(requested: number | undefined): number {
  * run the same float32 kernel, so the results do not depend on the split.
  */
 export function parallelKernel(act: Activation, params: Params, kernel: Kernel, threads: number, float32 = false): Kernel {
-  // Batch workers already use the cores; and one thread means no helpers.
-  if (!isMainThread || threads <= 1 || CHEAP.has(act.name)) return kernel;
+  // One thread means no helpers.
+  if (threads <= 1 || CHEAP.has(act.name)) return kernel;
   let helpers: Helper[] | null = null;
   let src: Float64Array | Float32Array | null = null;
   let dst: Float64Array | Float32Array | null = null;
+  // Batch workers already use the cores (decided here, on the first large
+  // batch, so that small inputs do not load worker_threads).
+  let alone = false;
   const start = () => {
+    const { isMainThread, Worker } = workerThreads();
+    alone = !isMainThread;
+    helpers = [];
+    if (alone) return;
     const shared = () => (float32 ? new Float32Array(new SharedArrayBuffer(CAPACITY * 4)) : new Float64Array(new SharedArrayBuffer(CAPACITY * 8)));
     src = shared();
     dst = shared();
-    helpers = [];
     for (let i = 1; i < threads; i++) {
       const ctrl = new Int32Array(new SharedArrayBuffer(12));
       const worker = new Worker(new URL("./kernel-worker.js", import.meta.url), { workerData: { activation: act.name, params, float32, src: src.buffer, dst: dst.buffer, ctrl: ctrl.buffer } });
@@ -84,6 +93,7 @@ export function parallelKernel(act: Activation, params: Params, kernel: Kernel, 
   return (s, d, n) => {
     if (n < MIN_PARALLEL) return kernel(s, d, n);
     if (!helpers) start();
+    if (alone) return kernel(s, d, n);
     for (let base = 0; base < n; base += CAPACITY) run(s, d, Math.min(CAPACITY, n - base), base);
   };
 }

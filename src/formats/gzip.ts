@@ -4,10 +4,12 @@
  * output path ending in .gz is compressed. The name under .gz says the
  * format (x.csv.gz is CSV).
  */
-import { Readable } from "node:stream";
-import * as zlib from "node:zlib";
 import { DactError } from "../errors.js";
 import { Input, type Output } from "../io.js";
+import { lazy } from "../lazy.js";
+
+const zlib = lazy<typeof import("node:zlib")>("node:zlib");
+const nodeStream = lazy<typeof import("node:stream")>("node:stream");
 
 const MAGIC = [0x1f, 0x8b];
 
@@ -23,8 +25,8 @@ export function withoutGz(p: string): string {
 /** The input, decompressed if it is gzip data (whatever its name). */
 export async function maybeGunzip(input: Input): Promise<Input> {
   if (!isGzip(await input.peek(2))) return input;
-  const gz = zlib.createGunzip();
-  const source = Readable.from(input.chunks());
+  const gz = zlib().createGunzip();
+  const source = nodeStream().Readable.from(input.chunks());
   source.on("error", (e) => gz.destroy(e));
   const stream = source.pipe(gz);
   async function* inflate(): AsyncGenerator<Buffer> {
@@ -48,7 +50,7 @@ export async function maybeGunzip(input: Input): Promise<Input> {
  * through it spools instead.
  */
 export class GzipOutput implements Output {
-  private readonly gz = zlib.createGzip({ level: 6 });
+  private readonly gz = zlib().createGzip({ level: 6 });
   private queue: Promise<void> = Promise.resolve();
   private error: unknown = null;
 

@@ -1,4 +1,4 @@
-import { getFloat16, setFloat16 } from "@petamoriken/float16";
+import { float16 } from "../float16.js";
 import type { DType } from "./dtype.js";
 import type { FloatDType } from "../array.js";
 import { bf16ToNumber, numberToBf16 } from "../bfloat16.js";
@@ -68,6 +68,7 @@ function half(): Float64Array {
   if (halfTable) return halfTable;
   const t = new Float64Array(65536);
   const dv = new DataView(new ArrayBuffer(2));
+  const { getFloat16 } = float16();
   for (let bits = 0; bits < 65536; bits++) {
     dv.setUint16(0, bits, true);
     t[bits] = getFloat16(dv, 0, true);
@@ -104,6 +105,7 @@ export function resultBatch(dtype: FloatDType, n: number): ResultBatch {
       if (encode) for (let i = 0; i < k; i++) out[i] = encode(values[i]!);
       else {
         const dv = new DataView(out.buffer);
+        const { setFloat16 } = float16();
         for (let i = 0; i < k; i++) setFloat16(dv, i * 2, values[i]!, true);
       }
       return new Uint8Array(out.buffer, 0, k * 2);

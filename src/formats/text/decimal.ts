@@ -24,8 +24,9 @@ import { productError } from "../../activations/numerics.js";
 /** The table's range: 10^MIN_Q .. 10^MAX_Q, with the low parts still normal doubles and no overflow in the products. */
 const MIN_Q = -290;
 const MAX_Q = 280;
-let P_HI: Float64Array | null = null;
-let P_LO: Float64Array | null = null;
+/** 10^q = P_HI[q - MIN_Q] + P_LO[q - MIN_Q]; NaN until first used (pow10Hi fills it). */
+const P_HI = new Float64Array(MAX_Q - MIN_Q + 1).fill(NaN);
+const P_LO = new Float64Array(MAX_Q - MIN_Q + 1);
 
 /** 2^e for any e in double range, as a product of steps that stay normal. */
 function scaleBy2(v: number, e: number): number {
@@ -40,29 +41,29 @@ function scaleBy2(v: number, e: number): number {
   return v * 2 ** e;
 }
 
-/** 10^q = P_HI[q - MIN_Q] + P_LO[q - MIN_Q], from exact integers (about 1 ms, once). */
-function buildTable(): void {
-  const n = MAX_Q - MIN_Q + 1;
-  const hi = new Float64Array(n);
-  const lo = new Float64Array(n);
-  for (let q = MIN_Q; q <= MAX_Q; q++) {
-    if (q >= 0) {
-      const p = 10n ** BigInt(q);
-      const h = Number(p); // BigInt -> Number rounds to nearest
-      hi[q - MIN_Q] = h;
-      lo[q - MIN_Q] = Number(p - BigInt(h));
-    } else {
-      // 10^q = 2^-s * (2^s / 10^-q), the quotient to ~120 bits.
-      const d = 10n ** BigInt(-q);
-      const s = d.toString(2).length + 120;
-      const quo = (1n << BigInt(s)) / d;
-      const h = Number(quo);
-      hi[q - MIN_Q] = scaleBy2(h, -s);
-      lo[q - MIN_Q] = scaleBy2(Number(quo - BigInt(h)), -s);
-    }
+/**
+ * P_HI[i], computing P_HI[i] and P_LO[i] from exact integers on first use
+ * (~2 µs each: the whole table at once cost ~1 ms of a small file's run).
+ */
+function pow10Hi(i: number): number {
+  const have = P_HI[i]!;
+  if (have === have) return have;
+  const q = i + MIN_Q;
+  if (q >= 0) {
+    const p = 10n ** BigInt(q);
+    const h = Number(p); // BigInt -> Number rounds to nearest
+    P_HI[i] = h;
+    P_LO[i] = Number(p - BigInt(h));
+  } else {
+    // 10^q = 2^-s * (2^s / 10^-q), the quotient to ~120 bits.
+    const d = 10n ** BigInt(-q);
+    const s = d.toString(2).length + 120;
+    const quo = (1n << BigInt(s)) / d;
+    const h = Number(quo);
+    P_HI[i] = scaleBy2(h, -s);
+    P_LO[i] = scaleBy2(Number(quo - BigInt(h)), -s);
   }
-  P_HI = hi;
-  P_LO = lo;
+  return P_HI[i]!;
 }
 
 /*
@@ -78,9 +79,8 @@ function buildTable(): void {
  */
 function roundScaled(mh: number, ml: number, q: number): number {
   if (q < MIN_Q || q > MAX_Q) return NaN;
-  if (P_HI === null) buildTable();
-  const ph = P_HI![q - MIN_Q]!;
-  const pl = P_LO![q - MIN_Q]!;
+  const ph = pow10Hi(q - MIN_Q);
+  const pl = P_LO[q - MIN_Q]!;
   const a = mh * ph;
   const t = productError(mh, ph, a) + (mh * pl + ml * ph);
   const r = a + t;
@@ -160,7 +160,6 @@ export function writeShortest(x: number, out: Uint8Array, p: number, point: numb
   scratchF[0] = ax;
   const hiWord = scratchU[1]!;
   if (scratchU[0] === 0 && (hiWord & 0xfffff) === 0) return -1;
-  if (P_HI === null) buildTable();
   // y = ax * 10^(16 - e10), in [1e16, 1e17): 17 digits before the point.
   // e10 from the binary exponent may be one low; the loop below corrects it.
   let e10 = Math.floor((((hiWord >>> 20) & 0x7ff) - 1023) * 0.30102999566398119);
@@ -168,9 +167,9 @@ export function writeShortest(x: number, out: Uint8Array, p: number, point: numb
   let yl = 0;
   for (let attempt = 0; ; attempt++) {
     const j = 16 - e10;
-    const ph = P_HI![j - MIN_Q]!;
+    const ph = pow10Hi(j - MIN_Q);
     const a = ax * ph;
-    const t = productError(ax, ph, a) + ax * P_LO![j - MIN_Q]!;
+    const t = productError(ax, ph, a) + ax * P_LO[j - MIN_Q]!;
     yh = a + t;
     yl = t - (yh - a);
     if (yh < 1e16) e10--;
@@ -187,7 +186,7 @@ export function writeShortest(x: number, out: Uint8Array, p: number, point: numb
   // on both sides are equal).
   scratchU[0] = 0;
   scratchU[1] = (((hiWord >>> 20) & 0x7ff) - 52) << 20; // ulp(x) = 2^(e2 - 52)
-  const half = scratchF[0]! * P_HI![16 - e10 - MIN_Q]! * 0.5;
+  const half = scratchF[0]! * pow10Hi(16 - e10 - MIN_Q) * 0.5;
   // The nearest 15-, 16- and 17-digit decimals; the shortest that reads
   // back wins (and among two of that length, the nearest is JS's choice).
   // All three at once, without divisions: independent work the CPU
