@@ -10,11 +10,11 @@
  */
 import { SELU_SCALE, SELU_SCALE_ALPHA } from "../activations/exponential.js";
 import type { Kernel, Params } from "../activations/types.js";
-import { KERNELS_WASM } from "./kernels.generated.js";
+import { KERNEL_NAMES_64, KERNELS_WASM } from "./kernels.generated.js";
 
 type Exported = (n: number, a: number, b: number) => void;
 
-/** Elements a call takes: 256 KiB of memory, small enough to stay in cache. */
+/** Elements a call takes: 256 KiB of memory (512 KiB as float64), small enough to stay in cache. */
 const SLICE = 1 << 16;
 
 let exports: { memory: WebAssembly.Memory } & Record<string, Exported> | null = null;
@@ -72,6 +72,36 @@ export function float32Kernel(name: string, params: Params, fallback: Kernel): K
       mem.set(src.subarray(at, at + k));
       run((k + 3) & ~3, a, b);
       dst.set(mem.subarray(0, k), at);
+    }
+  };
+}
+
+/** The activations (by export name) with a float64 kernel here. */
+const FLOAT64: ReadonlySet<string> = new Set(KERNEL_NAMES_64);
+
+/**
+ * The float64 SIMD kernel of an activation, or null when it has none: any
+ * number arrays in and out, through float64 memory (a typed array's copy
+ * is a memcpy). The activation's kernel for every array type, so that a
+ * value's derivative does not depend on the file format it came in.
+ */
+export function float64Kernel(name: string, params: Params): Kernel | null {
+  const spec = plan(name, params);
+  if (!spec || !FLOAT64.has(spec[0])) return null;
+  const [fn, a, b] = spec;
+  return (src, dst, n) => {
+    const m = module();
+    const run = m[`${fn}64`]!;
+    const mem = new Float64Array(m.memory.buffer, 0, SLICE);
+    const typedSrc = ArrayBuffer.isView(src);
+    const typedDst = ArrayBuffer.isView(dst);
+    for (let at = 0; at < n; at += SLICE) {
+      const k = Math.min(SLICE, n - at);
+      if (typedSrc) mem.set((src as Float64Array).subarray(at, at + k));
+      else for (let i = 0; i < k; i++) mem[i] = src[at + i]!;
+      run((k + 1) & ~1, a, b);
+      if (typedDst) (dst as Float64Array).set(mem.subarray(0, k), at);
+      else for (let i = 0; i < k; i++) dst[at + i] = mem[i]!;
     }
   };
 }

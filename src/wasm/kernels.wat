@@ -1,4 +1,7 @@
-;; Float32 kernels in WebAssembly SIMD (f64x2), for float32 arrays (.npy, .npz, .safetensors).
+;; Float32 kernels in WebAssembly SIMD (f64x2), for float32 arrays (.npy,
+;; .npz, .safetensors); and at the end, gelu's float64 kernels, for every
+;; array (gelu in JavaScript was the slowest activation: ~36 ns an element,
+;; behind JAX's vectorised float64 code end to end).
 ;;
 ;; Why this exists: numpy and XLA compute float32 activations with SIMD,
 ;; several elements an instruction; JavaScript computes one element at a
@@ -255,6 +258,143 @@
       (f64x2.mul (local.get $w) (f64x2.add (f64x2.splat (f64.const {{geluRoot.c1}})) (f64x2.mul (local.get $w) (f64x2.add (f64x2.splat (f64.const {{geluRoot.c2}})) (f64x2.mul (local.get $w) (f64x2.add (f64x2.splat (f64.const {{geluRoot.c3}})) (f64x2.mul (local.get $w) (f64x2.add (f64x2.splat (f64.const {{geluRoot.c4}})) (f64x2.mul (local.get $w) (f64x2.add (f64x2.splat (f64.const {{geluRoot.c5}})) (f64x2.mul (local.get $w) (f64x2.add (f64x2.splat (f64.const {{geluRoot.c6}})) (f64x2.mul (local.get $w) (f64x2.add (f64x2.splat (f64.const {{geluRoot.c7}})) (f64x2.mul (local.get $w) (f64x2.splat (f64.const {{geluRoot.c8}})))))))))))))))))
       (local.get $r)
       (f64x2.lt (f64x2.abs (local.get $w)) (f64x2.splat (f64.const 0x1p-6)))))
+
+  ;; e^x for x <= 0 in float64, two lanes: the float32 kernels' exp with
+  ;; the whole range of float64 results, subnormals included: x is clamped
+  ;; at -746 (below, e^x rounds to 0), and 2^k is applied in two halves so
+  ;; that each scale is a normal number and the product rounds once.
+  (func $exp64 (param $x v128) (result v128)
+    (local $kk v128) (local $k v128) (local $r v128) (local $p v128) (local $r2 v128) (local $r4 v128) (local $k1 v128)
+    (local.set $x (f64x2.pmax (local.get $x) (f64x2.splat (f64.const -746))))
+    (local.set $kk (f64x2.add (f64x2.mul (local.get $x) (f64x2.splat (f64.const 1.4426950408889634))) (f64x2.splat (f64.const 6755399441055744))))
+    (local.set $k (f64x2.sub (local.get $kk) (f64x2.splat (f64.const 6755399441055744))))
+    (local.set $r (f64x2.sub
+      (f64x2.sub (local.get $x) (f64x2.mul (local.get $k) (f64x2.splat (f64.const 6.93147180369123816490e-01))))
+      (f64x2.mul (local.get $k) (f64x2.splat (f64.const 1.90821492927058770002e-10)))))
+    (local.set $r2 (f64x2.mul (local.get $r) (local.get $r)))
+    (local.set $r4 (f64x2.mul (local.get $r2) (local.get $r2)))
+    (local.set $p (f64x2.add
+      (f64x2.add
+        (f64x2.add (f64x2.add (f64x2.splat (f64.const 1.0)) (f64x2.mul (f64x2.splat (f64.const 1.0)) (local.get $r))) (f64x2.mul (f64x2.add (f64x2.splat (f64.const 0.5)) (f64x2.mul (f64x2.splat (f64.const 0.16666666666666666)) (local.get $r))) (local.get $r2)))
+        (f64x2.mul (f64x2.add (f64x2.add (f64x2.splat (f64.const 0.041666666666666664)) (f64x2.mul (f64x2.splat (f64.const 0.008333333333333333)) (local.get $r))) (f64x2.mul (f64x2.add (f64x2.splat (f64.const 0.001388888888888889)) (f64x2.mul (f64x2.splat (f64.const 0.0001984126984126984)) (local.get $r))) (local.get $r2))) (local.get $r4)))
+      (f64x2.mul
+        (f64x2.add
+          (f64x2.add (f64x2.add (f64x2.splat (f64.const 2.48015873015873e-05)) (f64x2.mul (f64x2.splat (f64.const 2.7557319223985893e-06)) (local.get $r))) (f64x2.mul (f64x2.add (f64x2.splat (f64.const 2.755731922398589e-07)) (f64x2.mul (f64x2.splat (f64.const 2.505210838544172e-08)) (local.get $r))) (local.get $r2)))
+          (f64x2.mul (f64x2.add (f64x2.splat (f64.const 2.08767569878681e-09)) (f64x2.mul (f64x2.splat (f64.const 1.6059043836821613e-10)) (local.get $r))) (local.get $r4)))
+        (f64x2.mul (local.get $r4) (local.get $r4)))))
+    ;; k1 = round(k/2), k - k1: both in [-539, 0].
+    (local.set $k1 (f64x2.add (f64x2.mul (local.get $k) (f64x2.splat (f64.const 0.5))) (f64x2.splat (f64.const 6755399441055744))))
+    (local.set $kk (f64x2.add (f64x2.sub (local.get $k) (f64x2.sub (local.get $k1) (f64x2.splat (f64.const 6755399441055744)))) (f64x2.splat (f64.const 6755399441055744))))
+    (f64x2.mul
+      (f64x2.mul (local.get $p)
+        (i64x2.add (i64x2.shl (local.get $k1) (i32.const 52)) (i64x2.splat (i64.const 0x3ff0000000000000))))
+      (i64x2.add (i64x2.shl (local.get $kk) (i32.const 52)) (i64x2.splat (i64.const 0x3ff0000000000000)))))
+
+;; Float64 kernels: "$f64x2d_<name>" functions get a loop over float64
+  ;; arrays, exported as "<name>64" (scripts/build-wasm.mjs). They compute
+  ;; what the JavaScript reference in src/activations/smooth.ts computes,
+  ;; operation for operation (the same double-double steps, Mills' ratio and
+  ;; Taylor expansions), but for the exp: $exp64 instead of Math.exp, 1-2
+  ;; ulp apart. test/wasm.test.ts holds them to that reference and to mpmath.
+
+  ;; Dekker's TwoProduct error: a*b = p + err exactly, p = a*b (no fma in
+  ;; WebAssembly), in the reference's order of operations.
+  (func $productError (param $a v128) (param $b v128) (param $p v128) (result v128)
+    (local $t v128) (local $ah v128) (local $al v128) (local $bh v128) (local $bl v128)
+    (local.set $t (f64x2.mul (f64x2.splat (f64.const 134217729)) (local.get $a)))
+    (local.set $ah (f64x2.sub (local.get $t) (f64x2.sub (local.get $t) (local.get $a))))
+    (local.set $al (f64x2.sub (local.get $a) (local.get $ah)))
+    (local.set $t (f64x2.mul (f64x2.splat (f64.const 134217729)) (local.get $b)))
+    (local.set $bh (f64x2.sub (local.get $t) (f64x2.sub (local.get $t) (local.get $b))))
+    (local.set $bl (f64x2.sub (local.get $b) (local.get $bh)))
+    (f64x2.add (f64x2.add (f64x2.add (f64x2.sub (f64x2.mul (local.get $ah) (local.get $bh)) (local.get $p))
+      (f64x2.mul (local.get $ah) (local.get $bl))) (f64x2.mul (local.get $al) (local.get $bh))) (f64x2.mul (local.get $al) (local.get $bl))))
+
+  ;; gelu'(x) = Phi(x) + x phi(x) in float64, as geluExact: phi with x^2 in
+  ;; double-double; g = phi(t)(M(t) - t), t = |x|, with Mills' ratio M the
+  ;; rational P10/Q10 up to t = 16 and beyond it its asymptotic series
+  ;; (1/t)(1 - z + 3z^2 - ... + 2027025z^8), z = 1/t^2 (next term below
+  ;; 1e-13 relative, and M - t shrinks M's error by t^2 >= 256). g for
+  ;; x < 0 (+0 where phi underflows, as the reference's cdf + x phi), 1 - g
+  ;; for x >= 0; 1 above 40, +0 below -40; within 1/16 of the root the
+  ;; Taylor expansion to degree 16.
+  (func $f64x2d_gelu (param $x v128) (param $a f64) (param $b f64) (result v128)
+    (local $t v128) (local $xx v128) (local $e v128) (local $pdf v128) (local $m v128) (local $z v128) (local $g v128) (local $r v128) (local $w v128) (local $mask v128)
+    (local.set $t (f64x2.abs (local.get $x)))
+    (local.set $xx (f64x2.mul (local.get $x) (local.get $x)))
+    (local.set $e (call $exp64 (f64x2.mul (f64x2.splat (f64.const -0.5)) (local.get $xx))))
+    (local.set $pdf (f64x2.mul
+      (f64x2.add (local.get $e) (f64x2.mul (local.get $e) (f64x2.mul (f64x2.splat (f64.const -0.5)) (call $productError (local.get $x) (local.get $x) (local.get $xx)))))
+      (f64x2.splat (f64.const 0.3989422804014327))))
+    (local.set $m (f64x2.div (f64x2.add (f64x2.splat (f64.const {{mills.p0}})) (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const {{mills.p1}})) (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const {{mills.p2}})) (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const {{mills.p3}})) (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const {{mills.p4}})) (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const {{mills.p5}})) (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const {{mills.p6}})) (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const {{mills.p7}})) (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const {{mills.p8}})) (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const {{mills.p9}})) (f64x2.mul (local.get $t) (f64x2.splat (f64.const {{mills.p10}})))))))))))))))))))))) (f64x2.add (f64x2.splat (f64.const {{mills.q0}})) (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const {{mills.q1}})) (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const {{mills.q2}})) (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const {{mills.q3}})) (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const {{mills.q4}})) (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const {{mills.q5}})) (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const {{mills.q6}})) (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const {{mills.q7}})) (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const {{mills.q8}})) (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const {{mills.q9}})) (f64x2.mul (local.get $t) (f64x2.splat (f64.const {{mills.q10}}))))))))))))))))))))))))
+    ;; Rare: only when a lane is beyond 16.
+    (if (v128.any_true (local.tee $mask (f64x2.gt (local.get $t) (f64x2.splat (f64.const 16)))))
+      (then
+      (local.set $z (f64x2.div (f64x2.splat (f64.const 1)) (local.get $xx)))
+      (local.set $m (v128.bitselect
+        (f64x2.div
+          (f64x2.add (f64x2.splat (f64.const 1)) (f64x2.mul (local.get $z) (f64x2.add (f64x2.splat (f64.const -1)) (f64x2.mul (local.get $z) (f64x2.add (f64x2.splat (f64.const 3)) (f64x2.mul (local.get $z) (f64x2.add (f64x2.splat (f64.const -15)) (f64x2.mul (local.get $z) (f64x2.add (f64x2.splat (f64.const 105)) (f64x2.mul (local.get $z) (f64x2.add (f64x2.splat (f64.const -945)) (f64x2.mul (local.get $z) (f64x2.add (f64x2.splat (f64.const 10395)) (f64x2.mul (local.get $z) (f64x2.add (f64x2.splat (f64.const -135135)) (f64x2.mul (local.get $z) (f64x2.splat (f64.const 2027025))))))))))))))))))
+          (local.get $t))
+        (local.get $m)
+        (local.get $mask)))))
+    (local.set $g (f64x2.mul (local.get $pdf) (f64x2.sub (local.get $m) (local.get $t))))
+    (local.set $r (v128.bitselect
+      (f64x2.add (local.get $g) (f64x2.splat (f64.const 0)))
+      (f64x2.sub (f64x2.splat (f64.const 1)) (local.get $g))
+      (f64x2.lt (local.get $x) (f64x2.splat (f64.const 0)))))
+    (local.set $r (v128.bitselect (f64x2.splat (f64.const 1)) (local.get $r) (f64x2.gt (local.get $x) (f64x2.splat (f64.const 40)))))
+    (local.set $r (v128.bitselect (f64x2.splat (f64.const 0)) (local.get $r) (f64x2.lt (local.get $x) (f64x2.splat (f64.const -40)))))
+    ;; Within 1/16 of the root (rare in most data): the Taylor expansion.
+    (if (v128.any_true (local.tee $mask (f64x2.lt (f64x2.abs (f64x2.sub (local.get $x) (f64x2.splat (f64.const {{geluRoot.hi}})))) (f64x2.splat (f64.const {{geluRoot.radius}})))))
+      (then
+        (local.set $w (f64x2.sub (f64x2.sub (local.get $x) (f64x2.splat (f64.const {{geluRoot.hi}}))) (f64x2.splat (f64.const {{geluRoot.lo}}))))
+        (local.set $r (v128.bitselect {{taylor geluRoot $w}} (local.get $r) (local.get $mask)))))
+    (local.get $r))
+
+  (func $f64x2d_geluTanh (param $x v128) (param $a f64) (param $b f64) (result v128)
+    (local $x2 v128) (local $x2lo v128) (local $x3 v128) (local $x3lo v128) (local $k3 v128) (local $k3lo v128)
+    (local $s v128) (local $slo v128) (local $bb v128) (local $u v128) (local $ulo v128) (local $pos v128)
+    (local $e v128) (local $d v128) (local $r v128) (local $w v128) (local $mask v128)
+    (local.set $x2 (f64x2.mul (local.get $x) (local.get $x)))
+    (local.set $x2lo (call $productError (local.get $x) (local.get $x) (local.get $x2)))
+    (local.set $x3 (f64x2.mul (local.get $x2) (local.get $x)))
+    (local.set $x3lo (f64x2.add (call $productError (local.get $x2) (local.get $x) (local.get $x3)) (f64x2.mul (local.get $x2lo) (local.get $x))))
+    (local.set $k3 (f64x2.mul (f64x2.splat (f64.const 0.044715)) (local.get $x3)))
+    (local.set $k3lo (f64x2.add (call $productError (f64x2.splat (f64.const 0.044715)) (local.get $x3) (local.get $k3)) (f64x2.mul (f64x2.splat (f64.const 0.044715)) (local.get $x3lo))))
+    (local.set $s (f64x2.add (local.get $x) (local.get $k3)))
+    ;; Knuth's TwoSum error of x + k3, then k3's low part.
+    (local.set $bb (f64x2.sub (local.get $s) (local.get $x)))
+    (local.set $slo (f64x2.add
+      (f64x2.add (f64x2.sub (local.get $x) (f64x2.sub (local.get $s) (local.get $bb))) (f64x2.sub (local.get $k3) (local.get $bb)))
+      (local.get $k3lo)))
+    (local.set $u (f64x2.mul (f64x2.splat (f64.const 0.7978845608028654)) (local.get $s)))
+    (local.set $ulo (f64x2.add (call $productError (f64x2.splat (f64.const 0.7978845608028654)) (local.get $s) (local.get $u)) (f64x2.mul (f64x2.splat (f64.const 0.7978845608028654)) (local.get $slo))))
+    (local.set $pos (f64x2.ge (local.get $u) (f64x2.splat (f64.const 0))))
+    (local.set $e (call $exp64 (f64x2.mul (f64x2.splat (f64.const -2)) (f64x2.abs (local.get $u)))))
+    (local.set $e (f64x2.add (local.get $e) (f64x2.mul (local.get $e)
+      (v128.bitselect
+        (f64x2.mul (f64x2.splat (f64.const -2)) (local.get $ulo))
+        (f64x2.mul (f64x2.splat (f64.const 2)) (local.get $ulo))
+        (local.get $pos)))))
+    (local.set $d (f64x2.add (f64x2.splat (f64.const 1)) (local.get $e)))
+    (local.set $r (f64x2.add
+      (v128.bitselect
+        (f64x2.div (f64x2.splat (f64.const 1)) (local.get $d))
+        (f64x2.div (local.get $e) (local.get $d))
+        (local.get $pos))
+      (f64x2.mul
+        (f64x2.mul
+          (f64x2.mul (f64x2.mul (f64x2.splat (f64.const 0.5)) (local.get $x)) (f64x2.div (f64x2.mul (f64x2.splat (f64.const 4)) (local.get $e)) (f64x2.mul (local.get $d) (local.get $d))))
+          (f64x2.splat (f64.const 0.7978845608028654)))
+        (f64x2.add (f64x2.splat (f64.const 1)) (f64x2.mul (f64x2.splat (f64.const 0.134145)) (local.get $x2))))))
+    (local.set $r (v128.bitselect (f64x2.splat (f64.const 1)) (local.get $r) (f64x2.gt (local.get $x) (f64x2.splat (f64.const 30)))))
+    (local.set $r (v128.bitselect (f64x2.splat (f64.const 0)) (local.get $r) (f64x2.lt (local.get $x) (f64x2.splat (f64.const -30)))))
+    ;; Within 1/16 of the root (rare in most data): the Taylor expansion.
+    (if (v128.any_true (local.tee $mask (f64x2.lt (f64x2.abs (f64x2.sub (local.get $x) (f64x2.splat (f64.const {{geluTanhRoot.hi}})))) (f64x2.splat (f64.const {{geluTanhRoot.radius}})))))
+      (then
+        (local.set $w (f64x2.sub (f64x2.sub (local.get $x) (f64x2.splat (f64.const {{geluTanhRoot.hi}}))) (f64x2.splat (f64.const {{geluTanhRoot.lo}}))))
+        (local.set $r (v128.bitselect {{taylor geluTanhRoot $w}} (local.get $r) (local.get $mask)))))
+    (local.get $r))
 
   ;; LOOPS
 )
