@@ -1,16 +1,15 @@
 /**
  * The float32 SIMD kernels (src/wasm) against the exact values (mpmath
  * fixtures) and against the float64 JavaScript kernels they stand in for on
- * float32 .npy files; and gelu's float64 SIMD kernels against the
+ * float32 .npy files; and the float64 SIMD kernels against the
  * JavaScript reference they replace (the mpmath fixtures of
  * activations.test.ts hold them to 1e-13 too).
  */
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { findActivation, resolveParams } from "../src/activations/registry.js";
+import { ACTIVATIONS, findActivation, resolveParams } from "../src/activations/registry.js";
 import type { Params } from "../src/activations/types.js";
-import { geluReference } from "../src/activations/smooth.js";
 import { float32Kernel, float64Kernel } from "../src/wasm/index.js";
 import { FIXTURES, npyBytes } from "./helpers.js";
 import { dact, workdir } from "./workdir.js";
@@ -196,7 +195,21 @@ describe("float32 .npy and .safetensors use them, whatever --threads says; float
   });
 });
 
-describe("float64 SIMD kernels (gelu, both forms): the JavaScript reference's values to a few ulps, in every array type", () => {
+/** The activations whose float64 kernel is SIMD, with the parameter sets to try. */
+const CASES64: [string, Record<string, number | string>][] = [
+  ["gelu", {}],
+  ["gelu", { approximate: "tanh" }],
+  ["sigmoid", {}],
+  ["tanh", {}],
+  ["logsigmoid", {}],
+  ["softplus", {}],
+  ["softplus", { beta: 2.5, threshold: 5 }],
+  ["softplus", { beta: 1e-3, threshold: -1 }],
+  ["silu", {}],
+  ["mish", {}],
+];
+
+describe("float64 SIMD kernels: the JavaScript reference's values to a few ulps, in every array type", () => {
   /** float64 inputs: random bit patterns (every binade), the usual range densely, the tails, the edges and specials. */
   function inputs64(): Float64Array {
     const n = 1 << 19;
@@ -208,23 +221,30 @@ describe("float64 SIMD kernels (gelu, both forms): the JavaScript reference's va
       if (i % 5 === 0) {
         words[2 * i] = next();
         words[2 * i + 1] = next();
-      } else if (i % 5 === 1) xs[i] = -(next() / 2 ** 32) * 45; // the negative tail, past the underflow of phi
+      } else if (i % 5 === 1) xs[i] = -(next() / 2 ** 32) * 820; // the negative tail, past every underflow
+      else if (i % 5 === 2) xs[i] = -2 + (next() / 2 ** 32) * 2; // around the roots
       else xs[i] = ((next() / 2 ** 32) * 2 - 1) * 10 ** ((i % 9) - 5);
     }
-    xs.set([0, -0, NaN, Infinity, -Infinity, 5e-324, -5e-324, 16, -16, 16.000000000000004, -16.000000000000004, 30, -30, 30.000000000000004, -30.000000000000004, 40, -40, 40.00000000000001, -40.00000000000001, -37.7, -38.6, -38.7, -21.2, -0.7517915246935645, -0.7524614220710163, -0.6892, -0.8142, 1e308, -1e308]);
+    xs.set([0, -0, NaN, Infinity, -Infinity, 5e-324, -5e-324, 16, -16, 16.000000000000004, -16.000000000000004, 20, 20.000000000000004, 30, -30, 30.000000000000004, -30.000000000000004, 40, -40, 40.00000000000001, -40.00000000000001, 50, 50.00000000000001, -37.7, -38.6, -38.7, -21.2, -0.7517915246935645, -0.7524614220710163, -1.2784645427610737, -1.1924312145154952, -0.6892, -0.8142, -708, -709, -745, -745.2, -746, -800, -800.0000000000001, 1e308, -1e308]);
     return xs;
   }
   const xs = inputs64();
 
-  it.each([[{}], [{ approximate: "tanh" }]])("gelu %j", (p) => {
-    const params = resolveParams(findActivation("gelu")!, p);
-    const simd = float64Kernel("gelu", params)!;
-    const ref = geluReference(params);
+  it("covers every activation with a reference", () => {
+    const names = new Set(CASES64.map(([n]) => n));
+    for (const a of ACTIVATIONS) expect(a.reference !== undefined, a.name).toBe(names.has(a.name));
+  });
+
+  it.each(CASES64)("%s %j", (name, p) => {
+    const act = findActivation(name)!;
+    const params = resolveParams(act, p);
+    const simd = float64Kernel(name, params)!;
+    const ref = act.reference!(params);
     const got = new Float64Array(xs.length);
     simd(xs, got, xs.length);
     // The activation's kernel is this one.
     const viaKernel = new Float64Array(xs.length);
-    findActivation("gelu")!.kernel(params)(xs, viaKernel, xs.length);
+    act.kernel(params)(xs, viaKernel, xs.length);
     expect(viaKernel).toEqual(got);
     let same = 0;
     for (let i = 0; i < xs.length; i++) {
@@ -236,12 +256,12 @@ describe("float64 SIMD kernels (gelu, both forms): the JavaScript reference's va
         continue;
       }
       const show = (v: number) => (Object.is(v, -0) ? "-0" : String(v));
-      const where = `gelu ${JSON.stringify(p)} at x = ${x}: ${show(g)}, the reference gives ${show(want)}`;
+      const where = `${name} ${JSON.stringify(p)} at x = ${x}: ${show(g)}, the reference gives ${show(want)}`;
       // Zeros, infinities and NaN exactly as the reference has them.
       if (want === 0 || !Number.isFinite(want)) expect.fail(where);
       // Normal results within 1e-14 relative (the exp differs by an ulp or
       // two, magnified at most ~30x where gelu-tanh's two terms cancel);
-      // results below 1e-300 come from a subnormal phi or E in both.
+      // results below 1e-300 come from a subnormal exp in both.
       const tol = Math.abs(want) > 1e-300 ? 1e-14 * Math.abs(want) : 1e-14 * 1e-300;
       if (!(Math.abs(g - want) <= tol)) expect.fail(where);
     }
@@ -249,35 +269,34 @@ describe("float64 SIMD kernels (gelu, both forms): the JavaScript reference's va
     expect(same / xs.length).toBeGreaterThan(0.5);
   });
 
-  it("gelu's kernel and scalar give the same double for any array types in and out", () => {
-    for (const p of [{}, { approximate: "tanh" }]) {
-      const act = findActivation("gelu")!;
-      const params = resolveParams(act, p);
-      const k = act.kernel(params);
-      const src = xs.subarray(0, 70_001); // more than one 64Ki slice, odd length
-      const a = new Float64Array(src.length);
-      k(src, a, src.length);
-      const b: number[] = new Array<number>(src.length).fill(0);
-      k(Array.from(src), b, src.length);
-      expect(b).toEqual(Array.from(a));
-      const f32 = new Float32Array(src.length);
-      k(src, f32, src.length);
-      expect(Array.from(f32)).toEqual(Array.from(a, Math.fround));
-      const ints = Int32Array.from([-3, -1, 0, 1, 2, 7]);
-      const c = new Float64Array(ints.length);
-      k(ints, c, ints.length);
-      const scalar = act.scalar(params);
-      expect(Array.from(c)).toEqual(Array.from(ints, scalar));
-      for (let i = 0; i < 2000; i++) expect(Object.is(scalar(src[i]!), a[i]), `at ${src[i]}`).toBe(true);
-      // In place, as the text codecs run it.
-      const inPlace = Float64Array.from(src);
-      k(inPlace, inPlace, inPlace.length);
-      expect(inPlace).toEqual(a);
-    }
+  it.each(CASES64)("%s %j: kernel and scalar give the same double for any array types in and out", (name, p) => {
+    const act = findActivation(name)!;
+    const params = resolveParams(act, p);
+    const k = act.kernel(params);
+    const src = xs.subarray(0, 70_001); // more than one 64Ki slice, odd length
+    const a = new Float64Array(src.length);
+    k(src, a, src.length);
+    const b: number[] = new Array<number>(src.length).fill(0);
+    k(Array.from(src), b, src.length);
+    expect(b).toEqual(Array.from(a));
+    const f32 = new Float32Array(src.length);
+    k(src, f32, src.length);
+    expect(Array.from(f32)).toEqual(Array.from(a, Math.fround));
+    const ints = Int32Array.from([-3, -1, 0, 1, 2, 7]);
+    const c = new Float64Array(ints.length);
+    k(ints, c, ints.length);
+    const scalar = act.scalar(params);
+    expect(Array.from(c)).toEqual(Array.from(ints, scalar));
+    for (let i = 0; i < 2000; i++) expect(Object.is(scalar(src[i]!), a[i]), `at ${src[i]}`).toBe(true);
+    // In place, as the text codecs run it.
+    const inPlace = Float64Array.from(src);
+    k(inPlace, inPlace, inPlace.length);
+    expect(inPlace).toEqual(a);
   });
 
   it("has none for the other activations", () => {
-    expect(float64Kernel("sigmoid", {})).toBeNull();
+    expect(float64Kernel("tanhshrink", {})).toBeNull();
+    expect(float64Kernel("elu", resolveParams(findActivation("elu")!, {}))).toBeNull();
     expect(float64Kernel("relu", resolveParams(findActivation("relu")!, {}))).toBeNull();
   });
 });

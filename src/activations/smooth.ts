@@ -93,46 +93,50 @@ function geluTanh(x: number): number {
 }
 
 /**
- * The JavaScript gelu derivatives above: the reference the float64 SIMD
- * kernels (src/wasm/kernels.wat, 3x faster) compute operation for
- * operation but for the exp, and are tested against (test/wasm.test.ts).
+ * An activation whose float64 kernel is WebAssembly SIMD
+ * (src/wasm/kernels.wat; 2-3x faster than a loop of its JavaScript
+ * derivative): `reference`, that JavaScript derivative, is what the kernel
+ * computes step for step but for the exp, and what test/wasm.test.ts
+ * holds it to. `scalar` runs one element through the kernel, so a value's
+ * derivative is the same in every format and on every thread.
  */
-export function geluReference(p: Params): (x: number) => number {
-  if (p["approximate"] === "tanh") return geluTanh;
-  erfc = loadErfc();
-  return geluExact;
+function simd64(a: Omit<Activation, "kernel" | "reference">): Activation {
+  const kernel = (p: Params): Kernel => float64Kernel(a.name, p) ?? loop(a.scalar(p));
+  return {
+    ...a,
+    reference: a.scalar,
+    scalar(p) {
+      const k = kernel(p);
+      const one = new Float64Array(1);
+      return (x) => {
+        one[0] = x;
+        k(one, one, 1);
+        return one[0]!;
+      };
+    },
+    kernel,
+  };
 }
 
-/** The float64 SIMD kernel for gelu's options; the reference in a loop if there were none. */
-function geluKernel(p: Params): Kernel {
-  return float64Kernel("gelu", p) ?? loop(geluReference(p));
-}
-
-export const gelu: Activation = {
+export const gelu = simd64({
   name: "gelu",
   summary: "Gaussian error linear unit: x·Φ(x), or PyTorch's tanh approximation",
   formula: "none: Φ(x) + x·φ(x); tanh: the derivative of 0.5x(1 + tanh(√(2/π)(x + 0.044715x³)))",
   kinks: "none (smooth); limits 1 at +inf and 0 at -inf",
   params: [{ flag: "approximate", description: "none (exact erf form) or tanh (PyTorch's tanh form)", default: "none", choices: ["none", "tanh"] }],
-  // One element through the kernel: the same value as in any array.
   scalar(p) {
-    const k = geluKernel(p);
-    const one = new Float64Array(1);
-    return (x) => {
-      one[0] = x;
-      k(one, one, 1);
-      return one[0]!;
-    };
+    if (p["approximate"] === "tanh") return geluTanh;
+    erfc = loadErfc();
+    return geluExact;
   },
-  kernel: geluKernel,
   forward(p) {
     erfc = loadErfc();
     if (p["approximate"] === "tanh") return (x) => 0.5 * x * (1 + Math.tanh(GELU_BETA * (x + GELU_KAPPA * x * x * x)));
     return (x) => x * 0.5 * erfc(-x * Math.SQRT1_2);
   },
-};
+});
 
-export const sigmoidAct = fromScalar({
+export const sigmoidAct = simd64({
   name: "sigmoid",
   summary: "logistic sigmoid σ(x) = 1/(1 + e^-x)",
   formula: "σ(x)·(1 - σ(x))",
@@ -146,7 +150,7 @@ export const sigmoidAct = fromScalar({
   },
 });
 
-export const tanhAct = fromScalar({
+export const tanhAct = simd64({
   name: "tanh",
   summary: "hyperbolic tangent",
   formula: "1 - tanh²(x)",
@@ -160,7 +164,7 @@ export const tanhAct = fromScalar({
   },
 });
 
-export const softplus = fromScalar({
+export const softplus = simd64({
   name: "softplus",
   summary: "softplus: log(1 + e^(βx))/β, linear above the threshold",
   formula: "x·beta > threshold -> 1, else σ(beta·x)",
@@ -193,7 +197,7 @@ function siluPrime(x: number): number {
   return sigmoid(x) + x * sigmoidPrime(x);
 }
 
-export const silu = fromScalar({
+export const silu = simd64({
   name: "silu",
   summary: "sigmoid linear unit (swish): x·σ(x)",
   formula: "σ(x)·(1 + x·(1 - σ(x)))",
@@ -230,7 +234,7 @@ function mishPrime(x: number): number {
   return (1 + 2 * v) / d + (4 * x * v * v * (1 + v)) / (d * d);
 }
 
-export const mish = fromScalar({
+export const mish = simd64({
   name: "mish",
   summary: "mish: x·tanh(softplus(x))",
   formula: "tanh(sp) + x·σ(x)·(1 - tanh²(sp)), sp = softplus(x)",
@@ -261,7 +265,7 @@ export const softsign = fromScalar({
   },
 });
 
-export const logsigmoid = fromScalar({
+export const logsigmoid = simd64({
   name: "logsigmoid",
   summary: "log σ(x)",
   formula: "σ(-x)",

@@ -43,6 +43,12 @@ export interface Activation {
   readonly checkAll?: (p: Params) => string | null;
   /** The scalar derivative, for tests and one-off values. */
   scalar(p: Params): (x: number) => number;
+  /**
+   * For an activation whose float64 kernel is WebAssembly SIMD: the
+   * JavaScript derivative it stands in for, the reference it is tested
+   * against (src/activations/smooth.ts, simd64).
+   */
+  readonly reference?: (p: Params) => (x: number) => number;
   /** The activation itself, for tests (central differences). */
   forward(p: Params): (x: number) => number;
   kernel(p: Params): Kernel;
