@@ -207,6 +207,13 @@ const CASES64: [string, Record<string, number | string>][] = [
   ["softplus", { beta: 1e-3, threshold: -1 }],
   ["silu", {}],
   ["mish", {}],
+  ["elu", {}],
+  ["elu", { alpha: -2.5 }],
+  ["elu", { alpha: 1e30 }],
+  ["selu", {}],
+  ["celu", {}],
+  ["celu", { alpha: 0.3 }],
+  ["celu", { alpha: 250 }],
 ];
 
 describe("float64 SIMD kernels: the JavaScript reference's values to a few ulps, in every array type", () => {
@@ -296,7 +303,7 @@ describe("float64 SIMD kernels: the JavaScript reference's values to a few ulps,
 
   it("has none for the other activations", () => {
     expect(float64Kernel("tanhshrink", {})).toBeNull();
-    expect(float64Kernel("elu", resolveParams(findActivation("elu")!, {}))).toBeNull();
+    expect(float64Kernel("celu", resolveParams(findActivation("celu")!, { alpha: -1 }))).toBeNull();
     expect(float64Kernel("relu", resolveParams(findActivation("relu")!, {}))).toBeNull();
   });
 });

@@ -2,17 +2,12 @@
  * The ELU family: 1 for x > 0, an exponential below, with PyTorch's value
  * at 0 (the exponential branch: α, scale·α, 1).
  */
-import { expDD, fromScalar, num, productError } from "./numerics.js";
+import { SELU_ALPHA, SELU_SCALE, SELU_SCALE_ALPHA } from "./constants.js";
+import { expDD, num, productError } from "./numerics.js";
+import { simd64 } from "./simd.js";
 
 
-/** PyTorch's SELU constants (torch/nn/functional.py, aten's Activation.cpp). */
-export const SELU_ALPHA = 1.6732632423543772848170429916717;
-export const SELU_SCALE = 1.0507009873554804934193349852946;
-/** scale·α, correctly rounded from the decimal constants (mpmath). */
-export const SELU_SCALE_ALPHA = 1.7580993408473768;
-
-
-export const elu = fromScalar({
+export const elu = simd64({
   name: "elu",
   summary: "exponential linear unit: x for x > 0, α(eˣ - 1) otherwise",
   formula: "x>0 -> 1, else alpha·exp(x)",
@@ -28,7 +23,7 @@ export const elu = fromScalar({
   },
 });
 
-export const selu = fromScalar({
+export const selu = simd64({
   name: "selu",
   summary: "scaled ELU with PyTorch's fixed α and scale",
   formula: "scale·(x>0 -> 1, else alpha·exp(x)), alpha=1.6732632423543772, scale=1.0507009873554805",
@@ -42,7 +37,7 @@ export const selu = fromScalar({
   },
 });
 
-export const celu = fromScalar({
+export const celu = simd64({
   name: "celu",
   summary: "continuously differentiable ELU: x for x > 0, α(e^(x/α) - 1) otherwise",
   formula: "x>0 -> 1, else exp(x/alpha)",

@@ -7,9 +7,8 @@
  * PyTorch computes inf·0 = NaN). NaN in, NaN out.
  */
 import { erfc as portedErfc } from "./erfc.js";
-import { expDD, fromScalar, loop, nearRoot, num, productError, sech2, sigmoid, sigmoidPrime, sumError } from "./numerics.js";
-import type { Activation, Kernel, Params } from "./types.js";
-import { float64Kernel } from "../wasm/index.js";
+import { expDD, fromScalar, nearRoot, num, productError, sech2, sigmoid, sigmoidPrime, sumError } from "./numerics.js";
+import { simd64 } from "./simd.js";
 import { geluRoot, geluTanhRoot, mishRoot, siluRoot } from "./roots.generated.js";
 import { MP0, MP1, MP2, MP3, MP4, MP5, MP6, MP7, MP8, MP9, MP10, MQ1, MQ2, MQ3, MQ4, MQ5, MQ6, MQ7, MQ8, MQ9, MQ10 } from "../wasm/kernels.generated.js";
 
@@ -90,32 +89,6 @@ function geluTanh(x: number): number {
   const half1pTanh = u >= 0 ? 1 / d : E / d; // 0.5(1 + tanh u)
   const sech2u = (4 * E) / (d * d);
   return half1pTanh + 0.5 * x * sech2u * GELU_BETA * (1 + 3 * GELU_KAPPA * x2);
-}
-
-/**
- * An activation whose float64 kernel is WebAssembly SIMD
- * (src/wasm/kernels.wat; 2-3x faster than a loop of its JavaScript
- * derivative): `reference`, that JavaScript derivative, is what the kernel
- * computes step for step but for the exp, and what test/wasm.test.ts
- * holds it to. `scalar` runs one element through the kernel, so a value's
- * derivative is the same in every format and on every thread.
- */
-function simd64(a: Omit<Activation, "kernel" | "reference">): Activation {
-  const kernel = (p: Params): Kernel => float64Kernel(a.name, p) ?? loop(a.scalar(p));
-  return {
-    ...a,
-    reference: a.scalar,
-    scalar(p) {
-      const k = kernel(p);
-      const one = new Float64Array(1);
-      return (x) => {
-        one[0] = x;
-        k(one, one, 1);
-        return one[0]!;
-      };
-    },
-    kernel,
-  };
 }
 
 export const gelu = simd64({

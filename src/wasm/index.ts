@@ -8,7 +8,7 @@
  * exact value, and the same float32 as the float64 kernel but at ties
  * (test/wasm.test.ts).
  */
-import { SELU_SCALE, SELU_SCALE_ALPHA } from "../activations/exponential.js";
+import { SELU_SCALE, SELU_SCALE_ALPHA } from "../activations/constants.js";
 import type { Kernel, Params } from "../activations/types.js";
 import { KERNEL_NAMES_64, KERNELS_WASM } from "./kernels.generated.js";
 

@@ -476,5 +476,33 @@
         (local.set $r (v128.bitselect {{taylor mishRoot $w}} (local.get $r) (local.get $mask)))))
     (local.get $r))
 
+
+  ;; elu and selu as their references: b for x > 0, a e^x for x <= 0, NaN
+  ;; for NaN. elu: a = alpha, b = 1; selu: a = scale alpha, b = scale.
+  (func $f64x2d_elu (param $x v128) (param $a f64) (param $b f64) (result v128)
+    (v128.bitselect
+      (f64x2.splat (local.get $b))
+      (f64x2.mul (f64x2.splat (local.get $a)) (call $exp64 (local.get $x)))
+      (f64x2.gt (local.get $x) (f64x2.splat (f64.const 0)))))
+
+  ;; celu as its reference, for a = alpha > 0: 1 for x > 0, else e^(q + lo)
+  ;; with q = x/alpha and lo its rounding error (x - q alpha)/alpha carried,
+  ;; as e^q (1 + lo); for |q| >= 800, e^q alone (0 there).
+  (func $f64x2d_celu (param $x v128) (param $a f64) (param $b f64) (result v128)
+    (local $q v128) (local $qa v128) (local $al v128) (local $e v128)
+    (local.set $al (f64x2.splat (local.get $a)))
+    (local.set $q (f64x2.div (local.get $x) (local.get $al)))
+    (local.set $qa (f64x2.mul (local.get $q) (local.get $al)))
+    (local.set $e (call $exp64 (local.get $q)))
+    (local.set $e (v128.bitselect
+      (f64x2.add (local.get $e) (f64x2.mul (local.get $e)
+        (f64x2.div (f64x2.sub (f64x2.sub (local.get $x) (local.get $qa)) (call $productError (local.get $q) (local.get $al) (local.get $qa))) (local.get $al))))
+      (local.get $e)
+      (f64x2.lt (f64x2.abs (local.get $q)) (f64x2.splat (f64.const 800)))))
+    (v128.bitselect
+      (f64x2.splat (f64.const 1))
+      (local.get $e)
+      (f64x2.gt (local.get $x) (f64x2.splat (f64.const 0)))))
+
   ;; LOOPS
 )
