@@ -214,6 +214,7 @@ const CASES64: [string, Record<string, number | string>][] = [
   ["celu", {}],
   ["celu", { alpha: 0.3 }],
   ["celu", { alpha: 250 }],
+  ["tanhshrink", {}],
 ];
 
 describe("float64 SIMD kernels: the JavaScript reference's values to a few ulps, in every array type", () => {
@@ -272,8 +273,9 @@ describe("float64 SIMD kernels: the JavaScript reference's values to a few ulps,
       const tol = Math.abs(want) > 1e-300 ? 1e-14 * Math.abs(want) : 1e-14 * 1e-300;
       if (!(Math.abs(g - want) <= tol)) expect.fail(where);
     }
-    // Most values are the same double: only the exp differs.
-    expect(same / xs.length).toBeGreaterThan(0.5);
+    // Most values are the same double: only the exp differs (tanhshrink
+    // computes tanh as fdlibm does, not in Math.tanh's steps: about half).
+    expect(same / xs.length).toBeGreaterThan(name === "tanhshrink" ? 0.4 : 0.5);
   });
 
   it.each(CASES64)("%s %j: kernel and scalar give the same double for any array types in and out", (name, p) => {
@@ -302,7 +304,7 @@ describe("float64 SIMD kernels: the JavaScript reference's values to a few ulps,
   });
 
   it("has none for the other activations", () => {
-    expect(float64Kernel("tanhshrink", {})).toBeNull();
+    expect(float64Kernel("softsign", {})).toBeNull();
     expect(float64Kernel("celu", resolveParams(findActivation("celu")!, { alpha: -1 }))).toBeNull();
     expect(float64Kernel("relu", resolveParams(findActivation("relu")!, {}))).toBeNull();
   });

@@ -252,7 +252,7 @@ export const logsigmoid = simd64({
   },
 });
 
-export const tanhshrink = fromScalar({
+export const tanhshrink = simd64({
   name: "tanhshrink",
   summary: "x - tanh(x)",
   formula: "tanh²(x)",

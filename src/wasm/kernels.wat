@@ -20,7 +20,27 @@
 (module
   (memory (export "memory") 16)
 
-;; e^x for x <= 0 (NaN stays NaN), two lanes, every kernel's exp: within
+  ;; The Taylor terms of e^r past 1 + r, divided by r^2: q = 1/2 + r/6 +
+  ;; ... + r^11/13! (truncation 4e-18 relative for |r| <= ln2/2), by
+  ;; Estrin's scheme: a short dependency chain. r2 = r^2, r4 = r^4.
+  (func $expq (param $r v128) (param $r2 v128) (param $r4 v128) (result v128)
+    (f64x2.add
+      (f64x2.add
+        (f64x2.add (f64x2.splat (f64.const 0.5)) (f64x2.mul (f64x2.splat (f64.const 0.16666666666666666)) (local.get $r)))
+        (f64x2.mul (f64x2.add (f64x2.splat (f64.const 0.041666666666666664)) (f64x2.mul (f64x2.splat (f64.const 0.008333333333333333)) (local.get $r))) (local.get $r2)))
+      (f64x2.mul
+        (f64x2.add
+          (f64x2.add
+            (f64x2.add (f64x2.splat (f64.const 0.001388888888888889)) (f64x2.mul (f64x2.splat (f64.const 0.0001984126984126984)) (local.get $r)))
+            (f64x2.mul (f64x2.add (f64x2.splat (f64.const 2.48015873015873e-05)) (f64x2.mul (f64x2.splat (f64.const 2.7557319223985893e-06)) (local.get $r))) (local.get $r2)))
+          (f64x2.mul
+            (f64x2.add
+              (f64x2.add (f64x2.splat (f64.const 2.755731922398589e-07)) (f64x2.mul (f64x2.splat (f64.const 2.505210838544172e-08)) (local.get $r)))
+              (f64x2.mul (f64x2.add (f64x2.splat (f64.const 2.08767569878681e-09)) (f64x2.mul (f64x2.splat (f64.const 1.6059043836821613e-10)) (local.get $r))) (local.get $r2)))
+            (local.get $r4)))
+        (local.get $r4))))
+
+  ;; e^x for x <= 0 (NaN stays NaN), two lanes, every kernel's exp: within
   ;; 1 ulp of Math.exp, and the same double for ~95% of arguments (the
   ;; float64 kernels reproduce JavaScript references that call Math.exp).
   ;; Cody-Waite reduction x = k ln2 + r, |r| <= ln2/2, with k = round(x
@@ -41,22 +61,7 @@
       (f64x2.mul (local.get $k) (f64x2.splat (f64.const 1.90821492927058770002e-10)))))
     (local.set $r2 (f64x2.mul (local.get $r) (local.get $r)))
     (local.set $r4 (f64x2.mul (local.get $r2) (local.get $r2)))
-    ;; q = 1/2 + r/6 + ... + r^11/13!
-    (local.set $q (f64x2.add
-      (f64x2.add
-        (f64x2.add (f64x2.splat (f64.const 0.5)) (f64x2.mul (f64x2.splat (f64.const 0.16666666666666666)) (local.get $r)))
-        (f64x2.mul (f64x2.add (f64x2.splat (f64.const 0.041666666666666664)) (f64x2.mul (f64x2.splat (f64.const 0.008333333333333333)) (local.get $r))) (local.get $r2)))
-      (f64x2.mul
-        (f64x2.add
-          (f64x2.add
-            (f64x2.add (f64x2.splat (f64.const 0.001388888888888889)) (f64x2.mul (f64x2.splat (f64.const 0.0001984126984126984)) (local.get $r)))
-            (f64x2.mul (f64x2.add (f64x2.splat (f64.const 2.48015873015873e-05)) (f64x2.mul (f64x2.splat (f64.const 2.7557319223985893e-06)) (local.get $r))) (local.get $r2)))
-          (f64x2.mul
-            (f64x2.add
-              (f64x2.add (f64x2.splat (f64.const 2.755731922398589e-07)) (f64x2.mul (f64x2.splat (f64.const 2.505210838544172e-08)) (local.get $r)))
-              (f64x2.mul (f64x2.add (f64x2.splat (f64.const 2.08767569878681e-09)) (f64x2.mul (f64x2.splat (f64.const 1.6059043836821613e-10)) (local.get $r))) (local.get $r2)))
-            (local.get $r4)))
-        (local.get $r4))))
+    (local.set $q (call $expq (local.get $r) (local.get $r2) (local.get $r4)))
     ;; k1 = round(k/2) and k - k1, both in [-539, 0], as integers in the low
     ;; bits (adding 1.5 * 2^52 again), shifted into the exponent field plus
     ;; the bias (mod 2^64). NaN lanes: any scale, the result is NaN.
@@ -503,6 +508,34 @@
       (f64x2.splat (f64.const 1))
       (local.get $e)
       (f64x2.gt (local.get $x) (f64x2.splat (f64.const 0)))))
+
+
+  ;; e^y - 1 for y <= 0, without cancellation for small |y|: with y = k ln2
+  ;; + r as in $exp64 and s = r + r^2 q(r) (e^r - 1), (2^k - 1) + 2^k s;
+  ;; for |y| <= ln2/2, k = 0 and it is s itself. y is clamped at -40, where
+  ;; e^y - 1 rounds to -1.
+  (func $expm1 (param $y v128) (result v128)
+    (local $kk v128) (local $k v128) (local $r v128) (local $r2 v128) (local $s v128) (local $scale v128)
+    (local.set $y (f64x2.pmax (local.get $y) (f64x2.splat (f64.const -40))))
+    (local.set $kk (f64x2.add (f64x2.mul (local.get $y) (f64x2.splat (f64.const 1.4426950408889634))) (f64x2.splat (f64.const 6755399441055744))))
+    (local.set $k (f64x2.sub (local.get $kk) (f64x2.splat (f64.const 6755399441055744))))
+    (local.set $r (f64x2.sub
+      (f64x2.sub (local.get $y) (f64x2.mul (local.get $k) (f64x2.splat (f64.const 6.93147180369123816490e-01))))
+      (f64x2.mul (local.get $k) (f64x2.splat (f64.const 1.90821492927058770002e-10)))))
+    (local.set $r2 (f64x2.mul (local.get $r) (local.get $r)))
+    (local.set $s (f64x2.add (local.get $r) (f64x2.mul (local.get $r2) (call $expq (local.get $r) (local.get $r2) (f64x2.mul (local.get $r2) (local.get $r2))))))
+    (local.set $scale (i64x2.add (i64x2.shl (local.get $kk) (i32.const 52)) (i64x2.splat (i64.const 0x3ff0000000000000))))
+    (f64x2.add (f64x2.sub (local.get $scale) (f64x2.splat (f64.const 1))) (f64x2.mul (local.get $scale) (local.get $s))))
+
+  ;; tanhshrink'(x) = tanh^2 x, tanh|x| = -m/(m + 2), m = e^-2|x| - 1 (as
+  ;; fdlibm's tanh, which Math.tanh is): no cancellation near 0, 1 for large
+  ;; |x| and at +-inf, NaN for NaN. Not step for step with the reference
+  ;; (Math.tanh): within a few ulps of it.
+  (func $f64x2d_tanhshrink (param $x v128) (param $a f64) (param $b f64) (result v128)
+    (local $m v128) (local $t v128)
+    (local.set $m (call $expm1 (f64x2.mul (f64x2.splat (f64.const -2)) (f64x2.abs (local.get $x)))))
+    (local.set $t (f64x2.div (f64x2.neg (local.get $m)) (f64x2.add (local.get $m) (f64x2.splat (f64.const 2)))))
+    (f64x2.mul (local.get $t) (local.get $t)))
 
   ;; LOOPS
 )
