@@ -86,6 +86,25 @@ describe("float32 output: computed in float64, rounded once, within 1 ulp", () =
   }
 });
 
+describe("softplus with β != 1: βx's rounding error is carried (e^(βx) would magnify it by |βx|)", () => {
+  // σ(βx) with βx exact, mpmath at 50 digits.
+  it.each([
+    [2.5, -229.839387138505, 2.8513865999090914612e-250],
+    [2.5, -270.123456789, 5.2141462664212602883e-294],
+    [2.5, -150.5, 3.9509468182947607752e-164],
+    [2.5, -100.3, 1.2608361807252877083e-109],
+    [2.5, 3.7, 0.99990389758450052609],
+    [2.5, -0.7522389890721809, 0.13232026167115963464],
+    [7.3, -0.7522389890721809, 0.0041053739485392215591],
+  ])("β = %d at x = %d", (beta, x, exact) => {
+    const a = findActivation("softplus")!;
+    const params = resolveParams(a, { beta, threshold: 1000 });
+    for (const f of [a.scalar(params), a.reference!(params)]) {
+      expect(Math.abs(f(x) - exact) / exact).toBeLessThan(1e-15);
+    }
+  });
+});
+
 describe("kink conventions (PyTorch autograd)", () => {
   const d = (name: string, x: number, p: Record<string, number | string> = {}) => {
     const a = findActivation(name)!;

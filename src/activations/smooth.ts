@@ -151,7 +151,15 @@ export const softplus = simd64({
     const threshold = num(p, "threshold");
     return (x) => {
       const y = x * beta;
-      return y > threshold ? 1 : y !== y ? NaN : sigmoid(y);
+      if (y > threshold) return 1;
+      if (y !== y) return NaN;
+      // σ of y + lo, lo = βx - y the product's rounding error: e^y
+      // magnifies it by |y|, up to 7.7e-14 relative at y = -690 without.
+      let lo = Math.abs(y) < 800 ? productError(x, beta, y) : 0;
+      if (lo !== lo) lo = 0; // Dekker's split overflows near the largest doubles
+      if (y >= 0) return 1 / (1 + expDD(-y, -lo));
+      const e = expDD(y, lo);
+      return e / (1 + e);
     };
   },
   forward(p) {

@@ -403,28 +403,35 @@
     (local.set $d (f64x2.add (f64x2.splat (f64.const 1)) (local.get $t)))
     (f64x2.div (f64x2.mul (f64x2.splat (f64.const 4)) (local.get $t)) (f64x2.mul (local.get $d) (local.get $d))))
 
-  ;; sigma(y) as the reference's sigmoid: 1/(1 + t) for y >= 0, t/(1 + t)
-  ;; below, t = e^-|y| (the reference's e^-y and e^y).
-  (func $sigmoid64 (param $y v128) (result v128)
-    (local $t v128) (local $d v128)
+;; sigma(y + lo) as the references compute it: 1/(1 + t) for y >= 0,
+  ;; t/(1 + t) below, t = e^-|y| (their e^-y and e^y) times 1 -+ lo.
+  (func $sigmoid64 (param $y v128) (param $lo v128) (result v128)
+    (local $t v128) (local $d v128) (local $pos v128)
+    (local.set $pos (f64x2.ge (local.get $y) (f64x2.splat (f64.const 0))))
     (local.set $t (call $exp64 (f64x2.neg (f64x2.abs (local.get $y)))))
+    (local.set $t (f64x2.add (local.get $t) (f64x2.mul (local.get $t) (v128.bitselect (f64x2.neg (local.get $lo)) (local.get $lo) (local.get $pos)))))
     (local.set $d (f64x2.add (f64x2.splat (f64.const 1)) (local.get $t)))
     (v128.bitselect
       (f64x2.div (f64x2.splat (f64.const 1)) (local.get $d))
       (f64x2.div (local.get $t) (local.get $d))
-      (f64x2.ge (local.get $y) (f64x2.splat (f64.const 0)))))
+      (local.get $pos)))
 
   ;; logsigmoid'(x) = sigma(-x).
   (func $f64x2d_logsigmoid (param $x v128) (param $a f64) (param $b f64) (result v128)
-    (call $sigmoid64 (f64x2.neg (local.get $x))))
+    (call $sigmoid64 (f64x2.neg (local.get $x)) (f64x2.splat (f64.const 0))))
 
-  ;; softplus'(x) = 1 where beta x > threshold, else sigma(beta x); a = beta, b = threshold.
+  ;; softplus'(x) = 1 where beta x > threshold, else sigma(beta x), the
+  ;; product's rounding error carried as the reference does (0 where
+  ;; |beta x| >= 800 or Dekker's split overflows); a = beta, b = threshold.
   (func $f64x2d_softplus (param $x v128) (param $a f64) (param $b f64) (result v128)
-    (local $y v128)
+    (local $y v128) (local $lo v128)
     (local.set $y (f64x2.mul (local.get $x) (f64x2.splat (local.get $a))))
+    (local.set $lo (call $productError (local.get $x) (f64x2.splat (local.get $a)) (local.get $y)))
+    (local.set $lo (v128.and (local.get $lo)
+      (v128.and (f64x2.lt (f64x2.abs (local.get $y)) (f64x2.splat (f64.const 800))) (f64x2.eq (local.get $lo) (local.get $lo)))))
     (v128.bitselect
       (f64x2.splat (f64.const 1))
-      (call $sigmoid64 (local.get $y))
+      (call $sigmoid64 (local.get $y) (local.get $lo))
       (f64x2.gt (local.get $y) (f64x2.splat (local.get $b)))))
 
   ;; silu'(x) = sigma(x) + x sigma'(x), as siluPrime: one t = e^-|x| for
