@@ -4,7 +4,8 @@
 // takes n (a multiple of 4) and two parameters, widens four floats to two
 // f64x2, calls the function on each and narrows the results back, in place.
 // One loop per "$f64x2d_<name>" function too, exported as "<name>64": two
-// doubles a step, in place.
+// doubles a step, in place; its float32 loop calls it unless a
+// "$f64x2_<name>" exists.
 import { readFileSync, writeFileSync } from "node:fs";
 import wabtInit from "wabt";
 
@@ -38,8 +39,12 @@ const src = readFileSync("src/wasm/kernels.wat", "utf8").replace(/\{\{mills\.([p
   if (value === undefined) throw new Error(`build-wasm: no ${name}.${field}`);
   return value;
 });
-const names = [...src.matchAll(/\(func \$f64x2_(\w+)/g)].map((m) => m[1]);
 const names64 = [...src.matchAll(/\(func \$f64x2d_(\w+)/g)].map((m) => m[1]);
+// A float32 loop calls "$f64x2_<name>" where the file has one (a form that
+// float32 accuracy allows to be cheaper), else the float64 kernel's function.
+const own32 = new Set([...src.matchAll(/\(func \$f64x2_(\w+)/g)].map((m) => m[1]));
+const names = [...new Set([...own32, ...names64])];
+const fn32 = (name) => (own32.has(name) ? `$f64x2_${name}` : `$f64x2d_${name}`);
 const loop = (name) => `
   (func (export "${name}") (param $n i32) (param $a f64) (param $b f64)
     (local $i i32) (local $end i32) (local $v v128)
@@ -50,8 +55,8 @@ const loop = (name) => `
         (local.set $v (v128.load (local.get $i)))
         (v128.store (local.get $i)
           (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-            (f32x4.demote_f64x2_zero (call $f64x2_${name} (f64x2.promote_low_f32x4 (local.get $v)) (local.get $a) (local.get $b)))
-            (f32x4.demote_f64x2_zero (call $f64x2_${name}
+            (f32x4.demote_f64x2_zero (call ${fn32(name)} (f64x2.promote_low_f32x4 (local.get $v)) (local.get $a) (local.get $b)))
+            (f32x4.demote_f64x2_zero (call ${fn32(name)}
               (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $v) (local.get $v)))
               (local.get $a) (local.get $b)))))
         (local.set $i (i32.add (local.get $i) (i32.const 16)))

@@ -9,7 +9,7 @@
  * (test/wasm.test.ts).
  */
 import { SELU_SCALE, SELU_SCALE_ALPHA } from "../activations/constants.js";
-import type { Kernel, Params } from "../activations/types.js";
+import type { Kernel, NumDst, NumSrc, Params } from "../activations/types.js";
 import { KERNEL_NAMES_64, KERNELS_WASM } from "./kernels.generated.js";
 
 type Exported = (n: number, a: number, b: number) => void;
@@ -66,15 +66,27 @@ export function float32Kernel(name: string, params: Params, fallback: Kernel): K
   return (src, dst, n) => {
     if (!(src instanceof Float32Array) || !(dst instanceof Float32Array)) return fallback(src, dst, n);
     const m = module();
-    const run = m[fn]!;
-    const mem = new Float32Array(m.memory.buffer, 0, SLICE);
-    for (let at = 0; at < n; at += SLICE) {
-      const k = Math.min(SLICE, n - at);
-      mem.set(src.subarray(at, at + k));
-      run((k + 3) & ~3, a, b);
-      dst.set(mem.subarray(0, k), at);
-    }
+    sliced(new Float32Array(m.memory.buffer, 0, SLICE), 4, m[fn]!, a, b, src, dst, n);
   };
+}
+
+/**
+ * Runs an exported loop over n elements in slices through `mem` (the
+ * module's memory as the loop's element type), each rounded up to a
+ * multiple of `lanes`: copies in, runs in place, copies out. Typed arrays
+ * copy with set (a memcpy, or one conversion); others element by element.
+ */
+function sliced(mem: Float32Array | Float64Array, lanes: number, run: Exported, a: number, b: number, src: NumSrc, dst: NumDst, n: number): void {
+  const typedSrc = ArrayBuffer.isView(src);
+  const typedDst = ArrayBuffer.isView(dst);
+  for (let at = 0; at < n; at += SLICE) {
+    const k = Math.min(SLICE, n - at);
+    if (typedSrc) mem.set((src as Float64Array).subarray(at, at + k));
+    else for (let i = 0; i < k; i++) mem[i] = src[at + i]!;
+    run((k + lanes - 1) & -lanes, a, b);
+    if (typedDst) (dst as Float64Array).set(mem.subarray(0, k), at);
+    else for (let i = 0; i < k; i++) dst[at + i] = mem[i]!;
+  }
 }
 
 /** The activations (by export name) with a float64 kernel here. */
@@ -92,18 +104,7 @@ export function float64Kernel(name: string, params: Params): Kernel | null {
   const [fn, a, b] = spec;
   return (src, dst, n) => {
     const m = module();
-    const run = m[`${fn}64`]!;
-    const mem = new Float64Array(m.memory.buffer, 0, SLICE);
-    const typedSrc = ArrayBuffer.isView(src);
-    const typedDst = ArrayBuffer.isView(dst);
-    for (let at = 0; at < n; at += SLICE) {
-      const k = Math.min(SLICE, n - at);
-      if (typedSrc) mem.set((src as Float64Array).subarray(at, at + k));
-      else for (let i = 0; i < k; i++) mem[i] = src[at + i]!;
-      run((k + 1) & ~1, a, b);
-      if (typedDst) (dst as Float64Array).set(mem.subarray(0, k), at);
-      else for (let i = 0; i < k; i++) dst[at + i] = mem[i]!;
-    }
+    sliced(new Float64Array(m.memory.buffer, 0, SLICE), 2, m[`${fn}64`]!, a, b, src, dst, n);
   };
 }
 

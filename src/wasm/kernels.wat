@@ -15,7 +15,8 @@
 ;; Every kernel works in place on the float32 array at offset 0 of the
 ;; memory, n elements rounded up to a multiple of 4 by the caller.
 ;; scripts/build-wasm.mjs adds one such loop per "$f64x2_<name>" function
-;; below (the loops are identical but for the call) and assembles the
+;; below, and per "$f64x2d_<name>" (float64) function that has no float32
+;; form of its own (the loops are identical but for the call); assembles the
 ;; module with wabt (npm).
 (module
   (memory (export "memory") 16)
@@ -73,30 +74,6 @@
         (i64x2.add (i64x2.shl (local.get $k1) (i32.const 52)) (i64x2.splat (i64.const 0x3ff0000000000000))))
       (i64x2.add (i64x2.shl (local.get $kk) (i32.const 52)) (i64x2.splat (i64.const 0x3ff0000000000000)))))
 
-  ;; sigmoid'(x) = t/(1+t)^2, t = e^-|x|
-  (func $f64x2_sigmoid (param $x v128) (param $a f64) (param $b f64) (result v128)
-    (local $t v128) (local $d v128)
-    (local.set $t (call $exp64 (f64x2.neg (f64x2.abs (local.get $x)))))
-    (local.set $d (f64x2.add (f64x2.splat (f64.const 1)) (local.get $t)))
-    (f64x2.div (local.get $t) (f64x2.mul (local.get $d) (local.get $d))))
-
-  ;; tanh'(x) = sech^2 x = 4t/(1+t)^2, t = e^-2|x|
-  (func $f64x2_tanh (param $x v128) (param $a f64) (param $b f64) (result v128)
-    (local $t v128) (local $d v128)
-    (local.set $t (call $exp64 (f64x2.mul (f64x2.splat (f64.const -2)) (f64x2.abs (local.get $x)))))
-    (local.set $d (f64x2.add (f64x2.splat (f64.const 1)) (local.get $t)))
-    (f64x2.div (f64x2.mul (f64x2.splat (f64.const 4)) (local.get $t)) (f64x2.mul (local.get $d) (local.get $d))))
-
-  ;; logsigmoid'(x) = sigma(-x): t/(1+t) for x >= 0, 1/(1+t) below, t = e^-|x|
-  (func $f64x2_logsigmoid (param $x v128) (param $a f64) (param $b f64) (result v128)
-    (local $t v128) (local $d v128)
-    (local.set $t (call $exp64 (f64x2.neg (f64x2.abs (local.get $x)))))
-    (local.set $d (f64x2.add (f64x2.splat (f64.const 1)) (local.get $t)))
-    (v128.bitselect
-      (f64x2.div (local.get $t) (local.get $d))
-      (f64x2.div (f64x2.splat (f64.const 1)) (local.get $d))
-      (f64x2.ge (local.get $x) (f64x2.splat (f64.const 0)))))
-
   ;; tanhshrink'(x) = tanh^2 x. tanh|x| = (1-t)/(1+t), t = e^-2|x|, except
   ;; below 1/16, where 1-t cancels: there its series to x^9 (truncation
   ;; below 1e-15 relative).
@@ -117,14 +94,6 @@
         (f64x2.add (f64x2.splat (f64.const 1)) (local.get $t)))
       (f64x2.lt (local.get $ax) (f64x2.splat (f64.const 0.0625)))))
     (f64x2.mul (local.get $th) (local.get $th)))
-
-  ;; elu and selu: b for x > 0, a*e^x otherwise (NaN stays NaN).
-  ;; elu: a = alpha, b = 1; selu: a = scale*alpha, b = scale.
-  (func $f64x2_elu (param $x v128) (param $a f64) (param $b f64) (result v128)
-    (v128.bitselect
-      (f64x2.splat (local.get $b))
-      (f64x2.mul (f64x2.splat (local.get $a)) (call $exp64 (f64x2.pmin (local.get $x) (f64x2.splat (f64.const 0)))))
-      (f64x2.gt (local.get $x) (f64x2.splat (f64.const 0)))))
 
 ;; celu: 1 for x > 0, e^(x/a) otherwise, a = alpha > 0.
   (func $f64x2_celu (param $x v128) (param $a f64) (param $b f64) (result v128)
