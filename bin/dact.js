@@ -5,14 +5,35 @@
 // costs ~10 ms more than require() here.
 "use strict";
 
-let main;
+let dact;
 try {
-  ({ main } = require("../dist/dact.cjs"));
+  dact = require("../dist/dact.cjs");
 } catch (err) {
   if (err?.code !== "MODULE_NOT_FOUND" || !String(err.message).includes("dact.cjs")) throw err;
   process.stderr.write("dact: not built yet; expected dist/dact.cjs (run npm run build in the dact folder)\n");
   process.exit(2);
 }
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
+// An event loop that empties while main() is still pending means some
+// promise can never settle (a bug: two streams waiting on each other).
+// Node would exit 0 then, silently; this is an internal error instead, and
+// what the run had begun to write is removed. ('beforeExit' comes only when
+// the loop empties, never on process.exit, so signals keep their codes.)
+let settled = false;
+process.once("beforeExit", () => {
+  if (settled) return;
+  process.stderr.write("dact: internal error (this is a bug in dact; please report it): the run stopped with work still pending; nothing was written\n");
+  dact.cleanupForExit?.();
+  process.exit(2);
 });
+dact.main(process.argv.slice(2)).then(
+  (code) => {
+    settled = true;
+    process.exitCode = code;
+  },
+  (err) => {
+    settled = true;
+    process.stderr.write(`dact: internal error (this is a bug in dact; please report it): ${err?.stack ?? String(err)}\n`);
+    dact.cleanupForExit?.();
+    process.exitCode = 2;
+  },
+);

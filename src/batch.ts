@@ -297,6 +297,7 @@ export async function runBatch(jobs: BatchJob[], base: Omit<PlanSpec, "input" | 
   if (todo.length > 0) {
     await new Promise<void>((resolve, reject) => {
       let finished = 0;
+      let broken = false; // a worker failed outright: the pool has rejected
       const running = new Map<Worker, { job: BatchJob; temp: string; t0: number }>();
       const settle = (w: Worker, ok: boolean, message: string | null, check: CheckResult | null = null) => {
         const r = running.get(w)!;
@@ -343,6 +344,9 @@ export async function runBatch(jobs: BatchJob[], base: Omit<PlanSpec, "input" | 
         // mode twice"), and the leftover close hit whatever file had that fd
         // number by then (EBADF in another worker). dact closes every fd it
         // opens itself (Input.close, Output.commit/abort).
+        spawn();
+      }
+      function spawn(): void {
         const w = new Worker(workerUrl, { trackUnmanagedFds: false, workerData: { gate: exitGate() } });
         w.on("message", (msg: { kind: string; message?: string; check?: CheckResult }) => {
           if (msg.kind === "notice") events.notice(msg.message!);
@@ -351,7 +355,26 @@ export async function runBatch(jobs: BatchJob[], base: Omit<PlanSpec, "input" | 
             feed(w);
           }
         });
-        w.on("error", reject);
+        w.on("error", (e) => {
+          broken = true;
+          reject(e);
+        });
+        // A worker that exits with a file still running stopped with work
+        // pending (see batch-worker.ts): that file is an internal error, its
+        // temporary file is removed, and a fresh worker takes the rest.
+        w.on("exit", () => {
+          const r = running.get(w);
+          if (!r || broken) return;
+          if (r.temp) {
+            try {
+              fs.unlinkSync(r.temp);
+            } catch {
+              /* never created */
+            }
+          }
+          settle(w, false, `dact: ${r.job.input}: internal error (this is a bug in dact; please report it): the run stopped with work still pending; nothing was written`);
+          spawn();
+        });
         feed(w);
       }
     });

@@ -17,6 +17,8 @@ import { cleanupForExit } from "./io.js";
 
 export { EXIT_DIFFERENT, EXIT_ERROR, EXIT_OK } from "./commands/shared.js";
 export { listActivations };
+/** For bin/dact.js: what a signal handler does before exiting (temporary files, blocked FIFO opens). */
+export { cleanupForExit };
 
 const EXAMPLES = `
 Examples:

@@ -40,6 +40,8 @@ class GradQueue {
   error: unknown = null;
   private waiter: (() => void) | null = null;
   private roomWaiter: (() => void) | null = null;
+  /** How many values X's side waits for (0 when it waits for none): G's reader never waits for room while that many are not there. */
+  private wanted = 0;
   static readonly LIMIT = 1 << 20; // values held at most before G's reader waits
 
   wake(): void {
@@ -63,14 +65,25 @@ class GradQueue {
     this.wake();
   }
 
-  /** G's reader waits here while the queue is full. */
+  /**
+   * G's reader waits here while the queue is full, unless X's side waits for
+   * more values than are there: neither side can then wait for the other
+   * forever, whatever the two readers' chunk sizes.
+   */
   async room(): Promise<void> {
-    while (this.available > GradQueue.LIMIT && this.error === null) await new Promise<void>((r) => (this.roomWaiter = r));
+    while (this.available > GradQueue.LIMIT && this.available >= this.wanted && this.error === null) await new Promise<void>((r) => (this.roomWaiter = r));
   }
 
   /** Waits until `n` values are there, or G has ended (then fewer). */
   async want(n: number, ended: () => boolean): Promise<void> {
-    while (this.available < n && !ended() && this.error === null) await new Promise<void>((r) => (this.waiter = r));
+    this.wanted = n;
+    this.roomWaiter?.();
+    this.roomWaiter = null;
+    try {
+      while (this.available < n && !ended() && this.error === null) await new Promise<void>((r) => (this.waiter = r));
+    } finally {
+      this.wanted = 0;
+    }
     if (this.error !== null) throw this.error;
   }
 
@@ -219,6 +232,16 @@ export function gradSink(grad: GradSource, writer: ArrayWriter, kernel: Kernel, 
     async finish(shape: number[]) {
       await drain(true);
       if (grad.kind === "array") {
+        if (scalarG === null) {
+          // X has ended: G must end here too. One more value of G (its reader
+          // may be waiting for room, and would wait forever) is a longer G,
+          // found now, before anything is committed.
+          await q.want(1, () => ended);
+          if (q.available > 0 && !ended) {
+            q.abort();
+            throw new DactError("SHAPE", `the gradient ${gName} has more values than the input (at least ${count + q.available} against ${count}); expected the same shape, or a scalar`, source);
+          }
+        }
         await started;
         if (q.error) throw q.error;
         const g = gShape!;

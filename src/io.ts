@@ -43,11 +43,22 @@ function describeSystemError(err: unknown): string {
   }
 }
 
-/** A byte source that can be peeked at (for format detection) and then read in chunks. */
+/**
+ * A byte source that can be peeked at (for format detection) and then read in chunks.
+ *
+ * Who owns a chunk: every chunk that chunks() yields is the consumer's to
+ * keep, across any await (gzip's read-ahead, spools, queues). A source that
+ * refills one buffer (a regular file, read with readSync) says so with
+ * `reusesBuffer`; its chunks are then copied on the way out of chunks().
+ * Only pump() hands out the source's own buffer, to a push parser that is
+ * done with it when push() returns (it is synchronous): the fast path.
+ */
 export class Input {
   private pending: Buffer[] = [];
   private done = false;
   private readonly iter: AsyncIterator<Buffer>;
+  /** The source refills the buffer it yielded once asked for the next chunk. */
+  private readonly reusesBuffer: boolean;
 
   private closed = false;
   /** Bytes read from the source so far. */
@@ -62,6 +73,7 @@ export class Input {
     readonly file?: { fd: number; size: number },
   ) {
     this.iter = stream[Symbol.asyncIterator]();
+    this.reusesBuffer = REUSES_BUFFER in stream;
   }
 
   /**
@@ -118,40 +130,66 @@ export class Input {
     return all.subarray(0, n);
   }
 
-  async *chunks(): AsyncGenerator<Buffer> {
+  /** The rest of the input, in chunks the consumer owns (see the class comment). */
+  chunks(): AsyncGenerator<Buffer> {
+    return this.read(this.reusesBuffer);
+  }
+
+  /** For pump() only: chunks that may be the source's own buffer, valid until the next is asked for. */
+  transientChunks(): AsyncGenerator<Buffer> {
+    return this.read(false);
+  }
+
+  private async *read(copy: boolean): AsyncGenerator<Buffer> {
     while (this.pending.length) {
-      const b = this.pending.shift()!;
+      const b = this.pending.shift()!; // peek's copies
       if (b.length) yield b;
     }
     for (;;) {
       const b = await this.next();
       if (b === null) return;
-      if (b.length) yield b;
+      if (b.length) yield copy ? Buffer.from(b) : b;
     }
   }
 }
+
+/** Marks a chunk source that refills one buffer (Input copies its chunks for every consumer but pump). */
+const REUSES_BUFFER = Symbol("dact.reusesBuffer");
 
 /**
  * The loop every reader runs: each chunk of the input into a push parser,
  * then `after` (the writer writes out what that chunk produced, so memory
  * stays at a chunk's worth), then the parser's end().
+ *
+ * The one place that sees a reused read buffer: push() is synchronous and
+ * must copy whatever it keeps of the chunk (the parsers keep only partial
+ * tokens, copied); `after` never sees the chunk. This is what keeps a
+ * large .npy read free of a copy per chunk.
  */
 export async function pump(input: Input, parser: { push(chunk: Buffer): void; end(): unknown }, after: () => Promise<void>): Promise<void> {
-  for await (const chunk of input.chunks()) {
+  for await (const chunk of input.transientChunks()) {
     parser.push(chunk);
     await after();
   }
   parser.end();
 }
 
-/** Counts bytes as they pass, for progress bars. */
-async function* counted(src: AsyncIterable<Buffer>, total: number, progress: (read: number, total: number) => void): AsyncGenerator<Buffer> {
-  let read = 0;
-  for await (const b of src) {
-    read += b.length;
-    progress(read, total);
-    yield b;
+/** Counts bytes as they pass, for progress bars (a source that reuses its buffer still does). */
+function counted(src: AsyncIterable<Buffer>, total: number, progress: (read: number, total: number) => void): AsyncIterable<Buffer> {
+  async function* gen(): AsyncGenerator<Buffer> {
+    let read = 0;
+    for await (const b of src) {
+      read += b.length;
+      progress(read, total);
+      yield b;
+    }
   }
+  return REUSES_BUFFER in src ? reusing(gen()) : gen();
+}
+
+/** `chunks`, marked as refilling one buffer. */
+function reusing(chunks: AsyncGenerator<Buffer>): AsyncIterable<Buffer> {
+  return Object.assign(chunks, { [REUSES_BUFFER]: true });
 }
 
 /**
@@ -219,7 +257,7 @@ export async function openInput(p: string, progress?: (read: number, total: numb
   let chunks: AsyncIterable<Buffer>;
   let close: () => void | Promise<void>;
   if (st.isFile()) {
-    chunks = readFileChunks(fd, st.size, p);
+    chunks = reusing(readFileChunks(fd, st.size, p));
     close = () => closeQuietly(fd);
   } else if (st.isFIFO() || st.isSocket()) {
     const sock = socket({ fd, readable: true, writable: false });
@@ -256,7 +294,7 @@ export async function randomAccess(input: Input): Promise<RandomAccess> {
   if (input.file) return { size: input.file.size, read: readAt(input.file.fd, input.name) };
   const fd = openUnlinkedTemp();
   let size = 0;
-  for await (const chunk of input.chunks()) {
+  for await (const chunk of input.transientChunks()) { // written at once, synchronously
     writeAllSync(fd, chunk, "<temporary spool file>");
     size += chunk.length;
   }
@@ -282,9 +320,9 @@ function closeStream(s: { destroy(): void; closed?: boolean; once(ev: "close", f
 async function* readFileChunks(fd: number, size: number, name: string): AsyncGenerator<Buffer> {
   let total = 0;
   {
-    // One buffer, reused: the consumer is done with a chunk when it asks for
-    // the next (Input.peek copies what it keeps). Fresh buffers per chunk
-    // cost a page fault per 4 KiB, measured at 0.1 s per 268 MB.
+    // One buffer, reused (marked so by `reusing`: Input copies a chunk for
+    // any consumer but pump's push parsers). Fresh buffers per chunk cost a
+    // page fault per 4 KiB, measured at 0.1 s per 268 MB.
     const buf = Buffer.allocUnsafeSlow(READ_CHUNK);
     for (let k = 0; ; k++) {
       if (k % 16 === 15) await new Promise((r) => setImmediate(r));

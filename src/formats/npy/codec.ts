@@ -48,11 +48,7 @@ export async function transformNpy(input: Input, output: Output, ctx: TransformC
     free.push(...used);
     used.length = 0;
   };
-  for await (const chunk of input.chunks()) {
-    decoder.push(chunk);
-    await drain();
-  }
-  decoder.end();
+  await pump(input, decoder, drain); // the fast path: the file's read buffer, no copy
   await drain();
   if (decoder.trailingBytes > 0) {
     ctx.notice(`dact: ${input.name}: ignored ${decoder.trailingBytes} bytes after the array data, as numpy does`);
