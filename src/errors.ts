@@ -74,7 +74,39 @@ export function formatMessage(detail: string, file: string | undefined, pos: Pos
     where += `${where ? ": " : ""}byte ${pos.offset}`;
   }
   const text = where ? `dact: ${where}: ${detail}` : `dact: ${detail}`;
-  return escapeControls(text);
+  return cutLong(escapeControls(text));
+}
+
+/** Longer runs without a space are cut in messages (a path is at most 4096 bytes; a 20 MB tensor name is not worth echoing). */
+const MAX_RUN = 300;
+/** The longest message, whatever it holds: the middle goes, so the place and what was expected stay. */
+const MAX_MESSAGE = 2000;
+
+/**
+ * Every message at a readable length: a value from the input (a tensor
+ * name, a cell, a header) can be megabytes long. Each run of more than
+ * MAX_RUN characters without a space keeps its start and end around
+ * `…[N characters cut]…`, and a message still over MAX_MESSAGE loses its
+ * middle the same way.
+ */
+export function cutLong(text: string): string {
+  const cut = (s: string, keep: number) => `${s.slice(0, keep)}…[${s.length - keep - Math.floor(keep / 2)} characters cut]…${s.slice(s.length - Math.floor(keep / 2))}`;
+  let out = text;
+  if (text.length > MAX_RUN) {
+    // One pass (a regular expression retries on many runs just under the limit).
+    const parts: string[] = [];
+    let from = 0;
+    for (let i = 0; i <= text.length; i++) {
+      if (i < text.length && text.charCodeAt(i) !== 32) continue; // controls are escaped by now: a space is the only blank
+      const run = text.slice(from, i);
+      parts.push(run.length > MAX_RUN ? cut(run, 160) : run);
+      if (i < text.length) parts.push(text[i]!);
+      from = i + 1;
+    }
+    out = parts.join("");
+  }
+  if (out.length > MAX_MESSAGE) out = cut(out, 1200);
+  return out;
 }
 
 /**

@@ -103,8 +103,9 @@ async function writeGolden(p: string, results: { container: boolean; arrays: [st
       const cw = await spec.writer(out, {});
       const plans = results.arrays.map(([name, m]) => ({ name, head: { shape: m.shape, growing: false, dtype: m.dtype, header: m.header }, dtype: m.dtype, compressed: false }));
       const { writeWhole } = await import("./formats/array.js");
+      const byName = new Map(results.arrays); // linear in the members
       for (const pl of cw.plan(plans, null)) {
-        const m = results.arrays.find(([n]) => n === pl.name)![1];
+        const m = byName.get(pl.name)!;
         await writeWhole(cw.member(pl), pl.head, m.data, m.missing);
       }
       await cw.end();

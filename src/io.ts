@@ -223,7 +223,9 @@ export async function openInput(p: string, progress?: (read: number, total: numb
         "no input: stdin is a terminal; give an input file, or pipe data in (dact relu data.csv, cat data.npy | dact relu)",
       );
     }
-    return new Input("<stdin>", STDIO, progress ? counted(process.stdin, 0, progress) : process.stdin);
+    // Closed with the input: a run that ends early (an error in the first
+    // bytes) must not wait for the writer of a pipe that is still open.
+    return new Input("<stdin>", STDIO, progress ? counted(process.stdin, 0, progress) : process.stdin, () => closeStream(process.stdin));
   }
   let st: fs.Stats;
   try {
@@ -283,7 +285,7 @@ export interface RandomAccess {
  * (stdin, a pipe, gzip data) first copied into an unlinked temporary file,
  * so memory stays at one buffer whatever the size.
  */
-export async function randomAccess(input: Input): Promise<RandomAccess> {
+export async function randomAccess(input: Input, limit?: { bytes: number; fail(): DactError }): Promise<RandomAccess> {
   const readAt = (fd: number, name: string) => (pos: number, len: number, into: Buffer) => {
     try {
       return fs.readSync(fd, into, 0, len, pos);
@@ -294,11 +296,13 @@ export async function randomAccess(input: Input): Promise<RandomAccess> {
   if (input.file) return { size: input.file.size, read: readAt(input.file.fd, input.name) };
   const fd = openUnlinkedTemp();
   let size = 0;
+  input.onClosed(() => closeQuietly(fd)); // the spool goes with the input
   for await (const chunk of input.transientChunks()) { // written at once, synchronously
+    // Never more than the container's header says it holds (`limit`).
+    if (limit && size + chunk.length > limit.bytes) throw limit.fail();
     writeAllSync(fd, chunk, "<temporary spool file>");
     size += chunk.length;
   }
-  input.onClosed(() => closeQuietly(fd)); // the spool goes with the input
   return { size, read: readAt(fd, input.name) };
 }
 

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import type { Kernel } from "./activations/types.js";
 import { DactError } from "./errors.js";
 import { CollectWriter, type ArrayHead, type ArraySink, type ArrayWriter } from "./formats/array.js";
-import type { ContainerReader, MemberInfo, MemberPlan } from "./formats/container.js";
+import { yielder, type ContainerReader, type MemberInfo, type MemberPlan } from "./formats/container.js";
 import { withoutGz } from "./formats/gzip.js";
 import type { FormatSpec, ReadOptions } from "./formats/index.js";
 import { randomAccess, STDIO, type Input, type Output } from "./io.js";
@@ -43,7 +43,11 @@ function oneMember(members: readonly MemberInfo[], file: string, to: string): Me
 
 export async function openContainer(input: Input, from: FormatSpec): Promise<ContainerReader> {
   if (from.kind !== "container") throw new Error("unreachable: not a container");
-  return from.open(await randomAccess(input), input.name);
+  if (input.file) return from.open(await randomAccess(input), input.name);
+  // Spooled (gzip data, a pipe): the header first, and never more than it says.
+  const limit = await from.spoolLimit(input);
+  const tooLong = () => new DactError(from.name === "npz" ? "NPZ" : "SAFETENSORS", `holds more than the ${limit} bytes its header gives; expected the data to end there`, input.name, { offset: limit! });
+  return from.open(await randomAccess(input, limit === null ? undefined : { bytes: limit, fail: tooLong }), input.name);
 }
 
 export async function runNamed(input: Input, from: FormatSpec, to: FormatSpec, output: Output, plan: PlanSpec, kernel: Kernel, readOpts: ReadOptions, say: (m: string) => void): Promise<void> {
@@ -78,7 +82,9 @@ async function runNamedWith(input: Input, from: FormatSpec, to: FormatSpec, outp
       compressed: plan.compress === true || m.compressed,
     }));
     const { transformNpy } = await import("./formats/npy/codec.js");
+    const pause = yielder(); // many small members: signals still act within 50 ms
     for (const p of cw.plan(plans, to.name === "safetensors" ? reader.metadata : null)) {
+      await pause();
       if (reader.memberInput && cw.rawMember && p.dtype === p.head.dtype && !gradFor) {
         // .npz to .npz: each member through the .npy codec's own transform,
         // which keeps its layout (Fortran order) exactly as np.save would.
@@ -118,7 +124,9 @@ export async function resultsInMemory(input: Input, from: FormatSpec, plan: Plan
   if (from.kind === "container") {
     const reader = await openContainer(input, from);
     const each = async (gradFor: ((member: string | null) => GradSource) | null) => {
+      const pause = yielder();
       for (const m of selectMembers(reader.members, plan.keys, input.name)) {
+        await pause();
         const c = new CollectWriter();
         const read = (sink: ArraySink, after: () => Promise<void>) => reader.read(m.name, sink, after, say);
         if (gradFor) await readWithGrad(read, c, kernel, gradFor(m.name), input.name);

@@ -168,8 +168,9 @@ export async function withGrad<T>(g: string | number, say: (m: string) => void, 
     }
     const { openContainer } = await import("./named.js");
     const reader = await openContainer(input, spec);
+    const byName = new Map(reader.members.map((x) => [x.name, x])); // linear in the members, whatever their number
     return await work((member) => {
-      const m = member === null ? (reader.members.length === 1 ? reader.members[0]! : null) : reader.members.find((x) => x.name === member);
+      const m = member === null ? (reader.members.length === 1 ? reader.members[0]! : null) : byName.get(member);
       if (!m) throw new DactError("KEY", `option --grad-output: ${member === null ? `holds ${reader.members.length} arrays; expected one for a single-array input` : `no array named ${JSON.stringify(member)}; expected the input's names, key by key`}`, input.name);
       return { kind: "array", name: `${input.name} [${m.name}]`, read: (sink, after) => reader.read(m.name, sink, after, say) };
     });

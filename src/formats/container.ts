@@ -45,3 +45,30 @@ export interface ContainerWriter {
   rawMember?(plan: MemberPlan): { output: Output; end(): Promise<void> };
   end(): Promise<void>;
 }
+
+/**
+ * A member name no reader can take for a path, or '' when `name` is one:
+ * .npz members are files in a zip, which unzip and Python's zipfile
+ * extract by name. Refused on reading and on writing, in both containers
+ * (a .safetensors name becomes an .npz member's): an empty name, a `/` or
+ * `\` at the start, a drive letter, a `..` component, or a control
+ * character. Names with `/` inside (np.savez(f, **{"a/b": x})) are fine.
+ */
+export function unsafeMemberName(name: string): string {
+  if (name === "") return "an empty name";
+  if (/^[/\\]/.test(name)) return "a name that starts at the root";
+  if (/^[a-zA-Z]:/.test(name)) return "a name with a drive letter";
+  if (name.split(/[/\\]/).includes("..")) return "a name with a '..' component";
+  if (/[\x00-\x1f\x7f-\x9f]/.test(name)) return "a name with a control character";
+  return "";
+}
+
+/** Yields to the event loop when `every` ms have passed since the last time: signals act within that, however many small members run. */
+export function yielder(every = 50): () => Promise<void> {
+  let last = Date.now();
+  return async () => {
+    if (Date.now() - last < every) return;
+    await new Promise((r) => setImmediate(r));
+    last = Date.now();
+  };
+}

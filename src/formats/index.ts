@@ -70,6 +70,12 @@ export interface ArrayFormat extends FormatBase {
 export interface ContainerFormat extends FormatBase {
   readonly kind: "container";
   open(ra: RandomAccess, file: string): Promise<ContainerReader>;
+  /**
+   * Input that must be spooled first (gzip data, a pipe): its header checked
+   * from the first bytes, before any spooling, and the most bytes the
+   * container can hold by that header (null: the header does not say).
+   */
+  spoolLimit(input: Input): Promise<number | null>;
   writer(output: Output, opts: WriteOptions): Promise<ContainerWriter>;
 }
 
@@ -144,6 +150,10 @@ export const FORMATS: readonly FormatSpec[] = [
       const { readNpz } = await import("./npz/codec.js");
       return readNpz(ra, file);
     },
+    async spoolLimit(input) {
+      const { npzStart } = await import("./npz/codec.js");
+      return npzStart(input);
+    },
     async writer(output) {
       const { NpzWriter } = await import("./npz/codec.js");
       return new NpzWriter(output);
@@ -157,6 +167,10 @@ export const FORMATS: readonly FormatSpec[] = [
     async open(ra, file) {
       const { readSafetensors } = await import("./safetensors/codec.js");
       return readSafetensors(ra, file);
+    },
+    async spoolLimit(input) {
+      const { safetensorsSize } = await import("./safetensors/codec.js");
+      return safetensorsSize(input);
     },
     async writer(output) {
       const { SafetensorsWriter } = await import("./safetensors/codec.js");

@@ -22,9 +22,11 @@ export async function transformNpy(input: Input, output: Output, ctx: TransformC
   let read: ReturnType<typeof elementReader> | null = null;
   let dtype: FloatDType = "f8";
   let kernel = ctx.kernel;
+  let batchSize = 1 << 17;
   const decoder = new NpyDecoder(
     {
       header(h) {
+        batchSize = Math.max(1, Math.min(1 << 17, h.count)); // a small array (an .npz of many) gets a small batch
         dtype = resultDtype(h.dtype);
         read = elementReader(h.dtype);
         // float32 to float32: the SIMD kernel, where there is one.
@@ -34,7 +36,7 @@ export async function transformNpy(input: Input, output: Output, ctx: TransformC
       data(bytes, n) {
         const src = read!(bytes, n);
         let batch = free.pop();
-        if (!batch || batch.values.length < n) batch = resultBatch(dtype, Math.max(n, 1 << 17));
+        if (!batch || batch.values.length < n) batch = resultBatch(dtype, Math.max(n, batchSize));
         used.push(batch);
         kernel(src, batch.values, n);
         queue.push(batch.bytes(n));

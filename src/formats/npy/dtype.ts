@@ -45,7 +45,8 @@ const REJECTED_NAMES: Record<string, string> = { longdouble: "longdouble", float
 /** Parses a .npy `descr` as np.dtype() reads it: `<f8`, `>i2`, `|b1`, `<d`, `?`, `float32`, and `<V2` (bfloat16, as ml_dtypes saves it). */
 export function parseDescr(descr: string, file: string | undefined, pos: Position): DType {
   const fail = (what: string) => new DactError("NPY_DTYPE", `unsupported dtype ${JSON.stringify(descr)}${what}; ${EXPECTED}`, file, pos);
-  const named = /^([<>|=]?)(.+)$/s.exec(descr)!;
+  const named = /^([<>|=]?)(.+)$/s.exec(descr);
+  if (!named) throw fail(" (no type: an empty descr, or a byte order alone)"); // np.dtype('') is an error too
   const [, order0, body0] = named as unknown as [string, string, string];
   if (REJECTED_NAMES[body0]) throw fail(` (${REJECTED_NAMES[body0]})`);
   // A name takes no byte order (np.dtype('>float64') is an error); a one-character code does.

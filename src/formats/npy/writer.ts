@@ -53,7 +53,7 @@ export class NpyWriter implements ArrayWriter {
   write(values: Values, _missing: Uint8Array | null, n: number): void {
     if (n === 0) return;
     let b = this.batch;
-    if (!b || b.values.length < n) b = this.batch = resultBatch(this.dtype, Math.max(n, 1 << 16));
+    if (!b || b.values.length < n) b = this.batch = resultBatch(this.dtype, Math.max(n, Math.min(1 << 16, 2 * (b?.values.length ?? 512)))); // grows: small members stay small
     // Missing values are already NaN; storing rounds once to the dtype.
     const v = b.values;
     for (let i = 0; i < n; i++) v[i] = values[i]!;

@@ -15,7 +15,7 @@ import * as zlib from "node:zlib";
 import { DactError } from "../../errors.js";
 import { Input, type Output, type RandomAccess } from "../../io.js";
 import type { ArrayWriter, FloatDType } from "../array.js";
-import type { ContainerReader, ContainerWriter, MemberInfo, MemberPlan } from "../container.js";
+import { unsafeMemberName, yielder, type ContainerReader, type ContainerWriter, type MemberInfo, type MemberPlan } from "../container.js";
 import { readNpyArray } from "../npy/codec.js";
 import { NpyDecoder } from "../npy/decoder.js";
 import { resultDtype } from "../npy/dtype.js";
@@ -31,6 +31,10 @@ const MAX32 = 0xffffffff;
 
 interface Entry extends MemberInfo {
   readonly file: string;
+  /** The name's bytes in the central directory, compared with the local header's. */
+  readonly rawName: Buffer;
+  /** Where the data starts (after the local header), once checked. */
+  start: number;
   readonly method: number;
   readonly crc: number;
   readonly compressedSize: number;
@@ -60,6 +64,19 @@ function zip64Extra(extra: Buffer, need: { size: boolean; compressed: boolean; o
     i += 4 + len;
   }
   return {};
+}
+
+/**
+ * For input that must be spooled (gzip data, a pipe): its first bytes are a
+ * zip's (a local file header, or the end record of an empty archive),
+ * checked before anything is spooled. A zip names its size only at its end:
+ * no limit.
+ */
+export async function npzStart(input: Input): Promise<null> {
+  const head = await input.peek(4);
+  const sig = head.length === 4 ? head.readUInt32LE(0) : -1;
+  if (sig !== LOCAL && sig !== EOCD) throw new DactError("NPZ", `starts with ${head.length ? `bytes ${[...head].map((b) => b.toString(16).padStart(2, "0")).join(" ")}` : "nothing"}; expected a zip archive (PK\\x03\\x04), as np.savez writes`, input.name, { offset: 0 });
+  return null;
 }
 
 /** Opens an .npz: the central directory at its end names the members; each member's .npy header gives its shape. */
@@ -96,6 +113,7 @@ export async function readNpz(ra: RandomAccess, file: string): Promise<Container
   const cd = Buffer.alloc(cdSize);
   ra.read(cdOffset, cdSize, cd);
   const entries: Entry[] = [];
+  const seen = new Set<string>();
   for (let i = 0, k = 0; k < count; k++) {
     if (i + 46 > cd.length || cd.readUInt32LE(i) !== CENTRAL) throw fail(`central directory entry ${k + 1} is not where the directory says; expected a whole zip archive`, cdOffset + i);
     const flags = cd.readUInt16LE(i + 8);
@@ -115,16 +133,38 @@ export async function readNpz(ra: RandomAccess, file: string): Promise<Container
     if (flags & 1) throw fail(`member ${JSON.stringify(name)} is encrypted; expected an .npz as np.savez writes it`, cdOffset + i);
     if (method !== 0 && method !== 8) throw fail(`member ${JSON.stringify(name)} uses compression method ${method}; expected stored (0) or deflate (8), as np.savez and np.savez_compressed write`, cdOffset + i);
     if (!name.endsWith(".npy")) throw fail(`member ${JSON.stringify(name)} is not a .npy; expected an .npz of arrays (np.savez)`, cdOffset + i);
-    entries.push({ name: name.slice(0, -4), file: name, method, crc, compressedSize, size, localOffset, shape: [], dtype: "f8", compressed: method === 8 });
+    const unsafe = unsafeMemberName(name.slice(0, -4));
+    if (unsafe) throw fail(`member ${JSON.stringify(name)} has ${unsafe}; expected a name no unzip can take for a path outside its folder`, cdOffset + i);
+    if (seen.has(name)) throw fail(`member ${JSON.stringify(name)} is in the archive twice; expected each name once (np.savez never writes two)`, cdOffset + i);
+    seen.add(name);
+    entries.push({ name: name.slice(0, -4), file: name, rawName: Buffer.from(cd.subarray(i + 46, i + 46 + nameLen)), start: -1, method, crc, compressedSize, size, localOffset, shape: [], dtype: "f8", compressed: method === 8 });
     i += 46 + nameLen + extraLen + commentLen;
   }
-  const dataStart = (e: Entry): number => {
-    const h = Buffer.alloc(30);
+  // Each local header: there, naming the member as the directory does
+  // (Python's zipfile: "File name in directory and header differ"), and its
+  // data before the next member's header: entries that overlap (zip bombs
+  // that reuse one deflate stream) are refused, as zipfile's "Overlapped entries".
+  const h = Buffer.alloc(30);
+  const local = Buffer.alloc(0xffff);
+  for (const e of entries) {
     if (ra.read(e.localOffset, 30, h) !== 30 || h.readUInt32LE(0) !== LOCAL) throw fail(`member ${JSON.stringify(e.file)} has no local header at ${e.localOffset}; expected a whole zip archive`, e.localOffset);
-    const start = e.localOffset + 30 + h.readUInt16LE(26) + h.readUInt16LE(28);
-    if (start + e.compressedSize > ra.size) throw fail(`member ${JSON.stringify(e.file)} runs past the end of the file; expected a whole zip archive`, start);
-    return start;
-  };
+    const nameLen = h.readUInt16LE(26);
+    const got = ra.read(e.localOffset + 30, nameLen, local);
+    if (got !== nameLen || !local.subarray(0, nameLen).equals(e.rawName)) {
+      throw fail(`member ${JSON.stringify(e.file)} is named ${JSON.stringify(local.toString("latin1", 0, got))} in its local header; expected the name the central directory gives`, e.localOffset + 30);
+    }
+    e.start = e.localOffset + 30 + nameLen + h.readUInt16LE(28);
+    if (e.start + e.compressedSize > ra.size) throw fail(`member ${JSON.stringify(e.file)} runs past the end of the file; expected a whole zip archive`, e.start);
+  }
+  const byOffset = [...entries].sort((a, b) => a.localOffset - b.localOffset);
+  for (let k = 0; k < byOffset.length; k++) {
+    const e = byOffset[k]!;
+    const next = k + 1 < byOffset.length ? byOffset[k + 1]!.localOffset : cdOffset;
+    if (e.start + e.compressedSize > next) {
+      throw fail(`member ${JSON.stringify(e.file)} (data at ${e.start}, ${e.compressedSize} bytes) overlaps ${k + 1 < byOffset.length ? `member ${JSON.stringify(byOffset[k + 1]!.file)} at ${next}` : `the central directory at ${next}`}; expected members that do not overlap`, e.start);
+    }
+  }
+  const dataStart = (e: Entry): number => e.start;
   /** The member's bytes, inflated if deflated, checked against its CRC-32 and size. */
   async function* bytes(e: Entry): AsyncGenerator<Buffer> {
     const start = dataStart(e);
@@ -154,7 +194,9 @@ export async function readNpz(ra: RandomAccess, file: string): Promise<Container
   }
   // Each member's shape and dtype, from its .npy header (the first bytes only).
   const members: Entry[] = [];
+  const pause = yielder();
   for (const e of entries) {
+    await pause();
     let info: { shape: readonly number[]; dtype: FloatDType } | null = null;
     const dec = new NpyDecoder({ header: (h) => (info = { shape: h.bigShape ? h.shape : h.shape, dtype: resultDtype(h.dtype) }), data: () => {} }, `${file}:${e.file}`);
     const it = bytes(e);
@@ -167,15 +209,16 @@ export async function readNpz(ra: RandomAccess, file: string): Promise<Container
     const got = info as unknown as { shape: readonly number[]; dtype: FloatDType };
     members.push({ ...e, shape: got.shape, dtype: got.dtype });
   }
+  const byName = new Map(members.map((m) => [m.name, m]));
   return {
     members,
     metadata: null,
     async read(name, sink, after, notice) {
-      const e = members.find((m) => m.name === name)!;
+      const e = byName.get(name)!;
       return readNpyArray(new Input(`${file}:${e.file}`, e.file, bytes(e)), sink, after, notice);
     },
     memberInput(name) {
-      const e = members.find((m) => m.name === name)!;
+      const e = byName.get(name)!;
       return new Input(`${file}:${e.file}`, e.file, bytes(e));
     },
   };
@@ -242,6 +285,7 @@ const DOS_DATE = 0x0021;
  */
 export class NpzWriter implements ContainerWriter {
   private offset = 0;
+  private readonly names = new Set<string>();
   private readonly central: { name: Buffer; method: number; crc: number; compressed: number; size: number; offset: number }[] = [];
 
   constructor(private readonly output: Output) {}
@@ -271,6 +315,10 @@ export class NpzWriter implements ContainerWriter {
 
   /** The next member as .npy bytes: a local header before the first byte, the data descriptor and a central directory entry at end(). */
   rawMember(plan: MemberPlan): { output: Output; end(): Promise<void> } {
+    const unsafe = unsafeMemberName(plan.name);
+    if (unsafe) throw new DactError("NPZ", `array ${JSON.stringify(plan.name)} has ${unsafe}; expected a member name no unzip can take for a path outside its folder (rename it, or write .safetensors)`, this.output.name);
+    if (this.names.has(plan.name)) throw new DactError("NPZ", `array ${JSON.stringify(plan.name)} would be written twice; expected each name once`, this.output.name);
+    this.names.add(plan.name);
     const name = Buffer.from(`${plan.name}.npy`, "utf8");
     const start = this.offset;
     const method = plan.compressed ? 8 : 0;

@@ -8,9 +8,10 @@
  * compact JSON; padded with spaces to a multiple of 8).
  */
 import { DactError } from "../../errors.js";
-import { Spool, type Output, type RandomAccess } from "../../io.js";
+import { Spool, type Input, type Output, type RandomAccess } from "../../io.js";
 import { OutBuffer, sizeOf, type ArrayHead, type ArrayWriter, type FloatDType, type Values } from "../array.js";
-import type { ContainerReader, ContainerWriter, MemberInfo, MemberPlan } from "../container.js";
+import { unsafeMemberName, type ContainerReader, type ContainerWriter, type MemberInfo, type MemberPlan } from "../container.js";
+import { MAX_DEPTH, scanHeader } from "./header.js";
 import type { DType } from "../npy/dtype.js";
 import { resultDtype } from "../npy/dtype.js";
 import { elementReader, resultBatch, type ResultBatch } from "../npy/elements.js";
@@ -45,8 +46,52 @@ interface Tensor extends MemberInfo {
   readonly end: number;
 }
 
+/**
+ * For input that is not a regular file (gzip data, a pipe), before any of
+ * it is spooled: the header, read and checked from the stream's first
+ * bytes, and the file's size as the header gives it, so the spool stops
+ * there (a header that is wrong costs its own bytes, not the whole input).
+ */
+export async function safetensorsSize(input: Input): Promise<number> {
+  const fail = (detail: string, offset: number) => new DactError("SAFETENSORS", detail, input.name, { offset });
+  const pre = await input.peek(8);
+  if (pre.length < 8) throw fail(`file ends after ${pre.length} bytes; expected an 8-byte header length`, 0);
+  const n64 = pre.readBigUInt64LE(0);
+  if (n64 > BigInt(MAX_HEADER)) throw fail(`header length ${n64} is over safetensors' limit; expected at most ${MAX_HEADER} bytes`, 0);
+  const head = await input.peek(8 + Number(n64));
+  const ra: RandomAccess = { size: head.length, read: (pos, len, into) => head.copy(into, 0, pos, Math.min(head.length, pos + len)) };
+  return parseHeader(ra, input.name, false).end;
+}
+
 /** Reads and validates the header, as safetensors' read_metadata does, each violation one line. */
 export function readSafetensors(ra: RandomAccess, file: string): ContainerReader {
+  const fail = (detail: string, offset: number) => new DactError("SAFETENSORS", detail, file, { offset });
+  const { tensors, metadata, dataStart } = parseHeader(ra, file, true);
+  const byName = new Map(tensors.map((t) => [t.name, t]));
+  return {
+    members: tensors,
+    metadata,
+    async read(name, sink, after) {
+      const t = byName.get(name)!;
+      const read = elementReader(t.type);
+      sink.begin({ shape: t.shape, growing: false, dtype: t.dtype, header: null });
+      // Aligned for typed-array views: a fresh buffer, chunks a multiple of every element size.
+      const buf = Buffer.allocUnsafeSlow(Math.max(8, Math.min(1 << 20, t.end - t.begin))); // whole elements either way
+      for (let pos = dataStart + t.begin, end = dataStart + t.end; pos < end; ) {
+        const want = Math.min(buf.length, end - pos);
+        const got = ra.read(pos, want, buf);
+        if (got !== want) throw fail(`file ended while tensor ${JSON.stringify(name)} was read; expected ${end - pos} more bytes`, pos + got);
+        sink.data(read(buf, got / t.type.size), null, got / t.type.size);
+        await after();
+        pos += got;
+      }
+      return [...t.shape];
+    },
+  };
+}
+
+/** The header's tensors and where the data starts and ends; `whole`: `ra` is the whole file (its size is checked against the header). */
+function parseHeader(ra: RandomAccess, file: string, whole: boolean): { tensors: Tensor[]; metadata: [string, string][] | null; dataStart: number; end: number } {
   const fail = (detail: string, offset: number) => new DactError("SAFETENSORS", detail, file, { offset });
   if (ra.size < 8) throw fail(`file ends after ${ra.size} bytes; expected an 8-byte header length`, 0);
   const pre = Buffer.alloc(8);
@@ -63,6 +108,9 @@ export function readSafetensors(ra: RandomAccess, file: string): ContainerReader
   } catch {
     throw fail("header is not valid UTF-8; expected UTF-8 JSON", 8);
   }
+  const problem = scanHeader(text);
+  if (problem?.kind === "depth") throw fail(`header nests deeper than ${MAX_DEPTH} levels; expected {name: {dtype, shape, data_offsets}, ...} (safetensors' JSON parser stops at ${MAX_DEPTH})`, 8);
+  if (problem?.kind === "duplicate") throw fail(`header has the key ${JSON.stringify(problem.key)} twice in one object; expected each tensor name and field once`, 8);
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -80,6 +128,8 @@ export function readSafetensors(ra: RandomAccess, file: string): ContainerReader
     }
     const t = v as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     const what = `tensor ${JSON.stringify(name)}`;
+    const unsafe = unsafeMemberName(name);
+    if (unsafe) throw fail(`${what} has ${unsafe}; expected a name that no .npz reader can take for a path (see docs/formats.md)`, 8);
     if (typeof t !== "object" || t === null) throw fail(`${what} is not an object; expected {dtype, shape, data_offsets}`, 8);
     if (typeof t.dtype !== "string") throw fail(`${what} has no dtype string; expected one such as "F32"`, 8);
     const type = DTYPES[t.dtype];
@@ -100,27 +150,8 @@ export function readSafetensors(ra: RandomAccess, file: string): ContainerReader
     at = t.end;
   }
   const dataStart = 8 + n;
-  if (dataStart + at !== ra.size) throw fail(`the tensors cover ${at} bytes of data but the file has ${ra.size - dataStart}; expected them to cover it exactly`, dataStart + Math.min(at, ra.size - dataStart));
-  return {
-    members: tensors,
-    metadata,
-    async read(name, sink, after) {
-      const t = tensors.find((x) => x.name === name)!;
-      const read = elementReader(t.type);
-      sink.begin({ shape: t.shape, growing: false, dtype: t.dtype, header: null });
-      // Aligned for typed-array views: a fresh buffer, chunks a multiple of every element size.
-      const buf = Buffer.allocUnsafeSlow(1 << 20);
-      for (let pos = dataStart + t.begin, end = dataStart + t.end; pos < end; ) {
-        const want = Math.min(buf.length, end - pos);
-        const got = ra.read(pos, want, buf);
-        if (got !== want) throw fail(`file ended while tensor ${JSON.stringify(name)} was read; expected ${end - pos} more bytes`, pos + got);
-        sink.data(read(buf, got / t.type.size), null, got / t.type.size);
-        await after();
-        pos += got;
-      }
-      return [...t.shape];
-    },
-  };
+  if (whole && dataStart + at !== ra.size) throw fail(`the tensors cover ${at} bytes of data but the file has ${ra.size - dataStart}; expected them to cover it exactly`, dataStart + Math.min(at, ra.size - dataStart));
+  return { tensors, metadata, dataStart, end: dataStart + at };
 }
 
 /** Raw little-endian elements of one tensor, into the writer's output (or its spool). */
@@ -132,7 +163,7 @@ class TensorWriter implements ArrayWriter {
   write(values: Values, _m: Uint8Array | null, n: number): void {
     if (n === 0) return;
     let b = this.batch;
-    if (!b || b.values.length < n) b = this.batch = resultBatch(this.dtype, Math.max(n, 1 << 16));
+    if (!b || b.values.length < n) b = this.batch = resultBatch(this.dtype, Math.max(n, Math.min(1 << 16, 2 * (b?.values.length ?? 512)))); // grows: small members stay small
     for (let i = 0; i < n; i++) b.values[i] = values[i]!;
     this.sink(b.bytes(n));
     this.count += n;
