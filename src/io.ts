@@ -830,9 +830,10 @@ export class Spool {
       for (const b of this.mem) yield b;
       this.mem = [];
       if (this.fd < 0) return;
-      const buf = Buffer.allocUnsafe(READ_CHUNK);
       for (let pos = 0; pos < this.fileLength; ) {
-        const n = fs.readSync(this.fd, buf, 0, Math.min(READ_CHUNK, this.fileLength - pos), pos);
+        // A fresh buffer per chunk: the consumer owns what it is given (see Input).
+        const buf = Buffer.allocUnsafeSlow(Math.min(READ_CHUNK, this.fileLength - pos));
+        const n = fs.readSync(this.fd, buf, 0, buf.length, pos);
         if (n === 0) throw new DactError("WRITE", "temporary spool file ended early");
         pos += n;
         yield buf.subarray(0, n);

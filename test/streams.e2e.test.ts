@@ -81,6 +81,29 @@ describe("§3 a gradient that does not fit is always an error", () => {
     expect(readdirSync(d).sort()).toEqual(["g.csv", "x.csv"]);
   });
 
+  it("into and between containers: a long CSV G into .npz, and .npz members of other lengths (gzipped too)", () => {
+    const d = workdir();
+    mkdirSync(path.join(d, "g"));
+    writeFileSync(path.join(d, "x.csv"), csv(values(3000)));
+    writeFileSync(path.join(d, "glong.csv"), csv(values(3000 + (1 << 20) + 1)));
+    let r = dact(["relu", "x.csv", "--grad-output", "glong.csv", "-o", "out.npz"], { cwd: d });
+    expect([r.status, r.stderr]).toEqual([2, expect.stringMatching(/^dact: x\.csv: the gradient glong\.csv has more values than the input[^\n]*\n$/)]);
+    // x.npz and g/x.npz each hold a member "x": 3000 values against 3001 and 2999.
+    writeFileSync(path.join(d, "x.npy"), npy(values(3000)));
+    expect(dact(["relu", "x.npy", "-o", "x.npz"], { cwd: d }).status).toBe(0);
+    for (const n of [3001, 2999]) {
+      writeFileSync(path.join(d, "g", "x.npy"), npy(values(n, 2)));
+      expect(dact(["relu", "g/x.npy", "-o", "g/x.npz"], { cwd: d }).status).toBe(0);
+      writeFileSync(path.join(d, "g", "x.npz.gz"), gzipSync(readFileSync(path.join(d, "g", "x.npz"))));
+      for (const g of ["g/x.npz", "g/x.npz.gz"]) {
+        r = dact(["relu", "x.npz", "--grad-output", g, "-o", "out.npz"], { cwd: d });
+        expect([n, g, r.status, r.stderr]).toEqual([n, g, 2, expect.stringMatching(/the gradient .* has shape \(\d+,\) and the input has \(3000,\)/)]);
+      }
+    }
+    expect(existsSync(path.join(d, "out.npz"))).toBe(false);
+    expect(leftovers(d)).toEqual([]);
+  });
+
   it("to stdout: exit 2, and no partial document", () => {
     const d = workdir();
     writeFileSync(path.join(d, "x.npy"), npy(values(100)));
