@@ -114,7 +114,9 @@ export async function readNpz(ra: RandomAccess, file: string): Promise<Container
   ra.read(cdOffset, cdSize, cd);
   const entries: Entry[] = [];
   const seen = new Set<string>();
+  const pause = yielder(); // signals act between entries, however many
   for (let i = 0, k = 0; k < count; k++) {
+    await pause();
     if (i + 46 > cd.length || cd.readUInt32LE(i) !== CENTRAL) throw fail(`central directory entry ${k + 1} is not where the directory says; expected a whole zip archive`, cdOffset + i);
     const flags = cd.readUInt16LE(i + 8);
     const method = cd.readUInt16LE(i + 10);
@@ -147,6 +149,7 @@ export async function readNpz(ra: RandomAccess, file: string): Promise<Container
   const h = Buffer.alloc(30);
   const local = Buffer.alloc(0xffff);
   for (const e of entries) {
+    await pause();
     if (ra.read(e.localOffset, 30, h) !== 30 || h.readUInt32LE(0) !== LOCAL) throw fail(`member ${JSON.stringify(e.file)} has no local header at ${e.localOffset}; expected a whole zip archive`, e.localOffset);
     const nameLen = h.readUInt16LE(26);
     const got = ra.read(e.localOffset + 30, nameLen, local);
@@ -194,7 +197,6 @@ export async function readNpz(ra: RandomAccess, file: string): Promise<Container
   }
   // Each member's shape and dtype, from its .npy header (the first bytes only).
   const members: Entry[] = [];
-  const pause = yielder();
   for (const e of entries) {
     await pause();
     let info: { shape: readonly number[]; dtype: FloatDType } | null = null;
