@@ -7,6 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFi
 import * as path from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
+import { openInput, pump } from "../src/io.js";
 import { ROOT } from "./helpers.js";
 import { dact, workdir } from "./workdir.js";
 
@@ -239,5 +240,35 @@ describe("§5 gzip input of any size", () => {
     };
     expect(byExt(".npy").equals(readFileSync(path.join(d, "a.out.npy")))).toBe(true);
     expect(byExt(".csv").equals(readFileSync(path.join(d, "b.out.csv")))).toBe(true);
+  });
+});
+
+describe("§5 who owns a chunk (src/io.ts)", () => {
+  it("chunks() of a regular file are the consumer's to keep across awaits; pump still sees every byte once", async () => {
+    const d = workdir();
+    const bytes = Buffer.alloc(5 * (1 << 20) + 123);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7 + (i >> 20)) & 0xff;
+    writeFileSync(path.join(d, "f.bin"), bytes);
+    const kept: Buffer[] = [];
+    const input = await openInput(path.join(d, "f.bin"));
+    try {
+      await input.peek(10);
+      for await (const c of input.chunks()) {
+        kept.push(c); // kept, not copied, across the awaits below
+        await new Promise((r) => setImmediate(r));
+      }
+    } finally {
+      await input.close();
+    }
+    expect(Buffer.concat(kept).equals(bytes)).toBe(true);
+    // pump: a synchronous parser that copies what it keeps gets the same bytes.
+    const seen: Buffer[] = [];
+    const again = await openInput(path.join(d, "f.bin"));
+    try {
+      await pump(again, { push: (c) => void seen.push(Buffer.from(c)), end: () => {} }, () => new Promise((r) => setImmediate(r)));
+    } finally {
+      await again.close();
+    }
+    expect(Buffer.concat(seen).equals(bytes)).toBe(true);
   });
 });
