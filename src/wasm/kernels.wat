@@ -305,6 +305,11 @@
       (f64x2.lt (local.get $x) (f64x2.splat (f64.const 0)))))
     (local.set $r (v128.bitselect (f64x2.splat (f64.const 1)) (local.get $r) (f64x2.gt (local.get $x) (f64x2.splat (f64.const 40)))))
     (local.set $r (v128.bitselect (f64x2.splat (f64.const 0)) (local.get $r) (f64x2.lt (local.get $x) (f64x2.splat (f64.const -40)))))
+    ;; Below 2^-20 in magnitude, 1/2 + x sqrt(2/pi) as the reference: exactly 1/2 at +-0.
+    (local.set $r (v128.bitselect
+      (f64x2.add (f64x2.splat (f64.const 0.5)) (f64x2.mul (local.get $x) (f64x2.splat (f64.const 0.7978845608028654))))
+      (local.get $r)
+      (f64x2.lt (local.get $t) (f64x2.splat (f64.const 0x1p-20)))))
     ;; Within 1/16 of the root (rare in most data): the Taylor expansion.
     (if (v128.any_true (local.tee $mask (f64x2.lt (f64x2.abs (f64x2.sub (local.get $x) (f64x2.splat (f64.const {{geluRoot.hi}})))) (f64x2.splat (f64.const {{geluRoot.radius}})))))
       (then
