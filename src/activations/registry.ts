@@ -1,12 +1,13 @@
 import type { Activation, Params } from "./types.js";
+import { loop } from "./numerics.js";
+import { SECOND } from "./second.js";
 import { DactError } from "../errors.js";
 import { relu } from "./relu.js";
 import { hardshrink, hardsigmoid, hardswish, hardtanh, leakyRelu, relu6, softshrink } from "./piecewise.js";
 import { celu, elu, selu } from "./exponential.js";
 import { gelu, logsigmoid, mish, sigmoidAct, silu, softplus, softsign, tanhAct, tanhshrink } from "./smooth.js";
 
-/** Every activation dact knows, in the order `dact list` shows them (issue 5's table). */
-export const ACTIVATIONS: readonly Activation[] = [
+const FIRST: readonly Activation[] = [
   relu,
   leakyRelu,
   relu6,
@@ -28,6 +29,25 @@ export const ACTIVATIONS: readonly Activation[] = [
   softshrink,
   hardshrink,
 ];
+
+/**
+ * An entry with its second derivative: `scalar` and `kernel` give f″ when
+ * the parameters say `order: 2` (a loop of the scalar; there is no SIMD
+ * form of f″ yet), f′ otherwise.
+ */
+function withSecond(a: Activation): Activation {
+  const second = SECOND[a.name];
+  if (!second) throw new Error(`no second derivative for ${a.name}`);
+  return {
+    ...a,
+    second,
+    scalar: (p) => (p["order"] === 2 ? second(p) : a.scalar(p)),
+    kernel: (p) => (p["order"] === 2 ? loop(second(p)) : a.kernel(p)),
+  };
+}
+
+/** Every activation dact knows, in the order `dact list` shows them (issue 5's table). */
+export const ACTIVATIONS: readonly Activation[] = FIRST.map(withSecond);
 
 export function findActivation(name: string): Activation | undefined {
   return ACTIVATIONS.find((a) => a.name === name);
@@ -66,6 +86,14 @@ export function resolveParams(act: Activation, raw: Readonly<Record<string, stri
   }
   const bad = act.checkAll?.(out);
   if (bad) throw new DactError("USAGE", `${act.name}: ${bad}`);
+  // --order: 1 (f′, the default, left out of the parameters so that
+  // nothing keyed on them changes) or 2 (f″).
+  const order = raw["order"];
+  if (order !== undefined) {
+    const n = typeof order === "number" ? order : /^\s*[12]\s*$/.test(order) ? Number(order) : NaN;
+    if (n !== 1 && n !== 2) throw new DactError("USAGE", `option --order: found ${typeof order === "string" ? JSON.stringify(order) : order}; expected 1 or 2`);
+    if (n === 2) out["order"] = 2;
+  }
   return out;
 }
 

@@ -31,6 +31,7 @@ function module(): { memory: WebAssembly.Memory } & Record<string, Exported> {
 /** The export and its two parameters for an activation with these parameters, or null (no float32 kernel). */
 function plan(name: string, p: Params): [string, number, number] | null {
   const num = (k: string) => p[k] as number;
+  if (p["order"] === 2) return null; // f″ (--order 2): no SIMD form yet
   switch (name) {
     case "sigmoid":
     case "silu":
