@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ACTIVATIONS, findActivation, resolveParams } from "../src/activations/registry.js";
 import { DactError } from "../src/errors.js";
+import { float64Kernel } from "../src/wasm/index.js";
 import { derivative, matrix, readMatrix, writeMatrix } from "../src/index.js";
 import { FIXTURES } from "./helpers.js";
 import { dact, workdir } from "./workdir.js";
@@ -100,7 +101,7 @@ describe("conventions at kinks: PyTorch's double backward (fixtures/second/torch
         if (exponential.has(c.name) && x === 0) {
           // on purpose: the exponential side at 0, as f′ (torch: 0)
           expect(t, where).toBe(0);
-          expect(g, where).toBe(act.second!(params)(-Number.MIN_VALUE));
+          expect(g, where).toBe(f(-Number.MIN_VALUE));
           return;
         }
         // Which side of a kink, exactly; elsewhere torch's own float64 rounding
@@ -112,6 +113,55 @@ describe("conventions at kinks: PyTorch's double backward (fixtures/second/torch
       });
     });
   }
+});
+
+describe("f″'s float64 SIMD kernels (src/wasm/kernels.wat) against the JavaScript f″ (`second`)", () => {
+  const CASES: [string, Record<string, number | string>][] = [
+    ["sigmoid", {}], ["logsigmoid", {}], ["gelu", {}], ["silu", {}], ["softplus", {}], ["softplus", { beta: 2.5, threshold: 5 }],
+    ["elu", {}], ["elu", { alpha: 0.5 }], ["selu", {}],
+  ];
+  // Random bit patterns, the usual range densely, the tails past every underflow, zeros of f″, specials.
+  const xs = new Float64Array(1 << 17);
+  const words = new Uint32Array(xs.buffer);
+  let s = 12345;
+  const next = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0);
+  for (let i = 0; i < xs.length; i++) {
+    if (i % 4 === 0) {
+      words[2 * i] = next();
+      words[2 * i + 1] = next();
+    } else if (i % 4 === 1) xs[i] = ((next() / 2 ** 32) * 2 - 1) * 820;
+    else xs[i] = ((next() / 2 ** 32) * 2 - 1) * 10 ** ((i % 7) - 3);
+  }
+  xs.set([0, -0, NaN, Infinity, -Infinity, 5e-324, -5e-324, 1, -1, 40, -40, 40.00000000000001, 800, -800, 1e308, -1e308, Math.SQRT2, -Math.SQRT2, 2.3993572805154675, -2.3993572805154675, 2.4618, -2.337, 20, 19.999999999999996]);
+
+  it("has a SIMD f″ for each of these and none for the others", () => {
+    for (const [name, p] of CASES) expect(float64Kernel(name, resolveParams(findActivation(name)!, { ...p, order: 2 })), name).not.toBeNull();
+    for (const name of ["tanh", "mish", "celu", "softsign", "relu", "hardswish"]) expect(float64Kernel(name, resolveParams(findActivation(name)!, { order: 2 })), name).toBeNull();
+    expect(float64Kernel("gelu", resolveParams(findActivation("gelu")!, { approximate: "tanh", order: 2 }))).toBeNull();
+  });
+
+  it.each(CASES)("%s %j: within 1e-13 relative (zeros, infinities and NaN exactly), scalar = kernel in every array type", (name, p) => {
+    const act = findActivation(name)!;
+    const params = resolveParams(act, { ...p, order: 2 });
+    const ref = act.second!(params);
+    const got = new Float64Array(xs.length);
+    act.kernel(params)(xs, got, xs.length);
+    const scalar = act.scalar(params);
+    const f32 = new Float32Array(xs.length);
+    act.kernel(params)(xs, f32, xs.length);
+    for (let i = 0; i < xs.length; i++) {
+      const x = xs[i]!;
+      const want = ref(x);
+      const g = got[i]!;
+      const where = `${name} f″(${x}): ${g}, the reference ${want}`;
+      if (i < 3000) expect(Object.is(scalar(x), g), where).toBe(true);
+      if (!Object.is(f32[i], Math.fround(g))) expect.fail(`float32 ${where}`);
+      if (Object.is(g, want)) continue;
+      if (want === 0 || !Number.isFinite(want)) expect.fail(where);
+      const tol = Math.abs(want) > 1e-300 ? 1e-13 * Math.abs(want) : 1e-300;
+      if (!(Math.abs(g - want) <= tol)) expect.fail(where);
+    }
+  });
 });
 
 describe("--order through the CLI and the library", () => {
@@ -141,7 +191,7 @@ describe("--order through the CLI and the library", () => {
 
   it.each(ACTIVATIONS.map((a) => a.name))("%s: CSV, .npy f8 and f4, and the library give the registry's f″", async (name) => {
     const act = findActivation(name)!;
-    const f = act.second!(resolveParams(act, {}));
+    const f = act.scalar(resolveParams(act, { order: 2 }));
     writeFileSync(path.join(dir, `${name}.csv`), X.join("\n") + "\n");
     const csv = dact([name, `${name}.csv`, "--order", "2"], { cwd: dir });
     expect(csv.status, csv.stderr).toBe(0);
@@ -158,7 +208,7 @@ describe("--order through the CLI and the library", () => {
 
   it("--grad-output: G ⊙ f″(X), rounded once; the library alike", async () => {
     const act = findActivation("gelu")!;
-    const f = act.second!(resolveParams(act, {}));
+    const f = act.scalar(resolveParams(act, { order: 2 }));
     const G = X.map((_, i) => 0.1 * (i + 1));
     await writeMatrix(path.join(dir, "gx.npy"), { ...matrix(X), dtype: "f4" });
     await writeMatrix(path.join(dir, "g.npy"), { ...matrix(G), dtype: "f4" });
@@ -171,7 +221,7 @@ describe("--order through the CLI and the library", () => {
 
   it("containers (.npz), batch mode and --check", async () => {
     const act = findActivation("mish")!;
-    const f = act.second!(resolveParams(act, {}));
+    const f = act.scalar(resolveParams(act, { order: 2 }));
     await writeMatrix(path.join(dir, "c.npz"), matrix(X), { key: "w" });
     const r = dact(["mish", "c.npz", "--order", "2", "-o", "c-out.npz"], { cwd: dir });
     expect(r.status, r.stderr).toBe(0);

@@ -1,4 +1,5 @@
-import type { Activation, Params } from "./types.js";
+import type { Activation, Kernel, Params } from "./types.js";
+import { float64Kernel } from "../wasm/index.js";
 import { loop } from "./numerics.js";
 import { SECOND } from "./second.js";
 import { DactError } from "../errors.js";
@@ -32,17 +33,30 @@ const FIRST: readonly Activation[] = [
 
 /**
  * An entry with its second derivative: `scalar` and `kernel` give f″ when
- * the parameters say `order: 2` (a loop of the scalar; there is no SIMD
- * form of f″ yet), f′ otherwise.
+ * the parameters say `order: 2`, f′ otherwise.
  */
 function withSecond(a: Activation): Activation {
   const second = SECOND[a.name];
   if (!second) throw new Error(`no second derivative for ${a.name}`);
+  // f″'s kernel: WebAssembly SIMD where src/wasm has one (its scalar then
+  // runs one element through it, so that every path gives the same double),
+  // else a loop of the JavaScript f″, which is the SIMD kernels' reference.
+  const kernel2 = (p: Params): Kernel => float64Kernel(a.name, p) ?? loop(second(p));
+  const scalar2 = (p: Params): ((x: number) => number) => {
+    if (!float64Kernel(a.name, p)) return second(p);
+    const k = kernel2(p);
+    const one = new Float64Array(1);
+    return (x) => {
+      one[0] = x;
+      k(one, one, 1);
+      return one[0]!;
+    };
+  };
   return {
     ...a,
     second,
-    scalar: (p) => (p["order"] === 2 ? second(p) : a.scalar(p)),
-    kernel: (p) => (p["order"] === 2 ? loop(second(p)) : a.kernel(p)),
+    scalar: (p) => (p["order"] === 2 ? scalar2(p) : a.scalar(p)),
+    kernel: (p) => (p["order"] === 2 ? kernel2(p) : a.kernel(p)),
   };
 }
 

@@ -43,7 +43,6 @@ function sigmoid2(x: number): number {
   if (x !== x) return NaN;
   if (x === 0) return 0;
   const ax = Math.abs(x);
-  if (ax > 800) return 0;
   const t = Math.exp(-ax);
   const d = 1 + t;
   const v = (t * Math.expm1(-ax)) / (d * d * d);
@@ -98,7 +97,9 @@ function silu2(x: number): number {
   if (Math.abs(x) > 800) return 0;
   const r = near(silu2NegRoot, silu2PosRoot, x);
   if (r !== null) return r;
-  return sigmoidPrime(x) * (2 - x * Math.tanh(0.5 * x));
+  const ax = Math.abs(x);
+  const m = Math.expm1(-ax);
+  return sigmoidPrime(x) * (2 - ax * (-m / (m + 2))); // x·tanh(x/2) = |x|·tanh(|x|/2), as the SIMD kernel
 }
 
 /**

@@ -31,7 +31,24 @@ function module(): { memory: WebAssembly.Memory } & Record<string, Exported> {
 /** The export and its two parameters for an activation with these parameters, or null (no float32 kernel). */
 function plan(name: string, p: Params): [string, number, number] | null {
   const num = (k: string) => p[k] as number;
-  if (p["order"] === 2) return null; // f″ (--order 2): no SIMD form yet
+  if (p["order"] === 2) {
+    // f″ (--order 2): the "<name>2" functions; the rest run in JavaScript.
+    switch (name) {
+      case "sigmoid":
+      case "logsigmoid":
+      case "gelu":
+      case "silu":
+        return name === "gelu" && p["approximate"] === "tanh" ? null : [`${name}2`, 0, 0];
+      case "softplus":
+        return ["softplus2", num("beta"), num("threshold")];
+      case "elu":
+        return ["elu", num("alpha"), 0]; // b = 0 for x > 0
+      case "selu":
+        return ["elu", SELU_SCALE_ALPHA, 0];
+      default:
+        return null;
+    }
+  }
   switch (name) {
     case "sigmoid":
     case "silu":

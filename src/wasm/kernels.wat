@@ -518,5 +518,91 @@
     (local.set $t (f64x2.div (f64x2.neg (local.get $m)) (f64x2.add (local.get $m) (f64x2.splat (f64.const 2)))))
     (f64x2.mul (local.get $t) (local.get $t)))
 
+  ;; Second derivatives (--order 2), float64: "$f64x2d_<name>2", as the
+  ;; JavaScript f'' of src/activations/second.ts (the reference they are held
+  ;; to, test/second.test.ts) but for $exp64 and $expm1 in place of Math.exp
+  ;; and Math.expm1. elu'' and selu'' are $f64x2d_elu with b = 0.
+
+  ;; sigmoid''(x) = sign(x) t expm1(-|x|)/(1 + t)^3, t = e^-|x|; +0 at +-0.
+  (func $f64x2d_sigmoid2 (param $x v128) (param $a f64) (param $b f64) (result v128)
+    (local $ax v128) (local $t v128) (local $d v128) (local $v v128)
+    (local.set $ax (f64x2.abs (local.get $x)))
+    (local.set $t (call $exp64 (f64x2.neg (local.get $ax))))
+    (local.set $d (f64x2.add (f64x2.splat (f64.const 1)) (local.get $t)))
+    (local.set $v (f64x2.div
+      (f64x2.mul (local.get $t) (call $expm1 (f64x2.neg (local.get $ax))))
+      (f64x2.mul (f64x2.mul (local.get $d) (local.get $d)) (local.get $d))))
+    (v128.bitselect
+      (f64x2.splat (f64.const 0))
+      (v128.bitselect (f64x2.neg (local.get $v)) (local.get $v) (f64x2.lt (local.get $x) (f64x2.splat (f64.const 0))))
+      (f64x2.eq (local.get $x) (f64x2.splat (f64.const 0)))))
+
+  ;; logsigmoid''(x) = -sigmoid'(x).
+  (func $f64x2d_logsigmoid2 (param $x v128) (param $a f64) (param $b f64) (result v128)
+    (f64x2.neg (call $f64x2d_sigmoid (local.get $x) (local.get $a) (local.get $b))))
+
+  ;; gelu''(x) = phi(x)(2 - x^2): x^2 in double-double in phi; 2 - x^2 with
+  ;; x^2's low part below |x| = 1, (sqrt2 - |x| + lo)(sqrt2 + |x|) above; +0 beyond 40.
+  (func $f64x2d_gelu2 (param $x v128) (param $a f64) (param $b f64) (result v128)
+    (local $t v128) (local $xx v128) (local $xlo v128) (local $e v128) (local $pdf v128) (local $c v128)
+    (local.set $t (f64x2.abs (local.get $x)))
+    (local.set $xx (f64x2.mul (local.get $x) (local.get $x)))
+    (local.set $xlo (call $productError (local.get $x) (local.get $x) (local.get $xx)))
+    (local.set $e (call $exp64 (f64x2.mul (f64x2.splat (f64.const -0.5)) (local.get $xx))))
+    (local.set $pdf (f64x2.mul
+      (f64x2.add (local.get $e) (f64x2.mul (local.get $e) (f64x2.mul (f64x2.splat (f64.const -0.5)) (local.get $xlo))))
+      (f64x2.splat (f64.const 0.3989422804014327))))
+    (local.set $c (v128.bitselect
+      (f64x2.sub (f64x2.sub (f64x2.splat (f64.const 2)) (local.get $xx)) (local.get $xlo))
+      (f64x2.mul
+        (f64x2.add (f64x2.sub (f64x2.splat (f64.const 1.4142135623730951)) (local.get $t)) (f64x2.splat (f64.const -9.667293313452913e-17)))
+        (f64x2.add (f64x2.splat (f64.const 1.4142135623730951)) (local.get $t)))
+      (f64x2.lt (local.get $t) (f64x2.splat (f64.const 1)))))
+    (v128.bitselect
+      (f64x2.splat (f64.const 0))
+      (f64x2.mul (local.get $pdf) (local.get $c))
+      (f64x2.gt (local.get $t) (f64x2.splat (f64.const 40)))))
+
+  ;; softplus''(x) = beta sigma'(beta x + lo) below the threshold, 0 from it
+  ;; on; lo as in $f64x2d_softplus. a = beta, b = threshold.
+  (func $f64x2d_softplus2 (param $x v128) (param $a f64) (param $b f64) (result v128)
+    (local $y v128) (local $lo v128) (local $t v128) (local $d v128)
+    (local.set $y (f64x2.mul (local.get $x) (f64x2.splat (local.get $a))))
+    (local.set $lo (call $productError (local.get $x) (f64x2.splat (local.get $a)) (local.get $y)))
+    (local.set $lo (v128.and (local.get $lo)
+      (v128.and (f64x2.lt (f64x2.abs (local.get $y)) (f64x2.splat (f64.const 800))) (f64x2.eq (local.get $lo) (local.get $lo)))))
+    (local.set $t (call $exp64 (f64x2.neg (f64x2.abs (local.get $y)))))
+    (local.set $t (f64x2.add (local.get $t) (f64x2.mul (local.get $t)
+      (v128.bitselect (f64x2.neg (local.get $lo)) (local.get $lo) (f64x2.ge (local.get $y) (f64x2.splat (f64.const 0)))))))
+    (local.set $d (f64x2.add (f64x2.splat (f64.const 1)) (local.get $t)))
+    (v128.bitselect
+      (f64x2.splat (f64.const 0))
+      (f64x2.div (f64x2.mul (f64x2.splat (local.get $a)) (local.get $t)) (f64x2.mul (local.get $d) (local.get $d)))
+      (f64x2.ge (local.get $y) (f64x2.splat (local.get $b)))))
+
+  ;; silu''(x) = sigma'(x)(2 - |x| tanh(|x|/2)), tanh(|x|/2) = -m/(m + 2),
+  ;; m = expm1(-|x|); +0 beyond 800; within 1/16 of the zeros at +-2.3994
+  ;; the Taylor expansions (roots2.generated.ts).
+  (func $f64x2d_silu2 (param $x v128) (param $a f64) (param $b f64) (result v128)
+    (local $ax v128) (local $t v128) (local $d v128) (local $m v128) (local $r v128) (local $w v128) (local $mask v128)
+    (local.set $ax (f64x2.abs (local.get $x)))
+    (local.set $t (call $exp64 (f64x2.neg (local.get $ax))))
+    (local.set $d (f64x2.add (f64x2.splat (f64.const 1)) (local.get $t)))
+    (local.set $m (call $expm1 (f64x2.neg (local.get $ax))))
+    (local.set $r (f64x2.mul
+      (f64x2.div (local.get $t) (f64x2.mul (local.get $d) (local.get $d)))
+      (f64x2.sub (f64x2.splat (f64.const 2))
+        (f64x2.mul (local.get $ax) (f64x2.div (f64x2.neg (local.get $m)) (f64x2.add (local.get $m) (f64x2.splat (f64.const 2))))))))
+    (local.set $r (v128.bitselect (f64x2.splat (f64.const 0)) (local.get $r) (f64x2.gt (local.get $ax) (f64x2.splat (f64.const 800)))))
+    (if (v128.any_true (local.tee $mask (f64x2.lt (f64x2.abs (f64x2.sub (local.get $x) (f64x2.splat (f64.const {{silu2NegRoot.hi}})))) (f64x2.splat (f64.const {{silu2NegRoot.radius}})))))
+      (then
+        (local.set $w (f64x2.sub (f64x2.sub (local.get $x) (f64x2.splat (f64.const {{silu2NegRoot.hi}}))) (f64x2.splat (f64.const {{silu2NegRoot.lo}}))))
+        (local.set $r (v128.bitselect {{taylor silu2NegRoot $w}} (local.get $r) (local.get $mask)))))
+    (if (v128.any_true (local.tee $mask (f64x2.lt (f64x2.abs (f64x2.sub (local.get $x) (f64x2.splat (f64.const {{silu2PosRoot.hi}})))) (f64x2.splat (f64.const {{silu2PosRoot.radius}})))))
+      (then
+        (local.set $w (f64x2.sub (f64x2.sub (local.get $x) (f64x2.splat (f64.const {{silu2PosRoot.hi}}))) (f64x2.splat (f64.const {{silu2PosRoot.lo}}))))
+        (local.set $r (v128.bitselect {{taylor silu2PosRoot $w}} (local.get $r) (local.get $mask)))))
+    (local.get $r))
+
   ;; LOOPS
 )
