@@ -16,7 +16,7 @@
  * exponential side at 0, as their first derivatives do (PyTorch: 0).
  */
 import { SELU_SCALE_ALPHA } from "./constants.js";
-import { expDD, nearRoot, num, productError, sech2, sigmoidPrime } from "./numerics.js";
+import { expDD, nearRoot, num, productError, sigmoidPrime } from "./numerics.js";
 import type { RootExpansion } from "./roots.generated.js";
 import { geluTanh2NegRoot, geluTanh2PosRoot, mish2NegRoot, mish2PosRoot, silu2NegRoot, silu2PosRoot } from "./roots2.generated.js";
 import type { Params } from "./types.js";
@@ -27,6 +27,21 @@ const INV_SQRT_2PI = 0.3989422804014327;
 const SQRT2_LO = -9.667293313452913e-17; // √2 − Math.SQRT2
 const GELU_BETA = 0.7978845608028654;
 const GELU_KAPPA = 0.044715;
+
+/**
+ * s·tanh(x)·sech²(x) (s = −2: tanh″; s = 2: tanhshrink″), tanh|x| as
+ * −m/(m + 2), m = expm1(−2|x|) (fdlibm's tanh; the SIMD kernel's too), and
+ * sech²x = 4t/(1 + t)², t = e^−2|x|.
+ */
+function tanh2(x: number, s: number): number {
+  if (x === 0) return s * x; // the signed zero of s·tanh(x) (PyTorch's too)
+  const ax = Math.abs(x);
+  const m = Math.expm1(-2 * ax);
+  const t = Math.exp(-2 * ax);
+  const d = 1 + t;
+  const v = s * (-m / (m + 2)) * ((4 * t) / (d * d));
+  return x < 0 ? -v : v;
+}
 
 /** 0 for a piecewise-linear activation, NaN for NaN. */
 const zero: Second = () => (x) => (x === x ? 0 : NaN);
@@ -176,7 +191,7 @@ export const SECOND: Readonly<Record<string, Second>> = {
   celu: celu2,
   gelu: (p) => (p["approximate"] === "tanh" ? geluTanh2 : geluExact2),
   sigmoid: () => sigmoid2,
-  tanh: () => (x) => (x !== x ? NaN : -2 * Math.tanh(x) * sech2(x)),
+  tanh: () => (x) => tanh2(x, -2),
   softplus: softplus2,
   silu: () => silu2,
   mish: () => mish2,
@@ -187,5 +202,5 @@ export const SECOND: Readonly<Record<string, Second>> = {
     return (x > 0 ? -2 : 2) / (d * d * d);
   },
   logsigmoid: () => (x) => (x !== x ? NaN : -sigmoidPrime(x)),
-  tanhshrink: () => (x) => (x !== x ? NaN : 2 * Math.tanh(x) * sech2(x)),
+  tanhshrink: () => (x) => tanh2(x, 2),
 };

@@ -41,6 +41,14 @@ function plan(name: string, p: Params): [string, number, number] | null {
         return name === "gelu" && p["approximate"] === "tanh" ? null : [`${name}2`, 0, 0];
       case "softplus":
         return ["softplus2", num("beta"), num("threshold")];
+      case "mish":
+        return ["mish2", 0, 0];
+      case "tanh":
+        return ["tanh2", -2, 0];
+      case "tanhshrink":
+        return ["tanh2", 2, 0];
+      case "celu":
+        return num("alpha") > 0 ? ["celu2", num("alpha"), 0] : null;
       case "elu":
         return ["elu", num("alpha"), 0]; // b = 0 for x > 0
       case "selu":

@@ -604,5 +604,68 @@
         (local.set $r (v128.bitselect {{taylor silu2PosRoot $w}} (local.get $r) (local.get $mask)))))
     (local.get $r))
 
+  ;; tanh''(x) = -2 tanh(x) sech^2(x), tanh|x| = -m/(m + 2), m = expm1(-2|x|),
+  ;; sech^2 x = 4t/(1 + t)^2, t = e^-2|x|; a = the sign of the result (-2 for
+  ;; tanh, 2 for tanhshrink: tanhshrink'' = -tanh'').
+  (func $f64x2d_tanh2 (param $x v128) (param $a f64) (param $b f64) (result v128)
+    (local $ax v128) (local $m v128) (local $t v128) (local $d v128) (local $v v128)
+    (local.set $ax (f64x2.abs (local.get $x)))
+    (local.set $m (call $expm1 (f64x2.mul (f64x2.splat (f64.const -2)) (local.get $ax))))
+    (local.set $t (call $exp64 (f64x2.mul (f64x2.splat (f64.const -2)) (local.get $ax))))
+    (local.set $d (f64x2.add (f64x2.splat (f64.const 1)) (local.get $t)))
+    (local.set $v (f64x2.mul
+      (f64x2.mul (f64x2.splat (local.get $a)) (f64x2.div (f64x2.neg (local.get $m)) (f64x2.add (local.get $m) (f64x2.splat (f64.const 2)))))
+      (f64x2.div (f64x2.mul (f64x2.splat (f64.const 4)) (local.get $t)) (f64x2.mul (local.get $d) (local.get $d)))))
+    ;; at +-0, a x: the signed zero of s tanh(x) (PyTorch's too)
+    (v128.bitselect
+      (f64x2.mul (f64x2.splat (local.get $a)) (local.get $x))
+      (v128.bitselect (f64x2.neg (local.get $v)) (local.get $v) (f64x2.lt (local.get $x) (f64x2.splat (f64.const 0))))
+      (f64x2.eq (local.get $x) (f64x2.splat (f64.const 0)))))
+
+  ;; celu''(x) = 0 for x > 0, e^(x/a)/a below, e^(x/a) as $f64x2d_celu; a = alpha > 0.
+  (func $f64x2d_celu2 (param $x v128) (param $a f64) (param $b f64) (result v128)
+    (v128.bitselect
+      (f64x2.splat (f64.const 0))
+      (f64x2.div (call $f64x2d_celu (local.get $x) (local.get $a) (local.get $b)) (f64x2.splat (local.get $a)))
+      (f64x2.gt (local.get $x) (f64x2.splat (f64.const 0)))))
+
+  ;; mish''(x) as mish2 (second.ts), in e = e^-|x|: for x <= 0 (u = e),
+  ;; w = u(u + 2), D = w + 2, 4u(1 + u)/D^2 (2 + x/(1 + u) - 2xuw/((1 + u)D));
+  ;; for x > 0 (v = e), d = 1 + 2v + 2v^2,
+  ;; 4v^2(1 + v)/d^2 (2 + xv/(1 + v) - 2x(1 + 2v)/((1 + v)d)); +0 beyond 800;
+  ;; within 1/16 of the zeros at -2.2564 and 1.4906 the Taylor expansions.
+  (func $f64x2d_mish2 (param $x v128) (param $a f64) (param $b f64) (result v128)
+    (local $e v128) (local $e1 v128) (local $w v128) (local $d v128) (local $neg v128) (local $pos v128) (local $r v128) (local $mask v128)
+    (local.set $e (call $exp64 (f64x2.neg (f64x2.abs (local.get $x)))))
+    (local.set $e1 (f64x2.add (f64x2.splat (f64.const 1)) (local.get $e)))
+    (local.set $w (f64x2.mul (local.get $e) (f64x2.add (local.get $e) (f64x2.splat (f64.const 2)))))
+    (local.set $d (f64x2.add (local.get $w) (f64x2.splat (f64.const 2))))
+    (local.set $neg (f64x2.mul
+      (f64x2.div (f64x2.mul (f64x2.mul (f64x2.splat (f64.const 4)) (local.get $e)) (local.get $e1)) (f64x2.mul (local.get $d) (local.get $d)))
+      (f64x2.sub
+        (f64x2.add (f64x2.splat (f64.const 2)) (f64x2.div (local.get $x) (local.get $e1)))
+        (f64x2.div (f64x2.mul (f64x2.mul (f64x2.mul (f64x2.splat (f64.const 2)) (local.get $x)) (local.get $e)) (local.get $w)) (f64x2.mul (local.get $e1) (local.get $d))))))
+    (local.set $d (f64x2.add
+      (f64x2.add (f64x2.splat (f64.const 1)) (f64x2.mul (f64x2.splat (f64.const 2)) (local.get $e)))
+      (f64x2.mul (f64x2.mul (f64x2.splat (f64.const 2)) (local.get $e)) (local.get $e))))
+    (local.set $pos (f64x2.mul
+      (f64x2.div (f64x2.mul (f64x2.mul (f64x2.mul (f64x2.splat (f64.const 4)) (local.get $e)) (local.get $e)) (local.get $e1)) (f64x2.mul (local.get $d) (local.get $d)))
+      (f64x2.sub
+        (f64x2.add (f64x2.splat (f64.const 2)) (f64x2.div (f64x2.mul (local.get $x) (local.get $e)) (local.get $e1)))
+        (f64x2.div
+          (f64x2.mul (f64x2.mul (f64x2.splat (f64.const 2)) (local.get $x)) (f64x2.add (f64x2.splat (f64.const 1)) (f64x2.mul (f64x2.splat (f64.const 2)) (local.get $e))))
+          (f64x2.mul (local.get $e1) (local.get $d))))))
+    (local.set $r (v128.bitselect (local.get $neg) (local.get $pos) (f64x2.le (local.get $x) (f64x2.splat (f64.const 0)))))
+    (local.set $r (v128.bitselect (f64x2.splat (f64.const 0)) (local.get $r) (f64x2.gt (f64x2.abs (local.get $x)) (f64x2.splat (f64.const 800)))))
+    (if (v128.any_true (local.tee $mask (f64x2.lt (f64x2.abs (f64x2.sub (local.get $x) (f64x2.splat (f64.const {{mish2NegRoot.hi}})))) (f64x2.splat (f64.const {{mish2NegRoot.radius}})))))
+      (then
+        (local.set $w (f64x2.sub (f64x2.sub (local.get $x) (f64x2.splat (f64.const {{mish2NegRoot.hi}}))) (f64x2.splat (f64.const {{mish2NegRoot.lo}}))))
+        (local.set $r (v128.bitselect {{taylor mish2NegRoot $w}} (local.get $r) (local.get $mask)))))
+    (if (v128.any_true (local.tee $mask (f64x2.lt (f64x2.abs (f64x2.sub (local.get $x) (f64x2.splat (f64.const {{mish2PosRoot.hi}})))) (f64x2.splat (f64.const {{mish2PosRoot.radius}})))))
+      (then
+        (local.set $w (f64x2.sub (f64x2.sub (local.get $x) (f64x2.splat (f64.const {{mish2PosRoot.hi}}))) (f64x2.splat (f64.const {{mish2PosRoot.lo}}))))
+        (local.set $r (v128.bitselect {{taylor mish2PosRoot $w}} (local.get $r) (local.get $mask)))))
+    (local.get $r))
+
   ;; LOOPS
 )
