@@ -101,7 +101,8 @@ function geluTanh2(x: number): number {
   const E = expDD(-2 * Math.abs(u), u >= 0 ? -2 * ulo : 2 * ulo);
   const d = 1 + E;
   const sech2u = (4 * E) / (d * d);
-  const th = Math.tanh(u);
+  const m = Math.expm1(-2 * Math.abs(u));
+  const th = u >= 0 ? -m / (m + 2) : m / (m + 2); // tanh u, as the SIMD kernel (fdlibm's form)
   const q = 1 + 3 * GELU_KAPPA * x2;
   return sech2u * GELU_BETA * (1 + 6 * GELU_KAPPA * x2 - GELU_BETA * x * th * q * q);
 }

@@ -38,7 +38,7 @@ function plan(name: string, p: Params): [string, number, number] | null {
       case "logsigmoid":
       case "gelu":
       case "silu":
-        return name === "gelu" && p["approximate"] === "tanh" ? null : [`${name}2`, 0, 0];
+        return name === "gelu" && p["approximate"] === "tanh" ? ["geluTanh2", 0, 0] : [`${name}2`, 0, 0];
       case "softplus":
         return ["softplus2", num("beta"), num("threshold")];
       case "mish":

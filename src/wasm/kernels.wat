@@ -667,5 +667,55 @@
         (local.set $r (v128.bitselect {{taylor mish2PosRoot $w}} (local.get $r) (local.get $mask)))))
     (local.get $r))
 
+  ;; PyTorch's tanh-gelu'' = sech^2(u) beta (1 + 6 kappa x^2 - beta x tanh(u)
+  ;; (1 + 3 kappa x^2)^2), u = beta(x + kappa x^3) in double-double as in
+  ;; $f64x2d_geluTanh (E = e^-2|u| carries u's low part); tanh u = sign(u)
+  ;; (-m/(m + 2)), m = expm1(-2|u|); +0 beyond |x| = 30; within 1/16 of the
+  ;; zeros at +-1.4185 the Taylor expansions.
+  (func $f64x2d_geluTanh2 (param $x v128) (param $a f64) (param $b f64) (result v128)
+    (local $x2 v128) (local $x2lo v128) (local $x3 v128) (local $x3lo v128) (local $k3 v128) (local $k3lo v128)
+    (local $s v128) (local $slo v128) (local $bb v128) (local $u v128) (local $ulo v128) (local $pos v128)
+    (local $e v128) (local $d v128) (local $m v128) (local $th v128) (local $q v128) (local $r v128) (local $w v128) (local $mask v128)
+    (local.set $x2 (f64x2.mul (local.get $x) (local.get $x)))
+    (local.set $x2lo (call $productError (local.get $x) (local.get $x) (local.get $x2)))
+    (local.set $x3 (f64x2.mul (local.get $x2) (local.get $x)))
+    (local.set $x3lo (f64x2.add (call $productError (local.get $x2) (local.get $x) (local.get $x3)) (f64x2.mul (local.get $x2lo) (local.get $x))))
+    (local.set $k3 (f64x2.mul (f64x2.splat (f64.const 0.044715)) (local.get $x3)))
+    (local.set $k3lo (f64x2.add (call $productError (f64x2.splat (f64.const 0.044715)) (local.get $x3) (local.get $k3)) (f64x2.mul (f64x2.splat (f64.const 0.044715)) (local.get $x3lo))))
+    (local.set $s (f64x2.add (local.get $x) (local.get $k3)))
+    (local.set $bb (f64x2.sub (local.get $s) (local.get $x)))
+    (local.set $slo (f64x2.add
+      (f64x2.add (f64x2.sub (local.get $x) (f64x2.sub (local.get $s) (local.get $bb))) (f64x2.sub (local.get $k3) (local.get $bb)))
+      (local.get $k3lo)))
+    (local.set $u (f64x2.mul (f64x2.splat (f64.const 0.7978845608028654)) (local.get $s)))
+    (local.set $ulo (f64x2.add (call $productError (f64x2.splat (f64.const 0.7978845608028654)) (local.get $s) (local.get $u)) (f64x2.mul (f64x2.splat (f64.const 0.7978845608028654)) (local.get $slo))))
+    (local.set $pos (f64x2.ge (local.get $u) (f64x2.splat (f64.const 0))))
+    (local.set $e (call $exp64 (f64x2.mul (f64x2.splat (f64.const -2)) (f64x2.abs (local.get $u)))))
+    (local.set $e (f64x2.add (local.get $e) (f64x2.mul (local.get $e)
+      (v128.bitselect
+        (f64x2.mul (f64x2.splat (f64.const -2)) (local.get $ulo))
+        (f64x2.mul (f64x2.splat (f64.const 2)) (local.get $ulo))
+        (local.get $pos)))))
+    (local.set $d (f64x2.add (f64x2.splat (f64.const 1)) (local.get $e)))
+    (local.set $m (call $expm1 (f64x2.mul (f64x2.splat (f64.const -2)) (f64x2.abs (local.get $u)))))
+    (local.set $th (f64x2.div (f64x2.neg (local.get $m)) (f64x2.add (local.get $m) (f64x2.splat (f64.const 2)))))
+    (local.set $th (v128.bitselect (local.get $th) (f64x2.neg (local.get $th)) (local.get $pos)))
+    (local.set $q (f64x2.add (f64x2.splat (f64.const 1)) (f64x2.mul (f64x2.splat (f64.const 0.134145)) (local.get $x2))))
+    (local.set $r (f64x2.mul
+      (f64x2.mul (f64x2.div (f64x2.mul (f64x2.splat (f64.const 4)) (local.get $e)) (f64x2.mul (local.get $d) (local.get $d))) (f64x2.splat (f64.const 0.7978845608028654)))
+      (f64x2.sub
+        (f64x2.add (f64x2.splat (f64.const 1)) (f64x2.mul (f64x2.splat (f64.const 0.26829)) (local.get $x2)))
+        (f64x2.mul (f64x2.mul (f64x2.mul (f64x2.mul (f64x2.splat (f64.const 0.7978845608028654)) (local.get $x)) (local.get $th)) (local.get $q)) (local.get $q)))))
+    (local.set $r (v128.bitselect (f64x2.splat (f64.const 0)) (local.get $r) (f64x2.gt (f64x2.abs (local.get $x)) (f64x2.splat (f64.const 30)))))
+    (if (v128.any_true (local.tee $mask (f64x2.lt (f64x2.abs (f64x2.sub (local.get $x) (f64x2.splat (f64.const {{geluTanh2NegRoot.hi}})))) (f64x2.splat (f64.const {{geluTanh2NegRoot.radius}})))))
+      (then
+        (local.set $w (f64x2.sub (f64x2.sub (local.get $x) (f64x2.splat (f64.const {{geluTanh2NegRoot.hi}}))) (f64x2.splat (f64.const {{geluTanh2NegRoot.lo}}))))
+        (local.set $r (v128.bitselect {{taylor geluTanh2NegRoot $w}} (local.get $r) (local.get $mask)))))
+    (if (v128.any_true (local.tee $mask (f64x2.lt (f64x2.abs (f64x2.sub (local.get $x) (f64x2.splat (f64.const {{geluTanh2PosRoot.hi}})))) (f64x2.splat (f64.const {{geluTanh2PosRoot.radius}})))))
+      (then
+        (local.set $w (f64x2.sub (f64x2.sub (local.get $x) (f64x2.splat (f64.const {{geluTanh2PosRoot.hi}}))) (f64x2.splat (f64.const {{geluTanh2PosRoot.lo}}))))
+        (local.set $r (v128.bitselect {{taylor geluTanh2PosRoot $w}} (local.get $r) (local.get $mask)))))
+    (local.get $r))
+
   ;; LOOPS
 )
