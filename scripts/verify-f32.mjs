@@ -5,7 +5,8 @@
 // float32 loops where src/wasm has one, else the JavaScript kernel writing
 // into a Float32Array), compared with the float64 path (the kernel into a
 // Float64Array) rounded once to float32. Prints, per activation and order,
-// how many inputs differ and by how many ulps at most. Not part of npm test:
+// how many inputs differ and by how many ulps at most (and, apart, how many
+// are zeros of the other sign). Not part of npm test:
 // the whole range takes hours on two cores. Needs `npm run build`.
 import { ACTIVATIONS, resolveParams } from "../dist/activations/registry.js";
 import { float32Kernel } from "../dist/wasm/index.js";
@@ -46,6 +47,7 @@ for (const { a, raw } of configs) {
   const js = a.kernel(p);
   const k32 = float32Kernel(a.name, p, js) ?? js;
   let differ = 0;
+  let zeroSign = 0;
   let worst = 0;
   let worstX = null;
   let done = 0;
@@ -58,6 +60,10 @@ for (const { a, raw } of configs) {
     for (let i = 0; i < n; i++) {
       if (a32[i] === b32[i]) continue;
       if (d32[i] !== d32[i] && r32[i] !== r32[i]) continue; // NaN and NaN (payloads aside)
+      if (d32[i] === 0 && r32[i] === 0) {
+        zeroSign++; // +0 against -0
+        continue;
+      }
       differ++;
       const u = d32[i] !== d32[i] || r32[i] !== r32[i] ? Infinity : ulps(a32[i], b32[i]);
       if (u > worst) {
@@ -68,6 +74,6 @@ for (const { a, raw } of configs) {
     done += n;
   }
   const label = `${a.name}${raw.approximate ? " --approximate tanh" : ""} --order ${raw.order}`;
-  console.log(JSON.stringify({ activation: label, inputs: done, differ, maxUlps: worst, worstX }));
+  console.log(JSON.stringify({ activation: label, inputs: done, differ, zeroSign, maxUlps: worst, worstX }));
 }
 console.log(`${configs.length} configurations, ${total} inputs each (stride ${stride}), ${((Date.now() - started) / 1000).toFixed(0)} s`);
