@@ -5,7 +5,7 @@
  * for each, and the ratio dact/other (time: lower is better).
  *
  * Inputs are generated once into bench/data/ (git-ignored) with numpy.
- * Usage: npm run bench [-- --only npy,startup,convert,containers,activations,grad,batch,text] [-- --mb 256]
+ * Usage: npm run bench [-- --only npy,startup,convert,containers,activations,order2,grad,batch,text] [-- --mb 256]
  *        [-- --python PATH]   a python with safetensors, torch, jax, scipy, pandas (or DACT_BENCH_PYTHON);
  *                             rows that need them are skipped with a note otherwise
  *        [-- --files N]       small files in the batch row (default 2000)
@@ -280,7 +280,7 @@ np.savez("${npz}", **{f"w{i}": rng.standard_normal(n // 8 // 8) for i in range(8
   }
 }
 
-if (want("activations") || want("grad")) {
+if (want("activations") || want("grad") || want("order2")) {
   const x = ensureData(`act-f8-${MB}.npy`, (p) => `
 import numpy as np
 np.save(${p}, np.random.default_rng(7).standard_normal(${MB} * 2**20 // 8) * 3)
@@ -296,6 +296,7 @@ np.save(${p}, np.random.default_rng(8).standard_normal(${MB} * 2**20 // 8))
   const o = path.join(DATA, "act-out.npy");
   const torch = pyHas(["torch"]);
   if (want("activations")) activationMatrix(x, x4, o, torch);
+  if (want("order2")) secondMatrix(x, x4, o, torch);
   if (want("grad")) {
     const entries = [["dact --grad-output", `node ${BIN} gelu ${x} --grad-output ${g} -o ${o}`]];
     if (torch) entries.push(["torch gelu_backward", `${PY} -c "import numpy as np, torch; x = torch.from_numpy(np.load('${x}')); g = torch.from_numpy(np.load('${g}')); np.save('${o}', torch.ops.aten.gelu_backward(g, x).numpy())"`]);
@@ -358,6 +359,53 @@ function activationMatrix(x8, x4, o, torch) {
     const peer = s.peer ? `${(s.dact / s.peer[1]).toFixed(2)}x ${s.peer[0].split(" ")[0]} (${s.peer[1].toFixed(2)} s)` : "no peer";
     const rel = s.relu ? `${(s.dact / s.relu).toFixed(2)}x relu` : "";
     console.log(`  ${s.act.padEnd(11)} ${s.dt}  ${s.dact.toFixed(2)} s  ${peer.padEnd(26)} ${rel}`);
+  }
+}
+
+/**
+ * `--only order2`: f″ (`--order 2`) per smooth activation against numpy
+ * with the closed form, PyTorch's double backward (torch.autograd.grad
+ * twice, create_graph=True) and JAX (jit of vmap(grad(grad(f))), x64 for
+ * f8), each end to end (start-up, load, save); `--acts` picks.
+ */
+function secondMatrix(x8, x4, o, torch) {
+  const S = "s = 1 / (1 + np.exp(-x))";
+  // name: [dact arguments, numpy f″ (x -> r), torch forward (x -> y), JAX scalar function]
+  const ACTS = {
+    elu: ["elu", "r = np.where(x > 0, 0.0, np.exp(x))", "F.elu(x)", "jax.nn.elu"],
+    selu: ["selu", "r = np.where(x > 0, 0.0, 1.7580993408473766 * np.exp(x))", "F.selu(x)", "jax.nn.selu"],
+    celu: ["celu", "r = np.where(x > 0, 0.0, np.exp(x))", "F.celu(x)", "jax.nn.celu"],
+    gelu: ["gelu", "r = np.exp(-0.5 * x * x) * 0.3989422804014327 * (2 - x * x)", "F.gelu(x)", "lambda v: jax.nn.gelu(v, approximate=False)"],
+    "gelu-tanh": ["gelu --approximate tanh", "k = 0.7978845608028654; t = np.tanh(k * (x + 0.044715 * x**3)); q = 1 + 0.134145 * x * x; r = (1 - t * t) * k * (1 + 0.26829 * x * x - k * x * t * q * q)", "F.gelu(x, approximate='tanh')", "lambda v: jax.nn.gelu(v, approximate=True)"],
+    sigmoid: ["sigmoid", `${S}; r = s * (1 - s) * (1 - 2 * s)`, "torch.sigmoid(x)", "jax.nn.sigmoid"],
+    tanh: ["tanh", "t = np.tanh(x); r = -2 * t * (1 - t * t)", "torch.tanh(x)", "jnp.tanh"],
+    softplus: ["softplus", `${S}; r = np.where(x >= 20, 0.0, s * (1 - s))`, "F.softplus(x)", "jax.nn.softplus"],
+    silu: ["silu", `${S}; r = s * (1 - s) * (2 + x * (1 - 2 * s))`, "F.silu(x)", "jax.nn.silu"],
+    mish: ["mish", `t = np.tanh(np.logaddexp(0, x)); ${S}; r = s * (1 - t * t) * (2 + x * (1 - s) - 2 * x * s * t)`, "F.mish(x)", "jax.nn.mish"],
+    logsigmoid: ["logsigmoid", `${S}; r = -s * (1 - s)`, "F.logsigmoid(x)", "jax.nn.log_sigmoid"],
+    tanhshrink: ["tanhshrink", "t = np.tanh(x); r = 2 * t * (1 - t * t)", "F.tanhshrink(x)", "lambda v: v - jnp.tanh(v)"],
+  };
+  const pick = args.includes("--acts") ? args[args.indexOf("--acts") + 1].split(",").filter((a) => a in ACTS) : Object.keys(ACTS);
+  const hasNumpy = PY && pyHas(["numpy"]);
+  const jax = pyHas(["jax"]);
+  const summary = [];
+  for (const [dt, x] of [["f8", x8], ["f4", x4]]) {
+    for (const act of pick) {
+      const [dactArgs, np_, torchF, jaxF] = ACTS[act];
+      const entries = [["dact --order 2", `node ${BIN} ${dactArgs} --order 2 ${x} -o ${o}`]];
+      if (hasNumpy) entries.push(["numpy (closed form)", `${PY} -c "import numpy as np; np.seterr(all='ignore'); x = np.load('${x}'); ${np_}; np.save('${o}', r.astype(x.dtype))"`]);
+      if (torch) entries.push(["torch (double backward)", `${PY} -c "import numpy as np, torch; import torch.nn.functional as F; x = torch.from_numpy(np.load('${x}')).requires_grad_(); g, = torch.autograd.grad(${torchF}.sum(), x, create_graph=True); r, = torch.autograd.grad(g.sum(), x); np.save('${o}', r.numpy())"`]);
+      if (jax) entries.push(["JAX (vmap grad grad)", `${PY} -c "import jax; jax.config.update('jax_enable_x64', ${dt === "f8" ? "True" : "False"}); import jax.numpy as jnp, numpy as np; x = np.load('${x}'); f = jax.jit(jax.vmap(jax.grad(jax.grad(${jaxF})))); np.save('${o}', np.asarray(f(x)))"`]);
+      const res = table(`${act} f'' .npy ${dt}, file to file`, statSync(x).size / 1e6, entries);
+      let best = 1;
+      for (let i = 2; i < res.length; i++) if (res[i].secs < res[best]?.secs) best = i;
+      summary.push({ act, dt, dact: res[0].secs, peer: res.length > 1 ? [entries[best][0], res[best].secs] : null });
+    }
+  }
+  console.log("order 2 summary: dact's time against the best peer's (same dtype)");
+  for (const s of summary) {
+    const peer = s.peer ? `${(s.dact / s.peer[1]).toFixed(2)}x ${s.peer[0].split(" ")[0]} (${s.peer[1].toFixed(2)} s)` : "no peer";
+    console.log(`  ${s.act.padEnd(11)} ${s.dt}  ${s.dact.toFixed(2)} s  ${peer}`);
   }
 }
 

@@ -12,7 +12,7 @@ import wabtInit from "wabt";
 // {{<root>.hi}}, {{<root>.lo}}, {{<root>.radius}}, {{<root>.c<k>}} and
 // {{taylor <root> $w}}: the Taylor expansions about the derivatives' zeros,
 // from the file the float64 JavaScript kernels use.
-const roots = readFileSync("src/activations/roots.generated.ts", "utf8");
+const roots = readFileSync("src/activations/roots.generated.ts", "utf8") + readFileSync("src/activations/roots2.generated.ts", "utf8");
 // {{mills.p<k>}}, {{mills.q<k>}}: the rational Mills' ratio of
 // fixtures/make_mills.py, for gelu.
 const mills = JSON.parse(readFileSync("src/wasm/mills.json", "utf8"));

@@ -70,8 +70,13 @@ export function checkActivation(name: unknown): Activation {
 
 /** An activation's options from a library caller: known keys, numbers or numeric strings, choices. */
 export function checkParams(act: Activation, options: unknown): Record<string, number | string> {
-  const o = checkKeys(`${act.name} options`, options, act.params.map((p) => p.flag));
+  const o = checkKeys(`${act.name} options`, options, [...act.params.map((p) => p.flag), "order"]);
   const raw: Record<string, number | string> = {};
+  // order: 1 or 2 (f′ or f″), checked by resolveParams.
+  if (o["order"] !== undefined) {
+    if (typeof o["order"] !== "number" && typeof o["order"] !== "string") throw usage("option order", o["order"], "1 or 2");
+    raw["order"] = o["order"];
+  }
   for (const p of act.params) {
     // `in`, not ??: an explicit null is a bad value, not a missing one.
     const v = p.flag in o ? o[p.flag] : o[camel(p.flag)];

@@ -1,12 +1,14 @@
-import type { Activation, Params } from "./types.js";
+import type { Activation, Kernel, Params } from "./types.js";
+import { float64Kernel } from "../wasm/index.js";
+import { loop } from "./numerics.js";
+import { SECOND } from "./second.js";
 import { DactError } from "../errors.js";
 import { relu } from "./relu.js";
 import { hardshrink, hardsigmoid, hardswish, hardtanh, leakyRelu, relu6, softshrink } from "./piecewise.js";
 import { celu, elu, selu } from "./exponential.js";
 import { gelu, logsigmoid, mish, sigmoidAct, silu, softplus, softsign, tanhAct, tanhshrink } from "./smooth.js";
 
-/** Every activation dact knows, in the order `dact list` shows them (issue 5's table). */
-export const ACTIVATIONS: readonly Activation[] = [
+const FIRST: readonly Activation[] = [
   relu,
   leakyRelu,
   relu6,
@@ -28,6 +30,38 @@ export const ACTIVATIONS: readonly Activation[] = [
   softshrink,
   hardshrink,
 ];
+
+/**
+ * An entry with its second derivative: `scalar` and `kernel` give f″ when
+ * the parameters say `order: 2`, f′ otherwise.
+ */
+function withSecond(a: Activation): Activation {
+  const second = SECOND[a.name];
+  if (!second) throw new Error(`no second derivative for ${a.name}`);
+  // f″'s kernel: WebAssembly SIMD where src/wasm has one (its scalar then
+  // runs one element through it, so that every path gives the same double),
+  // else a loop of the JavaScript f″, which is the SIMD kernels' reference.
+  const kernel2 = (p: Params): Kernel => float64Kernel(a.name, p) ?? loop(second(p));
+  const scalar2 = (p: Params): ((x: number) => number) => {
+    if (!float64Kernel(a.name, p)) return second(p);
+    const k = kernel2(p);
+    const one = new Float64Array(1);
+    return (x) => {
+      one[0] = x;
+      k(one, one, 1);
+      return one[0]!;
+    };
+  };
+  return {
+    ...a,
+    second,
+    scalar: (p) => (p["order"] === 2 ? scalar2(p) : a.scalar(p)),
+    kernel: (p) => (p["order"] === 2 ? kernel2(p) : a.kernel(p)),
+  };
+}
+
+/** Every activation dact knows, in the order `dact list` shows them (issue 5's table). */
+export const ACTIVATIONS: readonly Activation[] = FIRST.map(withSecond);
 
 export function findActivation(name: string): Activation | undefined {
   return ACTIVATIONS.find((a) => a.name === name);
@@ -66,6 +100,14 @@ export function resolveParams(act: Activation, raw: Readonly<Record<string, stri
   }
   const bad = act.checkAll?.(out);
   if (bad) throw new DactError("USAGE", `${act.name}: ${bad}`);
+  // --order: 1 (f′, the default, left out of the parameters so that
+  // nothing keyed on them changes) or 2 (f″).
+  const order = raw["order"];
+  if (order !== undefined) {
+    const n = typeof order === "number" ? order : /^\s*[12]\s*$/.test(order) ? Number(order) : NaN;
+    if (n !== 1 && n !== 2) throw new DactError("USAGE", `option --order: found ${typeof order === "string" ? JSON.stringify(order) : order}; expected 1 or 2`);
+    if (n === 2) out["order"] = 2;
+  }
   return out;
 }
 

@@ -22,6 +22,8 @@ const INV_SQRT_2PI = 0.3989422804014327; // 1/sqrt(2π)
 /** PyTorch's tanh-GELU constants: kBeta = sqrt(2/π), kKappa = 0.044715. */
 const GELU_BETA = 0.7978845608028654;
 const GELU_KAPPA = 0.044715;
+/** Below this |x|, gelu'(x) is 1/2 + x·√(2/π) to within 2^-61 relative. */
+const GELU_SMALL = 2 ** -20;
 
 
 /**
@@ -36,6 +38,9 @@ function geluExact(x: number): number {
   if (x !== x) return NaN;
   if (x === Infinity) return 1;
   if (x === -Infinity) return 0;
+  // Near 0, 1/2 + x·√(2/π) (next term (2/3)φ(0)x³, below 2^-61 relative):
+  // exactly 1/2 at ±0, where 1 - φ(0)M(0) would round to 0.4999999999999999.
+  if (Math.abs(x) < GELU_SMALL) return 0.5 + x * GELU_BETA;
   if (Math.abs(x - geluRoot.hi) < geluRoot.radius) return nearRoot(geluRoot, x);
   // Beyond ±40, f' is 1 or below 1e-340 in float64 (and x² would overflow at ±1e154).
   if (Math.abs(x) > 40) return x > 0 ? 1 : 0;

@@ -52,4 +52,10 @@ export interface Activation {
   /** The activation itself, for tests (central differences). */
   forward(p: Params): (x: number) => number;
   kernel(p: Params): Kernel;
+  /**
+   * The second derivative f″ (`--order 2`), with PyTorch's double-backward
+   * conventions at kinks (src/activations/second.ts). `scalar` and `kernel`
+   * give it when the parameters hold `order: 2` (resolveParams).
+   */
+  readonly second?: (p: Params) => (x: number) => number;
 }

@@ -49,6 +49,7 @@ interface ActivationOpts {
   key: string[];
   compress?: boolean;
   gradOutput?: string | number;
+  order?: string;
   gradOutputDir?: string;
   keepPaths?: boolean;
   skipExisting?: boolean;
@@ -95,6 +96,7 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
     .option("--resume <log>", "batch: redo only what that --log says failed or is missing (and append to it)")
     .option("--shard <i/n>", "batch: process only shard i of n (0 <= i < n), by a hash of each input's path", shardOption)
     .addOption(new Option("--summary <form>", "batch: the closing summary as text or one JSON object").choices(["text", "json"]).default("text"))
+    .option("--order <1|2>", "1: the derivative f'(x) (default); 2: the second derivative f''(x), with PyTorch's double-backward conventions at kinks")
     .option("--grad-output <g>", "multiply by G: the output is G ⊙ f'(x), the backward pass (G: a file of the input's shape, a 0-d array, or a number)", gradOption)
     .option("--grad-output-dir <dir>", "batch: the gradient of each input at <dir>/<the same relative path>")
     .option("--check <golden>", "compare the result with a golden file instead of writing it (exit 1 if it differs or is missing)")
@@ -116,6 +118,7 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
   cmd.action(async (inputs: string[], opts: ActivationOpts) => {
     const raw: Record<string, string | undefined> = {};
     for (const p of act.params) raw[p.flag] = opts[camel(p.flag)] as string | undefined;
+    raw["order"] = opts.order;
     const base: Omit<PlanSpec, "input" | "output"> = {
       activation: act.name,
       params: resolveParams(act, raw),

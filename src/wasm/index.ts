@@ -31,6 +31,32 @@ function module(): { memory: WebAssembly.Memory } & Record<string, Exported> {
 /** The export and its two parameters for an activation with these parameters, or null (no float32 kernel). */
 function plan(name: string, p: Params): [string, number, number] | null {
   const num = (k: string) => p[k] as number;
+  if (p["order"] === 2) {
+    // f″ (--order 2): the "<name>2" functions; the rest run in JavaScript.
+    switch (name) {
+      case "sigmoid":
+      case "logsigmoid":
+      case "gelu":
+      case "silu":
+        return name === "gelu" && p["approximate"] === "tanh" ? ["geluTanh2", 0, 0] : [`${name}2`, 0, 0];
+      case "softplus":
+        return ["softplus2", num("beta"), num("threshold")];
+      case "mish":
+        return ["mish2", 0, 0];
+      case "tanh":
+        return ["tanh2", -2, 0];
+      case "tanhshrink":
+        return ["tanh2", 2, 0];
+      case "celu":
+        return num("alpha") > 0 ? ["celu2", num("alpha"), 0] : null;
+      case "elu":
+        return ["elu", num("alpha"), 0]; // b = 0 for x > 0
+      case "selu":
+        return ["elu", SELU_SCALE_ALPHA, 0];
+      default:
+        return null;
+    }
+  }
   switch (name) {
     case "sigmoid":
     case "silu":

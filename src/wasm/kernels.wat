@@ -305,6 +305,11 @@
       (f64x2.lt (local.get $x) (f64x2.splat (f64.const 0)))))
     (local.set $r (v128.bitselect (f64x2.splat (f64.const 1)) (local.get $r) (f64x2.gt (local.get $x) (f64x2.splat (f64.const 40)))))
     (local.set $r (v128.bitselect (f64x2.splat (f64.const 0)) (local.get $r) (f64x2.lt (local.get $x) (f64x2.splat (f64.const -40)))))
+    ;; Below 2^-20 in magnitude, 1/2 + x sqrt(2/pi) as the reference: exactly 1/2 at +-0.
+    (local.set $r (v128.bitselect
+      (f64x2.add (f64x2.splat (f64.const 0.5)) (f64x2.mul (local.get $x) (f64x2.splat (f64.const 0.7978845608028654))))
+      (local.get $r)
+      (f64x2.lt (local.get $t) (f64x2.splat (f64.const 0x1p-20)))))
     ;; Within 1/16 of the root (rare in most data): the Taylor expansion.
     (if (v128.any_true (local.tee $mask (f64x2.lt (f64x2.abs (f64x2.sub (local.get $x) (f64x2.splat (f64.const {{geluRoot.hi}})))) (f64x2.splat (f64.const {{geluRoot.radius}})))))
       (then
@@ -512,6 +517,205 @@
     (local.set $m (call $expm1 (f64x2.mul (f64x2.splat (f64.const -2)) (f64x2.abs (local.get $x)))))
     (local.set $t (f64x2.div (f64x2.neg (local.get $m)) (f64x2.add (local.get $m) (f64x2.splat (f64.const 2)))))
     (f64x2.mul (local.get $t) (local.get $t)))
+
+  ;; Second derivatives (--order 2), float64: "$f64x2d_<name>2", as the
+  ;; JavaScript f'' of src/activations/second.ts (the reference they are held
+  ;; to, test/second.test.ts) but for $exp64 and $expm1 in place of Math.exp
+  ;; and Math.expm1. elu'' and selu'' are $f64x2d_elu with b = 0.
+
+  ;; sigmoid''(x) = sign(x) t expm1(-|x|)/(1 + t)^3, t = e^-|x|; +0 at +-0.
+  (func $f64x2d_sigmoid2 (param $x v128) (param $a f64) (param $b f64) (result v128)
+    (local $ax v128) (local $t v128) (local $d v128) (local $v v128)
+    (local.set $ax (f64x2.abs (local.get $x)))
+    (local.set $t (call $exp64 (f64x2.neg (local.get $ax))))
+    (local.set $d (f64x2.add (f64x2.splat (f64.const 1)) (local.get $t)))
+    (local.set $v (f64x2.div
+      (f64x2.mul (local.get $t) (call $expm1 (f64x2.neg (local.get $ax))))
+      (f64x2.mul (f64x2.mul (local.get $d) (local.get $d)) (local.get $d))))
+    (v128.bitselect
+      (f64x2.splat (f64.const 0))
+      (v128.bitselect (f64x2.neg (local.get $v)) (local.get $v) (f64x2.lt (local.get $x) (f64x2.splat (f64.const 0))))
+      (f64x2.eq (local.get $x) (f64x2.splat (f64.const 0)))))
+
+  ;; logsigmoid''(x) = -sigmoid'(x).
+  (func $f64x2d_logsigmoid2 (param $x v128) (param $a f64) (param $b f64) (result v128)
+    (f64x2.neg (call $f64x2d_sigmoid (local.get $x) (local.get $a) (local.get $b))))
+
+  ;; gelu''(x) = phi(x)(2 - x^2): x^2 in double-double in phi; 2 - x^2 with
+  ;; x^2's low part below |x| = 1, (sqrt2 - |x| + lo)(sqrt2 + |x|) above; +0 beyond 40.
+  (func $f64x2d_gelu2 (param $x v128) (param $a f64) (param $b f64) (result v128)
+    (local $t v128) (local $xx v128) (local $xlo v128) (local $e v128) (local $pdf v128) (local $c v128)
+    (local.set $t (f64x2.abs (local.get $x)))
+    (local.set $xx (f64x2.mul (local.get $x) (local.get $x)))
+    (local.set $xlo (call $productError (local.get $x) (local.get $x) (local.get $xx)))
+    (local.set $e (call $exp64 (f64x2.mul (f64x2.splat (f64.const -0.5)) (local.get $xx))))
+    (local.set $pdf (f64x2.mul
+      (f64x2.add (local.get $e) (f64x2.mul (local.get $e) (f64x2.mul (f64x2.splat (f64.const -0.5)) (local.get $xlo))))
+      (f64x2.splat (f64.const 0.3989422804014327))))
+    (local.set $c (v128.bitselect
+      (f64x2.sub (f64x2.sub (f64x2.splat (f64.const 2)) (local.get $xx)) (local.get $xlo))
+      (f64x2.mul
+        (f64x2.add (f64x2.sub (f64x2.splat (f64.const 1.4142135623730951)) (local.get $t)) (f64x2.splat (f64.const -9.667293313452913e-17)))
+        (f64x2.add (f64x2.splat (f64.const 1.4142135623730951)) (local.get $t)))
+      (f64x2.lt (local.get $t) (f64x2.splat (f64.const 1)))))
+    (v128.bitselect
+      (f64x2.splat (f64.const 0))
+      (f64x2.mul (local.get $pdf) (local.get $c))
+      (f64x2.gt (local.get $t) (f64x2.splat (f64.const 40)))))
+
+  ;; softplus''(x) = beta sigma'(beta x + lo) below the threshold, 0 from it
+  ;; on; lo as in $f64x2d_softplus. a = beta, b = threshold.
+  (func $f64x2d_softplus2 (param $x v128) (param $a f64) (param $b f64) (result v128)
+    (local $y v128) (local $lo v128) (local $t v128) (local $d v128)
+    (local.set $y (f64x2.mul (local.get $x) (f64x2.splat (local.get $a))))
+    (local.set $lo (call $productError (local.get $x) (f64x2.splat (local.get $a)) (local.get $y)))
+    (local.set $lo (v128.and (local.get $lo)
+      (v128.and (f64x2.lt (f64x2.abs (local.get $y)) (f64x2.splat (f64.const 800))) (f64x2.eq (local.get $lo) (local.get $lo)))))
+    (local.set $t (call $exp64 (f64x2.neg (f64x2.abs (local.get $y)))))
+    (local.set $t (f64x2.add (local.get $t) (f64x2.mul (local.get $t)
+      (v128.bitselect (f64x2.neg (local.get $lo)) (local.get $lo) (f64x2.ge (local.get $y) (f64x2.splat (f64.const 0)))))))
+    (local.set $d (f64x2.add (f64x2.splat (f64.const 1)) (local.get $t)))
+    (v128.bitselect
+      (f64x2.splat (f64.const 0))
+      (f64x2.div (f64x2.mul (f64x2.splat (local.get $a)) (local.get $t)) (f64x2.mul (local.get $d) (local.get $d)))
+      (f64x2.ge (local.get $y) (f64x2.splat (local.get $b)))))
+
+  ;; silu''(x) = sigma'(x)(2 - |x| tanh(|x|/2)), tanh(|x|/2) = -m/(m + 2),
+  ;; m = expm1(-|x|); +0 beyond 800; within 1/16 of the zeros at +-2.3994
+  ;; the Taylor expansions (roots2.generated.ts).
+  (func $f64x2d_silu2 (param $x v128) (param $a f64) (param $b f64) (result v128)
+    (local $ax v128) (local $t v128) (local $d v128) (local $m v128) (local $r v128) (local $w v128) (local $mask v128)
+    (local.set $ax (f64x2.abs (local.get $x)))
+    (local.set $t (call $exp64 (f64x2.neg (local.get $ax))))
+    (local.set $d (f64x2.add (f64x2.splat (f64.const 1)) (local.get $t)))
+    (local.set $m (call $expm1 (f64x2.neg (local.get $ax))))
+    (local.set $r (f64x2.mul
+      (f64x2.div (local.get $t) (f64x2.mul (local.get $d) (local.get $d)))
+      (f64x2.sub (f64x2.splat (f64.const 2))
+        (f64x2.mul (local.get $ax) (f64x2.div (f64x2.neg (local.get $m)) (f64x2.add (local.get $m) (f64x2.splat (f64.const 2))))))))
+    (local.set $r (v128.bitselect (f64x2.splat (f64.const 0)) (local.get $r) (f64x2.gt (local.get $ax) (f64x2.splat (f64.const 800)))))
+    (if (v128.any_true (local.tee $mask (f64x2.lt (f64x2.abs (f64x2.sub (local.get $x) (f64x2.splat (f64.const {{silu2NegRoot.hi}})))) (f64x2.splat (f64.const {{silu2NegRoot.radius}})))))
+      (then
+        (local.set $w (f64x2.sub (f64x2.sub (local.get $x) (f64x2.splat (f64.const {{silu2NegRoot.hi}}))) (f64x2.splat (f64.const {{silu2NegRoot.lo}}))))
+        (local.set $r (v128.bitselect {{taylor silu2NegRoot $w}} (local.get $r) (local.get $mask)))))
+    (if (v128.any_true (local.tee $mask (f64x2.lt (f64x2.abs (f64x2.sub (local.get $x) (f64x2.splat (f64.const {{silu2PosRoot.hi}})))) (f64x2.splat (f64.const {{silu2PosRoot.radius}})))))
+      (then
+        (local.set $w (f64x2.sub (f64x2.sub (local.get $x) (f64x2.splat (f64.const {{silu2PosRoot.hi}}))) (f64x2.splat (f64.const {{silu2PosRoot.lo}}))))
+        (local.set $r (v128.bitselect {{taylor silu2PosRoot $w}} (local.get $r) (local.get $mask)))))
+    (local.get $r))
+
+  ;; tanh''(x) = -2 tanh(x) sech^2(x), tanh|x| = -m/(m + 2), m = expm1(-2|x|),
+  ;; sech^2 x = 4t/(1 + t)^2, t = e^-2|x|; a = the sign of the result (-2 for
+  ;; tanh, 2 for tanhshrink: tanhshrink'' = -tanh'').
+  (func $f64x2d_tanh2 (param $x v128) (param $a f64) (param $b f64) (result v128)
+    (local $ax v128) (local $m v128) (local $t v128) (local $d v128) (local $v v128)
+    (local.set $ax (f64x2.abs (local.get $x)))
+    (local.set $m (call $expm1 (f64x2.mul (f64x2.splat (f64.const -2)) (local.get $ax))))
+    (local.set $t (call $exp64 (f64x2.mul (f64x2.splat (f64.const -2)) (local.get $ax))))
+    (local.set $d (f64x2.add (f64x2.splat (f64.const 1)) (local.get $t)))
+    (local.set $v (f64x2.mul
+      (f64x2.mul (f64x2.splat (local.get $a)) (f64x2.div (f64x2.neg (local.get $m)) (f64x2.add (local.get $m) (f64x2.splat (f64.const 2)))))
+      (f64x2.div (f64x2.mul (f64x2.splat (f64.const 4)) (local.get $t)) (f64x2.mul (local.get $d) (local.get $d)))))
+    ;; at +-0, a x: the signed zero of s tanh(x) (PyTorch's too)
+    (v128.bitselect
+      (f64x2.mul (f64x2.splat (local.get $a)) (local.get $x))
+      (v128.bitselect (f64x2.neg (local.get $v)) (local.get $v) (f64x2.lt (local.get $x) (f64x2.splat (f64.const 0))))
+      (f64x2.eq (local.get $x) (f64x2.splat (f64.const 0)))))
+
+  ;; celu''(x) = 0 for x > 0, e^(x/a)/a below, e^(x/a) as $f64x2d_celu; a = alpha > 0.
+  (func $f64x2d_celu2 (param $x v128) (param $a f64) (param $b f64) (result v128)
+    (v128.bitselect
+      (f64x2.splat (f64.const 0))
+      (f64x2.div (call $f64x2d_celu (local.get $x) (local.get $a) (local.get $b)) (f64x2.splat (local.get $a)))
+      (f64x2.gt (local.get $x) (f64x2.splat (f64.const 0)))))
+
+  ;; mish''(x) as mish2 (second.ts), in e = e^-|x|: for x <= 0 (u = e),
+  ;; w = u(u + 2), D = w + 2, 4u(1 + u)/D^2 (2 + x/(1 + u) - 2xuw/((1 + u)D));
+  ;; for x > 0 (v = e), d = 1 + 2v + 2v^2,
+  ;; 4v^2(1 + v)/d^2 (2 + xv/(1 + v) - 2x(1 + 2v)/((1 + v)d)); +0 beyond 800;
+  ;; within 1/16 of the zeros at -2.2564 and 1.4906 the Taylor expansions.
+  (func $f64x2d_mish2 (param $x v128) (param $a f64) (param $b f64) (result v128)
+    (local $e v128) (local $e1 v128) (local $w v128) (local $d v128) (local $neg v128) (local $pos v128) (local $r v128) (local $mask v128)
+    (local.set $e (call $exp64 (f64x2.neg (f64x2.abs (local.get $x)))))
+    (local.set $e1 (f64x2.add (f64x2.splat (f64.const 1)) (local.get $e)))
+    (local.set $w (f64x2.mul (local.get $e) (f64x2.add (local.get $e) (f64x2.splat (f64.const 2)))))
+    (local.set $d (f64x2.add (local.get $w) (f64x2.splat (f64.const 2))))
+    (local.set $neg (f64x2.mul
+      (f64x2.div (f64x2.mul (f64x2.mul (f64x2.splat (f64.const 4)) (local.get $e)) (local.get $e1)) (f64x2.mul (local.get $d) (local.get $d)))
+      (f64x2.sub
+        (f64x2.add (f64x2.splat (f64.const 2)) (f64x2.div (local.get $x) (local.get $e1)))
+        (f64x2.div (f64x2.mul (f64x2.mul (f64x2.mul (f64x2.splat (f64.const 2)) (local.get $x)) (local.get $e)) (local.get $w)) (f64x2.mul (local.get $e1) (local.get $d))))))
+    (local.set $d (f64x2.add
+      (f64x2.add (f64x2.splat (f64.const 1)) (f64x2.mul (f64x2.splat (f64.const 2)) (local.get $e)))
+      (f64x2.mul (f64x2.mul (f64x2.splat (f64.const 2)) (local.get $e)) (local.get $e))))
+    (local.set $pos (f64x2.mul
+      (f64x2.div (f64x2.mul (f64x2.mul (f64x2.mul (f64x2.splat (f64.const 4)) (local.get $e)) (local.get $e)) (local.get $e1)) (f64x2.mul (local.get $d) (local.get $d)))
+      (f64x2.sub
+        (f64x2.add (f64x2.splat (f64.const 2)) (f64x2.div (f64x2.mul (local.get $x) (local.get $e)) (local.get $e1)))
+        (f64x2.div
+          (f64x2.mul (f64x2.mul (f64x2.splat (f64.const 2)) (local.get $x)) (f64x2.add (f64x2.splat (f64.const 1)) (f64x2.mul (f64x2.splat (f64.const 2)) (local.get $e))))
+          (f64x2.mul (local.get $e1) (local.get $d))))))
+    (local.set $r (v128.bitselect (local.get $neg) (local.get $pos) (f64x2.le (local.get $x) (f64x2.splat (f64.const 0)))))
+    (local.set $r (v128.bitselect (f64x2.splat (f64.const 0)) (local.get $r) (f64x2.gt (f64x2.abs (local.get $x)) (f64x2.splat (f64.const 800)))))
+    (if (v128.any_true (local.tee $mask (f64x2.lt (f64x2.abs (f64x2.sub (local.get $x) (f64x2.splat (f64.const {{mish2NegRoot.hi}})))) (f64x2.splat (f64.const {{mish2NegRoot.radius}})))))
+      (then
+        (local.set $w (f64x2.sub (f64x2.sub (local.get $x) (f64x2.splat (f64.const {{mish2NegRoot.hi}}))) (f64x2.splat (f64.const {{mish2NegRoot.lo}}))))
+        (local.set $r (v128.bitselect {{taylor mish2NegRoot $w}} (local.get $r) (local.get $mask)))))
+    (if (v128.any_true (local.tee $mask (f64x2.lt (f64x2.abs (f64x2.sub (local.get $x) (f64x2.splat (f64.const {{mish2PosRoot.hi}})))) (f64x2.splat (f64.const {{mish2PosRoot.radius}})))))
+      (then
+        (local.set $w (f64x2.sub (f64x2.sub (local.get $x) (f64x2.splat (f64.const {{mish2PosRoot.hi}}))) (f64x2.splat (f64.const {{mish2PosRoot.lo}}))))
+        (local.set $r (v128.bitselect {{taylor mish2PosRoot $w}} (local.get $r) (local.get $mask)))))
+    (local.get $r))
+
+  ;; PyTorch's tanh-gelu'' = sech^2(u) beta (1 + 6 kappa x^2 - beta x tanh(u)
+  ;; (1 + 3 kappa x^2)^2), u = beta(x + kappa x^3) in double-double as in
+  ;; $f64x2d_geluTanh (E = e^-2|u| carries u's low part); tanh u = sign(u)
+  ;; (-m/(m + 2)), m = expm1(-2|u|); +0 beyond |x| = 30; within 1/16 of the
+  ;; zeros at +-1.4185 the Taylor expansions.
+  (func $f64x2d_geluTanh2 (param $x v128) (param $a f64) (param $b f64) (result v128)
+    (local $x2 v128) (local $x2lo v128) (local $x3 v128) (local $x3lo v128) (local $k3 v128) (local $k3lo v128)
+    (local $s v128) (local $slo v128) (local $bb v128) (local $u v128) (local $ulo v128) (local $pos v128)
+    (local $e v128) (local $d v128) (local $m v128) (local $th v128) (local $q v128) (local $r v128) (local $w v128) (local $mask v128)
+    (local.set $x2 (f64x2.mul (local.get $x) (local.get $x)))
+    (local.set $x2lo (call $productError (local.get $x) (local.get $x) (local.get $x2)))
+    (local.set $x3 (f64x2.mul (local.get $x2) (local.get $x)))
+    (local.set $x3lo (f64x2.add (call $productError (local.get $x2) (local.get $x) (local.get $x3)) (f64x2.mul (local.get $x2lo) (local.get $x))))
+    (local.set $k3 (f64x2.mul (f64x2.splat (f64.const 0.044715)) (local.get $x3)))
+    (local.set $k3lo (f64x2.add (call $productError (f64x2.splat (f64.const 0.044715)) (local.get $x3) (local.get $k3)) (f64x2.mul (f64x2.splat (f64.const 0.044715)) (local.get $x3lo))))
+    (local.set $s (f64x2.add (local.get $x) (local.get $k3)))
+    (local.set $bb (f64x2.sub (local.get $s) (local.get $x)))
+    (local.set $slo (f64x2.add
+      (f64x2.add (f64x2.sub (local.get $x) (f64x2.sub (local.get $s) (local.get $bb))) (f64x2.sub (local.get $k3) (local.get $bb)))
+      (local.get $k3lo)))
+    (local.set $u (f64x2.mul (f64x2.splat (f64.const 0.7978845608028654)) (local.get $s)))
+    (local.set $ulo (f64x2.add (call $productError (f64x2.splat (f64.const 0.7978845608028654)) (local.get $s) (local.get $u)) (f64x2.mul (f64x2.splat (f64.const 0.7978845608028654)) (local.get $slo))))
+    (local.set $pos (f64x2.ge (local.get $u) (f64x2.splat (f64.const 0))))
+    (local.set $e (call $exp64 (f64x2.mul (f64x2.splat (f64.const -2)) (f64x2.abs (local.get $u)))))
+    (local.set $e (f64x2.add (local.get $e) (f64x2.mul (local.get $e)
+      (v128.bitselect
+        (f64x2.mul (f64x2.splat (f64.const -2)) (local.get $ulo))
+        (f64x2.mul (f64x2.splat (f64.const 2)) (local.get $ulo))
+        (local.get $pos)))))
+    (local.set $d (f64x2.add (f64x2.splat (f64.const 1)) (local.get $e)))
+    (local.set $m (call $expm1 (f64x2.mul (f64x2.splat (f64.const -2)) (f64x2.abs (local.get $u)))))
+    (local.set $th (f64x2.div (f64x2.neg (local.get $m)) (f64x2.add (local.get $m) (f64x2.splat (f64.const 2)))))
+    (local.set $th (v128.bitselect (local.get $th) (f64x2.neg (local.get $th)) (local.get $pos)))
+    (local.set $q (f64x2.add (f64x2.splat (f64.const 1)) (f64x2.mul (f64x2.splat (f64.const 0.134145)) (local.get $x2))))
+    (local.set $r (f64x2.mul
+      (f64x2.mul (f64x2.div (f64x2.mul (f64x2.splat (f64.const 4)) (local.get $e)) (f64x2.mul (local.get $d) (local.get $d))) (f64x2.splat (f64.const 0.7978845608028654)))
+      (f64x2.sub
+        (f64x2.add (f64x2.splat (f64.const 1)) (f64x2.mul (f64x2.splat (f64.const 0.26829)) (local.get $x2)))
+        (f64x2.mul (f64x2.mul (f64x2.mul (f64x2.mul (f64x2.splat (f64.const 0.7978845608028654)) (local.get $x)) (local.get $th)) (local.get $q)) (local.get $q)))))
+    (local.set $r (v128.bitselect (f64x2.splat (f64.const 0)) (local.get $r) (f64x2.gt (f64x2.abs (local.get $x)) (f64x2.splat (f64.const 30)))))
+    (if (v128.any_true (local.tee $mask (f64x2.lt (f64x2.abs (f64x2.sub (local.get $x) (f64x2.splat (f64.const {{geluTanh2NegRoot.hi}})))) (f64x2.splat (f64.const {{geluTanh2NegRoot.radius}})))))
+      (then
+        (local.set $w (f64x2.sub (f64x2.sub (local.get $x) (f64x2.splat (f64.const {{geluTanh2NegRoot.hi}}))) (f64x2.splat (f64.const {{geluTanh2NegRoot.lo}}))))
+        (local.set $r (v128.bitselect {{taylor geluTanh2NegRoot $w}} (local.get $r) (local.get $mask)))))
+    (if (v128.any_true (local.tee $mask (f64x2.lt (f64x2.abs (f64x2.sub (local.get $x) (f64x2.splat (f64.const {{geluTanh2PosRoot.hi}})))) (f64x2.splat (f64.const {{geluTanh2PosRoot.radius}})))))
+      (then
+        (local.set $w (f64x2.sub (f64x2.sub (local.get $x) (f64x2.splat (f64.const {{geluTanh2PosRoot.hi}}))) (f64x2.splat (f64.const {{geluTanh2PosRoot.lo}}))))
+        (local.set $r (v128.bitselect {{taylor geluTanh2PosRoot $w}} (local.get $r) (local.get $mask)))))
+    (local.get $r))
 
   ;; LOOPS
 )
