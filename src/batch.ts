@@ -157,21 +157,23 @@ export async function planBatch(args: readonly string[], o: BatchOptions): Promi
     }
   }
   if (inputs.length === 0) throw new DactError("USAGE", `found no input files${args.length ? ` in ${args.join(", ")}` : ""}; expected files of a known format (${[".csv", ".tsv", ".json", ".jsonl", ".npy"].join(" ")}) or files named directly`);
-  const chosen = o.shard ? inputs.filter((i) => shardOf(i.input, o.shard!.count) === o.shard!.index) : inputs;
-  // Output names: base names, unless two clash or --keep-paths; then paths below the inputs' common folder.
+  // Output names: base names, unless two clash or --keep-paths; then paths
+  // below the inputs' common folder. Decided over the whole input set, before
+  // --shard takes its share: every shard plans the same names, so the union
+  // of the shards' outputs is the single run's. Goldens (--check-dir) and
+  // gradients (--grad-output-dir) always mirror the input tree.
   const name = (rel: string) => {
     if (!o.to) return rel;
     const ext = formatFromPath(rel) ? rel.slice(rel.lastIndexOf(".")) : "";
     return `${ext ? rel.slice(0, -ext.length) : rel}${formatSpec(o.to).extensions[0]}`;
   };
-  const bases = chosen.map((i) => path.basename(i.input));
-  const clash = new Set(bases).size !== bases.length;
-  const root = chosen.length ? commonRoot(chosen.map((i) => i.top)) : "";
-  for (const i of chosen) {
+  const bases = inputs.map((i) => path.basename(i.input));
+  const mirror = o.keepPaths || o.checks === true || new Set(bases).size !== bases.length;
+  const root = commonRoot(inputs.map((i) => i.top));
+  for (const i of inputs) {
     if (i.pipe && !formatFromPath(i.input) && !o.to) {
       throw new DactError("USAGE", `${i.input}: a pipe or device has no file name to name its output after; expected --to FORMAT (its output would be ${path.join(o.outDir, path.basename(i.input))}.<format>)`);
     }
-    if (i.pipe) batchFifos.add(i.input);
   }
   const realOut = realpathLoose(o.outDir);
   const realInputs = new Map<string, string>();
@@ -183,17 +185,20 @@ export async function planBatch(args: readonly string[], o: BatchOptions): Promi
     if (st?.isFile()) inodes.set(`${st.dev}:${st.ino}`, i.input);
   }
   const seen = new Map<string, string>();
-  const jobs = chosen.map((i) => {
-    const inRel = o.keepPaths || clash ? path.relative(root, i.base) : path.basename(i.input);
-    const rel = name(inRel);
+  const all = inputs.map((i) => {
+    const inRel = path.relative(root, i.base);
+    const rel = name(mirror ? inRel : path.basename(i.input));
     const output = path.join(o.outDir, rel);
     const other = seen.get(rel);
     if (other !== undefined) throw new DactError("USAGE", `${other} and ${i.input} would both be written to ${output}; expected distinct output names (is a file given twice?)`);
     seen.set(rel, i.input);
     const over = realInputs.get(path.join(realOut, rel)) ?? inodes.get(idOf(output));
     if (over !== undefined) throw new DactError("USAGE", `${i.input}: its output ${output} is the input ${over}; expected an --out-dir that does not overwrite inputs`);
-    return { input: i.input, output, rel, inRel };
+    return { job: { input: i.input, output, rel, inRel }, pipe: i.pipe };
   });
+  const chosen = o.shard ? all.filter((j) => shardOf(j.job.input, o.shard!.count) === o.shard!.index) : all;
+  for (const j of chosen) if (j.pipe) batchFifos.add(j.job.input);
+  const jobs = chosen.map((j) => j.job);
   ensureOutDir(o.outDir); // only once every check passed
   return jobs;
 }
@@ -258,8 +263,10 @@ export async function runBatch(jobs: BatchJob[], base: Omit<PlanSpec, "input" | 
   const started = Date.now();
   const key = optionsKey(base, version);
   const manifestPath = path.join(o.outDir, MANIFEST);
+  // Each output's options key and the input that made it: an output another
+  // input made (the names changed since) is not skipped.
   const made = new Map<string, string>();
-  if (o.skipExisting) for (const r of readJsonLines(manifestPath)) if (typeof r["output"] === "string" && typeof r["key"] === "string") made.set(r["output"], r["key"]);
+  if (o.skipExisting) for (const r of readJsonLines(manifestPath)) if (typeof r["output"] === "string" && typeof r["key"] === "string") made.set(r["output"], typeof r["input"] === "string" ? `${r["key"]}\n${r["input"]}` : r["key"]);
   const resumed = new Set<string>();
   if (o.resume) {
     for (const r of readJsonLines(o.resume)) {
@@ -283,7 +290,7 @@ export async function runBatch(jobs: BatchJob[], base: Omit<PlanSpec, "input" | 
     const out = statOrNull(j.output);
     const inp = statOrNull(j.input);
     const fresh = out?.isFile() && inp !== null && out.mtimeMs >= inp.mtimeMs;
-    if ((o.skipExisting && fresh && made.get(j.rel) === key) || (o.resume && resumed.has(j.output) && out?.isFile())) {
+    if ((o.skipExisting && fresh && made.get(j.rel) === `${key}\n${j.input}`) || (o.resume && resumed.has(j.output) && out?.isFile())) {
       skipped++;
       log({ input: j.input, output: j.output, status: "skipped", bytes: out!.size, seconds: 0, error: null });
     } else todo.push(j);
@@ -307,7 +314,7 @@ export async function runBatch(jobs: BatchJob[], base: Omit<PlanSpec, "input" | 
           failed++;
           events.error(message!);
         } else if (o.skipExisting) {
-          fs.appendFileSync(manifestPath, JSON.stringify({ output: r.job.rel, key }) + "\n");
+          fs.appendFileSync(manifestPath, JSON.stringify({ output: r.job.rel, input: r.job.input, key }) + "\n");
         }
         log({ input: r.job.input, output: r.job.output, status: ok ? "written" : "failed", bytes: ok ? (statOrNull(r.job.output)?.size ?? 0) : 0, seconds: (Date.now() - r.t0) / 1000, error: ok ? null : message });
         done++;

@@ -184,7 +184,7 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
 async function batchCheck(inputs: string[], base: Omit<PlanSpec, "input" | "output">, o: BatchOptions, reports: ReportSpec[], activation: string, quiet: Io, io: Io, summary: "text" | "json"): Promise<number> {
   const { planBatch, runBatch } = await import("../batch.js");
   const { checkLine, writeReports } = await import("../golden.js");
-  const jobs = await planBatch(inputs, o);
+  const jobs = await planBatch(inputs, { ...o, checks: true });
   const results: CheckResult[] = [];
   const r = await runBatch(jobs, base, { ...o, checks: true }, version(), {
     notice: quiet.err,
