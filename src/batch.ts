@@ -212,7 +212,6 @@ export async function planBatch(args: readonly string[], o: BatchOptions): Promi
   }
   const jobs: BatchPlan = chosen.map((j) => j.job);
   jobs.guard = guard;
-  ensureOutDir(o.outDir); // only once every check passed
   return jobs;
 }
 
@@ -278,10 +277,12 @@ export async function runBatch(jobs: BatchPlan, base: Omit<PlanSpec, "input" | "
   let logFile: AppendFile | null = null;
   let manifest: AppendFile | null = null;
   if (logPath) {
-    makeFolders(path.dirname(path.resolve(logPath)));
+    makeFolders(path.dirname(logPath));
     logFile = AppendFile.open(logPath, o.log ? "--log" : "--resume", guard);
   }
   try {
+    // --out-dir, only once every check passed; --check-dir's folder only when updating.
+    if (!o.checks || (base.check?.update ?? "off") !== "off") ensureOutDir(o.outDir);
     if (o.skipExisting) manifest = AppendFile.open(manifestPath, "the manifest", guard);
   } catch (err) {
     logFile?.close();

@@ -33,6 +33,7 @@ function why(err: unknown): string {
     case "ELOOP":
       return "is a symbolic link";
     case "ENOTDIR":
+    case "EEXIST":
       return "a part of the path is not a folder";
     case "ENOSPC":
       return "no space left on the device";
@@ -252,7 +253,7 @@ export function readSideFile(p: string, what: string, noFollow: boolean): string
  * or golden. The write itself is atomic (openOutput) and checked again.
  */
 export function prepareReport(p: string, what: string, guard?: Protected): void {
-  makeFolders(path.dirname(path.resolve(p)));
+  makeFolders(path.dirname(p));
   let st: fs.Stats;
   try {
     st = fs.statSync(p);
