@@ -2,7 +2,7 @@
  * Issue 25, "one gate for every write": each red-team case of the issue,
  * end to end, and the gate's own rules (src/io/gate.ts) as units.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -33,13 +33,13 @@ describe("the --skip-existing manifest", () => {
   it("is never read or appended through a planted symlink: exit 2, the file outside --out-dir untouched", () => {
     const d = workdir();
     writeFileSync(path.join(d, "x.csv"), "-1,2\n");
-    writeFileSync(path.join(d, "victim.txt"), "precious\n");
+    writeFileSync(path.join(d, "victim.txt"), ""); // empty: a valid manifest, so only the link can stop the append
     mkdirSync(path.join(d, "od"));
     symlinkSync(path.join(d, "victim.txt"), path.join(d, "od", ".dact-manifest.jsonl"));
     const r = dact(["relu", "x.csv", "--out-dir", "od", "--skip-existing"], { cwd: d });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(oneLine);
-    expect(readFileSync(path.join(d, "victim.txt"), "utf8")).toBe("precious\n");
+    expect(readFileSync(path.join(d, "victim.txt"), "utf8")).toBe("");
     expect(existsSync(path.join(d, "od", "x.csv"))).toBe(false);
   });
 });
@@ -54,7 +54,9 @@ describe("FIFOs as manifest, --log or --resume are refused at once, never waited
     writeFileSync(path.join(d, "x.csv"), "-1,2\n");
     mkdirSync(path.join(d, "od"));
     execFileSync("mkfifo", [fifo(d)]);
-    const r = dact(["relu", "x.csv", "--out-dir", "od", ...flags], { cwd: d, timeout: 20_000 });
+    // SIGKILL on timeout: a process blocked in a synchronous FIFO read ignores SIGTERM.
+    const s = spawnSync(process.execPath, [BIN, "relu", "x.csv", "--out-dir", "od", ...flags], { cwd: d, timeout: 20_000, killSignal: "SIGKILL", encoding: "utf8" });
+    const r = { status: s.status, signal: s.signal, stderr: s.stderr };
     expect(r.signal).toBe(null); // not killed by the timeout: it did not hang
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(oneLine);
@@ -68,7 +70,8 @@ describe("FIFOs as manifest, --log or --resume are refused at once, never waited
     execFileSync("mkfifo", [path.join(d, "log.fifo")]);
     const reader = spawn("sh", ["-c", "exec cat log.fifo > /dev/null"], { cwd: d });
     await new Promise((r) => setTimeout(r, 300));
-    const r = dact(["relu", "x.csv", "--out-dir", "od", "--log", "log.fifo"], { cwd: d, timeout: 20_000 });
+    const s = spawnSync(process.execPath, [BIN, "relu", "x.csv", "--out-dir", "od", "--log", "log.fifo"], { cwd: d, timeout: 20_000, killSignal: "SIGKILL", encoding: "utf8" });
+    const r = { status: s.status, stderr: s.stderr };
     reader.kill("SIGKILL");
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--log log\.fifo: found a FIFO; expected a regular file/);
@@ -262,4 +265,3 @@ describe("temporary files of dead runs", () => {
   });
 });
 
-void BIN;
