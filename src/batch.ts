@@ -263,7 +263,7 @@ export async function runBatch(jobs: BatchPlan, base: Omit<PlanSpec, "input" | "
   if (o.skipExisting) for (const r of readJsonLines(manifestPath, "the manifest", true)) if (typeof r["output"] === "string" && typeof r["key"] === "string") made.set(r["output"], typeof r["input"] === "string" ? `${r["key"]}\n${r["input"]}` : r["key"]);
   const resumed = new Set<string>();
   if (o.resume) {
-    for (const r of readJsonLines(o.resume, "--resume", false)) {
+    for (const r of readJsonLines(o.resume, "--resume", true)) {
       if (typeof r["output"] !== "string") continue;
       if (r["status"] === "written" || r["status"] === "skipped") resumed.add(r["output"]);
       else resumed.delete(r["output"]);

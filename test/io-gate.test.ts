@@ -101,9 +101,11 @@ describe("never a report or log onto an input or golden (device and inode)", () 
     mkdirSync(path.join(d, "gold"));
     writeFileSync(path.join(d, "in", "a.csv"), "-1,2\n");
     writeFileSync(path.join(d, "gold", "a.csv"), "0,1\n");
+    writeFileSync(path.join(d, "in", "b.csv"), "-2\n");
     for (const args of [
       ["--check-dir", "gold", "--report", "junit:in/a.csv"],
       ["--check-dir", "gold", "--update", "--report", "json:gold/a.csv"],
+      ["--check-dir", "gold", "--update", "--report", "json:gold/b.csv"], // a golden --update would create
       ["--out-dir", "od", "--log", "in/a.csv"],
     ]) {
       const r = dact(["relu", "in", ...args], { cwd: d, env: noCI });
@@ -111,6 +113,7 @@ describe("never a report or log onto an input or golden (device and inode)", () 
       expect(r.stderr).toMatch(/input|golden/);
       expect(readFileSync(path.join(d, "in", "a.csv"), "utf8")).toBe("-1,2\n");
       expect(readFileSync(path.join(d, "gold", "a.csv"), "utf8")).toBe("0,1\n");
+      expect(existsSync(path.join(d, "gold", "b.csv"))).toBe(false);
     }
   });
 });

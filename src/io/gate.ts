@@ -61,15 +61,19 @@ export function fileId(p: string): string | null {
  */
 export class Protected {
   private readonly ids = new Map<string, string>();
-  /** Records `p` as `role` ("input", "golden"), if it exists. */
+  /** Real paths, for files that may not exist yet (a golden --update will write). */
+  private readonly paths = new Map<string, string>();
+  /** Records `p` as `role` ("input", "golden"), by device and inode if it exists, and by real path. */
   add(p: string, role: string): void {
     const id = fileId(p);
     if (id !== null && !this.ids.has(id)) this.ids.set(id, `the ${role} ${p}`);
+    const real = realpathLoose(p);
+    if (!this.paths.has(real)) this.paths.set(real, `the ${role} ${p}`);
   }
   /** What `p` is, when it is protected. */
   owner(p: string): string | null {
     const id = fileId(p);
-    return id === null ? null : (this.ids.get(id) ?? null);
+    return (id === null ? undefined : this.ids.get(id)) ?? this.paths.get(realpathLoose(p)) ?? null;
   }
   /** Throws when writing `p` (as `what`, "--report") would overwrite a protected file. */
   check(p: string, what: string): void {
@@ -186,6 +190,7 @@ export class AppendFile {
   }
 
   static open(p: string, what: string, guard?: Protected): AppendFile {
+    guard?.check(p, what); // before O_CREAT: a golden yet to be written is not created empty
     let fd: number;
     try {
       fd = fs.openSync(p, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0o666);
@@ -253,6 +258,7 @@ export function readSideFile(p: string, what: string, noFollow: boolean): string
  * or golden. The write itself is atomic (openOutput) and checked again.
  */
 export function prepareReport(p: string, what: string, guard?: Protected): void {
+  guard?.check(p, what); // also a golden that does not exist yet
   makeFolders(path.dirname(p));
   let st: fs.Stats;
   try {
