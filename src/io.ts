@@ -12,7 +12,7 @@ import { createRequire } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
 import { BrokenPipe, DactError } from "./errors.js";
-import { tempSuffix } from "./io/gate.js";
+import { sweepDeadTemps, tempSuffix } from "./io/gate.js";
 
 /** The gate for side files, folders and leftovers (src/io/gate.ts). */
 export * from "./io/gate.js";
@@ -701,6 +701,8 @@ export async function openOutput(p: string, opts: OutputOptions = {}): Promise<O
   const mode = st ? st.mode & 0o7777 : 0o666;
   const tmp = opts.tempName ?? tempNameFor(path.resolve(target));
   const dir = path.dirname(tmp);
+  // A single run clears what killed runs left in its folder (batch does it once per folder).
+  if (opts.tempName === undefined) sweepDeadTemps(dir);
   let fd: number;
   try {
     trackTemp(tmp, true); // registered before it exists: a signal in between removes nothing that is not ours

@@ -252,6 +252,19 @@ describe("temporary files of dead runs", () => {
     expect(tree(path.join(d, "od")).filter((f) => !f.endsWith(".dact-tmp"))).toEqual(["x.csv"]);
   }, 60_000);
 
+  it("a single -o run removes the leftovers of dead runs in its folder too", async () => {
+    const d = workdir();
+    const dead = await new Promise<number>((resolve) => {
+      const c = spawn(process.execPath, ["-e", "0"]);
+      c.on("exit", () => resolve(c.pid!));
+    });
+    const host = /\.([0-9a-f]{6})-\d+\./.exec(path.basename(tempNameFor(path.join(d, "a.csv"))))![1]!;
+    writeFileSync(path.join(d, `.y.csv.${host}-${dead}.zz9.dact-tmp`), "half");
+    writeFileSync(path.join(d, "x.csv"), "-1\n");
+    expect(dact(["relu", "x.csv", "-o", "y.csv"], { cwd: d }).status).toBe(0);
+    expect(readdirSync(d).sort()).toEqual(["x.csv", "y.csv"]);
+  });
+
   it("sweepDeadTemps removes only this host's temporary files of dead processes", async () => {
     const d = workdir();
     const dead = await new Promise<number>((resolve) => {
