@@ -9,7 +9,7 @@
 // then the man page, dact.1, from the same definitions as --help. First of
 // all, scripts/build-wasm.mjs assembles the float32 SIMD kernels.
 import { execFileSync } from "node:child_process";
-import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { createRequire } from "node:module";
 import { build } from "esbuild";
@@ -49,9 +49,16 @@ await build({
   define: { "import.meta.url": "__dactUrl" },
   banner: { js: "const __dactUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
-for (const f of ["dist/index.js", "dist/vitest.js", "dist/batch-worker.js", "dist/kernel-worker.js"]) {
-  await build({ ...common, entryPoints: [f], outfile: f, allowOverwrite: true });
-}
+// One build of the four entry points, from tsc's modules, with the code they
+// share in chunks: bundling one after another in place bundled an already
+// bundled dist/index.js (banner and all) into dist/vitest.js, which then
+// declared __dactRequire twice and did not load; and "dact" and "dact/vitest"
+// would have held two copies of the library (two DactError classes).
+// The workers stay one file each (a worker's start-up loads one module).
+await build({ ...common, entryPoints: { index: "dist/index.js", vitest: "dist/vitest.js" }, outdir: "dist/.bundle", splitting: true, chunkNames: "chunk-[hash]" });
+for (const e of ["batch-worker", "kernel-worker"]) await build({ ...common, entryPoints: [`dist/${e}.js`], outfile: `dist/.bundle/${e}.js` });
+for (const f of readdirSync("dist/.bundle")) renameSync(`dist/.bundle/${f}`, `dist/${f}`);
+rmSync("dist/.bundle", { recursive: true });
 copyFileSync(require.resolve("@stdlib/math-base-special-erfc/LICENSE"), "dist/THIRD-PARTY-LICENSES.txt");
 writeFileSync("dist/THIRD-PARTY-LICENSES.txt", `dact bundles @stdlib/math-base-special-erfc and its @stdlib dependencies (https://github.com/stdlib-js/stdlib), under this licence:\n\n${readFileSync("dist/THIRD-PARTY-LICENSES.txt", "utf8")}`);
 const { manPage } = await import(new URL("../dist/man.js", import.meta.url).href);

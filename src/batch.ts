@@ -16,7 +16,7 @@ import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import { DactError } from "./errors.js";
 import { formatFromPath, formatSpec, type Format } from "./formats/index.js";
-import { batchFifos, exitGate, tempNameFor, trackTemp } from "./io.js";
+import { AppendFile, batchFifos, exitGate, makeFolders, Protected, readSideFile, realpathLoose, sweepDeadTemps, tempNameFor, trackTemp } from "./io.js";
 import type { PlanSpec } from "./pipeline.js";
 import type { CheckResult } from "./golden.js";
 
@@ -50,6 +50,12 @@ export interface BatchJob {
   /** The input's path relative to the same root (before --to renames it): where its gradient is. */
   inRel: string;
 }
+
+/**
+ * A batch's plan: this shard's jobs, and the files no write of the run may
+ * land on (every input of every shard, and for --check-dir the goldens).
+ */
+export type BatchPlan = BatchJob[] & { guard?: Protected };
 
 export interface BatchResult {
   written: number;
@@ -133,7 +139,7 @@ function realpathOrNull(p: string): string | null {
  * input (real paths: an --out-dir that is a link to the inputs' folder is
  * caught), and a name for every input.
  */
-export async function planBatch(args: readonly string[], o: BatchOptions): Promise<BatchJob[]> {
+export async function planBatch(args: readonly string[], o: BatchOptions): Promise<BatchPlan> {
   if (args.includes("-")) throw new DactError("USAGE", "batch mode reads files; found - (stdin) among the inputs; expected file or folder paths");
   const { minimatch } = await import("minimatch");
   const match = (rel: string, globs: string[]) => globs.some((g) => minimatch(rel, g, { dot: true, matchBase: !g.includes("/") }));
@@ -157,21 +163,23 @@ export async function planBatch(args: readonly string[], o: BatchOptions): Promi
     }
   }
   if (inputs.length === 0) throw new DactError("USAGE", `found no input files${args.length ? ` in ${args.join(", ")}` : ""}; expected files of a known format (${[".csv", ".tsv", ".json", ".jsonl", ".npy"].join(" ")}) or files named directly`);
-  const chosen = o.shard ? inputs.filter((i) => shardOf(i.input, o.shard!.count) === o.shard!.index) : inputs;
-  // Output names: base names, unless two clash or --keep-paths; then paths below the inputs' common folder.
+  // Output names: base names, unless two clash or --keep-paths; then paths
+  // below the inputs' common folder. Decided over the whole input set, before
+  // --shard takes its share: every shard plans the same names, so the union
+  // of the shards' outputs is the single run's. Goldens (--check-dir) and
+  // gradients (--grad-output-dir) always mirror the input tree.
   const name = (rel: string) => {
     if (!o.to) return rel;
     const ext = formatFromPath(rel) ? rel.slice(rel.lastIndexOf(".")) : "";
     return `${ext ? rel.slice(0, -ext.length) : rel}${formatSpec(o.to).extensions[0]}`;
   };
-  const bases = chosen.map((i) => path.basename(i.input));
-  const clash = new Set(bases).size !== bases.length;
-  const root = chosen.length ? commonRoot(chosen.map((i) => i.top)) : "";
-  for (const i of chosen) {
+  const bases = inputs.map((i) => path.basename(i.input));
+  const mirror = o.keepPaths || o.checks === true || new Set(bases).size !== bases.length;
+  const root = commonRoot(inputs.map((i) => i.top));
+  for (const i of inputs) {
     if (i.pipe && !formatFromPath(i.input) && !o.to) {
       throw new DactError("USAGE", `${i.input}: a pipe or device has no file name to name its output after; expected --to FORMAT (its output would be ${path.join(o.outDir, path.basename(i.input))}.<format>)`);
     }
-    if (i.pipe) batchFifos.add(i.input);
   }
   const realOut = realpathLoose(o.outDir);
   const realInputs = new Map<string, string>();
@@ -183,33 +191,28 @@ export async function planBatch(args: readonly string[], o: BatchOptions): Promi
     if (st?.isFile()) inodes.set(`${st.dev}:${st.ino}`, i.input);
   }
   const seen = new Map<string, string>();
-  const jobs = chosen.map((i) => {
-    const inRel = o.keepPaths || clash ? path.relative(root, i.base) : path.basename(i.input);
-    const rel = name(inRel);
+  const all = inputs.map((i) => {
+    const inRel = path.relative(root, i.base);
+    const rel = name(mirror ? inRel : path.basename(i.input));
     const output = path.join(o.outDir, rel);
     const other = seen.get(rel);
     if (other !== undefined) throw new DactError("USAGE", `${other} and ${i.input} would both be written to ${output}; expected distinct output names (is a file given twice?)`);
     seen.set(rel, i.input);
     const over = realInputs.get(path.join(realOut, rel)) ?? inodes.get(idOf(output));
     if (over !== undefined) throw new DactError("USAGE", `${i.input}: its output ${output} is the input ${over}; expected an --out-dir that does not overwrite inputs`);
-    return { input: i.input, output, rel, inRel };
+    return { job: { input: i.input, output, rel, inRel }, pipe: i.pipe };
   });
-  ensureOutDir(o.outDir); // only once every check passed
-  return jobs;
-}
-
-/** The real path of `p`, which may not exist yet: its nearest existing ancestor's real path, then the rest. */
-function realpathLoose(p: string): string {
-  const rest: string[] = [];
-  let cur = path.resolve(p);
-  for (;;) {
-    const r = realpathOrNull(cur);
-    if (r !== null) return path.join(r, ...rest.reverse());
-    rest.push(path.basename(cur));
-    const up = path.dirname(cur);
-    if (up === cur) return path.resolve(p);
-    cur = up;
+  const chosen = o.shard ? all.filter((j) => shardOf(j.job.input, o.shard!.count) === o.shard!.index) : all;
+  for (const j of chosen) if (j.pipe) batchFifos.add(j.job.input);
+  const guard = new Protected();
+  for (const j of all) {
+    guard.add(j.job.input, "input");
+    if (o.checks) guard.add(j.job.output, "golden");
+    if (o.gradDir !== undefined) guard.add(path.join(o.gradDir, j.job.inRel), "gradient");
   }
+  const jobs: BatchPlan = chosen.map((j) => j.job);
+  jobs.guard = guard;
+  return jobs;
 }
 
 function idOf(p: string): string {
@@ -226,14 +229,10 @@ export function optionsKey(plan: Omit<PlanSpec, "input" | "output">, version: st
 /** The manifest --skip-existing keeps in --out-dir: one JSON line per output written. */
 export const MANIFEST = ".dact-manifest.jsonl";
 
-function readJsonLines(file: string): Record<string, unknown>[] {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
-    throw walkError(file, err);
-  }
+/** The records of a manifest or log (a regular file, read without blocking; the manifest never through a link). */
+function readJsonLines(file: string, what: string, noFollow: boolean): Record<string, unknown>[] {
+  const text = readSideFile(file, what, noFollow);
+  if (text === null) return [];
   const out: Record<string, unknown>[] = [];
   text.split("\n").forEach((line, k) => {
     if (!line.trim()) return;
@@ -254,41 +253,63 @@ export interface BatchEvents {
   result?(job: BatchJob, check: CheckResult | null, error: string | null): void;
 }
 
-export async function runBatch(jobs: BatchJob[], base: Omit<PlanSpec, "input" | "output">, o: BatchOptions, version: string, events: BatchEvents): Promise<BatchResult> {
+export async function runBatch(jobs: BatchPlan, base: Omit<PlanSpec, "input" | "output">, o: BatchOptions, version: string, events: BatchEvents): Promise<BatchResult> {
   const started = Date.now();
   const key = optionsKey(base, version);
   const manifestPath = path.join(o.outDir, MANIFEST);
+  // Each output's options key and the input that made it: an output another
+  // input made (the names changed since) is not skipped.
   const made = new Map<string, string>();
-  if (o.skipExisting) for (const r of readJsonLines(manifestPath)) if (typeof r["output"] === "string" && typeof r["key"] === "string") made.set(r["output"], r["key"]);
+  if (o.skipExisting) for (const r of readJsonLines(manifestPath, "the manifest", true)) if (typeof r["output"] === "string" && typeof r["key"] === "string") made.set(r["output"], typeof r["input"] === "string" ? `${r["key"]}\n${r["input"]}` : r["key"]);
   const resumed = new Set<string>();
   if (o.resume) {
-    for (const r of readJsonLines(o.resume)) {
+    for (const r of readJsonLines(o.resume, "--resume", true)) {
       if (typeof r["output"] !== "string") continue;
       if (r["status"] === "written" || r["status"] === "skipped") resumed.add(r["output"]);
       else resumed.delete(r["output"]);
     }
   }
+  // The log and the manifest are opened before anything is written: its
+  // folder made, never a FIFO or device, never an input or golden (and the
+  // manifest, inside --out-dir, never through a link).
+  const guard = jobs.guard ?? new Protected();
   const logPath = o.log ?? o.resume;
-  const log = (entry: Record<string, unknown>) => {
-    if (!logPath) return;
-    try {
-      fs.appendFileSync(logPath, JSON.stringify(entry) + "\n");
-    } catch (err) {
-      throw new DactError("WRITE", `cannot write the log: ${(err as Error).message}`, logPath);
-    }
-  };
-  const todo: BatchJob[] = [];
-  let skipped = 0;
-  for (const j of jobs) {
-    const out = statOrNull(j.output);
-    const inp = statOrNull(j.input);
-    const fresh = out?.isFile() && inp !== null && out.mtimeMs >= inp.mtimeMs;
-    if ((o.skipExisting && fresh && made.get(j.rel) === key) || (o.resume && resumed.has(j.output) && out?.isFile())) {
-      skipped++;
-      log({ input: j.input, output: j.output, status: "skipped", bytes: out!.size, seconds: 0, error: null });
-    } else todo.push(j);
+  let logFile: AppendFile | null = null;
+  let manifest: AppendFile | null = null;
+  if (logPath) {
+    makeFolders(path.dirname(logPath));
+    logFile = AppendFile.open(logPath, o.log ? "--log" : "--resume", guard);
   }
-  const realOut = fs.realpathSync(o.outDir);
+  try {
+    // --out-dir, only once every check passed; --check-dir's folder only when updating.
+    if (!o.checks || (base.check?.update ?? "off") !== "off") ensureOutDir(o.outDir);
+    if (o.skipExisting) manifest = AppendFile.open(manifestPath, "the manifest", guard);
+  } catch (err) {
+    logFile?.close();
+    throw err;
+  }
+  const log = (entry: Record<string, unknown>) => logFile?.line(JSON.stringify(entry));
+  try {
+    const todo: BatchJob[] = [];
+    let skipped = 0;
+    for (const j of jobs) {
+      const out = statOrNull(j.output);
+      const inp = statOrNull(j.input);
+      const fresh = out?.isFile() && inp !== null && out.mtimeMs >= inp.mtimeMs;
+      if ((o.skipExisting && fresh && made.get(j.rel) === `${key}\n${j.input}`) || (o.resume && resumed.has(j.output) && out?.isFile())) {
+        skipped++;
+        log({ input: j.input, output: j.output, status: "skipped", bytes: out!.size, seconds: 0, error: null });
+      } else todo.push(j);
+    }
+    return await runPool(jobs, todo, skipped, base, o, key, started, log, manifest, events);
+  } finally {
+    logFile?.close();
+    manifest?.close();
+  }
+}
+
+async function runPool(jobs: BatchJob[], todo: BatchJob[], skipped: number, base: Omit<PlanSpec, "input" | "output">, o: BatchOptions, key: string, started: number, log: (entry: Record<string, unknown>) => void, manifest: AppendFile | null, events: BatchEvents): Promise<BatchResult> {
+  const swept = new Set<string>();
   const workerUrl = new URL("./batch-worker.js", import.meta.url);
   const n = Math.max(1, Math.min(o.jobs, todo.length));
   let next = 0;
@@ -299,7 +320,15 @@ export async function runBatch(jobs: BatchJob[], base: Omit<PlanSpec, "input" | 
       let finished = 0;
       let broken = false; // a worker failed outright: the pool has rejected
       const running = new Map<Worker, { job: BatchJob; temp: string; t0: number }>();
+      // A failed log or manifest write ends the run as an error (exit 2), not as an uncaught exception.
       const settle = (w: Worker, ok: boolean, message: string | null, check: CheckResult | null = null) => {
+        try {
+          record(w, ok, message, check);
+        } catch (err) {
+          reject(err);
+        }
+      };
+      const record = (w: Worker, ok: boolean, message: string | null, check: CheckResult | null) => {
         const r = running.get(w)!;
         running.delete(w);
         trackTemp(r.temp, false);
@@ -307,9 +336,7 @@ export async function runBatch(jobs: BatchJob[], base: Omit<PlanSpec, "input" | 
         if (!ok) {
           failed++;
           events.error(message!);
-        } else if (o.skipExisting) {
-          fs.appendFileSync(manifestPath, JSON.stringify({ output: r.job.rel, key }) + "\n");
-        }
+        } else manifest?.line(JSON.stringify({ output: r.job.rel, input: r.job.input, key }));
         log({ input: r.job.input, output: r.job.output, status: ok ? "written" : "failed", bytes: ok ? (statOrNull(r.job.output)?.size ?? 0) : 0, seconds: (Date.now() - r.t0) / 1000, error: ok ? null : message });
         done++;
         events.fileDone(done + skipped, jobs.length);
@@ -317,7 +344,7 @@ export async function runBatch(jobs: BatchJob[], base: Omit<PlanSpec, "input" | 
       const feed = (w: Worker) => {
         while (next < todo.length) {
           const job = todo[next++]!;
-          const problem = prepareFolder(job, realOut);
+          const problem = o.checks ? null : prepareFolder(job, o.outDir, swept);
           if (problem) {
             running.set(w, { job, temp: "", t0: Date.now() });
             settle(w, false, problem.message);
@@ -329,7 +356,7 @@ export async function runBatch(jobs: BatchJob[], base: Omit<PlanSpec, "input" | 
           running.set(w, { job, temp, t0: Date.now() });
           const grad = o.gradDir !== undefined ? { gradOutput: path.join(o.gradDir, job.inRel) } : {};
           const { progress: _p, ...plan } = o.checks
-            ? { ...base, ...grad, input: job.input, output: "-", check: { ...base.check!, path: job.output }, noFollow: true, tempName: temp }
+            ? { ...base, ...grad, input: job.input, output: "-", check: { ...base.check!, path: job.output, root: o.outDir }, noFollow: true, tempName: temp }
             : { ...base, ...grad, input: job.input, output: job.output, noFollow: true, tempName: temp };
           w.postMessage({ plan });
           return;
@@ -383,28 +410,28 @@ export async function runBatch(jobs: BatchJob[], base: Omit<PlanSpec, "input" | 
 }
 
 /**
- * Creates the output's folder under --out-dir and checks that its real
- * path is inside --out-dir's: a folder inside it that is a link to
- * elsewhere would let a write escape.
+ * Creates the output's folder under --out-dir, one level at a time, each
+ * checked before the next (src/io/gate.ts makeFolders): a folder inside it
+ * that is a link to elsewhere would let a write, or a new folder, escape.
+ * The first time a folder is used, the temporary files that dead runs of
+ * this machine left there are removed.
  */
-function prepareFolder(job: BatchJob, realOut: string): DactError | null {
+function prepareFolder(job: BatchJob, outDir: string, swept: Set<string>): DactError | null {
   const dir = path.dirname(job.output);
   try {
-    fs.mkdirSync(dir, { recursive: true });
+    makeFolders(dir, outDir);
   } catch (err) {
-    return new DactError("WRITE", `cannot create the output folder: ${(err as Error).message}`, dir);
+    if (err instanceof DactError) return new DactError(err.code, `its folder ${err.file} ${err.detail}`, job.output);
+    throw err;
   }
-  const real = realpathOrNull(dir);
-  if (real === null || (real !== realOut && !real.startsWith(realOut + path.sep))) {
-    return new DactError("WRITE", `its folder leads outside --out-dir (through a link, to ${real}); expected a folder inside it`, job.output);
+  if (!swept.has(dir)) {
+    swept.add(dir);
+    sweepDeadTemps(dir);
   }
   return null;
 }
 
+/** --out-dir itself, with its missing parents: a path the user named. */
 export function ensureOutDir(dir: string): void {
-  try {
-    fs.mkdirSync(dir, { recursive: true });
-  } catch (err) {
-    throw new DactError("WRITE", `cannot create the output folder: ${(err as Error).message}`, dir);
-  }
+  makeFolders(dir);
 }

@@ -9,11 +9,12 @@
  * golden is a failure. With CI=true a missing golden is never written
  * unless --update=force, as jest's --ci refuses to write new snapshots.
  */
+import * as path from "node:path";
 import type { Kernel } from "./activations/types.js";
 import { compareNamed, type NamedComparison } from "./compare.js";
 import { DactError } from "./errors.js";
 import { detectFormat, formatFromPath, type FormatSpec, type ReadOptions } from "./formats/index.js";
-import { openOutput, type Input } from "./io.js";
+import { makeFolders, openOutput, pathExists, prepareReport, Protected, sweepDeadTemps, type Input } from "./io.js";
 import { readNamed, writeMatrix } from "./matrix.js";
 import { resultsInMemory } from "./named.js";
 import { commitOrAbort, openSink, openSource, type PlanSpec, type RunResult } from "./pipeline.js";
@@ -41,14 +42,6 @@ function isCI(env: NodeJS.ProcessEnv = process.env): boolean {
   return env["CI"] !== undefined && env["CI"] !== "" && env["CI"] !== "false" && env["CI"] !== "0";
 }
 
-async function exists(p: string): Promise<boolean> {
-  const { promises } = await import("node:fs");
-  return promises.stat(p).then(
-    () => true,
-    () => false,
-  );
-}
-
 /** --check for one input: compute in memory, compare with the golden (or write it, under --update). */
 export async function checkGolden(input: Input, from: FormatSpec, plan: PlanSpec, kernel: Kernel, readOpts: ReadOptions, say: (m: string) => void): Promise<RunResult> {
   const t0 = Date.now();
@@ -61,7 +54,7 @@ export async function checkGolden(input: Input, from: FormatSpec, plan: PlanSpec
   });
   const results = await resultsInMemory(input, from, plan, kernel, readOpts, say);
   const write = () => writeGolden(check.path, results, plan, from);
-  if (!(await exists(check.path))) {
+  if (!(await pathExists(check.path))) {
     if (mode === "force" || (mode === "on" && !isCI())) {
       await write();
       return done("written", "", null);
@@ -88,13 +81,11 @@ export async function checkGolden(input: Input, from: FormatSpec, plan: PlanSpec
 /** Writes a golden in its own format (by its extension; else the input's), atomically. */
 async function writeGolden(p: string, results: { container: boolean; arrays: [string, import("./matrix.js").Matrix][] }, plan: PlanSpec, from: FormatSpec): Promise<void> {
   const format = formatFromPath(p) ?? from.name;
-  const { mkdirSync } = await import("node:fs");
   const { dirname } = await import("node:path");
-  try {
-    mkdirSync(dirname(p), { recursive: true });
-  } catch (err) {
-    throw new DactError("WRITE", `cannot create the golden's folder: ${(err as Error).message}`, p);
-  }
+  // --check-dir: folders only below it, one level at a time, never through
+  // a link; a lone --check golden's folder is the user's to name.
+  makeFolders(dirname(p), plan.check?.root);
+  sweepDeadTemps(dirname(p));
   const out = await openSink(p, { force: plan.force, noFollow: plan.noFollow, tempName: plan.tempName });
   await commitOrAbort(out, async () => {
     const { formatSpec } = await import("./formats/index.js");
@@ -122,8 +113,17 @@ export interface ReportSpec {
   file: string;
 }
 
-function xml(s: string): string {
-  return s.replace(/[<>&"']/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;" })[c]!).replace(/[\x00-\x08\x0b\x0c\x0e-\x1f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+/**
+ * Text as XML 1.0 character data or attribute value. What XML 1.0 cannot
+ * hold at all (C0 controls but tab, LF and CR; U+FFFE, U+FFFF; a lone
+ * surrogate) is written as a visible escape (\\x01, \\uFFFE): the file
+ * stays well-formed and the name stays recognisable.
+ */
+export function xml(s: string): string {
+  return s
+    .replace(/[<>&"']/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;" })[c]!)
+    .replace(/[\x00-\x08\x0b\x0c\x0e-\x1f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`)
+    .replace(/[\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`);
 }
 
 export function junitReport(results: readonly CheckResult[], activation: string): string {
@@ -163,9 +163,33 @@ export function jsonReport(results: readonly CheckResult[], activation: string):
   return JSON.stringify(doc, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v), 2) + "\n";
 }
 
-/** Writes each --report, atomically. */
-export async function writeReports(specs: readonly ReportSpec[], results: readonly CheckResult[], activation: string): Promise<void> {
+/**
+ * Checks each --report before the run writes anything: its folder is
+ * created, and it must not be an input or golden (by device and inode) nor
+ * a FIFO or device. The files a run reads are in `guard`.
+ */
+export function prepareReports(specs: readonly ReportSpec[], guard: Protected): void {
+  const seen = new Set<string>();
   for (const s of specs) {
+    prepareReport(s.file, "--report", guard);
+    const { resolve } = path;
+    if (seen.has(resolve(s.file))) throw new DactError("USAGE", `--report ${s.file}: found twice; expected one report per file`);
+    seen.add(resolve(s.file));
+  }
+}
+
+/** The files a single --check reads: its input and its golden. */
+export function checkGuard(input: string, golden: string): Protected {
+  const g = new Protected();
+  g.add(input, "input");
+  g.add(golden, "golden");
+  return g;
+}
+
+/** Writes each --report, atomically; checked again against `guard` just before. */
+export async function writeReports(specs: readonly ReportSpec[], results: readonly CheckResult[], activation: string, guard?: Protected): Promise<void> {
+  for (const s of specs) {
+    if (guard) prepareReport(s.file, "--report", guard);
     const out = await openOutput(s.file);
     const text = s.kind === "junit" ? junitReport(results, activation) : jsonReport(results, activation);
     await commitOrAbort(out, async () => {

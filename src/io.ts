@@ -12,6 +12,10 @@ import { createRequire } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
 import { BrokenPipe, DactError } from "./errors.js";
+import { sweepDeadTemps, tempSuffix } from "./io/gate.js";
+
+/** The gate for side files, folders and leftovers (src/io/gate.ts). */
+export * from "./io/gate.js";
 
 export const STDIO = "-";
 const READ_CHUNK = 1 << 20;
@@ -667,7 +671,7 @@ export function cutToBytes(name: string, max: number): string {
 
 /** A temporary name beside `target`, unique and within NAME_MAX bytes. */
 export function tempNameFor(target: string): string {
-  const suffix = `.${process.pid}.${randomSuffix()}.dact-tmp`;
+  const suffix = tempSuffix(); // names this host and pid: a later run removes the files of a dead one (sweepDeadTemps)
   return path.join(path.dirname(target), `.${cutToBytes(path.basename(target), NAME_MAX - 1 - suffix.length)}${suffix}`);
 }
 
@@ -739,6 +743,8 @@ export async function openOutput(p: string, opts: OutputOptions = {}): Promise<O
   const mode = st ? st.mode & 0o7777 : 0o666;
   const tmp = opts.tempName ?? tempNameFor(path.resolve(target));
   const dir = path.dirname(tmp);
+  // A single run clears what killed runs left in its folder (batch does it once per folder).
+  if (opts.tempName === undefined) sweepDeadTemps(dir);
   let fd: number;
   try {
     trackTemp(tmp, true); // registered before it exists: a signal in between removes nothing that is not ours

@@ -14,6 +14,7 @@ import { compareMatrices, formatComparison, toleranceFor, type TolerancePolicy }
 import { DactError } from "./errors.js";
 import { formatFromPath } from "./formats/index.js";
 import { derivative, matrix, readMatrix, writeMatrix, type Matrix, type Nested } from "./index.js";
+import { pathExists } from "./io.js";
 
 export interface GoldenOptions {
   rtol?: number;
@@ -28,14 +29,6 @@ interface MatcherState {
   snapshotState?: unknown;
 }
 
-async function exists(p: string): Promise<boolean> {
-  const { promises } = await import("node:fs");
-  return promises.stat(p).then(
-    () => true,
-    () => false,
-  );
-}
-
 function isMatrix(x: unknown): x is Matrix {
   return typeof x === "object" && x !== null && !Array.isArray(x) && (x as Matrix).data instanceof Float64Array;
 }
@@ -47,7 +40,7 @@ export async function toMatchGolden(this: MatcherState, received: Matrix | Neste
   const ci = env["CI"] !== undefined && env["CI"] !== "" && env["CI"] !== "false" && env["CI"] !== "0";
   const force = env["DACT_UPDATE"] === "force";
   const update = force || env["DACT_UPDATE"] === "1" || env["DACT_UPDATE"] === "true" || (this.snapshotState as { _updateSnapshot?: string } | undefined)?._updateSnapshot === "all";
-  if (!(await exists(golden))) {
+  if (!(await pathExists(golden))) {
     if (update && (!ci || force)) {
       await writeMatrix(golden, actual);
       return { pass: true, message: () => `wrote ${golden}` };

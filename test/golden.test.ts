@@ -76,6 +76,42 @@ describe("batch checks with --check-dir", () => {
   });
 });
 
+describe("goldens and gradients mirror the input tree (issue 24 §6)", () => {
+  it("--check-dir finds inputs/sub/deep.csv's golden at goldens/sub/deep.csv, with no base-name clash", () => {
+    const d = workdir();
+    mkdirSync(path.join(d, "inputs", "sub"), { recursive: true });
+    writeFileSync(path.join(d, "inputs", "top.csv"), "-1,2\n");
+    writeFileSync(path.join(d, "inputs", "sub", "deep.csv"), "3,-4\n");
+    const up = dact(["relu", "inputs", "--check-dir", "goldens", "--update"], { cwd: d, env: noCI });
+    expect(up.status).toBe(0);
+    expect(readFileSync(path.join(d, "goldens", "sub", "deep.csv"), "utf8")).toBe("1,0\n");
+    expect(existsSync(path.join(d, "goldens", "deep.csv"))).toBe(false);
+    // Adding a file elsewhere renames no golden.
+    mkdirSync(path.join(d, "inputs", "other"));
+    writeFileSync(path.join(d, "inputs", "other", "new.csv"), "1\n");
+    writeFileSync(path.join(d, "goldens", "sub", "deep.csv"), "1,0.5\n"); // a golden that differs: must be found
+    const check = dact(["relu", "inputs", "--check-dir", "goldens"], { cwd: d, env: noCI });
+    expect(check.status).toBe(1);
+    expect(check.stderr).toContain("differs inputs/sub/deep.csv vs goldens/sub/deep.csv");
+    expect(check.stderr).toContain("missing inputs/other/new.csv vs goldens/other/new.csv");
+    expect(check.stderr).toContain("ok      inputs/top.csv vs goldens/top.csv");
+  });
+
+  it("--grad-output-dir: each input's gradient at the same relative path, also when outputs are flat", () => {
+    const d = workdir();
+    mkdirSync(path.join(d, "xs", "sub"), { recursive: true });
+    mkdirSync(path.join(d, "gs", "sub"), { recursive: true });
+    writeFileSync(path.join(d, "xs", "sub", "a.csv"), "-1,2\n");
+    writeFileSync(path.join(d, "gs", "sub", "a.csv"), "5,7\n");
+    const r = dact(["relu", "xs", "--grad-output-dir", "gs", "--out-dir", "out"], { cwd: d });
+    expect(r.status).toBe(0);
+    expect(readFileSync(path.join(d, "out", "a.csv"), "utf8")).toBe("0,7\n"); // flat output name, mirrored gradient path
+    const c = dact(["relu", "xs", "--grad-output-dir", "gs", "--check-dir", "gold", "--update"], { cwd: d, env: noCI });
+    expect(c.status).toBe(0);
+    expect(readFileSync(path.join(d, "gold", "sub", "a.csv"), "utf8")).toBe("0,7\n");
+  });
+});
+
 describe("reports", () => {
   it("JUnit XML that validates against the JUnit schema, and JSON that parses", () => {
     const d = workdir();

@@ -170,11 +170,14 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
     const plan: PlanSpec = { ...base, input: inputs[0] ?? STDIO, output: opts.output };
     const bar = showProgress ? await (await import("../progress.js")).byteProgress(opts.progress === true) : null;
     if (bar) plan.progress = bar.update;
+    const golden = opts.report.length && plan.check ? await import("../golden.js") : null;
+    const guard = golden ? golden.checkGuard(plan.input, plan.check!.path) : undefined;
+    if (golden) golden.prepareReports(opts.report, guard!);
     try {
       const r = await runDerivative(plan, notice);
       if (r.report) io.out(r.report);
       if (r.check?.status === "written") notice(`dact: wrote ${r.check.golden}`);
-      if (r.check && opts.report.length) await (await import("../golden.js")).writeReports(opts.report, [r.check], act.name);
+      if (r.check && golden) await golden.writeReports(opts.report, [r.check], act.name, guard);
       status.code = r.status;
     } finally {
       bar?.stop();
@@ -186,8 +189,9 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
 /** --check-dir: every input checked against its golden, one line each, in parallel. */
 async function batchCheck(inputs: string[], base: Omit<PlanSpec, "input" | "output">, o: BatchOptions, reports: ReportSpec[], activation: string, quiet: Io, io: Io, summary: "text" | "json"): Promise<number> {
   const { planBatch, runBatch } = await import("../batch.js");
-  const { checkLine, writeReports } = await import("../golden.js");
-  const jobs = await planBatch(inputs, o);
+  const { checkLine, prepareReports, writeReports } = await import("../golden.js");
+  const jobs = await planBatch(inputs, { ...o, checks: true });
+  prepareReports(reports, jobs.guard!); // before any golden is written
   const results: CheckResult[] = [];
   const r = await runBatch(jobs, base, { ...o, checks: true }, version(), {
     notice: quiet.err,
@@ -201,7 +205,7 @@ async function batchCheck(inputs: string[], base: Omit<PlanSpec, "input" | "outp
       else if (res.report) io.out(res.report);
     },
   });
-  if (reports.length) await writeReports(reports, results, activation);
+  if (reports.length) await writeReports(reports, results, activation, jobs.guard);
   const count = (s: string) => results.filter((x) => x.status === s).length;
   if (summary === "json") quiet.err(JSON.stringify({ ok: count("ok"), differs: count("differs"), missing: count("missing"), written: count("written"), errors: count("error"), seconds: r.seconds }));
   else quiet.err(`${count("ok")} ok, ${count("differs")} differ, ${count("missing")} missing, ${count("written")} written, ${count("error")} errors`);
