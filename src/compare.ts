@@ -9,6 +9,7 @@
  * Differing shapes, and for containers names on one side only, are
  * failures (as assert_allclose fails on shapes), not errors.
  */
+import { DiffStats } from "./compare-stats.js";
 import type { FloatDType, Matrix, Tolerance } from "./types.js";
 
 export type { Tolerance };
@@ -57,59 +58,19 @@ export interface Comparison {
  * A one-column table read from CSV/TSV has shape (n, 1); a 1-D array
  * written as CSV becomes exactly that. They compare as the same shape.
  */
-function canonical(shape: readonly number[]): string {
+export function canonical(shape: readonly number[]): string {
   return (shape.length === 2 && shape[1] === 1 ? [shape[0]!] : shape).join(",");
 }
-
-function unravel(k: number, shape: readonly number[]): number[] {
-  const idx = new Array<number>(shape.length);
-  for (let d = shape.length - 1; d >= 0; d--) {
-    idx[d] = k % shape[d]!;
-    k = Math.floor(k / shape[d]!);
-  }
-  return idx;
-}
-
-const MAP_ROWS = 40;
-const MAP_COLS = 80;
 
 export function compareMatrices(actual: Matrix, expected: Matrix, tol: Tolerance = DEFAULT_TOLERANCE, maxListed = 10): Comparison {
   if (canonical(actual.shape) !== canonical(expected.shape)) {
     return { equal: false, shapes: { actual: actual.shape, expected: expected.shape }, total: 0, mismatched: 0, maxAbs: 0, maxRel: 0, first: [], map: null, tolerance: tol };
   }
-  const a = actual.data;
-  const e = expected.data;
   const shape = expected.shape.length >= actual.shape.length ? expected.shape : actual.shape;
-  // The map's grid: the last two axes (or one row for a vector), binned to at most 40 x 80 cells.
-  const rows = shape.length >= 2 ? shape[shape.length - 2]! : 1;
-  const cols = shape.length >= 1 ? shape[shape.length - 1]! : 1;
-  const gr = Math.min(rows, MAP_ROWS);
-  const gc = Math.min(cols, MAP_COLS);
-  const grid = new Uint8Array(gr * gc);
-  let mismatched = 0;
-  let maxAbs = 0;
-  let maxRel = 0;
-  const first: Comparison["first"] = [];
-  for (let k = 0; k < a.length; k++) {
-    const x = a[k]!;
-    const y = e[k]!;
-    let bad: boolean;
-    if (x !== x || y !== y) bad = !(x !== x && y !== y);
-    else if (!Number.isFinite(x) || !Number.isFinite(y)) bad = x !== y;
-    else bad = !(Math.abs(x - y) <= tol.atol + tol.rtol * Math.abs(y));
-    if (!bad) continue;
-    mismatched++;
-    const abs = Math.abs(x - y);
-    if (abs === abs && abs > maxAbs) maxAbs = abs;
-    const rel = abs / Math.abs(y);
-    if (rel === rel && rel > maxRel) maxRel = rel;
-    if (first.length < maxListed) first.push({ index: unravel(k, shape), actual: x, expected: y });
-    const c = k % cols;
-    const r = Math.floor(k / cols) % rows;
-    grid[Math.floor((r * gr) / rows) * gc + Math.floor((c * gc) / cols)] = 1;
-  }
-  const map = mismatched > 0 && shape.length >= 1 && rows * cols > 1 ? Array.from({ length: gr }, (_, r) => Array.from({ length: gc }, (_, c) => (grid[r * gc + c] ? "x" : ".")).join("")) : null;
-  return { equal: mismatched === 0, shapes: null, total: a.length, mismatched, maxAbs, maxRel, first, map, tolerance: tol };
+  const stats = new DiffStats(tol, maxListed);
+  stats.setShape(shape, false);
+  stats.add(actual.data, 0, expected.data, 0, actual.data.length);
+  return stats.result(shape);
 }
 
 /**

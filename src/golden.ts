@@ -59,30 +59,47 @@ export async function checkGolden(input: Input, from: FormatSpec, plan: PlanSpec
     report,
     check: { status, input: input.name, golden: check.path, report, comparison, seconds: (Date.now() - t0) / 1000 },
   });
-  const results = await resultsInMemory(input, from, plan, kernel, readOpts, say);
-  const write = () => writeGolden(check.path, results, plan, from);
+  const { checkStreaming, drainResults, rereadable } = await import("./check-stream.js");
+  // Compared streaming, unless an update must write results an input read once can no longer give.
+  const streamed = mode === "off" || rereadable(input);
+  const results = streamed ? null : await resultsInMemory(input, from, plan, kernel, readOpts, say);
+  const write = async () => writeGolden(check.path, results ?? (await rerun(input, from, plan, kernel, readOpts, say)), plan, from);
   if (!(await exists(check.path))) {
     if (mode === "force" || (mode === "on" && !isCI())) {
-      await write();
+      await writeGolden(check.path, results ?? (await resultsInMemory(input, from, plan, kernel, readOpts, say)), plan, from);
       return done("written", "", null);
     }
+    if (!results) await drainResults(input, from, plan, kernel, readOpts, say);
     const why = mode === "on" ? " (CI is set: new goldens need --update=force)" : "";
     return done("missing", `${check.path} does not exist; run with --update to create it${why}\n`, null);
   }
-  const golden = await openSource(check.path);
-  let expected;
-  try {
-    expected = await readNamed(golden, await detectFormat(golden), {}, say);
-  } finally {
-    await golden.close();
-  }
-  const c = compareNamed({ ...results, name: `the result for ${input.name}` }, { ...expected, name: golden.name }, check.tolerance);
+  let c: NamedComparison;
+  if (results) {
+    const golden = await openSource(check.path);
+    let expected;
+    try {
+      expected = await readNamed(golden, await detectFormat(golden), {}, say);
+    } finally {
+      await golden.close();
+    }
+    c = compareNamed({ ...results, name: `the result for ${input.name}` }, { ...expected, name: golden.name }, check.tolerance);
+  } else c = await checkStreaming(input, from, plan, kernel, readOpts, say, check.path, check.tolerance);
   if (c.equal) return done("ok", "", c);
   if (mode !== "off") {
     await write();
     return done("written", "", c);
   }
   return done("differs", c.text, c);
+}
+
+/** The results again, in memory, from a fresh read of the input (to write a golden after a streamed comparison). */
+async function rerun(input: Input, from: FormatSpec, plan: PlanSpec, kernel: Kernel, readOpts: ReadOptions, say: (m: string) => void): Promise<{ container: boolean; arrays: [string, import("./matrix.js").Matrix][] }> {
+  const again = await openSource(input.path);
+  try {
+    return await resultsInMemory(again, from, plan, kernel, readOpts, say);
+  } finally {
+    await again.close();
+  }
 }
 
 /** Writes a golden in its own format (by its extension; else the input's), atomically. */
