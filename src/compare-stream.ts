@@ -20,7 +20,7 @@ import { detectFormat, formatSpec, type Format } from "./formats/index.js";
 import type { Input } from "./io.js";
 
 /** The most elements a side may queue before it waits for the other. */
-export const LANE_LIMIT = 1 << 19;
+export const LANE_LIMIT = 1 << 18;
 
 /** One side of a streamed comparison: its name, whether it is a container, and its arrays by name, each streamed on demand. */
 export interface StreamSide {
@@ -34,15 +34,20 @@ export interface StreamSide {
 
 class Cancelled extends Error {}
 
+/** Values are queued in blocks of this many, reused once compared (fresh typed arrays per batch leave the GC behind). */
+const BLOCK = 1 << 16;
+
 /** One side's queue: an ArrayWriter the side's stream writes into. */
 class Lane implements ArrayWriter {
   head: ArrayHead | null = null;
   shape: number[] | null = null;
+  /** Queued blocks; each is filled to `fill[i]`. */
   readonly chunks: Float64Array[] = [];
-  /** Where the first chunk's unread values start. */
+  readonly fill: number[] = [];
+  private readonly spare: Float64Array[] = [];
+  /** Where the first block's unread values start. */
   offset = 0;
   queued = 0;
-  pushed = 0;
   private waiter: (() => void) | null = null;
 
   constructor(private readonly pair: Lockstep) {}
@@ -53,14 +58,24 @@ class Lane implements ArrayWriter {
   }
 
   write(values: Values, _missing: Uint8Array | null, n: number): void {
-    if (n === 0) return;
-    // The writer's buffer is reused by the caller: copied.
-    const copy = new Float64Array(n);
-    if (ArrayBuffer.isView(values)) copy.set((values as Float64Array).subarray(0, n));
-    else for (let i = 0; i < n; i++) copy[i] = values[i]!;
-    this.chunks.push(copy);
+    // The caller reuses its buffer: the values are copied.
+    let i = 0;
+    while (i < n) {
+      let last = this.chunks.length - 1;
+      if (last < 0 || this.fill[last] === BLOCK) {
+        this.chunks.push(this.spare.pop() ?? new Float64Array(BLOCK));
+        this.fill.push(0);
+        last++;
+      }
+      const block = this.chunks[last]!;
+      const at = this.fill[last]!;
+      const m = Math.min(n - i, BLOCK - at);
+      if (ArrayBuffer.isView(values)) block.set((values as Float64Array).subarray(i, i + m), at);
+      else for (let j = 0; j < m; j++) block[at + j] = values[i + j]!;
+      this.fill[last] = at + m;
+      i += m;
+    }
     this.queued += n;
-    this.pushed += n;
     this.pair.pump();
   }
 
@@ -78,18 +93,23 @@ class Lane implements ArrayWriter {
     this.pair.check();
   }
 
+  /** How many values the first block has from `offset` on. */
+  front(): number {
+    return this.fill[0]! - this.offset;
+  }
+
   /** Drops n values from the front. */
   take(n: number): void {
     this.queued -= n;
     while (n > 0) {
-      const c = this.chunks[0]!;
-      const left = c.length - this.offset;
-      if (n < left) {
+      const left = this.fill[0]! - this.offset;
+      if (n < left || (n === left && this.chunks.length === 1 && this.fill[0]! < BLOCK)) {
         this.offset += n;
         return;
       }
       n -= left;
-      this.chunks.shift();
+      this.spare.push(this.chunks.shift()!);
+      this.fill.shift();
       this.offset = 0;
     }
   }
@@ -158,10 +178,8 @@ class Lockstep {
     if (a.head && e.head && !this.stats) this.start();
     if (this.stats && !this.hopeless) {
       while (a.queued > 0 && e.queued > 0) {
-        const ca = a.chunks[0]!;
-        const ce = e.chunks[0]!;
-        const n = Math.min(ca.length - a.offset, ce.length - e.offset);
-        this.stats.add(ca, a.offset, ce, e.offset, n);
+        const n = Math.min(a.front(), e.front());
+        this.stats.add(a.chunks[0]!, a.offset, e.chunks[0]!, e.offset, n);
         a.take(n);
         e.take(n);
       }
