@@ -20,7 +20,7 @@ function writeNpy(file: string, bump: boolean): void {
   const slice = new Float64Array(1 << 20);
   for (let s = 0; s < N; s += slice.length) {
     for (let i = 0; i < slice.length; i++) slice[i] = Math.sin(s + i);
-    if (bump && s % (1 << 24) === 0) slice[17] += 1e-3;
+    if (bump && s % (1 << 24) === 0) slice[17] = slice[17]! + 1e-3;
     writeSync(fd, new Uint8Array(slice.buffer, 0, Math.min(slice.length, N - s) * 8));
   }
   closeSync(fd);
