@@ -14,20 +14,17 @@
  * most two cells, and its first and last position mark exactly the cells
  * its mismatches fall in: the same map as binning with the size known.
  */
-import type { Comparison, Tolerance } from "./compare.js";
+import type { Comparison, Histograms, Tolerance } from "./compare.js";
 import type { FloatDType } from "./types.js";
+import { ulpDistance } from "./ulp.js";
 
 const MAP_ROWS = 40;
 const MAP_COLS = 80;
 const BUCKETS = 4096;
-
-/** --ulp: units in the last place of the golden's dtype. */
-export interface UlpTolerance {
-  /** The most ulps two values may be apart. */
-  ulp: number;
-  /** The golden's dtype, whose spacing an ulp is. */
-  dtype: FloatDType;
-}
+/** Histogram bins of |actual - expected|: equal, below 1e-16, each decade up to 1, 1 and more, NaN against a number or unequal infinities. */
+const ABS_BINS = ["0", "<1e-16", ...Array.from({ length: 16 }, (_, i) => `1e${i - 16 < -9 ? i - 16 : `-0${16 - i}`}`), ">=1", "nan"];
+/** Ulp histogram bins: 0, 1, 2, then (2^(i-2), 2^(i-1)], the last open-ended. */
+const ULP_BINS = 40;
 
 export function unravel(k: number, shape: readonly number[]): number[] {
   const idx = new Array<number>(shape.length);
@@ -44,6 +41,12 @@ export class DiffStats {
   private mismatched = 0;
   private maxAbs = 0;
   private maxRel = 0;
+  private maxAbsK = -1;
+  private maxRelK = -1;
+  private maxUlp = -1;
+  private maxUlpK = -1;
+  private readonly absBins: number[] | null;
+  private readonly ulpBins: number[] | null;
   private readonly firstAt: number[] = [];
   private readonly firstValues: [number, number][] = [];
   // The map's geometry while streaming: rows and cols of the last two axes,
@@ -61,7 +64,12 @@ export class DiffStats {
   constructor(
     readonly tolerance: Tolerance,
     private readonly maxListed = 10,
-  ) {}
+    /** The golden's dtype: --ulp counts its ulps. */
+    private readonly dtype: FloatDType = "f8",
+  ) {
+    this.absBins = tolerance.histogram ? new Array<number>(ABS_BINS.length).fill(0) : null;
+    this.ulpBins = tolerance.histogram && tolerance.ulp !== undefined ? new Array<number>(ULP_BINS).fill(0) : null;
+  }
 
   /** The shape indices refer to; while `growing`, its first dimension is not known yet. */
   setShape(shape: readonly number[], growing: boolean): void {
@@ -77,8 +85,12 @@ export class DiffStats {
 
   /** Compares n elements: actual a[ai..], expected e[ei..], at the next flat indices. */
   add(a: ArrayLike<number>, ai: number, e: ArrayLike<number>, ei: number, n: number): void {
-    const { atol, rtol } = this.tolerance;
+    const { atol, rtol, ulp } = this.tolerance;
     const k0 = this.k;
+    if (ulp !== undefined || this.absBins) {
+      this.addSlow(a, ai, e, ei, n);
+      return;
+    }
     for (let i = 0; i < n; i++) {
       const x = a[ai + i]!;
       const y = e[ei + i]!;
@@ -86,17 +98,64 @@ export class DiffStats {
       if (x !== x || y !== y) bad = !(x !== x && y !== y);
       else if (!Number.isFinite(x) || !Number.isFinite(y)) bad = x !== y;
       else bad = !(Math.abs(x - y) <= atol + rtol * Math.abs(y));
-      if (bad) this.mismatch(k0 + i, x, y);
+      if (bad) this.mismatch(k0 + i, x, y, -1);
     }
     this.k = k0 + n;
   }
 
-  private mismatch(k: number, x: number, y: number): void {
+  /** The same, with --ulp and/or histograms. */
+  private addSlow(a: ArrayLike<number>, ai: number, e: ArrayLike<number>, ei: number, n: number): void {
+    const { atol, rtol, ulp } = this.tolerance;
+    const k0 = this.k;
+    const dtype = this.dtype;
+    for (let i = 0; i < n; i++) {
+      const x = a[ai + i]!;
+      const y = e[ei + i]!;
+      let bad: boolean;
+      if (x !== x || y !== y) bad = !(x !== x && y !== y);
+      else if (!Number.isFinite(x) || !Number.isFinite(y)) bad = x !== y;
+      else bad = !(Math.abs(x - y) <= atol + rtol * Math.abs(y));
+      let d = -1;
+      if (ulp !== undefined && (bad || this.ulpBins)) {
+        d = ulpDistance(x, y, dtype);
+        if (d <= ulp) bad = false;
+        if (this.ulpBins) this.ulpBins[d === 0 ? 0 : Math.min(ULP_BINS - 1, 1 + Math.ceil(Math.log2(d)))]!++;
+      }
+      if (this.absBins) {
+        const abs = Math.abs(x - y);
+        let bin: number;
+        if (x === y || (x !== x && y !== y)) bin = 0;
+        else if (!(abs < Infinity)) bin = ABS_BINS.length - 1;
+        else if (abs < 1e-16) bin = 1;
+        else if (abs >= 1) bin = ABS_BINS.length - 2;
+        else {
+          let p = Math.floor(Math.log10(abs));
+          if (abs < 10 ** p) p--;
+          bin = 2 + Math.min(15, Math.max(0, p + 16));
+        }
+        this.absBins[bin]!++;
+      }
+      if (bad) this.mismatch(k0 + i, x, y, d);
+    }
+    this.k = k0 + n;
+  }
+
+  private mismatch(k: number, x: number, y: number, ulps: number): void {
     this.mismatched++;
     const abs = Math.abs(x - y);
-    if (abs === abs && abs > this.maxAbs) this.maxAbs = abs;
+    if (abs === abs && abs > this.maxAbs) {
+      this.maxAbs = abs;
+      this.maxAbsK = k;
+    }
     const rel = abs / Math.abs(y);
-    if (rel === rel && rel > this.maxRel) this.maxRel = rel;
+    if (rel === rel && rel > this.maxRel) {
+      this.maxRel = rel;
+      this.maxRelK = k;
+    }
+    if (ulps > this.maxUlp) {
+      this.maxUlp = ulps;
+      this.maxUlpK = k;
+    }
     if (this.firstAt.length < this.maxListed) {
       this.firstAt.push(k);
       this.firstValues.push([x, y]);
@@ -141,6 +200,13 @@ export class DiffStats {
     s[at + 1] = p;
   }
 
+  private histograms(): Histograms {
+    const abs = Object.fromEntries(ABS_BINS.map((b, i) => [b, this.absBins![i]!]));
+    if (!this.ulpBins) return { abs };
+    const names = Array.from({ length: ULP_BINS }, (_, i) => (i === 0 ? "0" : i === 1 ? "1" : i === 2 ? "2" : i === ULP_BINS - 1 ? `>${2 ** (i - 2)}` : `${2 ** (i - 2) + 1}-${2 ** (i - 1)}`));
+    return { abs, ulp: Object.fromEntries(names.map((b, i) => [b, this.ulpBins![i]!])) };
+  }
+
   /** How many elements have been compared. */
   get count(): number {
     return this.k;
@@ -182,6 +248,10 @@ export class DiffStats {
       first: this.firstAt.map((k, i) => ({ index: unravel(k, shape), actual: this.firstValues[i]![0], expected: this.firstValues[i]![1] })),
       map,
       tolerance: this.tolerance,
+      ...(this.maxAbsK >= 0 ? { maxAbsAt: unravel(this.maxAbsK, shape) } : {}),
+      ...(this.maxRelK >= 0 ? { maxRelAt: unravel(this.maxRelK, shape) } : {}),
+      ...(this.tolerance.ulp !== undefined ? { ulpDtype: this.dtype, maxUlp: Math.max(0, this.maxUlp), ...(this.maxUlpK >= 0 ? { maxUlpAt: unravel(this.maxUlpK, shape) } : {}) } : {}),
+      ...(this.absBins ? { histogram: this.histograms() } : {}),
     };
   }
 }

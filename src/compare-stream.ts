@@ -156,7 +156,7 @@ class Lockstep {
   private start(): void {
     const ha = this.a.head!;
     const he = this.e.head!;
-    this.stats = new DiffStats(this.tolerance(), this.maxListed);
+    this.stats = new DiffStats(this.tolerance(), this.maxListed, he.dtype);
     if (!ha.growing && !he.growing && canonical(ha.shape) !== canonical(he.shape)) {
       this.hopeless = true;
       return;
@@ -198,7 +198,7 @@ class Lockstep {
     if (canonical(sa) !== canonical(se)) {
       return { equal: false, shapes: { actual: sa, expected: se }, total: 0, mismatched: 0, maxAbs: 0, maxRel: 0, first: [], map: null, tolerance: tol };
     }
-    const stats = this.stats ?? new DiffStats(tol, this.maxListed);
+    const stats = this.stats ?? new DiffStats(tol, this.maxListed, this.e.head?.dtype ?? "f8");
     return stats.result(se.length >= sa.length ? se : sa);
   }
 }

@@ -10,6 +10,7 @@
  * failures (as assert_allclose fails on shapes), not errors.
  */
 import { DiffStats } from "./compare-stats.js";
+import { DTYPE_NAMES } from "./ulp.js";
 import type { FloatDType, Matrix, Tolerance } from "./types.js";
 
 export type { Tolerance };
@@ -29,14 +30,22 @@ export interface TolerancePolicy {
   mode: "numpy" | "torch";
   rtol?: number | undefined;
   atol?: number | undefined;
+  /** --ulp N: units in the last place of the golden's dtype. */
+  ulp?: number | undefined;
+  /** --report json: collect histograms of the differences. */
+  histogram?: boolean | undefined;
 }
 
 const PRECISION: FloatDType[] = ["bf16", "f2", "f4", "f8"];
 
 export function toleranceFor(policy: TolerancePolicy | Tolerance, a: FloatDType, b: FloatDType): Tolerance {
   if (!("mode" in policy)) return policy;
-  const base = policy.mode === "torch" ? TORCH_TOLERANCES[PRECISION.indexOf(a) <= PRECISION.indexOf(b) ? a : b] : DEFAULT_TOLERANCE;
-  return { rtol: policy.rtol ?? base.rtol, atol: policy.atol ?? base.atol };
+  // --ulp alone is the only rule; with --rtol/--atol an element passes by either (see docs/golden.md).
+  const base = policy.ulp !== undefined ? { rtol: 0, atol: 0 } : policy.mode === "torch" ? TORCH_TOLERANCES[PRECISION.indexOf(a) <= PRECISION.indexOf(b) ? a : b] : DEFAULT_TOLERANCE;
+  const t: Tolerance = { rtol: policy.rtol ?? base.rtol, atol: policy.atol ?? base.atol };
+  if (policy.ulp !== undefined) t.ulp = policy.ulp;
+  if (policy.histogram) t.histogram = true;
+  return t;
 }
 
 export interface Comparison {
@@ -52,6 +61,22 @@ export interface Comparison {
   /** For 2-D (or the last two axes): where mismatches are, binned (see mismatchMap). */
   map: string[] | null;
   tolerance: Tolerance;
+  /** Indices of the largest absolute and relative differences among violations (absent when none). */
+  maxAbsAt?: number[] | undefined;
+  maxRelAt?: number[] | undefined;
+  /** --ulp: the largest distance among violations in ulps of `ulpDtype` (the golden's), and its index. */
+  maxUlp?: number | undefined;
+  maxUlpAt?: number[] | undefined;
+  ulpDtype?: FloatDType | undefined;
+  /** --report json: counts of |actual - expected| over every element by decade, and of ulp distances by power of two. */
+  histogram?: Histograms | undefined;
+}
+
+export interface Histograms {
+  /** Bins: "0", "<1e-16", "1e-16".."1e-1" (the decade [10^k, 10^(k+1))), ">=1", "nan" (a NaN on one side only, or differing infinities). */
+  abs: Record<string, number>;
+  /** --ulp: bins "0", "1", "2", "3-4", "5-8", ..., "NaN". */
+  ulp?: Record<string, number> | undefined;
 }
 
 /**
@@ -67,7 +92,7 @@ export function compareMatrices(actual: Matrix, expected: Matrix, tol: Tolerance
     return { equal: false, shapes: { actual: actual.shape, expected: expected.shape }, total: 0, mismatched: 0, maxAbs: 0, maxRel: 0, first: [], map: null, tolerance: tol };
   }
   const shape = expected.shape.length >= actual.shape.length ? expected.shape : actual.shape;
-  const stats = new DiffStats(tol, maxListed);
+  const stats = new DiffStats(tol, maxListed, expected.dtype);
   stats.setShape(shape, false);
   stats.add(actual.data, 0, expected.data, 0, actual.data.length);
   return stats.result(shape);
@@ -108,7 +133,10 @@ export function formatComparison(c: Comparison, tol: Tolerance = c.tolerance, na
   if (c.equal) return "";
   const lines: string[] = [];
   if (names) lines.push(`${names.actual} vs ${names.expected}:`);
-  lines.push(`Not equal to tolerance rtol=${pyRepr(tol.rtol)}, atol=${pyRepr(tol.atol)}`);
+  if (tol.ulp !== undefined) {
+    const also = tol.rtol !== 0 || tol.atol !== 0 ? ` or tolerance rtol=${pyRepr(tol.rtol)}, atol=${pyRepr(tol.atol)}` : "";
+    lines.push(`Not equal up to ${tol.ulp} ULP (${DTYPE_NAMES[c.ulpDtype ?? "f8"]})${also}`);
+  } else lines.push(`Not equal to tolerance rtol=${pyRepr(tol.rtol)}, atol=${pyRepr(tol.atol)}`);
   lines.push("");
   if (c.shapes) {
     lines.push(`(shapes ${shapeRepr(c.shapes.actual)}, ${shapeRepr(c.shapes.expected)} mismatch)`);
@@ -119,6 +147,7 @@ export function formatComparison(c: Comparison, tol: Tolerance = c.tolerance, na
     `Mismatched elements: ${c.mismatched} / ${c.total} (${Number(pct.toPrecision(3))}%)`,
     `Max absolute difference among violations: ${pyRepr(c.maxAbs)}`,
     `Max relative difference among violations: ${pyRepr(c.maxRel)}`,
+    ...(c.maxUlp !== undefined ? [`Max ULP difference among violations: ${c.maxUlp}${c.maxUlpAt ? ` at [${c.maxUlpAt.join(", ")}]` : ""}`] : []),
     `First mismatches (index: actual, expected):`,
     ...c.first.map((m) => `  [${m.index.join(", ")}]: ${pyRepr(m.actual)}, ${pyRepr(m.expected)}`),
   );

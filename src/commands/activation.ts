@@ -16,6 +16,7 @@ import type { BatchOptions } from "../batch.js";
 import { version } from "../version.js";
 import { EXIT_DIFFERENT, EXIT_ERROR, EXIT_HELP, EXIT_OK, type Io, type Status } from "./shared.js";
 import { updateMode, type CheckResult, type ReportSpec } from "../golden.js";
+import type { TolerancePolicy } from "../compare.js";
 
 /** What commander hands the action, after the parsers in options.ts. */
 interface ActivationOpts {
@@ -35,6 +36,7 @@ interface ActivationOpts {
   report: ReportSpec[];
   rtol?: number;
   atol?: number;
+  ulp?: number;
   quiet?: boolean;
   progress?: boolean;
   force?: boolean;
@@ -103,6 +105,7 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
     .addOption(new Option("--tolerance <table>", "--check: numpy (rtol 1e-7, atol 0) or torch (torch.testing.assert_close's, by dtype)").choices(["numpy", "torch"]).default("numpy"))
     .option("--rtol <r>", "--check: relative tolerance, overriding --tolerance's", toleranceOption("--rtol"))
     .option("--atol <a>", "--check: absolute tolerance, overriding --tolerance's", toleranceOption("--atol"))
+    .option("--ulp <n>", "--check: also pass within N units in the last place of the golden's dtype (alone: the only rule)", toleranceOption("--ulp"))
     .option("--report <kind:file>", "--check: also write junit:FILE (JUnit XML) or json:FILE (repeatable)", reportOption, [])
     .option("--threads <n>", "the most threads an activation's kernel may use on a large input (default: the number of cores)", countOption("--threads"))
     .option("--force", "replace a read-only output file")
@@ -135,7 +138,7 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
       comment: opts.comment,
       naValues: opts.naValues,
       labels: opts.indexCol,
-      check: opts.check !== undefined ? { path: opts.check, tolerance: { mode: opts.tolerance, rtol: opts.rtol, atol: opts.atol }, update: updateMode(opts.update) } : undefined,
+      check: opts.check !== undefined ? { path: opts.check, tolerance: tolerancePolicy(opts), update: updateMode(opts.update) } : undefined,
     };
     const showProgress = opts.progress === true || (process.stderr.isTTY === true && opts.quiet !== true);
     const notice = opts.quiet ? () => {} : io.err;
@@ -149,7 +152,7 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
       if (inputs.length === 0) throw new DactError("USAGE", "--check-dir: found no inputs; expected input files or folders");
       const jobs = Math.min(opts.jobs ?? availableParallelism(), jobsCap());
       const batchOpts: BatchOptions = { outDir: opts.checkDir, jobs, to: opts.to, include: opts.include, exclude: opts.exclude, keepPaths: opts.keepPaths === true, skipExisting: false, log: opts.log, resume: undefined, shard: opts.shard, gradDir: opts.gradOutputDir };
-      const check = { path: "", tolerance: { mode: opts.tolerance, rtol: opts.rtol, atol: opts.atol }, update: updateMode(opts.update) };
+      const check = { path: "", tolerance: tolerancePolicy(opts), update: updateMode(opts.update) };
       status.code = await batchCheck(inputs, { ...base, check }, batchOpts, opts.report, act.name, opts.quiet === true ? { ...io, err: () => {} } : io, io, opts.summary);
       return;
     }
@@ -203,6 +206,11 @@ async function batchCheck(inputs: string[], base: Omit<PlanSpec, "input" | "outp
   if (summary === "json") quiet.err(JSON.stringify({ ok: count("ok"), differs: count("differs"), missing: count("missing"), written: count("written"), errors: count("error"), seconds: r.seconds }));
   else quiet.err(`${count("ok")} ok, ${count("differs")} differ, ${count("missing")} missing, ${count("written")} written, ${count("error")} errors`);
   return count("error") > 0 ? EXIT_ERROR : count("differs") + count("missing") > 0 ? EXIT_DIFFERENT : EXIT_OK;
+}
+
+/** --tolerance, --rtol, --atol, --ulp; histograms when a JSON report will show them. */
+function tolerancePolicy(opts: ActivationOpts): TolerancePolicy {
+  return { mode: opts.tolerance, rtol: opts.rtol, atol: opts.atol, ulp: opts.ulp, histogram: opts.report.some((r) => r.kind === "json") || undefined };
 }
 
 /** --grad-output: a finite decimal number is a constant G; anything else is a file. */
