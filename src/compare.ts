@@ -44,7 +44,8 @@ export function toleranceFor(policy: TolerancePolicy | Tolerance, a: FloatDType,
   const base = policy.ulp !== undefined ? { rtol: 0, atol: 0 } : policy.mode === "torch" ? TORCH_TOLERANCES[PRECISION.indexOf(a) <= PRECISION.indexOf(b) ? a : b] : DEFAULT_TOLERANCE;
   const t: Tolerance = { rtol: policy.rtol ?? base.rtol, atol: policy.atol ?? base.atol };
   if (policy.ulp !== undefined) t.ulp = policy.ulp;
-  if (policy.histogram) t.histogram = true;
+  // Not a tolerance a report shows: kept out of JSON.
+  if (policy.histogram) Object.defineProperty(t, "histogram", { value: true, enumerable: false });
   return t;
 }
 
@@ -147,7 +148,7 @@ export function formatComparison(c: Comparison, tol: Tolerance = c.tolerance, na
     `Mismatched elements: ${c.mismatched} / ${c.total} (${Number(pct.toPrecision(3))}%)`,
     `Max absolute difference among violations: ${pyRepr(c.maxAbs)}`,
     `Max relative difference among violations: ${pyRepr(c.maxRel)}`,
-    ...(c.maxUlp !== undefined ? [`Max ULP difference among violations: ${c.maxUlp}${c.maxUlpAt ? ` at [${c.maxUlpAt.join(", ")}]` : ""}`] : []),
+    ...(c.maxUlp !== undefined ? [`Max ULP difference among violations: ${c.maxUlp < 2 ** 53 ? String(c.maxUlp) : pyRepr(c.maxUlp)}${c.maxUlpAt ? ` at [${c.maxUlpAt.join(", ")}]` : ""}`] : []),
     `First mismatches (index: actual, expected):`,
     ...c.first.map((m) => `  [${m.index.join(", ")}]: ${pyRepr(m.actual)}, ${pyRepr(m.expected)}`),
   );

@@ -11,6 +11,7 @@
  */
 import type { Kernel } from "./activations/types.js";
 import { compareNamed, type NamedComparison } from "./compare.js";
+import { jsonExtras } from "./report-extras.js";
 import { DactError } from "./errors.js";
 import { detectFormat, formatFromPath, type FormatSpec, type ReadOptions } from "./formats/index.js";
 import { openOutput, type Input } from "./io.js";
@@ -168,6 +169,7 @@ export function jsonReport(results: readonly CheckResult[], activation: string):
       max_rel: k.comparison?.maxRel ?? null,
       tolerance: k.comparison?.tolerance ?? null,
       first: k.comparison?.first ?? [],
+      ...jsonExtras(k.comparison),
     })) ?? [];
   const doc = {
     tool: "dact",
