@@ -248,6 +248,7 @@ export class DiffStats {
       first: this.firstAt.map((k, i) => ({ index: unravel(k, shape), actual: this.firstValues[i]![0], expected: this.firstValues[i]![1] })),
       map,
       tolerance: this.tolerance,
+      shape: [...shape],
       ...(this.maxAbsK >= 0 ? { maxAbsAt: unravel(this.maxAbsK, shape) } : {}),
       ...(this.maxRelK >= 0 ? { maxRelAt: unravel(this.maxRelK, shape) } : {}),
       ...(this.tolerance.ulp !== undefined ? { ulpDtype: this.dtype, maxUlp: Math.max(0, this.maxUlp), ...(this.maxUlpK >= 0 ? { maxUlpAt: unravel(this.maxUlpK, shape) } : {}) } : {}),

@@ -62,6 +62,8 @@ export interface Comparison {
   /** For 2-D (or the last two axes): where mismatches are, binned (see mismatchMap). */
   map: string[] | null;
   tolerance: Tolerance;
+  /** The shape the indices refer to (absent when the shapes differ). */
+  shape?: number[] | undefined;
   /** Indices of the largest absolute and relative differences among violations (absent when none). */
   maxAbsAt?: number[] | undefined;
   maxRelAt?: number[] | undefined;
