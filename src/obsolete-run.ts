@@ -3,6 +3,8 @@
  * removed with --prune), the summary line and the exit status, shared with
  * `dact merge-reports` so a merged run reads as an unsharded one.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import type { BatchJob, BatchOptions } from "./batch.js";
 import type { CheckResult } from "./golden.js";
 import { listGoldens, obsoleteGoldens, prune as pruneOne } from "./obsolete.js";
@@ -18,8 +20,20 @@ interface Io {
  * shard or a run with --include/--exclude sees a subset of the inputs:
  * it calls nothing obsolete.
  */
-export async function obsoleteStep(o: BatchOptions, jobs: readonly BatchJob[], results: CheckResult[], prune: boolean, io: Io): Promise<{ goldens: string[]; obsoleteChecked: boolean }> {
-  const goldens = listGoldens(o.outDir);
+export async function obsoleteStep(o: BatchOptions, jobs: readonly BatchJob[], results: CheckResult[], prune: boolean, io: Io, inputs: readonly string[] = []): Promise<{ goldens: string[]; obsoleteChecked: boolean }> {
+  // Inputs inside the golden folder are never goldens (--prune must not remove an input).
+  const real = (p: string) => {
+    try {
+      return fs.realpathSync(p);
+    } catch {
+      return path.resolve(p);
+    }
+  };
+  const roots = inputs.map(real);
+  const goldens = listGoldens(o.outDir).filter((g) => {
+    const r = real(g);
+    return !roots.some((i) => r === i || r.startsWith(i + path.sep));
+  });
   const subset = o.shard !== undefined || o.include.length > 0 || o.exclude.length > 0;
   if (subset) return { goldens, obsoleteChecked: false };
   for (const g of obsoleteGoldens(goldens, jobs.map((j) => j.output))) {

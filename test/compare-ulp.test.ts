@@ -76,3 +76,23 @@ describe("--ulp as numpy.testing.assert_array_max_ulp", () => {
     expect(text).toContain("Max ULP difference among violations: 8 at [1, 1]\n");
   });
 });
+
+describe("dact compare --ulp, streamed", () => {
+  it("counts float32 ulps of a float32 expected file; exit 0 within, 1 beyond, with the ulp line", async () => {
+    const { writeFileSync } = await import("node:fs");
+    const { npyBytes } = await import("./helpers.js");
+    const { dact, workdir } = await import("./workdir.js");
+    const d = workdir();
+    const e = Float32Array.of(1, 2, -0, 1e-40);
+    const bits = new Uint32Array(e.buffer.slice(0));
+    const a = new Float32Array(new Uint32Array([bits[0]! + 1, bits[1]! + 3, 0, bits[3]! + 2]).buffer);
+    writeFileSync(path.join(d, "a.npy"), npyBytes("<f4", "(4,)", a));
+    writeFileSync(path.join(d, "e.npy"), npyBytes("<f4", "(4,)", e));
+    expect(dact(["compare", "a.npy", "e.npy", "--ulp", "3"], { cwd: d }).status).toBe(0);
+    const r = dact(["compare", "a.npy", "e.npy", "--ulp", "2"], { cwd: d });
+    expect(r.status).toBe(1);
+    expect(r.stdout.toString()).toContain("Not equal up to 2 ULP (float32)\n");
+    expect(r.stdout.toString()).toContain("Mismatched elements: 1 / 4 (25%)");
+    expect(r.stdout.toString()).toContain("Max ULP difference among violations: 3 at [1]\n");
+  });
+});

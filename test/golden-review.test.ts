@@ -183,6 +183,18 @@ describe("obsolete goldens", () => {
     expect(existsSync(path.join(d, "gold", "a.csv"))).toBe(true);
   });
 
+  it("inputs inside the golden folder are never obsolete (--prune keeps them)", () => {
+    const d = workdir();
+    mkdirSync(path.join(d, "gold", "in"), { recursive: true });
+    writeFileSync(path.join(d, "gold", "in", "a.csv"), "-1,2\n");
+    writeFileSync(path.join(d, "gold", "a.csv"), "0,1\n");
+    writeFileSync(path.join(d, "gold", "old.csv"), "0\n");
+    const r = dact(["relu", "gold/in", "--check-dir", "gold", "--prune"], { cwd: d, env: noCI });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain("pruned   gold/old.csv");
+    expect(existsSync(path.join(d, "gold", "in", "a.csv"))).toBe(true);
+  });
+
   it("a shard or a filtered run calls nothing obsolete", () => {
     const d = tree();
     for (const extra of [["--shard", "0/2"], ["--shard", "1/2"], ["--include", "a.csv"]]) {

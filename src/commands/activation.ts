@@ -207,7 +207,7 @@ async function batchCheck(inputs: string[], base: Omit<PlanSpec, "input" | "outp
       else if (res.report) io.out(res.report);
     },
   });
-  const { goldens, obsoleteChecked } = await (await import("../obsolete-run.js")).obsoleteStep(o, jobs, results, prune, io);
+  const { goldens, obsoleteChecked } = await (await import("../obsolete-run.js")).obsoleteStep(o, jobs, results, prune, io, inputs);
   if (reports.length) await writeReports(reports, results, activation, { shard: o.shard ? `${o.shard.index}/${o.shard.count}` : null, goldens, obsoleteChecked });
   const count = (s: string) => results.filter((x) => x.status === s).length;
   if (summary === "json") quiet.err(JSON.stringify({ ok: count("ok"), differs: count("differs"), missing: count("missing"), written: count("written"), errors: count("error"), ...(count("obsolete") ? { obsolete: count("obsolete") } : {}), seconds: r.seconds }));
