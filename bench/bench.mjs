@@ -10,6 +10,7 @@
  *                             rows that need them are skipped with a note otherwise
  *        [-- --files N]       small files in the batch row (default 2000)
  *        [-- --acts a,b]      activations in the activations matrix (default: relu and every smooth one)
+ *        [-- --compare-mb N]  size of each file in the compare row (default 800)
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, statSync, rmSync, readFileSync, writeFileSync } from "node:fs";
@@ -26,6 +27,7 @@ const only = args.includes("--only") ? args[args.indexOf("--only") + 1].split(",
 const want = (name) => !only || only.includes(name);
 const MB = args.includes("--mb") ? Number(args[args.indexOf("--mb") + 1]) : 256;
 const PY = args.includes("--python") ? args[args.indexOf("--python") + 1] : (process.env.DACT_BENCH_PYTHON ?? null);
+const COMPARE_MB = args.includes("--compare-mb") ? Number(args[args.indexOf("--compare-mb") + 1]) : 800;
 const FILES = args.includes("--files") ? Number(args[args.indexOf("--files") + 1]) : 2000;
 /** Whether the oracle python imports these modules. */
 function pyHas(mods) {
@@ -464,4 +466,37 @@ json.dump(np.random.default_rng(10).standard_normal((500_000, 10)).tolist(), ope
   table("sigmoid JSON, 500k x 10 doubles", statSync(js).size / 1e6, jsonEntries);
   rmSync(o, { force: true });
   rmSync(oj, { force: true });
+}
+
+if (want("compare")) {
+  // Golden checks stream both sides (issue 25): dact compare and --check of
+  // two large .npy files against numpy.testing.assert_allclose, which loads
+  // both whole. b is a within rtol 1e-7, so every run passes (exit 0).
+  const gen = (expr) => (p) => `
+import numpy as np
+n = ${COMPARE_MB} * 10**6 // 8 // 1000 * 1000
+out = np.lib.format.open_memmap(${p}, mode="w+", dtype="<f8", shape=(n // 1000, 1000))
+step = 10**4
+for i in range(0, n // 1000, step):
+    a = np.random.default_rng(i).standard_normal((min(step, n // 1000 - i), 1000))
+    out[i:i + step] = ${expr}
+out.flush()
+`;
+  const a = ensureData(`cmp-a-${COMPARE_MB}.npy`, gen("a"));
+  const b = ensureData(`cmp-b-${COMPARE_MB}.npy`, gen("a * (1 + 1e-9)"));
+  const g = ensureData(`cmp-relu-${COMPARE_MB}.npy`, gen("np.heaviside(a, 0.0)"));
+  row(
+    "dact compare, two .npy f8 files (size of one)",
+    a,
+    `node ${BIN} compare ${a} ${b}`,
+    "numpy",
+    `python3 -c "import numpy as np; np.testing.assert_allclose(np.load('${a}'), np.load('${b}'), rtol=1e-7, atol=0)"`,
+  );
+  row(
+    "dact relu --check, .npy f8 against its golden (size of one)",
+    a,
+    `node ${BIN} relu ${a} --check ${g}`,
+    "numpy",
+    `python3 -c "import numpy as np; np.testing.assert_allclose(np.heaviside(np.load('${a}'), 0.0), np.load('${g}'), rtol=1e-7, atol=0)"`,
+  );
 }

@@ -8,6 +8,8 @@ import { ACTIVATIONS } from "./activations/registry.js";
 import { activationCommand } from "./commands/activation.js";
 import { compareCommand } from "./commands/compare.js";
 import { completionCommand } from "./commands/completion.js";
+import { reviewCommand } from "./commands/review.js";
+import { mergeReportsCommand } from "./commands/merge-reports.js";
 import { listActivations, listCommand } from "./commands/list.js";
 import { EXIT_ERROR, EXIT_HELP, EXIT_OK, type Io, type Status } from "./commands/shared.js";
 import { BrokenPipe, DactError, escapeControls } from "./errors.js";
@@ -57,11 +59,13 @@ export function buildProgram(io: Io = { out: (s) => process.stdout.write(s), err
     });
   const first = argv?.find((a) => !a.startsWith("-"));
   const versionOnly = argv !== undefined && argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V");
-  const known = first !== undefined && (["list", "compare", "completion"].includes(first) || ACTIVATIONS.some((a) => a.name === first));
+  const known = first !== undefined && (["list", "compare", "completion", "review", "merge-reports"].includes(first) || ACTIVATIONS.some((a) => a.name === first));
   const want = (name: string) => !versionOnly && (!known || name === first);
   for (const act of ACTIVATIONS) if (want(act.name)) program.addCommand(activationCommand(act, io, status).copyInheritedSettings(program));
   if (want("list")) program.addCommand(listCommand(io).copyInheritedSettings(program));
   if (want("compare")) program.addCommand(compareCommand(io, status).copyInheritedSettings(program));
+  if (want("review")) program.addCommand(reviewCommand(io, status).copyInheritedSettings(program));
+  if (want("merge-reports")) program.addCommand(mergeReportsCommand(io, status).copyInheritedSettings(program));
   if (want("completion")) program.addCommand(completionCommand(io, status).copyInheritedSettings(program));
   program.addHelpText("after", () => `${commonOptionsHelp(io, status)}${EXIT_HELP}\n${EXAMPLES}`);
   return program;
@@ -115,7 +119,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-const COMMANDS = ["list", "compare", "completion", "help"];
+const COMMANDS = ["list", "compare", "completion", "help", "review", "merge-reports"];
 
 /** An unknown subcommand gets a "did you mean" (commander says only "unknown command"). */
 function unknownCommand(argv: readonly string[]): void {

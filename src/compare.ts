@@ -9,6 +9,8 @@
  * Differing shapes, and for containers names on one side only, are
  * failures (as assert_allclose fails on shapes), not errors.
  */
+import { DiffStats } from "./compare-stats.js";
+import { DTYPE_NAMES } from "./ulp.js";
 import type { FloatDType, Matrix, Tolerance } from "./types.js";
 
 export type { Tolerance };
@@ -28,14 +30,23 @@ export interface TolerancePolicy {
   mode: "numpy" | "torch";
   rtol?: number | undefined;
   atol?: number | undefined;
+  /** --ulp N: units in the last place of the golden's dtype. */
+  ulp?: number | undefined;
+  /** --report json: collect histograms of the differences. */
+  histogram?: boolean | undefined;
 }
 
 const PRECISION: FloatDType[] = ["bf16", "f2", "f4", "f8"];
 
 export function toleranceFor(policy: TolerancePolicy | Tolerance, a: FloatDType, b: FloatDType): Tolerance {
   if (!("mode" in policy)) return policy;
-  const base = policy.mode === "torch" ? TORCH_TOLERANCES[PRECISION.indexOf(a) <= PRECISION.indexOf(b) ? a : b] : DEFAULT_TOLERANCE;
-  return { rtol: policy.rtol ?? base.rtol, atol: policy.atol ?? base.atol };
+  // --ulp alone is the only rule; with --rtol/--atol an element passes by either (see docs/golden.md).
+  const base = policy.ulp !== undefined ? { rtol: 0, atol: 0 } : policy.mode === "torch" ? TORCH_TOLERANCES[PRECISION.indexOf(a) <= PRECISION.indexOf(b) ? a : b] : DEFAULT_TOLERANCE;
+  const t: Tolerance = { rtol: policy.rtol ?? base.rtol, atol: policy.atol ?? base.atol };
+  if (policy.ulp !== undefined) t.ulp = policy.ulp;
+  // Not a tolerance a report shows: kept out of JSON.
+  if (policy.histogram) Object.defineProperty(t, "histogram", { value: true, enumerable: false });
+  return t;
 }
 
 export interface Comparison {
@@ -51,65 +62,43 @@ export interface Comparison {
   /** For 2-D (or the last two axes): where mismatches are, binned (see mismatchMap). */
   map: string[] | null;
   tolerance: Tolerance;
+  /** The shape the indices refer to (absent when the shapes differ). */
+  shape?: number[] | undefined;
+  /** Indices of the largest absolute and relative differences among violations (absent when none). */
+  maxAbsAt?: number[] | undefined;
+  maxRelAt?: number[] | undefined;
+  /** --ulp: the largest distance among violations in ulps of `ulpDtype` (the golden's), and its index. */
+  maxUlp?: number | undefined;
+  maxUlpAt?: number[] | undefined;
+  ulpDtype?: FloatDType | undefined;
+  /** --report json: counts of |actual - expected| over every element by decade, and of ulp distances by power of two. */
+  histogram?: Histograms | undefined;
+}
+
+export interface Histograms {
+  /** Bins: "0", "<1e-16", "1e-16".."1e-1" (the decade [10^k, 10^(k+1))), ">=1", "nan" (a NaN on one side only, or differing infinities). */
+  abs: Record<string, number>;
+  /** --ulp: bins "0", "1", "2", "3-4", "5-8", ..., "NaN". */
+  ulp?: Record<string, number> | undefined;
 }
 
 /**
  * A one-column table read from CSV/TSV has shape (n, 1); a 1-D array
  * written as CSV becomes exactly that. They compare as the same shape.
  */
-function canonical(shape: readonly number[]): string {
+export function canonical(shape: readonly number[]): string {
   return (shape.length === 2 && shape[1] === 1 ? [shape[0]!] : shape).join(",");
 }
-
-function unravel(k: number, shape: readonly number[]): number[] {
-  const idx = new Array<number>(shape.length);
-  for (let d = shape.length - 1; d >= 0; d--) {
-    idx[d] = k % shape[d]!;
-    k = Math.floor(k / shape[d]!);
-  }
-  return idx;
-}
-
-const MAP_ROWS = 40;
-const MAP_COLS = 80;
 
 export function compareMatrices(actual: Matrix, expected: Matrix, tol: Tolerance = DEFAULT_TOLERANCE, maxListed = 10): Comparison {
   if (canonical(actual.shape) !== canonical(expected.shape)) {
     return { equal: false, shapes: { actual: actual.shape, expected: expected.shape }, total: 0, mismatched: 0, maxAbs: 0, maxRel: 0, first: [], map: null, tolerance: tol };
   }
-  const a = actual.data;
-  const e = expected.data;
   const shape = expected.shape.length >= actual.shape.length ? expected.shape : actual.shape;
-  // The map's grid: the last two axes (or one row for a vector), binned to at most 40 x 80 cells.
-  const rows = shape.length >= 2 ? shape[shape.length - 2]! : 1;
-  const cols = shape.length >= 1 ? shape[shape.length - 1]! : 1;
-  const gr = Math.min(rows, MAP_ROWS);
-  const gc = Math.min(cols, MAP_COLS);
-  const grid = new Uint8Array(gr * gc);
-  let mismatched = 0;
-  let maxAbs = 0;
-  let maxRel = 0;
-  const first: Comparison["first"] = [];
-  for (let k = 0; k < a.length; k++) {
-    const x = a[k]!;
-    const y = e[k]!;
-    let bad: boolean;
-    if (x !== x || y !== y) bad = !(x !== x && y !== y);
-    else if (!Number.isFinite(x) || !Number.isFinite(y)) bad = x !== y;
-    else bad = !(Math.abs(x - y) <= tol.atol + tol.rtol * Math.abs(y));
-    if (!bad) continue;
-    mismatched++;
-    const abs = Math.abs(x - y);
-    if (abs === abs && abs > maxAbs) maxAbs = abs;
-    const rel = abs / Math.abs(y);
-    if (rel === rel && rel > maxRel) maxRel = rel;
-    if (first.length < maxListed) first.push({ index: unravel(k, shape), actual: x, expected: y });
-    const c = k % cols;
-    const r = Math.floor(k / cols) % rows;
-    grid[Math.floor((r * gr) / rows) * gc + Math.floor((c * gc) / cols)] = 1;
-  }
-  const map = mismatched > 0 && shape.length >= 1 && rows * cols > 1 ? Array.from({ length: gr }, (_, r) => Array.from({ length: gc }, (_, c) => (grid[r * gc + c] ? "x" : ".")).join("")) : null;
-  return { equal: mismatched === 0, shapes: null, total: a.length, mismatched, maxAbs, maxRel, first, map, tolerance: tol };
+  const stats = new DiffStats(tol, maxListed, expected.dtype);
+  stats.setShape(shape, false);
+  stats.add(actual.data, 0, expected.data, 0, actual.data.length);
+  return stats.result(shape);
 }
 
 /**
@@ -147,7 +136,10 @@ export function formatComparison(c: Comparison, tol: Tolerance = c.tolerance, na
   if (c.equal) return "";
   const lines: string[] = [];
   if (names) lines.push(`${names.actual} vs ${names.expected}:`);
-  lines.push(`Not equal to tolerance rtol=${pyRepr(tol.rtol)}, atol=${pyRepr(tol.atol)}`);
+  if (tol.ulp !== undefined) {
+    const also = tol.rtol !== 0 || tol.atol !== 0 ? ` or tolerance rtol=${pyRepr(tol.rtol)}, atol=${pyRepr(tol.atol)}` : "";
+    lines.push(`Not equal up to ${tol.ulp} ULP (${DTYPE_NAMES[c.ulpDtype ?? "f8"]})${also}`);
+  } else lines.push(`Not equal to tolerance rtol=${pyRepr(tol.rtol)}, atol=${pyRepr(tol.atol)}`);
   lines.push("");
   if (c.shapes) {
     lines.push(`(shapes ${shapeRepr(c.shapes.actual)}, ${shapeRepr(c.shapes.expected)} mismatch)`);
@@ -158,6 +150,7 @@ export function formatComparison(c: Comparison, tol: Tolerance = c.tolerance, na
     `Mismatched elements: ${c.mismatched} / ${c.total} (${Number(pct.toPrecision(3))}%)`,
     `Max absolute difference among violations: ${pyRepr(c.maxAbs)}`,
     `Max relative difference among violations: ${pyRepr(c.maxRel)}`,
+    ...(c.maxUlp !== undefined ? [`Max ULP difference among violations: ${c.maxUlp < 2 ** 53 ? String(c.maxUlp) : pyRepr(c.maxUlp)}${c.maxUlpAt ? ` at [${c.maxUlpAt.join(", ")}]` : ""}`] : []),
     `First mismatches (index: actual, expected):`,
     ...c.first.map((m) => `  [${m.index.join(", ")}]: ${pyRepr(m.actual)}, ${pyRepr(m.expected)}`),
   );

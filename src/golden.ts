@@ -12,6 +12,7 @@
 import * as path from "node:path";
 import type { Kernel } from "./activations/types.js";
 import { compareNamed, type NamedComparison } from "./compare.js";
+import { jsonExtras } from "./report-extras.js";
 import { DactError } from "./errors.js";
 import { detectFormat, formatFromPath, type FormatSpec, type ReadOptions } from "./formats/index.js";
 import { makeFolders, openOutput, pathExists, prepareReport, Protected, sweepDeadTemps, type Input } from "./io.js";
@@ -19,7 +20,7 @@ import { readNamed, writeMatrix } from "./matrix.js";
 import { resultsInMemory } from "./named.js";
 import { commitOrAbort, openSink, openSource, type PlanSpec, type RunResult } from "./pipeline.js";
 
-export type CheckStatus = "ok" | "differs" | "missing" | "written" | "error";
+export type CheckStatus = "ok" | "differs" | "missing" | "written" | "error" | "obsolete";
 
 export interface CheckResult {
   status: CheckStatus;
@@ -29,16 +30,20 @@ export interface CheckResult {
   report: string;
   comparison: NamedComparison | null;
   seconds: number;
+  /** --pending: the NAME.new.EXT written beside the golden. */
+  pending?: string | undefined;
 }
 
 /** The update mode from --update[=force] and DACT_UPDATE. */
-export function updateMode(flag: string | boolean | undefined, env: NodeJS.ProcessEnv = process.env): "off" | "on" | "force" {
+export function updateMode(flag: string | boolean | undefined, env: NodeJS.ProcessEnv = process.env): "off" | "on" | "force" | "pending" {
+  if (flag === "pending") return "pending";
   if (flag === "force" || env["DACT_UPDATE"] === "force") return "force";
   if (flag === true || flag === "on" || env["DACT_UPDATE"] === "1" || env["DACT_UPDATE"] === "true") return "on";
+  if (flag === undefined && env["DACT_UPDATE"] === "pending") return "pending";
   return "off";
 }
 
-function isCI(env: NodeJS.ProcessEnv = process.env): boolean {
+export function isCI(env: NodeJS.ProcessEnv = process.env): boolean {
   return env["CI"] !== undefined && env["CI"] !== "" && env["CI"] !== "false" && env["CI"] !== "0";
 }
 
@@ -52,30 +57,67 @@ export async function checkGolden(input: Input, from: FormatSpec, plan: PlanSpec
     report,
     check: { status, input: input.name, golden: check.path, report, comparison, seconds: (Date.now() - t0) / 1000 },
   });
-  const results = await resultsInMemory(input, from, plan, kernel, readOpts, say);
-  const write = () => writeGolden(check.path, results, plan, from);
+  const { checkStreaming, drainResults, rereadable } = await import("./check-stream.js");
+  // --pending writes NAME.new.EXT beside the golden, never under CI.
+  const pending = mode === "pending" && !isCI() ? (await import("./pending.js")).pendingPath(check.path) : null;
+  // Compared streaming, unless a write needs results an input read once can no longer give.
+  const streamed = mode === "off" || (mode === "pending" && !pending) || rereadable(input);
+  const results = streamed ? null : await resultsInMemory(input, from, plan, kernel, readOpts, say);
+  const write = async (to: string) => writeGolden(to, results ?? (await rerun(input, from, plan, kernel, readOpts, say)), plan, from);
+  const withPending = async (status: CheckStatus, report: string, c: NamedComparison | null) => {
+    await write(pending!);
+    const r = done(status, `${report}pending: wrote ${pending}; dact review accepts or rejects it\n`, c);
+    r.check!.pending = pending!;
+    return r;
+  };
   if (!(await pathExists(check.path))) {
     if (mode === "force" || (mode === "on" && !isCI())) {
-      await write();
+      await writeGolden(check.path, results ?? (await resultsInMemory(input, from, plan, kernel, readOpts, say)), plan, from);
       return done("written", "", null);
     }
     const why = mode === "on" ? " (CI is set: new goldens need --update=force)" : "";
-    return done("missing", `${check.path} does not exist; run with --update to create it${why}\n`, null);
+    const report = `${check.path} does not exist; run with --update to create it${why}\n`;
+    if (pending) {
+      await writeGolden(pending, results ?? (await resultsInMemory(input, from, plan, kernel, readOpts, say)), plan, from);
+      const r = done("missing", `${report}pending: wrote ${pending}; dact review accepts or rejects it\n`, null);
+      r.check!.pending = pending;
+      return r;
+    }
+    if (!results) await drainResults(input, from, plan, kernel, readOpts, say);
+    return done("missing", report, null);
   }
-  const golden = await openSource(check.path);
-  let expected;
-  try {
-    expected = await readNamed(golden, await detectFormat(golden), {}, say);
-  } finally {
-    await golden.close();
+  let c: NamedComparison;
+  if (results) {
+    const golden = await openSource(check.path);
+    let expected;
+    try {
+      expected = await readNamed(golden, await detectFormat(golden), {}, say);
+    } finally {
+      await golden.close();
+    }
+    c = compareNamed({ ...results, name: `the result for ${input.name}` }, { ...expected, name: golden.name }, check.tolerance);
+  } else c = await checkStreaming(input, from, plan, kernel, readOpts, say, check.path, check.tolerance);
+  if (c.equal) {
+    // A pending file of a golden that now passes is stale (insta removes it too).
+    if (pending) await (await import("./review.js")).removeQuietly(pending);
+    return done("ok", "", c);
   }
-  const c = compareNamed({ ...results, name: `the result for ${input.name}` }, { ...expected, name: golden.name }, check.tolerance);
-  if (c.equal) return done("ok", "", c);
-  if (mode !== "off") {
-    await write();
+  if (pending) return withPending("differs", c.text, c);
+  if (mode === "on" || mode === "force") {
+    await write(check.path);
     return done("written", "", c);
   }
   return done("differs", c.text, c);
+}
+
+/** The results again, in memory, from a fresh read of the input (to write a golden after a streamed comparison). */
+async function rerun(input: Input, from: FormatSpec, plan: PlanSpec, kernel: Kernel, readOpts: ReadOptions, say: (m: string) => void): Promise<{ container: boolean; arrays: [string, import("./matrix.js").Matrix][] }> {
+  const again = await openSource(input.path);
+  try {
+    return await resultsInMemory(again, from, plan, kernel, readOpts, say);
+  } finally {
+    await again.close();
+  }
 }
 
 /** Writes a golden in its own format (by its extension; else the input's), atomically. */
@@ -127,20 +169,28 @@ export function xml(s: string): string {
 }
 
 export function junitReport(results: readonly CheckResult[], activation: string): string {
-  const failures = results.filter((r) => r.status === "differs" || r.status === "missing").length;
+  const failures = results.filter((r) => r.status === "differs" || r.status === "missing" || r.status === "obsolete").length;
   const errors = results.filter((r) => r.status === "error").length;
   const time = results.reduce((a, r) => a + r.seconds, 0).toFixed(3);
   const cases = results.map((r) => {
-    const head = `    <testcase classname="dact.${xml(activation)}" name="${xml(r.input)} vs ${xml(r.golden)}" time="${r.seconds.toFixed(3)}"`;
+    const head = `    <testcase classname="dact.${xml(activation)}" name="${r.status === "obsolete" ? `${xml(r.golden)} (obsolete)` : `${xml(r.input)} vs ${xml(r.golden)}`}" time="${r.seconds.toFixed(3)}"`;
     if (r.status === "ok" || r.status === "written") return `${head}/>`;
     const tag = r.status === "error" ? "error" : "failure";
-    const message = r.status === "missing" ? "golden file missing" : r.status === "error" ? "error" : "differs from the golden file";
+    const message = r.status === "missing" ? "golden file missing" : r.status === "error" ? "error" : r.status === "obsolete" ? "golden file obsolete: no input maps to it" : "differs from the golden file";
     return `${head}>\n      <${tag} message="${xml(message)}" type="${r.status}">${xml(r.report)}</${tag}>\n    </testcase>`;
   });
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="dact" tests="${results.length}" failures="${failures}" errors="${errors}" time="${time}">\n  <testsuite name="dact ${xml(activation)}" tests="${results.length}" failures="${failures}" errors="${errors}" skipped="0" time="${time}">\n${cases.join("\n")}\n  </testsuite>\n</testsuites>\n`;
 }
 
-export function jsonReport(results: readonly CheckResult[], activation: string): string {
+/** What a --check-dir JSON report carries for `dact merge-reports`: the shard, and every golden the run found. */
+export interface ReportMeta {
+  shard?: string | null | undefined;
+  goldens?: readonly string[] | undefined;
+  /** Whether the run listed obsolete goldens itself (false for a shard or a filtered run). */
+  obsoleteChecked?: boolean | undefined;
+}
+
+export function jsonReport(results: readonly CheckResult[], activation: string, meta: ReportMeta = {}): string {
   const keys = (c: NamedComparison | null) =>
     c?.keys.map((k) => ({
       key: k.key,
@@ -152,12 +202,14 @@ export function jsonReport(results: readonly CheckResult[], activation: string):
       max_rel: k.comparison?.maxRel ?? null,
       tolerance: k.comparison?.tolerance ?? null,
       first: k.comparison?.first ?? [],
+      ...jsonExtras(k.comparison),
     })) ?? [];
   const doc = {
     tool: "dact",
     activation,
-    summary: Object.fromEntries((["ok", "differs", "missing", "written", "error"] as const).map((s) => [s, results.filter((r) => r.status === s).length])),
-    results: results.map((r) => ({ input: r.input, golden: r.golden, status: r.status, seconds: r.seconds, report: r.report, keys: keys(r.comparison) })),
+    summary: Object.fromEntries((["ok", "differs", "missing", "written", "error", "obsolete"] as const).map((s) => [s, results.filter((r) => r.status === s).length])),
+    results: results.map((r) => ({ input: r.input, golden: r.golden, status: r.status, seconds: r.seconds, report: r.report, keys: keys(r.comparison), ...(r.pending ? { pending: r.pending } : {}) })),
+    ...(meta.goldens ? { shard: meta.shard ?? null, obsolete_checked: meta.obsoleteChecked ?? false, goldens: meta.goldens } : {}),
   };
   // Infinity and NaN are not JSON: as strings.
   return JSON.stringify(doc, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v), 2) + "\n";
@@ -187,11 +239,11 @@ export function checkGuard(input: string, golden: string): Protected {
 }
 
 /** Writes each --report, atomically; checked again against `guard` just before. */
-export async function writeReports(specs: readonly ReportSpec[], results: readonly CheckResult[], activation: string, guard?: Protected): Promise<void> {
+export async function writeReports(specs: readonly ReportSpec[], results: readonly CheckResult[], activation: string, meta: ReportMeta = {}, guard?: Protected): Promise<void> {
   for (const s of specs) {
     if (guard) prepareReport(s.file, "--report", guard);
     const out = await openOutput(s.file);
-    const text = s.kind === "junit" ? junitReport(results, activation) : jsonReport(results, activation);
+    const text = s.kind === "junit" ? junitReport(results, activation) : jsonReport(results, activation, meta);
     await commitOrAbort(out, async () => {
       await out.write(Buffer.from(text, "utf8"));
     });
@@ -200,6 +252,7 @@ export async function writeReports(specs: readonly ReportSpec[], results: readon
 
 /** One line per file of a batch check, as a test runner prints. */
 export function checkLine(r: CheckResult): string {
-  return `${r.status.padEnd(7)} ${r.input} vs ${r.golden}`;
+  if (r.status === "obsolete") return `obsolete ${r.golden}`;
+  return `${r.status.padEnd(7)} ${r.input} vs ${r.golden}${r.pending ? ` (pending: ${r.pending})` : ""}`;
 }
 

@@ -36,7 +36,7 @@ export interface PlanSpec {
   /** --reshape: a numpy-style shape for the result (one -1 allowed). */
   reshape?: number[] | undefined;
   /** --check: compare with this golden file instead of writing (--update: write it when missing or different). */
-  check?: { path: string; tolerance: TolerancePolicy | Tolerance; update?: "off" | "on" | "force" | undefined; /** --check-dir: golden updates create folders only below it (never through links). */ root?: string | undefined } | undefined;
+  check?: { path: string; tolerance: TolerancePolicy | Tolerance; update?: "off" | "on" | "force" | "pending" | undefined; /** --check-dir: golden updates create folders only below it (never through links). */ root?: string | undefined } | undefined;
   /** Called with the input size and as bytes are read (progress bars). */
   progress?: ((read: number, total: number) => void) | undefined;
   /** --force: replace a read-only output file. */

@@ -28,4 +28,8 @@ export interface Matrix {
 export interface Tolerance {
   rtol: number;
   atol: number;
+  /** --ulp: an element also passes within this many units in the last place of the golden's dtype. */
+  ulp?: number | undefined;
+  /** --report json: collect histograms of the differences. */
+  histogram?: boolean | undefined;
 }

@@ -14,8 +14,9 @@ import { commentOption, countOption, decimalOption, delimiterOption, indexColOpt
 import { runDerivative, type PlanSpec } from "../pipeline.js";
 import type { BatchOptions } from "../batch.js";
 import { version } from "../version.js";
-import { EXIT_DIFFERENT, EXIT_ERROR, EXIT_HELP, EXIT_OK, type Io, type Status } from "./shared.js";
+import { EXIT_ERROR, EXIT_HELP, EXIT_OK, type Io, type Status } from "./shared.js";
 import { updateMode, type CheckResult, type ReportSpec } from "../golden.js";
+import type { TolerancePolicy } from "../compare.js";
 
 /** What commander hands the action, after the parsers in options.ts. */
 interface ActivationOpts {
@@ -35,6 +36,9 @@ interface ActivationOpts {
   report: ReportSpec[];
   rtol?: number;
   atol?: number;
+  ulp?: number;
+  pending?: boolean;
+  prune?: boolean;
   quiet?: boolean;
   progress?: boolean;
   force?: boolean;
@@ -105,6 +109,9 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
     .addOption(new Option("--tolerance <table>", "--check: numpy (rtol 1e-7, atol 0) or torch (torch.testing.assert_close's, by dtype)").choices(["numpy", "torch"]).default("numpy"))
     .option("--rtol <r>", "--check: relative tolerance, overriding --tolerance's", toleranceOption("--rtol"))
     .option("--atol <a>", "--check: absolute tolerance, overriding --tolerance's", toleranceOption("--atol"))
+    .option("--pending", "--check/--check-dir: write a differing or missing golden's result beside it as NAME.new.EXT for dact review (also DACT_UPDATE=pending; never under CI)")
+    .option("--prune", "--check-dir: remove goldens that no input maps to (refused under CI)")
+    .option("--ulp <n>", "--check: also pass within N units in the last place of the golden's dtype (alone: the only rule)", toleranceOption("--ulp"))
     .option("--report <kind:file>", "--check: also write junit:FILE (JUnit XML) or json:FILE (repeatable)", reportOption, [])
     .option("--threads <n>", "the most threads an activation's kernel may use on a large input (default: the number of cores)", countOption("--threads"))
     .option("--force", "replace a read-only output file")
@@ -138,7 +145,7 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
       comment: opts.comment,
       naValues: opts.naValues,
       labels: opts.indexCol,
-      check: opts.check !== undefined ? { path: opts.check, tolerance: { mode: opts.tolerance, rtol: opts.rtol, atol: opts.atol }, update: updateMode(opts.update) } : undefined,
+      check: opts.check !== undefined ? { path: opts.check, tolerance: tolerancePolicy(opts), update: updateMode(opts.pending ? "pending" : opts.update) } : undefined,
     };
     const showProgress = opts.progress === true || (process.stderr.isTTY === true && opts.quiet !== true);
     const notice = opts.quiet ? () => {} : io.err;
@@ -147,13 +154,14 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
     if (opts.gradOutputDir !== undefined && opts.outDir === undefined && opts.checkDir === undefined) throw new DactError("USAGE", "option --grad-output-dir: found without --out-dir or --check-dir; expected it only in batch mode");
     if (opts.update !== undefined && opts.update !== true && opts.update !== "force") throw new DactError("USAGE", `option --update: found ${JSON.stringify(opts.update)}; expected --update or --update=force`);
     if ((opts.update !== undefined || opts.report.length) && opts.check === undefined && opts.checkDir === undefined) throw new DactError("USAGE", `option ${opts.update !== undefined ? "--update" : "--report"}: found without --check or --check-dir; expected one of them`);
+    checkGoldenOptions(opts);
     if (opts.checkDir !== undefined) {
       if (opts.outDir !== undefined || opts.check !== undefined || opts.output !== STDIO) throw new DactError("USAGE", "option --check-dir: found with -o, --out-dir or --check; expected it alone");
       if (inputs.length === 0) throw new DactError("USAGE", "--check-dir: found no inputs; expected input files or folders");
       const jobs = Math.min(opts.jobs ?? availableParallelism(), jobsCap());
       const batchOpts: BatchOptions = { outDir: opts.checkDir, jobs, to: opts.to, include: opts.include, exclude: opts.exclude, keepPaths: opts.keepPaths === true, skipExisting: false, log: opts.log, resume: undefined, shard: opts.shard, gradDir: opts.gradOutputDir };
-      const check = { path: "", tolerance: { mode: opts.tolerance, rtol: opts.rtol, atol: opts.atol }, update: updateMode(opts.update) };
-      status.code = await batchCheck(inputs, { ...base, check }, batchOpts, opts.report, act.name, opts.quiet === true ? { ...io, err: () => {} } : io, io, opts.summary);
+      const check = { path: "", tolerance: tolerancePolicy(opts), update: updateMode(opts.pending ? "pending" : opts.update) };
+      status.code = await batchCheck(inputs, { ...base, check }, batchOpts, opts.report, act.name, opts.quiet === true ? { ...io, err: () => {} } : io, io, opts.summary, opts.prune === true);
       return;
     }
     if (inputs.length > 1 || opts.outDir !== undefined) {
@@ -177,7 +185,7 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
       const r = await runDerivative(plan, notice);
       if (r.report) io.out(r.report);
       if (r.check?.status === "written") notice(`dact: wrote ${r.check.golden}`);
-      if (r.check && golden) await golden.writeReports(opts.report, [r.check], act.name, guard);
+      if (r.check && golden) await golden.writeReports(opts.report, [r.check], act.name, {}, guard);
       status.code = r.status;
     } finally {
       bar?.stop();
@@ -187,7 +195,8 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
 }
 
 /** --check-dir: every input checked against its golden, one line each, in parallel. */
-async function batchCheck(inputs: string[], base: Omit<PlanSpec, "input" | "output">, o: BatchOptions, reports: ReportSpec[], activation: string, quiet: Io, io: Io, summary: "text" | "json"): Promise<number> {
+async function batchCheck(inputs: string[], base: Omit<PlanSpec, "input" | "output">, o: BatchOptions, reports: ReportSpec[], activation: string, quiet: Io, io: Io, summary: "text" | "json", prune = false): Promise<number> {
+  const { summaryLine, checkExit } = await import("../obsolete-run.js");
   const { planBatch, runBatch } = await import("../batch.js");
   const { checkLine, prepareReports, writeReports } = await import("../golden.js");
   const jobs = await planBatch(inputs, { ...o, checks: true });
@@ -205,11 +214,28 @@ async function batchCheck(inputs: string[], base: Omit<PlanSpec, "input" | "outp
       else if (res.report) io.out(res.report);
     },
   });
-  if (reports.length) await writeReports(reports, results, activation, jobs.guard);
+  const { goldens, obsoleteChecked } = await (await import("../obsolete-run.js")).obsoleteStep(o, jobs, results, prune, io, inputs);
+  if (reports.length) await writeReports(reports, results, activation, { shard: o.shard ? `${o.shard.index}/${o.shard.count}` : null, goldens, obsoleteChecked }, jobs.guard);
   const count = (s: string) => results.filter((x) => x.status === s).length;
-  if (summary === "json") quiet.err(JSON.stringify({ ok: count("ok"), differs: count("differs"), missing: count("missing"), written: count("written"), errors: count("error"), seconds: r.seconds }));
-  else quiet.err(`${count("ok")} ok, ${count("differs")} differ, ${count("missing")} missing, ${count("written")} written, ${count("error")} errors`);
-  return count("error") > 0 ? EXIT_ERROR : count("differs") + count("missing") > 0 ? EXIT_DIFFERENT : EXIT_OK;
+  if (summary === "json") quiet.err(JSON.stringify({ ok: count("ok"), differs: count("differs"), missing: count("missing"), written: count("written"), errors: count("error"), ...(count("obsolete") ? { obsolete: count("obsolete") } : {}), seconds: r.seconds }));
+  else quiet.err(summaryLine(count));
+  return checkExit(count);
+}
+
+/** --pending and --prune: with what they need, and never under CI. */
+function checkGoldenOptions(opts: ActivationOpts): void {
+  const ci = process.env["CI"] !== undefined && process.env["CI"] !== "" && process.env["CI"] !== "false" && process.env["CI"] !== "0";
+  if (opts.pending && opts.check === undefined && opts.checkDir === undefined) throw new DactError("USAGE", "option --pending: found without --check or --check-dir; expected one of them");
+  if (opts.pending && opts.update !== undefined) throw new DactError("USAGE", "options --pending and --update: found both; expected one (pending goldens leave the golden alone)");
+  if (opts.pending && ci) throw new DactError("USAGE", "option --pending: CI is set; expected pending goldens to be written outside CI only");
+  if (opts.prune && opts.checkDir === undefined) throw new DactError("USAGE", "option --prune: found without --check-dir; expected it only with --check-dir");
+  if (opts.prune && ci) throw new DactError("USAGE", "option --prune: CI is set; expected obsolete goldens to be removed outside CI only");
+  if (opts.prune && opts.shard) throw new DactError("USAGE", "options --prune and --shard: found both; expected --prune on an unsharded run (a shard cannot tell another shard's goldens from obsolete ones)");
+}
+
+/** --tolerance, --rtol, --atol, --ulp; histograms when a JSON report will show them. */
+function tolerancePolicy(opts: ActivationOpts): TolerancePolicy {
+  return { mode: opts.tolerance, rtol: opts.rtol, atol: opts.atol, ulp: opts.ulp, histogram: opts.report.some((r) => r.kind === "json") || undefined };
 }
 
 /** --grad-output: a finite decimal number is a constant G; anything else is a file. */

@@ -6,6 +6,7 @@ import { EXIT_DIFFERENT, EXIT_HELP, EXIT_OK, type Io, type Status } from "./shar
 interface CompareOpts {
   rtol?: number;
   atol?: number;
+  ulp?: number;
   tolerance: "numpy" | "torch";
   format?: Format;
 }
@@ -19,23 +20,24 @@ export function compareCommand(io: Io, status: Status): Command {
     .addOption(new Option("--tolerance <table>", "numpy: rtol 1e-7, atol 0 (assert_allclose); torch: torch.testing.assert_close's by dtype").choices(["numpy", "torch"]).default("numpy"))
     .option("--rtol <r>", "relative tolerance, overriding --tolerance's", toleranceOption("--rtol"))
     .option("--atol <a>", "absolute tolerance, overriding --tolerance's", toleranceOption("--atol"))
+    .option("--ulp <n>", "also pass within N units in the last place of the expected file's dtype (alone: the only rule)", toleranceOption("--ulp"))
     .addOption(new Option("--format <format>", "format of both files; default: each detected").choices(FORMAT_NAMES).argParser(formatOption))
     .addHelpText("after", EXIT_HELP)
     .action(async (actual: string, expected: string, opts: CompareOpts) => {
-      const { detectFormat } = await import("../formats/index.js");
-      const { readNamed } = await import("../matrix.js");
       const { openSource } = await import("../pipeline.js");
-      const { compareNamed } = await import("../compare.js");
-      const read = async (p: string) => {
-        const input = await openSource(p);
+      const { compareSides, fileSide } = await import("../compare-stream.js");
+      const a = await openSource(actual);
+      try {
+        const e = await openSource(expected);
         try {
-          return { ...(await readNamed(input, await detectFormat(input, opts.format), {}, io.err)), name: input.name };
+          const c = await compareSides(await fileSide(a, opts.format, io.err), await fileSide(e, opts.format, io.err), { mode: opts.tolerance, rtol: opts.rtol, atol: opts.atol, ulp: opts.ulp });
+          if (!c.equal) io.out(c.text);
+          status.code = c.equal ? EXIT_OK : EXIT_DIFFERENT;
         } finally {
-          await input.close();
+          await e.close();
         }
-      };
-      const c = compareNamed(await read(actual), await read(expected), { mode: opts.tolerance, rtol: opts.rtol, atol: opts.atol });
-      if (!c.equal) io.out(c.text);
-      status.code = c.equal ? EXIT_OK : EXIT_DIFFERENT;
+      } finally {
+        await a.close();
+      }
     });
 }

@@ -20,7 +20,7 @@ export function completionWords(io: Io, status: Status): Words {
   const options = new Set<string>();
   for (const act of ACTIVATIONS) for (const o of activationCommand(act, io, status).options) if (o.long) options.add(o.long);
   const extensions = [...new Set(FORMATS.flatMap((f) => f.extensions.map((e) => e.slice(1))))];
-  return { commands: [...ACTIVATIONS.map((a) => a.name), "list", "compare", "completion"], options: [...options].sort(), formats: [...FORMAT_NAMES], extensions };
+  return { commands: [...ACTIVATIONS.map((a) => a.name), "list", "compare", "completion", "review", "merge-reports"], options: [...options].sort(), formats: [...FORMAT_NAMES], extensions };
 }
 
 export function completionScript(shell: "bash" | "zsh" | "fish", w: Words): string {
