@@ -15,7 +15,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import { DactError } from "./errors.js";
-import { formatFromPath, formatSpec, type Format } from "./formats/index.js";
+import { formatFromPath, formatSpec, knownExtensions, type Format } from "./formats/index.js";
 import { batchFifos, exitGate, tempNameFor, trackTemp } from "./io.js";
 import type { PlanSpec } from "./pipeline.js";
 import type { CheckResult } from "./golden.js";
@@ -156,7 +156,7 @@ export async function planBatch(args: readonly string[], o: BatchOptions): Promi
       inputs.push({ input: a, base: path.resolve(a), top: path.dirname(path.resolve(a)), pipe: st.isFIFO() || st.isCharacterDevice() || st.isSocket() });
     }
   }
-  if (inputs.length === 0) throw new DactError("USAGE", `found no input files${args.length ? ` in ${args.join(", ")}` : ""}; expected files of a known format (${[".csv", ".tsv", ".json", ".jsonl", ".npy"].join(" ")}) or files named directly`);
+  if (inputs.length === 0) throw new DactError("USAGE", `found no input files${args.length ? ` in ${args.join(", ")}` : ""}; expected files of a known format (${knownExtensions().join(" ")}, or any of them .gz) or files named directly`);
   const chosen = o.shard ? inputs.filter((i) => shardOf(i.input, o.shard!.count) === o.shard!.index) : inputs;
   // Output names: base names, unless two clash or --keep-paths; then paths below the inputs' common folder.
   const name = (rel: string) => {

@@ -80,7 +80,7 @@ export type FormatSpec = ArrayFormat | ContainerFormat;
  * is given (and takes ";" with a decimal comma); TSV is tab-separated.
  */
 function csvLike(name: "csv" | "tsv", extensions: string[], delimiter: string | undefined, sniff: FormatSpec["sniff"]): ArrayFormat {
-  const csvOpts = (o: ReadOptions) => ({ delimiter: o.delimiter ?? delimiter, header: o.header ?? "auto", maxLine: o.maxLine, decimal: o.decimal, comment: o.comment, naValues: o.naValues, labels: o.labels, notice: o.notice });
+  const csvOpts = (o: ReadOptions) => ({ delimiter: o.delimiter ?? delimiter, header: o.header ?? "auto", maxLine: o.maxLine, decimal: o.decimal, comment: o.comment, naValues: o.naValues, labels: o.labels, columns: o.columns, notice: o.notice });
   return {
     kind: "array",
     name,
@@ -184,8 +184,14 @@ export const FORMATS: readonly FormatSpec[] = [
   jsonLike("jsonl", [".jsonl", ".ndjson"], true, (_h, t) => t.startsWith("[") && looksLikeJsonLines(t)),
   jsonLike("json", [".json"], false, (_h, t) => t.startsWith("[")),
   csvLike("tsv", [".tsv", ".tab"], "\t", (_h, t) => t.includes("\t") && !t.split("\n", 1)[0]!.includes(",")),
-  csvLike("csv", [".csv"], undefined, () => true),
+  // .txt is what np.savetxt writes (spaces, or its delimiter=): read as CSV with the delimiter sniffed.
+  csvLike("csv", [".csv", ".txt"], undefined, () => true),
 ];
+
+/** Every extension the registry knows, in registry order (for messages). */
+export function knownExtensions(): string[] {
+  return FORMATS.flatMap((f) => f.extensions);
+}
 
 export function formatSpec(name: Format): FormatSpec {
   return FORMATS.find((f) => f.name === name)!;
