@@ -110,12 +110,21 @@ function jsonLike(name: "json" | "jsonl", extensions: string[], lines: boolean, 
     extensions,
     keepsHeader: false,
     sniff,
-    async transform() {
+    async transform(o) {
       const { transformJson } = await import("./json/codec.js");
-      return (i, out, c) => transformJson(i, out, c, lines);
+      const records = await import("./json/records.js");
+      return async (i, out, c) => {
+        // pandas' records (orient="records", lines or not) and orient="split": a table with named columns.
+        const layout = await records.recordsLayout(i, lines);
+        if (layout) return records.transformRecords(i, out, c, layout, o);
+        return transformJson(i, out, c, lines);
+      };
     },
     async read(input, o, sink, after) {
       const { readJsonArray } = await import("./json/codec.js");
+      const records = await import("./json/records.js");
+      const layout = await records.recordsLayout(input, lines);
+      if (layout) return records.readRecords(input, layout, o, sink, after);
       return readJsonArray(input, { lines, signOnly: o.signOnly }, sink, after);
     },
     async writer(output, o) {
@@ -181,8 +190,8 @@ export const FORMATS: readonly FormatSpec[] = [
       return new NpyWriter(output, { dtype: o.dtype });
     },
   },
-  jsonLike("jsonl", [".jsonl", ".ndjson"], true, (_h, t) => t.startsWith("[") && looksLikeJsonLines(t)),
-  jsonLike("json", [".json"], false, (_h, t) => t.startsWith("[")),
+  jsonLike("jsonl", [".jsonl", ".ndjson"], true, (_h, t) => (t.startsWith("[") && looksLikeJsonLines(t)) || (t.startsWith("{") && /^\{[^\n]*\}\s*\n\s*\{/.test(t))),
+  jsonLike("json", [".json"], false, (_h, t) => t.startsWith("[") || (t.startsWith("{") && t.includes('"columns"'))),
   csvLike("tsv", [".tsv", ".tab"], "\t", (_h, t) => t.includes("\t") && !t.split("\n", 1)[0]!.includes(",")),
   // .txt is what np.savetxt writes (spaces, or its delimiter=): read as CSV with the delimiter sniffed.
   csvLike("csv", [".csv", ".txt"], undefined, () => true),
