@@ -433,7 +433,7 @@ export class CsvReader {
     this.emit();
     if (this.rangeOk && this.dataRows >= 2 && this.headerCells) {
       const name = this.headerCells[0]!.trim();
-      this.notice(`dact: ${this.file ?? "<input>"}: column ${JSON.stringify(name)} holds 0, 1, 2, … ${this.dataRows - 1} (pandas' default index?) and was differentiated; pass --index-col ${shellWord(name)} to keep it aside, or --index-col none to silence this notice`);
+      this.notice(`dact: ${this.file ?? "<input>"}: column ${JSON.stringify(name)} holds 0, 1, …, ${this.dataRows - 1} (pandas' default index?) and was differentiated; pass --index-col ${shellWord(name)} to keep it aside, or --index-col none to silence this notice`);
     }
     if (this.headerAuto && this.dataRows === 0 && this.headerCells) {
       this.notice(`dact: ${this.file ?? "<input>"}: the only row (${this.headerCells.join(", ")}) was read as a header, as no cell is a number; pass --no-header if it is data`);
@@ -606,8 +606,9 @@ export class CsvReader {
    * some cell is a name (neither a number nor an NA token, with a letter),
    * so a typo'd first row (1..5, a Unicode minus) or a row of NA tokens
    * cannot swallow data; or when it is pandas' and R's signature of an
-   * index column: an empty first cell over column names or numbers
-   * (`,0,1,2,3`, what `df.to_csv()` writes for a default frame).
+   * index column: an empty first cell or a name over column names or
+   * numbers (`,0,1,2,3`, what `df.to_csv()` writes for a default frame;
+   * `step,0,1,2,3` with a named index).
    */
   private firstRecord(cells: string[], anyNumber: boolean, raw: string, ending: Ending, line: number): boolean {
     const isHeader = this.headerMode === "yes" || (this.headerMode === "auto" && ((!anyNumber && cells.some((c) => this.isName(c))) || this.isIndexHeader(cells)));
@@ -676,12 +677,13 @@ export class CsvReader {
   }
 
   /**
-   * `,0,1,2` or `"","x","y"`: an empty first cell, then names or column
-   * numbers (digits only, increasing: pandas' RangeIndex, years), none
-   * empty. A data row with a missing first value rarely looks so.
+   * `,0,1,2`, `step,0,1,2` or `"","x","y"`: an empty first cell or a
+   * name, then names or column numbers (digits only, increasing: pandas'
+   * RangeIndex, years), none empty. A data row rarely looks so.
    */
   private isIndexHeader(cells: string[]): boolean {
-    if (cells.length < 2 || cells[0]!.trim() !== "") return false;
+    // The first cell empty (pandas' unnamed index, R's row names) or a name (df.index.name = "step").
+    if (cells.length < 2 || !(cells[0]!.trim() === "" || this.isName(cells[0]!))) return false;
     let last = -1;
     return cells.slice(1).every((c) => {
       const t = c.trim();
