@@ -394,7 +394,11 @@ export class CsvReader {
     if (this.commentByte < 0) return false;
     let i = pos;
     while (i < buf.length && (buf[i] === 32 || buf[i] === TAB)) i++;
-    return buf[i] === this.commentByte;
+    if (buf[i] !== this.commentByte) return false;
+    // A row that starts with an NA token such as #N/A (Excel's, pandas') is data, not a comment.
+    let j = i;
+    while (j < buf.length && buf[j] !== this.delim && buf[j] !== LF && buf[j] !== CR) j++;
+    return j - i > 25 || this.naCode(buf, i, j) === 0;
   }
 
   private carryParts: Buffer[] = [];
