@@ -681,20 +681,23 @@ export class CsvReader {
   }
 
   /**
-   * `,0,1,2`, `step,0,1,2` or `"","x","y"`: an empty first cell or a
-   * name, then names or column numbers (digits only, increasing: pandas'
-   * RangeIndex, years), none empty. A data row rarely looks so.
+   * `,0,1,2`, `step,0,1,2` or `"","x","y"`: an empty first cell, then
+   * names or column numbers (digits only, increasing: pandas' RangeIndex,
+   * years), none empty; or a name, then 0, 1, 2, … exactly. A data row
+   * rarely looks so.
    */
   private isIndexHeader(cells: string[]): boolean {
     // The first cell empty (pandas' unnamed index, R's row names) or a name (df.index.name = "step").
     if (cells.length < 2 || !(cells[0]!.trim() === "" || this.isName(cells[0]!))) return false;
+    // After a name, only pandas' RangeIndex columns exactly (step,0,1,2): `x,1` is a labelled data row.
+    const named = cells[0]!.trim() !== "";
     let last = -1;
     return cells.slice(1).every((c) => {
       const t = c.trim();
       if (t === "" || this.na.has(t)) return false;
       if (!/^\d+$/.test(t)) return this.isName(t);
       const v = Number(t);
-      if (v <= last) return false;
+      if (v <= last || (named && v !== last + 1)) return false;
       last = v;
       return true;
     });
