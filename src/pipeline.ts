@@ -113,6 +113,7 @@ export async function runDerivative(plan: PlanSpec, say: (m: string) => void = n
     const k32 = float32Kernel(act.name, plan.params, base);
     const kernel = withFloat32(parallelKernel(act, plan.params, base, threads), k32 && parallelKernel(act, plan.params, k32, threads, true));
     const readOpts: ReadOptions = { delimiter: plan.delimiter, header: plan.header, signOnly: act.signOnly ?? false, maxLine: plan.maxLine, decimal: plan.decimal, comment: plan.comment, naValues: plan.naValues, labels: plan.labels, columns: plan.columns, notice: say };
+    if (plan.columns?.length && (from.kind === "container" || from.name === "npy")) throw new DactError("USAGE", `option --columns: ${input.name} is ${from.name}, arrays without named columns; expected a CSV/TSV file or a pandas JSON table`);
     if (plan.keys?.length && from.kind !== "container") throw new DactError("USAGE", `option --key: ${input.name} is ${from.name}, one array without names; expected --key only with .npz or .safetensors input`);
     if (plan.check) {
       const { checkGolden } = await import("./golden.js");
@@ -246,10 +247,12 @@ export function kernelSink(writer: ArrayWriter, kernel: Kernel, say: (m: string)
 export function dropNotice(h: ArrayHead, say: (m: string) => void, source: string, toName: string): void {
   const labels = h.labelCols ?? [];
   const parts: string[] = [];
-  if (h.header) parts.push(`the CSV header (${h.header.join(", ")})`);
+  // One line however wide the table: long lists are cut.
+  const cut = (s: string) => (s.length > 200 ? `${s.slice(0, 200)}…` : s);
+  if (h.header) parts.push(`the CSV header (${cut(h.header.slice(0, 100).join(", "))})`);
   if (labels.length > 0) {
-    const names = labels.map((c) => (h.header?.[c]?.trim() ? JSON.stringify(h.header[c]) : `${c + 1}`));
-    parts.push(`label column${labels.length > 1 ? "s" : ""} ${names.join(", ")}`);
+    const names = labels.slice(0, 100).map((c) => (h.header?.[c]?.trim() ? JSON.stringify(h.header[c]) : `${c + 1}`));
+    parts.push(`label column${labels.length > 1 ? "s" : ""} ${cut(names.join(", "))}`);
   }
   if (parts.length > 0) say(`dact: ${source}: ${parts.join(" and ")} ha${parts.length > 1 || labels.length > 1 ? "ve" : "s"} no place in ${toName}; dropped`);
 }

@@ -117,6 +117,7 @@ function jsonLike(name: "json" | "jsonl", extensions: string[], lines: boolean, 
         // pandas' records (orient="records", lines or not) and orient="split": a table with named columns.
         const layout = await records.recordsLayout(i, lines);
         if (layout) return records.transformRecords(i, out, c, layout, o);
+        if (o.columns?.length) throw new DactError("USAGE", `option --columns: ${i.name} is an array without named columns; expected a CSV/TSV file or a pandas JSON table (records or split)`);
         return transformJson(i, out, c, lines);
       };
     },
@@ -125,6 +126,7 @@ function jsonLike(name: "json" | "jsonl", extensions: string[], lines: boolean, 
       const records = await import("./json/records.js");
       const layout = await records.recordsLayout(input, lines);
       if (layout) return records.readRecords(input, layout, o, sink, after);
+      if (o.columns?.length) throw new DactError("USAGE", `option --columns: ${input.name} is an array without named columns; expected a CSV/TSV file or a pandas JSON table (records or split)`);
       return readJsonArray(input, { lines, signOnly: o.signOnly }, sink, after);
     },
     async writer(output, o) {

@@ -346,7 +346,8 @@ export class CsvReader {
     const last = buf.lastIndexOf(this.delim);
     let streams = this.lineStreams ?? (buf.indexOf(QUOTE) < 0 && last >= 0 && !this.isComment(buf, 0) && this.labelCols.length === 0 && !this.pendingData);
     if (streams && this.state.kind === "first") {
-      if (this.headerMode === "yes" || (this.headerMode === "auto" && !this.anyNumber(buf, 0, last) && this.anyLetter(buf, 0, buf.length))) streams = false;
+      // A header (or what may be one: a name, or an empty first cell as pandas' `,0,1,2,…`) is held whole for firstRecord.
+      if (this.headerMode === "yes" || (this.headerMode === "auto" && ((!this.anyNumber(buf, 0, last) && this.anyLetter(buf, 0, buf.length)) || buf[0] === this.delim || this.anyLetter(buf, 0, buf.indexOf(this.delim))))) streams = false;
       else {
         // Data, not a header: the first row streams, and its cell count is
         // known when it ends.
