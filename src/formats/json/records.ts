@@ -96,7 +96,7 @@ class Table {
   }
 
   /** Appends a row (values in key order): numbers to `values`, labels' text to `labels`. */
-  add(row: readonly unknown[], where: () => { text: string; line?: number }): void {
+  add(row: readonly unknown[], where: () => Where): void {
     this.values = grow(this.values, this.n, this.n + this.keys.length);
     this.missing = grow(this.missing, this.n, this.n + this.keys.length);
     for (let i = 0; i < row.length; i++) {
@@ -114,7 +114,7 @@ class Table {
       } else {
         const w = where();
         const key = this.keys[i]!;
-        throw new DactError("JSON_RECORD", `${prefix(w)}found ${typeof v === "string" ? shown(v) : shown(JSON.stringify(v) ?? String(v))} under key ${shown(key)}; expected a number or null, as in the first record (pass --index-col ${/^[\p{L}\p{N}_.-]+$/u.test(key) ? key : JSON.stringify(key)} to keep the column aside as labels)`, this.file, w.line !== undefined ? { line: w.line } : {});
+        throw new DactError("JSON_RECORD", `${prefix(w)}found ${typeof v === "string" ? shown(v) : shown(JSON.stringify(v) ?? String(v))} under key ${shown(key)}; expected a number or null, as in the first record (pass --index-col ${/^[\p{L}\p{N}_.-]+$/u.test(key) ? key : JSON.stringify(key)} to keep the column aside as labels)`, this.file, positionOf(w));
       }
     }
     this.rows++;
@@ -127,16 +127,23 @@ class Table {
   }
 }
 
+/** Where a record is: its name ("record 2") and, when known, its line and column. */
+type Where = { text: string; line?: number; column?: number };
+
+function positionOf(w: Where): { line?: number; column?: number } {
+  return w.line === undefined ? {} : w.column === undefined ? { line: w.line } : { line: w.line, column: w.column };
+}
+
 /** Where a record is, for a message: nothing when the error has a line (the position says it), else "record N: ". */
-function prefix(w: { text: string; line?: number }): string {
+function prefix(w: Where): string {
   return w.line !== undefined ? "" : `${w.text}: `;
 }
 
 /** One record's values in `keys` order; a record with other keys is an error. */
-function recordRow(rec: unknown, keys: readonly string[], file: string, where: () => { text: string; line?: number }): unknown[] {
+function recordRow(rec: unknown, keys: readonly string[], file: string, where: () => Where): unknown[] {
   if (rec === null || typeof rec !== "object" || Array.isArray(rec)) {
     const w = where();
-    throw new DactError("JSON_RECORD", `${prefix(w)}found ${Array.isArray(rec) ? "an array" : shown(JSON.stringify(rec) ?? String(rec))}; expected an object with the keys ${keys.join(", ")}`, file, w.line !== undefined ? { line: w.line } : {});
+    throw new DactError("JSON_RECORD", `${prefix(w)}found ${Array.isArray(rec) ? "an array" : shown(JSON.stringify(rec) ?? String(rec))}; expected an object with the keys ${keys.join(", ")}`, file, positionOf(w));
   }
   const o = rec as Record<string, unknown>;
   const own = Object.keys(o);
@@ -145,9 +152,80 @@ function recordRow(rec: unknown, keys: readonly string[], file: string, where: (
     const extra = own.filter((k) => !keys.includes(k));
     const lacking = keys.filter((k) => !Object.prototype.hasOwnProperty.call(o, k));
     const diff = [extra.length ? `the keys ${extra.map((k) => JSON.stringify(k)).join(", ")} that the first record lacks` : "", lacking.length ? `no ${lacking.map((k) => JSON.stringify(k)).join(", ")}` : ""].filter((x) => x).join(" and ");
-    throw new DactError("JSON_RECORD", `${prefix(w)}found a record with ${diff}; expected the first record's keys (${keys.join(", ")})`, file, w.line !== undefined ? { line: w.line } : {});
+    throw new DactError("JSON_RECORD", `${prefix(w)}found a record with ${diff}; expected the first record's keys (${keys.join(", ")})`, file, positionOf(w));
   }
   return keys.map((k) => o[k]);
+}
+
+/** The 1-based line and column of text[offset]. */
+function lineCol(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let start = 0;
+  for (let i = text.indexOf("\n"); i >= 0 && i < offset; i = text.indexOf("\n", i + 1)) {
+    line++;
+    start = i + 1;
+  }
+  return { line, column: offset - start + 1 };
+}
+
+/**
+ * Where each child of the array or object starting at text[start] starts
+ * (an object's: its values, with their keys). Only for messages: errors
+ * in the array and split layouts point at the record they are about.
+ */
+function children(text: string, start: number): { key: string | null; at: number }[] {
+  const out: { key: string | null; at: number }[] = [];
+  const isObject = text[start] === "{";
+  let depth = 0;
+  let key: string | null = null;
+  let expect = true;
+  for (let i = start; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === "\\" ? 2 : 1;
+      if (depth === 1 && expect) {
+        if (isObject && key === null) {
+          try {
+            key = JSON.parse(text.slice(i, j + 1)) as string;
+          } catch {
+            key = "";
+          }
+        } else out.push({ key, at: i });
+        expect = false;
+      }
+      i = j;
+    } else if (c === "[" || c === "{") {
+      if (depth === 1 && expect) {
+        out.push({ key, at: i });
+        expect = false;
+      }
+      depth++;
+    } else if (c === "]" || c === "}") {
+      if (--depth === 0) break;
+    } else if (depth === 1 && c === ",") {
+      expect = true;
+      key = null;
+    } else if (depth === 1 && c === ":") expect = true;
+    else if (depth === 1 && expect && c !== " " && c !== "\t" && c !== "\n" && c !== "\r") {
+      out.push({ key, at: i });
+      expect = false;
+    }
+  }
+  return out;
+}
+
+/** The position of row i of an array or split document (its "data" array), for messages. */
+function rowPosition(text: string, layout: "array" | "split", i: number): { line: number; column: number } {
+  const top = text.search(/[[{]/);
+  let at = top < 0 ? 0 : top;
+  if (layout === "split") {
+    const data = children(text, at).find((c) => c.key === "data");
+    if (!data) return lineCol(text, at);
+    at = data.at;
+  }
+  const row = children(text, at)[i];
+  return lineCol(text, row ? row.at : at);
 }
 
 function parseJson(text: string, file: string, line?: number): unknown {
@@ -155,7 +233,9 @@ function parseJson(text: string, file: string, line?: number): unknown {
     return JSON.parse(text);
   } catch (err) {
     const m = (err as Error).message.replace(/^JSON\.parse: /, "");
-    throw new DactError("JSON_SYNTAX", `${shown(m, 80)}; expected JSON`, file, line !== undefined ? { line } : {});
+    const at = /at position (\d+)/.exec(m);
+    const where = line !== undefined ? (at ? { line, column: Number(at[1]) + 1 } : { line }) : at ? lineCol(text, Number(at[1])) : lineCol(text, text.length);
+    throw new DactError("JSON_SYNTAX", `${m.replace(/ in JSON at position \d+.*$/s, "").replace(/, ".*" is not valid JSON$/s, "").slice(0, 80)}; expected JSON`, file, where);
   }
 }
 
@@ -203,22 +283,22 @@ async function wholeText(input: Input, after: () => Promise<void>): Promise<stri
 }
 
 /** The rows of an array or split document, and its column names. */
-function documentRows(doc: unknown, layout: "array" | "split", file: string): { keys: string[]; rows: unknown[][] } {
+function documentRows(doc: unknown, layout: "array" | "split", file: string, text: string): { keys: string[]; rows: unknown[][] } {
   if (layout === "array") {
     const recs = doc as unknown[];
     if (recs.length === 0) return { keys: [], rows: [] };
     const first = recs[0];
-    if (first === null || typeof first !== "object" || Array.isArray(first)) throw new DactError("JSON_RECORD", `record 1: found ${shown(JSON.stringify(first) ?? "")}; expected an object`, file);
+    if (first === null || typeof first !== "object" || Array.isArray(first)) throw new DactError("JSON_RECORD", `found ${shown(JSON.stringify(first) ?? "")}; expected an object (a pandas record), as the array's first value`, file, rowPosition(text, layout, 0));
     const keys = Object.keys(first);
-    return { keys, rows: recs.map((r, i) => recordRow(r, keys, file, () => ({ text: `record ${i + 1}` }))) };
+    return { keys, rows: recs.map((r, i) => recordRow(r, keys, file, () => ({ text: `record ${i + 1}`, ...rowPosition(text, layout, i) }))) };
   }
   const o = doc as Record<string, unknown>;
   if (o === null || typeof o !== "object" || Array.isArray(o) || !Array.isArray(o["columns"]) || !Array.isArray(o["data"])) {
-    throw new DactError("JSON_RECORD", `found an object without "columns" and "data" arrays; expected pandas' orient="split" ({"columns": [...], "index": [...], "data": [[...], ...]}) or an array of numbers`, file);
+    throw new DactError("JSON_RECORD", `found an object without "columns" and "data" arrays; expected pandas' orient="split" ({"columns": [...], "index": [...], "data": [[...], ...]}) or an array of numbers`, file, lineCol(text, Math.max(0, text.search(/\{/))));
   }
   const keys = (o["columns"] as unknown[]).map((c) => (typeof c === "string" ? c : JSON.stringify(c)));
   const rows = (o["data"] as unknown[]).map((r, i) => {
-    if (!Array.isArray(r) || r.length !== keys.length) throw new DactError("JSON_RECORD", `"data" row ${i + 1}: found ${Array.isArray(r) ? `${r.length} values` : shown(JSON.stringify(r) ?? "")}; expected ${keys.length} values, one per column`, file);
+    if (!Array.isArray(r) || r.length !== keys.length) throw new DactError("JSON_RECORD", `found ${Array.isArray(r) ? `a "data" row of ${r.length} values` : shown(JSON.stringify(r) ?? "")}; expected ${keys.length} values, one per column`, file, rowPosition(text, "split", i));
     return r as unknown[];
   });
   return { keys, rows };
@@ -260,13 +340,14 @@ export async function readRecords(input: Input, layout: RecordsLayout, opts: Rec
     });
     if (table) send(table);
   } else {
-    const doc = parseJson(await wholeText(input, after), file);
-    const { keys, rows: data } = documentRows(doc, layout, file);
+    const text = await wholeText(input, after);
+    const doc = parseJson(text, file);
+    const { keys, rows: data } = documentRows(doc, layout, file, text);
     if (data.length > 0 || keys.length > 0) {
       const t: Table = new Table(keys, data[0] ?? keys.map(() => null), opts, file, "record 1");
       table = t;
       begin(t);
-      data.forEach((r, i) => t.add(r, () => ({ text: layout === "array" ? `record ${i + 1}` : `"data" row ${i + 1}` })));
+      data.forEach((r, i) => t.add(r, () => ({ text: `record ${i + 1}`, ...rowPosition(text, layout, i) })));
       rows = data.length;
       send(t);
     }
@@ -345,10 +426,10 @@ export async function transformRecords(input: Input, output: Output, ctx: Transf
   }
   const raw = await wholeText(input, () => Promise.resolve());
   const doc = parseJson(raw, file);
-  const { keys, rows } = documentRows(doc, layout, file);
+  const { keys, rows } = documentRows(doc, layout, file, raw);
   const trailing = /\r?\n$/.exec(raw)?.[0] ?? "";
   const t = new Table(keys, rows[0] ?? keys.map(() => null), opts, file, "record 1");
-  rows.forEach((r, i) => t.add(r, () => ({ text: layout === "array" ? `record ${i + 1}` : `"data" row ${i + 1}` })));
+  rows.forEach((r, i) => t.add(r, () => ({ text: `record ${i + 1}`, ...rowPosition(raw, layout, i) })));
   ctx.kernel(t.values, t.values, t.n);
   const isNumeric = numericOf(t);
   let k = 0;
