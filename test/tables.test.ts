@@ -367,6 +367,18 @@ describe("pandas JSON records", () => {
     expect(dact(["relu", "r.jsonl", "--to", "csv"], { cwd: d }).stdout.toString()).toBe("a,b\n1,0\n0,1\n");
   });
 
+  it("array and split tables: errors point at the record's line and column", () => {
+    const d = workdir();
+    writeFileSync(path.join(d, "a.json"), '[{"a":1},\n {"b":2}]');
+    const r = dact(["relu", "a.json"], { cwd: d });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^dact: a\.json:2:2: found a record with .*"b".*; expected the first record's keys \(a\)\n$/);
+    writeFileSync(path.join(d, "s.json"), '{"columns":["a"],"index":[0,1],"data":[[1],[2,3]]}');
+    expect(dact(["relu", "s.json"], { cwd: d }).stderr).toMatch(/^dact: s\.json:1:44: found a "data" row of 2 values; expected 1 values/);
+    writeFileSync(path.join(d, "p.json"), '[{"a":1},\n{"a":}]');
+    expect(dact(["relu", "p.json"], { cwd: d }).stderr).toMatch(/^dact: p\.json:2:\d+: .*; expected JSON\n$/);
+  });
+
   it("JSON Lines records are found by content on stdin", () => {
     const r = dact(["relu"], { input: '{"a":1,"b":-1}\n{"a":-3,"b":2}\n' });
     expect(r.status).toBe(0);
