@@ -219,8 +219,9 @@ function idOf(p: string): string {
 
 /** What made an output: the options that change its bytes, and dact's version. */
 export function optionsKey(plan: Omit<PlanSpec, "input" | "output">, version: string): string {
-  const { activation, params, format, delimiter, header, to, dtype, reshape } = plan;
-  return createHash("sha256").update(JSON.stringify({ version, activation, params, format, delimiter, header, to, dtype, reshape })).digest("hex").slice(0, 16);
+  const { activation, params, format, delimiter, header, to, dtype, reshape, labels, columns } = plan;
+  // Unset options drop out of the JSON: keys made before an option existed stay the same.
+  return createHash("sha256").update(JSON.stringify({ version, activation, params, format, delimiter, header, to, dtype, reshape, labels, columns })).digest("hex").slice(0, 16);
 }
 
 /** The manifest --skip-existing keeps in --out-dir: one JSON line per output written. */
