@@ -401,3 +401,17 @@ describe("*.txt is text", () => {
     for (const ext of [".csv", ".txt", ".tsv", ".json", ".jsonl", ".npy", ".npz", ".safetensors"]) expect(none.stderr).toContain(ext);
   });
 });
+
+describe("--skip-existing knows --columns and --index-col", () => {
+  it("an output made with other label options is made again", () => {
+    const d = workdir();
+    mkdirSync(path.join(d, "in"));
+    writeFileSync(path.join(d, "in", "t.csv"), "a,b\n1,-2\n");
+    expect(dact(["relu", "in", "--out-dir", "out", "--skip-existing", "-q"], { cwd: d }).status).toBe(0);
+    expect(readFileSync(path.join(d, "out", "t.csv"), "utf8")).toBe("a,b\n1,0\n");
+    expect(dact(["relu", "in", "--out-dir", "out", "--skip-existing", "--columns", "a", "-q"], { cwd: d }).status).toBe(0);
+    expect(readFileSync(path.join(d, "out", "t.csv"), "utf8")).toBe("a,b\n1,-2\n");
+    expect(dact(["relu", "in", "--out-dir", "out", "--skip-existing", "--index-col", "a", "-q"], { cwd: d }).status).toBe(0);
+    expect(readFileSync(path.join(d, "out", "t.csv"), "utf8")).toBe("a,b\n1,0\n");
+  });
+});
