@@ -151,7 +151,7 @@ function recordRow(rec: unknown, keys: readonly string[], file: string, where: (
     const w = where();
     const extra = own.filter((k) => !keys.includes(k));
     const lacking = keys.filter((k) => !Object.prototype.hasOwnProperty.call(o, k));
-    const diff = [extra.length ? `the keys ${extra.map((k) => JSON.stringify(k)).join(", ")} that the first record lacks` : "", lacking.length ? `no ${lacking.map((k) => JSON.stringify(k)).join(", ")}` : ""].filter((x) => x).join(" and ");
+    const diff = [extra.length ? `the key${extra.length > 1 ? "s" : ""} ${extra.map((k) => JSON.stringify(k)).join(", ")} that the first record lacks` : "", lacking.length ? `no ${lacking.map((k) => JSON.stringify(k)).join(", ")}` : ""].filter((x) => x).join(" and ");
     throw new DactError("JSON_RECORD", `${prefix(w)}found a record with ${diff}; expected the first record's keys (${keys.join(", ")})`, file, positionOf(w));
   }
   return keys.map((k) => o[k]);
