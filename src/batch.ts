@@ -15,7 +15,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import { DactError } from "./errors.js";
-import { formatFromPath, formatSpec, type Format } from "./formats/index.js";
+import { formatFromPath, formatSpec, knownExtensions, type Format } from "./formats/index.js";
 import { AppendFile, batchFifos, exitGate, makeFolders, Protected, readSideFile, realpathLoose, sweepDeadTemps, tempNameFor, trackTemp } from "./io.js";
 import type { PlanSpec } from "./pipeline.js";
 import type { CheckResult } from "./golden.js";
@@ -162,7 +162,7 @@ export async function planBatch(args: readonly string[], o: BatchOptions): Promi
       inputs.push({ input: a, base: path.resolve(a), top: path.dirname(path.resolve(a)), pipe: st.isFIFO() || st.isCharacterDevice() || st.isSocket() });
     }
   }
-  if (inputs.length === 0) throw new DactError("USAGE", `found no input files${args.length ? ` in ${args.join(", ")}` : ""}; expected files of a known format (${[".csv", ".tsv", ".json", ".jsonl", ".npy"].join(" ")}) or files named directly`);
+  if (inputs.length === 0) throw new DactError("USAGE", `found no input files${args.length ? ` in ${args.join(", ")}` : ""}; expected files of a known format (${knownExtensions().join(" ")}, or any of them .gz) or files named directly`);
   // Output names: base names, unless two clash or --keep-paths; then paths
   // below the inputs' common folder. Decided over the whole input set, before
   // --shard takes its share: every shard plans the same names, so the union
@@ -222,8 +222,9 @@ function idOf(p: string): string {
 
 /** What made an output: the options that change its bytes, and dact's version. */
 export function optionsKey(plan: Omit<PlanSpec, "input" | "output">, version: string): string {
-  const { activation, params, format, delimiter, header, to, dtype, reshape } = plan;
-  return createHash("sha256").update(JSON.stringify({ version, activation, params, format, delimiter, header, to, dtype, reshape })).digest("hex").slice(0, 16);
+  const { activation, params, format, delimiter, header, to, dtype, reshape, labels, columns } = plan;
+  // Unset options drop out of the JSON: keys made before an option existed stay the same.
+  return createHash("sha256").update(JSON.stringify({ version, activation, params, format, delimiter, header, to, dtype, reshape, labels, columns })).digest("hex").slice(0, 16);
 }
 
 /** The manifest --skip-existing keeps in --out-dir: one JSON line per output written. */

@@ -32,6 +32,7 @@ export type ErrorCode =
   | "JSON_SYNTAX"
   | "JSON_SHAPE"
   | "JSON_DEPTH"
+  | "JSON_RECORD" // pandas records: a record with other keys, or a value that is not a number in a numeric column
   | "SHAPE"; // shapes that cannot be compared or converted
 
 export interface Position {

@@ -165,6 +165,9 @@ export function gradSink(grad: GradSource, writer: ArrayWriter, kernel: Kernel, 
   let pending = new Float64Array(1 << 16);
   let pendingMissing: Uint8Array | null = null;
   let nPending = 0;
+  // Label cells (CSV label columns) of the pending rows: they pass through beside G ⊙ f'(x).
+  let pendingExtras: RowExtras | null = null;
+  let pendingLabels: string[] = [];
   let count = 0;
   const gName = grad.kind === "array" ? grad.name : "the gradient";
   const begin = async () => {
@@ -202,10 +205,11 @@ export function gradSink(grad: GradSource, writer: ArrayWriter, kernel: Kernel, 
       q.take(pending, nPending);
     }
     roundTo(pending, nPending, dtype);
-    writer.write(pending, pendingMissing, nPending, null);
+    writer.write(pending, pendingMissing, nPending, pendingExtras && { ...pendingExtras, labels: pendingLabels, comments: [] });
     count += nPending;
     nPending = 0;
     pendingMissing = null;
+    pendingLabels = [];
     await writer.flush();
   };
   return {
@@ -215,7 +219,11 @@ export function gradSink(grad: GradSource, writer: ArrayWriter, kernel: Kernel, 
       begin(h) {
         xHead = h;
       },
-      data(values: Values, missing: Uint8Array | null, n: number, _extras?: RowExtras | null) {
+      data(values: Values, missing: Uint8Array | null, n: number, extras?: RowExtras | null) {
+        if (extras && extras.labelCols.length > 0) {
+          pendingExtras = extras;
+          for (const l of extras.labels) pendingLabels.push(l);
+        } else if (extras) pendingExtras = extras;
         pending = grow(pending, nPending, nPending + n);
         // f'(x) in float64, whatever the result dtype: G multiplies it before the one rounding.
         kernel(values, pending.subarray(nPending), n);

@@ -13,7 +13,7 @@ import { withoutGz } from "./formats/gzip.js";
 import type { FormatSpec, ReadOptions } from "./formats/index.js";
 import { randomAccess, STDIO, type Input, type Output } from "./io.js";
 import { collected, type Matrix } from "./matrix.js";
-import { kernelSink, reshapeWriter, streamArray, withGrad, type PlanSpec } from "./pipeline.js";
+import { kernelSink, noticingWriter, reshapeWriter, streamArray, withGrad, type PlanSpec } from "./pipeline.js";
 import { readWithGrad, streamGrad, type GradSource } from "./grad.js";
 
 /** The member name a single array gets in a container: its file's stem (x.csv.gz: x); stdin's is arr_0, as np.savez names a positional array. */
@@ -58,7 +58,7 @@ export async function runNamed(input: Input, from: FormatSpec, to: FormatSpec, o
 async function runNamedWith(input: Input, from: FormatSpec, to: FormatSpec, output: Output, plan: PlanSpec, kernel: Kernel, readOpts: ReadOptions, say: (m: string) => void, gradFor: ((member: string | null) => GradSource) | null): Promise<void> {
   /** One array from `read` into `w`: through the kernel, or times G. */
   const pipe = async (read: (sink: ArraySink, after: () => Promise<void>) => Promise<number[]>, w: ArrayWriter, member: string | null, keepsHeader: boolean, toName: string) => {
-    if (gradFor) return readWithGrad(read, w, kernel, gradFor(member), input.name);
+    if (gradFor) return readWithGrad(read, noticingWriter(w, say, input.name, keepsHeader, toName), kernel, gradFor(member), input.name);
     const shape = await read(kernelSink(w, kernel, say, input.name, keepsHeader, toName), () => w.flush());
     await w.end(shape);
   };

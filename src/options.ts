@@ -7,6 +7,7 @@ import { parseOptionNumber } from "./activations/registry.js";
 import { DactError } from "./errors.js";
 import type { FloatDType } from "./formats/array.js";
 import { parseDelimiter } from "./formats/csv/delimiter.js";
+import type { ColumnSpec } from "./formats/csv/reader.js";
 import { parseFormat, type Format } from "./formats/index.js";
 
 export function formatOption(s: string): Format {
@@ -87,6 +88,25 @@ export function commentOption(s: string): string {
 /** --na-values: a comma-separated list (the empty cell is always missing). */
 export function naValuesOption(s: string): string[] {
   return s.split(",").filter((t) => t !== "");
+}
+
+/**
+ * --columns LIST, repeatable: comma-separated 0-based numbers, header
+ * names, and ranges as Python slices them (`2:5` is 2, 3, 4; `3:` to the end).
+ */
+export function columnsOption(s: string, previous: ColumnSpec | undefined): ColumnSpec {
+  const out: ColumnSpec[number][] = [...(previous ?? [])];
+  for (const t of s.split(",")) {
+    if (t === "") throw new DactError("USAGE", `option --columns: found ${JSON.stringify(s)}; expected comma-separated column numbers, names or ranges such as 2:5, none empty`);
+    const m = /^([0-9]*):([0-9]*)$/.exec(t);
+    if (m) {
+      const from = m[1] === "" ? 0 : Number(m[1]);
+      const to = m[2] === "" ? null : Number(m[2]);
+      if (to !== null && to <= from) throw new DactError("USAGE", `option --columns: found the range ${t}; expected from:to with from < to (to excluded, as in Python)`);
+      out.push({ from, to });
+    } else out.push(/^[0-9]+$/.test(t) ? Number(t) : t);
+  }
+  return out;
 }
 
 /** --index-col N|NAME|none, repeatable: label columns by 0-based number or header name. */

@@ -9,7 +9,7 @@ import { DactError } from "./errors.js";
 import { CollectWriter, WRITE_SLICE, type ArrayHead, type ArraySink, type ArrayWriter, type FloatDType, type RowExtras, type Values } from "./formats/array.js";
 import { arrayFormat, detectFormat, formatFromPath, formatSpec, type ArrayFormat, type Format, type ReadOptions } from "./formats/index.js";
 import { GzipOutput, maybeGunzip } from "./formats/gzip.js";
-import type { HeaderMode, LabelSpec } from "./formats/csv/reader.js";
+import type { ColumnSpec, HeaderMode, LabelSpec } from "./formats/csv/reader.js";
 import { openInput, openOutput, STDIO, type Input, type Output, type OutputOptions } from "./io.js";
 import { reshaped, roundTo } from "./matrix.js";
 
@@ -48,6 +48,8 @@ export interface PlanSpec {
   comment?: string | undefined;
   naValues?: string[] | undefined;
   labels?: LabelSpec | undefined;
+  /** --columns: the only columns differentiated. */
+  columns?: ColumnSpec | undefined;
   /** Batch: never write through a link at the output path. */
   noFollow?: boolean | undefined;
   /** Batch: the output's temporary file, named and tracked by the main thread. */
@@ -110,7 +112,8 @@ export async function runDerivative(plan: PlanSpec, say: (m: string) => void = n
     const base = act.kernel(plan.params);
     const k32 = float32Kernel(act.name, plan.params, base);
     const kernel = withFloat32(parallelKernel(act, plan.params, base, threads), k32 && parallelKernel(act, plan.params, k32, threads, true));
-    const readOpts: ReadOptions = { delimiter: plan.delimiter, header: plan.header, signOnly: act.signOnly ?? false, maxLine: plan.maxLine, decimal: plan.decimal, comment: plan.comment, naValues: plan.naValues, labels: plan.labels, notice: say };
+    const readOpts: ReadOptions = { delimiter: plan.delimiter, header: plan.header, signOnly: act.signOnly ?? false, maxLine: plan.maxLine, decimal: plan.decimal, comment: plan.comment, naValues: plan.naValues, labels: plan.labels, columns: plan.columns, notice: say };
+    if (plan.columns?.length && (from.kind === "container" || from.name === "npy")) throw new DactError("USAGE", `option --columns: ${input.name} is ${from.name}, arrays without named columns; expected a CSV/TSV file or a pandas JSON table`);
     if (plan.keys?.length && from.kind !== "container") throw new DactError("USAGE", `option --key: ${input.name} is ${from.name}, one array without names; expected --key only with .npz or .safetensors input`);
     if (plan.check) {
       const { checkGolden } = await import("./golden.js");
@@ -124,7 +127,7 @@ export async function runDerivative(plan: PlanSpec, say: (m: string) => void = n
         const sameLayout = to === from && plan.reshape === undefined && !(plan.dtype !== undefined && to.name === "npy") && plan.gradOutput === undefined;
         if (plan.gradOutput !== undefined) {
           const writer = await to.writer(output, { delimiter: to === from ? plan.delimiter : undefined, decimal: plan.decimal, dtype: plan.dtype, source: input.name });
-          await withGrad(plan.gradOutput, say, (gradFor) => streamGrad(input, from, readOpts, reshapeWriter(writer, plan.reshape), kernel, gradFor(null), say));
+          await withGrad(plan.gradOutput, say, (gradFor) => streamGrad(input, from, readOpts, reshapeWriter(noticingWriter(writer, say, input.name, to.keepsHeader, to.name), plan.reshape), kernel, gradFor(null), say));
         } else if (sameLayout) {
           const transform = await from.transform(readOpts);
           await transform(input, output, { kernel, signOnly: act.signOnly ?? false, notice: say });
@@ -226,8 +229,7 @@ export function kernelSink(writer: ArrayWriter, kernel: Kernel, say: (m: string)
   return {
     begin(h: ArrayHead) {
       dtype = h.dtype;
-      if (h.header && !keepsHeader) say(`dact: ${source}: the CSV header (${h.header.join(", ")}) has no place in ${toName}; dropped`);
-      if (h.labelCols?.length && !keepsHeader) say(`dact: ${source}: label column${h.labelCols.length > 1 ? "s" : ""} ${h.labelCols.map((c) => c + 1).join(", ")} ha${h.labelCols.length > 1 ? "ve" : "s"} no place in ${toName}; dropped`);
+      if (!keepsHeader) dropNotice(h, say, source, toName);
       writer.begin(h);
     },
     data(values: Values, missing: Uint8Array | null, n: number, extras?: RowExtras | null) {
@@ -236,6 +238,37 @@ export function kernelSink(writer: ArrayWriter, kernel: Kernel, say: (m: string)
       if (dtype === "f2" || dtype === "bf16") roundTo(dst as Float64Array, n, dtype);
       writer.write(dst, missing, n, extras);
     },
+  };
+}
+
+/**
+ * One notice for what a writer without a place for labels drops: the
+ * CSV header and every label column (index, text, --columns' others), by name.
+ */
+export function dropNotice(h: ArrayHead, say: (m: string) => void, source: string, toName: string): void {
+  const labels = h.labelCols ?? [];
+  const parts: string[] = [];
+  // One line however wide the table: long lists are cut.
+  const cut = (s: string) => (s.length > 200 ? `${s.slice(0, 200)}…` : s);
+  if (h.header) parts.push(`the CSV header (${cut(h.header.slice(0, 100).join(", "))})`);
+  if (labels.length > 0) {
+    const names = labels.slice(0, 100).map((c) => (h.header?.[c]?.trim() ? JSON.stringify(h.header[c]) : `${c + 1}`));
+    parts.push(`label column${labels.length > 1 ? "s" : ""} ${cut(names.join(", "))}`);
+  }
+  if (parts.length > 0) say(`dact: ${source}: ${parts.join(" and ")} ha${parts.length > 1 || labels.length > 1 ? "ve" : "s"} no place in ${toName}; dropped`);
+}
+
+/** A writer that says what it drops (dropNotice) when it begins: for paths without a kernelSink (--grad-output). */
+export function noticingWriter(inner: ArrayWriter, say: (m: string) => void, source: string, keepsHeader: boolean, toName: string): ArrayWriter {
+  if (keepsHeader) return inner;
+  return {
+    begin(h) {
+      dropNotice(h, say, source, toName);
+      inner.begin(h);
+    },
+    write: (v, m, n, x) => inner.write(v, m, n, x),
+    flush: () => inner.flush(),
+    end: (s) => inner.end(s),
   };
 }
 

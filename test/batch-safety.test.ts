@@ -168,8 +168,10 @@ describe("folders: walk, filter, mirror", () => {
     makeTree(d);
     const r = dact(["relu", "data", "--out-dir", "out"], { cwd: d });
     expect(r.status, r.stderr).toBe(0);
-    expect(tree(path.join(d, "out"))).toEqual(["a.csv", "skip/e.csv", "x/c.json", "x/y/a.csv", "x/y/d.tsv"]);
+    // .txt is text (np.savetxt's files, issue 24); notes.md is not a format dact reads.
+    expect(tree(path.join(d, "out"))).toEqual(["a.csv", "b.npy.txt", "skip/e.csv", "x/c.json", "x/y/a.csv", "x/y/d.tsv"]);
     expect(readFileSync(path.join(d, "out", "x", "y", "d.tsv"), "utf8")).toBe("0\t1\n");
+    expect(readFileSync(path.join(d, "out", "b.npy.txt"), "utf8")).toBe("0,1\n");
   });
 
   it("--include and --exclude; flat names when nothing clashes; --keep-paths always mirrors", () => {

@@ -79,8 +79,8 @@ describe("-o's extension picks the output format", () => {
     expect(existsSync(path.join(dir2, "out.npy"))).toBe(false);
     // --to that agrees, or -o without a known extension, is fine
     expect(dact(["relu", "a.csv", "--to", "npy", "-o", "out.npy"], { cwd: dir2 }).status).toBe(0);
-    expect(dact(["relu", "a.csv", "--to", "json", "-o", "out.txt"], { cwd: dir2 }).stdout.length).toBe(0);
-    expect(readFileSync(path.join(dir2, "out.txt"), "utf8")).toBe("[[1]]\n");
+    expect(dact(["relu", "a.csv", "--to", "json", "-o", "out.dat"], { cwd: dir2 }).stdout.length).toBe(0);
+    expect(readFileSync(path.join(dir2, "out.dat"), "utf8")).toBe("[[1]]\n");
   });
 });
 

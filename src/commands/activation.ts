@@ -8,9 +8,10 @@ import { camel, resolveParams } from "../activations/registry.js";
 import type { Activation } from "../activations/types.js";
 import { DactError } from "../errors.js";
 import type { FloatDType } from "../formats/array.js";
+import type { ColumnSpec } from "../formats/csv/reader.js";
 import { FORMAT_NAMES, type Format } from "../formats/index.js";
 import { STDIO } from "../io.js";
-import { commentOption, countOption, decimalOption, delimiterOption, indexColOption, naValuesOption, dtypeOption, formatOption, reshapeOption, shardOption, sizeOption, toleranceOption } from "../options.js";
+import { columnsOption, commentOption, countOption, decimalOption, delimiterOption, indexColOption, naValuesOption, dtypeOption, formatOption, reshapeOption, shardOption, sizeOption, toleranceOption } from "../options.js";
 import { runDerivative, type PlanSpec } from "../pipeline.js";
 import type { BatchOptions } from "../batch.js";
 import { version } from "../version.js";
@@ -48,6 +49,7 @@ interface ActivationOpts {
   comment?: string;
   naValues?: string[];
   indexCol?: (number | string)[] | "none";
+  columns?: ColumnSpec;
   include: string[];
   exclude: string[];
   key: string[];
@@ -88,6 +90,7 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
     .option("--comment <char>", "CSV: lines starting with it are comments, kept in CSV output (default: #; '' for none)", commentOption)
     .option("--na-values <list>", "CSV: comma-separated cells that mean a missing value (default: pandas' list: NA, N/A, #N/A, NULL, NaN, nan, null, None, <NA>...)", naValuesOption)
     .option("--index-col <n|name|none>", "CSV: a label column, passed through (0-based number or header name; repeatable); default: the first, when the header's first cell is empty", indexColOption)
+    .option("--columns <list>", "CSV/JSON: differentiate only these columns (0-based numbers, header names, ranges such as 2:5; repeatable); the others pass through as labels", columnsOption)
     .option("--header", "CSV/TSV: the first row is a header (default: only if none of its cells is a number)")
     .option("--no-header", "CSV/TSV: the first row is data")
     .option("--out-dir <dir>", "batch: write each input to <dir>/<its file name> (folders among the inputs are walked)")
@@ -145,6 +148,7 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
       comment: opts.comment,
       naValues: opts.naValues,
       labels: opts.indexCol,
+      columns: opts.columns,
       check: opts.check !== undefined ? { path: opts.check, tolerance: tolerancePolicy(opts), update: updateMode(opts.pending ? "pending" : opts.update) } : undefined,
     };
     const showProgress = opts.progress === true || (process.stderr.isTTY === true && opts.quiet !== true);

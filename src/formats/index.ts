@@ -86,7 +86,7 @@ export type FormatSpec = ArrayFormat | ContainerFormat;
  * is given (and takes ";" with a decimal comma); TSV is tab-separated.
  */
 function csvLike(name: "csv" | "tsv", extensions: string[], delimiter: string | undefined, sniff: FormatSpec["sniff"]): ArrayFormat {
-  const csvOpts = (o: ReadOptions) => ({ delimiter: o.delimiter ?? delimiter, header: o.header ?? "auto", maxLine: o.maxLine, decimal: o.decimal, comment: o.comment, naValues: o.naValues, labels: o.labels, notice: o.notice });
+  const csvOpts = (o: ReadOptions) => ({ delimiter: o.delimiter ?? delimiter, header: o.header ?? "auto", maxLine: o.maxLine, decimal: o.decimal, comment: o.comment, naValues: o.naValues, labels: o.labels, columns: o.columns, notice: o.notice });
   return {
     kind: "array",
     name,
@@ -116,12 +116,23 @@ function jsonLike(name: "json" | "jsonl", extensions: string[], lines: boolean, 
     extensions,
     keepsHeader: false,
     sniff,
-    async transform() {
+    async transform(o) {
       const { transformJson } = await import("./json/codec.js");
-      return (i, out, c) => transformJson(i, out, c, lines);
+      const records = await import("./json/records.js");
+      return async (i, out, c) => {
+        // pandas' records (orient="records", lines or not) and orient="split": a table with named columns.
+        const layout = await records.recordsLayout(i, lines);
+        if (layout) return records.transformRecords(i, out, c, layout, o);
+        if (o.columns?.length) throw new DactError("USAGE", `option --columns: ${i.name} is an array without named columns; expected a CSV/TSV file or a pandas JSON table (records or split)`);
+        return transformJson(i, out, c, lines);
+      };
     },
     async read(input, o, sink, after) {
       const { readJsonArray } = await import("./json/codec.js");
+      const records = await import("./json/records.js");
+      const layout = await records.recordsLayout(input, lines);
+      if (layout) return records.readRecords(input, layout, o, sink, after);
+      if (o.columns?.length) throw new DactError("USAGE", `option --columns: ${input.name} is an array without named columns; expected a CSV/TSV file or a pandas JSON table (records or split)`);
       return readJsonArray(input, { lines, signOnly: o.signOnly }, sink, after);
     },
     async writer(output, o) {
@@ -195,11 +206,17 @@ export const FORMATS: readonly FormatSpec[] = [
       return new NpyWriter(output, { dtype: o.dtype });
     },
   },
-  jsonLike("jsonl", [".jsonl", ".ndjson"], true, (_h, t) => t.startsWith("[") && looksLikeJsonLines(t)),
-  jsonLike("json", [".json"], false, (_h, t) => t.startsWith("[")),
+  jsonLike("jsonl", [".jsonl", ".ndjson"], true, (_h, t) => (t.startsWith("[") && looksLikeJsonLines(t)) || (t.startsWith("{") && /^\{[^\n]*\}\s*\n\s*\{/.test(t))),
+  jsonLike("json", [".json"], false, (_h, t) => t.startsWith("[") || (t.startsWith("{") && t.includes('"columns"'))),
   csvLike("tsv", [".tsv", ".tab"], "\t", (_h, t) => t.includes("\t") && !t.split("\n", 1)[0]!.includes(",")),
-  csvLike("csv", [".csv"], undefined, () => true),
+  // .txt is what np.savetxt writes (spaces, or its delimiter=): read as CSV with the delimiter sniffed.
+  csvLike("csv", [".csv", ".txt"], undefined, () => true),
 ];
+
+/** Every extension the registry knows, in registry order (for messages). */
+export function knownExtensions(): string[] {
+  return FORMATS.flatMap((f) => f.extensions);
+}
 
 export function formatSpec(name: Format): FormatSpec {
   return FORMATS.find((f) => f.name === name)!;

@@ -20,7 +20,7 @@ async function delimiterFor(input: Input, opts: CsvOptions): Promise<string> {
 }
 
 function readerOptions(input: Input, opts: CsvOptions, delimiter: string, signOnly: boolean, onBatch: (b: CsvBatch) => void): CsvReaderOptions {
-  return { delimiter, header: opts.header, file: input.name, signOnly, maxLine: opts.maxLine, decimal: opts.decimal, comment: opts.comment, naValues: opts.naValues, labels: opts.labels, notice: opts.notice, onBatch };
+  return { delimiter, header: opts.header, file: input.name, signOnly, maxLine: opts.maxLine, decimal: opts.decimal, comment: opts.comment, naValues: opts.naValues, labels: opts.labels, columns: opts.columns, notice: opts.notice, onBatch };
 }
 
 /**
@@ -34,8 +34,12 @@ export async function transformCsv(input: Input, output: Output, ctx: TransformC
   const delimiter = await delimiterFor(input, opts);
   // Whitespace-separated input is written with single spaces.
   const writer = new CsvWriter(output, { delimiter: delimiter === WHITESPACE ? " " : delimiter, decimal: opts.decimal, source: input.name });
+  let bom = false;
   const reader = new CsvReader(
     readerOptions(input, { ...opts, notice: opts.notice ?? ctx.notice }, delimiter, ctx.signOnly ?? false, (b: CsvBatch) => {
+      // An Excel "CSV UTF-8" file starts with a BOM; the output is the same kind of file.
+      if (b.bom && !bom) writer.headerLine("\ufeff", 0);
+      bom = true;
       // Comments before the header come first, then the header, then the rows.
       for (const c of b.comments) if (c.row < 0) writer.headerLine(c.text, c.ending);
       if (b.header !== null) writer.headerLine(b.header, b.headerEnding);

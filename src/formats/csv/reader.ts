@@ -25,6 +25,14 @@ export const PANDAS_NA = ["#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-Na
  */
 export type LabelSpec = "auto" | "none" | readonly (number | string)[];
 
+/**
+ * --columns: the only columns differentiated, by 0-based number, header
+ * name, or a range of numbers [from, to) as Python slices them (`2:5` is
+ * 2, 3, 4; an open end runs to the edge). The other columns pass through
+ * as labels.
+ */
+export type ColumnSpec = readonly (number | string | { from: number; to: number | null })[];
+
 /** How a text file is read, beyond its delimiter: one definition for the reader, the codec and the registry. */
 export interface CsvTextOptions {
   /** The longest line (or, in a streaming line, cell) held in memory (--max-line-size); default MAX_LINE. */
@@ -37,6 +45,8 @@ export interface CsvTextOptions {
   naValues?: readonly string[] | undefined;
   /** Label columns (--index-col). */
   labels?: LabelSpec | undefined;
+  /** The columns differentiated (--columns); the rest are labels. */
+  columns?: ColumnSpec | undefined;
   /** One-line notices (a label column taken by default, a lone header row). */
   notice?: ((m: string) => void) | undefined;
 }
@@ -85,6 +95,8 @@ export interface CsvBatch {
   /** Label columns: their positions in the full row (sorted), and each row's label cells, row-major. */
   labelCols: number[];
   labels: string[];
+  /** The input starts with a UTF-8 byte order mark (Excel's "CSV UTF-8"): same-format output keeps it. */
+  bom: boolean;
 }
 
 /** The column count before a streaming first row has ended. */
@@ -198,6 +210,18 @@ export class CsvReader {
   /** Label column positions (sorted) and a lookup; empty when none. */
   private labelCols: number[] = [];
   private isLabel: Uint8Array = new Uint8Array(0);
+  private readonly columnSpec: ColumnSpec | undefined;
+  /**
+   * After a header, until the first data row: that row's cells decide
+   * which further columns are labels (a first data cell that is neither a
+   * number nor an NA token: an id, a date, a category). The column count
+   * is UNKNOWN_COLS meanwhile.
+   */
+  private pendingData = false;
+  /** Whether the first column, read as numbers, has held 0, 1, 2, … so far (pandas' RangeIndex under a name). */
+  private rangeOk = false;
+  /** Emit a batch at the end even if empty (the column count was decided there). */
+  private forceEmit = false;
 
   constructor(opts: CsvReaderOptions) {
     const ws = opts.delimiter === WHITESPACE;
@@ -214,6 +238,7 @@ export class CsvReader {
     const nums = [...this.na].map((t) => parseNumberText(t)).filter((v, k, a) => cellStatus === CellStatus.Number && v === v && a.indexOf(v) === k);
     this.naNumbers = nums.length ? new Set(nums) : null;
     this.labelSpec = opts.labels ?? "auto";
+    this.columnSpec = opts.columns && opts.columns.length > 0 ? opts.columns : undefined;
     this.notice = opts.notice ?? (() => {});
     this.ws = ws ? new WhitespaceRuns(this.commentByte) : null;
     this.guard = new TextGuard(ws ? "whitespace-separated" : this.delim === TAB ? "TSV" : "CSV", opts.file);
@@ -232,6 +257,7 @@ export class CsvReader {
       comments: [],
       labelCols: [],
       labels: [],
+      bom: false,
     };
     if (Array.isArray(this.labelSpec) && this.labelSpec.every((c) => typeof c === "number")) this.setLabels(this.labelSpec as number[]);
   }
@@ -290,6 +316,7 @@ export class CsvReader {
       }
       this.bomChecked = true;
       pos = bomLength(buf);
+      this.batch.bom = pos > 0;
     }
     pos = this.scan(buf, pos, false);
     if (pos < buf.length) {
@@ -317,9 +344,10 @@ export class CsvReader {
   private streamLongLine(): void {
     const buf = this.takeCarry();
     const last = buf.lastIndexOf(this.delim);
-    let streams = this.lineStreams ?? (buf.indexOf(QUOTE) < 0 && last >= 0 && !this.isComment(buf, 0) && this.labelCols.length === 0);
+    let streams = this.lineStreams ?? (buf.indexOf(QUOTE) < 0 && last >= 0 && !this.isComment(buf, 0) && this.labelCols.length === 0 && !this.pendingData);
     if (streams && this.state.kind === "first") {
-      if (this.headerMode === "yes" || (this.headerMode === "auto" && !this.anyNumber(buf, 0, last) && this.anyLetter(buf, 0, buf.length))) streams = false;
+      // A header (or what may be one: a name, or an empty first cell as pandas' `,0,1,2,…`) is held whole for firstRecord.
+      if (this.headerMode === "yes" || (this.headerMode === "auto" && ((!this.anyNumber(buf, 0, last) && this.anyLetter(buf, 0, buf.length)) || buf[0] === this.delim || this.anyLetter(buf, 0, buf.indexOf(this.delim))))) streams = false;
       else {
         // Data, not a header: the first row streams, and its cell count is
         // known when it ends.
@@ -367,7 +395,11 @@ export class CsvReader {
     if (this.commentByte < 0) return false;
     let i = pos;
     while (i < buf.length && (buf[i] === 32 || buf[i] === TAB)) i++;
-    return buf[i] === this.commentByte;
+    if (buf[i] !== this.commentByte) return false;
+    // A row that starts with an NA token such as #N/A (Excel's, pandas') is data, not a comment.
+    let j = i;
+    while (j < buf.length && buf[j] !== this.delim && buf[j] !== LF && buf[j] !== CR) j++;
+    return j - i > 25 || this.naCode(buf, i, j) === 0;
   }
 
   private carryParts: Buffer[] = [];
@@ -395,7 +427,19 @@ export class CsvReader {
     // Fewer than 3 bytes, all a BOM prefix, is nothing but (part of) a BOM.
     if (buf && buf.length && this.bomChecked) this.scan(buf, 0, true);
     this.flushQuoted();
+    if (this.pendingData) {
+      // A header and no data row: the columns are the header's, less the labels.
+      this.pendingData = false;
+      const cols = this.headerCells!.length - this.labelCols.length;
+      this.setState({ kind: "rows", cols, firstLine: this.line });
+      this.batch.cols = cols;
+      this.forceEmit = true;
+    }
     this.emit();
+    if (this.rangeOk && this.dataRows >= 2 && this.headerCells) {
+      const name = this.headerCells[0]!.trim();
+      this.notice(`dact: ${this.file ?? "<input>"}: column ${JSON.stringify(name)} holds 0, 1, …, ${this.dataRows - 1} (pandas' default index?) and was differentiated; pass --index-col ${shellWord(name)} to keep it aside, or --index-col none to silence this notice`);
+    }
     if (this.headerAuto && this.dataRows === 0 && this.headerCells) {
       this.notice(`dact: ${this.file ?? "<input>"}: the only row (${this.headerCells.join(", ")}) was read as a header, as no cell is a number; pass --no-header if it is data`);
     }
@@ -454,7 +498,7 @@ export class CsvReader {
         if (stop < 0) return pos;
         this.flushQuoted();
         const b = this.batch;
-        b.comments.push({ row: this.state.kind === "first" ? -1 : b.rows, text: buf.toString("utf8", pos, stop), ending });
+        b.comments.push({ row: this.state.kind === "first" && !this.pendingData ? -1 : b.rows, text: buf.toString("utf8", pos, stop), ending });
         this.line++;
         pos = ending === Ending.CRLF ? stop + 2 : ending === Ending.None ? len : stop + 1;
         continue;
@@ -563,48 +607,156 @@ export class CsvReader {
   }
 
   /**
-   * The first record decides the column count and, in auto mode, whether it
-   * is a header: only when no cell is a number and some cell has a letter,
-   * so a typo'd first row (1..5, a Unicode minus) cannot swallow data.
+   * The first record decides, in auto mode, whether it is a header: when
+   * some cell is a name (neither a number nor an NA token, with a letter),
+   * so a typo'd first row (1..5, a Unicode minus) or a row of NA tokens
+   * cannot swallow data; or when it is pandas' and R's signature of an
+   * index column: an empty first cell or a name over column names or
+   * numbers (`,0,1,2,3`, what `df.to_csv()` writes for a default frame;
+   * `step,0,1,2,3` with a named index).
    */
   private firstRecord(cells: string[], anyNumber: boolean, raw: string, ending: Ending, line: number): boolean {
-    const isHeader = this.headerMode === "yes" || (this.headerMode === "auto" && !anyNumber && cells.some((c) => /\p{L}/u.test(c)));
+    const isHeader = this.headerMode === "yes" || (this.headerMode === "auto" && ((!anyNumber && cells.some((c) => this.isName(c))) || this.isIndexHeader(cells)));
     let labels = this.labelCols;
     if (isHeader) {
       this.headerAuto = this.headerMode === "auto";
       this.headerCells = cells;
-      if (this.labelSpec === "auto" && cells.length > 1 && cells[0]!.trim() === "") {
-        labels = [0];
-        this.notice(`dact: ${this.file ?? "<input>"}: the header's first cell is empty (a pandas or R index): column 1 passes through as labels (--index-col none to differentiate it)`);
-      } else if (Array.isArray(this.labelSpec)) {
-        labels = this.labelSpec.map((c) => {
-          if (typeof c === "number") return c;
-          const k = cells.indexOf(c);
-          if (k < 0) throw new DactError("USAGE", `option --index-col: found ${JSON.stringify(c)}; expected a column number or one of the header's names (${cells.join(", ")})`, this.file, { line });
-          return k;
-        });
+      const byName = (c: number | string, option: string) => {
+        if (typeof c === "number") return c;
+        const k = cells.indexOf(c);
+        if (k < 0) throw new DactError("USAGE", `option ${option}: found ${JSON.stringify(c)}; expected a column number or one of the header's names (${cells.join(", ")})`, this.file, { line });
+        return k;
+      };
+      const chosen = Array.isArray(this.labelSpec) ? this.labelSpec.map((c) => byName(c, "--index-col")) : [];
+      let picked: Set<number> | null = null;
+      if (this.columnSpec) {
+        picked = new Set(this.resolveColumns(cells.length, (c) => byName(c, "--columns"), line));
+        for (let c = 0; c < cells.length; c++) if (!picked.has(c)) chosen.push(c);
       }
+      if (this.labelSpec !== "none" && cells.length > 1) {
+        // A column without a name is an index (pandas, R): never differentiated unasked.
+        const unnamed = cells.map((c, k) => (c.trim() === "" && !chosen.includes(k) && !picked?.has(k) ? k : -1)).filter((k) => k >= 0);
+        if (unnamed.length > 0) {
+          chosen.push(...unnamed);
+          const which = unnamed.map((k) => k + 1).join(", ");
+          if (unnamed.length === 1 && unnamed[0] === 0) this.notice(`dact: ${this.file ?? "<input>"}: the header's first cell is empty (a pandas or R index): column 1 passes through as labels (--index-col none to differentiate it)`);
+          else this.notice(`dact: ${this.file ?? "<input>"}: the header's cell${unnamed.length > 1 ? "s" : ""} ${which} ${unnamed.length > 1 ? "are" : "is"} empty (a pandas or R index): column${unnamed.length > 1 ? "s" : ""} ${which} pass${unnamed.length > 1 ? "" : "es"} through as labels (--index-col none to differentiate ${unnamed.length > 1 ? "them" : "it"})`);
+        }
+      }
+      labels = chosen;
+      // Text columns are found on the first data row, unless --columns chose.
+      this.pendingData = this.labelSpec !== "none" && !this.columnSpec;
+      this.rangeOk = this.labelSpec === "auto" && !this.columnSpec && !chosen.includes(0);
     } else if (Array.isArray(this.labelSpec) && this.labelSpec.some((c) => typeof c === "string")) {
       throw new DactError("USAGE", `option --index-col: found a column name, but the first row is data; expected column numbers, or a header`, this.file, { line });
+    } else if (this.columnSpec) {
+      if (this.columnSpec.some((c) => typeof c === "string")) throw new DactError("USAGE", `option --columns: found a column name, but the first row is data; expected column numbers, or a header`, this.file, { line });
+      const picked = new Set(this.resolveColumns(cells.length, (c) => c as number, line));
+      labels = [...labels];
+      for (let c = 0; c < cells.length; c++) if (!picked.has(c)) labels.push(c);
     }
     if (labels !== this.labelCols) this.setLabels(labels);
     const bad = this.labelCols.find((c) => c >= cells.length);
     if (bad !== undefined) throw new DactError("USAGE", `option --index-col: found column ${bad}; expected one of 0..${cells.length - 1}, as the first row has ${cells.length} cells`, this.file, { line });
-    const cols = cells.length - this.labelCols.length;
-    this.setState({ kind: "rows", cols, firstLine: line });
-    this.batch.cols = cols;
     if (isHeader) {
       this.batch.header = this.ws ? raw.replace(/\t/g, " ") : raw;
       this.batch.headerCells = cells;
       this.batch.headerEnding = ending;
     }
+    if (this.pendingData) {
+      this.batch.cols = UNKNOWN_COLS;
+      return true;
+    }
+    const cols = cells.length - this.labelCols.length;
+    this.setState({ kind: "rows", cols, firstLine: line });
+    this.batch.cols = cols;
     return isHeader;
+  }
+
+  /** A header cell that is a name: not a number, not an NA token, with a letter. */
+  private isName(cell: string): boolean {
+    const t = cell.trim();
+    if (t === "" || this.na.has(t) || !/\p{L}/u.test(t)) return false;
+    parseNumberText(t);
+    return cellStatus !== CellStatus.Number;
+  }
+
+  /**
+   * `,0,1,2`, `step,0,1,2` or `"","x","y"`: an empty first cell, then
+   * names or column numbers (digits only, increasing: pandas' RangeIndex,
+   * years), none empty; or a name, then 0, 1, 2, … exactly. A data row
+   * rarely looks so.
+   */
+  private isIndexHeader(cells: string[]): boolean {
+    // The first cell empty (pandas' unnamed index, R's row names) or a name (df.index.name = "step").
+    if (cells.length < 2 || !(cells[0]!.trim() === "" || this.isName(cells[0]!))) return false;
+    // After a name, only pandas' RangeIndex columns exactly (step,0,1,2): `x,1` is a labelled data row.
+    const named = cells[0]!.trim() !== "";
+    let last = -1;
+    return cells.slice(1).every((c) => {
+      const t = c.trim();
+      if (t === "" || this.na.has(t)) return false;
+      if (!/^\d+$/.test(t)) return this.isName(t);
+      const v = Number(t);
+      if (v <= last || (named && v !== last + 1)) return false;
+      last = v;
+      return true;
+    });
+  }
+
+  /** --columns as sorted, distinct 0-based numbers, each checked against the row's width. */
+  private resolveColumns(width: number, byName: (c: number | string) => number, line: number): number[] {
+    const out: number[] = [];
+    for (const c of this.columnSpec!) {
+      if (typeof c === "object") {
+        const to = c.to === null ? width : Math.min(c.to, width);
+        if (c.from >= width) throw new DactError("USAGE", `option --columns: found ${c.from}:${c.to ?? ""}; expected a range within 0..${width - 1}, as the first row has ${width} cells`, this.file, { line });
+        for (let k = c.from; k < to; k++) out.push(k);
+      } else {
+        const k = byName(c);
+        if (k >= width) throw new DactError("USAGE", `option --columns: found column ${k}; expected one of 0..${width - 1}, as the first row has ${width} cells`, this.file, { line });
+        out.push(k);
+      }
+    }
+    return [...new Set(out)].sort((a, b) => a - b);
+  }
+
+  /**
+   * The first data row after a header: a column whose cell here is
+   * neither a number nor empty nor an NA token holds text (an id, a date,
+   * a category) and passes through as labels, as --index-col would.
+   */
+  private decideColumns(cells: readonly string[], line: number): void {
+    this.pendingData = false;
+    const width = this.headerCells?.length ?? cells.length;
+    const labels = [...this.labelCols];
+    for (let c = 0; c < cells.length && c < width; c++) {
+      if (labels.includes(c)) continue;
+      const t = cells[c]!.trim();
+      if (t === "" || this.na.has(t)) continue;
+      const b = Buffer.from(t, "utf8");
+      parseNumberBytes(b, 0, b.length, -1, false, this.point);
+      // A number with a typo (a decimal comma, a Unicode minus) is not text: its error says what to pass.
+      if (cellStatus !== CellStatus.Number && nearNumberHint(t, this.point === 44) === "") labels.push(c);
+    }
+    if (labels.length !== this.labelCols.length) this.setLabels(labels);
+    if (this.labelCols.includes(0)) this.rangeOk = false;
+    const cols = width - this.labelCols.length;
+    this.setState({ kind: "rows", cols, firstLine: line });
+    this.batch.cols = cols;
+  }
+
+  /** After a row whose first numeric cell is values[k]: is the first column still 0, 1, 2, …? */
+  private checkRange(k: number): void {
+    const b = this.batch;
+    if (k < 0 || b.missing[k] !== 0 || b.values[k] !== this.dataRows) this.rangeOk = false;
   }
 
   private plainRecord(buf: Buffer, s: number, e: number, ending: Ending, signOnly: boolean): void {
     if (this.rowCells === 0) {
       if (this.isBlank(buf, s, e)) return;
-      if (this.cols < 0) {
+      if (this.pendingData) this.decideColumns(buf.toString("utf8", s, e).split(String.fromCharCode(this.delim)), this.line);
+      else if (this.cols < 0) {
         const raw = buf.toString("utf8", s, e);
         const cells = raw.split(String.fromCharCode(this.delim));
         if (this.firstRecord(cells, this.anyNumber(buf, s, e), raw, ending, this.line)) return;
@@ -739,6 +891,7 @@ export class CsvReader {
     } else if (s.kind === "rows" && found !== s.cols) throw this.countError(found + this.labelCols.length, line);
     this.room(0, 1);
     const b = this.batch;
+    if (this.rangeOk) this.checkRange(b.n - this.cols);
     b.endings[b.rows++] = ending;
     this.dataRows++;
     this.rowCells = 0;
@@ -784,7 +937,8 @@ export class CsvReader {
       const ending = endings[r]!;
       const line = lineNo;
       lineNo += raw.split(/\r\n|\n|\r/).length;
-      if (this.state.kind === "first") {
+      if (this.pendingData) this.decideColumns(record, line);
+      else if (this.state.kind === "first") {
         let anyNumber = false;
         for (const cell of record) {
           parseNumberText(cell);
@@ -812,13 +966,22 @@ export class CsvReader {
         b.values[b.n] = v;
         b.missing[b.n++] = st;
       }
+      if (this.rangeOk) this.checkRange(b.n - cols);
       b.endings[b.rows++] = ending;
       this.dataRows++;
     }
   }
 
+  /**
+   * A cell of a numeric column that is not a number: the column by its
+   * header name, and how to pass it through instead (a text column whose
+   * first cells happened to be numbers, or a headerless file).
+   */
   private notNumber(cell: string, line: number, column: number): DactError {
-    return new DactError("CSV_NUMBER", `${shown(cell)} is not a number${nearNumberHint(cell, this.point === 44)}`, this.file, { line, column });
+    const hint = nearNumberHint(cell, this.point === 44);
+    const name = this.headerCells?.[column - 1];
+    const named = name === undefined || name.trim() === "" ? "" : hint ? `, in column ${shown(name)}` : `, in column ${shown(name)} (pass --index-col ${shellWord(name)} to keep the column aside as labels)`;
+    return new DactError("CSV_NUMBER", `${shown(cell)} is not a number${hint}${named}`, this.file, { line, column });
   }
 
   private countError(found: number, line: number): DactError {
@@ -829,7 +992,8 @@ export class CsvReader {
 
   private emit(): void {
     const b = this.batch;
-    if (b.rows === 0 && b.n === 0 && b.header === null && b.comments.length === 0) return;
+    if (b.rows === 0 && b.n === 0 && b.header === null && b.comments.length === 0 && !this.forceEmit) return;
+    this.forceEmit = false;
     this.onBatch(b);
     b.header = null;
     b.headerCells = null;
@@ -839,6 +1003,11 @@ export class CsvReader {
     b.labels = [];
     b.startCell = this.rowCells; // cells of the unfinished row already sent
   }
+}
+
+/** A header name as a shell word: quoted when it has anything but letters, digits and _.-. */
+function shellWord(s: string): string {
+  return /^[\p{L}\p{N}_.-]+$/u.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
 }
 
 /** The index of the first LF or CR in `b`, or -1. */

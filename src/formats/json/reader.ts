@@ -399,7 +399,7 @@ export class JsonReader {
         continue;
       }
       if (c === 0x7b) {
-        this.fail(this.offset + i, "an object", `${EXPECTED[this.expect]}; dact reads arrays of numbers: pandas' to_json(orient="values") writes those, orient="split" keeps them under "data" (jq .data f.json | dact ...), and orient="records" is a list of objects`);
+        this.fail(this.offset + i, "an object", `${EXPECTED[this.expect]}; dact reads arrays of numbers, or pandas' tables: objects with the same keys (orient="records", lines or not) or orient="split", starting at the first value`);
       }
       this.fail(this.offset + i, this.describe(buf, i));
     }
