@@ -7,6 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // In CI, also a JSON report, from which .ci/run prints "N passed, N failed".
-    reporters: process.env["CI"] ? ["default", ["json", { outputFile: ".vitest-results.json" }]] : ["default"],
+    // Every run lists the tests skipped for want of a tool, with the reason (test/machine.ts).
+    reporters: ["default", "./test/skip-reporter.ts", ...(process.env["CI"] ? [["json", { outputFile: ".vitest-results.json" }] as [string, object]] : [])],
   },
 });
