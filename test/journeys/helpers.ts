@@ -129,7 +129,7 @@ export function files(dir: string, skip: string[] = []): string[] {
 
 /**
  * Asserts actual equals expected to within rel·|expected| (the README's
- * accuracy bar for a transcendental derivative), naming the first element
+ * accuracy bar for a transcendental derivative, docs/activations.md), naming the first element
  * that does not.
  */
 export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rel: number, what: string): void {
