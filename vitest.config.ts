@@ -2,12 +2,13 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
+    // npm run test:slow (DACT_SLOW=1): the long runs, *.slow.ts, which CI runs too.
+    include: process.env["DACT_SLOW"] ? ["test/**/*.slow.ts"] : ["test/**/*.test.ts"],
     globalSetup: ["test/tempdir-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // In CI, also a JSON report, from which .ci/run prints "N passed, N failed".
     // Every run lists the tests skipped for want of a tool, with the reason (test/machine.ts).
-    reporters: ["default", "./test/skip-reporter.ts", ...(process.env["CI"] ? [["json", { outputFile: ".vitest-results.json" }] as [string, object]] : [])],
+    reporters: ["default", "./test/skip-reporter.ts", ...(process.env["CI"] ? [["json", { outputFile: ".vitest-results.json" }] as [string, Record<string, unknown>]] : [])],
   },
 });

@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "nod
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { fixture, FIXTURES } from "./helpers.js";
+import { needs } from "./machine.js";
 import { BIN, dact as run, workdir as sharedWorkdir } from "./workdir.js";
 
 /** The shared harness, with this file's call shape (cwd second, stdout as text). */

@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync, chmodSync, copyFi
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { fixture, FIXTURES, ROOT } from "./helpers.js";
+import { needs } from "./machine.js";
 import { BIN, dact, workdir } from "./workdir.js";
 
 

@@ -7,6 +7,7 @@ import { chmodSync, chownSync, createReadStream, existsSync, linkSync, readdirSy
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { compare, DactError, derivative, matrix, readMatrix, writeMatrix } from "../src/index.js";
+import { needs } from "./machine.js";
 import { BIN, dact, dactAsync, workdir } from "./workdir.js";
 
 
