@@ -7,8 +7,8 @@ export default defineConfig({
     globalSetup: ["test/tempdir-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    // In CI, also a JSON report, from which .ci/run prints "N passed, N failed".
-    // Every run lists the tests skipped for want of a tool, with the reason (test/machine.ts).
-    reporters: ["default", "./test/skip-reporter.ts", ...(process.env["CI"] ? [["json", { outputFile: ".vitest-results.json" }] as [string, Record<string, unknown>]] : [])],
+    // Every run lists the tests skipped for want of a tool, with the reason (test/machine.ts);
+    // in CI, also a JSON report, from which .ci/run prints "N passed, N failed".
+    reporters: ["default", "./test/skip-reporter.ts", ...(process.env["CI"] ? [["json", { outputFile: process.env["DACT_SLOW"] ? ".vitest-results-slow.json" : ".vitest-results.json" }] as [string, Record<string, unknown>]] : [])],
   },
 });

@@ -3,9 +3,9 @@
 // vitest, and print how long the whole took, so the README's figure can be
 // the measured one. Arguments after -- go to vitest (npm test -- test/x.test.ts).
 import { spawnSync } from "node:child_process";
-import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 
-const require = createRequire(import.meta.url);
+const bin = (p) => fileURLToPath(new URL(`../node_modules/${p}`, import.meta.url));
 const t0 = performance.now();
 const args = process.argv.slice(2);
 const slow = args[0] === "--slow";
@@ -13,8 +13,8 @@ if (slow) args.shift();
 const env = slow ? { ...process.env, DACT_SLOW: "1" } : process.env;
 const steps = [
   ["npm", ["run", "build"]],
-  [process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.test.json"]],
-  [process.execPath, [require.resolve("vitest/vitest.mjs"), "run", ...args]],
+  [process.execPath, [bin("typescript/bin/tsc"), "-p", "tsconfig.test.json"]],
+  [process.execPath, [bin("vitest/vitest.mjs"), "run", ...args]],
 ];
 let status = 0;
 for (const [cmd, argv] of steps) {
