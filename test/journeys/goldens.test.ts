@@ -8,7 +8,7 @@
  * goldens are np.heaviside's bytes (fixtures/make_journeys.py).
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "../helpers.js";
@@ -96,6 +96,7 @@ describe("journey 5: goldens for a nested tree: --update, a failing CI run with 
     const env = noCI();
     for (const k of Object.keys(env)) if (k.startsWith("VITEST")) delete env[k];
     const v = spawnSync(process.execPath, [path.join(proj, "node_modules", "vitest", "vitest.mjs"), "run", "--reporter=json", "--outputFile=results.json"], { cwd: proj, env, encoding: "utf8", timeout: 120_000 });
+    expect(existsSync(path.join(proj, "results.json")), `vitest wrote no report: ${v.stderr}`).toBe(true);
     const results = JSON.parse(readFileSync(path.join(proj, "results.json"), "utf8")) as { testResults: { message: string; assertionResults: { title: string; status: string; failureMessages: string[] }[] }[] };
     const file = results.testResults[0]!;
     expect(file.message, "the test file loads").toBe("");
