@@ -9,9 +9,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, readFileSync, 
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
+import { needs } from "./machine.js";
 import { BIN, dact, workdir as sharedWorkdir } from "./workdir.js";
 
-const isRoot = process.getuid?.() === 0;
 const workdir = () => sharedWorkdir("dact-faults-");
 
 /** A float64 .npy of n elements, all -1 (so the output differs from the input). */
@@ -23,7 +23,7 @@ function npy(n: number): Buffer {
   return Buffer.concat([header, Buffer.from(new Float64Array(n).fill(-1).buffer)]);
 }
 
-/** A tmpfs of our own (root only: CI and these machines run as root), unmounted and removed when the test ends. */
+/** A tmpfs of our own (root and mount(8) only: the test skips, saying so, without them), unmounted and removed when the test ends. */
 function tmpfs(options: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), "dact-faults-"));
   execFileSync("mount", ["-t", "tmpfs", "-o", options, "tmpfs", dir]);
@@ -52,7 +52,8 @@ describe("the output device or folder fails", () => {
     expect(r.stderr.toString()).toBe("dact: <stdout>: cannot write: no space left on device\n");
   });
 
-  it.runIf(isRoot)("a full file system: exit 2, no partial file, the old output kept", () => {
+  it("a full file system: exit 2, no partial file, the old output kept", (ctx) => {
+    needs(ctx, "root", "mount", "umount");
     const small = tmpfs("size=1m");
     const d = workdir();
     writeFileSync(path.join(d, "x.npy"), npy(400_000)); // 3.2 MB of output into 1 MB
@@ -64,7 +65,8 @@ describe("the output device or folder fails", () => {
     expect(readFileSync(path.join(small, "out.npy"), "utf8")).toBe("precious");
   });
 
-  it.runIf(isRoot)("a read-only folder is named", () => {
+  it("a read-only folder is named", (ctx) => {
+    needs(ctx, "root", "mount", "umount");
     const ro = tmpfs("ro,size=1m");
     const r = dact(["relu", "-", "--format", "csv", "-o", path.join(ro, "out.csv")], { input: Buffer.from("1\n") });
     expect(r.status).toBe(2);
@@ -193,7 +195,8 @@ describe("stdout closed early on the other commands: a quiet exit", () => {
 });
 
 describe("stdin is a terminal", () => {
-  it("with no input given: a usage hint, not a hang", () => {
+  it("with no input given: a usage hint, not a hang", (ctx) => {
+    needs(ctx, "script"); // script(1) runs it on a pseudo-terminal
     const r = spawnSync("script", ["-qec", `"${process.execPath}" "${BIN}" relu`, "/dev/null"], { timeout: 20_000 });
     expect(r.signal).toBe(null);
     expect(r.stdout.toString()).toMatch(/dact: no input: stdin is a terminal; give an input file, or pipe data in/);

@@ -1,23 +1,24 @@
 /**
  * Pathological but valid inputs, each bounded in time and memory (peak RSS
- * from /usr/bin/time), through the real binary.
+ * from /proc/self/status's VmHWM, see test/peak-rss.cjs), through the real binary.
  */
 import { spawnSync } from "node:child_process";
 import { openSync, readFileSync, writeFileSync, writeSync, closeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { BIN, workdir as sharedWorkdir } from "./workdir.js";
+import { BIN, PEAK_RSS, workdir as sharedWorkdir } from "./workdir.js";
 
 const workdir = () => sharedWorkdir("dact-patho-");
 
-/** Runs dact under /usr/bin/time; returns status, stderr, seconds and peak RSS in MB. */
+/** Runs dact with test/peak-rss.cjs preloaded; returns status, stderr, seconds and peak RSS in MB. */
 function timed(args: string[], cwd: string, input?: Buffer) {
-  const r = spawnSync("/usr/bin/time", ["-f", "%e %M", process.execPath, BIN, ...args], { cwd, input: input ?? "", maxBuffer: 1 << 28 });
-  // GNU time adds "Command exited with non-zero status N" before its own line.
-  const err = r.stderr.toString().trimEnd().split("\n").filter((l) => !l.startsWith("Command exited with non-zero status"));
-  const [secs, kb] = err.pop()!.split(" ").map(Number);
-  return { status: r.status, stdout: r.stdout, stderr: err.join("\n"), secs: secs!, rssMB: kb! / 1024 };
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, ["--require", PEAK_RSS, BIN, ...args], { cwd, input: input ?? "", maxBuffer: 1 << 28 });
+  const secs = (performance.now() - t0) / 1000;
+  const err = r.stderr.toString();
+  const m = /\nmaxRSS=(\d+)\n$/.exec(err);
+  return { status: r.status, stdout: r.stdout, stderr: (m ? err.slice(0, m.index) : err).trimEnd(), secs, rssMB: m ? Number(m[1]) / 1024 : NaN };
 }
 
 describe("pathological inputs", () => {

@@ -7,9 +7,9 @@ import { chmodSync, chownSync, createReadStream, existsSync, linkSync, readdirSy
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { compare, DactError, derivative, matrix, readMatrix, writeMatrix } from "../src/index.js";
+import { needs } from "./machine.js";
 import { BIN, dact, dactAsync, workdir } from "./workdir.js";
 
-const isRoot = process.getuid?.() === 0;
 
 function catchError(f: () => unknown): DactError {
   try {
@@ -82,7 +82,8 @@ describe("2. unbounded lines are capped, with a positioned error and bounded mem
 });
 
 describe("3. replacing a file: owner, group, mode, read-only, hard links", () => {
-  it.skipIf(!isRoot)("as root over a user's 0640 file: the user keeps owner, group and mode", () => {
+  it("as root over a user's 0640 file: the user keeps owner, group and mode", (ctx) => {
+    needs(ctx, "root");
     const d = workdir();
     chmodSync(d, 0o755);
     const out = path.join(d, "owned.csv");
@@ -111,7 +112,8 @@ describe("3. replacing a file: owner, group, mode, read-only, hard links", () =>
     expect(statSync(path.join(d, "ro.csv")).mode & 0o777).toBe(0o444);
   });
 
-  it.skipIf(!isRoot)("as an unprivileged user (setpriv to nobody): a file the user may not write is refused though the folder is writable", () => {
+  it("as an unprivileged user (setpriv to nobody): a file the user may not write is refused though the folder is writable", (ctx) => {
+    needs(ctx, "root", "setpriv");
     const d = workdir();
     chmodSync(d, 0o777);
     writeFileSync(path.join(d, "in.csv"), "-1,1\n");

@@ -1,19 +1,30 @@
 /**
- * Global setup: the suite must leave nothing in the system temp folder.
- * The teardown compares the dact-made entries (dact-*, .dact-*) with those
- * there before the run, and fails the run on any left behind.
+ * Global setup: one temporary folder per run. Every test's files, and
+ * every temporary file dact makes, go under it (TMPDIR points there for
+ * the workers and the processes they start). At the end the folder must
+ * be empty but for the installed package (test/packed.ts): a leftover
+ * is listed and FAILS the run (process.exitCode: a throw in a global
+ * teardown is only logged, and vitest would still exit 0).
  */
-import { readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { PACKED_ENTRIES } from "./packed.js";
 
-const ours = () => new Set(readdirSync(tmpdir()).filter((f) => f.startsWith("dact") || f.startsWith(".dact")));
-let before = new Set<string>();
+let run = "";
 
 export function setup(): void {
-  before = ours();
+  run = mkdtempSync(path.join(tmpdir(), "dact-run-"));
+  process.env["TMPDIR"] = run;
+  process.env["DACT_TEST_RUN"] = run;
 }
 
 export function teardown(): void {
-  const left = [...ours()].filter((f) => !before.has(f));
-  if (left.length) throw new Error(`the tests left ${left.length} entries in ${tmpdir()}: ${left.slice(0, 10).join(", ")}`);
+  for (const e of PACKED_ENTRIES) rmSync(path.join(run, e), { recursive: true, force: true });
+  const left = readdirSync(run);
+  rmSync(run, { recursive: true, force: true });
+  if (left.length) {
+    process.stderr.write(`\nFAIL: the tests left ${left.length} entries in the run's temporary folder ${run}: ${left.slice(0, 10).join(", ")}\n`);
+    process.exitCode = 1;
+  }
 }

@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { ACTIVATIONS, findActivation, resolveParams } from "../src/activations/registry.js";
 import type { Params } from "../src/activations/types.js";
 import { float32Kernel, float64Kernel } from "../src/wasm/index.js";
-import { FIXTURES, npyBytes } from "./helpers.js";
+import { expectSameDoubles, FIXTURES, npyBytes } from "./helpers.js";
 import { dact, workdir } from "./workdir.js";
 
 const DIR = path.join(FIXTURES, "activations");
@@ -140,7 +140,7 @@ describe("float32 SIMD kernels: within 1 ulp of exact, and the float64 kernel's 
     const b = new Float64Array(3);
     js(x, a, 3);
     simd(x, b, 3);
-    expect(Array.from(b)).toEqual(Array.from(a));
+    expectSameDoubles(b, a);
   });
 });
 
@@ -232,7 +232,7 @@ describe("float64 SIMD kernels: the JavaScript reference's values to a few ulps,
     // The activation's kernel is this one.
     const viaKernel = new Float64Array(xs.length);
     act.kernel(params)(xs, viaKernel, xs.length);
-    expect(viaKernel).toEqual(got);
+    expectSameDoubles(viaKernel, got, "the activation's kernel against the SIMD kernel");
     let same = 0;
     for (let i = 0; i < xs.length; i++) {
       const x = xs[i]!;
@@ -266,20 +266,20 @@ describe("float64 SIMD kernels: the JavaScript reference's values to a few ulps,
     k(src, a, src.length);
     const b: number[] = new Array<number>(src.length).fill(0);
     k(Array.from(src), b, src.length);
-    expect(b).toEqual(Array.from(a));
+    expectSameDoubles(b, a, "number[] out");
     const f32 = new Float32Array(src.length);
     k(src, f32, src.length);
-    expect(Array.from(f32)).toEqual(Array.from(a, Math.fround));
+    expectSameDoubles(f32, Float64Array.from(a, Math.fround), "Float32Array out");
     const ints = Int32Array.from([-3, -1, 0, 1, 2, 7]);
     const c = new Float64Array(ints.length);
     k(ints, c, ints.length);
     const scalar = act.scalar(params);
-    expect(Array.from(c)).toEqual(Array.from(ints, scalar));
+    expectSameDoubles(c, Array.from(ints, scalar), "Int32Array in");
     for (let i = 0; i < 2000; i++) expect(Object.is(scalar(src[i]!), a[i]), `at ${src[i]}`).toBe(true);
     // In place, as the text codecs run it.
     const inPlace = Float64Array.from(src);
     k(inPlace, inPlace, inPlace.length);
-    expect(inPlace).toEqual(a);
+    expectSameDoubles(inPlace, a, "in place");
   });
 
   it("has none for the other activations", () => {

@@ -12,6 +12,8 @@ import { afterAll, onTestFailed, onTestFinished } from "vitest";
 import { ROOT } from "./helpers.js";
 
 export const BIN = path.join(ROOT, "bin", "dact.js");
+/** Preload for `node --require`: prints the peak RSS at exit (see the file). */
+export const PEAK_RSS = path.join(ROOT, "test", "peak-rss.cjs");
 
 /**
  * A fresh folder, removed when the test that made it finishes (or, made
