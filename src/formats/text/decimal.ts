@@ -150,9 +150,12 @@ function putDigits8(v: number, at: number): void {
  * into out at p, with `point` as the decimal separator. Returns the index
  * after it, or -1 when it cannot be sure (zero, a non-finite or extreme x,
  * a power of two, near-halfway digits): the caller then uses String(x).
+ * With `repr`, the same digits in Python's repr layout instead (fixed
+ * notation for decimal exponents -4..15 with ".0" on whole numbers,
+ * otherwise d.ddde±XX): the caller's fallback is then formatRepr(x).
  * Needs 25 bytes of room.
  */
-export function writeShortest(x: number, out: Uint8Array, p: number, point: number): number {
+export function writeShortest(x: number, out: Uint8Array, p: number, point: number, repr = false): number {
   const ax = x < 0 ? -x : x;
   if (!(ax >= 1e-260 && ax <= 1e290)) return -1;
   // A power of two's rounding interval is lopsided: the nearest candidate
@@ -218,6 +221,7 @@ export function writeShortest(x: number, out: Uint8Array, p: number, point: numb
   while (nd > 1 && digits[nd - 1] === 48) nd--;
   const n = e10 + 1; // x = 0.d1d2... * 10^n
   if (x < 0) out[p++] = 45;
+  if (repr) return reprLayout(nd, n, out, p, point);
   if (nd <= n && n <= 21) {
     for (let i = 0; i < nd; i++) out[p++] = digits[i]!;
     for (let i = nd; i < n; i++) out[p++] = 48;
@@ -243,6 +247,44 @@ export function writeShortest(x: number, out: Uint8Array, p: number, point: numb
     if (e >= 100) out[p++] = 48 + ((e / 100) | 0);
     if (e >= 10) out[p++] = 48 + (((e / 10) | 0) % 10);
     out[p++] = 48 + (e % 10);
+  }
+  return p;
+}
+
+/**
+ * digits[0..nd) laid out as Python's repr lays them out, for x = 0.d1d2... *
+ * 10^n: fixed notation when the decimal exponent n - 1 is in -4..15 (a
+ * whole number ends in ".0"), otherwise d.ddd followed by e, a sign and at
+ * least two exponent digits (1e-05, 1.5e+16).
+ */
+export function reprLayout(nd: number, n: number, out: Uint8Array, p: number, point: number): number {
+  if (n > 16 || n < -3) {
+    out[p++] = digits[0]!;
+    if (nd > 1) {
+      out[p++] = point;
+      for (let i = 1; i < nd; i++) out[p++] = digits[i]!;
+    }
+    out[p++] = 101; // e
+    let e = n - 1;
+    out[p++] = e < 0 ? 45 : 43;
+    if (e < 0) e = -e;
+    if (e >= 100) out[p++] = 48 + ((e / 100) | 0);
+    out[p++] = 48 + (((e / 10) | 0) % 10);
+    out[p++] = 48 + (e % 10);
+  } else if (n <= 0) {
+    out[p++] = 48;
+    out[p++] = point;
+    for (let i = n; i < 0; i++) out[p++] = 48;
+    for (let i = 0; i < nd; i++) out[p++] = digits[i]!;
+  } else if (nd <= n) {
+    for (let i = 0; i < nd; i++) out[p++] = digits[i]!;
+    for (let i = nd; i < n; i++) out[p++] = 48;
+    out[p++] = point;
+    out[p++] = 48;
+  } else {
+    for (let i = 0; i < n; i++) out[p++] = digits[i]!;
+    out[p++] = point;
+    for (let i = n; i < nd; i++) out[p++] = digits[i]!;
   }
   return p;
 }
