@@ -99,6 +99,17 @@ function isTie(ax: number, q: number): boolean {
   return q <= 22 && y % 5 ** q === 0;
 }
 
+/**
+ * ax.toExponential(n) rounded half to even, as printf and numpy's Dragon4
+ * round (the engine rounds an exact tie up).
+ */
+export function toExponentialEven(ax: number, n: number): string {
+  const s = ax.toExponential(n);
+  const at = s.indexOf("e");
+  if ((s.charCodeAt(at - 1) & 1) === 0 || !isTie(ax, Number(s.slice(at + 1)) - n)) return s;
+  return s.slice(0, at - 1) + String.fromCharCode(s.charCodeAt(at - 1) - 1) + s.slice(at);
+}
+
 /** s with its last digit one lower (that digit is odd, so nothing borrows). */
 function down(s: string): string {
   return s.slice(0, -1) + String.fromCharCode(s.charCodeAt(s.length - 1) - 1);

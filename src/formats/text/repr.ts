@@ -16,6 +16,7 @@
  * and the narrower dtypes' path.
  */
 import type { FloatDType } from "../array.js";
+import { toExponentialEven } from "./printf.js";
 
 /**
  * Python's repr of a float64, with "NaN" for NaN (what dact's CSV output
@@ -84,21 +85,22 @@ export function formatNarrow(x: number, dtype: "f4" | "f2"): string {
   const even = (ax / ulp) % 2 === 0;
   let s = "";
   if (!pow2) {
-    // The nearest p-digit decimal reads back for every p from the shortest
-    // on (the interval is symmetric): a binary search on p.
+    // The nearest p-digit decimal (ties to even, as numpy's Dragon4) reads
+    // back for every p from the shortest on (the interval is symmetric): a
+    // binary search on p.
     let a = 1;
     let b = fmt.maxDigits;
     while (a < b) {
       const m = (a + b) >> 1;
-      if (inside(ax.toExponential(m - 1), lo, hi, even)) b = m;
+      if (inside(toExponentialEven(ax, m - 1), lo, hi, even)) b = m;
       else a = m + 1;
     }
-    s = ax.toExponential(a - 1);
+    s = toExponentialEven(ax, a - 1);
   } else {
     // Below a power of two the gap is half as wide: the nearest decimal may
     // fall short below while the next one up reads back.
     for (let p = 1; p <= fmt.maxDigits; p++) {
-      s = ax.toExponential(p - 1);
+      s = toExponentialEven(ax, p - 1);
       if (inside(s, lo, hi, even)) break;
       if (Number(s) < ax) {
         const up = nextUp(s);
