@@ -14,6 +14,7 @@
  * digit (the other candidate is the even one).
  */
 import { DactError } from "../../errors.js";
+import { roundedDigits, roundedExp } from "./decimal.js";
 
 export interface Printf {
   /** The text the user wrote, for messages. */
@@ -134,6 +135,12 @@ function rounded(ax: number, n: number): void {
   if (ax === 0) {
     expDigits = "0".repeat(n + 1);
     expPower = 0;
+    return;
+  }
+  const fast = roundedDigits(ax, n); // the engine's toExponential is slow from 18 digits on
+  if (fast !== null) {
+    expDigits = fast;
+    expPower = roundedExp;
     return;
   }
   const s = ax.toExponential(n); // "d.ddde+X"
