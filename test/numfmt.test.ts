@@ -15,6 +15,19 @@ import { formatPrintf, notJsonNumber, parseFloatFormat, type Printf } from "../s
 import { formatNarrow, formatRepr } from "../src/formats/text/repr.js";
 import { dact, workdir } from "./workdir.js";
 
+/** A 1-D float64 .npy. */
+function npyF8(values: number[]): Buffer {
+  let header = `{'descr': '<f8', 'fortran_order': False, 'shape': (${values.length},), }`;
+  header += " ".repeat(63 - ((10 + header.length) % 64)) + "\n";
+  const h = Buffer.alloc(10);
+  Buffer.from("\x93NUMPY", "latin1").copy(h);
+  h[6] = 1;
+  h.writeUInt16LE(header.length, 8);
+  const body = Buffer.alloc(8 * values.length);
+  values.forEach((v, i) => body.writeDoubleLE(v, 8 * i));
+  return Buffer.concat([h, Buffer.from(header, "latin1"), body]);
+}
+
 const DIR = path.join(__dirname, "..", "fixtures", "numfmt");
 
 function load<T>(name: string): T {
@@ -267,6 +280,16 @@ describe("whole files as pandas, json.dumps and np.savetxt write them", () => {
     writeFileSync(path.join(d, "m.csv"), "x;y\n-1,5;2,25\n");
     const r = dact(["relu", "m.csv", "--decimal", ",", "--float-format", "%.2f"], { cwd: d });
     expect([r.status, r.stdout.toString()]).toEqual([0, "x;y\n0,00;1,00\n"]);
+  });
+
+  it("NaN is NaN in the default layout and nan by --float-format, first cell or not; JSON writes null", () => {
+    const d = workdir();
+    writeFileSync(path.join(d, "m.csv"), "nan,1,nan\n");
+    expect(dact(["relu", "m.csv"], { cwd: d }).stdout.toString()).toBe("nan,1.0,nan\n"); // an NA token is copied back
+    writeFileSync(path.join(d, "m.npy"), npyF8([NaN, 1, NaN, -2]));
+    expect(dact(["relu", "m.npy", "--to", "csv"], { cwd: d }).stdout.toString()).toBe("NaN\n1.0\nNaN\n0.0\n");
+    expect(dact(["relu", "m.npy", "--to", "csv", "--float-format", "%.3f"], { cwd: d }).stdout.toString()).toBe("nan\n1.000\nnan\n0.000\n");
+    expect(dact(["relu", "m.npy", "--to", "json"], { cwd: d }).stdout.toString()).toBe("[null,1.0,null,0.0]\n");
   });
 
   it("--decimal , with a comma between cells is refused (it would write 0,5,0,1)", () => {

@@ -22,7 +22,7 @@ describe("the package, installed from its tarball", () => {
     expect(install.stderr).not.toMatch(/warn/i);
     const bin = path.join(prefix, "bin", "dact");
     expect(execFileSync(bin, ["--version"], { encoding: "utf8" })).toBe("dact 0.2.0\n");
-    expect(execFileSync(bin, ["relu", "--at-zero", "0.5"], { input: "-1,0,2\n", encoding: "utf8" })).toBe("0,0.5,1\n");
+    expect(execFileSync(bin, ["relu", "--at-zero", "0.5"], { input: "-1,0,2\n", encoding: "utf8" })).toBe("0.0,0.5,1.0\n");
     expect(execFileSync(bin, ["gelu", "--format", "json"], { input: "[1]", encoding: "utf8" })).toBe("[1.0833154705876864]\n");
     // The man page is installed where man finds it.
     const page = path.join(prefix, "share", "man", "man1", "dact.1");

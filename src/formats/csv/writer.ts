@@ -70,8 +70,6 @@ export class CsvWriter implements ArrayWriter {
   private style(dtype: string): void {
     const f = this.opts.floatFormat;
     const comma = this.point === 44;
-    this.lastValue = NaN;
-    this.lastText = "";
     if (f) {
       this.textOf = (x) => formatPrintf(x, f, this.point);
       this.cellBytes = maxPrintfChars(f) + 3;
@@ -82,6 +80,9 @@ export class CsvWriter implements ArrayWriter {
       this.textOf = null;
       this.cellBytes = MAX_NUMBER_CHARS + 3;
     }
+    // The cache starts with NaN and its text in this style.
+    this.lastValue = NaN;
+    this.lastText = this.text(NaN);
   }
 
   /** The text of one number (the label path and the fallback). */
