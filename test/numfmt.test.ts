@@ -13,6 +13,7 @@ import { describe, expect, it } from "vitest";
 import { writeShortest } from "../src/formats/text/decimal.js";
 import { formatPrintf, notJsonNumber, parseFloatFormat, type Printf } from "../src/formats/text/printf.js";
 import { formatNarrow, formatRepr } from "../src/formats/text/repr.js";
+import { matrix, writeMatrix } from "../src/index.js";
 import { dact, workdir } from "./workdir.js";
 
 /** A 1-D float64 .npy. */
@@ -315,5 +316,17 @@ describe("whole files as pandas, json.dumps and np.savetxt write them", () => {
     expect(n.stderr.toString()).toMatch(/option --float-format: npy output/);
     const ok = dact(["sigmoid", "m.csv", "--to", "json", "--float-format", "%.3e"], { cwd: d });
     expect([ok.status, ok.stdout.toString()]).toEqual([0, "[[2.350e-01,1.966e-01]]\n"]);
+  });
+
+  it("the library's writeMatrix takes floatFormat, checked as the option is", async () => {
+    const d = workdir();
+    const m = matrix([0.125, 2.5, -1e-5, 1], [2, 2]);
+    await writeMatrix(path.join(d, "m.csv"), m, { floatFormat: "%.2f" });
+    expect(readFileSync(path.join(d, "m.csv"), "utf8")).toBe("0.12,2.50\n-0.00,1.00\n");
+    await writeMatrix(path.join(d, "r.csv"), m);
+    expect(readFileSync(path.join(d, "r.csv"), "utf8")).toBe("0.125,2.5\n-1e-05,1.0\n");
+    await expect(writeMatrix(path.join(d, "m.npy"), m, { floatFormat: "%.2f" })).rejects.toMatchObject({ code: "USAGE" });
+    await expect(writeMatrix(path.join(d, "m.json"), m, { floatFormat: "%+.2f" })).rejects.toMatchObject({ code: "USAGE" });
+    await expect(writeMatrix(path.join(d, "x.csv"), m, { floatFormat: "%d" })).rejects.toMatchObject({ code: "USAGE" });
   });
 });
