@@ -83,6 +83,11 @@ export function formatNarrow(x: number, dtype: "f4" | "f2"): string {
   const lo = ax - (pow2 ? ulp / 4 : ulp / 2);
   const hi = ax + ulp / 2;
   const even = (ax / ulp) % 2 === 0;
+  const fast = shortestFast(ax, lo, hi, pow2, fmt.maxDigits);
+  if (fast !== null) {
+    const text = layout(fast, fastExp, () => ax >= 1e-4 && ax < fmt.cutoff);
+    return neg ? `-${text}` : text;
+  }
   let s = "";
   if (!pow2) {
     // The nearest p-digit decimal (ties to even, as numpy's Dragon4) reads
@@ -118,6 +123,63 @@ export function formatNarrow(x: number, dtype: "f4" | "f2"): string {
   digits = digits.slice(0, k);
   const text = layout(digits, Number(s.slice(at + 1)), () => ax >= 1e-4 && ax < fmt.cutoff);
   return neg ? `-${text}` : text;
+}
+
+const POW10 = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+/** Set by shortestFast: the decimal exponent of its first digit. */
+let fastExp = 0;
+
+/**
+ * The shortest digits in (lo, hi) in plain double arithmetic, or null when
+ * unsure. Scaled by an exact power of ten to y in [10^(m-1), 10^m), the
+ * values carry an error below 1e-6 while a float32's interval is dozens of
+ * units wide there: a candidate within 1e-6 of an end or of halfway (an
+ * exact tie, which goes to even) is left to the exact search.
+ */
+function shortestFast(ax: number, lo: number, hi: number, pow2: boolean, m: number): string | null {
+  let e = Math.floor(Math.log10(ax));
+  let sc = m - 1 - e;
+  if (sc > 22 || sc < -22) return null;
+  let y = sc >= 0 ? ax * POW10[sc]! : ax / POW10[-sc]!;
+  if (y < POW10[m - 1]!) {
+    e--;
+    sc++;
+  } else if (y >= POW10[m]!) {
+    e++;
+    sc--;
+  }
+  if (sc > 22 || sc < -22) return null;
+  y = sc >= 0 ? ax * POW10[sc]! : ax / POW10[-sc]!;
+  if (y < POW10[m - 1]! || y >= POW10[m]!) return null;
+  const ylo = sc >= 0 ? lo * POW10[sc]! : lo / POW10[-sc]!;
+  const yhi = sc >= 0 ? hi * POW10[sc]! : hi / POW10[-sc]!;
+  const eps = 1e-6;
+  for (let k = 1; k <= m; k++) {
+    const unit = POW10[m - k]!;
+    const q = y / unit;
+    let c = Math.floor(q);
+    const f = q - c;
+    if (Math.abs(f - 0.5) < eps) return null;
+    if (f > 0.5) c++;
+    for (let tries = 0; tries < (pow2 ? 2 : 1); tries++, c++) {
+      const v = c * unit;
+      if (Math.abs(v - ylo) < eps || Math.abs(v - yhi) < eps) return null;
+      if (v > ylo && v < yhi) {
+        if (c === POW10[k]) {
+          fastExp = e + 1;
+          return "1";
+        }
+        fastExp = e;
+        let t = String(c);
+        let z = t.length;
+        while (z > 1 && t.charCodeAt(z - 1) === 48) z--;
+        if (z < t.length) t = t.slice(0, z);
+        return t;
+      }
+      if (v > y) break; // the next one up is farther still
+    }
+  }
+  return null;
 }
 
 /** Whether the decimal s lies in (lo, hi), or on an end when `even`. */
