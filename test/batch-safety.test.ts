@@ -219,7 +219,7 @@ describe("resume and skip", () => {
     const again = dact(["relu", "in", "--out-dir", "out", "--resume", "run.jsonl"], { cwd: d });
     expect(again.status, again.stderr).toBe(0);
     expect(again.stderr).toBe("1 written, 4 skipped, 0 failed\n");
-    expect(readFileSync(path.join(d, "out", "bad.csv"), "utf8")).toBe("0,1\n");
+    expect(readFileSync(path.join(d, "out", "bad.csv"), "utf8")).toBe("0.0,1.0\n");
   });
 });
 

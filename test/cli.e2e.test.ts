@@ -30,12 +30,12 @@ describe("dact relu on CSV and TSV, end to end", () => {
     const dir = workdir();
     writeFileSync(path.join(dir, "m.tsv"), "1\t-1\r\n");
     const t = dact(["relu", "m.tsv"], { cwd: dir });
-    expect(t.stdout.toString()).toBe("1\t0\r\n");
+    expect(t.stdout.toString()).toBe("1.0\t0.0\r\n");
   });
 
   it("--delimiter, --header and --no-header", () => {
     expect(dact(["relu", "--delimiter", ";", "--format", "csv"], { input: Buffer.from("1;-1\n") }).stdout.toString()).toBe("1.0;0.0\n");
-    expect(dact(["relu", "--header", "--format", "csv"], { input: Buffer.from("1,-1\n-1,1\n") }).stdout.toString()).toBe("1,-1\n0,1\n");
+    expect(dact(["relu", "--header", "--format", "csv"], { input: Buffer.from("1,-1\n-1,1\n") }).stdout.toString()).toBe("1,-1\n0.0,1.0\n");
     const r = dact(["relu", "--no-header", "--format", "csv"], { input: Buffer.from("a,b\n") });
     expect(r.status).toBe(2);
     expect(r.stderr).toBe('dact: <stdin>:1:1: "a" is not a number\n');
@@ -184,9 +184,9 @@ describe("dact relu on .npy, end to end", () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.toString()).toBe("[[1.0,0.0],\n [0.5,null]]\n");
     writeFileSync(path.join(dir, "r.ndjson"), "[1,-2]\n[0,3]\n");
-    expect(dact(["relu", "r.ndjson"], { cwd: dir }).stdout.toString()).toBe("[1,0]\n[0,1]\n");
-    expect(dact(["relu"], { input: Buffer.from("[1,-2]\n[0,3]\n") }).stdout.toString()).toBe("[1,0]\n[0,1]\n");
-    expect(dact(["relu"], { input: Buffer.from("[[1,-2],\n [0,3]]\n") }).stdout.toString()).toBe("[[1,0],\n [0,1]]\n");
+    expect(dact(["relu", "r.ndjson"], { cwd: dir }).stdout.toString()).toBe("[1.0,0.0]\n[0.0,1.0]\n");
+    expect(dact(["relu"], { input: Buffer.from("[1,-2]\n[0,3]\n") }).stdout.toString()).toBe("[1.0,0.0]\n[0.0,1.0]\n");
+    expect(dact(["relu"], { input: Buffer.from("[[1,-2],\n [0,3]]\n") }).stdout.toString()).toBe("[[1.0,0.0],\n [0.0,1.0]]\n");
     writeFileSync(path.join(dir, "bad.json"), "[1,\n 2,]");
     const e = dact(["relu", "bad.json"], { cwd: dir });
     expect(e.status).toBe(2);

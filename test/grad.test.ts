@@ -81,8 +81,8 @@ describe("end to end", () => {
     await writeMatrix(path.join(d, "g.npy"), matrix([[2, 3, 4], [5, 6, 7]]));
     await writeMatrix(path.join(d, "s.npy"), { shape: [], data: Float64Array.from([3]), missing: null, dtype: "f8", header: null });
     expect(dact(["relu", "x.csv", "--grad-output", "g.npy"], { cwd: d }).stdout.toString()).toBe("0.0,3.0,0.0\n5.0,0.0,7.0\n");
-    expect(dact(["relu", "x.csv", "--grad-output", "0.5"], { cwd: d }).stdout.toString()).toBe("0,0.5,0\n0.5,0,0.5\n");
-    expect(dact(["relu", "x.csv", "--grad-output", "s.npy"], { cwd: d }).stdout.toString()).toBe("0,3,0\n3,0,3\n");
+    expect(dact(["relu", "x.csv", "--grad-output", "0.5"], { cwd: d }).stdout.toString()).toBe("0.0,0.5,0.0\n0.5,0.0,0.5\n");
+    expect(dact(["relu", "x.csv", "--grad-output", "s.npy"], { cwd: d }).stdout.toString()).toBe("0.0,3.0,0.0\n3.0,0.0,3.0\n");
     expect(dact(["relu", "x.csv", "--grad-output", "g.npy", "-o", "gx.npy"], { cwd: d }).status).toBe(0);
     expect(Array.from((await readMatrix(path.join(d, "gx.npy"))).data)).toEqual([0, 3, 0, 5, 0, 7]);
   });
