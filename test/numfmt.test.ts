@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { writeShortest } from "../src/formats/text/decimal.js";
-import { formatPrintf, notJsonNumber, parseFloatFormat, type Printf } from "../src/formats/text/printf.js";
+import { formatPrintf, notJsonNumber, parseFloatFormat, writePrintf, type Printf } from "../src/formats/text/printf.js";
 import { formatNarrow, formatRepr } from "../src/formats/text/repr.js";
 import { matrix, writeMatrix } from "../src/index.js";
 import { dact, workdir } from "./workdir.js";
@@ -159,6 +159,25 @@ describe("--float-format is Python's FMT % x", () => {
       matches(fmt, xs, n, million.chunk, want, (x) => formatPrintf(x, f));
     });
   }
+
+  it("the writers' byte path (writePrintf) is formatPrintf wherever it answers, ties and their neighbours included", () => {
+    const out = Buffer.alloc(64);
+    const ties = load<Record<string, [string, string][]>>("ties.json.gz");
+    for (const fmt of Object.keys(million.formats)) {
+      if (fmt === "repr") continue;
+      const f = parseFloatFormat(fmt)!;
+      const tieValues = (ties[fmt] ?? []).map(([hex]) => Buffer.from(hex, "hex").readDoubleLE(0));
+      let answered = 0;
+      for (const x of [...xs.subarray(0, 30_000), ...tieValues]) {
+        const p = writePrintf(x, f, out, 0, 46);
+        if (p < 0) continue;
+        answered++;
+        if (out.toString("latin1", 0, p) !== formatPrintf(x, f)) expect(out.toString("latin1", 0, p), `${fmt} % ${x}`).toBe(formatPrintf(x, f));
+      }
+      // It takes %e and %g without width or "#", up to 19 digits, of doubles in 1e-270..1e290 (kind 0, any bits, is half outside).
+      if (fmt === "%.18e" || fmt === "%.17g" || fmt === "%.6g") expect(answered, fmt).toBeGreaterThan(20_000);
+    }
+  });
 
   const ties = load<Record<string, [string, string][]>>("ties.json.gz");
   it.each(Object.keys(ties))("%s on exact decimal ties at its rounding digit and their neighbours", (fmt) => {

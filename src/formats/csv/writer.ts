@@ -1,7 +1,7 @@
 import { DactError } from "../../errors.js";
 import { writeShortest } from "../text/decimal.js";
 import { formatDefault, formatRepr } from "../text/repr.js";
-import { formatPrintf, maxPrintfChars, type Printf } from "../text/printf.js";
+import { formatPrintf, maxPrintfChars, writePrintf, type Printf } from "../text/printf.js";
 import { Ending, writeEnding } from "../text/ending.js";
 import { OutBuffer, shapeText, type ArrayHead, type ArrayWriter, type RowExtras, type Values } from "../array.js";
 import type { Output } from "../../io.js";
@@ -50,6 +50,8 @@ export class CsvWriter implements ArrayWriter {
   private labelCols: readonly number[] = [];
   /** The text of a number when not the float64 default layout (float32 and float16 arrays, --float-format); null: the byte-writing fast path. */
   private textOf: ((x: number) => string) | null = null;
+  /** --float-format, for its byte-writing path (writePrintf); null without it. */
+  private printf: Printf | null = null;
   /** The most bytes a cell takes: a number, a delimiter, a CRLF. */
   private cellBytes = MAX_NUMBER_CHARS + 3;
   /** The last number made by textOf or the fallback, and its text: derivatives repeat values (relu's at-zero value, saturated tails). */
@@ -70,9 +72,10 @@ export class CsvWriter implements ArrayWriter {
   private style(dtype: string): void {
     const f = this.opts.floatFormat;
     const comma = this.point === 44;
+    this.printf = f ?? null;
     if (f) {
       this.textOf = (x) => formatPrintf(x, f, this.point);
-      this.cellBytes = maxPrintfChars(f) + 3;
+      this.cellBytes = Math.max(maxPrintfChars(f), 30) + 3;
     } else if (dtype === "f4" || dtype === "f2") {
       this.textOf = comma ? (x) => formatDefault(x, dtype).replace(".", ",") : (x) => formatDefault(x, dtype);
       this.cellBytes = MAX_NUMBER_CHARS + 3;
@@ -148,7 +151,7 @@ export class CsvWriter implements ArrayWriter {
   private format(values: Values, missing: Uint8Array | null, from: number, to: number, endings: Uint8Array | null): number {
     const out = this.out.buf;
     let p = this.out.len;
-    const { cols, delim, point, textOf } = this;
+    const { cols, delim, point, textOf, printf } = this;
     let col = this.col;
     let row = this.row;
     let lastValue = this.lastValue;
@@ -162,7 +165,9 @@ export class CsvWriter implements ArrayWriter {
         if (col > 0) out[p++] = delim;
         if (miss === 0) {
           const x = values[k]!;
-          if (textOf !== null) {
+          let q = -1;
+          if (printf !== null && (q = writePrintf(x, printf, out, p, point)) >= 0) p = q;
+          else if (textOf !== null) {
             if (!Object.is(x, lastValue)) {
               lastValue = x;
               lastText = textOf(x);

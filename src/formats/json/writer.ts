@@ -2,7 +2,7 @@ import { DactError } from "../../errors.js";
 import type { Output } from "../../io.js";
 import { writeShortest } from "../text/decimal.js";
 import { formatNarrow, formatRepr } from "../text/repr.js";
-import { formatPrintf, maxPrintfChars, notJsonNumber, type Printf } from "../text/printf.js";
+import { formatPrintf, maxPrintfChars, notJsonNumber, writePrintf, type Printf } from "../text/printf.js";
 import { OutBuffer, shapeText, sizeOf, type ArrayHead, type ArrayWriter, type Values } from "../array.js";
 import { Op, type JsonBatch } from "./reader.js";
 import { Ending, writeEnding } from "../text/ending.js";
@@ -42,6 +42,8 @@ export class JsonFormatter {
   /** The text of a finite number when not the float64 default layout; null: the byte-writing fast path. */
   private textOf: ((x: number) => string) | null = null;
   private opBytes = MAX_OP_BYTES;
+  /** --float-format, for its byte-writing path (writePrintf); null without it. */
+  private printf: Printf | null = null;
 
   constructor(output: Output, private readonly pretty: boolean, private readonly numbers: JsonNumberOptions = {}) {
     this.out = new OutBuffer(output);
@@ -56,9 +58,10 @@ export class JsonFormatter {
   /** Picks how numbers are written for an array of this dtype. */
   dtype(dtype: string): void {
     const f = this.numbers.floatFormat;
+    this.printf = f ?? null;
     if (f) {
       this.textOf = (x) => formatPrintf(x, f);
-      this.opBytes = MAX_OP_BYTES - 25 + maxPrintfChars(f);
+      this.opBytes = MAX_OP_BYTES - 25 + Math.max(maxPrintfChars(f), 30);
     } else if (dtype === "f4" || dtype === "f2") this.textOf = (x) => formatNarrow(x, dtype);
     else this.textOf = null;
   }
@@ -67,7 +70,7 @@ export class JsonFormatter {
   write(b: JsonBatch, values: Values): void {
     this.out.room(b.nOps * this.opBytes);
     const out = this.out.buf;
-    const textOf = this.textOf;
+    const { textOf, printf } = this;
     let p = this.out.len;
     let q = 0;
     const { ops, nOps, endings } = b;
@@ -105,6 +108,7 @@ export class JsonFormatter {
             out[p++] = 46;
             out[p++] = 48;
           } else if (textOf === null && (q = writeShortest(x, out, p, 46, true)) >= 0) p = q; // no string: decimal.ts
+          else if (printf !== null && (q = writePrintf(x, printf, out, p, 46)) >= 0) p = q;
           else {
             if (!Object.is(x, lastValue)) {
               lastValue = x;

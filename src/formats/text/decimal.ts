@@ -369,3 +369,85 @@ export function roundedDigits(ax: number, n: number): string | null {
   const s = String(q) + String(r).padStart(9, "0");
   return s.length === n + 1 ? s : null;
 }
+
+/** Set by roundedDigitsInto: where the digits start in `rounded` (they end at 24). */
+export let roundedFrom = 0;
+/** roundedDigitsInto's digits (ASCII), right-aligned at index 24. */
+export const rounded = new Uint8Array(24);
+
+/**
+ * roundedDigits without a string: the n + 1 digits into rounded[24 - n - 1
+ * .. 24) (roundedFrom), the exponent returned; NaN when unsure (the caller
+ * then takes the string path).
+ */
+export function roundedDigitsInto(ax: number, n: number): number {
+  if (n > 18 || !(ax >= 1e-270 && ax <= 1e290)) return NaN;
+  const lowY = POW10_INT[n]!;
+  const highY = POW10_INT[n + 1]!;
+  let e10 = Math.floor(Math.log10(ax));
+  let yh = 0;
+  let yl = 0;
+  for (let attempt = 0; ; attempt++) {
+    const j = n - e10;
+    if (j < MIN_Q || j > MAX_Q) return NaN;
+    const ph = pow10Hi(j - MIN_Q);
+    const a = ax * ph;
+    const t = productError(ax, ph, a) + ax * P_LO[j - MIN_Q]!;
+    yh = a + t;
+    yl = t - (yh - a);
+    if (yh < lowY) e10--;
+    else if (yh >= highY) e10++;
+    else break;
+    if (attempt === 1) return NaN;
+  }
+  if (yh === lowY && yl < 0) return NaN;
+  // The rounded integer as hi * 1e8 + lo (both < 2^53 and exact).
+  let hi: number;
+  let lo: number;
+  if (yh < 2 ** 53) {
+    let fl = Math.floor(yh);
+    let fr = yh - fl + yl;
+    while (fr < 0) {
+      fr += 1;
+      fl -= 1;
+    }
+    while (fr >= 1) {
+      fr -= 1;
+      fl += 1;
+    }
+    if (Math.abs(fr - 0.5) < 1e-7) return NaN;
+    if (fr > 0.5) fl++;
+    hi = Math.floor(fl / 1e8);
+    lo = fl - hi * 1e8;
+  } else {
+    const fl = Math.floor(yl);
+    const fr = yl - fl;
+    if (Math.abs(fr - 0.5) < 1e-7) return NaN;
+    hi = Math.floor(yh / 1e8);
+    const p = hi * 1e8;
+    lo = yh - p - productError(hi, 1e8, p) + fl + (fr > 0.5 ? 1 : 0);
+  }
+  while (lo < 0) {
+    lo += 1e8;
+    hi--;
+  }
+  while (lo >= 1e8) {
+    lo -= 1e8;
+    hi++;
+  }
+  if (hi * 1e8 + lo >= highY) {
+    // Rounded up to 10^(n+1): "100...0" one exponent up.
+    rounded.fill(48, 23 - n, 24);
+    rounded[23 - n] = 49;
+    roundedFrom = 23 - n;
+    return e10 + 1;
+  }
+  // hi < 1e11: its top digits, then 8 and 8.
+  const top = Math.floor(hi / 1e8);
+  putDigits8(lo, 16);
+  putDigits8(hi - top * 1e8, 8);
+  putDigits8(top, 0);
+  rounded.set(digits.subarray(0, 24));
+  roundedFrom = 23 - n;
+  return e10;
+}

@@ -14,7 +14,7 @@
  * digit (the other candidate is the even one).
  */
 import { DactError } from "../../errors.js";
-import { roundedDigits, roundedExp } from "./decimal.js";
+import { rounded as roundedBytes, roundedDigits, roundedDigitsInto, roundedExp, roundedFrom } from "./decimal.js";
 
 export interface Printf {
   /** The text the user wrote, for messages. */
@@ -219,4 +219,57 @@ export function formatPrintf(x: number, f: Printf, point = 46): string {
   if (f.minus) return sign + body + " ".repeat(pad);
   if (f.zero) return sign + "0".repeat(pad) + body;
   return " ".repeat(pad) + sign + body;
+}
+
+/**
+ * formatPrintf for the common case, straight into out at p without a
+ * string: %e and %g (up to 19 significant digits) of a finite nonzero x,
+ * with no width and no "#". Returns the index after it, or -1 for the
+ * caller to take formatPrintf (anything else, or digits it cannot be sure
+ * of). Needs 30 bytes of room.
+ */
+export function writePrintf(x: number, f: Printf, out: Uint8Array, p: number, point: number): number {
+  if (f.width !== 0 || f.alt || f.conv === "f" || !(x !== 0 && x - x === 0)) return -1;
+  const g = f.conv === "g";
+  const prec = g ? (f.precision === 0 ? 1 : f.precision) : f.precision + 1; // significant digits
+  const x10 = roundedDigitsInto(x < 0 ? -x : x, prec - 1);
+  if (x10 !== x10) return -1;
+  const d = roundedBytes;
+  const from = roundedFrom;
+  if (x < 0) out[p++] = 45;
+  else if (f.plus) out[p++] = 43;
+  else if (f.space) out[p++] = 32;
+  let end = 24; // digits to write: [from, end)
+  if (g) {
+    while (end > from + 1 && d[end - 1] === 48) end--; // %g drops trailing zeros
+    if (x10 >= -4 && x10 < prec) {
+      if (x10 >= 0) {
+        const intEnd = from + x10 + 1;
+        for (let i = from; i < intEnd; i++) out[p++] = i < end ? d[i]! : 48;
+        if (end > intEnd) {
+          out[p++] = point;
+          for (let i = intEnd; i < end; i++) out[p++] = d[i]!;
+        }
+      } else {
+        out[p++] = 48;
+        out[p++] = point;
+        for (let i = -1; i > x10; i--) out[p++] = 48;
+        for (let i = from; i < end; i++) out[p++] = d[i]!;
+      }
+      return p;
+    }
+  }
+  out[p++] = d[from]!;
+  if (end > from + 1) {
+    out[p++] = point;
+    for (let i = from + 1; i < end; i++) out[p++] = d[i]!;
+  }
+  out[p++] = f.upper ? 69 : 101;
+  let e = x10;
+  out[p++] = e < 0 ? 45 : 43;
+  if (e < 0) e = -e;
+  if (e >= 100) out[p++] = 48 + ((e / 100) | 0);
+  out[p++] = 48 + (((e / 10) | 0) % 10);
+  out[p++] = 48 + (e % 10);
+  return p;
 }
