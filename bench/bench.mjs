@@ -464,6 +464,13 @@ json.dump(np.random.default_rng(10).standard_normal((500_000, 10)).tolist(), ope
   ];
   if (PY && pyHas(["pandas"])) jsonEntries.push(["pandas read/to_json", `${PY} -c "import numpy as np, pandas as pd; x = pd.read_json('${js}', orient='values'); s = 1/(1+np.exp(-x)); (s*(1-s)).to_json('${oj}', orient='values', double_precision=15)"`]);
   table("sigmoid JSON, 500k x 10 doubles", statSync(js).size / 1e6, jsonEntries);
+  // Issue 28: --float-format within 1.5x of the default layout (Python's repr).
+  for (const [ext, src, out] of [["csv", inp, o], ["json", js, oj]]) {
+    table(`sigmoid ${ext.toUpperCase()}: the default layout vs --float-format`, statSync(src).size / 1e6, [
+      ["dact (repr)", `node ${BIN} sigmoid ${src} -o ${out}`],
+      ...["%.6g", "%.17g", "%.18e", "%.3f"].map((f) => [`dact ${f}`, `node ${BIN} sigmoid ${src} -o ${out} --float-format ${f}`]),
+    ]);
+  }
   rmSync(o, { force: true });
   rmSync(oj, { force: true });
 }

@@ -14,6 +14,7 @@ import { detectFormat, formatFromPath } from "./formats/index.js";
 import type { Format, HeaderMode } from "./types.js";
 import { commitOrAbort, openSink, openSource } from "./pipeline.js";
 import { parseDelimiter } from "./formats/csv/delimiter.js";
+import { parseFloatFormat } from "./formats/text/printf.js";
 import { checkActivation, checkDtype, checkFormat, checkKeys, checkMatrix, checkParams, checkShape, checkTolerance, flattenNested } from "./validate.js";
 import { deriveMatrix, readMatrix as readFrom, roundTo, writeMatrix as writeTo } from "./matrix.js";
 import type { FloatDType, Matrix } from "./types.js";
@@ -140,24 +141,29 @@ export interface WriteOptions {
   delimiter?: string;
   /** .npz/.safetensors: the array's name (default arr_0). */
   key?: string;
+  /** CSV/TSV/JSON: "shortest" (default: Python's repr) or a printf conversion such as "%.6g" (docs/formats.md). */
+  floatFormat?: string;
 }
 
 /** Writes a Matrix atomically; the format comes from the extension unless given. Everything is checked before the file is touched. */
 export async function writeMatrix(path: string, m: Matrix, options: WriteOptions = {}): Promise<void> {
   const target = checkPath(path, "writeMatrix path");
-  const o = checkKeys("writeMatrix options", options, ["format", "dtype", "delimiter", "key"]);
+  const o = checkKeys("writeMatrix options", options, ["format", "dtype", "delimiter", "key", "floatFormat"]);
   if (o["key"] !== undefined && (typeof o["key"] !== "string" || o["key"] === "")) throw new DactError("USAGE", "options.key: expected the array's name in the container (a non-empty string)");
   const format = o["format"] !== undefined ? checkFormat(o["format"]) : formatFromPath(target);
   if (!format) throw new DactError("USAGE", `cannot tell the format of ${target} from its extension; expected options.format`);
   const dtype = o["dtype"] !== undefined ? checkDtype(o["dtype"]) : undefined;
   if (o["delimiter"] !== undefined && typeof o["delimiter"] !== "string") throw new DactError("USAGE", "options.delimiter: expected one character");
   const delimiter = o["delimiter"] !== undefined ? parseDelimiter(o["delimiter"] as string) : undefined;
+  if (o["floatFormat"] !== undefined && typeof o["floatFormat"] !== "string") throw new DactError("USAGE", 'options.floatFormat: expected "shortest" or a printf conversion such as "%.6g"');
+  const floatFormat = o["floatFormat"] !== undefined ? parseFloatFormat(o["floatFormat"] as string, "options.floatFormat") : null;
+  if (floatFormat && !["csv", "tsv", "json", "jsonl"].includes(format)) throw new DactError("USAGE", `options.floatFormat: ${format} holds binary numbers; expected it with CSV, TSV or JSON`);
   const mat = checkMatrix(m, "m");
   if ((format === "csv" || format === "tsv") && mat.shape.length > 2) {
     throw new DactError("USAGE", `found a ${mat.shape.length}-D array of shape (${mat.shape.join(", ")}); expected at most 2 dimensions for ${format}`);
   }
   const out = await openSink(target);
-  await commitOrAbort(out, () => writeTo(mat, out, format, { dtype, delimiter, key: o["key"] as string | undefined }));
+  await commitOrAbort(out, () => writeTo(mat, out, format, { dtype, delimiter, floatFormat, key: o["key"] as string | undefined }));
 }
 
 /** numpy.testing.assert_allclose's rule; `report` is empty when equal. Differing shapes are a difference (`shapes` says which). */

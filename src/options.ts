@@ -8,6 +8,7 @@ import { DactError } from "./errors.js";
 import type { FloatDType } from "./formats/array.js";
 import { parseDelimiter } from "./formats/csv/delimiter.js";
 import type { ColumnSpec } from "./formats/csv/reader.js";
+import { parseFloatFormat, type Printf } from "./formats/text/printf.js";
 import { parseFormat, type Format } from "./formats/index.js";
 
 export function formatOption(s: string): Format {
@@ -71,6 +72,11 @@ export function shardOption(s: string): { index: number; count: number } {
     throw new DactError("USAGE", `option --shard: found ${JSON.stringify(s)}; expected I/N with 0 <= I < N, such as 0/4`);
   }
   return { index, count };
+}
+
+/** --float-format: "shortest" (null) or a printf conversion such as %.6g (printf.ts). */
+export function floatFormatOption(s: string): Printf | null {
+  return parseFloatFormat(s);
 }
 
 /** --decimal: "." or ",". */

@@ -1,5 +1,6 @@
 import { findActivation } from "./activations/registry.js";
 import type { Activation, Kernel, Params } from "./activations/types.js";
+import type { Printf } from "./formats/text/printf.js";
 import type { Tolerance, TolerancePolicy } from "./compare.js";
 import type { CheckResult } from "./golden.js";
 import { streamGrad, type GradSource } from "./grad.js";
@@ -45,6 +46,8 @@ export interface PlanSpec {
   maxLine?: number | undefined;
   /** CSV: --decimal, --comment, --na-values, --index-col. */
   decimal?: "." | "," | undefined;
+  /** CSV/TSV/JSON output: --float-format (null or absent: the default layout). */
+  floatFormat?: Printf | null | undefined;
   comment?: string | undefined;
   naValues?: string[] | undefined;
   labels?: LabelSpec | undefined;
@@ -120,19 +123,20 @@ export async function runDerivative(plan: PlanSpec, say: (m: string) => void = n
       return await checkGolden(input, from, plan, kernel, readOpts, say);
     }
     const to = formatSpec(outputFormat(plan, format));
+    if (plan.floatFormat && !["csv", "tsv", "json", "jsonl"].includes(to.name)) throw new DactError("USAGE", `option --float-format: ${to.name} output holds binary numbers; expected --float-format with CSV, TSV or JSON output`);
     if (plan.dtype !== undefined && to.kind === "array" && to.name !== "npy") throw new DactError("USAGE", `option --dtype: ${to.name} output has no dtype; expected --dtype with .npy, .npz or .safetensors output`);
     const output = await openSink(plan.output, { force: plan.force, noFollow: plan.noFollow, tempName: plan.tempName, notice: say });
     await commitOrAbort(output, async () => {
       if (from.kind === "array" && to.kind === "array") {
         const sameLayout = to === from && plan.reshape === undefined && !(plan.dtype !== undefined && to.name === "npy") && plan.gradOutput === undefined;
         if (plan.gradOutput !== undefined) {
-          const writer = await to.writer(output, { delimiter: to === from ? plan.delimiter : undefined, decimal: plan.decimal, dtype: plan.dtype, source: input.name });
+          const writer = await to.writer(output, { delimiter: to === from ? plan.delimiter : undefined, decimal: plan.decimal, floatFormat: plan.floatFormat, dtype: plan.dtype, source: input.name });
           await withGrad(plan.gradOutput, say, (gradFor) => streamGrad(input, from, readOpts, reshapeWriter(noticingWriter(writer, say, input.name, to.keepsHeader, to.name), plan.reshape), kernel, gradFor(null), say));
         } else if (sameLayout) {
           const transform = await from.transform(readOpts);
-          await transform(input, output, { kernel, signOnly: act.signOnly ?? false, notice: say });
+          await transform(input, output, { kernel, signOnly: act.signOnly ?? false, floatFormat: plan.floatFormat, notice: say });
         } else {
-          const writer = await to.writer(output, { delimiter: to === from ? plan.delimiter : undefined, decimal: plan.decimal, dtype: plan.dtype, source: input.name });
+          const writer = await to.writer(output, { delimiter: to === from ? plan.delimiter : undefined, decimal: plan.decimal, floatFormat: plan.floatFormat, dtype: plan.dtype, source: input.name });
           await streamArray(input, from, readOpts, reshapeWriter(writer, plan.reshape), kernel, say, to.keepsHeader, to.name);
         }
       } else {

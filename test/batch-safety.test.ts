@@ -35,7 +35,7 @@ describe("never through a link, never outside --out-dir, never over an input", (
     expect(r.status).toBe(2);
     expect(r.stderr).toBe("dact: od/x.csv: is a symbolic link; expected a file or nothing there (batch outputs are never written through links)\n1 written, 1 failed\n");
     expect(readFileSync(path.join(d, "victim", "secret.csv"), "utf8")).toBe("secret\n");
-    expect(readFileSync(path.join(d, "od", "y.csv"), "utf8")).toBe("0,1\n");
+    expect(readFileSync(path.join(d, "od", "y.csv"), "utf8")).toBe("0.0,1.0\n");
   });
 
   it("an --out-dir that is a symlink to the inputs' folder is refused: real paths are compared", () => {
@@ -170,8 +170,8 @@ describe("folders: walk, filter, mirror", () => {
     expect(r.status, r.stderr).toBe(0);
     // .txt is text (np.savetxt's files, issue 24); notes.md is not a format dact reads.
     expect(tree(path.join(d, "out"))).toEqual(["a.csv", "b.npy.txt", "skip/e.csv", "x/c.json", "x/y/a.csv", "x/y/d.tsv"]);
-    expect(readFileSync(path.join(d, "out", "x", "y", "d.tsv"), "utf8")).toBe("0\t1\n");
-    expect(readFileSync(path.join(d, "out", "b.npy.txt"), "utf8")).toBe("0,1\n");
+    expect(readFileSync(path.join(d, "out", "x", "y", "d.tsv"), "utf8")).toBe("0.0\t1.0\n");
+    expect(readFileSync(path.join(d, "out", "b.npy.txt"), "utf8")).toBe("0.0,1.0\n");
   });
 
   it("--include and --exclude; flat names when nothing clashes; --keep-paths always mirrors", () => {
@@ -216,12 +216,12 @@ describe("resume and skip", () => {
     expect(log).toHaveLength(5);
     const bad = log.find((e) => e["input"] === "in/bad.csv")!;
     expect(bad).toMatchObject({ output: "out/bad.csv", status: "failed", bytes: 0, error: 'dact: in/bad.csv:1:2: "x" is not a number' });
-    expect(log.filter((e) => e["status"] === "written").every((e) => e["bytes"] === 4 && typeof e["seconds"] === "number" && e["error"] === null)).toBe(true);
+    expect(log.filter((e) => e["status"] === "written").every((e) => e["bytes"] === 8 && typeof e["seconds"] === "number" && e["error"] === null)).toBe(true);
     writeFileSync(path.join(d, "in", "bad.csv"), "-1,3\n");
     const again = dact(["relu", "in", "--out-dir", "out", "--resume", "run.jsonl"], { cwd: d });
     expect(again.status, again.stderr).toBe(0);
     expect(again.stderr).toBe("1 written, 4 skipped, 0 failed\n");
-    expect(readFileSync(path.join(d, "out", "bad.csv"), "utf8")).toBe("0,1\n");
+    expect(readFileSync(path.join(d, "out", "bad.csv"), "utf8")).toBe("0.0,1.0\n");
   });
 });
 

@@ -33,10 +33,10 @@ describe("batch mode", () => {
     expect(r.stderr.trim().split("\n").pop()).toBe("15 written, 1 failed");
     const out = readdirSync(path.join(d, "grads")).sort();
     expect(out).toEqual(inputs.map((i) => path.basename(i)).filter((f) => f !== "bad.csv").sort());
-    expect(readFileSync(path.join(d, "grads", "a.csv"), "utf8")).toBe("1,0\n0.5,1\n");
-    expect(readFileSync(path.join(d, "grads", "b.json"), "utf8")).toBe("[[1,0]]\n");
+    expect(readFileSync(path.join(d, "grads", "a.csv"), "utf8")).toBe("1.0,0.0\n0.5,1.0\n");
+    expect(readFileSync(path.join(d, "grads", "b.json"), "utf8")).toBe("[[1.0,0.0]]\n");
     expect(readFileSync(path.join(d, "grads", "c.npy")).equals(fixture("npy", "expected", "f8-le-C.h0=0.5.npy"))).toBe(true);
-    expect(readFileSync(path.join(d, "grads", "s0.csv"), "utf8")).toBe("0,1\n");
+    expect(readFileSync(path.join(d, "grads", "s0.csv"), "utf8")).toBe("0.0,1.0\n");
   });
 
   it("all good: exit 0, and --to changes the extension", () => {

@@ -27,16 +27,16 @@ describe("dact relu on CSV and TSV, end to end", () => {
   it("stdin CSV is detected from its content; TSV from its extension", () => {
     const r = dact(["relu", "--at-zero", "0.5"], { input: Buffer.from("a,b\n-1,0\n2,\n") });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout.toString()).toBe("a,b\n0,0.5\n1,\n");
+    expect(r.stdout.toString()).toBe("a,b\n0.0,0.5\n1.0,\n");
     const dir = workdir();
     writeFileSync(path.join(dir, "m.tsv"), "1\t-1\r\n");
     const t = dact(["relu", "m.tsv"], { cwd: dir });
-    expect(t.stdout.toString()).toBe("1\t0\r\n");
+    expect(t.stdout.toString()).toBe("1.0\t0.0\r\n");
   });
 
   it("--delimiter, --header and --no-header", () => {
-    expect(dact(["relu", "--delimiter", ";", "--format", "csv"], { input: Buffer.from("1;-1\n") }).stdout.toString()).toBe("1;0\n");
-    expect(dact(["relu", "--header", "--format", "csv"], { input: Buffer.from("1,-1\n-1,1\n") }).stdout.toString()).toBe("1,-1\n0,1\n");
+    expect(dact(["relu", "--delimiter", ";", "--format", "csv"], { input: Buffer.from("1;-1\n") }).stdout.toString()).toBe("1.0;0.0\n");
+    expect(dact(["relu", "--header", "--format", "csv"], { input: Buffer.from("1,-1\n-1,1\n") }).stdout.toString()).toBe("1,-1\n0.0,1.0\n");
     const r = dact(["relu", "--no-header", "--format", "csv"], { input: Buffer.from("a,b\n") });
     expect(r.status).toBe(2);
     expect(r.stderr).toBe('dact: <stdin>:1:1: "a" is not a number\n');
@@ -57,7 +57,7 @@ describe("dact relu on CSV and TSV, end to end", () => {
     const first = new Promise<string>((resolve) => child.stdout.once("data", (d: Buffer) => resolve(d.toString())));
     child.stdin.write("-1,2\n".repeat(200_000)); // 1 MB, and stdin stays open
     const got = await first;
-    expect(got.startsWith("0,1\n")).toBe(true);
+    expect(got.startsWith("0.0,1.0\n")).toBe(true);
     child.stdin.end();
     await new Promise((r) => child.on("close", r));
   });
@@ -67,7 +67,7 @@ describe("dact relu on CSV and TSV, end to end", () => {
     writeFileSync(path.join(dir, "big.csv"), "-1.5,2.25,0\n".repeat(2_000_000));
     const r = spawnSync("sh", ["-c", `node "${BIN}" relu big.csv | head -n 2`], { cwd: dir });
     expect(r.status).toBe(0);
-    expect(r.stdout.toString()).toBe("0,1,0\n0,1,0\n");
+    expect(r.stdout.toString()).toBe("0.0,1.0,0.0\n0.0,1.0,0.0\n");
     expect(r.stderr.toString()).toBe("");
   });
 });
@@ -183,11 +183,11 @@ describe("dact relu on .npy, end to end", () => {
     writeFileSync(path.join(dir, "m.json"), "[[1,-2],[0,null]]");
     const r = dact(["relu", "m.json", "--at-zero", "0.5"], { cwd: dir });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout.toString()).toBe("[[1,0],\n [0.5,null]]\n");
+    expect(r.stdout.toString()).toBe("[[1.0,0.0],\n [0.5,null]]\n");
     writeFileSync(path.join(dir, "r.ndjson"), "[1,-2]\n[0,3]\n");
-    expect(dact(["relu", "r.ndjson"], { cwd: dir }).stdout.toString()).toBe("[1,0]\n[0,1]\n");
-    expect(dact(["relu"], { input: Buffer.from("[1,-2]\n[0,3]\n") }).stdout.toString()).toBe("[1,0]\n[0,1]\n");
-    expect(dact(["relu"], { input: Buffer.from("[[1,-2],\n [0,3]]\n") }).stdout.toString()).toBe("[[1,0],\n [0,1]]\n");
+    expect(dact(["relu", "r.ndjson"], { cwd: dir }).stdout.toString()).toBe("[1.0,0.0]\n[0.0,1.0]\n");
+    expect(dact(["relu"], { input: Buffer.from("[1,-2]\n[0,3]\n") }).stdout.toString()).toBe("[1.0,0.0]\n[0.0,1.0]\n");
+    expect(dact(["relu"], { input: Buffer.from("[[1,-2],\n [0,3]]\n") }).stdout.toString()).toBe("[[1.0,0.0],\n [0.0,1.0]]\n");
     writeFileSync(path.join(dir, "bad.json"), "[1,\n 2,]");
     const e = dact(["relu", "bad.json"], { cwd: dir });
     expect(e.status).toBe(2);

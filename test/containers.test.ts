@@ -131,8 +131,8 @@ describe("between containers and single arrays", () => {
     const multi = dact(["relu", path.join(C, "stored.npz"), "--to", "csv"]);
     expect(multi.status).toBe(2);
     expect(multi.stderr).toBe(`dact: ${path.join(C, "stored.npz")} holds 10 arrays (f8, f4, f2, i4, u1, b1, fortran, big_endian, scalar, empty); expected one for csv output: pass --key NAME, or write .npz or .safetensors\n`);
-    expect(dact(["relu", path.join(C, "stored.npz"), "--key", "f8", "--to", "csv"]).stdout.toString()).toBe("0,0,1\n0,1,0\n");
-    expect(dact(["relu", path.join(C, "one.npz"), "--to", "json"]).stdout.toString()).toBe("[[0,0,1],\n [0,1,0]]\n");
+    expect(dact(["relu", path.join(C, "stored.npz"), "--key", "f8", "--to", "csv"]).stdout.toString()).toBe("0.0,0.0,1.0\n0.0,1.0,0.0\n");
+    expect(dact(["relu", path.join(C, "one.npz"), "--to", "json"]).stdout.toString()).toBe("[[0.0,0.0,1.0],\n [0.0,1.0,0.0]]\n");
   });
 
   it("a single array into a container is stored under the input's stem", async () => {
@@ -229,14 +229,14 @@ describe("gzip", () => {
     writeFileSync(path.join(d, "x.csv.gz"), gzipSync("-1,2\n"));
     writeFileSync(path.join(d, "x.jsonl.gz"), gzipSync("[-1,2]\n"));
     writeFileSync(path.join(d, "x.npy.gz"), gzipSync(readFileSync(path.join(C, "bf16.npy"))));
-    expect(dact(["relu", "x.csv.gz"], { cwd: d }).stdout.toString()).toBe("0,1\n");
-    expect(dact(["relu", "x.jsonl.gz"], { cwd: d }).stdout.toString()).toBe("[0,1]\n");
+    expect(dact(["relu", "x.csv.gz"], { cwd: d }).stdout.toString()).toBe("0.0,1.0\n");
+    expect(dact(["relu", "x.jsonl.gz"], { cwd: d }).stdout.toString()).toBe("[0.0,1.0]\n");
     expect(dact(["relu", "--at-zero", "0.5", "x.npy.gz"], { cwd: d }).stdout.equals(readFileSync(path.join(EXP, "bf16.npy")))).toBe(true);
-    expect(dact(["relu"], { input: gzipSync("-3,4\n") }).stdout.toString()).toBe("0,1\n");
+    expect(dact(["relu"], { input: gzipSync("-3,4\n") }).stdout.toString()).toBe("0.0,1.0\n");
     expect(dact(["relu", "x.csv.gz", "-o", "y.csv.gz"], { cwd: d }).status).toBe(0);
     const first = readFileSync(path.join(d, "y.csv.gz"));
     expect(first.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
-    expect(dact(["relu", "y.csv.gz"], { cwd: d }).stdout.toString()).toBe("0,1\n");
+    expect(dact(["relu", "y.csv.gz"], { cwd: d }).stdout.toString()).toBe("0.0,1.0\n");
     dact(["relu", "x.csv.gz", "-o", "z.csv.gz"], { cwd: d });
     expect(readFileSync(path.join(d, "z.csv.gz")).equals(first)).toBe(true);
     writeFileSync(path.join(d, "cut.csv.gz"), gzipSync("-1,2\n".repeat(1000)).subarray(0, 40));

@@ -71,7 +71,7 @@ describe("format conversion: every pair", () => {
     expect(notices).toEqual([`dact: ${src}: the CSV header (a, b) has no place in json; dropped`]);
     // ... and kept when converting to TSV
     await runDerivative({ activation: "relu", params: { "at-zero": 0 }, input: src, output: path.join(dir, "h.tsv"), to: "tsv" });
-    expect(readFileSync(path.join(dir, "h.tsv"), "utf8")).toBe("a\tb\n1\t0\n");
+    expect(readFileSync(path.join(dir, "h.tsv"), "utf8")).toBe("a\tb\n1.0\t0.0\n");
   });
 
   it("an N-d array becomes CSV only with --reshape", async () => {

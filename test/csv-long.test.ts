@@ -43,8 +43,8 @@ function row(n: number, cells: string[], want: string[]): [string, string] {
 
 describe("CSV rows longer than 4 MB", () => {
   const n = 1_500_000; // over 5 MB a row
-  const [r1, w1] = row(n, ["-1.5", "2", "", "0", "1e-400", "nan"], ["0", "1", "", "0.5", "0.5", "nan"]); // nan: a pandas NA token, copied back
-  const [r2, w2] = row(n, ["3", "-0", "", "-7", "+inf", "5"], ["1", "0.5", "", "0", "1", "1"]);
+  const [r1, w1] = row(n, ["-1.5", "2", "", "0", "1e-400", "nan"], ["0.0", "1.0", "", "0.5", "0.5", "nan"]); // nan: a pandas NA token, copied back
+  const [r2, w2] = row(n, ["3", "-0", "", "-7", "+inf", "5"], ["1.0", "0.5", "", "0.0", "1.0", "1.0"]);
 
   it("is long enough to stream", () => {
     expect(r1.length).toBeGreaterThan(LONG_LINE);

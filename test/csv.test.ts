@@ -76,7 +76,7 @@ describe("csv: errors name the line and cell", () => {
   });
 
   it("--header keeps a numeric first row as it is", async () => {
-    expect(await runCsv("1,2\n-1,3\n", { header: "yes" })).toBe("1,2\n-1,3\n");
+    expect(await runCsv("1,2\n-1,3\n", { header: "yes" })).toBe("1,2\n-1.0,3.0\n");
   });
 });
 
@@ -212,7 +212,7 @@ describe("csv properties (fast-check)", () => {
           const cells = lines[r]!.split(",");
           expect(cells.length).toBe(row.length === 1 && row[0] === null ? 1 : row.length);
           row.forEach((v, c) => {
-            const want = v === null ? (row.length === 1 ? '""' : "") : v > 0 ? "1" : v < 0 ? "0" : v === 0 ? formatNumber(h0) : "NaN";
+            const want = v === null ? (row.length === 1 ? '""' : "") : v > 0 ? "1.0" : v < 0 ? "0.0" : v === 0 ? formatNumber(h0) : "NaN";
             expect(cells[c] ?? "").toBe(want);
           });
         });
@@ -227,7 +227,7 @@ describe("csv: chunk boundaries in awkward places", () => {
   const bytes = Buffer.from(text);
   it("splits inside the BOM, a CRLF, a number and a quoted cell", async () => {
     const whole = await runCsv(bytes);
-    expect(whole).toBe("\ufeffa,b\r\n1.25,-0.03\r\n4,-0\r\n"); // the BOM kept: an Excel file stays one
+    expect(whole).toBe("\ufeffa,b\r\n1.25,-0.03\r\n4.0,-0.0\r\n"); // the BOM kept: an Excel file stays one
     for (let cut = 1; cut < bytes.length; cut++) {
       for (const second of [1, 2, 7]) {
         const sizes = [cut, second, 1 << 20];
@@ -243,6 +243,6 @@ describe("csv: chunk boundaries in awkward places", () => {
 
 describe("csv: options", () => {
   it("--delimiter sets the cell separator, in and out", async () => {
-    expect(await runCsv("1;-2\n0;3\n", { delimiter: ";" })).toBe("1;-2\n0;3\n");
+    expect(await runCsv("1;-2\n0;3\n", { delimiter: ";" })).toBe("1.0;-2.0\n0.0;3.0\n");
   });
 });

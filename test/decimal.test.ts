@@ -9,6 +9,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { groupsToDouble, writeShortest } from "../src/formats/text/decimal.js";
 import { cellStatus, CellStatus, parseNumberBytes } from "../src/formats/text/number.js";
+import { formatRepr } from "../src/formats/text/repr.js";
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
@@ -79,6 +80,18 @@ describe("writeShortest is String(x), byte for byte", () => {
       else if (s !== String(x)) expect(s, `x = ${x}`).toBe(String(x));
     }
     // It declines outside 1e-260..1e290, on zero, powers of two and near ties.
+    expect(declined / total).toBeLessThan(0.1);
+  });
+
+  it("with repr = true, the same digits in Python's repr layout: formatRepr (checked against Python in numfmt.test.ts)", () => {
+    let declined = 0;
+    let total = 0;
+    for (const x of doubles(60_000, 17)) {
+      total++;
+      const p = writeShortest(x, out, 0, 46, true);
+      if (p < 0) declined++;
+      else if (out.toString("latin1", 0, p) !== formatRepr(x)) expect(out.toString("latin1", 0, p), `x = ${x}`).toBe(formatRepr(x));
+    }
     expect(declined / total).toBeLessThan(0.1);
   });
 

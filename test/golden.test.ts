@@ -72,7 +72,7 @@ describe("batch checks with --check-dir", () => {
     const u = dact(["relu", "in", "--check-dir", "gold", "--update", "--exclude", "bad.csv"], { cwd: d, env: noCI });
     expect(u.status, u.stderr).toBe(0);
     expect(u.stderr).toMatch(/1 ok, 0 differ, 0 missing, 2 written, 0 errors/);
-    expect(readFileSync(path.join(d, "gold", "diff.csv"), "utf8")).toBe("0,1\n");
+    expect(readFileSync(path.join(d, "gold", "diff.csv"), "utf8")).toBe("0.0,1.0\n");
   });
 });
 

@@ -80,9 +80,9 @@ describe("end to end", () => {
     writeFileSync(path.join(d, "x.csv"), "-1,2,0\n3,-4,5\n");
     await writeMatrix(path.join(d, "g.npy"), matrix([[2, 3, 4], [5, 6, 7]]));
     await writeMatrix(path.join(d, "s.npy"), { shape: [], data: Float64Array.from([3]), missing: null, dtype: "f8", header: null });
-    expect(dact(["relu", "x.csv", "--grad-output", "g.npy"], { cwd: d }).stdout.toString()).toBe("0,3,0\n5,0,7\n");
-    expect(dact(["relu", "x.csv", "--grad-output", "0.5"], { cwd: d }).stdout.toString()).toBe("0,0.5,0\n0.5,0,0.5\n");
-    expect(dact(["relu", "x.csv", "--grad-output", "s.npy"], { cwd: d }).stdout.toString()).toBe("0,3,0\n3,0,3\n");
+    expect(dact(["relu", "x.csv", "--grad-output", "g.npy"], { cwd: d }).stdout.toString()).toBe("0.0,3.0,0.0\n5.0,0.0,7.0\n");
+    expect(dact(["relu", "x.csv", "--grad-output", "0.5"], { cwd: d }).stdout.toString()).toBe("0.0,0.5,0.0\n0.5,0.0,0.5\n");
+    expect(dact(["relu", "x.csv", "--grad-output", "s.npy"], { cwd: d }).stdout.toString()).toBe("0.0,3.0,0.0\n3.0,0.0,3.0\n");
     expect(dact(["relu", "x.csv", "--grad-output", "g.npy", "-o", "gx.npy"], { cwd: d }).status).toBe(0);
     expect(Array.from((await readMatrix(path.join(d, "gx.npy"))).data)).toEqual([0, 3, 0, 5, 0, 7]);
   });
@@ -129,7 +129,7 @@ describe("end to end", () => {
     writeFileSync(path.join(d, "gs", "a.csv"), "5,6\n");
     const b = dact(["relu", "xs", "--grad-output-dir", "gs", "--out-dir", "out"], { cwd: d });
     expect(b.status, b.stderr).toBe(0);
-    expect(readFileSync(path.join(d, "out", "a.csv"), "utf8")).toBe("0,6\n");
+    expect(readFileSync(path.join(d, "out", "a.csv"), "utf8")).toBe("0.0,6.0\n");
     writeFileSync(path.join(d, "gold.csv"), "0,6\n");
     expect(dact(["relu", "xs/a.csv", "--grad-output", "gs/a.csv", "--check", "gold.csv"], { cwd: d }).status).toBe(0);
     expect(dact(["relu", "xs/a.csv", "--check", "gold.csv"], { cwd: d }).status).toBe(1);

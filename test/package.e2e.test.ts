@@ -18,7 +18,7 @@ describe("the package, installed from its tarball", () => {
     const p = packed();
     expect(p.installStderr).not.toMatch(/warn/i);
     expect(execFileSync(p.bin, ["--version"], { encoding: "utf8" })).toBe("dact 0.2.0\n");
-    expect(execFileSync(p.bin, ["relu", "--at-zero", "0.5"], { input: "-1,0,2\n", encoding: "utf8" })).toBe("0,0.5,1\n");
+    expect(execFileSync(p.bin, ["relu", "--at-zero", "0.5"], { input: "-1,0,2\n", encoding: "utf8" })).toBe("0.0,0.5,1.0\n");
     expect(execFileSync(p.bin, ["gelu", "--format", "json"], { input: "[1]", encoding: "utf8" })).toBe("[1.0833154705876864]\n");
     // bash completion: the script loads and completes an activation name.
     const comp = spawnSync("bash", ["-c", `source <("${p.bin}" completion bash); COMP_WORDS=(dact rel); COMP_CWORD=1; _dact; echo "\${COMPREPLY[@]}"`], { encoding: "utf8" });

@@ -34,8 +34,8 @@ describe("pathological inputs", () => {
     expect(r.secs).toBeLessThan(60);
     expect(r.rssMB).toBeLessThan(400);
     const out = readFileSync(path.join(d, "out.csv"));
-    expect(out.subarray(0, 12).toString()).toBe("0,1,0,0,1,0,");
-    expect(out.subarray(-8).toString()).toBe("0,1,0,1\n"); // ...-1.5,2,0 then the final 7
+    expect(out.subarray(0, 24).toString()).toBe("0.0,1.0,0.0,0.0,1.0,0.0,");
+    expect(out.subarray(-16).toString()).toBe("0.0,1.0,0.0,1.0\n"); // ...-1.5,2,0 then the final 7
   });
 
   it("10 million one-cell rows: flat memory", () => {
@@ -44,7 +44,7 @@ describe("pathological inputs", () => {
     const r = timed(["relu", "tall.csv", "-o", "out.csv"], d);
     expect(r.status, r.stderr).toBe(0);
     expect(r.rssMB).toBeLessThan(150);
-    expect(readFileSync(path.join(d, "out.csv")).subarray(0, 8).toString()).toBe("0\n1\n0\n1\n");
+    expect(readFileSync(path.join(d, "out.csv")).subarray(0, 16).toString()).toBe("0.0\n1.0\n0.0\n1.0\n");
   });
 
   it("JSON nested 10000 deep: an error, never a stack overflow", () => {

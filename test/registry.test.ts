@@ -67,7 +67,7 @@ describe("-o's extension picks the output format", () => {
     expect(readFileSync(path.join(dir2, "out.npy")).subarray(0, 6).toString("latin1")).toBe("\x93NUMPY");
     writeFileSync(path.join(dir2, "b.npy"), readFileSync(path.join(dir2, "out.npy")));
     expect(dact(["relu", "b.npy", "-o", "out.csv"], { cwd: dir2 }).status).toBe(0);
-    expect(readFileSync(path.join(dir2, "out.csv"), "utf8")).toBe("0,1\n1,0\n");
+    expect(readFileSync(path.join(dir2, "out.csv"), "utf8")).toBe("0.0,1.0\n1.0,0.0\n");
   });
 
   it("--to that contradicts the -o extension is a usage error, and nothing is written", () => {
@@ -80,7 +80,7 @@ describe("-o's extension picks the output format", () => {
     // --to that agrees, or -o without a known extension, is fine
     expect(dact(["relu", "a.csv", "--to", "npy", "-o", "out.npy"], { cwd: dir2 }).status).toBe(0);
     expect(dact(["relu", "a.csv", "--to", "json", "-o", "out.dat"], { cwd: dir2 }).stdout.length).toBe(0);
-    expect(readFileSync(path.join(dir2, "out.dat"), "utf8")).toBe("[[1]]\n");
+    expect(readFileSync(path.join(dir2, "out.dat"), "utf8")).toBe("[[1.0]]\n");
   });
 });
 

@@ -73,7 +73,7 @@ describe("2. unbounded lines are capped, with a positioned error and bounded mem
     expect(c.status).toBe(2);
     expect(c.stderr).toBe("dact: cell.csv:1:2: found a cell longer than 5 MiB; expected shorter ones (a binary file? else raise the cap with --max-line-size)\n");
     // Raised cap: the same files are fine.
-    expect(dact(["relu", "cell.csv", "--max-line-size", "64M"], { cwd: d }).stdout.toString()).toBe("1,1\n");
+    expect(dact(["relu", "cell.csv", "--max-line-size", "64M"], { cwd: d }).stdout.toString()).toBe("1.0,1.0\n");
     const z = dact(["relu", "/dev/zero", "--max-line-size", "2M"], { timeout: 20_000 });
     expect(z.status).toBe(2);
     expect(z.stderr.split("\n")).toHaveLength(2);
@@ -94,7 +94,7 @@ describe("3. replacing a file: owner, group, mode, read-only, hard links", () =>
     expect(dact(["relu", "in.csv", "-o", "owned.csv"], { cwd: d }).status).toBe(0);
     const st = statSync(out);
     expect([st.uid, st.gid, st.mode & 0o7777]).toEqual([65534, 65534, 0o640]);
-    expect(readFileSync(out, "utf8")).toBe("0,1\n");
+    expect(readFileSync(out, "utf8")).toBe("0.0,1.0\n");
   });
 
   it("a read-only target is refused unless --force, and kept", () => {
@@ -108,7 +108,7 @@ describe("3. replacing a file: owner, group, mode, read-only, hard links", () =>
     expect(readFileSync(path.join(d, "ro.csv"), "utf8")).toBe("keep\n");
     expect(readdirSync(d).sort()).toEqual(["in.csv", "ro.csv"]);
     expect(dact(["relu", "in.csv", "-o", "ro.csv", "--force"], { cwd: d }).status).toBe(0);
-    expect(readFileSync(path.join(d, "ro.csv"), "utf8")).toBe("0,1\n");
+    expect(readFileSync(path.join(d, "ro.csv"), "utf8")).toBe("0.0,1.0\n");
     expect(statSync(path.join(d, "ro.csv")).mode & 0o777).toBe(0o444);
   });
 
@@ -133,7 +133,7 @@ describe("3. replacing a file: owner, group, mode, read-only, hard links", () =>
     const r = dact(["relu", "in.csv", "-o", "a.csv"], { cwd: d });
     expect(r.status).toBe(0);
     expect(r.stderr).toBe("dact: a.csv: had 2 hard links; only this name gets the new content (the other 1 keep the old)\n");
-    expect(readFileSync(path.join(d, "a.csv"), "utf8")).toBe("0,1\n");
+    expect(readFileSync(path.join(d, "a.csv"), "utf8")).toBe("0.0,1.0\n");
     expect(readFileSync(path.join(d, "b.csv"), "utf8")).toBe("old\n");
   });
 });
@@ -146,7 +146,7 @@ describe("4. long names", () => {
     expect(Buffer.byteLength(name)).toBe(244);
     const r = dact(["relu", "in.csv", "-o", name], { cwd: d });
     expect(r.status, r.stderr).toBe(0);
-    expect(readFileSync(path.join(d, name), "utf8")).toBe("0,1\n");
+    expect(readFileSync(path.join(d, name), "utf8")).toBe("0.0,1.0\n");
     expect(readdirSync(d).sort()).toEqual(["in.csv", name].sort());
   });
 });

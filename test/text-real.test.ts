@@ -44,13 +44,13 @@ describe("same-format output keeps what the producer wrote", () => {
     expect(r.stderr).toBe(`dact: ${path.join(TEXT, "pandas-dates.csv")}: the header's first cell is empty (a pandas or R index): column 1 passes through as labels (--index-col none to differentiate it)\n`);
     const lines = r.stdout.toString().split("\n");
     expect(lines[0]).toBe(",a,b,c");
-    expect(lines[1]).toMatch(/^2026-01-01,[01](\.5)?,[01](\.5)?,[01](\.5)?$/);
+    expect(lines[1]).toMatch(/^2026-01-01,[01]\.[05],[01]\.[05],[01]\.[05]$/);
     // --index-col none: the index is differentiated (and a date is then an error).
     const none = dact(["relu", path.join(TEXT, "pandas-dates.csv"), "--index-col", "none"]);
     expect(none.status).toBe(2);
     expect(none.stderr).toMatch(/:2:1: "2026-01-01" is not a number/);
     const r2 = dact(["relu", path.join(TEXT, "r-write-csv.csv"), "-q"]);
-    expect(r2.stdout.toString().split("\n").slice(0, 2)).toEqual(['"","a","b","c"', "1,0,NA,1"]);
+    expect(r2.stdout.toString().split("\n").slice(0, 2)).toEqual(['"","a","b","c"', "1,0.0,NA,1.0"]);
   });
 
   it("--index-col by number or header name, repeatable", () => {
@@ -58,9 +58,9 @@ describe("same-format output keeps what the producer wrote", () => {
     writeFileSync(path.join(d, "m.csv"), "id,x,name,y\n7,-1,ann,2\n8,3,bob,-4\n");
     const r = dact(["relu", "m.csv", "--index-col", "0", "--index-col", "name"], { cwd: d });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout.toString()).toBe("id,x,name,y\n7,0,ann,1\n8,1,bob,0\n");
+    expect(r.stdout.toString()).toBe("id,x,name,y\n7,0.0,ann,1.0\n8,1.0,bob,0.0\n");
     const j = dact(["relu", "m.csv", "--index-col", "0", "--index-col", "name", "--to", "json"], { cwd: d });
-    expect(j.stdout.toString()).toBe("[[0,1],\n [1,0]]\n");
+    expect(j.stdout.toString()).toBe("[[0.0,1.0],\n [1.0,0.0]]\n");
     expect(j.stderr).toMatch(/the CSV header \(id, x, name, y\) and label columns "id", "name" have no place in json; dropped/);
     expect(dact(["relu", "m.csv", "--index-col", "nope"], { cwd: d }).stderr).toMatch(/option --index-col: found "nope"; expected a column number or one of the header's names \(id, x, name, y\)/);
   });
@@ -68,14 +68,14 @@ describe("same-format output keeps what the producer wrote", () => {
   it("NA tokens are missing values, copied back as written; --na-values replaces the list", () => {
     const d = workdir();
     writeFileSync(path.join(d, "na.csv"), "a,b,c\nNA,-1,#N/A\nNULL,2,nan\n<NA>,n/a,None\n");
-    expect(dact(["relu", "na.csv"], { cwd: d }).stdout.toString()).toBe("a,b,c\nNA,0,#N/A\nNULL,1,nan\n<NA>,n/a,None\n");
-    expect(dact(["relu", "na.csv", "--to", "json"], { cwd: d }).stdout.toString()).toBe("[[null,0,null],\n [null,1,null],\n [null,null,null]]\n");
+    expect(dact(["relu", "na.csv"], { cwd: d }).stdout.toString()).toBe("a,b,c\nNA,0.0,#N/A\nNULL,1.0,nan\n<NA>,n/a,None\n");
+    expect(dact(["relu", "na.csv", "--to", "json"], { cwd: d }).stdout.toString()).toBe("[[null,0.0,null],\n [null,1.0,null],\n [null,null,null]]\n");
     const custom = dact(["relu", "na.csv", "--na-values", "-999,NA"], { cwd: d });
     expect(custom.status).toBe(2);
     // Without #N/A among the tokens, column c's first cell is text: c passes through, and NULL in column a is the error.
     expect(custom.stderr).toMatch(/na\.csv:3:1: "NULL" is not a number, in column "a" \(pass --index-col a /);
     writeFileSync(path.join(d, "m.csv"), "-999,1\n");
-    expect(dact(["relu", "m.csv", "--na-values", "-999"], { cwd: d }).stdout.toString()).toBe("-999,1\n");
+    expect(dact(["relu", "m.csv", "--na-values", "-999"], { cwd: d }).stdout.toString()).toBe("-999,1.0\n");
   });
 
   it("comment lines: kept in CSV output, skipped in conversion; --comment changes or turns them off", () => {
@@ -84,10 +84,10 @@ describe("same-format output keeps what the producer wrote", () => {
     expect(same.stdout.toString().split("\n")[0]).toBe("# a b c");
     const d = workdir();
     writeFileSync(path.join(d, "c.csv"), "# made by hand\n1,-2\n# between\n-3,4\n");
-    expect(dact(["relu", "c.csv"], { cwd: d }).stdout.toString()).toBe("# made by hand\n1,0\n# between\n0,1\n");
-    expect(dact(["relu", "c.csv", "--to", "json"], { cwd: d }).stdout.toString()).toBe("[[1,0],\n [0,1]]\n");
+    expect(dact(["relu", "c.csv"], { cwd: d }).stdout.toString()).toBe("# made by hand\n1.0,0.0\n# between\n0.0,1.0\n");
+    expect(dact(["relu", "c.csv", "--to", "json"], { cwd: d }).stdout.toString()).toBe("[[1.0,0.0],\n [0.0,1.0]]\n");
     writeFileSync(path.join(d, "p.csv"), "% matlab\n1,-2\n");
-    expect(dact(["relu", "p.csv", "--comment", "%"], { cwd: d }).stdout.toString()).toBe("% matlab\n1,0\n");
+    expect(dact(["relu", "p.csv", "--comment", "%"], { cwd: d }).stdout.toString()).toBe("% matlab\n1.0,0.0\n");
     writeFileSync(path.join(d, "c2.csv"), "1,-2\n# between\n-3,4\n");
     const off = dact(["relu", "c2.csv", "--comment", ""], { cwd: d });
     expect(off.status).toBe(2);
@@ -97,22 +97,22 @@ describe("same-format output keeps what the producer wrote", () => {
   it("CR-only line endings are kept per row, like LF and CRLF", () => {
     const d = workdir();
     writeFileSync(path.join(d, "mixed.csv"), "1,-1\r-2,2\r\n3,-3\n4,4\r");
-    expect(dact(["relu", "mixed.csv"], { cwd: d }).stdout.toString()).toBe("1,0\r0,1\r\n1,0\n1,1\r");
+    expect(dact(["relu", "mixed.csv"], { cwd: d }).stdout.toString()).toBe("1.0,0.0\r0.0,1.0\r\n1.0,0.0\n1.0,1.0\r");
   });
 
   it("whitespace-separated input (np.savetxt's default): written with single spaces", () => {
     const out = dact(["relu", path.join(TEXT, "savetxt-aligned.txt")]).stdout.toString();
-    expect(out.split("\n")[0]).toMatch(/^[01](\.5)? [01](\.5)? [01](\.5)?$/);
+    expect(out.split("\n")[0]).toMatch(/^[01]\.[05] [01]\.[05] [01]\.[05]$/);
     const d = workdir();
     writeFileSync(path.join(d, "w.txt"), "  1   -2\t 3\n-4 5 6  \n");
-    expect(dact(["relu", "w.txt", "--delimiter", "whitespace"], { cwd: d }).stdout.toString()).toBe("1 0 1\n0 1 1\n");
-    expect(dact(["relu", "w.txt", "--delimiter", " "], { cwd: d }).stdout.toString()).toBe("1 0 1\n0 1 1\n");
+    expect(dact(["relu", "w.txt", "--delimiter", "whitespace"], { cwd: d }).stdout.toString()).toBe("1.0 0.0 1.0\n0.0 1.0 1.0\n");
+    expect(dact(["relu", "w.txt", "--delimiter", " "], { cwd: d }).stdout.toString()).toBe("1.0 0.0 1.0\n0.0 1.0 1.0\n");
   });
 
   it("decimal comma: --decimal , reads and writes 1,5 with ; between cells", () => {
     const d = workdir();
     writeFileSync(path.join(d, "eu.csv"), "x;y\n-1,5;2,25\n0,0;-0,5\n");
-    expect(dact(["relu", "eu.csv", "--decimal", ",", "--at-zero", "0.25"], { cwd: d }).stdout.toString()).toBe("x;y\n0;1\n0,25;0\n");
+    expect(dact(["relu", "eu.csv", "--decimal", ",", "--at-zero", "0.25"], { cwd: d }).stdout.toString()).toBe("x;y\n0,0;1,0\n0,25;0,0\n");
     // gelu'(-1.5) = -0.12746919222997954... (mpmath), written with a comma
     expect(dact(["gelu", "eu.csv", "--decimal", ","], { cwd: d }).stdout.toString().split("\n")[1]).toMatch(/^-0,127469192229979\d*;1,05918974397520\d*$/);
   });
@@ -122,7 +122,7 @@ describe("the issue's silently wrong cases", () => {
   it("a one-row np.savetxt file is data, not a header echoed back", () => {
     const r = dact(["relu", path.join(TEXT, "savetxt-onerow.txt")]);
     expect(r.status).toBe(0);
-    expect(r.stdout.toString()).toMatch(/^[01] [01] [01]\n$/);
+    expect(r.stdout.toString()).toMatch(/^[01]\.0 [01]\.0 [01]\.0\n$/);
   });
 
   it("np.savetxt's default is read with its spaces, whatever its length", () => {
@@ -167,13 +167,13 @@ describe("the issue's silently wrong cases", () => {
     expect(r.status).toBe(2); // U+FF0D (fullwidth minus) is not a sign to float()
     expect(r.stderr).toMatch(/u\.csv:2:2: "－1" is not a number \(its minus is U\+FF0D/);
     writeFileSync(path.join(d, "v.csv"), "\u00a01.5\u00a0,\u2003-2\u0085\n\u0663,\u0661\u0660\n");
-    expect(dact(["relu", "v.csv"], { cwd: d }).stdout.toString()).toBe("1,0\n1,1\n");
+    expect(dact(["relu", "v.csv"], { cwd: d }).stdout.toString()).toBe("1.0,0.0\n1.0,1.0\n");
   });
 
   it("JSON from Python: NaN and Infinity are read; output stays RFC 8259", () => {
     const d = workdir();
     writeFileSync(path.join(d, "p.json"), "[NaN, Infinity, -Infinity, -1.5]");
-    expect(dact(["relu", "p.json"], { cwd: d }).stdout.toString()).toBe("[null,1,0,0]\n");
+    expect(dact(["relu", "p.json"], { cwd: d }).stdout.toString()).toBe("[null,1.0,0.0,0.0]\n");
     expect(dact(["relu", "p.json", "--to", "npy", "-o", "p.npy"], { cwd: d }).status).toBe(0);
   });
 

@@ -9,9 +9,10 @@ import type { Activation } from "../activations/types.js";
 import { DactError } from "../errors.js";
 import type { FloatDType } from "../formats/array.js";
 import type { ColumnSpec } from "../formats/csv/reader.js";
+import type { Printf } from "../formats/text/printf.js";
 import { FORMAT_NAMES, type Format } from "../formats/index.js";
 import { STDIO } from "../io.js";
-import { columnsOption, commentOption, countOption, decimalOption, delimiterOption, indexColOption, naValuesOption, dtypeOption, formatOption, reshapeOption, shardOption, sizeOption, toleranceOption } from "../options.js";
+import { columnsOption, commentOption, countOption, decimalOption, delimiterOption, floatFormatOption, indexColOption, naValuesOption, dtypeOption, formatOption, reshapeOption, shardOption, sizeOption, toleranceOption } from "../options.js";
 import { runDerivative, type PlanSpec } from "../pipeline.js";
 import type { BatchOptions } from "../batch.js";
 import { version } from "../version.js";
@@ -46,6 +47,7 @@ interface ActivationOpts {
   threads?: number;
   maxLineSize?: number;
   decimal?: "." | ",";
+  floatFormat?: Printf | null;
   comment?: string;
   naValues?: string[];
   indexCol?: (number | string)[] | "none";
@@ -87,6 +89,7 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
     .option("--reshape <rows,cols>", "reshape the result, numpy-style (one size may be -1); lets an N-d array become CSV", reshapeOption)
     .option("--delimiter <char>", "CSV/TSV cell delimiter: one character, \\t, or whitespace (runs of spaces and tabs); default: tab for .tsv/.tab, else sniffed from the first rows", delimiterOption)
     .option("--decimal <sep>", 'CSV: the decimal separator, "." or "," (then ";" separates cells)', decimalOption)
+    .option("--float-format <fmt>", "CSV/TSV/JSON output: shortest (default: Python's repr) or a printf conversion such as %.6g, %.17g, %.18e, %.3f (as np.savetxt(fmt=...))", floatFormatOption)
     .option("--comment <char>", "CSV: lines starting with it are comments, kept in CSV output (default: #; '' for none)", commentOption)
     .option("--na-values <list>", "CSV: comma-separated cells that mean a missing value (default: pandas' list: NA, N/A, #N/A, NULL, NaN, nan, null, None, <NA>...)", naValuesOption)
     .option("--index-col <n|name|none>", "CSV: a label column, passed through (0-based number or header name; repeatable); default: the first, when the header's first cell is empty", indexColOption)
@@ -145,6 +148,7 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
       gradOutput: opts.gradOutput,
       compress: opts.compress,
       decimal: opts.decimal,
+      floatFormat: opts.floatFormat,
       comment: opts.comment,
       naValues: opts.naValues,
       labels: opts.indexCol,

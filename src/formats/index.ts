@@ -14,6 +14,7 @@ import type { Format } from "../types.js";
 import type { Input, Output, RandomAccess } from "../io.js";
 import type { ArraySink, ArrayWriter, FloatDType } from "./array.js";
 import type { TransformContext } from "./context.js";
+import type { Printf } from "./text/printf.js";
 import type { CsvTextOptions, HeaderMode } from "./csv/reader.js";
 import { MAGIC } from "./npy/header.js";
 import { describeBinary } from "./binary.js";
@@ -40,6 +41,8 @@ export interface WriteOptions {
   dtype?: FloatDType | undefined;
   /** CSV: the decimal separator written. */
   decimal?: "." | "," | undefined;
+  /** CSV, TSV, JSON: --float-format (null or absent: the default layout). */
+  floatFormat?: Printf | null | undefined;
   /** The input's name, for messages. */
   source?: string | undefined;
 }
@@ -104,7 +107,7 @@ function csvLike(name: "csv" | "tsv", extensions: string[], delimiter: string | 
     async writer(output, o) {
       const { CsvWriter } = await import("./csv/writer.js");
       const d = o.delimiter === "whitespace" ? " " : (o.delimiter ?? delimiter ?? (o.decimal === "," ? ";" : ","));
-      return new CsvWriter(output, { delimiter: d, decimal: o.decimal, source: o.source });
+      return new CsvWriter(output, { delimiter: d, decimal: o.decimal, source: o.source, floatFormat: o.floatFormat });
     },
   };
 }
@@ -137,7 +140,7 @@ function jsonLike(name: "json" | "jsonl", extensions: string[], lines: boolean, 
     },
     async writer(output, o) {
       const { JsonArrayWriter } = await import("./json/writer.js");
-      return new JsonArrayWriter(output, lines, o.source);
+      return new JsonArrayWriter(output, lines, o.source, o.floatFormat);
     },
   };
 }

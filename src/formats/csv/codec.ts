@@ -33,7 +33,7 @@ export async function transformCsv(input: Input, output: Output, ctx: TransformC
   const { kernel } = ctx;
   const delimiter = await delimiterFor(input, opts);
   // Whitespace-separated input is written with single spaces.
-  const writer = new CsvWriter(output, { delimiter: delimiter === WHITESPACE ? " " : delimiter, decimal: opts.decimal, source: input.name });
+  const writer = new CsvWriter(output, { delimiter: delimiter === WHITESPACE ? " " : delimiter, decimal: opts.decimal, source: input.name, floatFormat: ctx.floatFormat });
   let bom = false;
   const reader = new CsvReader(
     readerOptions(input, { ...opts, notice: opts.notice ?? ctx.notice }, delimiter, ctx.signOnly ?? false, (b: CsvBatch) => {

@@ -1,6 +1,7 @@
 import { DactError } from "../../errors.js";
-import { formatNumber } from "../text/number.js";
 import { writeShortest } from "../text/decimal.js";
+import { formatDefault, formatRepr } from "../text/repr.js";
+import { formatPrintf, maxPrintfChars, writePrintf, type Printf } from "../text/printf.js";
 import { Ending, writeEnding } from "../text/ending.js";
 import { OutBuffer, shapeText, type ArrayHead, type ArrayWriter, type RowExtras, type Values } from "../array.js";
 import type { Output } from "../../io.js";
@@ -12,15 +13,12 @@ export interface CsvWriterOptions {
   decimal?: "." | "," | undefined;
   /** The input's name, for messages. */
   source?: string | undefined;
+  /** --float-format: a printf conversion; null or absent: the default layout (repr.ts). */
+  floatFormat?: Printf | null | undefined;
 }
 
-/** The longest formatNumber output: "-1.7976931348623157e+308" and friends. */
+/** The longest default-layout number: "-1.7976931348623157e+308" and friends. */
 const MAX_NUMBER_CHARS = 25; // plus a delimiter and a CRLF: 28 bytes a cell at most
-const CELL_BYTES = MAX_NUMBER_CHARS + 3;
-
-let lastValue = NaN;
-let lastText = "NaN";
-let lastPoint = 46;
 
 function quoteCell(s: string, delimiter: string): string {
   return s.includes(delimiter) || s.includes('"') || s.includes("\n") || s.includes("\r") ? `"${s.replace(/"/g, '""')}"` : s;
@@ -28,8 +26,10 @@ function quoteCell(s: string, delimiter: string): string {
 
 /**
  * The one CSV/TSV writer. Every rule for how a value looks in CSV lives
- * here: numbers in shortest round-trip form (`formatNumber`, with the
- * decimal separator asked for), an empty cell for an empty input cell, an
+ * here: numbers as Python's repr writes them (repr.ts: the shortest
+ * round-trip digits; a float32 array's own shortest digits) or by
+ * --float-format (printf.ts), with the decimal separator asked for (a
+ * decimal comma with a comma delimiter is refused), an empty cell for an empty input cell, an
  * NA token (NA, NULL, #N/A...) copied back as it was, a row of one empty
  * cell written `""` (as Python's csv module does, so it does not become a
  * blank line that readers skip), label columns passed through, comment
@@ -48,11 +48,50 @@ export class CsvWriter implements ArrayWriter {
   private row = 0;
   private naTokens: readonly string[] = [];
   private labelCols: readonly number[] = [];
+  /** The text of a number when not the float64 default layout (float32 and float16 arrays, --float-format); null: the byte-writing fast path. */
+  private textOf: ((x: number) => string) | null = null;
+  /** --float-format, for its byte-writing path (writePrintf); null without it. */
+  private printf: Printf | null = null;
+  /** The most bytes a cell takes: a number, a delimiter, a CRLF. */
+  private cellBytes = MAX_NUMBER_CHARS + 3;
+  /** The last number made by textOf or the fallback, and its text: derivatives repeat values (relu's at-zero value, saturated tails). */
+  private lastValue = NaN;
+  private lastText = "NaN";
 
   constructor(output: Output, private readonly opts: CsvWriterOptions) {
     this.out = new OutBuffer(output);
     this.delim = opts.delimiter.charCodeAt(0);
     this.point = opts.decimal === "," ? 44 : 46;
+    if (this.point === 44 && this.delim === 44) {
+      throw new DactError("USAGE", 'option --decimal: found "," with "," between cells; expected another cell delimiter (--delimiter ";" or "\\t"), since "0,5" would read back as two cells', opts.source);
+    }
+    this.style("f8");
+  }
+
+  /** Picks how numbers are written for an array of this dtype. */
+  private style(dtype: string): void {
+    const f = this.opts.floatFormat;
+    const comma = this.point === 44;
+    this.printf = f ?? null;
+    if (f) {
+      this.textOf = (x) => formatPrintf(x, f, this.point);
+      this.cellBytes = Math.max(maxPrintfChars(f), 30) + 3;
+    } else if (dtype === "f4" || dtype === "f2") {
+      this.textOf = comma ? (x) => formatDefault(x, dtype).replace(".", ",") : (x) => formatDefault(x, dtype);
+      this.cellBytes = MAX_NUMBER_CHARS + 3;
+    } else {
+      this.textOf = null;
+      this.cellBytes = MAX_NUMBER_CHARS + 3;
+    }
+    // The cache starts with NaN and its text in this style.
+    this.lastValue = NaN;
+    this.lastText = this.text(NaN);
+  }
+
+  /** The text of one number (the label path and the fallback). */
+  private text(x: number): string {
+    if (this.textOf) return this.textOf(x);
+    return this.point === 46 ? formatRepr(x) : formatRepr(x).replace(".", ",");
   }
 
   /** A line copied as it was (a header, a comment). */
@@ -101,10 +140,10 @@ export class CsvWriter implements ArrayWriter {
       return;
     }
     // In blocks of cells whose worst case fits one output buffer.
-    const block = Math.floor((1 << 20) / CELL_BYTES);
+    const block = Math.max(1, Math.floor((1 << 20) / this.cellBytes));
     for (let k = from; k < n; k += block) {
       const to = Math.min(n, k + block);
-      this.out.room((to - k) * CELL_BYTES);
+      this.out.room((to - k) * this.cellBytes);
       this.out.len = this.format(values, missing, k, to, endings);
     }
   }
@@ -112,14 +151,11 @@ export class CsvWriter implements ArrayWriter {
   private format(values: Values, missing: Uint8Array | null, from: number, to: number, endings: Uint8Array | null): number {
     const out = this.out.buf;
     let p = this.out.len;
-    const { cols, delim, point } = this;
+    const { cols, delim, point, textOf, printf } = this;
     let col = this.col;
     let row = this.row;
-    if (point !== lastPoint) {
-      lastPoint = point;
-      lastValue = NaN;
-      lastText = "NaN";
-    }
+    let lastValue = this.lastValue;
+    let lastText = this.lastText;
     for (let k = from; k < to; k++) {
       const miss = missing === null ? 0 : missing[k]!;
       if (cols === 1 && miss === 1) {
@@ -129,19 +165,27 @@ export class CsvWriter implements ArrayWriter {
         if (col > 0) out[p++] = delim;
         if (miss === 0) {
           const x = values[k]!;
-          if (x === 1) out[p++] = 49;
-          else if (x === 0 && 1 / x > 0) out[p++] = 48;
-          else {
+          let q = -1;
+          if (printf !== null && (q = writePrintf(x, printf, out, p, point)) >= 0) p = q;
+          else if (textOf !== null) {
+            if (!Object.is(x, lastValue)) {
+              lastValue = x;
+              lastText = textOf(x);
+            }
+            for (let i = 0; i < lastText.length; i++) out[p++] = lastText.charCodeAt(i);
+          } else if (x === 1 || (x === 0 && 1 / x > 0)) {
+            out[p++] = 48 + x; // 1.0 or 0.0
+            out[p++] = point;
+            out[p++] = 48;
+          } else {
             // Straight into the buffer, without a string (decimal.ts); the
-            // few it cannot be sure of go through String().
-            const q = writeShortest(x, out, p, point);
+            // few it cannot be sure of go through formatRepr.
+            const q = writeShortest(x, out, p, point, true);
             if (q >= 0) p = q;
             else {
-              // Derivatives repeat values (relu's at-zero value, saturated
-              // tails): remember the last one formatted.
               if (!Object.is(x, lastValue)) {
                 lastValue = x;
-                lastText = point === 46 ? formatNumber(x) : formatNumber(x).replace(".", ",");
+                lastText = point === 46 ? formatRepr(x) : formatRepr(x).replace(".", ",");
               }
               for (let i = 0; i < lastText.length; i++) out[p++] = lastText.charCodeAt(i);
             }
@@ -155,6 +199,8 @@ export class CsvWriter implements ArrayWriter {
     }
     this.col = col;
     this.row = row;
+    this.lastValue = lastValue;
+    this.lastText = lastText;
     return p;
   }
 
@@ -174,7 +220,7 @@ export class CsvWriter implements ArrayWriter {
           const m = missing === null ? 0 : missing[k + num]!;
           const x = values[k + num]!;
           num++;
-          line += m === 1 ? "" : m > 1 ? (this.naTokens[m - 2] ?? "") : this.point === 46 ? formatNumber(x) : formatNumber(x).replace(".", ",");
+          line += m === 1 ? "" : m > 1 ? (this.naTokens[m - 2] ?? "") : this.text(x);
         }
       }
       this.out.text(line);
@@ -193,6 +239,7 @@ export class CsvWriter implements ArrayWriter {
     }
     this.cols = s.length === 2 ? s[1]! : 1;
     this.col = 0;
+    this.style(head.dtype);
     this.naTokens = head.naTokens ?? [];
     this.labelCols = s.length === 2 ? (head.labelCols ?? []) : [];
     const width = this.cols + this.labelCols.length;

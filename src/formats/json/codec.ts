@@ -13,7 +13,7 @@ import { JsonFormatter } from "./writer.js";
  */
 export async function transformJson(input: Input, output: Output, ctx: TransformContext, lines: boolean): Promise<void> {
   const { kernel } = ctx;
-  const writer = new JsonFormatter(output, !lines);
+  const writer = new JsonFormatter(output, !lines, { floatFormat: ctx.floatFormat, source: input.name });
   const reader = new JsonReader({
     lines,
     file: input.name,

@@ -1,13 +1,20 @@
 import { DactError } from "../../errors.js";
 import type { Output } from "../../io.js";
-import { formatNumber } from "../text/number.js";
 import { writeShortest } from "../text/decimal.js";
+import { formatNarrow, formatRepr } from "../text/repr.js";
+import { formatPrintf, maxPrintfChars, notJsonNumber, writePrintf, type Printf } from "../text/printf.js";
 import { OutBuffer, shapeText, sizeOf, type ArrayHead, type ArrayWriter, type Values } from "../array.js";
 import { Op, type JsonBatch } from "./reader.js";
 import { Ending, writeEnding } from "../text/ending.js";
 
 /** Bytes one op can need at most: a number, a comma, and a newline with indentation up to depth 64. */
 const MAX_OP_BYTES = 25 + 2 + 66;
+
+/** How numbers are written: --float-format (null: the default layout), and the array's dtype. */
+export interface JsonNumberOptions {
+  floatFormat?: Printf | null | undefined;
+  source?: string | undefined;
+}
 
 /**
  * The one JSON / JSON Lines formatter. The layout is fixed so golden files
@@ -18,8 +25,11 @@ const MAX_OP_BYTES = 25 + 2 + 66;
  *        [0,1]]
  *   A scalar is one line; a 1-D array is one line.
  * - JSON Lines: each value compact on its own line.
- * Numbers are in shortest round-trip form; NaN is null (JSON has no NaN);
- * ±inf is ±1e999, which every JSON reader reads back as ±inf.
+ * Numbers as Python's json.dumps writes a float (its repr: repr.ts), a
+ * float32 array's with its own shortest digits, or by --float-format (a
+ * format that would not always give a JSON number is refused); NaN is null
+ * (JSON has no NaN); ±inf is ±1e999, which every JSON reader reads back as
+ * ±inf (json.dumps' NaN and Infinity are not JSON).
  *
  * It formats a stream of ops (Open, Close, Value, Null, LineEnd): the
  * same-format transform passes the reader's ops, and JsonArrayWriter makes
@@ -29,15 +39,38 @@ export class JsonFormatter {
   private depth = 0;
   private first = true;
   readonly out: OutBuffer;
+  /** The text of a finite number when not the float64 default layout; null: the byte-writing fast path. */
+  private textOf: ((x: number) => string) | null = null;
+  private opBytes = MAX_OP_BYTES;
+  /** --float-format, for its byte-writing path (writePrintf); null without it. */
+  private printf: Printf | null = null;
 
-  constructor(output: Output, private readonly pretty: boolean) {
+  constructor(output: Output, private readonly pretty: boolean, private readonly numbers: JsonNumberOptions = {}) {
     this.out = new OutBuffer(output);
+    const f = numbers.floatFormat;
+    if (f) {
+      const why = notJsonNumber(f);
+      if (why !== null) throw new DactError("USAGE", `option --float-format: found ${JSON.stringify(f.text)} for JSON output; expected a format whose output is a JSON number (${why})`, numbers.source);
+    }
+    this.dtype("f8");
+  }
+
+  /** Picks how numbers are written for an array of this dtype. */
+  dtype(dtype: string): void {
+    const f = this.numbers.floatFormat;
+    this.printf = f ?? null;
+    if (f) {
+      this.textOf = (x) => formatPrintf(x, f);
+      this.opBytes = MAX_OP_BYTES - 25 + Math.max(maxPrintfChars(f), 30);
+    } else if (dtype === "f4" || dtype === "f2") this.textOf = (x) => formatNarrow(x, dtype);
+    else this.textOf = null;
   }
 
   /** Appends the text for a batch of ops; `values` holds the numbers for its Value ops. */
   write(b: JsonBatch, values: Values): void {
-    this.out.room(b.nOps * MAX_OP_BYTES);
+    this.out.room(b.nOps * this.opBytes);
     const out = this.out.buf;
+    const { textOf, printf } = this;
     let p = this.out.len;
     let q = 0;
     const { ops, nOps, endings } = b;
@@ -70,13 +103,16 @@ export class JsonFormatter {
           if (!this.first) out[p++] = 44;
           this.first = false;
           const x = ops[k] === Op.Null ? NaN : values[v++]!;
-          if (x === 1) out[p++] = 49;
-          else if (x === 0 && 1 / x > 0) out[p++] = 48;
-          else if ((q = writeShortest(x, out, p, 46)) >= 0) p = q; // no string: decimal.ts
+          if (textOf === null && (x === 1 || (x === 0 && 1 / x > 0))) {
+            out[p++] = 48 + x; // 1.0 or 0.0
+            out[p++] = 46;
+            out[p++] = 48;
+          } else if (textOf === null && (q = writeShortest(x, out, p, 46, true)) >= 0) p = q; // no string: decimal.ts
+          else if (printf !== null && (q = writePrintf(x, printf, out, p, 46)) >= 0) p = q;
           else {
             if (!Object.is(x, lastValue)) {
               lastValue = x;
-              lastText = x !== x ? "null" : x === Infinity ? "1e999" : x === -Infinity ? "-1e999" : formatNumber(x);
+              lastText = x !== x ? "null" : x === Infinity ? "1e999" : x === -Infinity ? "-1e999" : textOf === null ? formatRepr(x) : textOf(x);
             }
             for (let i = 0; i < lastText.length; i++) out[p++] = lastText.charCodeAt(i);
           }
@@ -111,11 +147,12 @@ export class JsonArrayWriter implements ArrayWriter {
   private vals = new Float64Array(1 << 12);
   private nVals = 0;
 
-  constructor(output: Output, private readonly lines: boolean, private readonly source?: string) {
-    this.f = new JsonFormatter(output, !lines);
+  constructor(output: Output, private readonly lines: boolean, private readonly source?: string, floatFormat?: Printf | null) {
+    this.f = new JsonFormatter(output, !lines, { floatFormat, source });
   }
 
   begin(head: ArrayHead): void {
+    this.f.dtype(head.dtype);
     this.dims = head.shape.map((d, i) => (i === 0 && head.growing ? Infinity : d));
     this.idx = this.dims.map(() => 0);
   }

@@ -150,9 +150,12 @@ function putDigits8(v: number, at: number): void {
  * into out at p, with `point` as the decimal separator. Returns the index
  * after it, or -1 when it cannot be sure (zero, a non-finite or extreme x,
  * a power of two, near-halfway digits): the caller then uses String(x).
+ * With `repr`, the same digits in Python's repr layout instead (fixed
+ * notation for decimal exponents -4..15 with ".0" on whole numbers,
+ * otherwise d.ddde±XX): the caller's fallback is then formatRepr(x).
  * Needs 25 bytes of room.
  */
-export function writeShortest(x: number, out: Uint8Array, p: number, point: number): number {
+export function writeShortest(x: number, out: Uint8Array, p: number, point: number, repr = false): number {
   const ax = x < 0 ? -x : x;
   if (!(ax >= 1e-260 && ax <= 1e290)) return -1;
   // A power of two's rounding interval is lopsided: the nearest candidate
@@ -218,6 +221,7 @@ export function writeShortest(x: number, out: Uint8Array, p: number, point: numb
   while (nd > 1 && digits[nd - 1] === 48) nd--;
   const n = e10 + 1; // x = 0.d1d2... * 10^n
   if (x < 0) out[p++] = 45;
+  if (repr) return reprLayout(nd, n, out, p, point);
   if (nd <= n && n <= 21) {
     for (let i = 0; i < nd; i++) out[p++] = digits[i]!;
     for (let i = nd; i < n; i++) out[p++] = 48;
@@ -245,4 +249,205 @@ export function writeShortest(x: number, out: Uint8Array, p: number, point: numb
     out[p++] = 48 + (e % 10);
   }
   return p;
+}
+
+/**
+ * digits[0..nd) laid out as Python's repr lays them out, for x = 0.d1d2... *
+ * 10^n: fixed notation when the decimal exponent n - 1 is in -4..15 (a
+ * whole number ends in ".0"), otherwise d.ddd followed by e, a sign and at
+ * least two exponent digits (1e-05, 1.5e+16).
+ */
+export function reprLayout(nd: number, n: number, out: Uint8Array, p: number, point: number): number {
+  if (n > 16 || n < -3) {
+    out[p++] = digits[0]!;
+    if (nd > 1) {
+      out[p++] = point;
+      for (let i = 1; i < nd; i++) out[p++] = digits[i]!;
+    }
+    out[p++] = 101; // e
+    let e = n - 1;
+    out[p++] = e < 0 ? 45 : 43;
+    if (e < 0) e = -e;
+    if (e >= 100) out[p++] = 48 + ((e / 100) | 0);
+    out[p++] = 48 + (((e / 10) | 0) % 10);
+    out[p++] = 48 + (e % 10);
+  } else if (n <= 0) {
+    out[p++] = 48;
+    out[p++] = point;
+    for (let i = n; i < 0; i++) out[p++] = 48;
+    for (let i = 0; i < nd; i++) out[p++] = digits[i]!;
+  } else if (nd <= n) {
+    for (let i = 0; i < nd; i++) out[p++] = digits[i]!;
+    for (let i = nd; i < n; i++) out[p++] = 48;
+    out[p++] = point;
+    out[p++] = 48;
+  } else {
+    for (let i = 0; i < n; i++) out[p++] = digits[i]!;
+    out[p++] = point;
+    for (let i = n; i < nd; i++) out[p++] = digits[i]!;
+  }
+  return p;
+}
+
+/** Set by roundedDigits: the decimal exponent of its digits' first. */
+export let roundedExp = 0;
+const POW10_INT = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20];
+
+/**
+ * The n + 1 significant digits of ax (finite, > 0) rounded to nearest, as
+ * toExponential(n) gives them (n <= 18), and their exponent in roundedExp;
+ * or null when it cannot be sure (x too large or small for the table, or
+ * within 1e-7 of halfway, exact ties included: the caller then asks the
+ * engine). toExponential is slow from 18 digits on (bignum arithmetic:
+ * ~600 ns for numpy's %.18e); this is double-double arithmetic as
+ * writeShortest's: y = ax * 10^(n - e10) in [10^n, 10^(n+1)) to ~2^-104.
+ */
+export function roundedDigits(ax: number, n: number): string | null {
+  if (n > 18 || !(ax >= 1e-270 && ax <= 1e290)) return null;
+  const lowY = POW10_INT[n]!;
+  const highY = POW10_INT[n + 1]!;
+  let e10 = Math.floor(Math.log10(ax));
+  let yh = 0;
+  let yl = 0;
+  for (let attempt = 0; ; attempt++) {
+    const j = n - e10;
+    if (j < MIN_Q || j > MAX_Q) return null;
+    const ph = pow10Hi(j - MIN_Q);
+    const a = ax * ph;
+    const t = productError(ax, ph, a) + ax * P_LO[j - MIN_Q]!;
+    yh = a + t;
+    yl = t - (yh - a);
+    if (yh < lowY) e10--;
+    else if (yh >= highY) e10++;
+    else break;
+    if (attempt === 1) return null;
+  }
+  if (yh === lowY && yl < 0) return null; // just below 10^n: let the engine decide
+  let q: number; // the result is q * 1e9 + r, or fl
+  let r: number;
+  if (yh < 2 ** 53) {
+    let fl = Math.floor(yh);
+    let fr = yh - fl + yl;
+    while (fr < 0) {
+      fr += 1;
+      fl -= 1;
+    }
+    while (fr >= 1) {
+      fr -= 1;
+      fl += 1;
+    }
+    if (Math.abs(fr - 0.5) < 1e-7) return null;
+    const v = fr > 0.5 ? fl + 1 : fl;
+    roundedExp = e10;
+    if (v >= highY) {
+      roundedExp++;
+      return "1" + "0".repeat(n);
+    }
+    const s = String(v);
+    return s.length === n + 1 ? s : null;
+  }
+  // yh >= 2^53 is an integer; yl holds the fraction.
+  const fl = Math.floor(yl);
+  const fr = yl - fl;
+  if (Math.abs(fr - 0.5) < 1e-7) return null;
+  q = Math.floor(yh / 1e9);
+  const p = q * 1e9;
+  r = yh - p - productError(q, 1e9, p) + fl + (fr > 0.5 ? 1 : 0); // exact: small integers
+  while (r < 0) {
+    r += 1e9;
+    q--;
+  }
+  while (r >= 1e9) {
+    r -= 1e9;
+    q++;
+  }
+  roundedExp = e10;
+  if (q * 1e9 >= highY) {
+    roundedExp++;
+    return "1" + "0".repeat(n);
+  }
+  const s = String(q) + String(r).padStart(9, "0");
+  return s.length === n + 1 ? s : null;
+}
+
+/** Set by roundedDigitsInto: where the digits start in `rounded` (they end at 24). */
+export let roundedFrom = 0;
+/** roundedDigitsInto's digits (ASCII), right-aligned at index 24. */
+export const rounded = new Uint8Array(24);
+
+/**
+ * roundedDigits without a string: the n + 1 digits into rounded[24 - n - 1
+ * .. 24) (roundedFrom), the exponent returned; NaN when unsure (the caller
+ * then takes the string path).
+ */
+export function roundedDigitsInto(ax: number, n: number): number {
+  if (n > 18 || !(ax >= 1e-270 && ax <= 1e290)) return NaN;
+  const lowY = POW10_INT[n]!;
+  const highY = POW10_INT[n + 1]!;
+  let e10 = Math.floor(Math.log10(ax));
+  let yh = 0;
+  let yl = 0;
+  for (let attempt = 0; ; attempt++) {
+    const j = n - e10;
+    if (j < MIN_Q || j > MAX_Q) return NaN;
+    const ph = pow10Hi(j - MIN_Q);
+    const a = ax * ph;
+    const t = productError(ax, ph, a) + ax * P_LO[j - MIN_Q]!;
+    yh = a + t;
+    yl = t - (yh - a);
+    if (yh < lowY) e10--;
+    else if (yh >= highY) e10++;
+    else break;
+    if (attempt === 1) return NaN;
+  }
+  if (yh === lowY && yl < 0) return NaN;
+  // The rounded integer as hi * 1e8 + lo (both < 2^53 and exact).
+  let hi: number;
+  let lo: number;
+  if (yh < 2 ** 53) {
+    let fl = Math.floor(yh);
+    let fr = yh - fl + yl;
+    while (fr < 0) {
+      fr += 1;
+      fl -= 1;
+    }
+    while (fr >= 1) {
+      fr -= 1;
+      fl += 1;
+    }
+    if (Math.abs(fr - 0.5) < 1e-7) return NaN;
+    if (fr > 0.5) fl++;
+    hi = Math.floor(fl / 1e8);
+    lo = fl - hi * 1e8;
+  } else {
+    const fl = Math.floor(yl);
+    const fr = yl - fl;
+    if (Math.abs(fr - 0.5) < 1e-7) return NaN;
+    hi = Math.floor(yh / 1e8);
+    const p = hi * 1e8;
+    lo = yh - p - productError(hi, 1e8, p) + fl + (fr > 0.5 ? 1 : 0);
+  }
+  while (lo < 0) {
+    lo += 1e8;
+    hi--;
+  }
+  while (lo >= 1e8) {
+    lo -= 1e8;
+    hi++;
+  }
+  if (hi * 1e8 + lo >= highY) {
+    // Rounded up to 10^(n+1): "100...0" one exponent up.
+    rounded.fill(48, 23 - n, 24);
+    rounded[23 - n] = 49;
+    roundedFrom = 23 - n;
+    return e10 + 1;
+  }
+  // hi < 1e11: its top digits, then 8 and 8.
+  const top = Math.floor(hi / 1e8);
+  putDigits8(lo, 16);
+  putDigits8(hi - top * 1e8, 8);
+  putDigits8(top, 0);
+  rounded.set(digits.subarray(0, 24));
+  roundedFrom = 23 - n;
+  return e10;
 }

@@ -16,6 +16,7 @@
  */
 
 import { groupsToDouble } from "./decimal.js";
+import { formatRepr } from "./repr.js";
 
 export const enum CellStatus {
   Number = 0,
@@ -275,15 +276,9 @@ export function parseNumberText(s: string): number {
 }
 
 /**
- * The shortest text that reads back as the same double (JS's
- * Number.prototype.toString), with the spellings Python's float() reads for
- * the specials: NaN, inf, -inf. Negative zero keeps its sign: -0.
+ * The text dact writes for a double by default: Python's repr (repr.ts),
+ * with NaN, inf and -inf.
  */
 export function formatNumber(x: number): string {
-  if (x === 0) return 1 / x < 0 ? "-0" : "0";
-  if (x === 1) return "1";
-  if (x !== x) return "NaN";
-  if (x === Infinity) return "inf";
-  if (x === -Infinity) return "-inf";
-  return String(x);
+  return formatRepr(x);
 }
