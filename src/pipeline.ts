@@ -79,6 +79,10 @@ function activationOf(name: string): Activation {
 
 const notice = (m: string) => process.stderr.write(m + "\n");
 
+/** The table formats, and the single-array formats that store a dtype (--dtype). */
+const TABLES: readonly Format[] = ["parquet", "arrow", "arrows"];
+const DTYPED: readonly Format[] = ["npy", ...TABLES];
+
 /**
  * The output format: --to, else the -o extension, else the input's. --to
  * that names another format than the -o extension is a usage error.
@@ -117,7 +121,8 @@ export async function runDerivative(plan: PlanSpec, say: (m: string) => void = n
       return await checkGolden(input, from, plan, kernel, readOpts, say);
     }
     const to = formatSpec(outputFormat(plan, format));
-    if (plan.dtype !== undefined && to.kind === "array" && to.name !== "npy") throw new DactError("USAGE", `option --dtype: ${to.name} output has no dtype; expected --dtype with .npy, .npz or .safetensors output`);
+    if (plan.dtype !== undefined && to.kind === "array" && !DTYPED.includes(to.name)) throw new DactError("USAGE", `option --dtype: ${to.name} output has no dtype; expected --dtype with .npy, .npz, .safetensors, Parquet or Arrow output`);
+    if (plan.dtype === "bf16" && TABLES.includes(to.name)) throw new DactError("USAGE", `option --dtype: ${to.name} has no bfloat16 type; expected f2, f4 or f8`);
     const output = await openSink(plan.output, { force: plan.force, noFollow: plan.noFollow, tempName: plan.tempName, notice: say });
     await commitOrAbort(output, async () => {
       if (from.kind === "array" && to.kind === "array") {
@@ -127,7 +132,7 @@ export async function runDerivative(plan: PlanSpec, say: (m: string) => void = n
           await withGrad(plan.gradOutput, say, (gradFor) => streamGrad(input, from, readOpts, reshapeWriter(writer, plan.reshape), kernel, gradFor(null), say));
         } else if (sameLayout) {
           const transform = await from.transform(readOpts);
-          await transform(input, output, { kernel, signOnly: act.signOnly ?? false, notice: say });
+          await transform(input, output, { kernel, signOnly: act.signOnly ?? false, notice: say, dtype: plan.dtype });
         } else {
           const writer = await to.writer(output, { delimiter: to === from ? plan.delimiter : undefined, decimal: plan.decimal, dtype: plan.dtype, source: input.name });
           await streamArray(input, from, readOpts, reshapeWriter(writer, plan.reshape), kernel, say, to.keepsHeader, to.name);

@@ -1,4 +1,5 @@
 import type { Kernel } from "../activations/types.js";
+import type { FloatDType } from "../types.js";
 
 /** What every format's streaming transform gets besides its input and output. */
 export interface TransformContext {
@@ -7,4 +8,6 @@ export interface TransformContext {
   signOnly?: boolean;
   /** A one-line notice for stderr (not an error). */
   notice(message: string): void;
+  /** --dtype: the stored dtype of computed columns (Parquet, Arrow); default: each column's result dtype. */
+  dtype?: FloatDType | undefined;
 }

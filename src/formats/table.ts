@@ -49,6 +49,17 @@ export function deriveColumn(kernel: Kernel, dtype: FloatDType, src: Float64Arra
   return dst;
 }
 
+/**
+ * A result in another stored dtype (--dtype): computed in the column's own
+ * dtype first, then rounded once, as numpy's `f(x).astype(dtype)`.
+ */
+export function castColumn(v: Float64Array | Float32Array, to: FloatDType): Float64Array | Float32Array {
+  if (to === "f4") return v instanceof Float32Array ? v : Float32Array.from(v);
+  const out = Float64Array.from(v);
+  if (to === "f2" || to === "bf16") roundTo(out, out.length, to);
+  return out;
+}
+
 /** Interleaves columns (each rows × width) into row-major values of the matrix dtype. */
 export function interleave(cols: readonly NumColumn[], data: readonly ColumnValues[], rows: number, dtype: FloatDType): { values: Float64Array | Float32Array; missing: Uint8Array | null } {
   const total = cols.reduce((s, c) => s + c.width, 0);
@@ -94,6 +105,20 @@ export function numberToHalf(v: number): number {
   return sign | ((e + 15) << 10) | Math.round((a / 2 ** e - 1) * 1024);
 }
 
+/**
+ * The columns pandas stored its index in (the "pandas" schema metadata's
+ * index_columns): labels, not data, whatever their type.
+ */
+export function pandasIndexColumns(pandasJson: string | undefined | null): Set<string> {
+  if (!pandasJson) return new Set();
+  try {
+    const m = JSON.parse(pandasJson) as { index_columns?: unknown[] };
+    return new Set((m.index_columns ?? []).filter((c): c is string => typeof c === "string"));
+  } catch {
+    return new Set();
+  }
+}
+
 /** The error for a column dact cannot compute on or pass through. */
 export function unsupportedColumn(file: string, name: string, type: string): DactError {
   return new DactError("FORMAT", `column ${JSON.stringify(name)} is ${type}; expected numbers (float16/32/64, integers, a fixed-size list of them) or text, dates, timestamps, booleans (passed through)`, file);
@@ -120,7 +145,8 @@ export abstract class TableArrayWriter implements ArrayWriter {
   private col = 0;
   private rowsDone = 0;
 
-  constructor(protected readonly source: string | undefined) {}
+  /** `stored`: --dtype, the dtype written (default: the head's). */
+  constructor(protected readonly source: string | undefined, private readonly stored?: FloatDType | undefined) {}
 
   begin(head: ArrayHead): void {
     if (head.shape.length < 1 || head.shape.length > 2) {
@@ -130,7 +156,7 @@ export abstract class TableArrayWriter implements ArrayWriter {
     let header = head.header ? [...head.header] : null;
     if (header && head.labelCols?.length && header.length !== this.cols) header = header.filter((_, i) => !head.labelCols!.includes(i));
     this.names = header && header.length === this.cols && new Set(header).size === header.length ? header : Array.from({ length: this.cols }, (_, i) => String(i));
-    this.dtype = head.dtype;
+    this.dtype = this.stored ?? head.dtype;
     this.groupRows = Math.max(1, Math.floor(GROUP_ELEMENTS / Math.max(1, this.cols)));
     this.reset();
     this.start();
@@ -157,6 +183,7 @@ export abstract class TableArrayWriter implements ArrayWriter {
   private group(): void {
     if (this.row === 0 || this.cols === 0) return;
     const rows = this.row;
+    if (this.dtype === "f2" || this.dtype === "bf16") for (const b of this.buf) roundTo(b, rows, this.dtype);
     this.emit(this.buf.map((b) => b.subarray(0, rows)), this.miss.map((m) => m && m.subarray(0, rows)), rows);
     this.rowsDone += rows;
     this.reset();

@@ -23,7 +23,7 @@ export const PARQUET_FORMAT: ArrayFormat = {
   },
   async writer(output, o) {
     const { ParquetArrayWriter } = await import("./parquet/codec.js");
-    return new ParquetArrayWriter(output, o.source);
+    return new ParquetArrayWriter(output, o.source, o.dtype);
   },
 };
 
@@ -45,7 +45,7 @@ function arrowFormat(name: "arrow" | "arrows", extensions: string[], sniff: Arra
     },
     async writer(output, o) {
       const { ArrowArrayWriter } = await import("./arrow/codec.js");
-      return new ArrowArrayWriter(output, o.source, file);
+      return new ArrowArrayWriter(output, o.source, file, o.dtype);
     },
   };
 }

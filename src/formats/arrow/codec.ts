@@ -11,9 +11,9 @@ import { Field, FixedSizeList, Float16, Float32, Float64, makeData, Precision, R
 import type { Kernel } from "../../activations/types.js";
 import { DactError } from "../../errors.js";
 import type { Input, Output } from "../../io.js";
-import type { ArraySink } from "../array.js";
+import type { ArraySink, FloatDType } from "../array.js";
 import type { TransformContext } from "../context.js";
-import { deriveColumn, halfToNumber, interleave, matrixDtype, numberToHalf, resultDtype, TableArrayWriter, unsupportedColumn, type ColumnValues, type NumColumn, type NumKind } from "../table.js";
+import { castColumn, deriveColumn, halfToNumber, interleave, pandasIndexColumns, matrixDtype, numberToHalf, resultDtype, TableArrayWriter, unsupportedColumn, type ColumnValues, type NumColumn, type NumKind } from "../table.js";
 
 interface ArrowColumn extends NumColumn {
   readonly index: number;
@@ -22,6 +22,10 @@ interface ArrowColumn extends NumColumn {
 }
 
 function typeText(t: DataType): string {
+  if (t.typeId === Type.Decimal) {
+    const d = t as unknown as { precision: number; scale: number; bitWidth: number };
+    return `decimal${d.bitWidth}(${d.precision}, ${d.scale})`;
+  }
   return String(t);
 }
 
@@ -36,7 +40,9 @@ function scalarKind(t: DataType): NumKind | null {
 }
 
 function classify(schema: Schema, file: string): ArrowColumn[] {
+  const pandasIndex = pandasIndexColumns(schema.metadata.get("pandas"));
   return schema.fields.map((field, index) => {
+    if (pandasIndex.has(field.name)) return { name: field.name, kind: "f8", width: 1, index, label: true, field };
     const t = field.type;
     const k = scalarKind(t);
     if (k) return { name: field.name, kind: k, width: 1, index, label: false, field };
@@ -221,10 +227,11 @@ async function drain(sink: Collected, output: Output): Promise<void> {
 }
 
 /** A computed column's data: floats of the result dtype (a tensor column keeps its list type, with float children). */
-function derivedData(kernel: Kernel, c: ArrowColumn, d: Data): { data: Data; type: DataType } {
-  const dtype = resultDtype(c.kind) as "f2" | "f4" | "f8";
+function derivedData(kernel: Kernel, c: ArrowColumn, d: Data, stored: FloatDType | undefined): { data: Data; type: DataType } {
+  const own = resultDtype(c.kind);
+  const dtype = (stored ?? own) as "f2" | "f4" | "f8";
   const { values, missing } = floatsOf(d, c);
-  const out = deriveColumn(kernel, dtype, values);
+  const out = castColumn(deriveColumn(kernel, own, values), dtype);
   if (c.width === 1) {
     const data = floatData(dtype, out, missing);
     return { data, type: data.type };
@@ -262,7 +269,7 @@ export async function transformArrow(input: Input, output: Output, ctx: Transfor
         children.push(d);
         fields.push(c.field);
       } else {
-        const { data, type } = derivedData(ctx.kernel, c, d);
+        const { data, type } = derivedData(ctx.kernel, c, d, ctx.dtype);
         children.push(data);
         fields.push(new Field(c.name, type, c.field.nullable || data.nullCount > 0, c.field.metadata));
       }
@@ -275,7 +282,7 @@ export async function transformArrow(input: Input, output: Output, ctx: Transfor
   }
   if (!outSchema) {
     // No record batch: the schema alone, numeric columns as their result types.
-    outSchema = new Schema(cols.map((c) => (c.label ? c.field : new Field(c.name, c.width > 1 ? new FixedSizeList(c.width, new Field((c.field.type as FixedSizeList).children[0]!.name, floatType(resultDtype(c.kind) as "f2"), true)) : floatType(resultDtype(c.kind) as "f2"), true, c.field.metadata))), schema.metadata);
+    outSchema = new Schema(cols.map((c) => (c.label ? c.field : new Field(c.name, c.width > 1 ? new FixedSizeList(c.width, new Field((c.field.type as FixedSizeList).children[0]!.name, floatType((ctx.dtype ?? resultDtype(c.kind)) as "f2"), true)) : floatType((ctx.dtype ?? resultDtype(c.kind)) as "f2"), true, c.field.metadata))), schema.metadata);
     w.write(new RecordBatch(outSchema, makeData({ type: new Struct(outSchema.fields), length: 0, nullCount: 0, children: outSchema.fields.map((f) => makeData({ type: f.type, length: 0 } as never)) } as never) as never));
   }
   w.finish();
@@ -289,8 +296,8 @@ export class ArrowArrayWriter extends TableArrayWriter {
   private schema: Schema | null = null;
   private wrote = false;
 
-  constructor(private readonly output: Output, source: string | undefined, file: boolean) {
-    super(source);
+  constructor(private readonly output: Output, source: string | undefined, file: boolean, dtype?: FloatDType | undefined) {
+    super(source, dtype);
     this.w = writerFor(file, this.sink);
   }
 

@@ -23,9 +23,9 @@ import { schemaPathResolver } from "hyparquet-writer/src/schema.js";
 import { snappyCompress } from "hyparquet-writer/src/snappy.js";
 import { DactError } from "../../errors.js";
 import { randomAccess, type Input, type Output, type RandomAccess } from "../../io.js";
-import type { ArraySink } from "../array.js";
+import type { ArraySink, FloatDType } from "../array.js";
 import type { TransformContext } from "../context.js";
-import { deriveColumn, interleave, matrixDtype, resultDtype, TableArrayWriter, unsupportedColumn, type ColumnValues, type NumColumn, type NumKind } from "../table.js";
+import { castColumn, deriveColumn, interleave, pandasIndexColumns, matrixDtype, resultDtype, TableArrayWriter, unsupportedColumn, type ColumnValues, type NumColumn, type NumKind } from "../table.js";
 
 export const PAR1 = Buffer.from("PAR1");
 
@@ -94,12 +94,13 @@ function numKind(el: SchemaElement): NumKind | "label" | null {
 function classify(md: FileMetaData, file: string): PqColumn[] {
   const schema = md.schema;
   const cols: PqColumn[] = [];
-  for (let i = 1, index = 0; i < schema.length; index++) {
+  const index = pandasIndexColumns(md.key_value_metadata?.find((k) => k.key === "pandas")?.value);
+  for (let i = 1, k = 0; i < schema.length; k++) {
     const el = schema[i]!;
     if (el.num_children || el.repetition_type === "REPEATED") throw unsupportedColumn(file, el.name, typeText(el));
     const kind = numKind(el);
     if (kind === null) throw unsupportedColumn(file, el.name, typeText(el));
-    cols.push({ name: el.name, kind: kind === "label" ? "f8" : kind, width: 1, index, label: kind === "label", element: el });
+    cols.push({ name: el.name, kind: kind === "label" ? "f8" : kind, width: 1, index: k, label: kind === "label" || index.has(el.name), element: el });
     i++;
   }
   return cols;
@@ -300,10 +301,11 @@ export async function transformParquet(input: Input, output: Output, ctx: Transf
   const schema: SchemaElement[] = md.schema.map((el, i) => {
     const c = cols[i - 1];
     if (!c || c.label) return el;
-    if (c.kind === "int") return floatElement(el.name, "f8", el.repetition_type);
+    const to = ctx.dtype ?? resultDtype(c.kind);
+    if (to !== resultDtype(c.kind) || c.kind === "int") return floatElement(el.name, to === "bf16" ? "f4" : to, el.repetition_type);
     return el;
   });
-  const changed = num.some((c) => c.kind === "int");
+  const changed = num.some((c) => c.kind === "int" || (ctx.dtype !== undefined && ctx.dtype !== c.kind));
   const kv = md.key_value_metadata?.filter((k) => !(changed && k.key === "ARROW:schema"));
   const w = new ParquetFileWriter(output, schema, kv);
   let start = 0;
@@ -321,7 +323,8 @@ export async function transformParquet(input: Input, output: Output, ctx: Transf
         w.raw(chunk, bytes);
       } else {
         const d = data[num.indexOf(c)]!;
-        const out = deriveColumn(ctx.kernel, resultDtype(c.kind), d.values);
+        const own = resultDtype(c.kind);
+        const out = castColumn(deriveColumn(ctx.kernel, own, d.values), ctx.dtype ?? own);
         w.column(c.name, columnValues(out, d.missing));
       }
     }
@@ -337,8 +340,8 @@ export async function transformParquet(input: Input, output: Output, ctx: Transf
 export class ParquetArrayWriter extends TableArrayWriter {
   private w: ParquetFileWriter | null = null;
 
-  constructor(private readonly output: Output, source: string | undefined) {
-    super(source);
+  constructor(private readonly output: Output, source: string | undefined, dtype?: FloatDType | undefined) {
+    super(source, dtype);
   }
 
   protected start(): void {
