@@ -7,10 +7,10 @@
  * columns (text, dates, timestamps, booleans, dictionaries) keep their
  * buffers as they were read.
  */
-import { Field, FixedSizeList, Float16, Float32, Float64, makeData, Precision, RecordBatch, RecordBatchFileWriter, RecordBatchReader, RecordBatchStreamWriter, Schema, Struct, Type, type Data, type DataType } from "apache-arrow";
+import { Field, FixedSizeList, Message, Float16, Float32, Float64, makeData, Precision, RecordBatch, RecordBatchFileWriter, RecordBatchReader, RecordBatchStreamWriter, Schema, Struct, Type, type Data, type DataType } from "apache-arrow";
 import type { Kernel } from "../../activations/types.js";
 import { DactError } from "../../errors.js";
-import type { Input, Output } from "../../io.js";
+import { randomAccess, type Input, type Output } from "../../io.js";
 import type { ArraySink, FloatDType } from "../array.js";
 import type { TransformContext } from "../context.js";
 import { castColumn, deriveColumn, halfToNumber, interleave, pandasIndexColumns, matrixDtype, numberToHalf, resultDtype, TableArrayWriter, unsupportedColumn, type ColumnValues, type NumColumn, type NumKind } from "../table.js";
@@ -85,13 +85,33 @@ function badArrow(name: string, err: unknown): DactError {
   return new DactError("FORMAT", `is not a readable Arrow IPC file or stream: ${(err as Error).message ?? String(err)}; expected Arrow IPC (pyarrow.feather, pyarrow.ipc)`, name);
 }
 
-/** Opens the record batch reader; the file format is told by its magic. */
+/**
+ * Opens the record batch reader. A stream is read as it comes. A file is
+ * read through its footer from positional reads (a pipe is spooled first,
+ * as for Parquet): writers such as apache-arrow's own leave the schema
+ * message out of the file's stream part, so the stream part alone is not
+ * always readable.
+ */
 async function open(input: Input): Promise<{ batches: AsyncIterator<RecordBatch>; schema: Schema; cols: ArrowColumn[]; file: boolean }> {
   const head = await input.peek(8);
   const file = head.subarray(0, 6).toString("latin1") === "ARROW1";
   if (head.subarray(0, 4).toString("latin1") === "FEA1") throw new DactError("FORMAT", "is a Feather v1 file; expected Arrow IPC (Feather v2): pyarrow.feather.write_feather(pyarrow.feather.read_table(f), out)", input.name);
   try {
-    const reader = await RecordBatchReader.from(bytesOf(input, file));
+    let reader: Awaited<ReturnType<typeof RecordBatchReader.from>>;
+    if (file) {
+      const ra = await randomAccess(input);
+      // What apache-arrow's AsyncRandomAccessFile asks of a FileHandle.
+      const handle = {
+        fd: -1,
+        stat: async () => ({ size: ra.size }),
+        read: async (buffer: Uint8Array, offset: number, length: number, position: number) => {
+          const n = ra.read(position, length, Buffer.from(buffer.buffer, buffer.byteOffset + offset, length));
+          return { bytesRead: n, buffer };
+        },
+        close: async () => {},
+      };
+      reader = await RecordBatchReader.from(handle as never);
+    } else reader = await RecordBatchReader.from(bytesOf(input, false));
     await reader.open();
     const schema = reader.schema as Schema;
     if (!schema) throw new Error("no schema message");
@@ -214,8 +234,25 @@ class Collected {
   abort(): void {}
 }
 
+/**
+ * apache-arrow's file writer leaves the schema message out of the file's
+ * stream part (its readers use the footer's copy); the format has it, and
+ * readers that read the file as a stream need it: written here after the
+ * magic, as pyarrow writes it.
+ */
+class FileWriter extends RecordBatchFileWriter {
+  constructor() {
+    super();
+    const self = this as unknown as { _writeMagic(): { _writePadding(n: number): unknown }; _writeMessage(m: unknown): unknown; _writeSchema(s: Schema): unknown };
+    self._writeSchema = (schema: Schema) => {
+      self._writeMagic()._writePadding(2);
+      return self._writeMessage(Message.from(schema));
+    };
+  }
+}
+
 function writerFor(file: boolean, sink: Collected): RecordBatchStreamWriter | RecordBatchFileWriter {
-  const w = file ? new RecordBatchFileWriter() : new RecordBatchStreamWriter();
+  const w = file ? new FileWriter() : new RecordBatchStreamWriter();
   (w as unknown as { _sink: Collected })._sink = sink;
   return w;
 }
