@@ -69,9 +69,12 @@ export function interleave(cols: readonly NumColumn[], data: readonly ColumnValu
   for (let j = 0; j < cols.length; j++) {
     const w = cols[j]!.width;
     const { values: v, missing: m } = data[j]!;
-    for (let r = 0; r < rows; r++) {
-      const o = r * total + at;
-      for (let k = 0; k < w; k++) values[o + k] = v[r * w + k]!;
+    if (w === 1) for (let r = 0, o = at; r < rows; r++, o += total) values[o] = v[r]!;
+    else {
+      for (let r = 0; r < rows; r++) {
+        const o = r * total + at;
+        for (let k = 0; k < w; k++) values[o + k] = v[r * w + k]!;
+      }
     }
     if (m) {
       missing ??= new Uint8Array(rows * total);

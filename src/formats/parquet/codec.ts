@@ -13,11 +13,15 @@
  * streaming from a file handle) and apache-arrow (no Parquet): hyparquet is
  * the one that reads a row group at a time from a pread-backed buffer.
  */
-import { parquetMetadataAsync, parquetRead, type AsyncBuffer, type ColumnChunk, type FileMetaData, type KeyValue, type SchemaElement } from "hyparquet";
+import { parquetHeader } from "hyparquet/src/column.js";
+import { convert, convertWithDictionary, DEFAULT_PARSERS } from "hyparquet/src/convert.js";
+import { decompressPage, readDataPage, readDataPageV2 } from "hyparquet/src/datapage.js";
+import { readPlain } from "hyparquet/src/plain.js";
+import { getSchemaPath } from "hyparquet/src/schema.js";
+import { parquetMetadataAsync, type AsyncBuffer, type ColumnChunk, type FileMetaData, type KeyValue, type SchemaElement } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
 import { ByteWriter } from "hyparquet-writer";
 import { writeColumn } from "hyparquet-writer/src/column.js";
-import { encodeNestedValues } from "hyparquet-writer/src/dremel.js";
 import { writeMetadata } from "hyparquet-writer/src/metadata.js";
 import { schemaPathResolver } from "hyparquet-writer/src/schema.js";
 import { snappyCompress } from "hyparquet-writer/src/snappy.js";
@@ -118,46 +122,98 @@ async function open(input: Input): Promise<{ ra: RandomAccess; file: AsyncBuffer
   return { ra, file, md, cols: classify(md, input.name) };
 }
 
+/** Where a column chunk's bytes start: its dictionary page if it has one, else its first data page. */
+function chunkStart(m: NonNullable<ColumnChunk["meta_data"]>): bigint {
+  return m.dictionary_page_offset !== undefined && m.dictionary_page_offset > 0n && m.dictionary_page_offset < m.data_page_offset ? m.dictionary_page_offset : m.data_page_offset;
+}
+
+type Decoded = ArrayLike<number | bigint | null | undefined>;
+
+/** Decoded values into floats from row `row` on (bigint and null handled). */
+function put(dst: Float64Array | Float32Array, row: number, vals: Decoded): void {
+  if ((vals instanceof Float64Array || vals instanceof Float32Array) && row + vals.length <= dst.length) {
+    dst.set(vals, row);
+    return;
+  }
+  for (let i = 0; i < vals.length; i++) {
+    const v = vals[i];
+    dst[row + i] = typeof v === "bigint" ? Number(v) : (v as number);
+  }
+}
+
+/**
+ * One flat column chunk as floats, page by page. hyparquet's own reader
+ * (parquetRead) assembles every page into a JavaScript array through its
+ * nested-list assembly, which measured at two thirds of the read time on
+ * float64 columns; here its page decoders (headers, decompression, levels,
+ * plain and dictionary values) fill a typed array directly, the definition
+ * levels giving the nulls.
+ */
+function readChunk(bytes: Uint8Array, md: FileMetaData, chunk: ColumnChunk, c: PqColumn, rows: number, file: string): ColumnValues {
+  const m = chunk.meta_data!;
+  const schemaPath = getSchemaPath(md.schema, [c.name]);
+  const decoder = { pathInSchema: m.path_in_schema, element: c.element, schemaPath, type: m.type, codec: m.codec, compressors, parsers: DEFAULT_PARSERS, utf8: true };
+  const reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
+  const values = c.kind === "f4" ? new Float32Array(rows) : new Float64Array(rows);
+  let missing: Uint8Array | null = null;
+  let row = 0;
+  let dict: Decoded | undefined;
+  const maxDef = c.element.repetition_type === "OPTIONAL" ? 1 : 0;
+  while (row < rows && reader.offset < bytes.length) {
+    const header = parquetHeader(reader);
+    const pageBytes = bytes.subarray(reader.offset, reader.offset + header.compressed_page_size);
+    reader.offset += header.compressed_page_size;
+    let r: { definitionLevels: ArrayLike<number> | undefined; dataPage: Decoded };
+    let encoding: string;
+    if (header.type === "DICTIONARY_PAGE") {
+      const page = decompressPage(pageBytes, Number(header.uncompressed_page_size), m.codec, compressors);
+      const plain = readPlain({ view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 }, m.type, header.dictionary_page_header!.num_values, c.element.type_length);
+      dict = convert(plain, decoder as never) as Decoded;
+      continue;
+    } else if (header.type === "DATA_PAGE") {
+      const page = decompressPage(pageBytes, Number(header.uncompressed_page_size), m.codec, compressors);
+      r = readDataPage(page, header.data_page_header!, decoder as never) as never;
+      encoding = header.data_page_header!.encoding;
+    } else if (header.type === "DATA_PAGE_V2") {
+      r = readDataPageV2(pageBytes, header, decoder as never) as never;
+      encoding = header.data_page_header_v2!.encoding;
+    } else continue; // an index page
+    const vals = convertWithDictionary(r.dataPage as never, dict as never, encoding as never, decoder as never) as Decoded;
+    const defs = r.definitionLevels;
+    if (maxDef && defs && defs.length) {
+      if (row + defs.length > rows) break;
+      let vi = 0;
+      for (let i = 0; i < defs.length; i++, row++) {
+        if (defs[i] === maxDef) {
+          const v = vals[vi++];
+          values[row] = typeof v === "bigint" ? Number(v) : (v as number);
+        } else {
+          values[row] = NaN;
+          (missing ??= new Uint8Array(rows))[row] = 1;
+        }
+      }
+    } else {
+      if (row + vals.length > rows) break;
+      put(values, row, vals);
+      row += vals.length;
+    }
+  }
+  if (row !== rows) throw new DactError("FORMAT", `column ${JSON.stringify(c.name)}: found ${row} values in a row group of ${rows} rows; expected one per row`, file);
+  return { values, missing };
+}
+
 /** One row group's numeric columns as floats (NaN and a mask where null). */
-async function readGroup(file: AsyncBuffer, md: FileMetaData, start: number, rows: number, cols: readonly PqColumn[], name: string): Promise<ColumnValues[]> {
-  const parts = new Map<string, { rowStart: number; data: ArrayLike<unknown> }[]>();
-  if (cols.length > 0 && rows > 0) {
+function readGroup(file: AsyncBuffer, md: FileMetaData, rg: FileMetaData["row_groups"][number], rows: number, cols: readonly PqColumn[], name: string): ColumnValues[] {
+  return cols.map((c) => {
+    const chunk = rg.columns[c.index]!;
+    const m = chunk.meta_data!;
+    const from = Number(chunkStart(m));
+    const bytes = new Uint8Array(file.slice(from, from + Number(m.total_compressed_size)) as ArrayBuffer);
     try {
-      await parquetRead({
-        file,
-        metadata: md,
-        columns: cols.map((c) => c.name),
-        rowStart: start,
-        rowEnd: start + rows,
-        compressors,
-        onChunk: (c) => {
-          let p = parts.get(c.columnName);
-          if (!p) parts.set(c.columnName, (p = []));
-          p.push({ rowStart: c.rowStart, data: c.columnData as ArrayLike<unknown> });
-        },
-      });
+      return readChunk(bytes, md, chunk, c, rows, name);
     } catch (err) {
       throw badParquet(name, err);
     }
-  }
-  return cols.map((c) => {
-    const values = c.kind === "f4" ? new Float32Array(rows) : new Float64Array(rows);
-    let missing: Uint8Array | null = null;
-    let filled = 0;
-    for (const p of parts.get(c.name) ?? []) {
-      for (let i = 0; i < p.data.length; i++) {
-        const r = p.rowStart + i - start;
-        if (r < 0 || r >= rows) continue;
-        const v = p.data[i];
-        if (v === null || v === undefined) {
-          values[r] = NaN;
-          (missing ??= new Uint8Array(rows))[r] = 1;
-        } else values[r] = typeof v === "bigint" ? Number(v) : (v as number);
-        filled++;
-      }
-    }
-    if (filled !== rows) throw new DactError("FORMAT", `column ${JSON.stringify(c.name)}: found ${filled} values in a row group of ${rows} rows; expected one per row`, name);
-    return { values, missing };
   });
 }
 
@@ -177,20 +233,13 @@ export async function readParquetArray(input: Input, sink: ArraySink, after: () 
   let start = 0;
   for (const rg of md.row_groups) {
     const n = Number(rg.num_rows);
-    const data = await readGroup(file, md, start, n, num, input.name);
+    const data = readGroup(file, md, rg, n, num, input.name);
     const { values, missing } = interleave(num, data, n, dtype);
     sink.data(values, missing, values.length);
     await after();
     start += n;
   }
   return [rows, num.length];
-}
-
-/** The values hyparquet-writer encodes: numbers, null where missing. */
-function columnValues(v: Float64Array | Float32Array, missing: Uint8Array | null): (number | null)[] {
-  const out: (number | null)[] = new Array(v.length);
-  for (let i = 0; i < v.length; i++) out[i] = missing && missing[i] ? null : v[i]!;
-  return out;
 }
 
 /**
@@ -216,14 +265,33 @@ export class ParquetFileWriter {
     this.groupStart = this.bw.offset;
   }
 
-  column(name: string, values: (number | null)[]): void {
+  /** A computed column: floats, null where `missing`. */
+  column(name: string, v: Float64Array | Float32Array, missing: Uint8Array | null): void {
     const path = this.resolve([name]);
     const schemaPath = path.map((n) => n.element);
+    const element = schemaPath[schemaPath.length - 1]!;
+    // A flat column's levels, built here (encodeNestedValues walks a JavaScript array of the values for them).
+    let pageData: { values: ArrayLike<number | null>; definitionLevels: number[]; repetitionLevels: number[]; maxDefinitionLevel: number };
+    if (element.repetition_type !== "OPTIONAL") {
+      if (missing && missing.some((m) => m !== 0)) throw new DactError("WRITE", `column ${JSON.stringify(name)} is required (not nullable) but has missing values`);
+      pageData = { values: v, definitionLevels: [], repetitionLevels: [], maxDefinitionLevel: 0 };
+    } else if (!missing) {
+      pageData = { values: v, definitionLevels: new Array<number>(v.length).fill(1), repetitionLevels: [], maxDefinitionLevel: 1 };
+    } else {
+      const values: (number | null)[] = new Array(v.length);
+      const defs: number[] = new Array(v.length);
+      for (let i = 0; i < v.length; i++) {
+        const m = missing[i] !== 0;
+        values[i] = m ? null : v[i]!;
+        defs[i] = m ? 0 : 1;
+      }
+      pageData = { values, definitionLevels: defs, repetitionLevels: [], maxDefinitionLevel: 1 };
+    }
     const r = writeColumn({
       writer: this.bw,
       column: {
         columnName: name,
-        element: schemaPath[schemaPath.length - 1]!,
+        element,
         schemaPath,
         codec: "SNAPPY",
         compressors: { SNAPPY: snappyCompress },
@@ -232,7 +300,7 @@ export class ParquetFileWriter {
         columnIndex: false,
         offsetIndex: false,
       },
-      pageData: encodeNestedValues(path, values),
+      pageData: pageData as never,
     });
     this.cols.push(r.chunk);
   }
@@ -311,13 +379,13 @@ export async function transformParquet(input: Input, output: Output, ctx: Transf
   let start = 0;
   for (const rg of md.row_groups) {
     const rows = Number(rg.num_rows);
-    const data = await readGroup(file, md, start, rows, num, input.name);
+    const data = readGroup(file, md, rg, rows, num, input.name);
     w.startGroup();
     for (const c of cols) {
       if (c.label) {
         const chunk = rg.columns[c.index]!;
         const m = chunk.meta_data!;
-        const from = m.dictionary_page_offset !== undefined && m.dictionary_page_offset > 0n && m.dictionary_page_offset < m.data_page_offset ? m.dictionary_page_offset : m.data_page_offset;
+        const from = chunkStart(m);
         const len = Number(m.total_compressed_size);
         const bytes = Buffer.from(file.slice(Number(from), Number(from) + len) as ArrayBuffer);
         w.raw(chunk, bytes);
@@ -325,7 +393,7 @@ export async function transformParquet(input: Input, output: Output, ctx: Transf
         const d = data[num.indexOf(c)]!;
         const own = resultDtype(c.kind);
         const out = castColumn(deriveColumn(ctx.kernel, own, d.values), ctx.dtype ?? own);
-        w.column(c.name, columnValues(out, d.missing));
+        w.column(c.name, out, d.missing);
       }
     }
     w.endGroup(rows);
@@ -353,7 +421,7 @@ export class ParquetArrayWriter extends TableArrayWriter {
   protected emit(cols: Float64Array[], missing: (Uint8Array | null)[], rows: number): void {
     const w = this.w!;
     w.startGroup();
-    cols.forEach((c, j) => w.column(this.names[j]!, columnValues(c, missing[j]!)));
+    cols.forEach((c, j) => w.column(this.names[j]!, c, missing[j]!));
     w.endGroup(rows);
   }
 
