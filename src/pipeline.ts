@@ -230,7 +230,7 @@ export function kernelSink(writer: ArrayWriter, kernel: Kernel, say: (m: string)
   return {
     begin(h: ArrayHead) {
       dtype = h.dtype;
-      if (h.header && !keepsHeader) say(`dact: ${source}: the CSV header (${h.header.join(", ")}) has no place in ${toName}; dropped`);
+      if (h.header && !keepsHeader) say(`dact: ${source}: ${h.headerName ?? "the CSV header"} (${h.header.join(", ")}) ha${h.headerName ? "ve" : "s"} no place in ${toName}; dropped`);
       if (h.labelCols?.length && !keepsHeader) say(`dact: ${source}: label column${h.labelCols.length > 1 ? "s" : ""} ${h.labelCols.map((c) => c + 1).join(", ")} ha${h.labelCols.length > 1 ? "ve" : "s"} no place in ${toName}; dropped`);
       writer.begin(h);
     },

@@ -167,6 +167,15 @@ describe("Parquet from the command line", () => {
     expect(chk.status, chk.stderr).toBe(0);
   });
 
+  it("a 3-D array is a SHAPE error that names --reshape; nothing written", () => {
+    const d = workdir();
+    writeFileSync(path.join(d, "x.json"), "[[[1, 2], [3, 4]]]");
+    const r = dact(["relu", path.join(d, "x.json"), "-o", path.join(d, "o.parquet")]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/\(1, 2, 2\).*1-D or 2-D.*--reshape/);
+    expect(readdirSync(d)).toEqual(["x.json"]);
+  });
+
   it("batch mode names outputs .parquet", () => {
     const d = workdir();
     const r = dact(["relu", T, "--include", "duckdb.parquet", "--out-dir", path.join(d, "o"), "-q"]);

@@ -85,6 +85,15 @@ export function interleave(cols: readonly NumColumn[], data: readonly ColumnValu
   return { values, missing };
 }
 
+/**
+ * The column names as a header for the array path; none when every name is
+ * a number ("0", "1", ...: the names pandas gives, and that dact writes for
+ * arrays), which a CSV reader would take back as a row of data.
+ */
+export function headerOf(names: readonly string[]): string[] | null {
+  return names.every((n) => n.trim() !== "" && Number.isFinite(Number(n))) ? null : [...names];
+}
+
 /** float16 bits to a number (exact). */
 export function halfToNumber(h: number): number {
   const s = h & 0x8000 ? -1 : 1;

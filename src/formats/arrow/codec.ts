@@ -13,7 +13,7 @@ import { DactError } from "../../errors.js";
 import { randomAccess, type Input, type Output } from "../../io.js";
 import type { ArraySink, FloatDType } from "../array.js";
 import type { TransformContext } from "../context.js";
-import { castColumn, deriveColumn, halfToNumber, interleave, pandasIndexColumns, matrixDtype, numberToHalf, resultDtype, TableArrayWriter, unsupportedColumn, type ColumnValues, type NumColumn, type NumKind } from "../table.js";
+import { castColumn, deriveColumn, headerOf, halfToNumber, interleave, pandasIndexColumns, matrixDtype, numberToHalf, resultDtype, TableArrayWriter, unsupportedColumn, type ColumnValues, type NumColumn, type NumKind } from "../table.js";
 
 interface ArrowColumn extends NumColumn {
   readonly index: number;
@@ -207,7 +207,7 @@ export async function readArrowArray(input: Input, sink: ArraySink, after: () =>
   const dtype = matrixDtype(num);
   const width = num.reduce((s, c) => s + c.width, 0);
   const tensor = num.length === 1 && num[0]!.width > 1;
-  sink.begin({ shape: [0, width], growing: true, dtype, header: num.every((c) => c.width === 1) ? num.map((c) => c.name) : null });
+  sink.begin({ shape: [0, width], growing: true, dtype, header: num.every((c) => c.width === 1) ? headerOf(num.map((c) => c.name)) : null, headerName: "the column names" });
   let rows = 0;
   for (let b = await next(batches, input.name); b; b = await next(batches, input.name)) {
     const data = num.map((c) => floatsOf(b.data.children[c.index]!, c));

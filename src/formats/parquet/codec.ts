@@ -29,7 +29,7 @@ import { DactError } from "../../errors.js";
 import { randomAccess, type Input, type Output, type RandomAccess } from "../../io.js";
 import type { ArraySink, FloatDType } from "../array.js";
 import type { TransformContext } from "../context.js";
-import { castColumn, deriveColumn, interleave, pandasIndexColumns, matrixDtype, resultDtype, TableArrayWriter, unsupportedColumn, type ColumnValues, type NumColumn, type NumKind } from "../table.js";
+import { castColumn, deriveColumn, headerOf, interleave, pandasIndexColumns, matrixDtype, resultDtype, TableArrayWriter, unsupportedColumn, type ColumnValues, type NumColumn, type NumKind } from "../table.js";
 
 export const PAR1 = Buffer.from("PAR1");
 
@@ -229,7 +229,7 @@ export async function readParquetArray(input: Input, sink: ArraySink, after: () 
   if (num.length === 0) throw new DactError("FORMAT", `has no numeric column (${cols.map((c) => `${c.name}: ${typeText(c.element)}`).join(", ")}); expected at least one`, input.name);
   const dtype = matrixDtype(num);
   const rows = Number(md.num_rows);
-  sink.begin({ shape: [rows, num.length], growing: false, dtype, header: num.map((c) => c.name) });
+  sink.begin({ shape: [rows, num.length], growing: false, dtype, header: headerOf(num.map((c) => c.name)), headerName: "the column names" });
   let start = 0;
   for (const rg of md.row_groups) {
     const n = Number(rg.num_rows);
@@ -306,11 +306,14 @@ export class ParquetFileWriter {
   }
 
   /** A column chunk copied from the input: its bytes and its footer entry, offsets moved. */
-  raw(chunk: ColumnChunk, bytes: Uint8Array): void {
+  async raw(chunk: ColumnChunk, bytes: Uint8Array): Promise<void> {
     const m = chunk.meta_data!;
-    const from = m.dictionary_page_offset !== undefined && m.dictionary_page_offset > 0n && m.dictionary_page_offset < m.data_page_offset ? m.dictionary_page_offset : m.data_page_offset;
+    const from = chunkStart(m);
     const shift = BigInt(this.bw.offset) - from;
-    this.bw.appendBytes(bytes);
+    // Written straight to the output, not through the encoder's buffer.
+    await this.flush();
+    await this.output.write(bytes);
+    this.bw.offset += bytes.length;
     this.cols.push({
       file_offset: chunk.file_offset + shift,
       meta_data: {
@@ -379,21 +382,21 @@ export async function transformParquet(input: Input, output: Output, ctx: Transf
   let start = 0;
   for (const rg of md.row_groups) {
     const rows = Number(rg.num_rows);
-    const data = readGroup(file, md, rg, rows, num, input.name);
     w.startGroup();
+    // Column by column, each written out before the next is read: memory is one column chunk's worth.
     for (const c of cols) {
       if (c.label) {
         const chunk = rg.columns[c.index]!;
         const m = chunk.meta_data!;
         const from = chunkStart(m);
         const len = Number(m.total_compressed_size);
-        const bytes = Buffer.from(file.slice(Number(from), Number(from) + len) as ArrayBuffer);
-        w.raw(chunk, bytes);
+        await w.raw(chunk, Buffer.from(file.slice(Number(from), Number(from) + len) as ArrayBuffer));
       } else {
-        const d = data[num.indexOf(c)]!;
+        const d = readGroup(file, md, rg, rows, [c], input.name)[0]!;
         const own = resultDtype(c.kind);
         const out = castColumn(deriveColumn(ctx.kernel, own, d.values), ctx.dtype ?? own);
         w.column(c.name, out, d.missing);
+        await w.flush();
       }
     }
     w.endGroup(rows);
