@@ -162,7 +162,8 @@ export abstract class TableArrayWriter implements ArrayWriter {
 
   begin(head: ArrayHead): void {
     if (head.shape.length < 1 || head.shape.length > 2) {
-      throw new DactError("SHAPE", `found an array of shape (${head.shape.join(", ")}); expected a 1-D or 2-D array for a table (use --reshape R,C)`, this.source);
+      const dims = head.shape.map((d, i) => (i === 0 && head.growing ? "…" : String(d)));
+      throw new DactError("SHAPE", `found a ${head.shape.length}-D array of shape (${dims.join(", ")}); expected a 1-D or 2-D array for a table (pass --reshape rows,cols, e.g. --reshape -1,${head.shape.slice(1).reduce((a, b) => a * b, 1)})`, this.source);
     }
     this.cols = head.shape.length === 1 ? 1 : head.shape[1]!;
     let header = head.header ? [...head.header] : null;

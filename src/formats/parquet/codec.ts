@@ -49,13 +49,14 @@ function fileOf(ra: RandomAccess, name: string): AsyncBuffer {
     byteLength: ra.size,
     slice(start: number, end?: number) {
       const e = Math.min(end ?? ra.size, ra.size);
-      const b = Buffer.allocUnsafe(Math.max(0, e - start));
+      // Its own ArrayBuffer, handed over without a copy.
+      const b = Buffer.allocUnsafeSlow(Math.max(0, e - start));
       for (let got = 0; got < b.length; ) {
         const n = ra.read(start + got, b.length - got, b.subarray(got));
         if (n <= 0) throw new DactError("PARQUET" as never, `ends at byte ${start + got}; expected ${e} bytes (truncated file?)`, name);
         got += n;
       }
-      return b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer;
+      return b.byteOffset === 0 && b.buffer.byteLength === b.length ? (b.buffer as ArrayBuffer) : (b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer);
     },
   };
 }
@@ -276,10 +277,10 @@ export class ParquetFileWriter {
       if (missing && missing.some((m) => m !== 0)) throw new DactError("WRITE", `column ${JSON.stringify(name)} is required (not nullable) but has missing values`);
       pageData = { values: v, definitionLevels: [], repetitionLevels: [], maxDefinitionLevel: 0 };
     } else if (!missing) {
-      pageData = { values: v, definitionLevels: new Array<number>(v.length).fill(1), repetitionLevels: [], maxDefinitionLevel: 1 };
+      pageData = { values: v, definitionLevels: new Uint8Array(v.length).fill(1) as unknown as number[], repetitionLevels: [], maxDefinitionLevel: 1 };
     } else {
       const values: (number | null)[] = new Array(v.length);
-      const defs: number[] = new Array(v.length);
+      const defs = new Uint8Array(v.length) as unknown as number[]; // levels of 0 and 1: a byte each
       for (let i = 0; i < v.length; i++) {
         const m = missing[i] !== 0;
         values[i] = m ? null : v[i]!;
