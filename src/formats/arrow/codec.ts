@@ -7,8 +7,16 @@
  * columns (text, dates, timestamps, booleans, dictionaries) keep their
  * buffers as they were read.
  */
-import { Field, FixedSizeList, Message, Float16, Float32, Float64, makeData, Precision, RecordBatch, RecordBatchFileWriter, RecordBatchReader, RecordBatchStreamWriter, Schema, Struct, Type, type Data, type DataType } from "apache-arrow";
+import type { Data, DataType, Field, FixedSizeList, Float16, Float32, Float64, RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter, Schema } from "apache-arrow";
+import { lazy } from "../../lazy.js";
 import type { Kernel } from "../../activations/types.js";
+
+/**
+ * apache-arrow, required on first use: an import would be hoisted to the top
+ * of the ESM bundles (library, batch worker) and load its hundreds of modules
+ * in every run and worker, Arrow or not.
+ */
+const A = lazy<typeof import("apache-arrow")>("apache-arrow");
 import { DactError } from "../../errors.js";
 import { randomAccess, type Input, type Output } from "../../io.js";
 import type { ArraySink, FloatDType } from "../array.js";
@@ -22,7 +30,7 @@ interface ArrowColumn extends NumColumn {
 }
 
 function typeText(t: DataType): string {
-  if (t.typeId === Type.Decimal) {
+  if (t.typeId === A().Type.Decimal) {
     const d = t as unknown as { precision: number; scale: number; bitWidth: number };
     return `decimal${d.bitWidth}(${d.precision}, ${d.scale})`;
   }
@@ -31,11 +39,11 @@ function typeText(t: DataType): string {
 
 /** A scalar numeric type's kind, or null. */
 function scalarKind(t: DataType): NumKind | null {
-  if (t.typeId === Type.Float) {
+  if (t.typeId === A().Type.Float) {
     const p = (t as Float64).precision;
-    return p === Precision.HALF ? "f2" : p === Precision.SINGLE ? "f4" : "f8";
+    return p === A().Precision.HALF ? "f2" : p === A().Precision.SINGLE ? "f4" : "f8";
   }
-  if (t.typeId === Type.Int) return "int";
+  if (t.typeId === A().Type.Int) return "int";
   return null;
 }
 
@@ -46,20 +54,20 @@ function classify(schema: Schema, file: string): ArrowColumn[] {
     const t = field.type;
     const k = scalarKind(t);
     if (k) return { name: field.name, kind: k, width: 1, index, label: false, field };
-    if (t.typeId === Type.FixedSizeList) {
+    if (t.typeId === A().Type.FixedSizeList) {
       const ck = scalarKind((t as FixedSizeList).children[0]!.type);
       if (!ck) throw unsupportedColumn(file, field.name, typeText(t));
       return { name: field.name, kind: ck, width: (t as FixedSizeList).listSize, index, label: false, field };
     }
     switch (t.typeId) {
-      case Type.Struct:
-      case Type.Map:
-      case Type.List:
-      case Type.Union:
-      case Type.Decimal:
-      case Type.DenseUnion:
-      case Type.SparseUnion:
-      case Type.LargeList:
+      case A().Type.Struct:
+      case A().Type.Map:
+      case A().Type.List:
+      case A().Type.Union:
+      case A().Type.Decimal:
+      case A().Type.DenseUnion:
+      case A().Type.SparseUnion:
+      case A().Type.LargeList:
         throw unsupportedColumn(file, field.name, typeText(t));
       default:
         return { name: field.name, kind: "f8", width: 1, index, label: true, field };
@@ -97,7 +105,7 @@ async function open(input: Input): Promise<{ batches: AsyncIterator<RecordBatch>
   const file = head.subarray(0, 6).toString("latin1") === "ARROW1";
   if (head.subarray(0, 4).toString("latin1") === "FEA1") throw new DactError("FORMAT", "is a Feather v1 file; expected Arrow IPC (Feather v2): pyarrow.feather.write_feather(pyarrow.feather.read_table(f), out)", input.name);
   try {
-    let reader: Awaited<ReturnType<typeof RecordBatchReader.from>>;
+    let reader: { open(): Promise<unknown>; schema: unknown; [Symbol.asyncIterator](): AsyncIterator<RecordBatch> };
     if (file) {
       const ra = await randomAccess(input);
       // What apache-arrow's AsyncRandomAccessFile asks of a FileHandle.
@@ -110,8 +118,8 @@ async function open(input: Input): Promise<{ batches: AsyncIterator<RecordBatch>
         },
         close: async () => {},
       };
-      reader = await RecordBatchReader.from(handle as never);
-    } else reader = await RecordBatchReader.from(bytesOf(input, false));
+      reader = await A().RecordBatchReader.from(handle as never);
+    } else reader = await A().RecordBatchReader.from(bytesOf(input, false));
     await reader.open();
     const schema = reader.schema as Schema;
     if (!schema) throw new Error("no schema message");
@@ -168,7 +176,7 @@ function floatsOf(d: Data, c: ArrowColumn): ColumnValues {
 }
 
 function floatType(dtype: "f2" | "f4" | "f8"): Float16 | Float32 | Float64 {
-  return dtype === "f2" ? new Float16() : dtype === "f4" ? new Float32() : new Float64();
+  return dtype === "f2" ? new (A().Float16)() : dtype === "f4" ? new (A().Float32)() : new (A().Float64)();
 }
 
 /** Float values (exact in `dtype`) into Arrow data, null where missing. */
@@ -190,7 +198,7 @@ function floatData(dtype: "f2" | "f4" | "f8", v: Float64Array | Float32Array, mi
     }
     if (nullCount === 0) nullBitmap = undefined;
   }
-  return makeData({ type: floatType(dtype), length: n, nullCount, nullBitmap, data } as never);
+  return A().makeData({ type: floatType(dtype), length: n, nullCount, nullBitmap, data } as never);
 }
 
 function nameText(c: ArrowColumn): string {
@@ -240,19 +248,18 @@ class Collected {
  * readers that read the file as a stream need it: written here after the
  * magic, as pyarrow writes it.
  */
-class FileWriter extends RecordBatchFileWriter {
-  constructor() {
-    super();
-    const self = this as unknown as { _writeMagic(): { _writePadding(n: number): unknown }; _writeMessage(m: unknown): unknown; _writeSchema(s: Schema): unknown };
-    self._writeSchema = (schema: Schema) => {
-      self._writeMagic()._writePadding(2);
-      return self._writeMessage(Message.from(schema));
-    };
-  }
+function newFileWriter(): RecordBatchFileWriter {
+  const w = new (A().RecordBatchFileWriter)();
+  const self = w as unknown as { _writeMagic(): { _writePadding(n: number): unknown }; _writeMessage(m: unknown): unknown; _writeSchema(s: Schema): unknown };
+  self._writeSchema = (schema: Schema) => {
+    self._writeMagic()._writePadding(2);
+    return self._writeMessage(A().Message.from(schema));
+  };
+  return w;
 }
 
 function writerFor(file: boolean, sink: Collected): RecordBatchStreamWriter | RecordBatchFileWriter {
-  const w = file ? new FileWriter() : new RecordBatchStreamWriter();
+  const w = file ? newFileWriter() : new (A().RecordBatchStreamWriter)();
   (w as unknown as { _sink: Collected })._sink = sink;
   return w;
 }
@@ -276,13 +283,13 @@ function derivedData(kernel: Kernel, c: ArrowColumn, d: Data, stored: FloatDType
   const t = c.field.type as FixedSizeList;
   const childField = t.children[0]!;
   const child = floatData(dtype, out, missing);
-  const type = new FixedSizeList(c.width, new Field(childField.name, child.type, childField.nullable || child.nullCount > 0, childField.metadata));
+  const type = new (A().FixedSizeList)(c.width, new (A().Field)(childField.name, child.type, childField.nullable || child.nullCount > 0, childField.metadata));
   let nullBitmap: Uint8Array | undefined;
   if (d.nullCount > 0) {
     nullBitmap = new Uint8Array(((d.length + 63) >> 6) << 3);
     for (let r = 0; r < d.length; r++) if (validAt(d, r)) nullBitmap[r >> 3]! |= 1 << (r & 7);
   }
-  return { data: makeData({ type, length: d.length, nullCount: d.nullCount, nullBitmap, child } as never), type };
+  return { data: A().makeData({ type, length: d.length, nullCount: d.nullCount, nullBitmap, child } as never), type };
 }
 
 /**
@@ -308,19 +315,19 @@ export async function transformArrow(input: Input, output: Output, ctx: Transfor
       } else {
         const { data, type } = derivedData(ctx.kernel, c, d, ctx.dtype);
         children.push(data);
-        fields.push(new Field(c.name, type, c.field.nullable || data.nullCount > 0, c.field.metadata));
+        fields.push(new (A().Field)(c.name, type, c.field.nullable || data.nullCount > 0, c.field.metadata));
       }
     }
     // One schema for the whole output: the first batch's (nullability from the input fields).
-    outSchema ??= new Schema(fields.map((f, i) => (cols[i]!.label ? f : new Field(f.name, f.type, true, f.metadata))), schema.metadata);
-    const struct = makeData({ type: new Struct(outSchema.fields), length: b.numRows, nullCount: 0, children } as never);
-    w.write(new RecordBatch(outSchema, struct as never));
+    outSchema ??= new (A().Schema)(fields.map((f, i) => (cols[i]!.label ? f : new (A().Field)(f.name, f.type, true, f.metadata))), schema.metadata);
+    const struct = A().makeData({ type: new (A().Struct)(outSchema.fields), length: b.numRows, nullCount: 0, children } as never);
+    w.write(new (A().RecordBatch)(outSchema, struct as never));
     await drain(sink, output);
   }
   if (!outSchema) {
     // No record batch: the schema alone, numeric columns as their result types.
-    outSchema = new Schema(cols.map((c) => (c.label ? c.field : new Field(c.name, c.width > 1 ? new FixedSizeList(c.width, new Field((c.field.type as FixedSizeList).children[0]!.name, floatType((ctx.dtype ?? resultDtype(c.kind)) as "f2"), true)) : floatType((ctx.dtype ?? resultDtype(c.kind)) as "f2"), true, c.field.metadata))), schema.metadata);
-    w.write(new RecordBatch(outSchema, makeData({ type: new Struct(outSchema.fields), length: 0, nullCount: 0, children: outSchema.fields.map((f) => makeData({ type: f.type, length: 0 } as never)) } as never) as never));
+    outSchema = new (A().Schema)(cols.map((c) => (c.label ? c.field : new (A().Field)(c.name, c.width > 1 ? new (A().FixedSizeList)(c.width, new (A().Field)((c.field.type as FixedSizeList).children[0]!.name, floatType((ctx.dtype ?? resultDtype(c.kind)) as "f2"), true)) : floatType((ctx.dtype ?? resultDtype(c.kind)) as "f2"), true, c.field.metadata))), schema.metadata);
+    w.write(new (A().RecordBatch)(outSchema, A().makeData({ type: new (A().Struct)(outSchema.fields), length: 0, nullCount: 0, children: outSchema.fields.map((f) => A().makeData({ type: f.type, length: 0 } as never)) } as never) as never));
   }
   w.finish();
   await drain(sink, output);
@@ -343,13 +350,13 @@ export class ArrowArrayWriter extends TableArrayWriter {
   }
 
   protected start(): void {
-    this.schema = new Schema(this.names.map((n) => new Field(n, floatType(this.d), true)));
+    this.schema = new (A().Schema)(this.names.map((n) => new (A().Field)(n, floatType(this.d), true)));
   }
 
   protected emit(cols: Float64Array[], missing: (Uint8Array | null)[], rows: number): void {
     const children = cols.map((c, j) => floatData(this.d, c, missing[j]!));
-    const struct = makeData({ type: new Struct(this.schema!.fields), length: rows, nullCount: 0, children } as never);
-    this.w.write(new RecordBatch(this.schema!, struct as never));
+    const struct = A().makeData({ type: new (A().Struct)(this.schema!.fields), length: rows, nullCount: 0, children } as never);
+    this.w.write(new (A().RecordBatch)(this.schema!, struct as never));
     this.wrote = true;
   }
 
@@ -360,7 +367,7 @@ export class ArrowArrayWriter extends TableArrayWriter {
   protected async finish(): Promise<void> {
     if (!this.wrote) {
       const s = this.schema!;
-      this.w.write(new RecordBatch(s, makeData({ type: new Struct(s.fields), length: 0, nullCount: 0, children: s.fields.map((f) => makeData({ type: f.type, length: 0 } as never)) } as never) as never));
+      this.w.write(new (A().RecordBatch)(s, A().makeData({ type: new (A().Struct)(s.fields), length: 0, nullCount: 0, children: s.fields.map((f) => A().makeData({ type: f.type, length: 0 } as never)) } as never) as never));
     }
     this.w.finish();
     await drain(this.sink, this.output);
