@@ -5,7 +5,7 @@
  * for each, and the ratio dact/other (time: lower is better).
  *
  * Inputs are generated once into bench/data/ (git-ignored) with numpy.
- * Usage: npm run bench [-- --only npy,startup,convert,containers,activations,order2,grad,batch,text] [-- --mb 256]
+ * Usage: npm run bench [-- --only npy,startup,convert,containers,parquet,activations,order2,grad,batch,text] [-- --mb 256]
  *        [-- --python PATH]   a python with safetensors, torch, jax, scipy, pandas (or DACT_BENCH_PYTHON);
  *                             rows that need them are skipped with a note otherwise
  *        [-- --files N]       small files in the batch row (default 2000)
@@ -279,6 +279,39 @@ np.savez("${npz}", **{f"w{i}": rng.standard_normal(n // 8 // 8) for i in range(8
       ["dact", `node ${BIN} relu ${npz} -o ${o3}`],
     ]);
     for (const f of [o1, o2, o3, o4]) rmSync(f, { force: true });
+  }
+}
+
+if (want("parquet")) {
+  // Issue 29: relu and gelu on a Parquet file of float64 columns, end to end (read, compute, write Snappy Parquet).
+  if (!pyHas(["pyarrow", "numpy", "scipy", "polars"])) console.log("parquet: skipped (needs --python with pyarrow, numpy, scipy and polars)");
+  else {
+    const pqIn = path.join(DATA, `t-f8-${MB}.parquet`);
+    if (!existsSync(pqIn)) {
+      execFileSync(PY, ["-c", `
+import numpy as np, pyarrow as pa, pyarrow.parquet as pq
+rng = np.random.default_rng(29)
+n = ${MB} * 2**20 // 8 // 8
+pq.write_table(pa.table({f"c{i}": rng.standard_normal(n) for i in range(8)}), "${pqIn}")
+`]);
+    }
+    const o = (who) => path.join(DATA, `t-out-${who}.parquet`);
+    const np = {
+      relu: "np.heaviside(x, 0.0)",
+      gelu: "0.5 * (1 + special.erf(x / np.sqrt(2))) + x * np.exp(-0.5 * x * x) / np.sqrt(2 * np.pi)",
+    };
+    const pl = {
+      relu: "(pl.col(c) > 0).cast(pl.Float64)",
+      gelu: "0.5 * (1 + special.erf(pl.col(c) / np.sqrt(2))) + pl.col(c) * (-0.5 * pl.col(c) * pl.col(c)).exp() / np.sqrt(2 * np.pi)",
+    };
+    for (const act of ["relu", "gelu"]) {
+      table(`${act} .parquet f8, 8 columns`, statSync(pqIn).size / 1e6, [
+        ["pyarrow + numpy", `${PY} -c "import numpy as np, pyarrow as pa, pyarrow.parquet as pq; from scipy import special; t = pq.read_table('${pqIn}'); pq.write_table(pa.table({c: (lambda x: ${np[act]})(t[c].to_numpy()) for c in t.column_names}), '${o("pa")}')"`],
+        ["polars (streaming)", `${PY} -c "import numpy as np, polars as pl; from scipy import special; f = pl.scan_parquet('${pqIn}'); f.select([(${pl[act]}).alias(c) for c in f.collect_schema().names()]).sink_parquet('${o("pl")}')"`],
+        ["dact", `node ${BIN} ${act} ${pqIn} -o ${o("dact")}`],
+      ]);
+    }
+    for (const w of ["pa", "pl", "dact"]) rmSync(o(w), { force: true });
   }
 }
 

@@ -19,8 +19,9 @@ rmSync("dist", { recursive: true, force: true }); // no stale modules from delet
 execFileSync(process.execPath, ["scripts/build-wasm.mjs"], { stdio: "inherit" }); // src/wasm/kernels.generated.ts
 execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.json"], { stdio: "inherit" });
 
-// Runtime dependencies stay imports (they install with dact); @stdlib is inlined.
-const external = ["commander", "csv-parse", "csv-parse/*", "cli-progress", "minimatch", "@petamoriken/float16"];
+// Runtime dependencies stay imports (they install with dact); @stdlib is inlined, and so are
+// hyparquet and its writer and compressors (ESM only: require() of them needs Node 20.19+).
+const external = ["commander", "csv-parse", "csv-parse/*", "cli-progress", "minimatch", "@petamoriken/float16", "apache-arrow"];
 const banner = { js: "import { createRequire as __dactRequire } from 'node:module'; const require = __dactRequire(import.meta.url);" };
 const common = { bundle: true, platform: "node", format: "esm", logLevel: "warning", external, banner, legalComments: "eof" };
 // commander requires node:child_process when it loads, for executable
@@ -61,5 +62,10 @@ for (const f of readdirSync("dist/.bundle")) renameSync(`dist/.bundle/${f}`, `di
 rmSync("dist/.bundle", { recursive: true });
 copyFileSync(require.resolve("@stdlib/math-base-special-erfc/LICENSE"), "dist/THIRD-PARTY-LICENSES.txt");
 writeFileSync("dist/THIRD-PARTY-LICENSES.txt", `dact bundles @stdlib/math-base-special-erfc and its @stdlib dependencies (https://github.com/stdlib-js/stdlib), under this licence:\n\n${readFileSync("dist/THIRD-PARTY-LICENSES.txt", "utf8")}`);
+// hyparquet, hyparquet-writer, hyparquet-compressors and what they bring (hysnappy, fzstd) are bundled too.
+for (const pkg of ["hyparquet", "hyparquet-writer", "hyparquet-compressors", "hysnappy", "fzstd"]) {
+  const lic = readFileSync(path.join("node_modules", pkg, "LICENSE"), "utf8");
+  writeFileSync("dist/THIRD-PARTY-LICENSES.txt", `${readFileSync("dist/THIRD-PARTY-LICENSES.txt", "utf8")}\n\ndact bundles ${pkg} (npm), under this licence:\n\n${lic}`);
+}
 const { manPage } = await import(new URL("../dist/man.js", import.meta.url).href);
 writeFileSync("dact.1", manPage());

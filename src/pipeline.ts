@@ -84,6 +84,10 @@ function activationOf(name: string): Activation {
 
 const notice = (m: string) => process.stderr.write(m + "\n");
 
+/** The table formats, and the single-array formats that store a dtype (--dtype). */
+const TABLES: readonly Format[] = ["parquet", "arrow", "arrows"];
+const DTYPED: readonly Format[] = ["npy", ...TABLES];
+
 /**
  * The output format: --to, else the -o extension, else the input's. --to
  * that names another format than the -o extension is a usage error.
@@ -124,7 +128,8 @@ export async function runDerivative(plan: PlanSpec, say: (m: string) => void = n
     }
     const to = formatSpec(outputFormat(plan, format));
     if (plan.floatFormat && !["csv", "tsv", "json", "jsonl"].includes(to.name)) throw new DactError("USAGE", `option --float-format: ${to.name} output holds binary numbers; expected --float-format with CSV, TSV or JSON output`);
-    if (plan.dtype !== undefined && to.kind === "array" && to.name !== "npy") throw new DactError("USAGE", `option --dtype: ${to.name} output has no dtype; expected --dtype with .npy, .npz or .safetensors output`);
+    if (plan.dtype !== undefined && to.kind === "array" && !DTYPED.includes(to.name)) throw new DactError("USAGE", `option --dtype: ${to.name} output has no dtype; expected --dtype with .npy, .npz, .safetensors, Parquet or Arrow output`);
+    if (plan.dtype === "bf16" && TABLES.includes(to.name)) throw new DactError("USAGE", `option --dtype: ${to.name} has no bfloat16 type; expected f2, f4 or f8`);
     const output = await openSink(plan.output, { force: plan.force, noFollow: plan.noFollow, tempName: plan.tempName, notice: say });
     await commitOrAbort(output, async () => {
       if (from.kind === "array" && to.kind === "array") {
@@ -134,7 +139,7 @@ export async function runDerivative(plan: PlanSpec, say: (m: string) => void = n
           await withGrad(plan.gradOutput, say, (gradFor) => streamGrad(input, from, readOpts, reshapeWriter(noticingWriter(writer, say, input.name, to.keepsHeader, to.name), plan.reshape), kernel, gradFor(null), say));
         } else if (sameLayout) {
           const transform = await from.transform(readOpts);
-          await transform(input, output, { kernel, signOnly: act.signOnly ?? false, floatFormat: plan.floatFormat, notice: say });
+          await transform(input, output, { kernel, signOnly: act.signOnly ?? false, floatFormat: plan.floatFormat, notice: say, dtype: plan.dtype });
         } else {
           const writer = await to.writer(output, { delimiter: to === from ? plan.delimiter : undefined, decimal: plan.decimal, floatFormat: plan.floatFormat, dtype: plan.dtype, source: input.name });
           await streamArray(input, from, readOpts, reshapeWriter(writer, plan.reshape), kernel, say, to.keepsHeader, to.name);
@@ -254,7 +259,7 @@ export function dropNotice(h: ArrayHead, say: (m: string) => void, source: strin
   const parts: string[] = [];
   // One line however wide the table: long lists are cut.
   const cut = (s: string) => (s.length > 200 ? `${s.slice(0, 200)}…` : s);
-  if (h.header) parts.push(`the CSV header (${cut(h.header.slice(0, 100).join(", "))})`);
+  if (h.header) parts.push(`${h.headerName ?? "the CSV header"} (${cut(h.header.slice(0, 100).join(", "))})`);
   if (labels.length > 0) {
     const names = labels.slice(0, 100).map((c) => (h.header?.[c]?.trim() ? JSON.stringify(h.header[c]) : `${c + 1}`));
     parts.push(`label column${labels.length > 1 ? "s" : ""} ${cut(names.join(", "))}`);

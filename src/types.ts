@@ -7,7 +7,7 @@
 export type FloatDType = "f2" | "f4" | "f8" | "bf16";
 
 /** Every format dact reads and writes. */
-export type Format = "csv" | "tsv" | "json" | "jsonl" | "npy" | "npz" | "safetensors";
+export type Format = "csv" | "tsv" | "json" | "jsonl" | "npy" | "npz" | "safetensors" | "parquet" | "arrow" | "arrows";
 
 /** CSV: whether the first row is a header ("auto": only if no cell is a number and one has a letter). */
 export type HeaderMode = "auto" | "yes" | "no";

@@ -7,7 +7,7 @@ import { compare, derivative, matrix, readMatrix, writeMatrix } from "../src/ind
 import { runDerivative } from "../src/pipeline.js";
 import { resolveParams, findActivation } from "../src/activations/registry.js";
 
-const EXT: Record<Format, string> = { csv: ".csv", tsv: ".tsv", json: ".json", jsonl: ".jsonl", npy: ".npy", npz: ".npz", safetensors: ".safetensors" };
+const EXT: Record<Format, string> = { csv: ".csv", tsv: ".tsv", json: ".json", jsonl: ".jsonl", npy: ".npy", npz: ".npz", safetensors: ".safetensors", parquet: ".parquet", arrow: ".arrow", arrows: ".arrows" };
 const input = matrix([
   [-1.5, 0, 2.25],
   [-0, 1e-300, null],

@@ -29,6 +29,8 @@ export interface ArrayHead {
   readonly dtype: FloatDType;
   /** A CSV header's cells, for writers that have a place for them. */
   readonly header: readonly string[] | null;
+  /** What the header is, in notices: "the CSV header" unless a table's "column names". */
+  readonly headerName?: string | undefined;
   /** CSV: the tokens of missing cells (missing[k] = 2 + i for naTokens[i]; 1 is an empty cell). Live: it grows as the input is read. */
   readonly naTokens?: readonly string[] | undefined;
   /** CSV: label columns, by position in the full row; their cells come in RowExtras. */

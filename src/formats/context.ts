@@ -1,5 +1,6 @@
 import type { Kernel } from "../activations/types.js";
 import type { Printf } from "./text/printf.js";
+import type { FloatDType } from "../types.js";
 
 /** What every format's streaming transform gets besides its input and output. */
 export interface TransformContext {
@@ -10,4 +11,6 @@ export interface TransformContext {
   floatFormat?: Printf | null | undefined;
   /** A one-line notice for stderr (not an error). */
   notice(message: string): void;
+  /** --dtype: the stored dtype of computed columns (Parquet, Arrow); default: each column's result dtype. */
+  dtype?: FloatDType | undefined;
 }

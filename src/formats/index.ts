@@ -22,8 +22,9 @@ import type { ContainerReader, ContainerWriter } from "./container.js";
 import { withoutGz } from "./gzip.js";
 import { sniffNpz } from "./npz/sniff.js";
 import { sniffSafetensors } from "./safetensors/sniff.js";
+import { ARROW_FORMATS, PARQUET_FORMAT } from "./tables.js";
 
-export const FORMAT_NAMES: readonly Format[] = ["csv", "tsv", "json", "jsonl", "npy", "npz", "safetensors"];
+export const FORMAT_NAMES: readonly Format[] = ["csv", "tsv", "json", "jsonl", "npy", "npz", "safetensors", "parquet", "arrow", "arrows"];
 export type { Format };
 
 /** Text-format options from the command line (--delimiter, --header, and CSV's own). */
@@ -191,6 +192,8 @@ export const FORMATS: readonly FormatSpec[] = [
       return new SafetensorsWriter(output);
     },
   },
+  PARQUET_FORMAT,
+  ...ARROW_FORMATS,
   {
     kind: "array",
     name: "npy",
@@ -239,6 +242,8 @@ export function formatFromPath(p: string): Format | undefined {
 }
 
 const TEXT: readonly Format[] = ["csv", "tsv", "json", "jsonl"];
+/** Single-array formats detected by magic bytes, before any text format. */
+const BINARY_ARRAYS: readonly Format[] = ["npy", "parquet", "arrow", "arrows"];
 
 /**
  * The input's format: the --format option, else the file extension, else
@@ -252,13 +257,13 @@ export async function detectFormat(input: Input, forced?: Format): Promise<Forma
     let text = head.toString("utf8");
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     text = text.trimStart();
-    return FORMATS.find((f) => f.kind === "container" || f.name === "npy" ? f.sniff(head, text) : false)?.name;
+    return FORMATS.find((f) => f.kind === "container" || BINARY_ARRAYS.includes(f.name) ? f.sniff(head, text) : false)?.name;
   };
   const chosen = forced ?? formatFromPath(input.path);
   const binary = bySniff();
   if (chosen) {
     if (TEXT.includes(chosen) && head.length > 0) {
-      if (binary) throw new DactError("BINARY", `is ${binary === "npy" ? "a .npy file" : binary === "npz" ? "an .npz archive" : "a .safetensors file"} (by its content), not ${chosen}; expected ${chosen} text (pass --format ${binary} to read it as what it is)`, input.name);
+      if (binary) throw new DactError("BINARY", `is ${binary === "npy" ? "a .npy file" : binary === "npz" ? "an .npz archive" : binary === "safetensors" ? "a .safetensors file" : `${binary === "parquet" ? "a Parquet" : "an Arrow IPC"} file`} (by its content), not ${chosen}; expected ${chosen} text (pass --format ${binary} to read it as what it is)`, input.name);
       const other = describeBinary(head);
       if (other) throw new DactError("BINARY", `is ${other}`, input.name);
     }
@@ -270,7 +275,7 @@ export async function detectFormat(input: Input, forced?: Format): Promise<Forma
   let text = head.toString("utf8");
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   text = text.trimStart();
-  return FORMATS.find((f) => f.kind === "array" && f.name !== "npy" && f.sniff(head, text))!.name;
+  return FORMATS.find((f) => f.kind === "array" && !BINARY_ARRAYS.includes(f.name) && f.sniff(head, text))!.name;
 }
 
 export function parseFormat(s: string): Format {

@@ -1,0 +1,375 @@
+/**
+ * Arrow IPC, the file format (Feather v2) and the stream format, with
+ * apache-arrow: record batches are read from the input as it streams (the
+ * file format is "ARROW1", padding, then a stream ending with the
+ * end-of-stream marker, then a footer: its stream part is read as a stream,
+ * so the file is never held whole) and written batch by batch. Label
+ * columns (text, dates, timestamps, booleans, dictionaries) keep their
+ * buffers as they were read.
+ */
+import type { Data, DataType, Field, FixedSizeList, Float16, Float32, Float64, RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter, Schema } from "apache-arrow";
+import { lazy } from "../../lazy.js";
+import type { Kernel } from "../../activations/types.js";
+
+/**
+ * apache-arrow, required on first use: an import would be hoisted to the top
+ * of the ESM bundles (library, batch worker) and load its hundreds of modules
+ * in every run and worker, Arrow or not.
+ */
+const A = lazy<typeof import("apache-arrow")>("apache-arrow");
+import { DactError } from "../../errors.js";
+import { randomAccess, type Input, type Output } from "../../io.js";
+import type { ArraySink, FloatDType } from "../array.js";
+import type { TransformContext } from "../context.js";
+import { castColumn, deriveColumn, headerOf, halfToNumber, interleave, pandasIndexColumns, matrixDtype, numberToHalf, resultDtype, TableArrayWriter, unsupportedColumn, type ColumnValues, type NumColumn, type NumKind } from "../table.js";
+
+interface ArrowColumn extends NumColumn {
+  readonly index: number;
+  readonly label: boolean;
+  readonly field: Field;
+}
+
+function typeText(t: DataType): string {
+  if (t.typeId === A().Type.Decimal) {
+    const d = t as unknown as { precision: number; scale: number; bitWidth: number };
+    return `decimal${d.bitWidth}(${d.precision}, ${d.scale})`;
+  }
+  return String(t);
+}
+
+/** A scalar numeric type's kind, or null. */
+function scalarKind(t: DataType): NumKind | null {
+  if (t.typeId === A().Type.Float) {
+    const p = (t as Float64).precision;
+    return p === A().Precision.HALF ? "f2" : p === A().Precision.SINGLE ? "f4" : "f8";
+  }
+  if (t.typeId === A().Type.Int) return "int";
+  return null;
+}
+
+function classify(schema: Schema, file: string): ArrowColumn[] {
+  const pandasIndex = pandasIndexColumns(schema.metadata.get("pandas"));
+  return schema.fields.map((field, index) => {
+    if (pandasIndex.has(field.name)) return { name: field.name, kind: "f8", width: 1, index, label: true, field };
+    const t = field.type;
+    const k = scalarKind(t);
+    if (k) return { name: field.name, kind: k, width: 1, index, label: false, field };
+    if (t.typeId === A().Type.FixedSizeList) {
+      const ck = scalarKind((t as FixedSizeList).children[0]!.type);
+      if (!ck) throw unsupportedColumn(file, field.name, typeText(t));
+      return { name: field.name, kind: ck, width: (t as FixedSizeList).listSize, index, label: false, field };
+    }
+    switch (t.typeId) {
+      case A().Type.Struct:
+      case A().Type.Map:
+      case A().Type.List:
+      case A().Type.Union:
+      case A().Type.Decimal:
+      case A().Type.DenseUnion:
+      case A().Type.SparseUnion:
+      case A().Type.LargeList:
+        throw unsupportedColumn(file, field.name, typeText(t));
+      default:
+        return { name: field.name, kind: "f8", width: 1, index, label: true, field };
+    }
+  });
+}
+
+/** The input's bytes for apache-arrow: copied (Input reuses its buffers), the file format's 8-byte prefix skipped. */
+async function* bytesOf(input: Input, file: boolean): AsyncGenerator<Uint8Array> {
+  let skip = file ? 8 : 0;
+  for await (const chunk of input.chunks()) {
+    if (skip >= chunk.length) {
+      skip -= chunk.length;
+      continue;
+    }
+    yield Buffer.from(chunk.subarray(skip));
+    skip = 0;
+  }
+}
+
+function badArrow(name: string, err: unknown): DactError {
+  if (err instanceof DactError) return err;
+  return new DactError("FORMAT", `is not a readable Arrow IPC file or stream: ${(err as Error).message ?? String(err)}; expected Arrow IPC (pyarrow.feather, pyarrow.ipc)`, name);
+}
+
+/**
+ * Opens the record batch reader. A stream is read as it comes. A file is
+ * read through its footer from positional reads (a pipe is spooled first,
+ * as for Parquet): writers such as apache-arrow's own leave the schema
+ * message out of the file's stream part, so the stream part alone is not
+ * always readable.
+ */
+async function open(input: Input): Promise<{ batches: AsyncIterator<RecordBatch>; schema: Schema; cols: ArrowColumn[]; file: boolean }> {
+  const head = await input.peek(8);
+  const file = head.subarray(0, 6).toString("latin1") === "ARROW1";
+  if (head.subarray(0, 4).toString("latin1") === "FEA1") throw new DactError("FORMAT", "is a Feather v1 file; expected Arrow IPC (Feather v2): pyarrow.feather.write_feather(pyarrow.feather.read_table(f), out)", input.name);
+  try {
+    let reader: { open(): Promise<unknown>; schema: unknown; [Symbol.asyncIterator](): AsyncIterator<RecordBatch> };
+    if (file) {
+      const ra = await randomAccess(input);
+      // What apache-arrow's AsyncRandomAccessFile asks of a FileHandle.
+      const handle = {
+        fd: -1,
+        stat: async () => ({ size: ra.size }),
+        read: async (buffer: Uint8Array, offset: number, length: number, position: number) => {
+          const n = ra.read(position, length, Buffer.from(buffer.buffer, buffer.byteOffset + offset, length));
+          return { bytesRead: n, buffer };
+        },
+        close: async () => {},
+      };
+      reader = await A().RecordBatchReader.from(handle as never);
+    } else reader = await A().RecordBatchReader.from(bytesOf(input, false));
+    await reader.open();
+    const schema = reader.schema as Schema;
+    if (!schema) throw new Error("no schema message");
+    return { batches: reader[Symbol.asyncIterator]() as AsyncIterator<RecordBatch>, schema, cols: classify(schema, input.name), file };
+  } catch (err) {
+    throw badArrow(input.name, err);
+  }
+}
+
+async function next(it: AsyncIterator<RecordBatch>, name: string): Promise<RecordBatch | null> {
+  try {
+    const r = await it.next();
+    return r.done ? null : r.value;
+  } catch (err) {
+    throw badArrow(name, err);
+  }
+}
+
+function validAt(d: Data, i: number): boolean {
+  if (!d.nullBitmap || d.nullCount === 0) return true;
+  const j = d.offset + i;
+  return ((d.nullBitmap[j >> 3]! >> (j & 7)) & 1) === 1;
+}
+
+/** A column's values as floats, NaN and a mask where null (a tensor column: rows × width, row-major). */
+function floatsOf(d: Data, c: ArrowColumn): ColumnValues {
+  const rows = d.length;
+  const w = c.width;
+  const leaf = w > 1 ? d.children[0]! : d;
+  const base = w > 1 ? leaf.offset + d.offset * w : d.offset;
+  const n = rows * w;
+  const values = c.kind === "f4" ? new Float32Array(n) : new Float64Array(n);
+  const src = leaf.values as ArrayLike<number | bigint>;
+  const half = c.kind === "f2";
+  for (let i = 0; i < n; i++) {
+    const v = src[base + i]!;
+    values[i] = typeof v === "bigint" ? Number(v) : half ? halfToNumber(v) : v;
+  }
+  let missing: Uint8Array | null = null;
+  const leafNulls = leaf.nullCount > 0 && leaf.nullBitmap;
+  if (d.nullCount > 0 || leafNulls) {
+    for (let r = 0; r < rows; r++) {
+      const rowValid = w === 1 ? validAt(d, r) : validAt(d, r);
+      for (let k = 0; k < w; k++) {
+        const ok = rowValid && (w === 1 || !leafNulls || validAt(leaf, d.offset * w + r * w + k));
+        if (!ok) {
+          (missing ??= new Uint8Array(n))[r * w + k] = 1;
+          values[r * w + k] = NaN;
+        }
+      }
+    }
+  }
+  return { values, missing };
+}
+
+function floatType(dtype: "f2" | "f4" | "f8"): Float16 | Float32 | Float64 {
+  return dtype === "f2" ? new (A().Float16)() : dtype === "f4" ? new (A().Float32)() : new (A().Float64)();
+}
+
+/** Float values (exact in `dtype`) into Arrow data, null where missing. */
+function floatData(dtype: "f2" | "f4" | "f8", v: Float64Array | Float32Array, missing: Uint8Array | null): Data {
+  const n = v.length;
+  let data: Float64Array | Float32Array | Uint16Array = v;
+  if (dtype === "f2") {
+    data = new Uint16Array(n);
+    for (let i = 0; i < n; i++) data[i] = numberToHalf(v[i]!);
+  } else if (dtype === "f4" && !(v instanceof Float32Array)) data = Float32Array.from(v);
+  else if (dtype === "f8" && !(v instanceof Float64Array)) data = Float64Array.from(v);
+  let nullCount = 0;
+  let nullBitmap: Uint8Array | undefined;
+  if (missing) {
+    nullBitmap = new Uint8Array(((n + 63) >> 6) << 3);
+    for (let i = 0; i < n; i++) {
+      if (missing[i]) nullCount++;
+      else nullBitmap[i >> 3]! |= 1 << (i & 7);
+    }
+    if (nullCount === 0) nullBitmap = undefined;
+  }
+  return A().makeData({ type: floatType(dtype), length: n, nullCount, nullBitmap, data } as never);
+}
+
+function nameText(c: ArrowColumn): string {
+  return `${c.name} (${typeText(c.field.type)})`;
+}
+
+/** The array path: the numeric columns side by side (a tensor column gives its width), batch by batch. */
+export async function readArrowArray(input: Input, sink: ArraySink, after: () => Promise<void>, notice: (m: string) => void): Promise<number[]> {
+  const { batches, cols } = await open(input);
+  const num = cols.filter((c) => !c.label);
+  const labels = cols.filter((c) => c.label);
+  if (labels.length) notice(`dact: ${input.name}: column${labels.length > 1 ? "s" : ""} ${labels.map(nameText).join(", ")} ${labels.length > 1 ? "are" : "is"} not numeric; dropped (only Parquet or Arrow output of the same table keeps it)`);
+  if (num.length === 0) throw new DactError("FORMAT", `has no numeric column (${cols.map(nameText).join(", ")}); expected at least one`, input.name);
+  const dtype = matrixDtype(num);
+  const width = num.reduce((s, c) => s + c.width, 0);
+  const tensor = num.length === 1 && num[0]!.width > 1;
+  sink.begin({ shape: [0, width], growing: true, dtype, header: num.every((c) => c.width === 1) ? headerOf(num.map((c) => c.name)) : null, headerName: "the column names" });
+  let rows = 0;
+  for (let b = await next(batches, input.name); b; b = await next(batches, input.name)) {
+    const data = num.map((c) => floatsOf(b.data.children[c.index]!, c));
+    const { values, missing } = interleave(num, data, b.numRows, dtype);
+    sink.data(values, missing, values.length);
+    rows += b.numRows;
+    await after();
+  }
+  void tensor;
+  return [rows, width];
+}
+
+/**
+ * Collects the bytes apache-arrow's writer produces (its own sink is an
+ * async queue meant to be read to the end); they go out on flush().
+ */
+class Collected {
+  chunks: Uint8Array[] = [];
+  closed = false;
+  write(b: Uint8Array): void {
+    this.chunks.push(b);
+  }
+  close(): void {}
+  abort(): void {}
+}
+
+/**
+ * apache-arrow's file writer leaves the schema message out of the file's
+ * stream part (its readers use the footer's copy); the format has it, and
+ * readers that read the file as a stream need it: written here after the
+ * magic, as pyarrow writes it.
+ */
+function newFileWriter(): RecordBatchFileWriter {
+  const w = new (A().RecordBatchFileWriter)();
+  const self = w as unknown as { _writeMagic(): { _writePadding(n: number): unknown }; _writeMessage(m: unknown): unknown; _writeSchema(s: Schema): unknown };
+  self._writeSchema = (schema: Schema) => {
+    self._writeMagic()._writePadding(2);
+    return self._writeMessage(A().Message.from(schema));
+  };
+  return w;
+}
+
+function writerFor(file: boolean, sink: Collected): RecordBatchStreamWriter | RecordBatchFileWriter {
+  const w = file ? newFileWriter() : new (A().RecordBatchStreamWriter)();
+  (w as unknown as { _sink: Collected })._sink = sink;
+  return w;
+}
+
+async function drain(sink: Collected, output: Output): Promise<void> {
+  const cs = sink.chunks;
+  sink.chunks = [];
+  for (const c of cs) await output.write(c);
+}
+
+/** A computed column's data: floats of the result dtype (a tensor column keeps its list type, with float children). */
+function derivedData(kernel: Kernel, c: ArrowColumn, d: Data, stored: FloatDType | undefined): { data: Data; type: DataType } {
+  const own = resultDtype(c.kind);
+  const dtype = (stored ?? own) as "f2" | "f4" | "f8";
+  const { values, missing } = floatsOf(d, c);
+  const out = castColumn(deriveColumn(kernel, own, values), dtype);
+  if (c.width === 1) {
+    const data = floatData(dtype, out, missing);
+    return { data, type: data.type };
+  }
+  const t = c.field.type as FixedSizeList;
+  const childField = t.children[0]!;
+  const child = floatData(dtype, out, missing);
+  const type = new (A().FixedSizeList)(c.width, new (A().Field)(childField.name, child.type, childField.nullable || child.nullCount > 0, childField.metadata));
+  let nullBitmap: Uint8Array | undefined;
+  if (d.nullCount > 0) {
+    nullBitmap = new Uint8Array(((d.length + 63) >> 6) << 3);
+    for (let r = 0; r < d.length; r++) if (validAt(d, r)) nullBitmap[r >> 3]! |= 1 << (r & 7);
+  }
+  return { data: A().makeData({ type, length: d.length, nullCount: d.nullCount, nullBitmap, child } as never), type };
+}
+
+/**
+ * Arrow to Arrow (file to file, stream to stream, or across): each record
+ * batch becomes one record batch; numeric columns are computed (floats keep
+ * their width, integers become float64, tensor columns stay fixed-size
+ * lists), the others keep their data; field names, field and schema
+ * metadata (pandas' "pandas" key) are kept.
+ */
+export async function transformArrow(input: Input, output: Output, ctx: TransformContext, fileOut: boolean): Promise<void> {
+  const { batches, schema, cols } = await open(input);
+  const sink = new Collected();
+  const w = writerFor(fileOut, sink);
+  let outSchema: Schema | null = null;
+  for (let b = await next(batches, input.name); b; b = await next(batches, input.name)) {
+    const children: Data[] = [];
+    const fields: Field[] = [];
+    for (const c of cols) {
+      const d = b.data.children[c.index]!;
+      if (c.label) {
+        children.push(d);
+        fields.push(c.field);
+      } else {
+        const { data, type } = derivedData(ctx.kernel, c, d, ctx.dtype);
+        children.push(data);
+        fields.push(new (A().Field)(c.name, type, c.field.nullable || data.nullCount > 0, c.field.metadata));
+      }
+    }
+    // One schema for the whole output: the first batch's (nullability from the input fields).
+    outSchema ??= new (A().Schema)(fields.map((f, i) => (cols[i]!.label ? f : new (A().Field)(f.name, f.type, true, f.metadata))), schema.metadata);
+    const struct = A().makeData({ type: new (A().Struct)(outSchema.fields), length: b.numRows, nullCount: 0, children } as never);
+    w.write(new (A().RecordBatch)(outSchema, struct as never));
+    await drain(sink, output);
+  }
+  if (!outSchema) {
+    // No record batch: the schema alone, numeric columns as their result types.
+    outSchema = new (A().Schema)(cols.map((c) => (c.label ? c.field : new (A().Field)(c.name, c.width > 1 ? new (A().FixedSizeList)(c.width, new (A().Field)((c.field.type as FixedSizeList).children[0]!.name, floatType((ctx.dtype ?? resultDtype(c.kind)) as "f2"), true)) : floatType((ctx.dtype ?? resultDtype(c.kind)) as "f2"), true, c.field.metadata))), schema.metadata);
+    w.write(new (A().RecordBatch)(outSchema, A().makeData({ type: new (A().Struct)(outSchema.fields), length: 0, nullCount: 0, children: outSchema.fields.map((f) => A().makeData({ type: f.type, length: 0 } as never)) } as never) as never));
+  }
+  w.finish();
+  await drain(sink, output);
+}
+
+/** The array path into Arrow: one float column per matrix column, a record batch per group of rows. */
+export class ArrowArrayWriter extends TableArrayWriter {
+  private readonly sink = new Collected();
+  private readonly w: RecordBatchStreamWriter | RecordBatchFileWriter;
+  private schema: Schema | null = null;
+  private wrote = false;
+
+  constructor(private readonly output: Output, source: string | undefined, file: boolean, dtype?: FloatDType | undefined) {
+    super(source, dtype);
+    this.w = writerFor(file, this.sink);
+  }
+
+  private get d(): "f2" | "f4" | "f8" {
+    return this.dtype === "bf16" ? "f4" : this.dtype;
+  }
+
+  protected start(): void {
+    this.schema = new (A().Schema)(this.names.map((n) => new (A().Field)(n, floatType(this.d), true)));
+  }
+
+  protected emit(cols: Float64Array[], missing: (Uint8Array | null)[], rows: number): void {
+    const children = cols.map((c, j) => floatData(this.d, c, missing[j]!));
+    const struct = A().makeData({ type: new (A().Struct)(this.schema!.fields), length: rows, nullCount: 0, children } as never);
+    this.w.write(new (A().RecordBatch)(this.schema!, struct as never));
+    this.wrote = true;
+  }
+
+  async flush(): Promise<void> {
+    await drain(this.sink, this.output);
+  }
+
+  protected async finish(): Promise<void> {
+    if (!this.wrote) {
+      const s = this.schema!;
+      this.w.write(new (A().RecordBatch)(s, A().makeData({ type: new (A().Struct)(s.fields), length: 0, nullCount: 0, children: s.fields.map((f) => A().makeData({ type: f.type, length: 0 } as never)) } as never) as never));
+    }
+    this.w.finish();
+    await drain(this.sink, this.output);
+  }
+}

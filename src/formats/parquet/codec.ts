@@ -1,0 +1,439 @@
+/**
+ * Parquet: read with hyparquet (row group by row group, from positional
+ * reads of the file: a Parquet footer needs random access, so stdin is
+ * spooled first), decompressed by hyparquet-compressors (Snappy, Gzip,
+ * Zstd, LZ4, Brotli). Written with hyparquet-writer's column encoder
+ * (dictionary or plain, data page v2, Snappy) and footer writer, but the
+ * file is assembled here: hyparquet-writer's ParquetWriter re-encodes every
+ * column from JavaScript values, while a label column (text, dates,
+ * timestamps) must pass through exactly, so its column chunk's bytes are
+ * copied from the input as they are (only the offsets in the footer move).
+ *
+ * Measured against parquet-wasm (whole file in memory, no row-group
+ * streaming from a file handle) and apache-arrow (no Parquet): hyparquet is
+ * the one that reads a row group at a time from a pread-backed buffer.
+ */
+import { parquetHeader } from "hyparquet/src/column.js";
+import { convert, convertWithDictionary, DEFAULT_PARSERS } from "hyparquet/src/convert.js";
+import { decompressPage, readDataPage, readDataPageV2 } from "hyparquet/src/datapage.js";
+import { readPlain } from "hyparquet/src/plain.js";
+import { getSchemaPath } from "hyparquet/src/schema.js";
+import { parquetMetadataAsync, type AsyncBuffer, type ColumnChunk, type FileMetaData, type KeyValue, type SchemaElement } from "hyparquet";
+import { compressors } from "hyparquet-compressors";
+import { ByteWriter } from "hyparquet-writer";
+import { writeColumn } from "hyparquet-writer/src/column.js";
+import { writeMetadata } from "hyparquet-writer/src/metadata.js";
+import { schemaPathResolver } from "hyparquet-writer/src/schema.js";
+import { snappyCompress } from "hyparquet-writer/src/snappy.js";
+import { DactError } from "../../errors.js";
+import { randomAccess, type Input, type Output, type RandomAccess } from "../../io.js";
+import type { ArraySink, FloatDType } from "../array.js";
+import type { TransformContext } from "../context.js";
+import { castColumn, deriveColumn, headerOf, interleave, pandasIndexColumns, matrixDtype, resultDtype, TableArrayWriter, unsupportedColumn, type ColumnValues, type NumColumn, type NumKind } from "../table.js";
+
+export const PAR1 = Buffer.from("PAR1");
+
+export function sniffParquet(head: Buffer): boolean {
+  return head.length >= 4 && head.subarray(0, 4).equals(PAR1);
+}
+
+interface PqColumn extends NumColumn {
+  /** Position among the top-level columns (= the leaf column chunk, the schema being flat). */
+  readonly index: number;
+  readonly label: boolean;
+  readonly element: SchemaElement;
+}
+
+function fileOf(ra: RandomAccess, name: string): AsyncBuffer {
+  return {
+    byteLength: ra.size,
+    slice(start: number, end?: number) {
+      const e = Math.min(end ?? ra.size, ra.size);
+      // Its own ArrayBuffer, handed over without a copy.
+      const b = Buffer.allocUnsafeSlow(Math.max(0, e - start));
+      for (let got = 0; got < b.length; ) {
+        const n = ra.read(start + got, b.length - got, b.subarray(got));
+        if (n <= 0) throw new DactError("PARQUET" as never, `ends at byte ${start + got}; expected ${e} bytes (truncated file?)`, name);
+        got += n;
+      }
+      return b.byteOffset === 0 && b.buffer.byteLength === b.length ? (b.buffer as ArrayBuffer) : (b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer);
+    },
+  };
+}
+
+function badParquet(name: string, err: unknown): DactError {
+  if (err instanceof DactError) return err;
+  return new DactError("FORMAT", `is not a readable Parquet file: ${(err as Error).message ?? String(err)}; expected a Parquet file (PAR1 ... PAR1)`, name);
+}
+
+function typeText(el: SchemaElement): string {
+  const lt = el.logical_type;
+  if (lt?.type === "DECIMAL" || el.converted_type === "DECIMAL") return `decimal(${el.precision}, ${el.scale})`;
+  if (lt?.type === "LIST" || el.converted_type === "LIST") return "a list";
+  if (lt?.type === "MAP" || el.converted_type === "MAP" || el.converted_type === "MAP_KEY_VALUE") return "a map";
+  if (el.num_children) return "a struct";
+  return `${el.type}${lt ? ` (${lt.type})` : el.converted_type ? ` (${el.converted_type})` : ""}`;
+}
+
+function numKind(el: SchemaElement): NumKind | "label" | null {
+  const lt = el.logical_type;
+  if (lt?.type === "DECIMAL" || el.converted_type === "DECIMAL") return null;
+  switch (el.type) {
+    case "DOUBLE":
+      return "f8";
+    case "FLOAT":
+      return "f4";
+    case "FIXED_LEN_BYTE_ARRAY":
+      return lt?.type === "FLOAT16" ? "f2" : "label";
+    case "INT32":
+    case "INT64":
+      if (lt && lt.type !== "INTEGER") return "label"; // DATE, TIME, TIMESTAMP
+      if (el.converted_type && !/^U?INT_/.test(el.converted_type)) return "label";
+      return "int";
+    default:
+      return "label"; // BYTE_ARRAY (text, binary), BOOLEAN, INT96 (timestamps)
+  }
+}
+
+/** The top-level columns; a nested one (struct, map, list) or a decimal is an error naming it. */
+function classify(md: FileMetaData, file: string): PqColumn[] {
+  const schema = md.schema;
+  const cols: PqColumn[] = [];
+  const index = pandasIndexColumns(md.key_value_metadata?.find((k) => k.key === "pandas")?.value);
+  for (let i = 1, k = 0; i < schema.length; k++) {
+    const el = schema[i]!;
+    if (el.num_children || el.repetition_type === "REPEATED") throw unsupportedColumn(file, el.name, typeText(el));
+    const kind = numKind(el);
+    if (kind === null) throw unsupportedColumn(file, el.name, typeText(el));
+    cols.push({ name: el.name, kind: kind === "label" ? "f8" : kind, width: 1, index: k, label: kind === "label" || index.has(el.name), element: el });
+    i++;
+  }
+  return cols;
+}
+
+async function open(input: Input): Promise<{ ra: RandomAccess; file: AsyncBuffer; md: FileMetaData; cols: PqColumn[] }> {
+  const ra = await randomAccess(input);
+  const file = fileOf(ra, input.name);
+  let md: FileMetaData;
+  try {
+    md = await parquetMetadataAsync(file);
+  } catch (err) {
+    throw badParquet(input.name, err);
+  }
+  return { ra, file, md, cols: classify(md, input.name) };
+}
+
+/** Where a column chunk's bytes start: its dictionary page if it has one, else its first data page. */
+function chunkStart(m: NonNullable<ColumnChunk["meta_data"]>): bigint {
+  return m.dictionary_page_offset !== undefined && m.dictionary_page_offset > 0n && m.dictionary_page_offset < m.data_page_offset ? m.dictionary_page_offset : m.data_page_offset;
+}
+
+type Decoded = ArrayLike<number | bigint | null | undefined>;
+
+/** Decoded values into floats from row `row` on (bigint and null handled). */
+function put(dst: Float64Array | Float32Array, row: number, vals: Decoded): void {
+  if ((vals instanceof Float64Array || vals instanceof Float32Array) && row + vals.length <= dst.length) {
+    dst.set(vals, row);
+    return;
+  }
+  for (let i = 0; i < vals.length; i++) {
+    const v = vals[i];
+    dst[row + i] = typeof v === "bigint" ? Number(v) : (v as number);
+  }
+}
+
+/**
+ * One flat column chunk as floats, page by page. hyparquet's own reader
+ * (parquetRead) assembles every page into a JavaScript array through its
+ * nested-list assembly, which measured at two thirds of the read time on
+ * float64 columns; here its page decoders (headers, decompression, levels,
+ * plain and dictionary values) fill a typed array directly, the definition
+ * levels giving the nulls.
+ */
+function readChunk(bytes: Uint8Array, md: FileMetaData, chunk: ColumnChunk, c: PqColumn, rows: number, file: string): ColumnValues {
+  const m = chunk.meta_data!;
+  const schemaPath = getSchemaPath(md.schema, [c.name]);
+  const decoder = { pathInSchema: m.path_in_schema, element: c.element, schemaPath, type: m.type, codec: m.codec, compressors, parsers: DEFAULT_PARSERS, utf8: true };
+  const reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
+  const values = c.kind === "f4" ? new Float32Array(rows) : new Float64Array(rows);
+  let missing: Uint8Array | null = null;
+  let row = 0;
+  let dict: Decoded | undefined;
+  const maxDef = c.element.repetition_type === "OPTIONAL" ? 1 : 0;
+  while (row < rows && reader.offset < bytes.length) {
+    const header = parquetHeader(reader);
+    const pageBytes = bytes.subarray(reader.offset, reader.offset + header.compressed_page_size);
+    reader.offset += header.compressed_page_size;
+    let r: { definitionLevels: ArrayLike<number> | undefined; dataPage: Decoded };
+    let encoding: string;
+    if (header.type === "DICTIONARY_PAGE") {
+      const page = decompressPage(pageBytes, Number(header.uncompressed_page_size), m.codec, compressors);
+      const plain = readPlain({ view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 }, m.type, header.dictionary_page_header!.num_values, c.element.type_length);
+      dict = convert(plain, decoder as never) as Decoded;
+      continue;
+    } else if (header.type === "DATA_PAGE") {
+      const page = decompressPage(pageBytes, Number(header.uncompressed_page_size), m.codec, compressors);
+      r = readDataPage(page, header.data_page_header!, decoder as never) as never;
+      encoding = header.data_page_header!.encoding;
+    } else if (header.type === "DATA_PAGE_V2") {
+      r = readDataPageV2(pageBytes, header, decoder as never) as never;
+      encoding = header.data_page_header_v2!.encoding;
+    } else continue; // an index page
+    const vals = convertWithDictionary(r.dataPage as never, dict as never, encoding as never, decoder as never) as Decoded;
+    const defs = r.definitionLevels;
+    if (maxDef && defs && defs.length) {
+      if (row + defs.length > rows) break;
+      let vi = 0;
+      for (let i = 0; i < defs.length; i++, row++) {
+        if (defs[i] === maxDef) {
+          const v = vals[vi++];
+          values[row] = typeof v === "bigint" ? Number(v) : (v as number);
+        } else {
+          values[row] = NaN;
+          (missing ??= new Uint8Array(rows))[row] = 1;
+        }
+      }
+    } else {
+      if (row + vals.length > rows) break;
+      put(values, row, vals);
+      row += vals.length;
+    }
+  }
+  if (row !== rows) throw new DactError("FORMAT", `column ${JSON.stringify(c.name)}: found ${row} values in a row group of ${rows} rows; expected one per row`, file);
+  return { values, missing };
+}
+
+/** One row group's numeric columns as floats (NaN and a mask where null). */
+function readGroup(file: AsyncBuffer, md: FileMetaData, rg: FileMetaData["row_groups"][number], rows: number, cols: readonly PqColumn[], name: string): ColumnValues[] {
+  return cols.map((c) => {
+    const chunk = rg.columns[c.index]!;
+    const m = chunk.meta_data!;
+    const from = Number(chunkStart(m));
+    const bytes = new Uint8Array(file.slice(from, from + Number(m.total_compressed_size)) as ArrayBuffer);
+    try {
+      return readChunk(bytes, md, chunk, c, rows, name);
+    } catch (err) {
+      throw badParquet(name, err);
+    }
+  });
+}
+
+function labelNotice(file: string, labels: readonly PqColumn[], notice: (m: string) => void, what: string): void {
+  if (labels.length) notice(`dact: ${file}: column${labels.length > 1 ? "s" : ""} ${labels.map((c) => `${c.name} (${typeText(c.element)})`).join(", ")} ${labels.length > 1 ? "are" : "is"} not numeric; ${what}`);
+}
+
+/** The array path: the numeric columns side by side, row group by row group. */
+export async function readParquetArray(input: Input, sink: ArraySink, after: () => Promise<void>, notice: (m: string) => void): Promise<number[]> {
+  const { file, md, cols } = await open(input);
+  const num = cols.filter((c) => !c.label);
+  labelNotice(input.name, cols.filter((c) => c.label), notice, "dropped (only Parquet or Arrow output of the same table keeps it)");
+  if (num.length === 0) throw new DactError("FORMAT", `has no numeric column (${cols.map((c) => `${c.name}: ${typeText(c.element)}`).join(", ")}); expected at least one`, input.name);
+  const dtype = matrixDtype(num);
+  const rows = Number(md.num_rows);
+  sink.begin({ shape: [rows, num.length], growing: false, dtype, header: headerOf(num.map((c) => c.name)), headerName: "the column names" });
+  let start = 0;
+  for (const rg of md.row_groups) {
+    const n = Number(rg.num_rows);
+    const data = readGroup(file, md, rg, n, num, input.name);
+    const { values, missing } = interleave(num, data, n, dtype);
+    sink.data(values, missing, values.length);
+    await after();
+    start += n;
+  }
+  return [rows, num.length];
+}
+
+/**
+ * A Parquet file assembled row group by row group: computed columns
+ * encoded by hyparquet-writer, label columns copied as bytes. Nothing
+ * varies between runs (created_by is "dact", no timestamps or ids).
+ */
+export class ParquetFileWriter {
+  private readonly bw = new ByteWriter();
+  private readonly rowGroups: FileMetaData["row_groups"] = [];
+  private cols: ColumnChunk[] = [];
+  private groupStart = 0;
+  private numRows = 0n;
+  private readonly resolve: ReturnType<typeof schemaPathResolver>;
+
+  constructor(private readonly output: Output, private readonly schema: SchemaElement[], private readonly kv: KeyValue[] | undefined) {
+    this.resolve = schemaPathResolver(schema);
+    this.bw.appendUint32(0x31524150);
+  }
+
+  startGroup(): void {
+    this.cols = [];
+    this.groupStart = this.bw.offset;
+  }
+
+  /** A computed column: floats, null where `missing`. */
+  column(name: string, v: Float64Array | Float32Array, missing: Uint8Array | null): void {
+    const path = this.resolve([name]);
+    const schemaPath = path.map((n) => n.element);
+    const element = schemaPath[schemaPath.length - 1]!;
+    // A flat column's levels, built here (encodeNestedValues walks a JavaScript array of the values for them).
+    let pageData: { values: ArrayLike<number | null>; definitionLevels: number[]; repetitionLevels: number[]; maxDefinitionLevel: number };
+    if (element.repetition_type !== "OPTIONAL") {
+      if (missing && missing.some((m) => m !== 0)) throw new DactError("WRITE", `column ${JSON.stringify(name)} is required (not nullable) but has missing values`);
+      pageData = { values: v, definitionLevels: [], repetitionLevels: [], maxDefinitionLevel: 0 };
+    } else if (!missing) {
+      pageData = { values: v, definitionLevels: new Uint8Array(v.length).fill(1) as unknown as number[], repetitionLevels: [], maxDefinitionLevel: 1 };
+    } else {
+      const values: (number | null)[] = new Array(v.length);
+      const defs = new Uint8Array(v.length) as unknown as number[]; // levels of 0 and 1: a byte each
+      for (let i = 0; i < v.length; i++) {
+        const m = missing[i] !== 0;
+        values[i] = m ? null : v[i]!;
+        defs[i] = m ? 0 : 1;
+      }
+      pageData = { values, definitionLevels: defs, repetitionLevels: [], maxDefinitionLevel: 1 };
+    }
+    const r = writeColumn({
+      writer: this.bw,
+      column: {
+        columnName: name,
+        element,
+        schemaPath,
+        codec: "SNAPPY",
+        compressors: { SNAPPY: snappyCompress },
+        stats: true,
+        pageSize: 1 << 20,
+        columnIndex: false,
+        offsetIndex: false,
+      },
+      pageData: pageData as never,
+    });
+    this.cols.push(r.chunk);
+  }
+
+  /** A column chunk copied from the input: its bytes and its footer entry, offsets moved. */
+  async raw(chunk: ColumnChunk, bytes: Uint8Array): Promise<void> {
+    const m = chunk.meta_data!;
+    const from = chunkStart(m);
+    const shift = BigInt(this.bw.offset) - from;
+    // Written straight to the output, not through the encoder's buffer.
+    await this.flush();
+    await this.output.write(bytes);
+    this.bw.offset += bytes.length;
+    this.cols.push({
+      file_offset: chunk.file_offset + shift,
+      meta_data: {
+        ...m,
+        data_page_offset: m.data_page_offset + shift,
+        dictionary_page_offset: from !== m.data_page_offset ? m.dictionary_page_offset! + shift : undefined,
+        index_page_offset: undefined,
+        statistics: undefined,
+        bloom_filter_offset: undefined,
+        bloom_filter_length: undefined,
+        size_statistics: undefined,
+        geospatial_statistics: undefined,
+      },
+    } as ColumnChunk);
+  }
+
+  endGroup(rows: number): void {
+    let total = 0n;
+    for (const c of this.cols) total += c.meta_data?.total_uncompressed_size ?? 0n;
+    this.rowGroups.push({ columns: this.cols, total_byte_size: total, num_rows: BigInt(rows), total_compressed_size: BigInt(this.bw.offset - this.groupStart) } as FileMetaData["row_groups"][number]);
+    this.numRows += BigInt(rows);
+  }
+
+  async flush(): Promise<void> {
+    if (this.bw.index === 0) return;
+    const bytes = Buffer.from(this.bw.getBytes()); // a copy: the writer's buffer is reused
+    this.bw.index = 0;
+    await this.output.write(bytes);
+  }
+
+  async finish(): Promise<void> {
+    const md = { version: 2, created_by: "dact", schema: this.schema, num_rows: this.numRows, row_groups: this.rowGroups, key_value_metadata: this.kv } as unknown as FileMetaData;
+    writeMetadata(this.bw, md);
+    this.bw.appendUint32(0x31524150);
+    await this.flush();
+  }
+}
+
+/** A float column's schema entry for a result dtype. */
+function floatElement(name: string, dtype: "f2" | "f4" | "f8", repetition: SchemaElement["repetition_type"] = "OPTIONAL"): SchemaElement {
+  if (dtype === "f2") return { name, type: "FIXED_LEN_BYTE_ARRAY", type_length: 2, logical_type: { type: "FLOAT16" }, repetition_type: repetition };
+  return { name, type: dtype === "f4" ? "FLOAT" : "DOUBLE", repetition_type: repetition };
+}
+
+/**
+ * Parquet to Parquet: each row group becomes one row group; numeric
+ * columns are computed (floats keep their width, integers become double),
+ * label columns are copied byte for byte; the schema's order, names and
+ * key-value metadata (pandas' "pandas" key) are kept. ARROW:schema, which
+ * would describe integer columns that are now double, is dropped when an
+ * integer column was computed.
+ */
+export async function transformParquet(input: Input, output: Output, ctx: TransformContext): Promise<void> {
+  const { ra, file, md, cols } = await open(input);
+  const num = cols.filter((c) => !c.label);
+  const schema: SchemaElement[] = md.schema.map((el, i) => {
+    const c = cols[i - 1];
+    if (!c || c.label) return el;
+    const to = ctx.dtype ?? resultDtype(c.kind);
+    if (to !== resultDtype(c.kind) || c.kind === "int") return floatElement(el.name, to === "bf16" ? "f4" : to, el.repetition_type);
+    return el;
+  });
+  const changed = num.some((c) => c.kind === "int" || (ctx.dtype !== undefined && ctx.dtype !== c.kind));
+  const kv = md.key_value_metadata?.filter((k) => !(changed && k.key === "ARROW:schema"));
+  const w = new ParquetFileWriter(output, schema, kv);
+  let start = 0;
+  for (const rg of md.row_groups) {
+    const rows = Number(rg.num_rows);
+    w.startGroup();
+    // Column by column, each written out before the next is read: memory is one column chunk's worth.
+    for (const c of cols) {
+      if (c.label) {
+        const chunk = rg.columns[c.index]!;
+        const m = chunk.meta_data!;
+        const from = chunkStart(m);
+        const len = Number(m.total_compressed_size);
+        await w.raw(chunk, Buffer.from(file.slice(Number(from), Number(from) + len) as ArrayBuffer));
+      } else {
+        const d = readGroup(file, md, rg, rows, [c], input.name)[0]!;
+        const own = resultDtype(c.kind);
+        const out = castColumn(deriveColumn(ctx.kernel, own, d.values), ctx.dtype ?? own);
+        w.column(c.name, out, d.missing);
+        await w.flush();
+      }
+    }
+    w.endGroup(rows);
+    await w.flush();
+    start += rows;
+  }
+  void ra;
+  await w.finish();
+}
+
+/** The array path into Parquet: one float column per matrix column, null where missing. */
+export class ParquetArrayWriter extends TableArrayWriter {
+  private w: ParquetFileWriter | null = null;
+
+  constructor(private readonly output: Output, source: string | undefined, dtype?: FloatDType | undefined) {
+    super(source, dtype);
+  }
+
+  protected start(): void {
+    const d = this.dtype === "bf16" ? "f4" : this.dtype; // bfloat16 values are exact in float32
+    const schema: SchemaElement[] = [{ name: "schema", num_children: this.names.length, repetition_type: "REQUIRED" }, ...this.names.map((n) => floatElement(n, d))];
+    this.w = new ParquetFileWriter(this.output, schema, undefined);
+  }
+
+  protected emit(cols: Float64Array[], missing: (Uint8Array | null)[], rows: number): void {
+    const w = this.w!;
+    w.startGroup();
+    cols.forEach((c, j) => w.column(this.names[j]!, c, missing[j]!));
+    w.endGroup(rows);
+  }
+
+  async flush(): Promise<void> {
+    await this.w?.flush();
+  }
+
+  protected async finish(): Promise<void> {
+    await this.w!.finish();
+  }
+}

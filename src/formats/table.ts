@@ -1,0 +1,217 @@
+/**
+ * What Parquet and Arrow share: a table is a matrix of its numeric columns.
+ * Each column is classified once (a float of some width, an integer, a
+ * tensor column of fixed width, or a label column that passes through),
+ * the kernel runs per column in the column's result dtype (floats keep their
+ * width, integers give float64), and the array path sees the numeric
+ * columns side by side, row-major, as an (rows, columns) array.
+ */
+import type { Kernel } from "../activations/types.js";
+import { DactError } from "../errors.js";
+import { roundTo } from "../matrix.js";
+import { float32Of } from "../wasm/index.js";
+import type { ArrayHead, ArrayWriter, FloatDType, Values } from "./array.js";
+
+/** A numeric column's kind: its float width, or an integer (computed as float64). */
+export type NumKind = "f2" | "f4" | "f8" | "int";
+
+export interface NumColumn {
+  readonly name: string;
+  readonly kind: NumKind;
+  /** Values per row: 1, or n for a FixedSizeList<n> (tensor) column. */
+  readonly width: number;
+}
+
+/** The dtype a column's results take: floats keep their width, integers give float64. */
+export function resultDtype(kind: NumKind): FloatDType {
+  return kind === "int" ? "f8" : kind;
+}
+
+/** The dtype of the matrix of several columns: their common float dtype, else float64. */
+export function matrixDtype(cols: readonly NumColumn[]): FloatDType {
+  const ds = new Set(cols.map((c) => resultDtype(c.kind)));
+  return ds.size === 1 ? [...ds][0]! : "f8";
+}
+
+/** One column's values as floats: NaN where missing, with the missing mask (null when none). */
+export interface ColumnValues {
+  values: Float64Array | Float32Array;
+  missing: Uint8Array | null;
+}
+
+/** The kernel over one column, in the column's result dtype (f4 stays f4, f2 rounds once). */
+export function deriveColumn(kernel: Kernel, dtype: FloatDType, src: Float64Array | Float32Array): Float64Array | Float32Array {
+  const n = src.length;
+  const dst = dtype === "f4" ? new Float32Array(n) : new Float64Array(n);
+  const k32 = float32Of(kernel);
+  (src instanceof Float32Array && dst instanceof Float32Array ? (k32 ?? kernel) : kernel)(src, dst, n);
+  if (dtype === "f2" || dtype === "bf16") roundTo(dst as Float64Array, n, dtype);
+  return dst;
+}
+
+/**
+ * A result in another stored dtype (--dtype): computed in the column's own
+ * dtype first, then rounded once, as numpy's `f(x).astype(dtype)`.
+ */
+export function castColumn(v: Float64Array | Float32Array, to: FloatDType): Float64Array | Float32Array {
+  if (to === "f4") return v instanceof Float32Array ? v : Float32Array.from(v);
+  const out = Float64Array.from(v);
+  if (to === "f2" || to === "bf16") roundTo(out, out.length, to);
+  return out;
+}
+
+/** Interleaves columns (each rows × width) into row-major values of the matrix dtype. */
+export function interleave(cols: readonly NumColumn[], data: readonly ColumnValues[], rows: number, dtype: FloatDType): { values: Float64Array | Float32Array; missing: Uint8Array | null } {
+  const total = cols.reduce((s, c) => s + c.width, 0);
+  const values = dtype === "f4" ? new Float32Array(rows * total) : new Float64Array(rows * total);
+  let missing: Uint8Array | null = null;
+  let at = 0;
+  for (let j = 0; j < cols.length; j++) {
+    const w = cols[j]!.width;
+    const { values: v, missing: m } = data[j]!;
+    if (w === 1) for (let r = 0, o = at; r < rows; r++, o += total) values[o] = v[r]!;
+    else {
+      for (let r = 0; r < rows; r++) {
+        const o = r * total + at;
+        for (let k = 0; k < w; k++) values[o + k] = v[r * w + k]!;
+      }
+    }
+    if (m) {
+      missing ??= new Uint8Array(rows * total);
+      for (let r = 0; r < rows; r++) for (let k = 0; k < w; k++) if (m[r * w + k]) missing[r * total + at + k] = 1;
+    }
+    at += w;
+  }
+  return { values, missing };
+}
+
+/**
+ * The column names as a header for the array path; none when every name is
+ * a number ("0", "1", ...: the names pandas gives, and that dact writes for
+ * arrays), which a CSV reader would take back as a row of data.
+ */
+export function headerOf(names: readonly string[]): string[] | null {
+  return names.every((n) => n.trim() !== "" && Number.isFinite(Number(n))) ? null : [...names];
+}
+
+/** float16 bits to a number (exact). */
+export function halfToNumber(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 31;
+  const f = h & 1023;
+  if (e === 0) return s * f * 2 ** -24;
+  if (e === 31) return f ? NaN : s * Infinity;
+  return s * (1024 + f) * 2 ** (e - 25);
+}
+
+/** A number exactly representable in float16 (results are rounded first) to its bits. */
+export function numberToHalf(v: number): number {
+  if (Number.isNaN(v)) return 0x7e00;
+  const sign = v < 0 || Object.is(v, -0) ? 0x8000 : 0;
+  const a = Math.abs(v);
+  if (a === Infinity) return sign | 0x7c00;
+  if (a < 2 ** -14) return sign | Math.round(a * 2 ** 24);
+  let e = Math.floor(Math.log2(a));
+  while (2 ** e > a) e--;
+  while (2 ** (e + 1) <= a) e++;
+  return sign | ((e + 15) << 10) | Math.round((a / 2 ** e - 1) * 1024);
+}
+
+/**
+ * The columns pandas stored its index in (the "pandas" schema metadata's
+ * index_columns): labels, not data, whatever their type.
+ */
+export function pandasIndexColumns(pandasJson: string | undefined | null): Set<string> {
+  if (!pandasJson) return new Set();
+  try {
+    const m = JSON.parse(pandasJson) as { index_columns?: unknown[] };
+    return new Set((m.index_columns ?? []).filter((c): c is string => typeof c === "string"));
+  } catch {
+    return new Set();
+  }
+}
+
+/** The error for a column dact cannot compute on or pass through. */
+export function unsupportedColumn(file: string, name: string, type: string): DactError {
+  return new DactError("FORMAT", `column ${JSON.stringify(name)} is ${type}; expected numbers (float16/32/64, integers, a fixed-size list of them) or text, dates, timestamps, booleans (passed through)`, file);
+}
+
+/** Rows of elements per output row group or record batch written from the array path. */
+export const GROUP_ELEMENTS = 1 << 20;
+
+/**
+ * The array path into a table: values come row-major; they are split into
+ * columns, held until a group of rows is full, and handed to `emit` (a row
+ * group or a record batch). A 1-D array is one column; a 2-D array's
+ * columns are named by the header when it has one name per column, else
+ * "0", "1", ... (as pandas names a DataFrame's columns).
+ */
+export abstract class TableArrayWriter implements ArrayWriter {
+  protected names: string[] = [];
+  protected dtype: FloatDType = "f8";
+  private cols = 1;
+  private groupRows = 1;
+  private buf: Float64Array[] = [];
+  private miss: (Uint8Array | null)[] = [];
+  private row = 0;
+  private col = 0;
+  private rowsDone = 0;
+
+  /** `stored`: --dtype, the dtype written (default: the head's). */
+  constructor(protected readonly source: string | undefined, private readonly stored?: FloatDType | undefined) {}
+
+  begin(head: ArrayHead): void {
+    if (head.shape.length < 1 || head.shape.length > 2) {
+      const dims = head.shape.map((d, i) => (i === 0 && head.growing ? "…" : String(d)));
+      throw new DactError("SHAPE", `found a ${head.shape.length}-D array of shape (${dims.join(", ")}); expected a 1-D or 2-D array for a table (pass --reshape rows,cols, e.g. --reshape -1,${head.shape.slice(1).reduce((a, b) => a * b, 1)})`, this.source);
+    }
+    this.cols = head.shape.length === 1 ? 1 : head.shape[1]!;
+    let header = head.header ? [...head.header] : null;
+    if (header && head.labelCols?.length && header.length !== this.cols) header = header.filter((_, i) => !head.labelCols!.includes(i));
+    this.names = header && header.length === this.cols && new Set(header).size === header.length ? header : Array.from({ length: this.cols }, (_, i) => String(i));
+    this.dtype = this.stored ?? head.dtype;
+    this.groupRows = Math.max(1, Math.floor(GROUP_ELEMENTS / Math.max(1, this.cols)));
+    this.reset();
+    this.start();
+  }
+
+  private reset(): void {
+    this.buf = Array.from({ length: this.cols }, () => new Float64Array(this.groupRows));
+    this.miss = Array.from({ length: this.cols }, () => null);
+    this.row = 0;
+  }
+
+  write(values: Values, missing: Uint8Array | null, n: number): void {
+    for (let i = 0; i < n; i++) {
+      const c = this.col;
+      this.buf[c]![this.row] = values[i]!;
+      if (missing && missing[i]) (this.miss[c] ??= new Uint8Array(this.groupRows))[this.row] = 1;
+      if (++this.col === this.cols) {
+        this.col = 0;
+        if (++this.row === this.groupRows) this.group();
+      }
+    }
+  }
+
+  private group(): void {
+    if (this.row === 0 || this.cols === 0) return;
+    const rows = this.row;
+    if (this.dtype === "f2" || this.dtype === "bf16") for (const b of this.buf) roundTo(b, rows, this.dtype);
+    this.emit(this.buf.map((b) => b.subarray(0, rows)), this.miss.map((m) => m && m.subarray(0, rows)), rows);
+    this.rowsDone += rows;
+    this.reset();
+  }
+
+  async end(shape: readonly number[]): Promise<void> {
+    this.group();
+    void shape;
+    await this.finish();
+  }
+
+  abstract flush(): Promise<void>;
+  /** Called from begin(): names, dtype and column count are known. */
+  protected abstract start(): void;
+  /** One group of rows, column by column (values of the result dtype, exactly representable). */
+  protected abstract emit(cols: Float64Array[], missing: (Uint8Array | null)[], rows: number): void;
+  protected abstract finish(): Promise<void>;
+}

@@ -1,0 +1,143 @@
+/**
+ * Issue 29: Arrow IPC, the file format (Feather v2) and the stream format,
+ * as pyarrow writes them (fixtures/make_parquet.py), read against NumPy's
+ * values and dact's output read back (apache-arrow here; pyarrow and polars
+ * in `python fixtures/make_parquet.py check`).
+ */
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { tableFromIPC } from "apache-arrow";
+import { describe, expect, it } from "vitest";
+import { matrix, readMatrix, writeMatrix } from "../src/index.js";
+import { runDerivative } from "../src/pipeline.js";
+import { FIXTURES } from "./helpers.js";
+import { dact, workdir } from "./workdir.js";
+
+const T = path.join(FIXTURES, "tables");
+const EXP = path.join(T, "expected");
+const ARROW = readdirSync(T).filter((f) => /\.arrows?$/.test(f)).sort();
+const stem = (f: string) => f.slice(0, f.lastIndexOf("."));
+const quiet = () => {};
+
+function sameValues(got: Float64Array, want: Float64Array): void {
+  expect(got.length).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    if (Number.isNaN(want[i]!)) expect(got[i], `element ${i}`).toBeNaN();
+    else expect(got[i], `element ${i}`).toBe(want[i]);
+  }
+}
+
+const relu = (input: string, output: string, extra: Record<string, unknown> = {}) => runDerivative({ activation: "relu", params: { "at-zero": 0.5 }, input, output, ...extra }, quiet);
+
+describe("reading Arrow IPC: the numeric columns (a tensor column gives its width), as NumPy reads them", () => {
+  it("has every fixture", () => expect(ARROW).toEqual(["pandas-index.arrow", "table.arrow", "table.arrows", "tensor.arrow"]));
+  it.each(ARROW)("%s", async (f) => {
+    const m = await readMatrix(path.join(T, f));
+    const want = await readMatrix(path.join(EXP, `${stem(f)}.x.npy`));
+    expect(m.shape).toEqual(want.shape);
+    sameValues(m.data, want.data);
+  });
+  it("a table of one FixedSizeList<float64, 3> column is one (rows, 3) array", async () => {
+    const m = await readMatrix(path.join(T, "tensor.arrow"));
+    expect(m.shape).toEqual([6, 3]);
+    expect(m.dtype).toBe("f8");
+  });
+});
+
+describe("Arrow to Arrow: computed columns, labels, batches and metadata kept", () => {
+  it.each(ARROW)("%s (relu, at-zero 0.5)", async (f) => {
+    const d = workdir();
+    const out = path.join(d, `out${path.extname(f)}`);
+    await relu(path.join(T, f), out);
+    const got = await readMatrix(out);
+    sameValues(got.data, (await readMatrix(path.join(EXP, `${stem(f)}.relu.npy`))).data);
+    const a = tableFromIPC(readFileSync(path.join(T, f)));
+    const b = tableFromIPC(readFileSync(out));
+    expect(b.batches.map((x) => x.numRows)).toEqual(a.batches.map((x) => x.numRows));
+    expect(b.schema.fields.map((x) => x.name)).toEqual(a.schema.fields.map((x) => x.name));
+    expect([...b.schema.metadata]).toEqual([...a.schema.metadata]);
+    for (const field of a.schema.fields) {
+      const x = a.getChild(field.name)!;
+      const y = b.getChild(field.name)!;
+      expect(y.nullCount, field.name).toBe(x.nullCount);
+      if (!/Float|Int|FixedSizeList/.test(String(field.type)) || field.name === "key") expect(y.toArray(), field.name).toEqual(x.toArray());
+    }
+  });
+
+  it("float32, float16 and tensor columns keep their types; integers become float64", async () => {
+    const d = workdir();
+    const out = path.join(d, "o.arrow");
+    await relu(path.join(T, "table.arrow"), out);
+    const t = tableFromIPC(readFileSync(out));
+    expect(Object.fromEntries(t.schema.fields.map((f) => [f.name, String(f.type)]))).toEqual({
+      id: "Float64", a: "Float64", label: "Utf8", n: "Float64", day: "Date32<DAY>", flag: "Bool", v: "FixedSizeList[2]<Float32>",
+    });
+  });
+
+  it("the same bytes on every run; file and stream outputs from either input", async () => {
+    const d = workdir();
+    for (const [i, o] of [["table.arrow", "a.arrow"], ["table.arrow", "b.arrow"], ["table.arrows", "a.arrows"], ["table.arrows", "b.arrows"]] as const) await relu(path.join(T, i), path.join(d, o));
+    expect(readFileSync(path.join(d, "a.arrow")).equals(readFileSync(path.join(d, "b.arrow")))).toBe(true);
+    expect(readFileSync(path.join(d, "a.arrows")).equals(readFileSync(path.join(d, "b.arrows")))).toBe(true);
+    // The file format is the stream format framed by "ARROW1" and a footer.
+    expect(readFileSync(path.join(d, "a.arrow")).subarray(0, 6).toString()).toBe("ARROW1");
+    expect(readFileSync(path.join(d, "a.arrows")).readUInt32LE(0)).toBe(0xffffffff);
+    // Its stream part has the schema message too (apache-arrow's own file writer leaves it out): readable as a stream.
+    expect(tableFromIPC(readFileSync(path.join(d, "a.arrow")).subarray(8)).numRows).toBe(23);
+  });
+
+  it("--dtype f2 stores float16 columns", async () => {
+    const d = workdir();
+    await relu(path.join(T, "table.arrows"), path.join(d, "o.arrows"), { dtype: "f2" });
+    const t = tableFromIPC(readFileSync(path.join(d, "o.arrows")));
+    expect(String(t.schema.fields.find((f) => f.name === "a")!.type)).toBe("Float16");
+    sameValues((await readMatrix(path.join(d, "o.arrows"))).data, (await readMatrix(path.join(EXP, "table.relu.npy"))).data);
+  });
+});
+
+describe("Arrow from the command line", () => {
+  it("streams a stream through a pipe, and detects both formats by content", () => {
+    const d = workdir();
+    const r = dact(["relu", "--at-zero", "0.5"], { input: readFileSync(path.join(T, "table.arrows")) });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.readUInt32LE(0)).toBe(0xffffffff);
+    writeFileSync(path.join(d, "x.bin"), readFileSync(path.join(T, "table.arrow")));
+    const f = dact(["relu", "--at-zero", "0.5", path.join(d, "x.bin"), "--to", "arrow", "-o", path.join(d, "o.feather")]);
+    expect(f.status, f.stderr).toBe(0);
+    expect(tableFromIPC(readFileSync(path.join(d, "o.feather"))).numRows).toBe(23);
+  });
+
+  it("converts Arrow to Parquet and .npy (labels dropped with a notice) and the library writes Arrow", async () => {
+    const d = workdir();
+    const r = dact(["relu", "--at-zero", "0.5", path.join(T, "table.arrow"), "-o", path.join(d, "o.npy")]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/label \(Utf8\).*dropped/);
+    sameValues((await readMatrix(path.join(d, "o.npy"))).data, (await readMatrix(path.join(EXP, "table.relu.npy"))).data);
+    const p = dact(["relu", "--at-zero", "0.5", path.join(T, "table.arrows"), "-o", path.join(d, "o.parquet")]);
+    expect(p.status, p.stderr).toBe(0);
+    sameValues((await readMatrix(path.join(d, "o.parquet"))).data, (await readMatrix(path.join(EXP, "table.relu.npy"))).data);
+    await writeMatrix(path.join(d, "m.arrow"), matrix([[1, null], [-1, 2]]));
+    const t = tableFromIPC(readFileSync(path.join(d, "m.arrow")));
+    expect(t.getChild("1")!.toArray()[1]).toBe(2);
+    expect(t.getChild("1")!.nullCount).toBe(1);
+  });
+
+  it("refuses a decimal128 column in one line naming it", () => {
+    const d = workdir();
+    const r = dact(["relu", path.join(T, "bad", "decimal.arrow"), "-o", path.join(d, "o.arrow")]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain('column "d" is decimal128(10, 2)');
+  });
+
+  it.each(["table.arrows", "table.arrow"])("a truncated %s is one error, nothing written", (f) => {
+    const d = workdir();
+    const b = readFileSync(path.join(T, f));
+    const cut = `cut${path.extname(f)}`;
+    writeFileSync(path.join(d, cut), b.subarray(0, b.length - 200));
+    const r = dact(["relu", path.join(d, cut), "-o", path.join(d, `o${path.extname(f)}`)]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(readdirSync(d)).toEqual([cut]);
+  });
+});
