@@ -95,7 +95,7 @@ async function writeGolden(p: string, results: { container: boolean; arrays: [st
   } catch (err) {
     throw new DactError("WRITE", `cannot create the golden's folder: ${(err as Error).message}`, p);
   }
-  const out = await openSink(p, { force: plan.force, noFollow: plan.noFollow, tempName: plan.tempName });
+  const out = await openSink(p, { force: plan.force, noFollow: plan.noFollow, tempName: plan.tempName, fsync: plan.fsync, syncFolder: plan.syncFolder });
   await commitOrAbort(out, async () => {
     const { formatSpec } = await import("./formats/index.js");
     const spec = formatSpec(format);
