@@ -49,7 +49,7 @@ await build({
   define: { "import.meta.url": "__dactUrl" },
   banner: { js: "const __dactUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
-for (const f of ["dist/index.js", "dist/vitest.js", "dist/batch-worker.js", "dist/kernel-worker.js"]) {
+for (const f of ["dist/index.js", "dist/vitest.js", "dist/batch-worker.js", "dist/kernel-worker.js", "dist/text-worker.js"]) {
   await build({ ...common, entryPoints: [f], outfile: f, allowOverwrite: true });
 }
 copyFileSync(require.resolve("@stdlib/math-base-special-erfc/LICENSE"), "dist/THIRD-PARTY-LICENSES.txt");
