@@ -380,6 +380,11 @@ export interface Output {
    * (the .npy writer fills in a row count it learns at the end).
    */
   patch?(offset: number, bytes: Uint8Array): void;
+  /**
+   * Temporary-file and memory outputs only: drops everything written so
+   * far, to start over (text-parallel.ts gives way to the one-thread path).
+   */
+  restart?(): void;
   /** The size of the file this output replaces; -1 or undefined when there is none. */
   readonly replacedSize?: number;
 }
@@ -467,7 +472,7 @@ class FileOutput implements Output {
     readonly name: string,
     private readonly target: string,
     private readonly tmp: string,
-    private readonly fd: number,
+    private fd: number,
     /** noFollow: refuse a symlink that appeared at the target meanwhile; replacedSize: the old file's size, -1 for none. */
     readonly info: { noFollow: boolean; replacedSize: number; fsync: boolean; syncFolder: boolean; defer: ((commit: Promise<void>) => void) | undefined },
   ) {}
@@ -494,6 +499,18 @@ class FileOutput implements Output {
     const done = this.finish();
     done.catch(() => {}); // the receiver handles it; never an unhandled rejection here
     defer(done);
+  }
+
+  restart(): void {
+    try {
+      fs.ftruncateSync(this.fd, 0);
+      // writeSync appends at the fd's offset, which truncation does not move: reopen at 0.
+      const fd = fs.openSync(this.tmp, fs.constants.O_WRONLY | fs.constants.O_NOFOLLOW);
+      fs.closeSync(this.fd);
+      this.fd = fd;
+    } catch (err) {
+      throw new DactError("WRITE", `cannot write: ${describeSystemError(err)}`, this.name);
+    }
   }
 
   private async finish(): Promise<void> {
@@ -798,6 +815,9 @@ export class MemoryOutput implements Output {
     this.committed = true;
   }
   async abort(): Promise<void> {
+    this.chunks.length = 0;
+  }
+  restart(): void {
     this.chunks.length = 0;
   }
   patch(offset: number, bytes: Uint8Array): void {

@@ -131,7 +131,12 @@ export async function runDerivative(plan: PlanSpec, say: (m: string) => void = n
           await withGrad(plan.gradOutput, say, (gradFor) => streamGrad(input, from, readOpts, reshapeWriter(writer, plan.reshape), kernel, gradFor(null), say));
         } else if (sameLayout) {
           const transform = await from.transform(readOpts);
-          await transform(input, output, { kernel, signOnly: act.signOnly ?? false, notice: say });
+          const one = () => transform(input, output, { kernel, signOnly: act.signOnly ?? false, notice: say });
+          // JSON Lines from a regular file into a file: every core (text-parallel.ts).
+          if (from.name === "jsonl" && threads > 1 && input.file && output.restart && !plan.progress) {
+            const { transformLinesParallel } = await import("./text-parallel.js");
+            await transformLinesParallel(input.file, output, { activation: act.name, params: plan.params, format: "jsonl", threads, maxLine: plan.maxLine }, one);
+          } else await one();
         } else {
           const writer = await to.writer(output, { delimiter: to === from ? plan.delimiter : undefined, decimal: plan.decimal, dtype: plan.dtype, source: input.name });
           await streamArray(input, from, readOpts, reshapeWriter(writer, plan.reshape), kernel, say, to.keepsHeader, to.name);

@@ -17,9 +17,10 @@
  * and the whole file runs on one thread, which gives the exact result or
  * the exact error.
  *
- * Not yet wired into the CLI (CSV row boundaries with quoted newlines,
- * header and label decisions are still to come): test/text-parallel.e2e.test.ts
- * and bench/text-parallel.mjs call it directly.
+ * pipeline.ts takes this path for a same-layout JSON Lines run of a
+ * regular file of at least PARALLEL_MIN_BYTES into a file, with --threads
+ * (default: every core) of 2 or more. CSV/TSV (row boundaries with quoted
+ * newlines, header and label decisions) is still to come.
  */
 import * as fs from "node:fs";
 import type { Worker } from "node:worker_threads";
@@ -33,10 +34,12 @@ export interface TextParallelPlan {
   activation: string;
   params: Params;
   format: "jsonl";
-  /** Worker threads (at least 2; one thread is the one-thread path). */
+  /** Worker threads (below 2: the one-thread path). */
   threads: number;
   /** Bytes per range (default 4 MiB); tests use small ones to cut everywhere. */
   chunkBytes?: number | undefined;
+  /** Inputs smaller than this stay on one thread (default PARALLEL_MIN_BYTES; tests use 0). */
+  minBytes?: number | undefined;
   /** The longest line waited for before giving up to the one-thread path (default 64 MiB). */
   maxLine?: number | undefined;
 }
@@ -46,33 +49,33 @@ class Unsure extends Error {}
 
 const LF = 10;
 
+/** Inputs smaller than this stay on one thread: starting workers costs more than it saves. */
+export const PARALLEL_MIN_BYTES = 8 << 20;
+
 /**
- * Runs `file` through the parallel path into `open()`'s output, committing
- * it; when unsure, aborts that output and runs `single` on a fresh one.
- * Returns which path produced the output.
+ * Runs the regular file `src` (read with positional reads, so an Input
+ * that peeked at it is not disturbed) through the parallel path into
+ * `out` (not committed here). When unsure, `out.restart()` drops what was
+ * written and `single()` runs the one-thread path into it. Returns which
+ * path produced the output.
  */
-export async function transformLinesParallel(file: string, open: () => Promise<Output>, plan: TextParallelPlan, single: (out: Output) => Promise<void>): Promise<"parallel" | "single"> {
-  const out = await open();
+export async function transformLinesParallel(src: { fd: number; size: number }, out: Output, plan: TextParallelPlan, single: () => Promise<void>): Promise<"parallel" | "single"> {
+  if (src.size < (plan.minBytes ?? PARALLEL_MIN_BYTES) || plan.threads < 2) {
+    await single();
+    return "single";
+  }
   try {
-    await run(file, out, plan);
-    await out.commit();
+    await run(src.fd, out, plan);
     return "parallel";
   } catch (err) {
-    await out.abort();
-    if (!(err instanceof Unsure)) throw err;
+    if (!(err instanceof Unsure) || !out.restart) throw err;
   }
-  const again = await open();
-  try {
-    await single(again);
-    await again.commit();
-  } catch (err) {
-    await again.abort();
-    throw err;
-  }
+  out.restart();
+  await single();
   return "single";
 }
 
-async function run(file: string, out: Output, plan: TextParallelPlan): Promise<void> {
+async function run(fd: number, out: Output, plan: TextParallelPlan): Promise<void> {
   const chunkBytes = Math.max(1, plan.chunkBytes ?? 4 << 20);
   const maxLine = plan.maxLine ?? 64 << 20;
   const n = Math.max(1, plan.threads);
@@ -101,7 +104,7 @@ async function run(file: string, out: Output, plan: TextParallelPlan): Promise<v
     });
     workers.push(w);
   }
-  const fd = fs.openSync(file, "r");
+  let pos = 0;
   try {
     const inFlight: Promise<Uint8Array>[] = [];
     let id = 0;
@@ -129,9 +132,10 @@ async function run(file: string, out: Output, plan: TextParallelPlan): Promise<v
       block.set(carry);
       let got = carry.length;
       for (;;) {
-        const r = fs.readSync(fd, block, got, block.length - got, null);
+        const r = fs.readSync(fd, block, got, block.length - got, pos);
         if (r === 0) break;
         got += r;
+        pos += r;
         if (got === block.length) break;
       }
       const eof = got < block.length;
@@ -155,7 +159,6 @@ async function run(file: string, out: Output, plan: TextParallelPlan): Promise<v
     fail(err instanceof Error ? err : new Error(String(err)));
     throw err;
   } finally {
-    fs.closeSync(fd);
     await Promise.all(workers.map((w) => w.terminate()));
   }
 }

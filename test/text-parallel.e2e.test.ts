@@ -6,11 +6,11 @@
  * run gives way to one thread). In-process against the build (dist/: the
  * helper threads run dist/text-worker.js).
  */
-import { writeFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "./helpers.js";
-import { workdir } from "./workdir.js";
+import { dact, workdir } from "./workdir.js";
 
 type TP = typeof import("../src/text-parallel.js");
 type IO = typeof import("../src/io.js");
@@ -55,7 +55,7 @@ describe("JSON Lines on every core: the one-thread bytes", () => {
     const { transformLinesParallel } = (await dist("text-parallel.js")) as TP;
     const io = (await dist("io.js")) as IO;
     const formats = (await dist("formats/index.js")) as Formats;
-    const { findActivation } = (await dist("activations/registry.js")) as Registry;
+    const { findActivation, resolveParams } = (await dist("activations/registry.js")) as Registry;
     const d = workdir();
     const r = rng(31);
     let parallelRuns = 0;
@@ -66,7 +66,7 @@ describe("JSON Lines on every core: the one-thread bytes", () => {
       writeFileSync(file, text);
       const name = r() < 0.5 ? "relu" : "sigmoid";
       const act = findActivation(name)!;
-      const params = Object.fromEntries(act.params.map((p) => [p.name, p.default])) as never;
+      const params = resolveParams(act, {});
       const single = async (out: InstanceType<IO["MemoryOutput"]>) => {
         const transform = await formats.arrayFormat("jsonl").transform({});
         const input = await io.openInput(file);
@@ -86,14 +86,17 @@ describe("JSON Lines on every core: the one-thread bytes", () => {
       }
       for (const chunkBytes of [1, 64, 1 + Math.floor(r() * text.length)]) {
         const threads = 2 + (chunkBytes % 2);
-        let last: InstanceType<IO["MemoryOutput"]> | null = null;
+        const out = new io.MemoryOutput();
+        const fd = openSync(file, "r");
         let got: Buffer | string;
         try {
-          const how = await transformLinesParallel(file, async () => (last = new io.MemoryOutput()), { activation: name, params, format: "jsonl", threads, chunkBytes }, (o) => single(o as InstanceType<IO["MemoryOutput"]>));
+          const how = await transformLinesParallel({ fd, size: text.length }, out, { activation: name, params, format: "jsonl", threads, chunkBytes, minBytes: 0 }, () => single(out));
           if (how === "parallel") parallelRuns++;
-          got = last!.bytes();
+          got = out.bytes();
         } catch (e) {
           got = (e as Error).message;
+        } finally {
+          closeSync(fd);
         }
         expect(got, `file ${t}, ${chunkBytes}-byte ranges, ${threads} threads`).toEqual(want);
       }
@@ -117,12 +120,51 @@ describe("JSON Lines on every core: the one-thread bytes", () => {
     const input = await io.openInput(file);
     await (await formats.arrayFormat("jsonl").transform({}))(input, one, { kernel: act.kernel({}), notice: () => {} });
     await input.close();
-    let two: InstanceType<IO["MemoryOutput"]> | null = null;
-    const how = await transformLinesParallel(file, async () => (two = new io.MemoryOutput()), { activation: "sigmoid", params: {}, format: "jsonl", threads: 2, chunkBytes: 1 << 18 }, async () => {
+    const two = new io.MemoryOutput();
+    const fd = openSync(file, "r");
+    const how = await transformLinesParallel({ fd, size: statSync(file).size }, two, { activation: "sigmoid", params: {}, format: "jsonl", threads: 2, chunkBytes: 1 << 18, minBytes: 0 }, async () => {
       throw new Error("the one-thread fallback ran");
     });
+    closeSync(fd);
     expect(how).toBe("parallel");
     expect(one.bytes().length).toBeGreaterThan(2 << 20);
-    expect(two!.bytes().equals(one.bytes())).toBe(true);
+    expect(two.bytes().equals(one.bytes())).toBe(true);
   }, 60_000);
+});
+
+describe("the CLI takes the parallel path for JSON Lines of 8 MB or more", () => {
+  function bigJsonl(d: string, broken: boolean): string {
+    const r = rng(11);
+    const rows: string[] = [];
+    for (let i = 0; i < 110_000; i++) rows.push(`[${Array.from({ length: 5 }, () => String((r() - 0.5) * 10 ** Math.floor(r() * 10 - 5))).join(",")}]`);
+    if (broken) rows[90_000] = "[1,,2]";
+    const file = path.join(d, broken ? "broken.jsonl" : "big.jsonl");
+    writeFileSync(file, rows.join("\r\n") + "\r\n");
+    expect(statSync(file).size).toBeGreaterThan(8 << 20);
+    return file;
+  }
+
+  it("--threads 2 gives the --threads 1 bytes", () => {
+    const d = workdir();
+    const file = bigJsonl(d, false);
+    for (const act of ["relu", "sigmoid"]) {
+      const one = dact([act, file, "-o", path.join(d, "one.jsonl"), "--threads", "1"]);
+      const two = dact([act, file, "-o", path.join(d, "two.jsonl"), "--threads", "2"]);
+      expect([one.status, two.status]).toEqual([0, 0]);
+      expect(readFileSync(path.join(d, "two.jsonl")).equals(readFileSync(path.join(d, "one.jsonl")))).toBe(true);
+    }
+  }, 120_000);
+
+  it("a bad line far in: the one-thread error (line and column), exit 2, no output, no temporary file", () => {
+    const d = workdir();
+    const file = bigJsonl(d, true);
+    const one = dact(["relu", file, "-o", path.join(d, "one.jsonl"), "--threads", "1"]);
+    const two = dact(["relu", file, "-o", path.join(d, "two.jsonl"), "--threads", "2"]);
+    expect(one.status).toBe(2);
+    expect(one.stderr).toMatch(/:90001:4: /);
+    expect(two.status).toBe(2);
+    expect(two.stderr).toBe(one.stderr.replace("one.jsonl", "two.jsonl"));
+    expect(existsSync(path.join(d, "two.jsonl"))).toBe(false);
+    expect(readdirSync(d).filter((f) => f.includes("dact-tmp"))).toEqual([]);
+  }, 120_000);
 });
