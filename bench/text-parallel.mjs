@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Issue 31, JSON Lines on every core: dact with --threads 1 (one thread)
- * and --threads 2 (src/text-parallel.ts) against DuckDB and polars with
+ * and --threads 2 (src/text-parallel.ts, opt-in: DACT_TEXT_PARALLEL=1) against DuckDB and polars with
  * as many threads, 100 MB of
  * float64 rows ([10 numbers], %.17g), relu and sigmoid, alternated, best
  * of 3, wall time and CPU time (user + sys), peak RSS.
@@ -60,7 +60,7 @@ for (const act of ["relu", "sigmoid"]) {
   const polarsExpr = act === "relu" ? "(pl.element() > 0).cast(pl.Float64)" : "(1.0 / (1.0 + (-pl.element()).exp())) * (1.0 - 1.0 / (1.0 + (-pl.element()).exp()))";
   const cmds = {};
   for (const t of [1, 2]) {
-    cmds[`dact ${t}t`] = `node ${BIN} ${act} ${inp} -o ${o(`d${t}`)} --threads ${t}`;
+    cmds[`dact ${t}t`] = `DACT_TEXT_PARALLEL=1 node ${BIN} ${act} ${inp} -o ${o(`d${t}`)} --threads ${t}`;
     cmds[`duckdb ${t}t`] = `${PY} -c "import duckdb; c = duckdb.connect(); c.execute('SET threads=${t}'); c.execute(\\"COPY (SELECT list_transform(json, x -> ${duckExpr}) AS r FROM read_json('${inp}', format='newline_delimited', records=false, columns={'json':'DOUBLE[]'})) TO '${o("duck")}' (FORMAT json)\\")"`;
     cmds[`polars ${t}t`] = `POLARS_MAX_THREADS=${t} ${PY} -c "import polars as pl; df = pl.read_csv('${inp}', has_header=False, separator='\\x01', quote_char=None, new_columns=['s']); df.select(pl.col('s').str.json_decode(pl.List(pl.Float64)).list.eval(${polarsExpr}).alias('r')).write_ndjson('${o("polars")}')"`;
   }

@@ -132,8 +132,9 @@ export async function runDerivative(plan: PlanSpec, say: (m: string) => void = n
         } else if (sameLayout) {
           const transform = await from.transform(readOpts);
           const one = () => transform(input, output, { kernel, signOnly: act.signOnly ?? false, notice: say });
-          // JSON Lines from a regular file into a file: every core (text-parallel.ts).
-          if (from.name === "jsonl" && threads > 1 && input.file && output.restart && !plan.progress) {
+          // JSON Lines from a regular file into a file: every core (text-parallel.ts),
+          // opt-in with DACT_TEXT_PARALLEL=1 until it costs less than one thread.
+          if (from.name === "jsonl" && threads > 1 && input.file && output.restart && !plan.progress && process.env["DACT_TEXT_PARALLEL"] === "1") {
             const { transformLinesParallel } = await import("./text-parallel.js");
             await transformLinesParallel(input.file, output, { activation: act.name, params: plan.params, format: "jsonl", threads, maxLine: plan.maxLine }, one);
           } else await one();

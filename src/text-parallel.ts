@@ -19,8 +19,11 @@
  *
  * pipeline.ts takes this path for a same-layout JSON Lines run of a
  * regular file of at least PARALLEL_MIN_BYTES into a file, with --threads
- * (default: every core) of 2 or more. CSV/TSV (row boundaries with quoted
- * newlines, header and label decisions) is still to come.
+ * (default: every core) of 2 or more, only when DACT_TEXT_PARALLEL=1 (an
+ * internal switch, not documented for users): measured, it costs more
+ * than one thread so far (each worker is an isolate of ~45 MB; more CPU in
+ * all). CSV/TSV (row boundaries with quoted newlines, header and label
+ * decisions) is still to come.
  */
 import * as fs from "node:fs";
 import type { Worker } from "node:worker_threads";

@@ -6,11 +6,12 @@
  * run gives way to one thread). In-process against the build (dist/: the
  * helper threads run dist/text-worker.js).
  */
+import { spawnSync } from "node:child_process";
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "./helpers.js";
-import { dact, workdir } from "./workdir.js";
+import { BIN, dact, workdir } from "./workdir.js";
 
 type TP = typeof import("../src/text-parallel.js");
 type IO = typeof import("../src/io.js");
@@ -132,7 +133,8 @@ describe("JSON Lines on every core: the one-thread bytes", () => {
   }, 60_000);
 });
 
-describe("the CLI takes the parallel path for JSON Lines of 8 MB or more", () => {
+describe("the CLI takes the parallel path for JSON Lines of 8 MB or more (DACT_TEXT_PARALLEL=1)", () => {
+  const env = { ...process.env, DACT_TEXT_PARALLEL: "1" };
   function bigJsonl(d: string, broken: boolean): string {
     const r = rng(11);
     const rows: string[] = [];
@@ -149,17 +151,30 @@ describe("the CLI takes the parallel path for JSON Lines of 8 MB or more", () =>
     const file = bigJsonl(d, false);
     for (const act of ["relu", "sigmoid"]) {
       const one = dact([act, file, "-o", path.join(d, "one.jsonl"), "--threads", "1"]);
-      const two = dact([act, file, "-o", path.join(d, "two.jsonl"), "--threads", "2"]);
+      const two = dact([act, file, "-o", path.join(d, "two.jsonl"), "--threads", "2"], { env });
       expect([one.status, two.status]).toEqual([0, 0]);
       expect(readFileSync(path.join(d, "two.jsonl")).equals(readFileSync(path.join(d, "one.jsonl")))).toBe(true);
     }
+  }, 120_000);
+
+  it.skipIf(spawnSync("strace", ["-V"]).status !== 0)("the parallel path runs only with DACT_TEXT_PARALLEL=1: its 4 MiB positional reads (strace; skipped without it)", () => {
+    const d = workdir();
+    const file = bigJsonl(d, false);
+    const reads = (e: NodeJS.ProcessEnv) => {
+      const log = path.join(d, "strace.txt");
+      const r = spawnSync("strace", ["-f", "-qq", "-e", "trace=pread64", "-o", log, process.execPath, BIN, "relu", file, "-o", path.join(d, "o.jsonl"), "--threads", "2"], { env: e });
+      expect(r.status).toBe(0);
+      return readFileSync(log, "utf8").split("\n").filter((l) => / pread64\(\d+, .*, 4194304, \d+\) = \d+$/.test(l)).length;
+    };
+    expect(reads(env)).toBeGreaterThanOrEqual(2);
+    expect(reads({ ...process.env, DACT_TEXT_PARALLEL: "0" })).toBe(0);
   }, 120_000);
 
   it("a bad line far in: the one-thread error (line and column), exit 2, no output, no temporary file", () => {
     const d = workdir();
     const file = bigJsonl(d, true);
     const one = dact(["relu", file, "-o", path.join(d, "one.jsonl"), "--threads", "1"]);
-    const two = dact(["relu", file, "-o", path.join(d, "two.jsonl"), "--threads", "2"]);
+    const two = dact(["relu", file, "-o", path.join(d, "two.jsonl"), "--threads", "2"], { env });
     expect(one.status).toBe(2);
     expect(one.stderr).toMatch(/:90001:4: /);
     expect(two.status).toBe(2);
