@@ -16,7 +16,7 @@ import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import { DactError } from "./errors.js";
 import { formatFromPath, formatSpec, knownExtensions, type Format } from "./formats/index.js";
-import { AppendFile, batchFifos, exitGate, makeFolders, Protected, readSideFile, realpathLoose, sweepDeadTemps, tempNameFor, trackTemp } from "./io.js";
+import { AppendFile, batchFifos, exitGate, makeFolders, Protected, readSideFile, realpathLoose, sweepDeadTemps, syncFolder, tempNameFor, trackTemp } from "./io.js";
 import type { PlanSpec } from "./pipeline.js";
 import type { CheckResult } from "./golden.js";
 
@@ -316,54 +316,71 @@ async function runPool(jobs: BatchJob[], todo: BatchJob[], skipped: number, base
   let next = 0;
   let done = 0;
   let failed = 0;
+  // Folders that received an output: fsync'ed once at the end (with the
+  // folders between them and --out-dir, which mkdir may have made), not
+  // after every file.
+  const folders = new Set<string>();
   if (todo.length > 0) {
     await new Promise<void>((resolve, reject) => {
       let finished = 0;
       let broken = false; // a worker failed outright: the pool has rejected
-      const running = new Map<Worker, { job: BatchJob; temp: string; t0: number }>();
+      let ids = 0;
+      const entries = new Map<number, { job: BatchJob; temp: string; t0: number }>();
+      // Per worker: the file it is running (null when free) and the files
+      // whose commits (fsync, rename) it is finishing in the background.
+      const state = new Map<Worker, { current: number | null; pending: Set<number>; done: boolean }>();
       // A failed log or manifest write ends the run as an error (exit 2), not as an uncaught exception.
-      const settle = (w: Worker, ok: boolean, message: string | null, check: CheckResult | null = null) => {
+      const settle = (id: number, ok: boolean, message: string | null, check: CheckResult | null = null) => {
         try {
-          record(w, ok, message, check);
+          record(id, ok, message, check);
         } catch (err) {
           reject(err);
         }
       };
-      const record = (w: Worker, ok: boolean, message: string | null, check: CheckResult | null) => {
-        const r = running.get(w)!;
-        running.delete(w);
+      const record = (id: number, ok: boolean, message: string | null, check: CheckResult | null) => {
+        const r = entries.get(id)!;
+        entries.delete(id);
         trackTemp(r.temp, false);
         events.result?.(r.job, check, ok ? null : message);
         if (!ok) {
           failed++;
           events.error(message!);
-        } else manifest?.line(JSON.stringify({ output: r.job.rel, input: r.job.input, key }));
+        } else {
+          folders.add(path.dirname(r.job.output));
+          manifest?.line(JSON.stringify({ output: r.job.rel, input: r.job.input, key }));
+        }
         log({ input: r.job.input, output: r.job.output, status: ok ? "written" : "failed", bytes: ok ? (statOrNull(r.job.output)?.size ?? 0) : 0, seconds: (Date.now() - r.t0) / 1000, error: ok ? null : message });
         done++;
         events.fileDone(done + skipped, jobs.length);
       };
       const feed = (w: Worker) => {
-        while (next < todo.length) {
+        const st = state.get(w)!;
+        while (st.current === null && next < todo.length) {
           const job = todo[next++]!;
+          const id = ids++;
           const problem = o.checks ? null : prepareFolder(job, o.outDir, swept);
           if (problem) {
-            running.set(w, { job, temp: "", t0: Date.now() });
-            settle(w, false, problem.message);
+            entries.set(id, { job, temp: "", t0: Date.now() });
+            settle(id, false, problem.message);
             continue;
           }
           // Named and registered here, before the worker can create it.
           const temp = tempNameFor(path.resolve(job.output));
           trackTemp(temp, true);
-          running.set(w, { job, temp, t0: Date.now() });
+          entries.set(id, { job, temp, t0: Date.now() });
+          st.current = id;
           const grad = o.gradDir !== undefined ? { gradOutput: path.join(o.gradDir, job.inRel) } : {};
           const { progress: _p, ...plan } = o.checks
-            ? { ...base, ...grad, input: job.input, output: "-", check: { ...base.check!, path: job.output, root: o.outDir }, noFollow: true, tempName: temp }
-            : { ...base, ...grad, input: job.input, output: job.output, noFollow: true, tempName: temp };
-          w.postMessage({ plan });
+            ? { ...base, ...grad, input: job.input, output: "-", check: { ...base.check!, path: job.output, root: o.outDir }, noFollow: true, tempName: temp, syncFolder: false }
+            : { ...base, ...grad, input: job.input, output: job.output, noFollow: true, tempName: temp, syncFolder: false };
+          w.postMessage({ plan, id });
           return;
         }
-        void w.terminate();
-        if (++finished === n) resolve();
+        if (st.current === null && st.pending.size === 0 && !st.done) {
+          st.done = true;
+          void w.terminate();
+          if (++finished === n) resolve();
+        }
       };
       for (let i = 0; i < n; i++) {
         // trackUnmanagedFds off: a worker registers each fd it opens and
@@ -376,36 +393,64 @@ async function runPool(jobs: BatchJob[], todo: BatchJob[], skipped: number, base
       }
       function spawn(): void {
         const w = new Worker(workerUrl, { trackUnmanagedFds: false, workerData: { gate: exitGate() } });
-        w.on("message", (msg: { kind: string; message?: string; check?: CheckResult }) => {
-          if (msg.kind === "notice") events.notice(msg.message!);
-          else {
-            settle(w, msg.kind === "done", msg.message ?? null, msg.check ?? null);
-            feed(w);
+        const st = { current: null as number | null, pending: new Set<number>(), done: false };
+        state.set(w, st);
+        w.on("message", (msg: { kind: string; id?: number; free?: boolean; message?: string; check?: CheckResult }) => {
+          if (msg.kind === "notice") return events.notice(msg.message!);
+          const id = msg.id!;
+          if (msg.kind === "free") {
+            // Written; its commit goes on in the worker while it takes the next file.
+            st.pending.add(id);
+            st.current = null;
+          } else {
+            if (msg.free) st.current = null;
+            else st.pending.delete(id);
+            settle(id, msg.kind === "done", msg.message ?? null, msg.check ?? null);
           }
+          feed(w);
         });
         w.on("error", (e) => {
           broken = true;
           reject(e);
         });
-        // A worker that exits with a file still running stopped with work
-        // pending (see batch-worker.ts): that file is an internal error, its
-        // temporary file is removed, and a fresh worker takes the rest.
+        // A worker that exits with a file still running or committing stopped
+        // with work pending (see batch-worker.ts): those files are internal
+        // errors, their temporary files are removed, and a fresh worker takes
+        // the rest.
         w.on("exit", () => {
-          const r = running.get(w);
-          if (!r || broken) return;
-          if (r.temp) {
-            try {
-              fs.unlinkSync(r.temp);
-            } catch {
-              /* never created */
+          if (st.done || broken) return;
+          const lost = [...st.pending, ...(st.current !== null ? [st.current] : [])];
+          st.done = true;
+          st.pending.clear();
+          st.current = null;
+          for (const id of lost) {
+            const r = entries.get(id)!;
+            if (r.temp) {
+              try {
+                fs.unlinkSync(r.temp);
+              } catch {
+                /* never created, or renamed already */
+              }
             }
+            settle(id, false, `dact: ${r.job.input}: internal error (this is a bug in dact; please report it): the run stopped with work still pending; nothing was written`);
           }
-          settle(w, false, `dact: ${r.job.input}: internal error (this is a bug in dact; please report it): the run stopped with work still pending; nothing was written`);
           spawn();
         });
         feed(w);
       }
     });
+  }
+  if (base.fsync !== false) {
+    const all = new Set<string>();
+    const top = path.resolve(o.outDir);
+    for (const f of folders) {
+      for (let d = path.resolve(f); ; d = path.dirname(d)) {
+        if (all.has(d)) break;
+        all.add(d);
+        if (d === top || path.dirname(d) === d || !d.startsWith(top + path.sep)) break;
+      }
+    }
+    for (const d of all) syncFolder(d);
   }
   return { written: done - failed, skipped, failed, seconds: (Date.now() - started) / 1000 };
 }

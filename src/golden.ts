@@ -128,7 +128,7 @@ async function writeGolden(p: string, results: { container: boolean; arrays: [st
   // a link; a lone --check golden's folder is the user's to name.
   makeFolders(dirname(p), plan.check?.root);
   sweepDeadTemps(dirname(p));
-  const out = await openSink(p, { force: plan.force, noFollow: plan.noFollow, tempName: plan.tempName });
+  const out = await openSink(p, { force: plan.force, noFollow: plan.noFollow, tempName: plan.tempName, fsync: plan.fsync, syncFolder: plan.syncFolder });
   await commitOrAbort(out, async () => {
     const { formatSpec } = await import("./formats/index.js");
     const spec = formatSpec(format);

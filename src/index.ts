@@ -143,12 +143,15 @@ export interface WriteOptions {
   key?: string;
   /** CSV/TSV/JSON: "shortest" (default: Python's repr) or a printf conversion such as "%.6g" (docs/formats.md). */
   floatFormat?: string;
+  /** false: skip the fsync before the rename, for scratch files (still atomic, not durable across a crash). Default true. */
+  fsync?: boolean;
 }
 
 /** Writes a Matrix atomically; the format comes from the extension unless given. Everything is checked before the file is touched. */
 export async function writeMatrix(path: string, m: Matrix, options: WriteOptions = {}): Promise<void> {
   const target = checkPath(path, "writeMatrix path");
-  const o = checkKeys("writeMatrix options", options, ["format", "dtype", "delimiter", "key", "floatFormat"]);
+  const o = checkKeys("writeMatrix options", options, ["format", "dtype", "delimiter", "key", "floatFormat", "fsync"]);
+  if (o["fsync"] !== undefined && typeof o["fsync"] !== "boolean") throw new DactError("USAGE", "options.fsync: expected true or false");
   if (o["key"] !== undefined && (typeof o["key"] !== "string" || o["key"] === "")) throw new DactError("USAGE", "options.key: expected the array's name in the container (a non-empty string)");
   const format = o["format"] !== undefined ? checkFormat(o["format"]) : formatFromPath(target);
   if (!format) throw new DactError("USAGE", `cannot tell the format of ${target} from its extension; expected options.format`);
@@ -162,7 +165,7 @@ export async function writeMatrix(path: string, m: Matrix, options: WriteOptions
   if ((format === "csv" || format === "tsv") && mat.shape.length > 2) {
     throw new DactError("USAGE", `found a ${mat.shape.length}-D array of shape (${mat.shape.join(", ")}); expected at most 2 dimensions for ${format}`);
   }
-  const out = await openSink(target);
+  const out = await openSink(target, { fsync: o["fsync"] as boolean | undefined });
   await commitOrAbort(out, () => writeTo(mat, out, format, { dtype, delimiter, floatFormat, key: o["key"] as string | undefined }));
 }
 

@@ -458,7 +458,12 @@ function writeAllSync(fd: number, chunk: Uint8Array, name: string): void {
 /**
  * Writes with writeSync, for the same reason the input reads with readSync.
  * On commit the data and then the folder are fsync'ed around the rename, so
- * a crash right after dact exits cannot lose the committed file.
+ * a crash right after dact exits cannot lose the committed file. The data
+ * fsync runs on the libuv threadpool (fs.fsync), so the event loop, and
+ * signals, stay live while the disk flushes; with `defer` (batch) the
+ * commit returns at once and the fsync, close and rename finish in the
+ * background while the caller goes on with its next file. `fsync: false`
+ * (--no-fsync) skips both fsyncs: still atomic (rename), not durable.
  */
 class FileOutput implements Output {
   private closed = false;
@@ -466,9 +471,9 @@ class FileOutput implements Output {
     readonly name: string,
     private readonly target: string,
     private readonly tmp: string,
-    private readonly fd: number,
+    private fd: number,
     /** noFollow: refuse a symlink that appeared at the target meanwhile; replacedSize: the old file's size, -1 for none. */
-    readonly info: { noFollow: boolean; replacedSize: number },
+    readonly info: { noFollow: boolean; replacedSize: number; fsync: boolean; syncFolder: boolean; defer: ((commit: Promise<void>) => void) | undefined },
   ) {}
 
   get replacedSize(): number {
@@ -488,8 +493,19 @@ class FileOutput implements Output {
   }
 
   async commit(): Promise<void> {
+    const defer = this.info.defer;
+    if (!defer) return this.finish();
+    const done = this.finish();
+    done.catch(() => {}); // the receiver handles it; never an unhandled rejection here
+    defer(done);
+  }
+
+  private async finish(): Promise<void> {
     try {
-      fs.fsyncSync(this.fd);
+      if (this.info.fsync) {
+        const fd = this.fd;
+        await new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
+      }
       this.closed = true;
       fs.closeSync(this.fd);
       if (this.info.noFollow) {
@@ -503,7 +519,7 @@ class FileOutput implements Output {
       }
       fs.renameSync(this.tmp, this.target);
       trackTemp(this.tmp, false);
-      syncFolder(path.dirname(this.tmp));
+      if (this.info.fsync && this.info.syncFolder) syncFolder(path.dirname(this.tmp));
     } catch (err) {
       await this.abort();
       if (err instanceof DactError) throw err;
@@ -530,7 +546,7 @@ class FileOutput implements Output {
 }
 
 /** fsync a folder, so a rename in it is on disk; some file systems refuse, which loses nothing else. */
-function syncFolder(dir: string): void {
+export function syncFolder(dir: string): void {
   let fd = -1;
   try {
     fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
@@ -650,6 +666,16 @@ export interface OutputOptions {
    * a signal at any moment finds them).
    */
   tempName?: string | undefined;
+  /** fsync the data before the rename and the folder after it (default true; false: --no-fsync). */
+  fsync?: boolean | undefined;
+  /** fsync the folder after the rename (default true); batch syncs each output folder once at its end instead. */
+  syncFolder?: boolean | undefined;
+  /**
+   * Batch: commit() returns at once and hands over the rest (fsync, close,
+   * rename), which settles when the file is in place or rejects after
+   * removing the temporary file.
+   */
+  defer?: ((commit: Promise<void>) => void) | undefined;
 }
 
 /** NAME_MAX on Linux and macOS, in bytes. */
@@ -763,7 +789,7 @@ export async function openOutput(p: string, opts: OutputOptions = {}): Promise<O
       /* EPERM on the group: the file keeps the user's primary group */
     }
   }
-  return new FileOutput(p, target, tmp, fd, { noFollow: opts.noFollow ?? false, replacedSize: st?.size ?? -1 });
+  return new FileOutput(p, target, tmp, fd, { noFollow: opts.noFollow ?? false, replacedSize: st?.size ?? -1, fsync: opts.fsync ?? true, syncFolder: opts.syncFolder ?? true, defer: opts.defer });
 }
 
 /** An Output that collects bytes in memory: for the library API and tests. */

@@ -57,6 +57,10 @@ export interface PlanSpec {
   noFollow?: boolean | undefined;
   /** Batch: the output's temporary file, named and tracked by the main thread. */
   tempName?: string | undefined;
+  /** fsync the output before its rename (default true); false: --no-fsync, for scratch outputs. */
+  fsync?: boolean | undefined;
+  /** Batch: false, the folder is fsync'ed once at the batch's end rather than after each file. */
+  syncFolder?: boolean | undefined;
   /** Containers: --key, the arrays to take (all when absent). */
   keys?: string[] | undefined;
   /** .npz output: deflate every member (--compress), not only those that were. */
@@ -108,7 +112,7 @@ export function outputFormat(plan: Pick<PlanSpec, "to" | "output">, input: Forma
  * into any writer). The output is opened before any input is read, so an
  * unwritable target fails first, and is committed only on success.
  */
-export async function runDerivative(plan: PlanSpec, say: (m: string) => void = notice): Promise<RunResult> {
+export async function runDerivative(plan: PlanSpec, say: (m: string) => void = notice, defer?: (commit: Promise<void>) => void): Promise<RunResult> {
   const act = activationOf(plan.activation);
   const input = await openSource(plan.input, plan.progress);
   try {
@@ -130,7 +134,7 @@ export async function runDerivative(plan: PlanSpec, say: (m: string) => void = n
     if (plan.floatFormat && !["csv", "tsv", "json", "jsonl"].includes(to.name)) throw new DactError("USAGE", `option --float-format: ${to.name} output holds binary numbers; expected --float-format with CSV, TSV or JSON output`);
     if (plan.dtype !== undefined && to.kind === "array" && !DTYPED.includes(to.name)) throw new DactError("USAGE", `option --dtype: ${to.name} output has no dtype; expected --dtype with .npy, .npz, .safetensors, Parquet or Arrow output`);
     if (plan.dtype === "bf16" && TABLES.includes(to.name)) throw new DactError("USAGE", `option --dtype: ${to.name} has no bfloat16 type; expected f2, f4 or f8`);
-    const output = await openSink(plan.output, { force: plan.force, noFollow: plan.noFollow, tempName: plan.tempName, notice: say });
+    const output = await openSink(plan.output, { force: plan.force, noFollow: plan.noFollow, tempName: plan.tempName, notice: say, fsync: plan.fsync, syncFolder: plan.syncFolder, defer });
     await commitOrAbort(output, async () => {
       if (from.kind === "array" && to.kind === "array") {
         const sameLayout = to === from && plan.reshape === undefined && !(plan.dtype !== undefined && to.name === "npy") && plan.gradOutput === undefined;

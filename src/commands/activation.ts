@@ -44,6 +44,7 @@ interface ActivationOpts {
   quiet?: boolean;
   progress?: boolean;
   force?: boolean;
+  fsync?: boolean;
   threads?: number;
   maxLineSize?: number;
   decimal?: "." | ",";
@@ -121,6 +122,7 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
     .option("--report <kind:file>", "--check: also write junit:FILE (JUnit XML) or json:FILE (repeatable)", reportOption, [])
     .option("--threads <n>", "the most threads an activation's kernel may use on a large input (default: the number of cores)", countOption("--threads"))
     .option("--force", "replace a read-only output file")
+    .option("--no-fsync", "scratch outputs: skip the fsync before the rename (still atomic, not durable across a crash)")
     .option("--max-line-size <bytes>", "CSV/TSV: the longest line, cell or header held in memory (default: 64M)", sizeOption("--max-line-size"))
     .option("-q, --quiet", "no progress bar, no notices, no batch summary (errors still print)")
     .option("--progress", "show a progress bar even when stderr is not a terminal");
@@ -142,6 +144,7 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
       delimiter: opts.delimiter,
       header: opts.header === undefined ? "auto" : opts.header ? "yes" : "no",
       force: opts.force,
+      fsync: opts.fsync === false ? false : undefined,
       threads: opts.threads,
       maxLine: opts.maxLineSize,
       keys: opts.key.length ? opts.key : undefined,
