@@ -33,10 +33,17 @@ export function listGoldens(dir: string): string[] {
   return out.sort();
 }
 
-/** The goldens no checked input maps to. */
+/**
+ * The goldens no checked input maps to. A `.txt` file (np.savetxt's
+ * extension, and a note's) counts only when the run maps some input to a
+ * `.txt` golden: a README.txt beside the goldens is never obsolete, nor
+ * removed by --prune.
+ */
 export function obsoleteGoldens(goldens: readonly string[], used: readonly string[]): string[] {
   const seen = new Set(used.map((u) => path.resolve(u)));
-  return goldens.filter((g) => !seen.has(path.resolve(g)));
+  const txt = (p: string) => /\.txt(\.gz)?$/i.test(p);
+  const txtGoldens = used.some(txt);
+  return goldens.filter((g) => !seen.has(path.resolve(g)) && (txtGoldens || !txt(g)));
 }
 
 /** --prune: removes an obsolete golden (never through a link: listGoldens keeps regular files only). */

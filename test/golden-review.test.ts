@@ -38,7 +38,7 @@ describe("--pending", () => {
     expect(r.status).toBe(1);
     expect(r.stdout.toString()).toContain("pending: wrote g.new.csv");
     expect(readFileSync(path.join(d, "g.csv"), "utf8")).toBe("0,0.5\n");
-    expect(readFileSync(path.join(d, "g.new.csv"), "utf8")).toBe("0,1\n");
+    expect(readFileSync(path.join(d, "g.new.csv"), "utf8")).toBe("0.0,1.0\n");
     // Missing golden: DACT_UPDATE=pending does the same.
     const m = dact(["relu", "x.csv", "--check", "sub/m.npy"], { cwd: d, env: { ...noCI, DACT_UPDATE: "pending" } });
     expect(m.status).toBe(1);
@@ -102,8 +102,8 @@ describe("dact review", () => {
     const a = dact(["review", "gold", "--accept", "[ac].csv"], { cwd: d, env: noCI });
     expect(a.status).toBe(0);
     expect(a.stderr).toContain("2 accepted, 0 rejected, 1 left pending");
-    expect(readFileSync(path.join(d, "gold", "a.csv"), "utf8")).toBe("0,1\n");
-    expect(readFileSync(path.join(d, "gold", "c.csv"), "utf8")).toBe("1,1\n");
+    expect(readFileSync(path.join(d, "gold", "a.csv"), "utf8")).toBe("0.0,1.0\n");
+    expect(readFileSync(path.join(d, "gold", "c.csv"), "utf8")).toBe("1.0,1.0\n");
     const r = dact(["review", "gold", "--reject"], { cwd: d, env: noCI });
     expect(r.stderr).toContain("0 accepted, 1 rejected, 0 left pending");
     expect(readdirSync(path.join(d, "gold")).sort()).toEqual(["a.csv", "b.csv", "c.csv"]);
@@ -136,7 +136,7 @@ describe("dact review", () => {
     expect(keys).toEqual(["q"].slice(1));
     expect(err.at(-1)).toBe("1 accepted, 1 rejected, 1 left pending");
     expect(readdirSync(path.join(d, "gold")).sort()).toEqual(["a.csv", "c.new.csv"].concat("b.csv").sort());
-    expect(readFileSync(path.join(d, "gold", "a.csv"), "utf8")).toBe("0,1\n");
+    expect(readFileSync(path.join(d, "gold", "a.csv"), "utf8")).toBe("0.0,1.0\n");
   });
 });
 

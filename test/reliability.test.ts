@@ -207,7 +207,7 @@ describe("6. the library validates as the CLI does", () => {
   });
 
   it("unknown option keys and bad values are errors with a suggestion", () => {
-    expect(catchError(() => derivative("relu", [[0]], { at_zero: 1 })).detail).toBe('relu options: found an unknown option "at_zero" (did you mean "at-zero"?); expected "at-zero"');
+    expect(catchError(() => derivative("relu", [[0]], { at_zero: 1 })).detail).toBe('relu options: found an unknown option "at_zero" (did you mean "at-zero"?); expected "at-zero", "order"');
     expect(catchError(() => derivative("relu", [[0]], { atzero: 0.5 })).detail).toMatch(/unknown option "atzero" \(did you mean "at-zero"\?\)/);
     for (const v of [{}, null, true]) expect(catchError(() => derivative("relu", [[0]], { "at-zero": v as never })).code).toBe("USAGE");
     expect(catchError(() => derivative("Relu", [0])).detail).toMatch(/did you mean relu\?/);
