@@ -19,7 +19,8 @@ for (;;) {
   Atomics.wait(ctrl, 0, 0);
   const state = Atomics.load(ctrl, 0);
   if (state === 3) break;
-  if (state !== 1) continue;
+  // Take the work, unless the main thread took it back first (then it is 3: quit).
+  if (state !== 1 || Atomics.compareExchange(ctrl, 0, 1, 4) !== 1) continue;
   const from = ctrl[1]!;
   const to = ctrl[2]!;
   kernel(src.subarray(from, to), dst.subarray(from, to), to - from);

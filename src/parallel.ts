@@ -23,9 +23,18 @@ const CHEAP = new Set(["relu", "leaky-relu", "relu6", "hardtanh", "hardsigmoid",
 
 interface Helper {
   worker: Worker;
-  /** [0]: 0 idle, 1 work to do, 2 done, 3 quit; [1], [2]: the range [from, to). */
+  /** [0]: 0 idle, 1 work offered, 4 taken (the helper computes), 2 done, 3 quit; [1], [2]: the range [from, to). */
   ctrl: Int32Array;
 }
+
+/**
+ * How long this thread waits for a helper to take the work it offered
+ * before it takes the work back and does it itself. A helper that never
+ * started (it failed to load, or the machine is too busy to start it)
+ * would otherwise hold this thread in Atomics.wait for good, and with it
+ * every signal handler. A helper that took the work is always waited for.
+ */
+const TAKE_BACK_MS = 400;
 
 /** The number of threads a run may use: --threads, else every core. */
 export function threadCount(requested: number | undefined): number {
@@ -83,12 +92,32 @@ export function parallelKernel(act: Activation, params: Params, kernel: Kernel, 
       kernel(src!, dst!, mine);
       copyOut(d, dst!, 0, mine, base);
     }
+    let gone = false;
     for (let k = 0; k < hs.length; k++) {
       const c = hs[k]!.ctrl;
-      while (Atomics.load(c, 0) !== 2) Atomics.wait(c, 0, 1);
-      Atomics.store(c, 0, 0);
+      const until = Date.now() + TAKE_BACK_MS;
+      for (;;) {
+        const state = Atomics.load(c, 0);
+        if (state === 2) break;
+        if (state === 4) {
+          Atomics.wait(c, 0, 4);
+          continue;
+        }
+        const left = until - Date.now();
+        // Not taken in time: take it back (the helper quits if it ever starts) and do it here.
+        if (left <= 0 && Atomics.compareExchange(c, 0, 1, 3) === 1) {
+          kernel(src!.subarray(c[1]!, c[2]!), dst!.subarray(c[1]!, c[2]!), c[2]! - c[1]!);
+          hs[k]!.worker.terminate().catch(() => {});
+          hs[k] = null as unknown as Helper;
+          gone = true;
+          break;
+        }
+        if (left > 0) Atomics.wait(c, 0, 1, left);
+      }
+      if (Atomics.load(c, 0) === 2) Atomics.store(c, 0, 0);
       copyOut(d, dst!, c[1]!, c[2]!, base);
     }
+    if (gone) helpers = hs.filter((h) => h !== null);
   };
   return (s, d, n) => {
     if (n < MIN_PARALLEL) return kernel(s, d, n);

@@ -66,6 +66,26 @@ describe("the parallel kernel: the same bits as one thread", () => {
   });
 });
 
+describe("a helper that never starts", () => {
+  it("the main thread takes its part back and finishes, the same bits (it waited in Atomics.wait for good)", async () => {
+    // From the sources, src/kernel-worker.js does not exist: every helper fails to load.
+    const { parallelKernel } = await import("../src/parallel.js");
+    const { findActivation } = await import("../src/activations/registry.js");
+    const act = findActivation("gelu")!;
+    const plain = act.kernel({ approximate: "none" });
+    const k = parallelKernel(act, { approximate: "none" }, plain, 3);
+    const x = input(1_500_001);
+    const want = new Float64Array(x.length);
+    plain(x, want, x.length);
+    const got = new Float64Array(x.length);
+    const t0 = Date.now();
+    k(x, got, x.length);
+    k(x, got, x.length); // the helpers are dropped after the first take-back: no second wait
+    expect(Buffer.compare(new Uint8Array(want.buffer), new Uint8Array(got.buffer))).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(5_000);
+  });
+});
+
 describe("--threads, end to end", () => {
   it("gelu on a .npy: the same bytes with --threads 1 and 2", () => {
     const d = workdir();
