@@ -2,14 +2,12 @@
  * Issue 30: pending goldens and dact review, obsolete goldens and --prune,
  * sharded reports merged, JSON histograms.
  */
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
 import { reviewCommand } from "../src/commands/review.js";
 import { goldenOf, isPending, pendingPath } from "../src/pending.js";
-import { ROOT } from "./helpers.js";
 import { junitErrors } from "./junit.js";
 import { dact, workdir } from "./workdir.js";
 
