@@ -36,6 +36,23 @@ interface Helper {
  */
 const TAKE_BACK_MS = 400;
 
+/**
+ * Every helper's control word, told to quit (3) when the process exits. A
+ * helper waits in Atomics.wait, which worker termination at exit does not
+ * always interrupt: Node then joined that thread for good after the output
+ * was written (seen as a run that never ended). A helper told to quit
+ * leaves its loop and its thread ends by itself.
+ */
+const live = new Set<Int32Array>();
+let quitAtExit = false;
+function quitHelpers(): void {
+  for (const c of live) {
+    Atomics.store(c, 0, 3);
+    Atomics.notify(c, 0);
+  }
+  live.clear();
+}
+
 /** The number of threads a run may use: --threads, else every core. */
 export function threadCount(requested: number | undefined): number {
   return Math.max(1, Math.min(requested ?? availableParallelism(), availableParallelism() * 2));
@@ -60,6 +77,10 @@ export function parallelKernel(act: Activation, params: Params, kernel: Kernel, 
     alone = !isMainThread;
     helpers = [];
     if (alone) return;
+    if (!quitAtExit) {
+      quitAtExit = true;
+      process.once("exit", quitHelpers);
+    }
     const shared = () => (float32 ? new Float32Array(new SharedArrayBuffer(CAPACITY * 4)) : new Float64Array(new SharedArrayBuffer(CAPACITY * 8)));
     src = shared();
     dst = shared();
@@ -68,6 +89,7 @@ export function parallelKernel(act: Activation, params: Params, kernel: Kernel, 
       const worker = new Worker(new URL("./kernel-worker.js", import.meta.url), { workerData: { activation: act.name, params, float32, src: src.buffer, dst: dst.buffer, ctrl: ctrl.buffer } });
       worker.unref();
       helpers.push({ worker, ctrl });
+      live.add(ctrl);
     }
   };
   const run = (s: NumSrc, d: NumDst, n: number, base: number) => {
@@ -107,6 +129,7 @@ export function parallelKernel(act: Activation, params: Params, kernel: Kernel, 
         // Not taken in time: take it back (the helper quits if it ever starts) and do it here.
         if (left <= 0 && Atomics.compareExchange(c, 0, 1, 3) === 1) {
           kernel(src!.subarray(c[1]!, c[2]!), dst!.subarray(c[1]!, c[2]!), c[2]! - c[1]!);
+          live.delete(c);
           hs[k]!.worker.terminate().catch(() => {});
           hs[k] = null as unknown as Helper;
           gone = true;
