@@ -183,11 +183,11 @@ describe("dact relu on .npy, end to end", () => {
     writeFileSync(path.join(dir, "m.json"), "[[1,-2],[0,null]]");
     const r = dact(["relu", "m.json", "--at-zero", "0.5"], { cwd: dir });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout.toString()).toBe("[[1.0,0.0],\n [0.5,null]]\n");
+    expect(r.stdout.toString()).toBe("[[1.0,0.0],[0.5,null]]\n");
     writeFileSync(path.join(dir, "r.ndjson"), "[1,-2]\n[0,3]\n");
     expect(dact(["relu", "r.ndjson"], { cwd: dir }).stdout.toString()).toBe("[1.0,0.0]\n[0.0,1.0]\n");
     expect(dact(["relu"], { input: Buffer.from("[1,-2]\n[0,3]\n") }).stdout.toString()).toBe("[1.0,0.0]\n[0.0,1.0]\n");
-    expect(dact(["relu"], { input: Buffer.from("[[1,-2],\n [0,3]]\n") }).stdout.toString()).toBe("[[1.0,0.0],\n [0.0,1.0]]\n");
+    expect(dact(["relu"], { input: Buffer.from("[[1,-2],\n [0,3]]\n") }).stdout.toString()).toBe("[[1.0,0.0],[0.0,1.0]]\n");
     writeFileSync(path.join(dir, "bad.json"), "[1,\n 2,]");
     const e = dact(["relu", "bad.json"], { cwd: dir });
     expect(e.status).toBe(2);

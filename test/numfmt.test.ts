@@ -316,7 +316,7 @@ describe("whole files as pandas, json.dumps and np.savetxt write them", () => {
     const d = workdir();
     writeFileSync(path.join(d, "m.json"), "[[0.125, -1],\n[2, null]]");
     const r = dact(["relu", "m.json", "--at-zero", "0.5", "--float-format", "%.3e"], { cwd: d });
-    expect([r.status, r.stdout.toString()]).toEqual([0, "[[1.000e+00,0.000e+00],\n [1.000e+00,null]]\n"]);
+    expect([r.status, r.stdout.toString()]).toEqual([0, "[[1.000e+00,0.000e+00],[1.000e+00,null]]\n"]);
     writeFileSync(path.join(d, "m.jsonl"), "[0.125,-1]\n");
     expect(dact(["relu", "m.jsonl", "--float-format", "%.1f"], { cwd: d }).stdout.toString()).toBe("[1.0,0.0]\n");
   });

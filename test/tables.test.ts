@@ -230,7 +230,7 @@ describe("a header needs a name: NA tokens are data", () => {
     writeFileSync(path.join(d, "m.csv"), `${first}\n1,-2\n`);
     const r = dact(["relu", "m.csv", "-o", "m.json"], { cwd: d });
     expect(r.status).toBe(0);
-    expect(readFileSync(path.join(d, "m.json"), "utf8")).toBe("[[null,null],\n [1,0]]\n");
+    expect(readFileSync(path.join(d, "m.json"), "utf8")).toBe("[[null,null],[1.0,0.0]]\n");
     expect(r.stderr).toBe("");
   });
 

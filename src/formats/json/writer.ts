@@ -7,8 +7,8 @@ import { OutBuffer, shapeText, sizeOf, type ArrayHead, type ArrayWriter, type Va
 import { Op, type JsonBatch } from "./reader.js";
 import { Ending, writeEnding } from "../text/ending.js";
 
-/** Bytes one op can need at most: a number, a comma, and a newline with indentation up to depth 64. */
-const MAX_OP_BYTES = 25 + 2 + 66;
+/** Bytes one op can need at most: a number, a comma and the document's final newline. */
+const MAX_OP_BYTES = 25 + 2 + 2;
 
 /** How numbers are written: --float-format (null: the default layout), and the array's dtype. */
 export interface JsonNumberOptions {
@@ -19,11 +19,10 @@ export interface JsonNumberOptions {
 /**
  * The one JSON / JSON Lines formatter. The layout is fixed so golden files
  * diff well:
- * - JSON: numpy's repr shape with JSON punctuation: each innermost array on
- *   its own line, indented by its depth, the document ending in a newline:
- *       [[1,0],
- *        [0,1]]
- *   A scalar is one line; a 1-D array is one line.
+ * - JSON: the bytes of Python's `json.dumps(r.tolist(), separators=(",", ":"))`
+ *   (no whitespace: `[[1.0,0.0],[0.0,1.0]]`) and one final newline, as a
+ *   text file ends. The same-format transform writes this layout too, whatever
+ *   the input's whitespace.
  * - JSON Lines: each value compact on its own line.
  * Numbers as Python's json.dumps writes a float (its repr: repr.ts), a
  * float32 array's with its own shortest digits, or by --float-format (a
@@ -45,7 +44,8 @@ export class JsonFormatter {
   /** --float-format, for its byte-writing path (writePrintf); null without it. */
   private printf: Printf | null = null;
 
-  constructor(output: Output, private readonly pretty: boolean, private readonly numbers: JsonNumberOptions = {}) {
+  /** `document`: one JSON document, which ends in a newline; false for JSON Lines, whose LineEnd ops end lines. */
+  constructor(output: Output, private readonly document: boolean, private readonly numbers: JsonNumberOptions = {}) {
     this.out = new OutBuffer(output);
     const f = numbers.floatFormat;
     if (f) {
@@ -81,13 +81,7 @@ export class JsonFormatter {
     for (let k = 0; k < nOps; k++) {
       switch (ops[k]) {
         case Op.Open:
-          if (!this.first) {
-            out[p++] = 44; // ,
-            if (this.pretty) {
-              out[p++] = 10;
-              for (let s = 0; s < this.depth; s++) out[p++] = 32;
-            }
-          }
+          if (!this.first) out[p++] = 44; // ,
           out[p++] = 91; // [
           this.depth++;
           this.first = true;
@@ -96,7 +90,7 @@ export class JsonFormatter {
           out[p++] = 93; // ]
           this.depth--;
           this.first = false;
-          if (this.depth === 0 && this.pretty) out[p++] = 10;
+          if (this.depth === 0 && this.document) out[p++] = 10;
           break;
         case Op.Value:
         case Op.Null: {
@@ -116,7 +110,7 @@ export class JsonFormatter {
             }
             for (let i = 0; i < lastText.length; i++) out[p++] = lastText.charCodeAt(i);
           }
-          if (this.depth === 0 && this.pretty) out[p++] = 10;
+          if (this.depth === 0 && this.document) out[p++] = 10;
           break;
         }
         case Op.LineEnd:
