@@ -84,7 +84,7 @@ describe("goldens and gradients mirror the input tree (issue 24 §6)", () => {
     writeFileSync(path.join(d, "inputs", "sub", "deep.csv"), "3,-4\n");
     const up = dact(["relu", "inputs", "--check-dir", "goldens", "--update"], { cwd: d, env: noCI });
     expect(up.status).toBe(0);
-    expect(readFileSync(path.join(d, "goldens", "sub", "deep.csv"), "utf8")).toBe("1,0\n");
+    expect(readFileSync(path.join(d, "goldens", "sub", "deep.csv"), "utf8")).toBe("1.0,0.0\n");
     expect(existsSync(path.join(d, "goldens", "deep.csv"))).toBe(false);
     // Adding a file elsewhere renames no golden.
     mkdirSync(path.join(d, "inputs", "other"));
@@ -105,10 +105,10 @@ describe("goldens and gradients mirror the input tree (issue 24 §6)", () => {
     writeFileSync(path.join(d, "gs", "sub", "a.csv"), "5,7\n");
     const r = dact(["relu", "xs", "--grad-output-dir", "gs", "--out-dir", "out"], { cwd: d });
     expect(r.status).toBe(0);
-    expect(readFileSync(path.join(d, "out", "a.csv"), "utf8")).toBe("0,7\n"); // flat output name, mirrored gradient path
+    expect(readFileSync(path.join(d, "out", "a.csv"), "utf8")).toBe("0.0,7.0\n"); // flat output name, mirrored gradient path
     const c = dact(["relu", "xs", "--grad-output-dir", "gs", "--check-dir", "gold", "--update"], { cwd: d, env: noCI });
     expect(c.status).toBe(0);
-    expect(readFileSync(path.join(d, "gold", "sub", "a.csv"), "utf8")).toBe("0,7\n");
+    expect(readFileSync(path.join(d, "gold", "sub", "a.csv"), "utf8")).toBe("0.0,7.0\n");
   });
 });
 

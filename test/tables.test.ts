@@ -179,11 +179,11 @@ describe("an index column under an empty header cell is never differentiated sil
     writeFileSync(path.join(d, "m.csv"), "id,,x\n7,0,-1\n8,1,2\n");
     const r = dact(["relu", "m.csv", "--index-col", "id"], { cwd: d });
     expect(r.status).toBe(0);
-    expect(r.stdout.toString()).toBe("id,,x\n7,0,0\n8,1,1\n");
+    expect(r.stdout.toString()).toBe("id,,x\n7,0,0.0\n8,1,1.0\n");
     expect(r.stderr).toMatch(/header's cell 2 is empty .*column 2 passes through as labels/);
     // --columns may choose it explicitly: then it is differentiated, with no notice.
     const c = dact(["relu", "m.csv", "--columns", "1,2"], { cwd: d });
-    expect(c.stdout.toString()).toBe("id,,x\n7,0,0\n8,1,1\n");
+    expect(c.stdout.toString()).toBe("id,,x\n7,0.0,0.0\n8,1.0,1.0\n");
     expect(c.stderr).toBe("");
   });
 
@@ -198,9 +198,9 @@ describe("an index column under an empty header cell is never differentiated sil
   it("a headerless row with a missing first value is still data", () => {
     const d = workdir();
     writeFileSync(path.join(d, "m.csv"), ",1.5,2\n3,4,5\n");
-    expect(dact(["relu", "m.csv"], { cwd: d }).stdout.toString()).toBe(",1,1\n1,1,1\n");
+    expect(dact(["relu", "m.csv"], { cwd: d }).stdout.toString()).toBe(",1.0,1.0\n1.0,1.0,1.0\n");
     writeFileSync(path.join(d, "n.csv"), ",3,2\n3,4,5\n"); // not increasing: not column numbers
-    expect(dact(["relu", "n.csv"], { cwd: d }).stdout.toString()).toBe(",1,1\n1,1,1\n");
+    expect(dact(["relu", "n.csv"], { cwd: d }).stdout.toString()).toBe(",1.0,1.0\n1.0,1.0,1.0\n");
   });
 });
 
@@ -237,7 +237,7 @@ describe("a header needs a name: NA tokens are data", () => {
   it("a header with one name among NA tokens is a header", () => {
     const d = workdir();
     writeFileSync(path.join(d, "m.csv"), "NA,x\n1,-2\n");
-    expect(dact(["relu", "m.csv"], { cwd: d }).stdout.toString()).toBe("NA,x\n1,0\n");
+    expect(dact(["relu", "m.csv"], { cwd: d }).stdout.toString()).toBe("NA,x\n1.0,0.0\n");
   });
 });
 
@@ -261,7 +261,7 @@ describe("mixed columns: text passes through, a later non-number is an error", (
   it("the first data row decides, in every chunking", async () => {
     const text = "id,date,x,y\nu1,2026-01-01,1.5,NA\nu2,2026-01-02,-2,3\n";
     const whole = await runCsv(text);
-    expect(whole).toBe("id,date,x,y\nu1,2026-01-01,1.5,NA\nu2,2026-01-02,-2,3\n");
+    expect(whole).toBe("id,date,x,y\nu1,2026-01-01,1.5,NA\nu2,2026-01-02,-2.0,3.0\n");
     for (const k of [1, 2, 3, 7, 13]) expect(await runCsv(text, { sizes: Array(text.length).fill(k) })).toBe(whole);
   });
 
@@ -275,7 +275,7 @@ describe("mixed columns: text passes through, a later non-number is an error", (
   });
 
   it("a quoted text column passes through, requoted where it must be", async () => {
-    expect(await runCsv('name,x\n"Smith, J",-1\n"O""Neil",2\n')).toBe('name,x\n"Smith, J",-1\n"O""Neil",2\n');
+    expect(await runCsv('name,x\n"Smith, J",-1\n"O""Neil",2\n')).toBe('name,x\n"Smith, J",-1.0\n"O""Neil",2.0\n');
   });
 
   it("--index-col none: a text column is an error", async () => {
@@ -286,17 +286,17 @@ describe("mixed columns: text passes through, a later non-number is an error", (
 
   it("--columns: names, numbers and ranges; the others pass through; combined with --index-col", async () => {
     const text = "a,b,c,d\n1,-2,3,-4\n";
-    expect(await runCsv(text, { columns: "b" })).toBe(text);
+    expect(await runCsv(text, { columns: "b" })).toBe(text.replace("1,-2,3,-4", "1,-2.0,3,-4")); // only b is written by dact
     const d = workdir();
     writeFileSync(path.join(d, "t.csv"), text);
-    expect(dact(["relu", "t.csv", "--columns", "b,3"], { cwd: d }).stdout.toString()).toBe("a,b,c,d\n1,0,3,0\n");
-    expect(dact(["relu", "t.csv", "--columns", "1:3"], { cwd: d }).stdout.toString()).toBe("a,b,c,d\n1,0,1,-4\n");
-    expect(dact(["relu", "t.csv", "--columns", "2:"], { cwd: d }).stdout.toString()).toBe("a,b,c,d\n1,-2,1,0\n");
-    expect(dact(["relu", "t.csv", "--columns", "1:", "--index-col", "c"], { cwd: d }).stdout.toString()).toBe("a,b,c,d\n1,0,3,0\n");
+    expect(dact(["relu", "t.csv", "--columns", "b,3"], { cwd: d }).stdout.toString()).toBe("a,b,c,d\n1,0.0,3,0.0\n");
+    expect(dact(["relu", "t.csv", "--columns", "1:3"], { cwd: d }).stdout.toString()).toBe("a,b,c,d\n1,0.0,1.0,-4\n");
+    expect(dact(["relu", "t.csv", "--columns", "2:"], { cwd: d }).stdout.toString()).toBe("a,b,c,d\n1,-2,1.0,0.0\n");
+    expect(dact(["relu", "t.csv", "--columns", "1:", "--index-col", "c"], { cwd: d }).stdout.toString()).toBe("a,b,c,d\n1,0.0,3,0.0\n");
     const j = dact(["relu", "t.csv", "--columns", "b", "-o", "t.npy"], { cwd: d });
     expect(j.stderr).toMatch(/label columns "a", "c", "d" have no place in npy; dropped/);
     writeFileSync(path.join(d, "h.csv"), "1,-2,3\n");
-    expect(dact(["relu", "h.csv", "--columns", "0,2"], { cwd: d }).stdout.toString()).toBe("1,-2,1\n");
+    expect(dact(["relu", "h.csv", "--columns", "0,2"], { cwd: d }).stdout.toString()).toBe("1.0,-2,1.0\n");
   });
 
   it("--columns with a name not in the header: an error listing the header", async () => {
@@ -316,7 +316,7 @@ describe("labels through --grad-output", () => {
     writeFileSync(path.join(d, "g.csv"), "2,3\n4,5\n");
     const r = dact(["relu", "x.csv", "--index-col", "step", "--grad-output", "g.csv"], { cwd: d });
     expect(r.status).toBe(0);
-    expect(r.stdout.toString()).toBe("step,a,b\n0,2,0\n1,0,5\n");
+    expect(r.stdout.toString()).toBe("step,a,b\n0,2.0,0.0\n1,0.0,5.0\n");
   });
 
   it("text columns of X pass through; G's label columns are ignored and its numbers must match X's", () => {
@@ -325,7 +325,7 @@ describe("labels through --grad-output", () => {
     writeFileSync(path.join(d, "g.csv"), ",a,b\n0,2,3\n1,4,5\n");
     const r = dact(["relu", "x.csv", "--grad-output", "g.csv"], { cwd: d });
     expect(r.status).toBe(0);
-    expect(r.stdout.toString()).toBe("id,a,b\nu1,2,0\nu2,0,5\n");
+    expect(r.stdout.toString()).toBe("id,a,b\nu1,2.0,0.0\nu2,0.0,5.0\n");
     writeFileSync(path.join(d, "g2.csv"), "name,a\nn1,2\nn2,4\n");
     const bad = dact(["relu", "x.csv", "--grad-output", "g2.csv"], { cwd: d });
     expect(bad.status).toBe(2);
@@ -362,9 +362,9 @@ describe("pandas JSON records", () => {
   it("keys in another order are the same record; CRLF and blank lines are kept; --columns chooses", () => {
     const d = workdir();
     writeFileSync(path.join(d, "r.jsonl"), '{"a":1,"b":-1}\r\n\r\n{"b":2,"a":-3}\r\n');
-    expect(dact(["relu", "r.jsonl"], { cwd: d }).stdout.toString()).toBe('{"a":1,"b":0}\r\n\r\n{"a":0,"b":1}\r\n');
-    expect(dact(["relu", "r.jsonl", "--columns", "b"], { cwd: d }).stdout.toString()).toBe('{"a":1,"b":0}\r\n\r\n{"a":-3,"b":1}\r\n');
-    expect(dact(["relu", "r.jsonl", "--to", "csv"], { cwd: d }).stdout.toString()).toBe("a,b\n1,0\n0,1\n");
+    expect(dact(["relu", "r.jsonl"], { cwd: d }).stdout.toString()).toBe('{"a":1.0,"b":0.0}\r\n\r\n{"a":0.0,"b":1.0}\r\n');
+    expect(dact(["relu", "r.jsonl", "--columns", "b"], { cwd: d }).stdout.toString()).toBe('{"a":1,"b":0.0}\r\n\r\n{"a":-3,"b":1.0}\r\n');
+    expect(dact(["relu", "r.jsonl", "--to", "csv"], { cwd: d }).stdout.toString()).toBe("a,b\n1.0,0.0\n0.0,1.0\n");
   });
 
   it("array and split tables: errors point at the record's line and column", () => {
@@ -382,7 +382,7 @@ describe("pandas JSON records", () => {
   it("JSON Lines records are found by content on stdin", () => {
     const r = dact(["relu"], { input: '{"a":1,"b":-1}\n{"a":-3,"b":2}\n' });
     expect(r.status).toBe(0);
-    expect(r.stdout.toString()).toBe('{"a":1,"b":0}\n{"a":0,"b":1}\n');
+    expect(r.stdout.toString()).toBe('{"a":1.0,"b":0.0}\n{"a":0.0,"b":1.0}\n');
   });
 });
 
@@ -408,10 +408,10 @@ describe("--skip-existing knows --columns and --index-col", () => {
     mkdirSync(path.join(d, "in"));
     writeFileSync(path.join(d, "in", "t.csv"), "a,b\n1,-2\n");
     expect(dact(["relu", "in", "--out-dir", "out", "--skip-existing", "-q"], { cwd: d }).status).toBe(0);
-    expect(readFileSync(path.join(d, "out", "t.csv"), "utf8")).toBe("a,b\n1,0\n");
+    expect(readFileSync(path.join(d, "out", "t.csv"), "utf8")).toBe("a,b\n1.0,0.0\n");
     expect(dact(["relu", "in", "--out-dir", "out", "--skip-existing", "--columns", "a", "-q"], { cwd: d }).status).toBe(0);
-    expect(readFileSync(path.join(d, "out", "t.csv"), "utf8")).toBe("a,b\n1,-2\n");
+    expect(readFileSync(path.join(d, "out", "t.csv"), "utf8")).toBe("a,b\n1.0,-2\n");
     expect(dact(["relu", "in", "--out-dir", "out", "--skip-existing", "--index-col", "a", "-q"], { cwd: d }).status).toBe(0);
-    expect(readFileSync(path.join(d, "out", "t.csv"), "utf8")).toBe("a,b\n1,0\n");
+    expect(readFileSync(path.join(d, "out", "t.csv"), "utf8")).toBe("a,b\n1,0.0\n");
   });
 });
