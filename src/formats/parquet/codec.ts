@@ -420,7 +420,12 @@ export async function readParquetArray(input: Input, sink: ArraySink, after: () 
 }
 
 /** The codecs dact writes Parquet with (--compress). */
-export type ParquetCodec = "SNAPPY" | "GZIP" | "ZSTD" | "UNCOMPRESSED";
+export type ParquetCodec = "SNAPPY" | "GZIP" | "UNCOMPRESSED";
+
+/** --compression's name to the codec's. */
+export function codecOf(name: "snappy" | "gzip" | "none" | undefined): ParquetCodec {
+  return name === "gzip" ? "GZIP" : name === "none" ? "UNCOMPRESSED" : "SNAPPY";
+}
 
 /**
  * Page compressors. Gzip by zlib (its header has no timestamp: the same
@@ -608,7 +613,7 @@ export async function transformParquet(input: Input, output: Output, ctx: Transf
   });
   const changed = num.some((c) => c.kind === "int" || (ctx.dtype !== undefined && ctx.dtype !== c.kind));
   const kv = md.key_value_metadata?.filter((k) => !(changed && k.key === "ARROW:schema"));
-  const w = new ParquetFileWriter(output, schema, kv);
+  const w = new ParquetFileWriter(output, schema, kv, codecOf(ctx.compression));
   let start = 0;
   for (const rg of md.row_groups) {
     const rows = Number(rg.num_rows);
@@ -641,14 +646,14 @@ export async function transformParquet(input: Input, output: Output, ctx: Transf
 export class ParquetArrayWriter extends TableArrayWriter {
   private w: ParquetFileWriter | null = null;
 
-  constructor(private readonly output: Output, source: string | undefined, dtype?: FloatDType | undefined) {
+  constructor(private readonly output: Output, source: string | undefined, dtype?: FloatDType | undefined, private readonly compression?: "snappy" | "gzip" | "none" | undefined) {
     super(source, dtype);
   }
 
   protected start(): void {
     const d = this.dtype === "bf16" ? "f4" : this.dtype; // bfloat16 values are exact in float32
     const schema: SchemaElement[] = [{ name: "schema", num_children: this.names.length, repetition_type: "REQUIRED" }, ...this.names.map((n) => floatElement(n, d))];
-    this.w = new ParquetFileWriter(this.output, schema, undefined);
+    this.w = new ParquetFileWriter(this.output, schema, undefined, codecOf(this.compression));
   }
 
   protected emit(cols: Float64Array[], missing: (Uint8Array | null)[], rows: number): void {
