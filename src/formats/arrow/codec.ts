@@ -17,7 +17,9 @@ import type { Kernel } from "../../activations/types.js";
  * in every run and worker, Arrow or not.
  */
 const A = lazy<typeof import("apache-arrow")>("apache-arrow");
+import { decompress as zstdDecompress } from "fzstd";
 import { DactError } from "../../errors.js";
+import { lz4FrameDecode } from "./lz4.js";
 import { randomAccess, type Input, type Output } from "../../io.js";
 import type { ArraySink, FloatDType } from "../array.js";
 import type { TransformContext } from "../context.js";
@@ -93,6 +95,26 @@ function badArrow(name: string, err: unknown): DactError {
   return new DactError("FORMAT", `is not a readable Arrow IPC file or stream: ${(err as Error).message ?? String(err)}; expected Arrow IPC (pyarrow.feather, pyarrow.ipc)`, name);
 }
 
+let codecsRegistered = false;
+
+/** A buffer at an 8-byte aligned offset: apache-arrow views it as 64-bit values in place. */
+function aligned(b: Uint8Array): Uint8Array {
+  return b.byteOffset % 8 === 0 ? b : b.slice();
+}
+
+/**
+ * The body codecs of compressed record batches (IPC's LZ4_FRAME, pyarrow's
+ * Feather default, and ZSTD): apache-arrow reads them through codecs
+ * registered by the application. Decoding only: dact writes uncompressed
+ * Arrow.
+ */
+function registerCodecs(): void {
+  if (codecsRegistered) return;
+  codecsRegistered = true;
+  A().compressionRegistry.set(A().CompressionType.LZ4_FRAME, { decode: (b: Uint8Array) => aligned(lz4FrameDecode(b)) });
+  A().compressionRegistry.set(A().CompressionType.ZSTD, { decode: (b: Uint8Array) => aligned(zstdDecompress(b)) });
+}
+
 /**
  * Opens the record batch reader. A stream is read as it comes. A file is
  * read through its footer from positional reads (a pipe is spooled first,
@@ -104,6 +126,7 @@ async function open(input: Input): Promise<{ batches: AsyncIterator<RecordBatch>
   const head = await input.peek(8);
   const file = head.subarray(0, 6).toString("latin1") === "ARROW1";
   if (head.subarray(0, 4).toString("latin1") === "FEA1") throw new DactError("FORMAT", "is a Feather v1 file; expected Arrow IPC (Feather v2): pyarrow.feather.write_feather(pyarrow.feather.read_table(f), out)", input.name);
+  registerCodecs();
   try {
     let reader: { open(): Promise<unknown>; schema: unknown; [Symbol.asyncIterator](): AsyncIterator<RecordBatch> };
     if (file) {
