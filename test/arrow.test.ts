@@ -36,7 +36,7 @@ compressionRegistry.set(CompressionType.ZSTD, { decode: (b) => zstdDecompress(b)
 const relu = (input: string, output: string, extra: Record<string, unknown> = {}) => runDerivative({ activation: "relu", params: { "at-zero": 0.5 }, input, output, ...extra }, quiet);
 
 describe("reading Arrow IPC: the numeric columns (a tensor column gives its width), as NumPy reads them", () => {
-  it("has every fixture", () => expect(ARROW).toEqual(["pandas-default.arrow", "pandas-index.arrow", "table-lz4.arrow", "table-zstd.arrow", "table-zstd.arrows", "table.arrow", "table.arrows", "tensor.arrow"]));
+  it("has every fixture", () => expect(ARROW).toEqual(["embeddings-pandas.arrow", "pandas-default.arrow", "pandas-index.arrow", "table-lz4.arrow", "table-zstd.arrow", "table-zstd.arrows", "table.arrow", "table.arrows", "tensor.arrow"]));
   it.each(ARROW)("%s", async (f) => {
     const m = await readMatrix(path.join(T, f));
     const want = await readMatrix(path.join(EXP, `${stem(f)}.x.npy`));
@@ -177,5 +177,26 @@ describe("compressed record batches (LZ4_FRAME, pandas' to_feather() default, an
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toMatch(/LZ4 frame/);
     expect(readdirSync(d)).toEqual(["bad.arrow"]);
+  });
+});
+
+describe("a List of numbers of one length per row (pandas' column of NumPy arrays) is a tensor column", () => {
+  it("reads as a (rows, n) block and is written back as the same list type", async () => {
+    const m = await readMatrix(path.join(T, "embeddings-pandas.arrow"));
+    expect(m.shape).toEqual([23, 8]);
+    const d = workdir();
+    await relu(path.join(T, "embeddings-pandas.arrow"), path.join(d, "o.arrow"));
+    const t = tableFromIPC(readFileSync(path.join(d, "o.arrow")));
+    expect(String(t.schema.fields.find((f) => f.name === "embedding")!.type)).toBe("List<Float64>");
+    sameValues((await readMatrix(path.join(d, "o.arrow"))).data, (await readMatrix(path.join(EXP, "embeddings-pandas.relu.npy"))).data);
+  });
+
+  it("a ragged list is one FORMAT error naming the column and the row; nothing written", () => {
+    const d = workdir();
+    const r = dact(["relu", path.join(T, "bad", "ragged.arrow"), "-o", path.join(d, "o.arrow")]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/column "v": row 2 is a list of 1 values; expected 2, as row 0/);
+    expect(readdirSync(d)).toEqual([]);
   });
 });
