@@ -62,7 +62,7 @@ async function runNamedWith(input: Input, from: FormatSpec, to: FormatSpec, outp
     const shape = await read(kernelSink(w, kernel, say, input.name, keepsHeader, toName), () => w.flush());
     await w.end(shape);
   };
-  const wopts = { dtype: plan.dtype, decimal: plan.decimal, floatFormat: plan.floatFormat, source: input.name };
+  const wopts = { dtype: plan.dtype, decimal: plan.decimal, floatFormat: plan.floatFormat, source: input.name, compression: plan.compression };
   if (from.kind === "container") {
     const reader = await openContainer(input, from);
     const chosen = selectMembers(reader.members, plan.keys, input.name);

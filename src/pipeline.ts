@@ -65,6 +65,8 @@ export interface PlanSpec {
   keys?: string[] | undefined;
   /** .npz output: deflate every member (--compress), not only those that were. */
   compress?: boolean | undefined;
+  /** Parquet output: --compression, the page codec (default snappy). */
+  compression?: "snappy" | "gzip" | "none" | undefined;
   /** --threads: the most threads the kernel may use (default: every core). */
   threads?: number | undefined;
   /** --grad-output: G, a file or a plain number; the output is G ⊙ f'(X). */
@@ -139,13 +141,13 @@ export async function runDerivative(plan: PlanSpec, say: (m: string) => void = n
       if (from.kind === "array" && to.kind === "array") {
         const sameLayout = to === from && plan.reshape === undefined && !(plan.dtype !== undefined && to.name === "npy") && plan.gradOutput === undefined;
         if (plan.gradOutput !== undefined) {
-          const writer = await to.writer(output, { delimiter: to === from ? plan.delimiter : undefined, decimal: plan.decimal, floatFormat: plan.floatFormat, dtype: plan.dtype, source: input.name });
+          const writer = await to.writer(output, { delimiter: to === from ? plan.delimiter : undefined, decimal: plan.decimal, floatFormat: plan.floatFormat, dtype: plan.dtype, source: input.name, compression: plan.compression });
           await withGrad(plan.gradOutput, say, (gradFor) => streamGrad(input, from, readOpts, reshapeWriter(noticingWriter(writer, say, input.name, to.keepsHeader, to.name), plan.reshape), kernel, gradFor(null), say));
         } else if (sameLayout) {
           const transform = await from.transform(readOpts);
-          await transform(input, output, { kernel, signOnly: act.signOnly ?? false, floatFormat: plan.floatFormat, notice: say, dtype: plan.dtype });
+          await transform(input, output, { kernel, signOnly: act.signOnly ?? false, floatFormat: plan.floatFormat, notice: say, dtype: plan.dtype, compression: plan.compression });
         } else {
-          const writer = await to.writer(output, { delimiter: to === from ? plan.delimiter : undefined, decimal: plan.decimal, floatFormat: plan.floatFormat, dtype: plan.dtype, source: input.name });
+          const writer = await to.writer(output, { delimiter: to === from ? plan.delimiter : undefined, decimal: plan.decimal, floatFormat: plan.floatFormat, dtype: plan.dtype, source: input.name, compression: plan.compression });
           await streamArray(input, from, readOpts, reshapeWriter(writer, plan.reshape), kernel, say, to.keepsHeader, to.name);
         }
       } else {

@@ -6,7 +6,9 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { tableFromIPC } from "apache-arrow";
+import { compressionRegistry, CompressionType, tableFromIPC } from "apache-arrow";
+import { decompress as zstdDecompress } from "fzstd";
+import { lz4FrameDecode } from "../src/formats/arrow/lz4.js";
 import { describe, expect, it } from "vitest";
 import { matrix, readMatrix, writeMatrix } from "../src/index.js";
 import { runDerivative } from "../src/pipeline.js";
@@ -27,10 +29,14 @@ function sameValues(got: Float64Array, want: Float64Array): void {
   }
 }
 
+// This file's own apache-arrow (not the one dact loads) reads the compressed fixtures back too.
+compressionRegistry.set(CompressionType.LZ4_FRAME, { decode: (b) => lz4FrameDecode(b).slice() });
+compressionRegistry.set(CompressionType.ZSTD, { decode: (b) => zstdDecompress(b).slice() });
+
 const relu = (input: string, output: string, extra: Record<string, unknown> = {}) => runDerivative({ activation: "relu", params: { "at-zero": 0.5 }, input, output, ...extra }, quiet);
 
 describe("reading Arrow IPC: the numeric columns (a tensor column gives its width), as NumPy reads them", () => {
-  it("has every fixture", () => expect(ARROW).toEqual(["pandas-index.arrow", "table.arrow", "table.arrows", "tensor.arrow"]));
+  it("has every fixture", () => expect(ARROW).toEqual(["embeddings-pandas.arrow", "pandas-default.arrow", "pandas-index.arrow", "table-lz4.arrow", "table-zstd.arrow", "table-zstd.arrows", "table.arrow", "table.arrows", "tensor.arrow"]));
   it.each(ARROW)("%s", async (f) => {
     const m = await readMatrix(path.join(T, f));
     const want = await readMatrix(path.join(EXP, `${stem(f)}.x.npy`));
@@ -139,5 +145,58 @@ describe("Arrow from the command line", () => {
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(readdirSync(d)).toEqual([cut]);
+  });
+});
+
+describe("compressed record batches (LZ4_FRAME, pandas' to_feather() default, and ZSTD)", () => {
+  it("pandas' default Feather is lz4-compressed and reads as NumPy's values", async () => {
+    const b = readFileSync(path.join(T, "pandas-default.arrow"));
+    expect(b.includes(Buffer.from([0x04, 0x22, 0x4d, 0x18]))).toBe(true); // an LZ4 frame inside
+    const m = await readMatrix(path.join(T, "pandas-default.arrow"));
+    expect(m.shape).toEqual([23, 3]);
+    sameValues(m.data, (await readMatrix(path.join(EXP, "pandas-default.x.npy"))).data);
+  });
+
+  it("lz4 and zstd give the uncompressed file's results byte for byte", async () => {
+    const d = workdir();
+    await relu(path.join(T, "table.arrow"), path.join(d, "plain.arrow"));
+    for (const f of ["table-lz4.arrow", "table-zstd.arrow"]) {
+      await relu(path.join(T, f), path.join(d, "o.arrow"));
+      expect(readFileSync(path.join(d, "o.arrow")).equals(readFileSync(path.join(d, "plain.arrow"))), f).toBe(true);
+    }
+  });
+
+  it("a corrupted LZ4 body is one FORMAT error, nothing written", () => {
+    const d = workdir();
+    const b = Buffer.from(readFileSync(path.join(T, "table-lz4.arrow")));
+    const at = b.indexOf(Buffer.from([0x04, 0x22, 0x4d, 0x18]));
+    b[at + 4] = 0xff; // the frame descriptor's version bits
+    writeFileSync(path.join(d, "bad.arrow"), b);
+    const r = dact(["relu", path.join(d, "bad.arrow"), "-o", path.join(d, "o.arrow")]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/LZ4 frame/);
+    expect(readdirSync(d)).toEqual(["bad.arrow"]);
+  });
+});
+
+describe("a List of numbers of one length per row (pandas' column of NumPy arrays) is a tensor column", () => {
+  it("reads as a (rows, n) block and is written back as the same list type", async () => {
+    const m = await readMatrix(path.join(T, "embeddings-pandas.arrow"));
+    expect(m.shape).toEqual([23, 8]);
+    const d = workdir();
+    await relu(path.join(T, "embeddings-pandas.arrow"), path.join(d, "o.arrow"));
+    const t = tableFromIPC(readFileSync(path.join(d, "o.arrow")));
+    expect(String(t.schema.fields.find((f) => f.name === "embedding")!.type)).toBe("List<Float64>");
+    sameValues((await readMatrix(path.join(d, "o.arrow"))).data, (await readMatrix(path.join(EXP, "embeddings-pandas.relu.npy"))).data);
+  });
+
+  it("a ragged list is one FORMAT error naming the column and the row; nothing written", () => {
+    const d = workdir();
+    const r = dact(["relu", path.join(T, "bad", "ragged.arrow"), "-o", path.join(d, "o.arrow")]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/column "v": row 2 is a list of 1 values; expected 2, as row 0/);
+    expect(readdirSync(d)).toEqual([]);
   });
 });

@@ -78,9 +78,12 @@ describe("Parquet to Parquet: computed columns, labels and row groups kept", () 
     expect(outMeta.schema.map((s) => s.name)).toEqual(inMeta.schema.map((s) => s.name));
     const inRows = await rowsOf(path.join(T, f));
     const outRows = await rowsOf(out);
-    const numeric = new Set(got.header);
+    // The computed columns: the header's names, or (a tensor column: no header) those holding numbers or lists of them.
+    const isNum = (v: unknown): boolean => v === null || v === undefined || typeof v === "number" || typeof v === "bigint" || (Array.isArray(v) && v.every(isNum));
+    const numeric = new Set(got.header ?? Object.keys(inRows[0] ?? {}).filter((k) => inRows.every((row) => isNum(row[k]))));
     for (let r = 0; r < inRows.length; r++) {
       for (const [k, v] of Object.entries(inRows[r]!)) {
+        // (hyparquet reads a list column's null row as undefined; dact writes it back as a list of nulls: see "tensor columns".)
         if (numeric.has(k)) expect(outRows[r]![k] === null, `${k} row ${r}`).toBe(v === null);
         else expect(outRows[r]![k], `${k} row ${r}`).toEqual(v);
       }
@@ -205,5 +208,105 @@ describe("Parquet from the command line", () => {
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(readdirSync(d)).toEqual(["cut.parquet"]);
+  });
+});
+
+describe("tensor columns: a LIST of one length per row (pyarrow's FixedSizeList, an array column from pandas)", () => {
+  it("is a (rows, n) block of the matrix, nulls inside as NaN; no header", async () => {
+    const m = await readMatrix(path.join(T, "tensor-f32.parquet"));
+    expect(m.shape).toEqual([23, 6]); // id, emb (4), a
+    expect(m.header ?? null).toBe(null);
+    const want = await readMatrix(path.join(EXP, "tensor-f32.x.npy"));
+    sameValues(m.data, want.data);
+    expect(m.missing?.[3 * 6 + 2]).toBe(1); // row 3's second element is null
+    const e = await readMatrix(path.join(T, "embeddings-pandas.parquet"));
+    expect(e.shape).toEqual([23, 8]);
+    expect(e.dtype).toBe("f8");
+    const only = await readMatrix(path.join(T, "tensor-only.parquet"));
+    expect(only.dtype).toBe("f4");
+  });
+
+  it("is written back as the same list; ARROW:schema kept when no column changed type", async () => {
+    const d = workdir();
+    const out = path.join(d, "o.parquet");
+    await runDerivative({ activation: "relu", params: { "at-zero": 0.5 }, input: path.join(T, "tensor-only.parquet"), output: out }, quiet);
+    const md = parquetMetadata(arrayBufferOf(readFileSync(out)));
+    const inMd = parquetMetadata(arrayBufferOf(readFileSync(path.join(T, "tensor-only.parquet"))));
+    expect(md.schema.map((s) => [s.name, s.type, s.repetition_type, s.converted_type])).toEqual(inMd.schema.map((s) => [s.name, s.type, s.repetition_type, s.converted_type]));
+    expect(md.key_value_metadata?.find((k) => k.key === "ARROW:schema")?.value).toBe(inMd.key_value_metadata?.find((k) => k.key === "ARROW:schema")?.value);
+    const rows = await rowsOf(out);
+    // Row 3: a null element stays null (not NaN) in a list of 4.
+    const emb3 = rows[3]!.emb as (number | null)[];
+    expect(emb3).toHaveLength(4);
+    expect(emb3[1]).toBe(null);
+    sameValues((await readMatrix(out)).data, (await readMatrix(path.join(EXP, "tensor-only.relu.npy"))).data);
+    // An integer column became double: ARROW:schema (which says int64) is dropped, the list stays a list.
+    const out2 = path.join(d, "p.parquet");
+    await runDerivative({ activation: "relu", params: { "at-zero": 0.5 }, input: path.join(T, "tensor-f32.parquet"), output: out2 }, quiet);
+    const md2 = parquetMetadata(arrayBufferOf(readFileSync(out2)));
+    expect(md2.key_value_metadata?.some((k) => k.key === "ARROW:schema") ?? false).toBe(false);
+    expect(md2.schema.find((s) => s.name === "emb")?.converted_type).toBe("LIST");
+  });
+
+  it("a null row reads as n nulls and is written back as a list of n nulls; an integer list gives float64", async () => {
+    const m = await readMatrix(path.join(T, "tensor-nullrow.parquet"));
+    expect(m.shape).toEqual([23, 3]);
+    expect([...m.missing!.subarray(12, 15)]).toEqual([1, 1, 1]);
+    const d = workdir();
+    const out = path.join(d, "o.parquet");
+    await runDerivative({ activation: "relu", params: { "at-zero": 0.5 }, input: path.join(T, "tensor-nullrow.parquet"), output: out }, quiet);
+    const rows = await rowsOf(out);
+    expect(rows[4]!.v).toEqual([null, null, null]);
+    expect((rows[7]!.v as unknown[])[2]).toBe(null);
+    const k = await readMatrix(path.join(T, "tensor-int-legacy.parquet"));
+    expect([k.shape, k.dtype]).toEqual([[23, 2], "f8"]);
+    await runDerivative({ activation: "relu", params: { "at-zero": 0.5 }, input: path.join(T, "tensor-int-legacy.parquet"), output: path.join(d, "k.parquet") }, quiet);
+    const md = parquetMetadata(arrayBufferOf(readFileSync(path.join(d, "k.parquet"))));
+    expect(md.schema.map((s) => [s.name, s.type])).toEqual([["schema", undefined], ["k", undefined], ["list", undefined], ["item", "DOUBLE"]]);
+  });
+
+  it("a ragged list is one FORMAT error naming the column and the row; nothing written", () => {
+    const d = workdir();
+    const r = dact(["relu", path.join(T, "bad", "ragged.parquet"), "-o", path.join(d, "o.npy")]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/column "v": row 2 is a list of 1 values; expected 2, as row 0/);
+    expect(readdirSync(d)).toEqual([]);
+  });
+
+  it("a list of strings is refused in one line naming it", () => {
+    const d = workdir();
+    const r = dact(["relu", path.join(T, "bad", "list-of-strings.parquet"), "-o", path.join(d, "o.parquet")]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/column "v" is a list of BYTE_ARRAY/);
+  });
+});
+
+describe("--compression: Parquet output's page codec", () => {
+  it.each([
+    [undefined, "SNAPPY"],
+    ["snappy", "SNAPPY"],
+    ["gzip", "GZIP"],
+    ["none", "UNCOMPRESSED"],
+  ] as const)("%s writes %s pages, the same bytes every run, read back by dact", async (name, codec) => {
+    const d = workdir();
+    for (const [src, array] of [["tensor-f32.parquet", false], ["tensor-f32.x.npy", true]] as const) {
+      const input = array ? path.join(EXP, src) : path.join(T, src);
+      const outs = ["a", "b"].map((x) => path.join(d, `${x}.parquet`));
+      for (const o of outs) await runDerivative({ activation: "relu", params: { "at-zero": 0.5 }, input, output: o, compression: name }, quiet);
+      expect(readFileSync(outs[0]!).equals(readFileSync(outs[1]!))).toBe(true);
+      const md = parquetMetadata(arrayBufferOf(readFileSync(outs[0]!)));
+      for (const g of md.row_groups) for (const c of g.columns) if (c.meta_data!.path_in_schema[0] !== "label") expect(c.meta_data!.codec).toBe(codec);
+      sameValues((await readMatrix(outs[0]!)).data, (await readMatrix(path.join(EXP, "tensor-f32.relu.npy"))).data);
+    }
+  });
+
+  it("an unknown codec is a usage error (exit 2), nothing written", () => {
+    const d = workdir();
+    const r = dact(["relu", "--compression", "lzo", path.join(T, "duckdb.parquet"), "-o", path.join(d, "o.parquet")]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--compression/);
+    expect(readdirSync(d)).toEqual([]);
   });
 });

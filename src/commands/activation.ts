@@ -57,6 +57,7 @@ interface ActivationOpts {
   exclude: string[];
   key: string[];
   compress?: boolean;
+  compression?: "snappy" | "gzip" | "none";
   gradOutput?: string | number;
   order?: string;
   gradOutputDir?: string;
@@ -87,6 +88,7 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
     .option("--dtype <f2|f4|f8|bf16>", ".npy/.npz/.safetensors output dtype (default: NumPy's result dtype: floats keep theirs, the rest f8)", dtypeOption)
     .option("--key <name>", ".npz/.safetensors: take only this array (repeatable); output keeps the input's order", collect, [])
     .option("--compress", ".npz output: deflate every member (default: as each input member was)")
+    .addOption(new Option("--compression <codec>", "Parquet output: the page codec (default: snappy, as pandas)").choices(["snappy", "gzip", "none"]))
     .option("--reshape <rows,cols>", "reshape the result, numpy-style (one size may be -1); lets an N-d array become CSV", reshapeOption)
     .option("--delimiter <char>", "CSV/TSV cell delimiter: one character, \\t, or whitespace (runs of spaces and tabs); default: tab for .tsv/.tab, else sniffed from the first rows", delimiterOption)
     .option("--decimal <sep>", 'CSV: the decimal separator, "." or "," (then ";" separates cells)', decimalOption)
@@ -150,6 +152,7 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
       keys: opts.key.length ? opts.key : undefined,
       gradOutput: opts.gradOutput,
       compress: opts.compress,
+      compression: opts.compression,
       decimal: opts.decimal,
       floatFormat: opts.floatFormat,
       comment: opts.comment,

@@ -13,4 +13,6 @@ export interface TransformContext {
   notice(message: string): void;
   /** --dtype: the stored dtype of computed columns (Parquet, Arrow); default: each column's result dtype. */
   dtype?: FloatDType | undefined;
+  /** Parquet output: --compression, the page codec (default snappy). */
+  compression?: "snappy" | "gzip" | "none" | undefined;
 }

@@ -46,6 +46,8 @@ export interface WriteOptions {
   floatFormat?: Printf | null | undefined;
   /** The input's name, for messages. */
   source?: string | undefined;
+  /** Parquet: --compression, the page codec (default snappy). */
+  compression?: "snappy" | "gzip" | "none" | undefined;
 }
 
 /** A same-format run that keeps the input's layout (line endings, header, nesting). */

@@ -23,7 +23,7 @@ export const PARQUET_FORMAT: ArrayFormat = {
   },
   async writer(output, o) {
     const { ParquetArrayWriter } = await import("./parquet/codec.js");
-    return new ParquetArrayWriter(output, o.source, o.dtype);
+    return new ParquetArrayWriter(output, o.source, o.dtype, o.compression);
   },
 };
 

@@ -17,7 +17,9 @@ import type { Kernel } from "../../activations/types.js";
  * in every run and worker, Arrow or not.
  */
 const A = lazy<typeof import("apache-arrow")>("apache-arrow");
+import { decompress as zstdDecompress } from "fzstd";
 import { DactError } from "../../errors.js";
+import { lz4FrameDecode } from "./lz4.js";
 import { randomAccess, type Input, type Output } from "../../io.js";
 import type { ArraySink, FloatDType } from "../array.js";
 import type { TransformContext } from "../context.js";
@@ -25,6 +27,10 @@ import { castColumn, deriveColumn, headerOf, halfToNumber, interleave, pandasInd
 
 interface ArrowColumn extends NumColumn {
   readonly index: number;
+  /** A variable-size List of numbers, read as a tensor column: every row must hold `width` values. */
+  readonly varList?: boolean;
+  /** A varList column: the row its width was taken from. */
+  readonly widthRow?: number;
   readonly label: boolean;
   readonly field: Field;
 }
@@ -58,6 +64,11 @@ function classify(schema: Schema, file: string): ArrowColumn[] {
       const ck = scalarKind((t as FixedSizeList).children[0]!.type);
       if (!ck) throw unsupportedColumn(file, field.name, typeText(t));
       return { name: field.name, kind: ck, width: (t as FixedSizeList).listSize, index, label: false, field };
+    }
+    if (t.typeId === A().Type.List) {
+      // pandas writes a column of NumPy arrays (an embedding table) as list<double>: a tensor column when every row has one length.
+      const ck = scalarKind((t as unknown as FixedSizeList).children[0]!.type);
+      if (ck) return { name: field.name, kind: ck, width: 0, index, label: false, field, varList: true };
     }
     switch (t.typeId) {
       case A().Type.Struct:
@@ -93,6 +104,26 @@ function badArrow(name: string, err: unknown): DactError {
   return new DactError("FORMAT", `is not a readable Arrow IPC file or stream: ${(err as Error).message ?? String(err)}; expected Arrow IPC (pyarrow.feather, pyarrow.ipc)`, name);
 }
 
+let codecsRegistered = false;
+
+/** A buffer at an 8-byte aligned offset: apache-arrow views it as 64-bit values in place. */
+function aligned(b: Uint8Array): Uint8Array {
+  return b.byteOffset % 8 === 0 ? b : b.slice();
+}
+
+/**
+ * The body codecs of compressed record batches (IPC's LZ4_FRAME, pyarrow's
+ * Feather default, and ZSTD): apache-arrow reads them through codecs
+ * registered by the application. Decoding only: dact writes uncompressed
+ * Arrow.
+ */
+function registerCodecs(): void {
+  if (codecsRegistered) return;
+  codecsRegistered = true;
+  A().compressionRegistry.set(A().CompressionType.LZ4_FRAME, { decode: (b: Uint8Array) => aligned(lz4FrameDecode(b)) });
+  A().compressionRegistry.set(A().CompressionType.ZSTD, { decode: (b: Uint8Array) => aligned(zstdDecompress(b)) });
+}
+
 /**
  * Opens the record batch reader. A stream is read as it comes. A file is
  * read through its footer from positional reads (a pipe is spooled first,
@@ -104,6 +135,7 @@ async function open(input: Input): Promise<{ batches: AsyncIterator<RecordBatch>
   const head = await input.peek(8);
   const file = head.subarray(0, 6).toString("latin1") === "ARROW1";
   if (head.subarray(0, 4).toString("latin1") === "FEA1") throw new DactError("FORMAT", "is a Feather v1 file; expected Arrow IPC (Feather v2): pyarrow.feather.write_feather(pyarrow.feather.read_table(f), out)", input.name);
+  registerCodecs();
   try {
     let reader: { open(): Promise<unknown>; schema: unknown; [Symbol.asyncIterator](): AsyncIterator<RecordBatch> };
     if (file) {
@@ -144,8 +176,55 @@ function validAt(d: Data, i: number): boolean {
   return ((d.nullBitmap[j >> 3]! >> (j & 7)) & 1) === 1;
 }
 
+/** The varList columns' widths: each one's first non-null row in the first record batch. */
+function withWidths(cols: ArrowColumn[], b: RecordBatch | null, file: string): ArrowColumn[] {
+  return cols.map((c) => {
+    if (!c.varList) return c;
+    const d = b?.data.children[c.index];
+    if (d) {
+      const offs = d.valueOffsets as Int32Array;
+      for (let r = 0; r < d.length; r++) if (validAt(d, r)) return { ...c, width: offs[d.offset + r + 1]! - offs[d.offset + r]!, widthRow: r };
+    }
+    throw new DactError("FORMAT", `column ${JSON.stringify(c.name)} (${typeText(c.field.type)}) has no non-null row in the first record batch to tell the size of its lists; expected a tensor column (lists of one size)`, file);
+  });
+}
+
+/** A varList column's values: rows × width, a null row as `width` nulls; a row of another length is an error. */
+function listFloats(d: Data, c: ArrowColumn, rowBase: number, file: string): ColumnValues {
+  const rows = d.length;
+  const w = c.width;
+  const values = c.kind === "f4" ? new Float32Array(rows * w) : new Float64Array(rows * w);
+  let missing: Uint8Array | null = null;
+  const offs = d.valueOffsets as Int32Array;
+  const leaf = d.children[0]!;
+  const src = leaf.values as ArrayLike<number | bigint>;
+  const half = c.kind === "f2";
+  const leafNulls = leaf.nullCount > 0 && leaf.nullBitmap;
+  for (let r = 0, o = 0; r < rows; r++) {
+    if (!validAt(d, r)) {
+      missing ??= new Uint8Array(rows * w);
+      for (let k = 0; k < w; k++, o++) (values[o] = NaN), (missing[o] = 1);
+      continue;
+    }
+    const s = offs[d.offset + r]!;
+    const len = offs[d.offset + r + 1]! - s;
+    if (len !== w) throw new DactError("FORMAT", `column ${JSON.stringify(c.name)}: row ${rowBase + r} is a list of ${len} values; expected ${w}, as row ${c.widthRow} (a tensor column: lists of one size)`, file);
+    for (let k = 0; k < w; k++, o++) {
+      if (leafNulls && !validAt(leaf, s + k)) {
+        (missing ??= new Uint8Array(rows * w))[o] = 1;
+        values[o] = NaN;
+        continue;
+      }
+      const v = src[leaf.offset + s + k]!;
+      values[o] = typeof v === "bigint" ? Number(v) : half ? halfToNumber(v) : v;
+    }
+  }
+  return { values, missing };
+}
+
 /** A column's values as floats, NaN and a mask where null (a tensor column: rows × width, row-major). */
-function floatsOf(d: Data, c: ArrowColumn): ColumnValues {
+function floatsOf(d: Data, c: ArrowColumn, rowBase = 0, file = ""): ColumnValues {
+  if (c.varList) return listFloats(d, c, rowBase, file);
   const rows = d.length;
   const w = c.width;
   const leaf = w > 1 ? d.children[0]! : d;
@@ -207,18 +286,21 @@ function nameText(c: ArrowColumn): string {
 
 /** The array path: the numeric columns side by side (a tensor column gives its width), batch by batch. */
 export async function readArrowArray(input: Input, sink: ArraySink, after: () => Promise<void>, notice: (m: string) => void): Promise<number[]> {
-  const { batches, cols } = await open(input);
-  const num = cols.filter((c) => !c.label);
-  const labels = cols.filter((c) => c.label);
+  const { batches, cols: all } = await open(input);
+  const labels = all.filter((c) => c.label);
+  const cols = all;
   if (labels.length) notice(`dact: ${input.name}: column${labels.length > 1 ? "s" : ""} ${labels.map(nameText).join(", ")} ${labels.length > 1 ? "are" : "is"} not numeric; dropped (only Parquet or Arrow output of the same table keeps it)`);
-  if (num.length === 0) throw new DactError("FORMAT", `has no numeric column (${cols.map(nameText).join(", ")}); expected at least one`, input.name);
+  if (labels.length === cols.length) throw new DactError("FORMAT", `has no numeric column (${cols.map(nameText).join(", ")}); expected at least one`, input.name);
+  // The first batch is read before the head: a list column's width comes from it.
+  const first = await next(batches, input.name);
+  const num = withWidths(cols.filter((c) => !c.label), first, input.name);
   const dtype = matrixDtype(num);
   const width = num.reduce((s, c) => s + c.width, 0);
   const tensor = num.length === 1 && num[0]!.width > 1;
-  sink.begin({ shape: [0, width], growing: true, dtype, header: num.every((c) => c.width === 1) ? headerOf(num.map((c) => c.name)) : null, headerName: "the column names" });
+  sink.begin({ shape: [0, width], growing: true, dtype, header: num.every((c) => c.width === 1 && !c.varList) ? headerOf(num.map((c) => c.name)) : null, headerName: "the column names" });
   let rows = 0;
-  for (let b = await next(batches, input.name); b; b = await next(batches, input.name)) {
-    const data = num.map((c) => floatsOf(b.data.children[c.index]!, c));
+  for (let b = first; b; b = await next(batches, input.name)) {
+    const data = num.map((c) => floatsOf(b.data.children[c.index]!, c, rows, input.name));
     const { values, missing } = interleave(num, data, b.numRows, dtype);
     sink.data(values, missing, values.length);
     rows += b.numRows;
@@ -271,11 +353,20 @@ async function drain(sink: Collected, output: Output): Promise<void> {
 }
 
 /** A computed column's data: floats of the result dtype (a tensor column keeps its list type, with float children). */
-function derivedData(kernel: Kernel, c: ArrowColumn, d: Data, stored: FloatDType | undefined): { data: Data; type: DataType } {
+function derivedData(kernel: Kernel, c: ArrowColumn, d: Data, stored: FloatDType | undefined, rowBase: number, file: string): { data: Data; type: DataType } {
   const own = resultDtype(c.kind);
   const dtype = (stored ?? own) as "f2" | "f4" | "f8";
-  const { values, missing } = floatsOf(d, c);
+  const { values, missing } = floatsOf(d, c, rowBase, file);
   const out = castColumn(deriveColumn(kernel, own, values), dtype);
+  if (c.varList) {
+    // The same list type, every row a list of `width` (a null row: `width` nulls, as in Parquet).
+    const childField = (c.field.type as unknown as FixedSizeList).children[0]!;
+    const child = floatData(dtype, out, missing);
+    const type = new (A().List)(new (A().Field)(childField.name, child.type, childField.nullable || child.nullCount > 0, childField.metadata));
+    const valueOffsets = new Int32Array(d.length + 1);
+    for (let r = 0; r <= d.length; r++) valueOffsets[r] = r * c.width;
+    return { data: A().makeData({ type, length: d.length, nullCount: 0, valueOffsets, child } as never), type: type as DataType };
+  }
   if (c.width === 1) {
     const data = floatData(dtype, out, missing);
     return { data, type: data.type };
@@ -300,11 +391,15 @@ function derivedData(kernel: Kernel, c: ArrowColumn, d: Data, stored: FloatDType
  * metadata (pandas' "pandas" key) are kept.
  */
 export async function transformArrow(input: Input, output: Output, ctx: TransformContext, fileOut: boolean): Promise<void> {
-  const { batches, schema, cols } = await open(input);
+  const { batches, schema, cols: all } = await open(input);
   const sink = new Collected();
   const w = writerFor(fileOut, sink);
   let outSchema: Schema | null = null;
-  for (let b = await next(batches, input.name); b; b = await next(batches, input.name)) {
+  const first = await next(batches, input.name);
+  const widths = first && all.some((c) => c.varList) ? withWidths(all.filter((c) => !c.label), first, input.name) : null;
+  const cols = widths ? all.map((c) => (c.label ? c : widths.shift()!)) : all;
+  let rowBase = 0;
+  for (let b = first; b; b = await next(batches, input.name)) {
     const children: Data[] = [];
     const fields: Field[] = [];
     for (const c of cols) {
@@ -313,7 +408,7 @@ export async function transformArrow(input: Input, output: Output, ctx: Transfor
         children.push(d);
         fields.push(c.field);
       } else {
-        const { data, type } = derivedData(ctx.kernel, c, d, ctx.dtype);
+        const { data, type } = derivedData(ctx.kernel, c, d, ctx.dtype, rowBase, input.name);
         children.push(data);
         fields.push(new (A().Field)(c.name, type, c.field.nullable || data.nullCount > 0, c.field.metadata));
       }
@@ -323,10 +418,11 @@ export async function transformArrow(input: Input, output: Output, ctx: Transfor
     const struct = A().makeData({ type: new (A().Struct)(outSchema.fields), length: b.numRows, nullCount: 0, children } as never);
     w.write(new (A().RecordBatch)(outSchema, struct as never));
     await drain(sink, output);
+    rowBase += b.numRows;
   }
   if (!outSchema) {
     // No record batch: the schema alone, numeric columns as their result types.
-    outSchema = new (A().Schema)(cols.map((c) => (c.label ? c.field : new (A().Field)(c.name, c.width > 1 ? new (A().FixedSizeList)(c.width, new (A().Field)((c.field.type as FixedSizeList).children[0]!.name, floatType((ctx.dtype ?? resultDtype(c.kind)) as "f2"), true)) : floatType((ctx.dtype ?? resultDtype(c.kind)) as "f2"), true, c.field.metadata))), schema.metadata);
+    outSchema = new (A().Schema)(cols.map((c) => (c.label ? c.field : new (A().Field)(c.name, c.varList ? new (A().List)(new (A().Field)((c.field.type as unknown as FixedSizeList).children[0]!.name, floatType((ctx.dtype ?? resultDtype(c.kind)) as "f2"), true)) : c.width > 1 ? new (A().FixedSizeList)(c.width, new (A().Field)((c.field.type as FixedSizeList).children[0]!.name, floatType((ctx.dtype ?? resultDtype(c.kind)) as "f2"), true)) : floatType((ctx.dtype ?? resultDtype(c.kind)) as "f2"), true, c.field.metadata))), schema.metadata);
     w.write(new (A().RecordBatch)(outSchema, A().makeData({ type: new (A().Struct)(outSchema.fields), length: 0, nullCount: 0, children: outSchema.fields.map((f) => A().makeData({ type: f.type, length: 0 } as never)) } as never) as never));
   }
   w.finish();

@@ -25,6 +25,7 @@ import { writeColumn } from "hyparquet-writer/src/column.js";
 import { writeMetadata } from "hyparquet-writer/src/metadata.js";
 import { schemaPathResolver } from "hyparquet-writer/src/schema.js";
 import { snappyCompress } from "hyparquet-writer/src/snappy.js";
+import * as zlib from "node:zlib";
 import { DactError } from "../../errors.js";
 import { randomAccess, type Input, type Output, type RandomAccess } from "../../io.js";
 import type { ArraySink, FloatDType } from "../array.js";
@@ -38,10 +39,32 @@ export function sniffParquet(head: Buffer): boolean {
 }
 
 interface PqColumn extends NumColumn {
-  /** Position among the top-level columns (= the leaf column chunk, the schema being flat). */
+  /** The column's leaf column chunk (flat columns and lists have one leaf each). */
   readonly index: number;
   readonly label: boolean;
+  /** The leaf's schema element (a list column: its element's). */
   readonly element: SchemaElement;
+  /** The leaf's position in the file's schema. */
+  readonly schemaIndex: number;
+  /** A list column (a tensor column): its levels. */
+  readonly list?: ListLevels | undefined;
+  /** The top-level schema element (a list: its group). */
+  readonly top: SchemaElement;
+  /** A list column: the row its width was taken from. */
+  readonly widthRow?: number;
+}
+
+/**
+ * A list column's levels: a LIST group, its repeated group and the numeric
+ * element (or the older two-level form: a repeated numeric field).
+ * Definition levels below `slot` are a null row (below `present`) or an
+ * empty list; `slot` up to `maxDef` - 1 is a null element; `maxDef` a value.
+ */
+interface ListLevels {
+  readonly path: string[];
+  readonly present: number;
+  readonly slot: number;
+  readonly maxDef: number;
 }
 
 function fileOf(ra: RandomAccess, name: string): AsyncBuffer {
@@ -66,7 +89,8 @@ function badParquet(name: string, err: unknown): DactError {
   return new DactError("FORMAT", `is not a readable Parquet file: ${(err as Error).message ?? String(err)}; expected a Parquet file (PAR1 ... PAR1)`, name);
 }
 
-function typeText(el: SchemaElement): string {
+function typeText(el: SchemaElement, leaf?: SchemaElement): string {
+  if (leaf) return `a list of ${typeText(leaf)}`;
   const lt = el.logical_type;
   if (lt?.type === "DECIMAL" || el.converted_type === "DECIMAL") return `decimal(${el.precision}, ${el.scale})`;
   if (lt?.type === "LIST" || el.converted_type === "LIST") return "a list";
@@ -95,17 +119,52 @@ function numKind(el: SchemaElement): NumKind | "label" | null {
   }
 }
 
-/** The top-level columns; a nested one (struct, map, list) or a decimal is an error naming it. */
+function isList(el: SchemaElement): boolean {
+  return el.logical_type?.type === "LIST" || el.converted_type === "LIST";
+}
+
+/**
+ * A LIST group of numbers (pyarrow writes a FixedSizeList column so, the
+ * fixed size kept only in its ARROW:schema metadata): its leaf and levels,
+ * or null when it is some other nesting.
+ */
+function listOf(schema: SchemaElement[], i: number): { leaf: number; levels: ListLevels; next: number } | null {
+  const el = schema[i]!;
+  const rep = schema[i + 1];
+  if (!isList(el) || el.num_children !== 1 || !rep || rep.repetition_type !== "REPEATED") return null;
+  let leaf = i + 1;
+  if (rep.num_children === 1) {
+    leaf = i + 2;
+    if (schema[leaf]!.num_children) return null;
+  } else if (rep.num_children) return null;
+  const present = el.repetition_type === "OPTIONAL" ? 1 : 0;
+  const slot = present + 1;
+  const maxDef = slot + (leaf !== i + 1 && schema[leaf]!.repetition_type === "OPTIONAL" ? 1 : 0);
+  const path = leaf === i + 1 ? [el.name, rep.name] : [el.name, rep.name, schema[leaf]!.name];
+  return { leaf, levels: { path, present, slot, maxDef }, next: leaf + 1 };
+}
+
+/** The top-level columns; a nested one (struct, map, a list of non-numbers) or a decimal is an error naming it. */
 function classify(md: FileMetaData, file: string): PqColumn[] {
   const schema = md.schema;
   const cols: PqColumn[] = [];
   const index = pandasIndexColumns(md.key_value_metadata?.find((k) => k.key === "pandas")?.value);
   for (let i = 1, k = 0; i < schema.length; k++) {
     const el = schema[i]!;
+    const list = el.num_children ? listOf(schema, i) : null;
+    if (list) {
+      const leaf = schema[list.leaf]!;
+      const kind = numKind(leaf);
+      if (kind === null || kind === "label") throw unsupportedColumn(file, el.name, typeText(el, leaf));
+      // width: found from the data (see listWidth).
+      cols.push({ name: el.name, kind, width: 0, index: k, label: false, element: leaf, schemaIndex: list.leaf, list: list.levels, top: el });
+      i = list.next;
+      continue;
+    }
     if (el.num_children || el.repetition_type === "REPEATED") throw unsupportedColumn(file, el.name, typeText(el));
     const kind = numKind(el);
     if (kind === null) throw unsupportedColumn(file, el.name, typeText(el));
-    cols.push({ name: el.name, kind: kind === "label" ? "f8" : kind, width: 1, index: k, label: kind === "label" || index.has(el.name), element: el });
+    cols.push({ name: el.name, kind: kind === "label" ? "f8" : kind, width: 1, index: k, label: kind === "label" || index.has(el.name), element: el, schemaIndex: i, top: el });
     i++;
   }
   return cols;
@@ -142,29 +201,32 @@ function put(dst: Float64Array | Float32Array, row: number, vals: Decoded): void
   }
 }
 
+/** A column chunk's pages, decoded: levels and the non-null values of each. */
+interface Page {
+  defs: ArrayLike<number> | undefined;
+  reps: ArrayLike<number> | undefined;
+  vals: Decoded;
+}
+
 /**
- * One flat column chunk as floats, page by page. hyparquet's own reader
- * (parquetRead) assembles every page into a JavaScript array through its
- * nested-list assembly, which measured at two thirds of the read time on
+ * A column chunk's data pages, decoded one at a time. hyparquet's own
+ * reader (parquetRead) assembles every page into a JavaScript array through
+ * its nested-list assembly, which measured at two thirds of the read time on
  * float64 columns; here its page decoders (headers, decompression, levels,
- * plain and dictionary values) fill a typed array directly, the definition
- * levels giving the nulls.
+ * plain and dictionary values) hand over typed arrays, and the levels give
+ * the nulls (and a list's rows).
  */
-function readChunk(bytes: Uint8Array, md: FileMetaData, chunk: ColumnChunk, c: PqColumn, rows: number, file: string): ColumnValues {
+function* pagesOf(bytes: Uint8Array, md: FileMetaData, chunk: ColumnChunk, c: PqColumn): Generator<Page> {
   const m = chunk.meta_data!;
-  const schemaPath = getSchemaPath(md.schema, [c.name]);
+  const schemaPath = getSchemaPath(md.schema, m.path_in_schema);
   const decoder = { pathInSchema: m.path_in_schema, element: c.element, schemaPath, type: m.type, codec: m.codec, compressors, parsers: DEFAULT_PARSERS, utf8: true };
   const reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
-  const values = c.kind === "f4" ? new Float32Array(rows) : new Float64Array(rows);
-  let missing: Uint8Array | null = null;
-  let row = 0;
   let dict: Decoded | undefined;
-  const maxDef = c.element.repetition_type === "OPTIONAL" ? 1 : 0;
-  while (row < rows && reader.offset < bytes.length) {
+  while (reader.offset < bytes.length) {
     const header = parquetHeader(reader);
     const pageBytes = bytes.subarray(reader.offset, reader.offset + header.compressed_page_size);
     reader.offset += header.compressed_page_size;
-    let r: { definitionLevels: ArrayLike<number> | undefined; dataPage: Decoded };
+    let r: { definitionLevels: ArrayLike<number> | undefined; repetitionLevels: ArrayLike<number> | undefined; dataPage: Decoded };
     let encoding: string;
     if (header.type === "DICTIONARY_PAGE") {
       const page = decompressPage(pageBytes, Number(header.uncompressed_page_size), m.codec, compressors);
@@ -180,9 +242,22 @@ function readChunk(bytes: Uint8Array, md: FileMetaData, chunk: ColumnChunk, c: P
       encoding = header.data_page_header_v2!.encoding;
     } else continue; // an index page
     const vals = convertWithDictionary(r.dataPage as never, dict as never, encoding as never, decoder as never) as Decoded;
-    const defs = r.definitionLevels;
+    yield { defs: r.definitionLevels, reps: r.repetitionLevels, vals };
+  }
+}
+
+/** One flat column chunk as floats (NaN and a mask where null). */
+function readChunk(bytes: Uint8Array, md: FileMetaData, chunk: ColumnChunk, c: PqColumn, rows: number, file: string): ColumnValues {
+  const values = c.kind === "f4" ? new Float32Array(rows) : new Float64Array(rows);
+  let missing: Uint8Array | null = null;
+  let row = 0;
+  const maxDef = c.element.repetition_type === "OPTIONAL" ? 1 : 0;
+  for (const { defs, vals } of pagesOf(bytes, md, chunk, c)) {
     if (maxDef && defs && defs.length) {
-      if (row + defs.length > rows) break;
+      if (row + defs.length > rows) {
+        row += defs.length;
+        break;
+      }
       let vi = 0;
       for (let i = 0; i < defs.length; i++, row++) {
         if (defs[i] === maxDef) {
@@ -194,29 +269,128 @@ function readChunk(bytes: Uint8Array, md: FileMetaData, chunk: ColumnChunk, c: P
         }
       }
     } else {
-      if (row + vals.length > rows) break;
+      if (row + vals.length > rows) {
+        row += vals.length;
+        break;
+      }
       put(values, row, vals);
       row += vals.length;
     }
+    if (row >= rows) break;
   }
   if (row !== rows) throw new DactError("FORMAT", `column ${JSON.stringify(c.name)}: found ${row} values in a row group of ${rows} rows; expected one per row`, file);
   return { values, missing };
 }
 
-/** One row group's numeric columns as floats (NaN and a mask where null). */
-function readGroup(file: AsyncBuffer, md: FileMetaData, rg: FileMetaData["row_groups"][number], rows: number, cols: readonly PqColumn[], name: string): ColumnValues[] {
+/**
+ * One list column chunk as a (rows, n) block, row-major: every row must
+ * hold n values (a fixed-size list), n being `width` when known (an
+ * earlier row group's), else the first non-null row's length. A null row
+ * reads as n nulls; a null element as NaN (and a null).
+ */
+interface ListValues extends ColumnValues {
+  width: number;
+  /** The row the width was taken from (-1: none yet, every row null). */
+  from: number;
+}
+
+function readListChunk(bytes: Uint8Array, md: FileMetaData, chunk: ColumnChunk, c: PqColumn, rows: number, firstRow: number, file: string): ListValues {
+  const L = c.list!;
+  const pages = [...pagesOf(bytes, md, chunk, c)];
+  // Pass 1: each row's length, and which rows are null.
+  const lens = new Int32Array(rows);
+  const nullRow = new Uint8Array(rows);
+  let row = -1;
+  // hyparquet leaves out the definition levels of a page without nulls (every one is maxDef).
+  const count = (p: Page) => p.defs?.length || p.reps?.length || p.vals.length;
+  for (const page of pages) {
+    const { reps } = page;
+    const defs = page.defs?.length ? page.defs : null;
+    const n = count(page);
+    for (let i = 0; i < n; i++) {
+      if (!reps?.length || reps[i] === 0) {
+        if (++row >= rows) break;
+      }
+      if (row < 0) throw new DactError("FORMAT", `column ${JSON.stringify(c.name)}: a page starts inside a row; expected whole rows`, file);
+      const d = defs ? defs[i]! : L.maxDef;
+      if (d >= L.slot) lens[row]!++;
+      else if (d < L.present) nullRow[row] = 1;
+    }
+  }
+  if (row + 1 !== rows) throw new DactError("FORMAT", `column ${JSON.stringify(c.name)}: found ${row + 1} rows in a row group of ${rows} rows; expected one list per row`, file);
+  let width = c.width;
+  let from = c.widthRow ?? -1;
+  for (let r = 0; r < rows && from < 0; r++) if (!nullRow[r]) (width = lens[r]!), (from = firstRow + r);
+  for (let r = 0; r < rows; r++) {
+    if (nullRow[r] || lens[r] === width) continue;
+    throw new DactError("FORMAT", `column ${JSON.stringify(c.name)}: row ${firstRow + r} is a list of ${lens[r]} values; expected ${width}, as ${from >= 0 ? `row ${from}` : "the rows before"} (a tensor column: lists of one size)`, file);
+  }
+  // Pass 2: the values.
+  const values = c.kind === "f4" ? new Float32Array(rows * width) : new Float64Array(rows * width);
+  let missing: Uint8Array | null = null;
+  let o = 0;
+  row = -1;
+  for (const page of pages) {
+    const { reps, vals } = page;
+    const defs = page.defs?.length ? page.defs : null;
+    let vi = 0;
+    const n = count(page);
+    for (let i = 0; i < n; i++) {
+      if (!reps?.length || reps[i] === 0) {
+        if (++row >= rows) break;
+        if (nullRow[row]) {
+          missing ??= new Uint8Array(rows * width);
+          for (let k = 0; k < width; k++) (values[o] = NaN), (missing[o++] = 1);
+        }
+      }
+      const d = defs ? defs[i]! : L.maxDef;
+      if (d < L.slot) continue;
+      if (d === L.maxDef) {
+        const v = vals[vi++];
+        values[o++] = typeof v === "bigint" ? Number(v) : (v as number);
+      } else {
+        (missing ??= new Uint8Array(rows * width))[o] = 1;
+        values[o++] = NaN;
+      }
+    }
+  }
+  return { values, missing, width, from };
+}
+
+/** One row group's numeric columns as floats (NaN and a mask where null); `firstRow`: the group's first row in the file. */
+function readGroup(file: AsyncBuffer, md: FileMetaData, rg: FileMetaData["row_groups"][number], rows: number, cols: readonly PqColumn[], name: string, firstRow: number): ColumnValues[] {
   return cols.map((c) => {
     const chunk = rg.columns[c.index]!;
     const m = chunk.meta_data!;
     const from = Number(chunkStart(m));
     const bytes = new Uint8Array(file.slice(from, from + Number(m.total_compressed_size)) as ArrayBuffer);
     try {
-      return readChunk(bytes, md, chunk, c, rows, name);
+      return c.list ? readListChunk(bytes, md, chunk, c, rows, firstRow, name) : readChunk(bytes, md, chunk, c, rows, name);
     } catch (err) {
       throw badParquet(name, err);
     }
   });
 }
+
+/**
+ * The list columns' widths: the length of each one's first non-null row
+ * (Parquet keeps no fixed size; every other row is checked against it as
+ * it is read). Reads row groups until one is found.
+ */
+function withWidths(file: AsyncBuffer, md: FileMetaData, cols: PqColumn[], name: string): PqColumn[] {
+  return cols.map((c) => {
+    if (!c.list) return c;
+    let first = 0;
+    for (const rg of md.row_groups) {
+      const rows = Number(rg.num_rows);
+      const d = readGroup(file, md, rg, rows, [c], name, first)[0] as ListValues;
+      if (d.from >= 0) return { ...c, width: d.width, widthRow: d.from };
+      first += rows;
+    }
+    throw new DactError("FORMAT", `column ${JSON.stringify(c.name)} (${typeText(c.top, c.element)}) has no non-null row to tell the size of its lists; expected a tensor column with at least one row`, name);
+  });
+}
+
 
 function labelNotice(file: string, labels: readonly PqColumn[], notice: (m: string) => void, what: string): void {
   if (labels.length) notice(`dact: ${file}: column${labels.length > 1 ? "s" : ""} ${labels.map((c) => `${c.name} (${typeText(c.element)})`).join(", ")} ${labels.length > 1 ? "are" : "is"} not numeric; ${what}`);
@@ -224,24 +398,43 @@ function labelNotice(file: string, labels: readonly PqColumn[], notice: (m: stri
 
 /** The array path: the numeric columns side by side, row group by row group. */
 export async function readParquetArray(input: Input, sink: ArraySink, after: () => Promise<void>, notice: (m: string) => void): Promise<number[]> {
-  const { file, md, cols } = await open(input);
-  const num = cols.filter((c) => !c.label);
-  labelNotice(input.name, cols.filter((c) => c.label), notice, "dropped (only Parquet or Arrow output of the same table keeps it)");
-  if (num.length === 0) throw new DactError("FORMAT", `has no numeric column (${cols.map((c) => `${c.name}: ${typeText(c.element)}`).join(", ")}); expected at least one`, input.name);
+  const { file, md, cols: all } = await open(input);
+  labelNotice(input.name, all.filter((c) => c.label), notice, "dropped (only Parquet or Arrow output of the same table keeps it)");
+  if (all.every((c) => c.label)) throw new DactError("FORMAT", `has no numeric column (${all.map((c) => `${c.name}: ${typeText(c.element)}`).join(", ")}); expected at least one`, input.name);
+  const num = withWidths(file, md, all.filter((c) => !c.label), input.name);
   const dtype = matrixDtype(num);
   const rows = Number(md.num_rows);
-  sink.begin({ shape: [rows, num.length], growing: false, dtype, header: headerOf(num.map((c) => c.name)), headerName: "the column names" });
+  const width = num.reduce((s, c) => s + c.width, 0);
+  // A tensor column's names are not one per matrix column: no header then.
+  sink.begin({ shape: [rows, width], growing: false, dtype, header: num.every((c) => !c.list) ? headerOf(num.map((c) => c.name)) : null, headerName: "the column names" });
   let start = 0;
   for (const rg of md.row_groups) {
     const n = Number(rg.num_rows);
-    const data = readGroup(file, md, rg, n, num, input.name);
+    const data = readGroup(file, md, rg, n, num, input.name, start);
     const { values, missing } = interleave(num, data, n, dtype);
     sink.data(values, missing, values.length);
     await after();
     start += n;
   }
-  return [rows, num.length];
+  return [rows, width];
 }
+
+/** The codecs dact writes Parquet with (--compress). */
+export type ParquetCodec = "SNAPPY" | "GZIP" | "UNCOMPRESSED";
+
+/** --compression's name to the codec's. */
+export function codecOf(name: "snappy" | "gzip" | "none" | undefined): ParquetCodec {
+  return name === "gzip" ? "GZIP" : name === "none" ? "UNCOMPRESSED" : "SNAPPY";
+}
+
+/**
+ * Page compressors. Gzip by zlib (its header has no timestamp: the same
+ * bytes every run); Snappy by hyparquet-writer's.
+ */
+const COMPRESSORS = {
+  SNAPPY: snappyCompress,
+  GZIP: (b: Uint8Array) => new Uint8Array(zlib.gzipSync(b, { level: 6 })),
+};
 
 /**
  * A Parquet file assembled row group by row group: computed columns
@@ -256,9 +449,24 @@ export class ParquetFileWriter {
   private numRows = 0n;
   private readonly resolve: ReturnType<typeof schemaPathResolver>;
 
-  constructor(private readonly output: Output, private readonly schema: SchemaElement[], private readonly kv: KeyValue[] | undefined) {
+  constructor(private readonly output: Output, private readonly schema: SchemaElement[], private readonly kv: KeyValue[] | undefined, private readonly codec: ParquetCodec = "SNAPPY") {
     this.resolve = schemaPathResolver(schema);
     this.bw.appendUint32(0x31524150);
+  }
+
+  /** hyparquet-writer's column encoder options: the codec chosen, statistics, 1 MiB pages. */
+  private encoder(name: string, element: SchemaElement, schemaPath: SchemaElement[]) {
+    return {
+      columnName: name,
+      element,
+      schemaPath,
+      codec: this.codec,
+      compressors: COMPRESSORS,
+      stats: true,
+      pageSize: 1 << 20,
+      columnIndex: false,
+      offsetIndex: false,
+    };
   }
 
   startGroup(): void {
@@ -266,8 +474,9 @@ export class ParquetFileWriter {
     this.groupStart = this.bw.offset;
   }
 
-  /** A computed column: floats, null where `missing`. */
-  column(name: string, v: Float64Array | Float32Array, missing: Uint8Array | null): void {
+  /** A computed column: floats, null where `missing` (a list column: rows × width, row-major). */
+  column(name: string, v: Float64Array | Float32Array, missing: Uint8Array | null, list?: { levels: ListLevels; width: number }): void {
+    if (list) return this.listColumn(name, v, missing, list.levels, list.width);
     const path = this.resolve([name]);
     const schemaPath = path.map((n) => n.element);
     const element = schemaPath[schemaPath.length - 1]!;
@@ -290,18 +499,41 @@ export class ParquetFileWriter {
     }
     const r = writeColumn({
       writer: this.bw,
-      column: {
-        columnName: name,
-        element,
-        schemaPath,
-        codec: "SNAPPY",
-        compressors: { SNAPPY: snappyCompress },
-        stats: true,
-        pageSize: 1 << 20,
-        columnIndex: false,
-        offsetIndex: false,
-      },
+      column: this.encoder(name, element, schemaPath),
       pageData: pageData as never,
+    });
+    this.cols.push(r.chunk);
+  }
+
+  /**
+   * A list column of `width` values a row: every row a list (a null row
+   * read as nulls is written as a list of nulls), null elements where
+   * `missing` (the element must be nullable).
+   */
+  private listColumn(name: string, v: Float64Array | Float32Array, missing: Uint8Array | null, L: ListLevels, width: number): void {
+    const path = this.resolve(L.path);
+    const schemaPath = path.map((n) => n.element);
+    const element = schemaPath[schemaPath.length - 1]!;
+    const n = v.length;
+    const rows = width ? n / width : 0;
+    if (width === 0) throw new DactError("WRITE", `column ${JSON.stringify(name)} is a list of 0 values a row; expected at least one`);
+    const hasMissing = missing !== null && missing.some((m) => m !== 0);
+    if (hasMissing && L.maxDef === L.slot) throw new DactError("WRITE", `column ${JSON.stringify(name)}'s list elements are required (not nullable) but some are missing`);
+    const defs = new Uint8Array(n) as unknown as number[];
+    const reps = new Uint8Array(n) as unknown as number[];
+    const values: (number | null)[] | Float64Array | Float32Array = hasMissing ? new Array(n) : v;
+    for (let r = 0, i = 0; r < rows; r++) {
+      for (let k = 0; k < width; k++, i++) {
+        reps[i] = k === 0 ? 0 : 1;
+        const m = hasMissing && missing![i] !== 0;
+        defs[i] = m ? L.slot : L.maxDef;
+        if (hasMissing) (values as (number | null)[])[i] = m ? null : v[i]!;
+      }
+    }
+    const r = writeColumn({
+      writer: this.bw,
+      column: { ...this.encoder(name, element, schemaPath) },
+      pageData: { values, definitionLevels: defs, repetitionLevels: reps, maxDefinitionLevel: L.maxDef } as never,
     });
     this.cols.push(r.chunk);
   }
@@ -368,10 +600,12 @@ function floatElement(name: string, dtype: "f2" | "f4" | "f8", repetition: Schem
  * integer column was computed.
  */
 export async function transformParquet(input: Input, output: Output, ctx: TransformContext): Promise<void> {
-  const { ra, file, md, cols } = await open(input);
+  const { ra, file, md, cols: all } = await open(input);
+  const widths = withWidths(file, md, all.filter((c) => !c.label), input.name);
+  const cols = all.map((c) => (c.label ? c : widths.shift()!));
   const num = cols.filter((c) => !c.label);
   const schema: SchemaElement[] = md.schema.map((el, i) => {
-    const c = cols[i - 1];
+    const c = cols.find((c) => c.schemaIndex === i);
     if (!c || c.label) return el;
     const to = ctx.dtype ?? resultDtype(c.kind);
     if (to !== resultDtype(c.kind) || c.kind === "int") return floatElement(el.name, to === "bf16" ? "f4" : to, el.repetition_type);
@@ -379,7 +613,7 @@ export async function transformParquet(input: Input, output: Output, ctx: Transf
   });
   const changed = num.some((c) => c.kind === "int" || (ctx.dtype !== undefined && ctx.dtype !== c.kind));
   const kv = md.key_value_metadata?.filter((k) => !(changed && k.key === "ARROW:schema"));
-  const w = new ParquetFileWriter(output, schema, kv);
+  const w = new ParquetFileWriter(output, schema, kv, codecOf(ctx.compression));
   let start = 0;
   for (const rg of md.row_groups) {
     const rows = Number(rg.num_rows);
@@ -393,10 +627,10 @@ export async function transformParquet(input: Input, output: Output, ctx: Transf
         const len = Number(m.total_compressed_size);
         await w.raw(chunk, Buffer.from(file.slice(Number(from), Number(from) + len) as ArrayBuffer));
       } else {
-        const d = readGroup(file, md, rg, rows, [c], input.name)[0]!;
+        const d = readGroup(file, md, rg, rows, [c], input.name, start)[0]!;
         const own = resultDtype(c.kind);
         const out = castColumn(deriveColumn(ctx.kernel, own, d.values), ctx.dtype ?? own);
-        w.column(c.name, out, d.missing);
+        w.column(c.name, out, d.missing, c.list && { levels: c.list, width: c.width });
         await w.flush();
       }
     }
@@ -412,14 +646,14 @@ export async function transformParquet(input: Input, output: Output, ctx: Transf
 export class ParquetArrayWriter extends TableArrayWriter {
   private w: ParquetFileWriter | null = null;
 
-  constructor(private readonly output: Output, source: string | undefined, dtype?: FloatDType | undefined) {
+  constructor(private readonly output: Output, source: string | undefined, dtype?: FloatDType | undefined, private readonly compression?: "snappy" | "gzip" | "none" | undefined) {
     super(source, dtype);
   }
 
   protected start(): void {
     const d = this.dtype === "bf16" ? "f4" : this.dtype; // bfloat16 values are exact in float32
     const schema: SchemaElement[] = [{ name: "schema", num_children: this.names.length, repetition_type: "REQUIRED" }, ...this.names.map((n) => floatElement(n, d))];
-    this.w = new ParquetFileWriter(this.output, schema, undefined);
+    this.w = new ParquetFileWriter(this.output, schema, undefined, codecOf(this.compression));
   }
 
   protected emit(cols: Float64Array[], missing: (Uint8Array | null)[], rows: number): void {
