@@ -188,6 +188,14 @@ export function gradSink(grad: GradSource, writer: ArrayWriter, kernel: Kernel, 
       } else if (g.growing || x.growing ? rowShape(g.shape).join(",") !== rowShape(x.shape).join(",") : !sameShape(g.shape, x.shape)) {
         throw new DactError("SHAPE", `the gradient ${gName} has shape ${g.growing ? growingText(g.shape) : shapeText(g.shape)} and the input has ${x.growing ? growingText(x.shape) : shapeText(x.shape)}; expected the same shape, or a scalar`, source);
       }
+      // Both sides named (CSV headers, JSON keys, Parquet columns): G's numeric columns must be X's, in order.
+      const named = (h: ArrayHead) => (h.header ? h.header.filter((_, i) => !(h.labelCols ?? []).includes(i)) : null);
+      const xn = named(x);
+      const gn = named(g);
+      if (xn && gn && xn.join("\u0000") !== gn.join("\u0000")) {
+        const cut = (n: string[]) => (n.length > 8 ? [...n.slice(0, 8), "…"] : n).join(", ");
+        throw new DactError("SHAPE", `the gradient ${gName} has the columns (${cut(gn)}) and the input (${cut(xn)}); expected the same names in the same order`, source);
+      }
       dtype = promote(x.dtype, g.dtype);
     } else dtype = x.dtype;
     writer.begin({ ...x, dtype });

@@ -127,6 +127,8 @@ export async function runDerivative(plan: PlanSpec, say: (m: string) => void = n
     const kernel = withFloat32(parallelKernel(act, plan.params, base, threads), k32 && parallelKernel(act, plan.params, k32, threads, true));
     const readOpts: ReadOptions = { delimiter: plan.delimiter, header: plan.header, signOnly: act.signOnly ?? false, maxLine: plan.maxLine, decimal: plan.decimal, comment: plan.comment, naValues: plan.naValues, labels: plan.labels, columns: plan.columns, notice: say };
     if (plan.columns?.length && (from.kind === "container" || from.name === "npy")) throw new DactError("USAGE", `option --columns: ${input.name} is ${from.name}, arrays without named columns; expected a CSV/TSV file or a pandas JSON table`);
+    // Parquet and Arrow columns are typed: the numeric ones are differentiated, the others pass through.
+    if (TABLES.includes(from.name) && (plan.columns?.length || (plan.labels !== undefined && plan.labels !== "auto"))) throw new DactError("USAGE", `option ${plan.columns?.length ? "--columns" : "--index-col"}: ${input.name} is ${from.name}, whose typed columns decide (numeric ones are differentiated, the others pass through); expected it with CSV/TSV or JSON tables`);
     if (plan.keys?.length && from.kind !== "container") throw new DactError("USAGE", `option --key: ${input.name} is ${from.name}, one array without names; expected --key only with .npz or .safetensors input`);
     if (plan.check) {
       const { checkGolden } = await import("./golden.js");

@@ -271,12 +271,12 @@ class Lines {
 }
 
 /** Reads the whole input as text (array and split layouts). */
-async function wholeText(input: Input, after: () => Promise<void>): Promise<string> {
+async function wholeText(input: Input): Promise<string> {
   const parts: Buffer[] = [];
-  for await (const c of input.chunks()) {
-    parts.push(Buffer.from(c)); // a copy: sources reuse their buffers
-    await after();
-  }
+  // Nothing is pushed while the text is read: `after` (a flush of what was
+  // pushed) comes once the records are sent; before that, a reader of the
+  // sink (--grad-output) would find no head yet.
+  for await (const c of input.chunks()) parts.push(Buffer.from(c)); // a copy: sources reuse their buffers
   let t = Buffer.concat(parts).toString("utf8");
   if (t.charCodeAt(0) === 0xfeff) t = t.slice(1);
   return t;
@@ -340,7 +340,7 @@ export async function readRecords(input: Input, layout: RecordsLayout, opts: Rec
     });
     if (table) send(table);
   } else {
-    const text = await wholeText(input, after);
+    const text = await wholeText(input);
     const doc = parseJson(text, file);
     const { keys, rows: data } = documentRows(doc, layout, file, text);
     if (data.length > 0 || keys.length > 0) {
@@ -354,6 +354,7 @@ export async function readRecords(input: Input, layout: RecordsLayout, opts: Rec
   }
   const shape = table === null ? [0, 0] : [rows, (table as Table).cols];
   if (table === null) sink.begin({ shape, growing: false, dtype: "f8", header: null });
+  if (layout !== "lines") await after();
   return shape;
 }
 
@@ -424,7 +425,7 @@ export async function transformRecords(input: Input, output: Output, ctx: Transf
     await flush();
     return;
   }
-  const raw = await wholeText(input, () => Promise.resolve());
+  const raw = await wholeText(input);
   const doc = parseJson(raw, file);
   const { keys, rows } = documentRows(doc, layout, file, raw);
   const trailing = /\r?\n$/.exec(raw)?.[0] ?? "";
