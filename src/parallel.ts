@@ -88,6 +88,8 @@ export function parallelKernel(act: Activation, params: Params, kernel: Kernel, 
       const ctrl = new Int32Array(new SharedArrayBuffer(12));
       const worker = new Worker(new URL("./kernel-worker.js", import.meta.url), { workerData: { activation: act.name, params, float32, src: src.buffer, dst: dst.buffer, ctrl: ctrl.buffer } });
       worker.unref();
+      // A helper that fails to load never takes work: run() takes it back. Not an uncaught error.
+      worker.on("error", () => {});
       helpers.push({ worker, ctrl });
       live.add(ctrl);
     }

@@ -91,7 +91,7 @@ describe.skipIf(!hasStrace)("fsync (watched with strace; skipped without it)", (
     inputs(d);
     const t = traced(["relu", "in/a.csv", "-o", "out.csv"], d);
     expect(t.status).toBe(0);
-    expect(readFileSync(path.join(d, "out.csv"), "utf8")).toBe("0,1\n");
+    expect(readFileSync(path.join(d, "out.csv"), "utf8")).toBe("0.0,1.0\n");
     expect(t).toMatchObject({ renames: 1, dataSyncs: 1, unsyncedRenames: [], folderSyncs: 1, folderSyncsBeforeLastRename: 0 });
   });
 
@@ -100,7 +100,7 @@ describe.skipIf(!hasStrace)("fsync (watched with strace; skipped without it)", (
     inputs(d);
     const t = traced(["relu", "in/a.csv", "-o", "out.csv", "--no-fsync"], d);
     expect(t.status).toBe(0);
-    expect(readFileSync(path.join(d, "out.csv"), "utf8")).toBe("0,1\n");
+    expect(readFileSync(path.join(d, "out.csv"), "utf8")).toBe("0.0,1.0\n");
     expect(t).toMatchObject({ renames: 1, dataSyncs: 0, folderSyncs: 0 });
   });
 
@@ -110,7 +110,7 @@ describe.skipIf(!hasStrace)("fsync (watched with strace; skipped without it)", (
     const t = traced(["relu", "in", "--out-dir", "o", "--keep-paths", "--jobs", "2", "-q"], d);
     expect(t.status).toBe(0);
     expect(readdirSync(path.join(d, "o")).sort()).toEqual(["a.csv", "b.csv", "sub"]);
-    expect(readFileSync(path.join(d, "o", "sub", "d.csv"), "utf8")).toBe("0,1\n");
+    expect(readFileSync(path.join(d, "o", "sub", "d.csv"), "utf8")).toBe("0.0,1.0\n");
     // o and o/sub: two folders, synced once each, after the last rename.
     expect(t).toMatchObject({ renames: 4, dataSyncs: 4, unsyncedRenames: [], folderSyncs: 2, folderSyncsBeforeLastRename: 0 });
   });

@@ -131,7 +131,7 @@ describe("folders are created one level at a time, never through a link", () => 
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/^dact: od\/sub\/deep\/b\.csv: its folder od\/sub is a symbolic link/);
     expect(readdirSync(path.join(d, "victim"))).toEqual([]);
-    expect(readFileSync(path.join(d, "od", "a.csv"), "utf8")).toBe("0\n");
+    expect(readFileSync(path.join(d, "od", "a.csv"), "utf8")).toBe("0.0\n");
   });
 
   it("--check-dir --update: a linked subfolder of the goldens gets no new folder or golden behind it", () => {
