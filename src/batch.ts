@@ -250,9 +250,10 @@ export function optionsKey(plan: Omit<PlanSpec, "input" | "output">, version: st
 }
 
 /** A gradient file's identity for the manifest: a changed gradient (size, mtime or inode) redoes the output. */
-export function gradIdentity(o: Pick<BatchOptions, "gradDir">, job: BatchJob): string | undefined {
-  if (o.gradDir === undefined) return undefined;
-  const st = statOrNull(path.join(o.gradDir, job.inRel));
+export function gradIdentity(o: Pick<BatchOptions, "gradDir">, base: Pick<PlanSpec, "gradOutput">, job: BatchJob): string | undefined {
+  const file = o.gradDir !== undefined ? path.join(o.gradDir, job.inRel) : typeof base.gradOutput === "string" ? base.gradOutput : undefined;
+  if (file === undefined) return undefined;
+  const st = statOrNull(file);
   return st ? `${st.size}:${st.mtimeMs}:${st.dev}:${st.ino}` : "none";
 }
 
@@ -326,7 +327,7 @@ export async function runBatch(jobs: BatchPlan, base: Omit<PlanSpec, "input" | "
       const out = statOrNull(j.output);
       const inp = statOrNull(j.input);
       const fresh = out?.isFile() && inp !== null && out.mtimeMs >= inp.mtimeMs;
-      if ((o.skipExisting && fresh && made.get(j.rel) === `${key}\n${j.input}` + (o.gradDir !== undefined ? `\n${gradIdentity(o, j)}` : "")) || (o.resume && resumed.has(j.output) && out?.isFile())) {
+      if ((o.skipExisting && fresh && made.get(j.rel) === `${key}\n${j.input}` + (gradIdentity(o, base, j) !== undefined ? `\n${gradIdentity(o, base, j)}` : "")) || (o.resume && resumed.has(j.output) && out?.isFile())) {
         skipped++;
         log({ input: j.input, output: j.output, status: "skipped", bytes: out!.size, seconds: 0, error: null });
       } else todo.push(j);
@@ -397,7 +398,7 @@ async function runPool(jobs: BatchJob[], todo: BatchJob[], skipped: number, base
           // Named and registered here, before the worker can create it.
           const temp = tempNameFor(path.resolve(job.output));
           trackTemp(temp, true);
-          entries.set(id, { job, temp, t0: Date.now(), grad: gradIdentity(o, job) });
+          entries.set(id, { job, temp, t0: Date.now(), grad: gradIdentity(o, base, job) });
           st.current = id;
           const grad = o.gradDir !== undefined ? { gradOutput: path.join(o.gradDir, job.inRel) } : {};
           const { progress: _p, ...plan } = o.checks

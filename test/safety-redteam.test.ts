@@ -161,6 +161,17 @@ describe("--skip-existing redoes outputs made differently", () => {
     expect(second).not.toBe(first);
     expect(second).toContain("7");
   });
+  it("batch with one --grad-output file: a changed gradient redoes the output", () => {
+    const d = setup();
+    const args = ["relu", "in", "--out-dir", "out", "--grad-output", "g/x.csv", "--skip-existing"];
+    expect(dact(args, { cwd: d, env: noCI }).status).toBe(0);
+    const first = readFileSync(path.join(d, "out", "x.csv"), "utf8");
+    writeFileSync(path.join(d, "g", "x.csv"), "a\n9\n3\n");
+    expect(dact(args, { cwd: d, env: noCI }).status).toBe(0);
+    const second = readFileSync(path.join(d, "out", "x.csv"), "utf8");
+    expect(second).not.toBe(first);
+    expect(second).toContain("9");
+  });
   for (const [opt, ...vals] of [
     ["--float-format", "%.3f"],
     ["--na-values", "zz"],
