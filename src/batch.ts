@@ -19,6 +19,7 @@ import { formatFromPath, formatSpec, knownExtensions, type Format } from "./form
 import { AppendFile, batchFifos, exitGate, makeFolders, Protected, readSideFile, realpathLoose, sweepDeadTemps, syncFolder, tempNameFor, trackTemp } from "./io.js";
 import type { PlanSpec } from "./pipeline.js";
 import type { CheckResult } from "./golden.js";
+import { isPending, pendingPath } from "./pending.js";
 
 export interface BatchOptions {
   outDir: string;
@@ -198,6 +199,9 @@ export async function planBatch(args: readonly string[], o: BatchOptions): Promi
     const other = seen.get(rel);
     if (other !== undefined) throw new DactError("USAGE", `${other} and ${i.input} would both be written to ${output}; expected distinct output names (is a file given twice?)`);
     seen.set(rel, i.input);
+    if (o.checks && isPending(output)) {
+      throw new DactError("USAGE", `${i.input}: its golden ${output} is named like a pending golden (NAME.new.EXT, which --pending writes and dact review renames); expected an input not named *.new.* (rename it, e.g. to ${path.basename(i.input).replace(/\.new(?=\.|$)/i, "-new")})`);
+    }
     const over = realInputs.get(path.join(realOut, rel)) ?? inodes.get(idOf(output));
     if (over !== undefined) throw new DactError("USAGE", `${i.input}: its output ${output} is the input ${over}; expected an --out-dir that does not overwrite inputs`);
     return { job: { input: i.input, output, rel, inRel }, pipe: i.pipe };
@@ -205,10 +209,22 @@ export async function planBatch(args: readonly string[], o: BatchOptions): Promi
   const chosen = o.shard ? all.filter((j) => shardOf(j.job.input, o.shard!.count) === o.shard!.index) : all;
   for (const j of chosen) if (j.pipe) batchFifos.add(j.job.input);
   const guard = new Protected();
+  // Gradients are inputs too: no output, golden or pending golden may land
+  // on one (a --grad-output-dir equal to --out-dir or --check-dir).
+  const grads = new Protected();
   for (const j of all) {
     guard.add(j.job.input, "input");
     if (o.checks) guard.add(j.job.output, "golden");
-    if (o.gradDir !== undefined) guard.add(path.join(o.gradDir, j.job.inRel), "gradient");
+    if (o.gradDir !== undefined) {
+      guard.add(path.join(o.gradDir, j.job.inRel), "gradient");
+      grads.add(path.join(o.gradDir, j.job.inRel), "gradient");
+    }
+  }
+  if (o.gradDir !== undefined) {
+    for (const j of all) {
+      grads.check(j.job.output, `${j.job.input}: its ${o.checks ? "golden" : "output"}`);
+      if (o.checks) grads.check(pendingPath(j.job.output), `${j.job.input}: its pending golden`);
+    }
   }
   const jobs: BatchPlan = chosen.map((j) => j.job);
   jobs.guard = guard;
@@ -222,9 +238,23 @@ function idOf(p: string): string {
 
 /** What made an output: the options that change its bytes, and dact's version. */
 export function optionsKey(plan: Omit<PlanSpec, "input" | "output">, version: string): string {
-  const { activation, params, format, delimiter, header, to, dtype, reshape, labels, columns } = plan;
+  const { activation, params, format, delimiter, header, to, dtype, reshape, labels, columns, decimal, comment, naValues, keys, compress, compression, gradOutput } = plan;
+  // --float-format by its text (the parsed form is derived from it); null (Python's repr) kept apart from unset.
+  const floatFormat = plan.floatFormat === null ? null : plan.floatFormat?.text;
   // Unset options drop out of the JSON: keys made before an option existed stay the same.
-  return createHash("sha256").update(JSON.stringify({ version, activation, params, format, delimiter, header, to, dtype, reshape, labels, columns })).digest("hex").slice(0, 16);
+  // Not here: what changes no output byte (--threads, --no-fsync, --force, --max-line-size, progress).
+  return createHash("sha256")
+    .update(JSON.stringify({ version, activation, params, format, delimiter, header, to, dtype, reshape, labels, columns, decimal, comment, naValues, keys, compress, compression, floatFormat, gradOutput }))
+    .digest("hex")
+    .slice(0, 16);
+}
+
+/** A gradient file's identity for the manifest: a changed gradient (size, mtime or inode) redoes the output. */
+export function gradIdentity(o: Pick<BatchOptions, "gradDir">, base: Pick<PlanSpec, "gradOutput">, job: BatchJob): string | undefined {
+  const file = o.gradDir !== undefined ? path.join(o.gradDir, job.inRel) : typeof base.gradOutput === "string" ? base.gradOutput : undefined;
+  if (file === undefined) return undefined;
+  const st = statOrNull(file);
+  return st ? `${st.size}:${st.mtimeMs}:${st.dev}:${st.ino}` : "none";
 }
 
 /** The manifest --skip-existing keeps in --out-dir: one JSON line per output written. */
@@ -261,7 +291,7 @@ export async function runBatch(jobs: BatchPlan, base: Omit<PlanSpec, "input" | "
   // Each output's options key and the input that made it: an output another
   // input made (the names changed since) is not skipped.
   const made = new Map<string, string>();
-  if (o.skipExisting) for (const r of readJsonLines(manifestPath, "the manifest", true)) if (typeof r["output"] === "string" && typeof r["key"] === "string") made.set(r["output"], typeof r["input"] === "string" ? `${r["key"]}\n${r["input"]}` : r["key"]);
+  if (o.skipExisting) for (const r of readJsonLines(manifestPath, "the manifest", true)) if (typeof r["output"] === "string" && typeof r["key"] === "string") made.set(r["output"], (typeof r["input"] === "string" ? `${r["key"]}\n${r["input"]}` : r["key"]) + (typeof r["grad"] === "string" ? `\n${r["grad"]}` : ""));
   const resumed = new Set<string>();
   if (o.resume) {
     for (const r of readJsonLines(o.resume, "--resume", true)) {
@@ -297,7 +327,7 @@ export async function runBatch(jobs: BatchPlan, base: Omit<PlanSpec, "input" | "
       const out = statOrNull(j.output);
       const inp = statOrNull(j.input);
       const fresh = out?.isFile() && inp !== null && out.mtimeMs >= inp.mtimeMs;
-      if ((o.skipExisting && fresh && made.get(j.rel) === `${key}\n${j.input}`) || (o.resume && resumed.has(j.output) && out?.isFile())) {
+      if ((o.skipExisting && fresh && made.get(j.rel) === `${key}\n${j.input}` + (gradIdentity(o, base, j) !== undefined ? `\n${gradIdentity(o, base, j)}` : "")) || (o.resume && resumed.has(j.output) && out?.isFile())) {
         skipped++;
         log({ input: j.input, output: j.output, status: "skipped", bytes: out!.size, seconds: 0, error: null });
       } else todo.push(j);
@@ -325,7 +355,8 @@ async function runPool(jobs: BatchJob[], todo: BatchJob[], skipped: number, base
       let finished = 0;
       let broken = false; // a worker failed outright: the pool has rejected
       let ids = 0;
-      const entries = new Map<number, { job: BatchJob; temp: string; t0: number }>();
+      // grad: the gradient's identity as read when the job was handed out (a gradient changed during the run is not recorded as the one used).
+      const entries = new Map<number, { job: BatchJob; temp: string; t0: number; grad?: string | undefined }>();
       // Per worker: the file it is running (null when free) and the files
       // whose commits (fsync, rename) it is finishing in the background.
       const state = new Map<Worker, { current: number | null; pending: Set<number>; done: boolean }>();
@@ -347,7 +378,7 @@ async function runPool(jobs: BatchJob[], todo: BatchJob[], skipped: number, base
           events.error(message!);
         } else {
           folders.add(path.dirname(r.job.output));
-          manifest?.line(JSON.stringify({ output: r.job.rel, input: r.job.input, key }));
+          manifest?.line(JSON.stringify({ output: r.job.rel, input: r.job.input, key, grad: r.grad }));
         }
         log({ input: r.job.input, output: r.job.output, status: ok ? "written" : "failed", bytes: ok ? (statOrNull(r.job.output)?.size ?? 0) : 0, seconds: (Date.now() - r.t0) / 1000, error: ok ? null : message });
         done++;
@@ -358,7 +389,7 @@ async function runPool(jobs: BatchJob[], todo: BatchJob[], skipped: number, base
         while (st.current === null && next < todo.length) {
           const job = todo[next++]!;
           const id = ids++;
-          const problem = o.checks ? null : prepareFolder(job, o.outDir, swept);
+          const problem = notRegular(job, o) ?? (o.checks ? null : prepareFolder(job, o.outDir, swept));
           if (problem) {
             entries.set(id, { job, temp: "", t0: Date.now() });
             settle(id, false, problem.message);
@@ -367,7 +398,7 @@ async function runPool(jobs: BatchJob[], todo: BatchJob[], skipped: number, base
           // Named and registered here, before the worker can create it.
           const temp = tempNameFor(path.resolve(job.output));
           trackTemp(temp, true);
-          entries.set(id, { job, temp, t0: Date.now() });
+          entries.set(id, { job, temp, t0: Date.now(), grad: gradIdentity(o, base, job) });
           st.current = id;
           const grad = o.gradDir !== undefined ? { gradOutput: path.join(o.gradDir, job.inRel) } : {};
           const { progress: _p, ...plan } = o.checks
@@ -453,6 +484,26 @@ async function runPool(jobs: BatchJob[], todo: BatchJob[], skipped: number, base
     for (const d of all) syncFolder(d);
   }
   return { written: done - failed, skipped, failed, seconds: (Date.now() - started) / 1000 };
+}
+
+/**
+ * The golden (--check-dir) and gradient (--grad-output-dir) dact derives
+ * from the input tree must be regular files (or, a golden, nothing yet):
+ * stat'ed here, in the main thread, without opening them, so a FIFO or a
+ * device is that file's error instead of a worker blocked in open(2) that
+ * the run (and its signal handlers) would wait on for good.
+ */
+function notRegular(job: BatchJob, o: BatchOptions): DactError | null {
+  const files: [string, string][] = [];
+  if (o.checks) files.push([job.output, "golden"]);
+  if (o.gradDir !== undefined) files.push([path.join(o.gradDir, job.inRel), "gradient"]);
+  for (const [p, role] of files) {
+    const st = statOrNull(p);
+    if (st === null || st.isFile()) continue;
+    const kind = st.isFIFO() ? "a FIFO" : st.isCharacterDevice() || st.isBlockDevice() ? "a device" : st.isSocket() ? "a socket" : st.isDirectory() ? "a folder" : "not a regular file";
+    return new DactError("OPEN", `found ${kind}; expected a regular file (the ${role} of ${job.input})`, p);
+  }
+  return null;
 }
 
 /**

@@ -1,7 +1,7 @@
 /** Reading shard reports and writing merged ones, through io.ts (atomic outputs, never over an input report). */
-import * as path from "node:path";
+import * as fs from "node:fs";
 import { DactError } from "./errors.js";
-import { openInput, openOutput } from "./io.js";
+import { fileId, openInput, openOutput, prepareReport, Protected, realpathLoose } from "./io.js";
 import { commitOrAbort } from "./pipeline.js";
 
 export async function readReportText(file: string): Promise<string> {
@@ -15,9 +15,39 @@ export async function readReportText(file: string): Promise<string> {
   }
 }
 
+/**
+ * Checks the two outputs of merge-reports before any input is read or
+ * anything written: neither is a symbolic link (never written through),
+ * neither is an input report (by device and inode, so a hard link or a
+ * second name is caught), each is nothing or a regular file, and they are
+ * two different files.
+ */
+export function checkMergeOutputs(out: string, junit: string, inputs: readonly string[]): void {
+  const guard = new Protected();
+  for (const i of inputs) guard.add(i, "input report");
+  const outputs: [string, string][] = [
+    [out, "dact merge-reports: OUT"],
+    [junit, "dact merge-reports: --junit"],
+  ];
+  for (const [p, what] of outputs) {
+    let lst: fs.Stats | null = null;
+    try {
+      lst = fs.lstatSync(p);
+    } catch {
+      lst = null;
+    }
+    if (lst?.isSymbolicLink()) throw new DactError("USAGE", `${what} ${p}: found a symbolic link; expected a regular file or nothing there (reports are never written through links)`);
+    prepareReport(p, what, guard);
+  }
+  const same = realpathLoose(out) === realpathLoose(junit) || (fileId(out) !== null && fileId(out) === fileId(junit));
+  if (same) throw new DactError("USAGE", `dact merge-reports: OUT ${out} and --junit ${junit}: found the same file; expected two different files (the JSON and the JUnit report)`);
+}
+
 export async function writeText(file: string, text: string, inputs: readonly string[]): Promise<void> {
-  if (inputs.some((i) => path.resolve(i) === path.resolve(file))) throw new DactError("USAGE", "dact merge-reports: an output is one of the input reports; expected a new file", file);
-  const out = await openOutput(file);
+  const guard = new Protected();
+  for (const i of inputs) guard.add(i, "input report");
+  guard.check(file, "dact merge-reports: output");
+  const out = await openOutput(file, { noFollow: true });
   await commitOrAbort(out, async () => {
     await out.write(Buffer.from(text, "utf8"));
   });

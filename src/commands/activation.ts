@@ -190,6 +190,7 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
     }
     if (batchOnly.length) throw new DactError("USAGE", `option ${batchOnly[0]}: found without --out-dir; expected it only in batch mode`);
     const plan: PlanSpec = { ...base, input: inputs[0] ?? STDIO, output: opts.output };
+    (await import("../run-guards.js")).checkSingleRun(plan);
     const bar = showProgress ? await (await import("../progress.js")).byteProgress(opts.progress === true) : null;
     if (bar) plan.progress = bar.update;
     const golden = opts.report.length && plan.check ? await import("../golden.js") : null;

@@ -16,12 +16,13 @@ export function mergeReportsCommand(io: Io, status: Status): Command {
     .option("--junit <file>", "the merged JUnit XML (default: OUT with .xml)")
     .addHelpText("after", EXIT_HELP)
     .action(async (out: string, inputs: string[], opts: MergeOpts) => {
-      const { readReportText, writeText } = await import("../merge-io.js");
+      const { checkMergeOutputs, readReportText, writeText } = await import("../merge-io.js");
       const { mergeReports } = await import("../merge-reports.js");
+      const junit = opts.junit ?? (/\.json$/i.test(out) ? out.replace(/\.json$/i, ".xml") : `${out}.xml`);
+      checkMergeOutputs(out, junit, inputs); // before anything is read or written
       const texts = [];
       for (const f of inputs) texts.push({ file: f, text: await readReportText(f) });
       const m = mergeReports(texts);
-      const junit = opts.junit ?? (/\.json$/i.test(out) ? out.replace(/\.json$/i, ".xml") : `${out}.xml`);
       await writeText(out, m.json, inputs);
       await writeText(junit, m.junit, inputs);
       for (const l of m.lines) io.err(l);
