@@ -142,13 +142,13 @@ export async function runDerivative(plan: PlanSpec, say: (m: string) => void = n
         const sameLayout = to === from && plan.reshape === undefined && !(plan.dtype !== undefined && to.name === "npy") && plan.gradOutput === undefined;
         if (plan.gradOutput !== undefined) {
           const writer = await to.writer(output, { delimiter: to === from ? plan.delimiter : undefined, decimal: plan.decimal, floatFormat: plan.floatFormat, dtype: plan.dtype, source: input.name, compression: plan.compression });
-          await withGrad(plan.gradOutput, say, (gradFor) => streamGrad(input, from, readOpts, reshapeWriter(noticingWriter(writer, say, input.name, to.keepsHeader, to.name), plan.reshape), kernel, gradFor(null), say));
+          await withGrad(plan.gradOutput, say, (gradFor) => streamGrad(input, from, readOpts, reshapeWriter(noticingWriter(writer, say, input.name, to.keepsHeader, to.name), plan.reshape), kernel, gradFor(null), say, plan.dtype));
         } else if (sameLayout) {
           const transform = await from.transform(readOpts);
           await transform(input, output, { kernel, signOnly: act.signOnly ?? false, floatFormat: plan.floatFormat, notice: say, dtype: plan.dtype, compression: plan.compression });
         } else {
           const writer = await to.writer(output, { delimiter: to === from ? plan.delimiter : undefined, decimal: plan.decimal, floatFormat: plan.floatFormat, dtype: plan.dtype, source: input.name, compression: plan.compression });
-          await streamArray(input, from, readOpts, reshapeWriter(writer, plan.reshape), kernel, say, to.keepsHeader, to.name);
+          await streamArray(input, from, readOpts, reshapeWriter(writer, plan.reshape), kernel, say, to.keepsHeader, to.name, plan.dtype);
         }
       } else {
         const { runNamed } = await import("./named.js");
@@ -225,8 +225,8 @@ export async function commitOrAbort(output: Output, work: () => Promise<void>): 
  * f2 once by f16round) and on to the writer; the writer's bytes go out
  * after each input chunk, so memory stays bounded by a chunk's worth.
  */
-export async function streamArray(input: Input, from: ArrayFormat, opts: ReadOptions, writer: ArrayWriter, kernel: Kernel, say: (m: string) => void, keepsHeader: boolean, toName = "this format"): Promise<void> {
-  const shape = await from.read(input, opts, kernelSink(writer, kernel, say, input.name, keepsHeader, toName), () => writer.flush(), say);
+export async function streamArray(input: Input, from: ArrayFormat, opts: ReadOptions, writer: ArrayWriter, kernel: Kernel, say: (m: string) => void, keepsHeader: boolean, toName = "this format", outDtype?: FloatDType): Promise<void> {
+  const shape = await from.read(input, opts, kernelSink(writer, kernel, say, input.name, keepsHeader, toName, outDtype), () => writer.flush(), say);
   await writer.end(shape);
 }
 
@@ -237,13 +237,14 @@ export async function streamArray(input: Input, from: ArrayFormat, opts: ReadOpt
  * writer. A header or label columns the writer has no place for are
  * dropped with a notice.
  */
-export function kernelSink(writer: ArrayWriter, kernel: Kernel, say: (m: string) => void, source: string, keepsHeader: boolean, toName: string): ArraySink {
+export function kernelSink(writer: ArrayWriter, kernel: Kernel, say: (m: string) => void, source: string, keepsHeader: boolean, toName: string, outDtype?: FloatDType): ArraySink {
   let dtype: FloatDType = "f8";
   let dst: Float64Array | Float32Array = new Float64Array(0);
   const k32 = float32Of(kernel);
   return {
     begin(h: ArrayHead) {
-      dtype = h.dtype;
+      // The output dtype (--dtype), else the input's: f'(x) in float64 rounded once to what is written.
+      dtype = outDtype ?? h.dtype;
       if (!keepsHeader) dropNotice(h, say, source, toName);
       writer.begin(h);
     },

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { knownExtensions } from "../src/formats/index.js";
 import { DactError } from "../src/errors.js";
-import { derivative } from "../src/index.js";
+import { derivative, matrix, readMatrix, writeMatrix, type Matrix } from "../src/index.js";
 import { ACTIVATIONS } from "../src/activations/registry.js";
 import { dact, workdir } from "./workdir.js";
 
@@ -41,6 +41,7 @@ describe("library option error", () => {
   });
 });
 
+const FIX = path.join(__dirname, "..", "fixtures");
 const nums = (csv: string) => csv.split(/[,\n]/).filter((c) => c !== "").map(Number);
 
 describe("-o with an extension no format has", () => {
@@ -70,5 +71,68 @@ describe("-o with an extension no format has", () => {
     const b = dact(["relu", "data.dat", "--format", "csv", "--out-dir", "o", "-q"], { cwd: d });
     expect(b.status).toBe(0);
     expect(nums(readFileSync(path.join(d, "o", "data.dat"), "utf8"))).toEqual([1, 0]);
+  });
+});
+
+// --dtype wider than the input: f'(x) in float64, rounded once to the OUTPUT
+// dtype (docs/activations.md), not first to the input's 16 bits. The
+// expectation is the library's float64 derivative of the same (widened) values.
+describe("--dtype wider than a 16-bit input", () => {
+  const X = [0.3, 1.7, -2.1, 0.5, -0.7, 3.25];
+  const wide = (m: Matrix): Matrix => ({ ...m, dtype: "f8" });
+  const setup = async () => {
+    const d = workdir();
+    await writeMatrix(path.join(d, "h.npy"), matrix(X), { dtype: "f2", fsync: false });
+    await writeMatrix(path.join(d, "h.npz"), matrix(X), { dtype: "f2", key: "a", fsync: false });
+    await writeMatrix(path.join(d, "g.npy"), matrix([2, -1, 0.5, 3, 1, -0.25]), { dtype: "f2", fsync: false });
+    const x = await readMatrix(path.join(d, "h.npy"));
+    expect(x.dtype).toBe("f2");
+    return { d, x };
+  };
+  const run = (d: string, args: string[]) => {
+    const r = dact(args, { cwd: d });
+    expect(r.status).toBe(0);
+  };
+
+  it("float16 .npy, .npz, and into Parquet/Arrow, --dtype f8: the float64 result", async () => {
+    const { d, x } = await setup();
+    const want = derivative("gelu", wide(x));
+    // the 16-bit-first result differs: the test can fail
+    expect(Array.from(derivative("gelu", x).data)).not.toEqual(Array.from(want.data));
+    run(d, ["gelu", "h.npy", "--dtype", "f8", "-o", "o.npy"]);
+    const o = await readMatrix(path.join(d, "o.npy"));
+    expect(o.dtype).toBe("f8");
+    expect(Array.from(o.data)).toEqual(Array.from(want.data));
+    run(d, ["gelu", "h.npz", "--dtype", "f8", "-o", "o.npz"]);
+    expect(Array.from((await readMatrix(path.join(d, "o.npz"), { key: "a" })).data)).toEqual(Array.from(want.data));
+    for (const ext of [".parquet", ".arrow"]) {
+      run(d, ["gelu", "h.npy", "--dtype", "f8", "-o", `o${ext}`]);
+      expect(Array.from((await readMatrix(path.join(d, `o${ext}`))).data), ext).toEqual(Array.from(want.data));
+    }
+  });
+
+  it("with --grad-output and with --order 2", async () => {
+    const { d, x } = await setup();
+    const g = await readMatrix(path.join(d, "g.npy"));
+    const f1 = derivative("gelu", wide(x)).data;
+    run(d, ["gelu", "h.npy", "--dtype", "f8", "--grad-output", "g.npy", "-o", "og.npy"]);
+    expect(Array.from((await readMatrix(path.join(d, "og.npy"))).data)).toEqual(Array.from(f1, (v, i) => v * g.data[i]!));
+    run(d, ["gelu", "h.npy", "--dtype", "f8", "--order", "2", "-o", "o2.npy"]);
+    expect(Array.from((await readMatrix(path.join(d, "o2.npy"))).data)).toEqual(Array.from(derivative("gelu", wide(x), { order: 2 }).data));
+  });
+
+  it("bfloat16 .safetensors --dtype f4 and float16 Parquet --dtype f8", async () => {
+    const d = workdir();
+    const b = await readMatrix(path.join(FIX, "containers", "bf16.safetensors"), { key: "w" });
+    expect(b.dtype).toBe("bf16");
+    run(d, ["gelu", path.join(FIX, "containers", "bf16.safetensors"), "--dtype", "f4", "-o", "o.safetensors"]);
+    const o = await readMatrix(path.join(d, "o.safetensors"), { key: "w" });
+    expect(o.dtype).toBe("f4");
+    expect(Array.from(o.data)).toEqual(Array.from(derivative("gelu", wide(b)).data, Math.fround));
+    const p = await readMatrix(path.join(FIX, "tables", "float16.parquet"));
+    expect(p.dtype).toBe("f2");
+    run(d, ["gelu", path.join(FIX, "tables", "float16.parquet"), "--dtype", "f8", "-o", "o.parquet"]);
+    const op = await readMatrix(path.join(d, "o.parquet"));
+    expect(Array.from(op.data)).toEqual(Array.from(derivative("gelu", wide(p)).data));
   });
 });
