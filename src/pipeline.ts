@@ -245,7 +245,7 @@ export function kernelSink(writer: ArrayWriter, kernel: Kernel, say: (m: string)
     begin(h: ArrayHead) {
       // The output dtype (--dtype), else the input's: f'(x) in float64 rounded once to what is written.
       dtype = outDtype ?? h.dtype;
-      if (!keepsHeader) dropNotice(h, say, source, toName);
+      if (!keepsHeader || TABLES.includes(toName as Format)) dropNotice(h, say, source, toName, keepsHeader);
       writer.begin(h);
     },
     data(values: Values, missing: Uint8Array | null, n: number, extras?: RowExtras | null) {
@@ -260,13 +260,15 @@ export function kernelSink(writer: ArrayWriter, kernel: Kernel, say: (m: string)
 /**
  * One notice for what a writer without a place for labels drops: the
  * CSV header and every label column (index, text, --columns' others), by name.
+ * A Parquet/Arrow writer keeps the header (as column names) but, from an
+ * array reader, not the label columns: those alone are named (headerKept).
  */
-export function dropNotice(h: ArrayHead, say: (m: string) => void, source: string, toName: string): void {
+export function dropNotice(h: ArrayHead, say: (m: string) => void, source: string, toName: string, headerKept = false): void {
   const labels = h.labelCols ?? [];
   const parts: string[] = [];
   // One line however wide the table: long lists are cut.
   const cut = (s: string) => (s.length > 200 ? `${s.slice(0, 200)}…` : s);
-  if (h.header) parts.push(`${h.headerName ?? "the CSV header"} (${cut(h.header.slice(0, 100).join(", "))})`);
+  if (h.header && !headerKept) parts.push(`${h.headerName ?? "the CSV header"} (${cut(h.header.slice(0, 100).join(", "))})`);
   if (labels.length > 0) {
     const names = labels.slice(0, 100).map((c) => (h.header?.[c]?.trim() ? JSON.stringify(h.header[c]) : `${c + 1}`));
     parts.push(`label column${labels.length > 1 ? "s" : ""} ${cut(names.join(", "))}`);
@@ -276,10 +278,10 @@ export function dropNotice(h: ArrayHead, say: (m: string) => void, source: strin
 
 /** A writer that says what it drops (dropNotice) when it begins: for paths without a kernelSink (--grad-output). */
 export function noticingWriter(inner: ArrayWriter, say: (m: string) => void, source: string, keepsHeader: boolean, toName: string): ArrayWriter {
-  if (keepsHeader) return inner;
+  if (keepsHeader && !TABLES.includes(toName as Format)) return inner;
   return {
     begin(h) {
-      dropNotice(h, say, source, toName);
+      dropNotice(h, say, source, toName, keepsHeader);
       inner.begin(h);
     },
     write: (v, m, n, x) => inner.write(v, m, n, x),

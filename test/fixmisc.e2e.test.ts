@@ -136,3 +136,26 @@ describe("--dtype wider than a 16-bit input", () => {
     expect(Array.from(op.data)).toEqual(Array.from(derivative("gelu", wide(p)).data));
   });
 });
+
+describe("CSV label columns into Parquet/Arrow", () => {
+  it("are named in the one-line drop notice, as for .npy; a plain CSV says nothing", async () => {
+    const d = workdir();
+    writeFileSync(path.join(d, "mixed.csv"), "step,name,a,b\n1,x,0.5,-1\n2,y,-2,3\n");
+    writeFileSync(path.join(d, "plain.csv"), "a,b\n0.5,-1\n-2,3\n");
+    for (const ext of [".parquet", ".arrow", ".arrows"]) {
+      for (const extra of [[], ["--grad-output", "2"]]) {
+        const r = dact(["gelu", "mixed.csv", "--index-col", "step", ...extra, "-o", `x${ext}`], { cwd: d });
+        expect(r.status).toBe(0);
+        const lines = r.stderr.trim().split("\n");
+        expect(lines, ext).toHaveLength(1);
+        expect(lines[0]).toContain('"step"');
+        expect(lines[0]).toContain('"name"');
+        expect(lines[0]).toContain(ext.slice(1));
+        expect((await readMatrix(path.join(d, `x${ext}`))).shape).toEqual([2, 2]);
+      }
+      const p = dact(["gelu", "plain.csv", "-o", `p${ext}`], { cwd: d });
+      expect(p.status).toBe(0);
+      expect(p.stderr).toBe("");
+    }
+  });
+});
