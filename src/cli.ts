@@ -59,14 +59,17 @@ export function buildProgram(io: Io = { out: (s) => process.stdout.write(s), err
     });
   const first = argv?.find((a) => !a.startsWith("-"));
   const versionOnly = argv !== undefined && argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V");
-  const known = first !== undefined && (["list", "compare", "completion", "review", "merge-reports"].includes(first) || ACTIVATIONS.some((a) => a.name === first));
+  const known = first !== undefined && ((SUBCOMMANDS as readonly string[]).includes(first) || ACTIVATIONS.some((a) => a.name === first));
   const want = (name: string) => !versionOnly && (!known || name === first);
   for (const act of ACTIVATIONS) if (want(act.name)) program.addCommand(activationCommand(act, io, status).copyInheritedSettings(program));
-  if (want("list")) program.addCommand(listCommand(io).copyInheritedSettings(program));
-  if (want("compare")) program.addCommand(compareCommand(io, status).copyInheritedSettings(program));
-  if (want("review")) program.addCommand(reviewCommand(io, status).copyInheritedSettings(program));
-  if (want("merge-reports")) program.addCommand(mergeReportsCommand(io, status).copyInheritedSettings(program));
-  if (want("completion")) program.addCommand(completionCommand(io, status).copyInheritedSettings(program));
+  const subcommands: Record<(typeof SUBCOMMANDS)[number], () => Command> = {
+    list: () => listCommand(io),
+    compare: () => compareCommand(io, status),
+    review: () => reviewCommand(io, status),
+    "merge-reports": () => mergeReportsCommand(io, status),
+    completion: () => completionCommand(io, status),
+  };
+  for (const name of SUBCOMMANDS) if (want(name)) program.addCommand(subcommands[name]().copyInheritedSettings(program));
   program.addHelpText("after", () => `${commonOptionsHelp(io, status)}${EXIT_HELP}\n${EXAMPLES}`);
   return program;
 }
@@ -119,7 +122,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-const COMMANDS = ["list", "compare", "completion", "help", "review", "merge-reports"];
+/** The subcommands buildProgram registers besides the activations (one list: the unknown-command message names them all). */
+const SUBCOMMANDS = ["list", "compare", "review", "merge-reports", "completion"] as const;
+const COMMANDS = [...SUBCOMMANDS, "help"];
 
 /** An unknown subcommand gets a "did you mean" (commander says only "unknown command"). */
 function unknownCommand(argv: readonly string[]): void {
@@ -127,7 +132,7 @@ function unknownCommand(argv: readonly string[]): void {
   if (first === undefined || COMMANDS.includes(first) || ACTIVATIONS.some((a) => a.name === first)) return;
   const like = suggestActivations(first, COMMANDS);
   const hint = like.length ? `did you mean ${like.join(" or ")}? ` : "";
-  throw new DactError("USAGE", `unknown activation or command ${JSON.stringify(first)}${hint ? ` (${hint.trim()})` : ""}; expected one of the ${ACTIVATIONS.length} activations that dact list shows, or ${COMMANDS.slice(0, 2).join(" or ")}`);
+  throw new DactError("USAGE", `unknown activation or command ${JSON.stringify(first)}${hint ? ` (${hint.trim()})` : ""}; expected one of the ${ACTIVATIONS.length} activations that dact list shows, or ${SUBCOMMANDS.join(", ")}`);
 }
 
 export function report(err: unknown): number {

@@ -126,7 +126,7 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
  * The sink X's reader pushes into, and the `after` to call after each of
  * X's chunks; `finish(shape)` at X's end checks G's shape and ends the writer.
  */
-export function gradSink(grad: GradSource, writer: ArrayWriter, kernel: Kernel, source: string): { sink: ArraySink; after: () => Promise<void>; finish(shape: number[]): Promise<void>; started: Promise<void>; abort(): void } {
+export function gradSink(grad: GradSource, writer: ArrayWriter, kernel: Kernel, source: string, outDtype?: FloatDType): { sink: ArraySink; after: () => Promise<void>; finish(shape: number[]): Promise<void>; started: Promise<void>; abort(): void } {
   const q = new GradQueue();
   let ended = grad.kind === "number";
   let gShape: number[] | null = grad.kind === "number" ? [] : null;
@@ -198,6 +198,8 @@ export function gradSink(grad: GradSource, writer: ArrayWriter, kernel: Kernel, 
       }
       dtype = promote(x.dtype, g.dtype);
     } else dtype = x.dtype;
+    // --dtype: G ⊙ f'(x) in float64, rounded once to the output dtype (not to the input's first).
+    dtype = outDtype ?? dtype;
     writer.begin({ ...x, dtype });
   };
   const drain = async (final: boolean) => {
@@ -273,8 +275,8 @@ export function gradSink(grad: GradSource, writer: ArrayWriter, kernel: Kernel, 
 }
 
 /** Reads X (any reader, as `read`) into `writer`, multiplied by G. */
-export async function readWithGrad(read: (sink: ArraySink, after: () => Promise<void>) => Promise<number[]>, writer: ArrayWriter, kernel: Kernel, grad: GradSource, source: string): Promise<void> {
-  const g = gradSink(grad, writer, kernel, source);
+export async function readWithGrad(read: (sink: ArraySink, after: () => Promise<void>) => Promise<number[]>, writer: ArrayWriter, kernel: Kernel, grad: GradSource, source: string, outDtype?: FloatDType): Promise<void> {
+  const g = gradSink(grad, writer, kernel, source, outDtype);
   try {
     const shape = await read(g.sink, g.after);
     await g.finish(shape);
@@ -286,6 +288,6 @@ export async function readWithGrad(read: (sink: ArraySink, after: () => Promise<
   }
 }
 
-export async function streamGrad(input: Input, from: ArrayFormat, opts: ReadOptions, writer: ArrayWriter, kernel: Kernel, grad: GradSource, say: (m: string) => void): Promise<void> {
-  await readWithGrad((sink, after) => from.read(input, opts, sink, after, say), writer, kernel, grad, input.name);
+export async function streamGrad(input: Input, from: ArrayFormat, opts: ReadOptions, writer: ArrayWriter, kernel: Kernel, grad: GradSource, say: (m: string) => void, outDtype?: FloatDType): Promise<void> {
+  await readWithGrad((sink, after) => from.read(input, opts, sink, after, say), writer, kernel, grad, input.name, outDtype);
 }

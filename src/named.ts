@@ -58,8 +58,8 @@ export async function runNamed(input: Input, from: FormatSpec, to: FormatSpec, o
 async function runNamedWith(input: Input, from: FormatSpec, to: FormatSpec, output: Output, plan: PlanSpec, kernel: Kernel, readOpts: ReadOptions, say: (m: string) => void, gradFor: ((member: string | null) => GradSource) | null): Promise<void> {
   /** One array from `read` into `w`: through the kernel, or times G. */
   const pipe = async (read: (sink: ArraySink, after: () => Promise<void>) => Promise<number[]>, w: ArrayWriter, member: string | null, keepsHeader: boolean, toName: string) => {
-    if (gradFor) return readWithGrad(read, noticingWriter(w, say, input.name, keepsHeader, toName), kernel, gradFor(member), input.name);
-    const shape = await read(kernelSink(w, kernel, say, input.name, keepsHeader, toName), () => w.flush());
+    if (gradFor) return readWithGrad(read, noticingWriter(w, say, input.name, keepsHeader, toName), kernel, gradFor(member), input.name, plan.dtype);
+    const shape = await read(kernelSink(w, kernel, say, input.name, keepsHeader, toName, plan.dtype), () => w.flush());
     await w.end(shape);
   };
   const wopts = { dtype: plan.dtype, decimal: plan.decimal, floatFormat: plan.floatFormat, source: input.name, compression: plan.compression };

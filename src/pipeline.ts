@@ -144,13 +144,13 @@ export async function runDerivative(plan: PlanSpec, say: (m: string) => void = n
         const sameLayout = to === from && plan.reshape === undefined && !(plan.dtype !== undefined && to.name === "npy") && plan.gradOutput === undefined;
         if (plan.gradOutput !== undefined) {
           const writer = await to.writer(output, { delimiter: to === from ? plan.delimiter : undefined, decimal: plan.decimal, floatFormat: plan.floatFormat, dtype: plan.dtype, source: input.name, compression: plan.compression });
-          await withGrad(plan.gradOutput, say, (gradFor) => streamGrad(input, from, readOpts, reshapeWriter(noticingWriter(writer, say, input.name, to.keepsHeader, to.name), plan.reshape), kernel, gradFor(null), say));
+          await withGrad(plan.gradOutput, say, (gradFor) => streamGrad(input, from, readOpts, reshapeWriter(noticingWriter(writer, say, input.name, to.keepsHeader, to.name), plan.reshape), kernel, gradFor(null), say, plan.dtype));
         } else if (sameLayout) {
           const transform = await from.transform(readOpts);
           await transform(input, output, { kernel, signOnly: act.signOnly ?? false, floatFormat: plan.floatFormat, notice: say, dtype: plan.dtype, compression: plan.compression });
         } else {
           const writer = await to.writer(output, { delimiter: to === from ? plan.delimiter : undefined, decimal: plan.decimal, floatFormat: plan.floatFormat, dtype: plan.dtype, source: input.name, compression: plan.compression });
-          await streamArray(input, from, readOpts, reshapeWriter(writer, plan.reshape), kernel, say, to.keepsHeader, to.name);
+          await streamArray(input, from, readOpts, reshapeWriter(writer, plan.reshape), kernel, say, to.keepsHeader, to.name, plan.dtype);
         }
       } else {
         const { runNamed } = await import("./named.js");
@@ -227,8 +227,8 @@ export async function commitOrAbort(output: Output, work: () => Promise<void>): 
  * f2 once by f16round) and on to the writer; the writer's bytes go out
  * after each input chunk, so memory stays bounded by a chunk's worth.
  */
-export async function streamArray(input: Input, from: ArrayFormat, opts: ReadOptions, writer: ArrayWriter, kernel: Kernel, say: (m: string) => void, keepsHeader: boolean, toName = "this format"): Promise<void> {
-  const shape = await from.read(input, opts, kernelSink(writer, kernel, say, input.name, keepsHeader, toName), () => writer.flush(), say);
+export async function streamArray(input: Input, from: ArrayFormat, opts: ReadOptions, writer: ArrayWriter, kernel: Kernel, say: (m: string) => void, keepsHeader: boolean, toName = "this format", outDtype?: FloatDType): Promise<void> {
+  const shape = await from.read(input, opts, kernelSink(writer, kernel, say, input.name, keepsHeader, toName, outDtype), () => writer.flush(), say);
   await writer.end(shape);
 }
 
@@ -239,14 +239,15 @@ export async function streamArray(input: Input, from: ArrayFormat, opts: ReadOpt
  * writer. A header or label columns the writer has no place for are
  * dropped with a notice.
  */
-export function kernelSink(writer: ArrayWriter, kernel: Kernel, say: (m: string) => void, source: string, keepsHeader: boolean, toName: string): ArraySink {
+export function kernelSink(writer: ArrayWriter, kernel: Kernel, say: (m: string) => void, source: string, keepsHeader: boolean, toName: string, outDtype?: FloatDType): ArraySink {
   let dtype: FloatDType = "f8";
   let dst: Float64Array | Float32Array = new Float64Array(0);
   const k32 = float32Of(kernel);
   return {
     begin(h: ArrayHead) {
-      dtype = h.dtype;
-      if (!keepsHeader) dropNotice(h, say, source, toName);
+      // The output dtype (--dtype), else the input's: f'(x) in float64 rounded once to what is written.
+      dtype = outDtype ?? h.dtype;
+      if (!keepsHeader || TABLES.includes(toName as Format)) dropNotice(h, say, source, toName, keepsHeader);
       writer.begin(h);
     },
     data(values: Values, missing: Uint8Array | null, n: number, extras?: RowExtras | null) {
@@ -261,13 +262,15 @@ export function kernelSink(writer: ArrayWriter, kernel: Kernel, say: (m: string)
 /**
  * One notice for what a writer without a place for labels drops: the
  * CSV header and every label column (index, text, --columns' others), by name.
+ * A Parquet/Arrow writer keeps the header (as column names) but, from an
+ * array reader, not the label columns: those alone are named (headerKept).
  */
-export function dropNotice(h: ArrayHead, say: (m: string) => void, source: string, toName: string): void {
+export function dropNotice(h: ArrayHead, say: (m: string) => void, source: string, toName: string, headerKept = false): void {
   const labels = h.labelCols ?? [];
   const parts: string[] = [];
   // One line however wide the table: long lists are cut.
   const cut = (s: string) => (s.length > 200 ? `${s.slice(0, 200)}…` : s);
-  if (h.header) parts.push(`${h.headerName ?? "the CSV header"} (${cut(h.header.slice(0, 100).join(", "))})`);
+  if (h.header && !headerKept) parts.push(`${h.headerName ?? "the CSV header"} (${cut(h.header.slice(0, 100).join(", "))})`);
   if (labels.length > 0) {
     const names = labels.slice(0, 100).map((c) => (h.header?.[c]?.trim() ? JSON.stringify(h.header[c]) : `${c + 1}`));
     parts.push(`label column${labels.length > 1 ? "s" : ""} ${cut(names.join(", "))}`);
@@ -277,10 +280,10 @@ export function dropNotice(h: ArrayHead, say: (m: string) => void, source: strin
 
 /** A writer that says what it drops (dropNotice) when it begins: for paths without a kernelSink (--grad-output). */
 export function noticingWriter(inner: ArrayWriter, say: (m: string) => void, source: string, keepsHeader: boolean, toName: string): ArrayWriter {
-  if (keepsHeader) return inner;
+  if (keepsHeader && !TABLES.includes(toName as Format)) return inner;
   return {
     begin(h) {
-      dropNotice(h, say, source, toName);
+      dropNotice(h, say, source, toName, keepsHeader);
       inner.begin(h);
     },
     write: (v, m, n, x) => inner.write(v, m, n, x),

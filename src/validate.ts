@@ -88,7 +88,7 @@ export function checkParams(act: Activation, options: unknown): Record<string, n
       if (!Number.isFinite(v)) throw usage(`option ${p.flag}`, v, "a finite number");
       raw[p.flag] = v;
     } else if (typeof v === "string") {
-      raw[p.flag] = parseOptionNumber(v, `option ${p.flag}`);
+      raw[p.flag] = parseOptionNumber(v, p.flag);
     } else throw usage(`option ${p.flag}`, v, "a finite number");
   }
   return raw;

@@ -10,11 +10,12 @@
  * update flag (vitest -u); with CI set, a missing golden is written only
  * with DACT_UPDATE=force. The failure message is dact's report.
  */
+import { dirname } from "node:path";
 import { compareMatrices, formatComparison, toleranceFor, type TolerancePolicy } from "./compare.js";
 import { DactError } from "./errors.js";
 import { formatFromPath } from "./formats/index.js";
 import { derivative, matrix, readMatrix, writeMatrix, type Matrix, type Nested } from "./index.js";
-import { pathExists } from "./io.js";
+import { makeFolders, pathExists } from "./io.js";
 
 export interface GoldenOptions {
   rtol?: number;
@@ -42,6 +43,8 @@ export async function toMatchGolden(this: MatcherState, received: Matrix | Neste
   const update = force || env["DACT_UPDATE"] === "1" || env["DACT_UPDATE"] === "true" || (this.snapshotState as { _updateSnapshot?: string } | undefined)?._updateSnapshot === "all";
   if (!(await pathExists(golden))) {
     if (update && (!ci || force)) {
+      // as the CLI's --update does: a new golden's folders are made too
+      makeFolders(dirname(golden));
       await writeMatrix(golden, actual);
       return { pass: true, message: () => `wrote ${golden}` };
     }

@@ -133,7 +133,7 @@ describe("dact relu on .npy, end to end", () => {
   it("unknown commands and options exit 2, with one line that says what", () => {
     const cmd = dact(["nope"]);
     expect(cmd.status).toBe(2);
-    expect(cmd.stderr).toBe('dact: unknown activation or command "nope"; expected one of the 20 activations that dact list shows, or list or compare\n');
+    expect(cmd.stderr).toBe('dact: unknown activation or command "nope"; expected one of the 20 activations that dact list shows, or list, compare, review, merge-reports, completion\n');
     const opt = dact(["relu", "--bogus", IN]);
     expect(opt.status).toBe(2);
     expect(opt.stderr).toBe("dact: unknown option '--bogus'\n(run with --help for usage)\n");

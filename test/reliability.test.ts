@@ -260,10 +260,10 @@ describe("9. an empty stdin replacing a non-empty file", () => {
 
 describe("10. an unknown activation points to dact list and the closest names", () => {
   it.each([
-    ["frobnicate", 'dact: unknown activation or command "frobnicate"; expected one of the 20 activations that dact list shows, or list or compare\n'],
-    ["Relu", 'dact: unknown activation or command "Relu" (did you mean relu?); expected one of the 20 activations that dact list shows, or list or compare\n'],
-    ["swish", 'dact: unknown activation or command "swish" (did you mean silu?); expected one of the 20 activations that dact list shows, or list or compare\n'],
-    ["LeakyReLU", 'dact: unknown activation or command "LeakyReLU" (did you mean leaky-relu?); expected one of the 20 activations that dact list shows, or list or compare\n'],
+    ["frobnicate", 'dact: unknown activation or command "frobnicate"; expected one of the 20 activations that dact list shows, or list, compare, review, merge-reports, completion\n'],
+    ["Relu", 'dact: unknown activation or command "Relu" (did you mean relu?); expected one of the 20 activations that dact list shows, or list, compare, review, merge-reports, completion\n'],
+    ["swish", 'dact: unknown activation or command "swish" (did you mean silu?); expected one of the 20 activations that dact list shows, or list, compare, review, merge-reports, completion\n'],
+    ["LeakyReLU", 'dact: unknown activation or command "LeakyReLU" (did you mean leaky-relu?); expected one of the 20 activations that dact list shows, or list, compare, review, merge-reports, completion\n'],
   ])("%s", (name, message) => {
     const r = dact([name, "x.csv"]);
     expect(r.status).toBe(2);

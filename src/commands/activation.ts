@@ -14,6 +14,7 @@ import { FORMAT_NAMES, type Format } from "../formats/index.js";
 import { STDIO } from "../io.js";
 import { columnsOption, commentOption, countOption, decimalOption, delimiterOption, floatFormatOption, indexColOption, naValuesOption, dtypeOption, formatOption, reshapeOption, shardOption, sizeOption, toleranceOption } from "../options.js";
 import { runDerivative, type PlanSpec } from "../pipeline.js";
+import { checkOutputExtension } from "../output-ext.js";
 import type { BatchOptions } from "../batch.js";
 import { version } from "../version.js";
 import { EXIT_ERROR, EXIT_HELP, EXIT_OK, type Io, type Status } from "./shared.js";
@@ -189,6 +190,7 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
       return;
     }
     if (batchOnly.length) throw new DactError("USAGE", `option ${batchOnly[0]}: found without --out-dir; expected it only in batch mode`);
+    if (opts.output !== STDIO) checkOutputExtension(opts.output, opts.to);
     const plan: PlanSpec = { ...base, input: inputs[0] ?? STDIO, output: opts.output };
     (await import("../run-guards.js")).checkSingleRun(plan);
     const bar = showProgress ? await (await import("../progress.js")).byteProgress(opts.progress === true) : null;

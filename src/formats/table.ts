@@ -50,8 +50,8 @@ export function deriveColumn(kernel: Kernel, dtype: FloatDType, src: Float64Arra
 }
 
 /**
- * A result in another stored dtype (--dtype): computed in the column's own
- * dtype first, then rounded once, as numpy's `f(x).astype(dtype)`.
+ * A result in the stored dtype (--dtype): deriveColumn has already rounded
+ * it once to that dtype, so this only changes the array type.
  */
 export function castColumn(v: Float64Array | Float32Array, to: FloatDType): Float64Array | Float32Array {
   if (to === "f4") return v instanceof Float32Array ? v : Float32Array.from(v);

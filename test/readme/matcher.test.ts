@@ -42,3 +42,20 @@ it("fails with dact's report; DACT_UPDATE=1 writes a missing or different golden
   expect(existsSync(fresh)).toBe(true);
   await expect(derivative("relu", x, { atZero: 1 })).toMatchGolden(golden);
 });
+
+it("DACT_UPDATE=1 creates a new golden's missing folders, as the CLI's --update does", async () => {
+  const x = await readMatrix("fixtures/example.npy");
+  const fresh = path.join(dir, "a", "b", "new.npy");
+  const saved = { update: process.env["DACT_UPDATE"], ci: process.env["CI"] };
+  process.env["DACT_UPDATE"] = "1";
+  delete process.env["CI"];
+  try {
+    await expect(derivative("relu", x)).toMatchGolden(fresh);
+  } finally {
+    if (saved.update === undefined) delete process.env["DACT_UPDATE"];
+    else process.env["DACT_UPDATE"] = saved.update;
+    if (saved.ci !== undefined) process.env["CI"] = saved.ci;
+  }
+  expect(existsSync(fresh)).toBe(true);
+  await expect(derivative("relu", x)).toMatchGolden(fresh);
+});

@@ -357,7 +357,7 @@ function derivedData(kernel: Kernel, c: ArrowColumn, d: Data, stored: FloatDType
   const own = resultDtype(c.kind);
   const dtype = (stored ?? own) as "f2" | "f4" | "f8";
   const { values, missing } = floatsOf(d, c, rowBase, file);
-  const out = castColumn(deriveColumn(kernel, own, values), dtype);
+  const out = castColumn(deriveColumn(kernel, dtype, values), dtype); // rounded once, to the output dtype
   if (c.varList) {
     // The same list type, every row a list of `width` (a null row: `width` nulls, as in Parquet).
     const childField = (c.field.type as unknown as FixedSizeList).children[0]!;

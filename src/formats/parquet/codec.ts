@@ -629,7 +629,8 @@ export async function transformParquet(input: Input, output: Output, ctx: Transf
       } else {
         const d = readGroup(file, md, rg, rows, [c], input.name, start)[0]!;
         const own = resultDtype(c.kind);
-        const out = castColumn(deriveColumn(ctx.kernel, own, d.values), ctx.dtype ?? own);
+        // f'(x) in float64, rounded once to the output dtype (--dtype), not to the column's first.
+        const out = castColumn(deriveColumn(ctx.kernel, ctx.dtype ?? own, d.values), ctx.dtype ?? own);
         w.column(c.name, out, d.missing, c.list && { levels: c.list, width: c.width });
         await w.flush();
       }

@@ -1,0 +1,17 @@
+/**
+ * -o's extension picks the output format. One no format has (out.xlsx,
+ * out.pt) would otherwise get the input's bytes under a name that promises
+ * something else, so it is a usage error unless --to names the format; a
+ * name without an extension (out, out.gz) keeps the input's format.
+ */
+import * as path from "node:path";
+import { DactError } from "./errors.js";
+import { formatFromPath, knownExtensions } from "./formats/index.js";
+import { withoutGz } from "./formats/gzip.js";
+
+export function checkOutputExtension(output: string, to: string | undefined): void {
+  if (to !== undefined || formatFromPath(output)) return;
+  const ext = path.extname(withoutGz(output));
+  if (ext.length <= 1) return;
+  throw new DactError("USAGE", `option -o ${output}: found the extension ${JSON.stringify(ext)}, which no format has; expected one of ${knownExtensions().join(" ")} (or any of them .gz), or --to FORMAT`);
+}
