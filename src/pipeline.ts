@@ -242,9 +242,11 @@ export function kernelSink(writer: ArrayWriter, kernel: Kernel, say: (m: string)
   let dst: Float64Array | Float32Array = new Float64Array(0);
   const k32 = float32Of(kernel);
   return {
+    takesTextNote: true,
     begin(h: ArrayHead) {
       dtype = h.dtype;
       if (!keepsHeader) dropNotice(h, say, source, toName);
+      else if (h.textNote) say(h.textNote.full);
       writer.begin(h);
     },
     data(values: Values, missing: Uint8Array | null, n: number, extras?: RowExtras | null) {
@@ -270,15 +272,17 @@ export function dropNotice(h: ArrayHead, say: (m: string) => void, source: strin
     const names = labels.slice(0, 100).map((c) => (h.header?.[c]?.trim() ? JSON.stringify(h.header[c]) : `${c + 1}`));
     parts.push(`label column${labels.length > 1 ? "s" : ""} ${cut(names.join(", "))}`);
   }
-  if (parts.length > 0) say(`dact: ${source}: ${parts.join(" and ")} ha${parts.length > 1 || labels.length > 1 ? "ve" : "s"} no place in ${toName}; dropped`);
+  // Text columns found on the first data row: one line with what is dropped.
+  const text = h.textNote ? `${h.textNote.brief}; ` : "";
+  if (parts.length > 0) say(`dact: ${source}: ${text}${parts.join(" and ")} ha${parts.length > 1 || labels.length > 1 ? "ve" : "s"} no place in ${toName}; dropped`);
 }
 
 /** A writer that says what it drops (dropNotice) when it begins: for paths without a kernelSink (--grad-output). */
 export function noticingWriter(inner: ArrayWriter, say: (m: string) => void, source: string, keepsHeader: boolean, toName: string): ArrayWriter {
-  if (keepsHeader) return inner;
   return {
     begin(h) {
-      dropNotice(h, say, source, toName);
+      if (!keepsHeader) dropNotice(h, say, source, toName);
+      else if (h.textNote) say(h.textNote.full);
       inner.begin(h);
     },
     write: (v, m, n, x) => inner.write(v, m, n, x),
