@@ -219,7 +219,7 @@ describe("a named RangeIndex gets a notice", () => {
     const d = workdir();
     writeFileSync(path.join(d, "a.csv"), "step,x\n0,1\n1,2\n3,3\n");
     expect(dact(["relu", "a.csv"], { cwd: d }).stderr).toBe("");
-    writeFileSync(path.join(d, "b.csv"), "0,5\n1,2\n2,3\n");
+    writeFileSync(path.join(d, "b.csv"), "0,1\n1,2\n2,3\n");
     expect(dact(["relu", "b.csv"], { cwd: d }).stderr).toBe("");
   });
 });
@@ -504,6 +504,8 @@ describe("a new user's exit-0-silently-wrong cases (issue 28 follow-up)", () => 
     expect(npyOf(readFileSync(path.join(d, "n.npy"))).shape).toEqual([3, 3]);
     // Not 0,1,…: data as before.
     expect(dact(["relu"], { input: "0,2\n1,2\n" }).stderr).toBe("");
+    // 0,1 (two columns) is a row of derivatives as often: data.
+    expect(dact(["relu"], { input: "0,1\n1,2\n" }).stdout.toString()).toBe("0.0,1.0\n1.0,1.0\n");
   });
 
   it("an automatically found text column gets one notice naming it and its first cell; none when named", () => {
@@ -526,6 +528,8 @@ describe("a new user's exit-0-silently-wrong cases (issue 28 follow-up)", () => 
     const bad = dact(["relu"], { input: "x,2019,2020\n1,0.5,-0.25\n" });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/^dact: <stdin>:1:1: .*--header/);
+    // A lone such row: nothing confirms a header, the same error.
+    expect(dact(["relu"], { input: "x,1\n" }).stderr).toMatch(/^dact: <stdin>:1:1: .*--header/);
     expect(dact(["relu", "--header"], { input: "x,2019,2020\n1,0.5,-0.25\n" }).stdout.toString()).toBe("x,2019,2020\n1.0,1.0,0.0\n");
     // pandas' named RangeIndex header is unchanged.
     expect(dact(["relu"], { input: "step,0,1\n0,0.5,-0.25\n" }).stdout.toString()).toBe("step,0,1\n0.0,1.0,0.0\n");

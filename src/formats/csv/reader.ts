@@ -449,6 +449,10 @@ export class CsvReader {
     // Fewer than 3 bytes, all a BOM prefix, is nothing but (part of) a BOM.
     if (buf && buf.length && this.bomChecked) this.scan(buf, 0, true);
     this.flushQuoted();
+    if (this.pendingData && this.guessedHeader) {
+      // `x,1` alone: nothing confirms a header; the first cell is a bad number, as before.
+      throw new DactError("CSV_NUMBER", `${shown(this.headerCells![0]!)} is not a number; expected a number (if line ${this.headerLine} is a header, pass --header)`, this.file, { line: this.headerLine, column: 1 });
+    }
     if (this.pendingData) {
       // A header and no data row: the columns are the header's, less the labels.
       this.pendingData = false;
@@ -1079,9 +1083,14 @@ export class CsvReader {
   }
 }
 
-/** `0,1,2,…,n-1` (n >= 2), plain integers: the header pandas' to_csv(index=False) writes for a frame with default column names. */
+/**
+ * `0,1,2,…,n-1` (n >= 3), plain integers: the header pandas'
+ * to_csv(index=False) writes for a frame with default column names. Not
+ * `0,1`: a row of derivatives (0s and 1s) is that often, a golden file of
+ * ReLU' among them.
+ */
 function isRangeHeader(cells: readonly string[]): boolean {
-  return cells.length >= 2 && cells.every((c, k) => c.trim() === String(k));
+  return cells.length >= 3 && cells.every((c, k) => c.trim() === String(k));
 }
 
 /** A header name as a shell word: quoted when it has anything but letters, digits and _.-. */
