@@ -226,6 +226,7 @@ export function gradSink(grad: GradSource, writer: ArrayWriter, kernel: Kernel, 
     started,
     abort: () => q.abort(),
     sink: {
+      takesTextNote: true, // the writer (noticingWriter) says it
       begin(h) {
         xHead = h;
       },

@@ -244,10 +244,13 @@ export function kernelSink(writer: ArrayWriter, kernel: Kernel, say: (m: string)
   let dst: Float64Array | Float32Array = new Float64Array(0);
   const k32 = float32Of(kernel);
   return {
+    takesTextNote: true,
     begin(h: ArrayHead) {
       // The output dtype (--dtype), else the input's: f'(x) in float64 rounded once to what is written.
       dtype = outDtype ?? h.dtype;
-      if (!keepsHeader || TABLES.includes(toName as Format)) dropNotice(h, say, source, toName, keepsHeader);
+      // Parquet/Arrow keep the header as column names but have no place for CSV label columns.
+      if (!keepsHeader || (TABLES.includes(toName as Format) && (h.labelCols?.length ?? 0) > 0)) dropNotice(h, say, source, toName, keepsHeader);
+      else if (h.textNote) say(h.textNote.full);
       writer.begin(h);
     },
     data(values: Values, missing: Uint8Array | null, n: number, extras?: RowExtras | null) {
@@ -275,15 +278,17 @@ export function dropNotice(h: ArrayHead, say: (m: string) => void, source: strin
     const names = labels.slice(0, 100).map((c) => (h.header?.[c]?.trim() ? JSON.stringify(h.header[c]) : `${c + 1}`));
     parts.push(`label column${labels.length > 1 ? "s" : ""} ${cut(names.join(", "))}`);
   }
-  if (parts.length > 0) say(`dact: ${source}: ${parts.join(" and ")} ha${parts.length > 1 || labels.length > 1 ? "ve" : "s"} no place in ${toName}; dropped`);
+  // Text columns found on the first data row: one line with what is dropped.
+  const text = h.textNote ? `${h.textNote.brief}; ` : "";
+  if (parts.length > 0) say(`dact: ${source}: ${text}${parts.join(" and ")} ha${parts.length > 1 || labels.length > 1 ? "ve" : "s"} no place in ${toName}; dropped`);
 }
 
 /** A writer that says what it drops (dropNotice) when it begins: for paths without a kernelSink (--grad-output). */
 export function noticingWriter(inner: ArrayWriter, say: (m: string) => void, source: string, keepsHeader: boolean, toName: string): ArrayWriter {
-  if (keepsHeader && !TABLES.includes(toName as Format)) return inner;
   return {
     begin(h) {
-      dropNotice(h, say, source, toName, keepsHeader);
+      if (!keepsHeader || (TABLES.includes(toName as Format) && (h.labelCols?.length ?? 0) > 0)) dropNotice(h, say, source, toName, keepsHeader);
+      else if (h.textNote) say(h.textNote.full);
       inner.begin(h);
     },
     write: (v, m, n, x) => inner.write(v, m, n, x),

@@ -337,7 +337,9 @@ describe("labels through --grad-output", () => {
     writeFileSync(path.join(d, "x.csv"), "id,a,b\nu1,1,-1\nu2,-2,3\n");
     const r = dact(["relu", "x.csv", "--grad-output", "2", "-o", "o.npy"], { cwd: d });
     expect(r.status).toBe(0);
-    expect(r.stderr).toBe('dact: x.csv: the CSV header (id, a, b) and label column "id" have no place in npy; dropped\n');
+    // One line: the text column found and what is dropped.
+    expect(r.stderr.split("\n")).toHaveLength(2);
+    expect(r.stderr).toMatch(/^dact: x\.csv: column "id" \(first value "u1"\) is text; the CSV header \(id, a, b\) and label column "id" have no place in npy; dropped\n$/);
   });
 });
 
@@ -413,5 +415,123 @@ describe("--skip-existing knows --columns and --index-col", () => {
     expect(readFileSync(path.join(d, "out", "t.csv"), "utf8")).toBe("a,b\n1.0,-2\n");
     expect(dact(["relu", "in", "--out-dir", "out", "--skip-existing", "--index-col", "a", "-q"], { cwd: d }).status).toBe(0);
     expect(readFileSync(path.join(d, "out", "t.csv"), "utf8")).toBe("a,b\n1,0.0\n");
+  });
+});
+
+/** A .npy's shape and float64 values (version 1.0, little-endian, C order). */
+function npyOf(b: Buffer): { shape: number[]; values: number[] } {
+  const hl = b.readUInt16LE(8);
+  const header = b.toString("latin1", 10, 10 + hl);
+  const shape = /'shape': \(([^)]*)\)/.exec(header)![1]!.split(",").map((t) => t.trim()).filter((t) => t !== "").map(Number);
+  const data = b.subarray(10 + hl);
+  const values: number[] = [];
+  for (let i = 0; i + 8 <= data.length; i += 8) values.push(data.readDoubleLE(i));
+  return { shape, values };
+}
+
+describe("a new user's exit-0-silently-wrong cases (issue 28 follow-up)", () => {
+  it("no numeric column is an error (exit 2, nothing written), never rows dropped", () => {
+    const d = workdir();
+    for (const [name, text] of [
+      ["t.csv", "id,name\na,b\nc,d\n"],
+      ["m.csv", ",a,a\n,x,y\n0,1,2\n1,3,4\n"],
+    ] as const) {
+      writeFileSync(path.join(d, name), text);
+      const r = dact(["relu", name, "-o", "o.npy"], { cwd: d });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`(^|\\n)dact: ${name.replace(".", "\\.")}:2: [^\\n]*--columns[^\\n]*\\n$`));
+      expect(r.stderr.split("\n")).toHaveLength(name === "m.csv" ? 3 : 2); // m.csv: the empty-cell index notice first
+      expect(readdirSync(d)).not.toContain("o.npy");
+    }
+    const s = dact(["relu"], { cwd: d, input: "id,name\na,b\n" });
+    expect(s.status).toBe(2);
+    expect(s.stdout.length).toBe(0);
+  });
+
+  it("Excel's sep= line: honoured as the delimiter and kept in same-format output", () => {
+    const d = workdir();
+    writeFileSync(path.join(d, "e.csv"), "sep=;\r\na;b\r\n0,5;-1\r\n2;0\r\n");
+    const r = dact(["relu", "e.csv", "--decimal", ","], { cwd: d });
+    expect(r.status).toBe(0);
+    expect(r.stdout.toString().split("\r\n").slice(0, 2)).toEqual(["sep=;", "a;b"]);
+    expect(r.stdout.toString().split("\r\n").slice(2, 4).map((l) => l.split(";").length)).toEqual([2, 2]);
+    const n = dact(["relu", "e.csv", "--decimal", ",", "-o", "o.npy"], { cwd: d });
+    expect(n.status).toBe(0);
+    expect(npyOf(readFileSync(path.join(d, "o.npy")))).toEqual({ shape: [2, 2], values: [1, 0, 1, 0] });
+  });
+
+  it("R's write.table: a header one cell shorter than the rows makes the first column the row names", () => {
+    const d = workdir();
+    writeFileSync(path.join(d, "r.txt"), '"x" "y"\n"1" 0.5 NA\n"2" -1 2\n');
+    const r = dact(["relu", "r.txt", "-o", "o.npy"], { cwd: d });
+    expect(r.status).toBe(0);
+    const got = npyOf(readFileSync(path.join(d, "o.npy")));
+    expect(got.shape).toEqual([2, 2]);
+    expect(got.values.map((v) => (Number.isNaN(v) ? null : v))).toEqual([1, null, 0, 1]);
+    const same = dact(["relu", "r.txt"], { cwd: d });
+    expect(same.status).toBe(0);
+    expect(same.stdout.toString().split("\n").map((l) => l.split(" ")[0])).toEqual(['"x"', "1", "2", ""]);
+  });
+
+  it("a comma CSV with a row longer than the header is still an error naming the header's line", () => {
+    const r = dact(["relu"], { input: "x,y\n1,0.5,NA\n" });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^dact: <stdin>:2: .*\b3\b.*\b2\b.* line 1\n$/);
+  });
+
+  it.each(["#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!"])("%s starting a row is a cell, never a comment", (err) => {
+    const first = dact(["relu"], { input: `x,y\n${err},1\n1.5,-2\n` });
+    expect(first.status).toBe(0);
+    expect(first.stdout.toString()).toBe(`x,y\n${err},1.0\n1.5,0.0\n`); // column x holds text, as pandas reads it
+    const later = dact(["relu"], { input: `x,y\n1,2\n${err},-2\n` });
+    expect(later.status).toBe(2);
+    expect(later.stderr).toMatch(/^dact: <stdin>:3:1: /);
+    const na = dact(["relu", "--na-values", `${err},NA`], { input: `x,y\n1,2\n${err},-2\n` });
+    expect(na.status).toBe(0);
+    expect(na.stdout.toString()).toBe(`x,y\n1.0,1.0\n${err},0.0\n`);
+  });
+
+  it("pandas' default header 0,1,…,n-1 is a header, with a notice; --no-header reads it as data", () => {
+    const d = workdir();
+    writeFileSync(path.join(d, "p.csv"), "0,1,2\n1,-2,3\n-4,5,0\n");
+    const r = dact(["relu", "p.csv", "-o", "o.npy"], { cwd: d });
+    expect(r.status).toBe(0);
+    expect(npyOf(readFileSync(path.join(d, "o.npy"))).shape).toEqual([2, 3]);
+    expect(r.stderr).toMatch(/^dact: p\.csv: line 1 .*--no-header.*\n/);
+    const n = dact(["relu", "p.csv", "--no-header", "-o", "n.npy"], { cwd: d });
+    expect(n.status).toBe(0);
+    expect(n.stderr).toBe("");
+    expect(npyOf(readFileSync(path.join(d, "n.npy"))).shape).toEqual([3, 3]);
+    // Not 0,1,…: data as before.
+    expect(dact(["relu"], { input: "0,2\n1,2\n" }).stderr).toBe("");
+    // 0,1 (two columns) is a row of derivatives as often: data.
+    expect(dact(["relu"], { input: "0,1\n1,2\n" }).stdout.toString()).toBe("0.0,1.0\n1.0,1.0\n");
+  });
+
+  it("an automatically found text column gets one notice naming it and its first cell; none when named", () => {
+    const r = dact(["relu"], { input: "x,y,z\n?,1,-\n1.5,-2,a\n" });
+    expect(r.status).toBe(0);
+    expect(r.stdout.toString()).toBe("x,y,z\n?,1.0,-\n1.5,0.0,a\n");
+    expect(r.stderr.split("\n")).toHaveLength(2);
+    expect(r.stderr).toContain('"x" (first value "?")');
+    expect(r.stderr).toContain('"z" (first value "-")');
+    expect(r.stderr).toContain("--columns x,z");
+    expect(dact(["relu", "--index-col", "x", "--index-col", "z"], { input: "x,y,z\n?,1,-\n1.5,-2,a\n" }).stderr).toBe("");
+    expect(dact(["relu", "--columns", "y"], { input: "x,y,z\n?,1,-\n1.5,-2,a\n" }).stderr).toBe("");
+  });
+
+  it("years as column names: a name over plain integers is a header when the next row's first cell is text", () => {
+    const r = dact(["relu"], { input: "country,2019,2020\nfr,0.5,-0.25\nde,-1,2\n" });
+    expect(r.status).toBe(0);
+    expect(r.stdout.toString()).toBe("country,2019,2020\nfr,1.0,0.0\nde,0.0,1.0\n");
+    // The next row's first cell is a number: line 1 was data with a bad cell, an error at 1:1.
+    const bad = dact(["relu"], { input: "x,2019,2020\n1,0.5,-0.25\n" });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^dact: <stdin>:1:1: .*--header/);
+    // A lone such row: nothing confirms a header, the same error.
+    expect(dact(["relu"], { input: "x,1\n" }).stderr).toMatch(/^dact: <stdin>:1:1: .*--header/);
+    expect(dact(["relu", "--header"], { input: "x,2019,2020\n1,0.5,-0.25\n" }).stdout.toString()).toBe("x,2019,2020\n1.0,1.0,0.0\n");
+    // pandas' named RangeIndex header is unchanged.
+    expect(dact(["relu"], { input: "step,0,1\n0,0.5,-0.25\n" }).stdout.toString()).toBe("step,0,1\n0.0,1.0,0.0\n");
   });
 });

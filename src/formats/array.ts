@@ -35,6 +35,8 @@ export interface ArrayHead {
   readonly naTokens?: readonly string[] | undefined;
   /** CSV: label columns, by position in the full row; their cells come in RowExtras. */
   readonly labelCols?: readonly number[] | undefined;
+  /** CSV: the notice naming text columns found on the first data row, for a sink that merges it with what it drops (ArraySink.takesTextNote). */
+  readonly textNote?: { full: string; brief: string } | undefined;
 }
 
 /** What a CSV reader has beside the numbers, for writers that keep it (CSV); others drop it. */
@@ -63,6 +65,8 @@ export interface ArrayWriter {
 export interface ArraySink {
   begin(head: ArrayHead): void;
   data(values: Values, missing: Uint8Array | null, n: number, extras?: RowExtras | null): void;
+  /** The sink says head.textNote itself (else the reader does, at once). */
+  readonly takesTextNote?: boolean;
 }
 
 export function sizeOf(shape: readonly number[]): number {

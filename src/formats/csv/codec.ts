@@ -20,7 +20,7 @@ async function delimiterFor(input: Input, opts: CsvOptions): Promise<string> {
 }
 
 function readerOptions(input: Input, opts: CsvOptions, delimiter: string, signOnly: boolean, onBatch: (b: CsvBatch) => void): CsvReaderOptions {
-  return { delimiter, header: opts.header, file: input.name, signOnly, maxLine: opts.maxLine, decimal: opts.decimal, comment: opts.comment, naValues: opts.naValues, labels: opts.labels, columns: opts.columns, notice: opts.notice, onBatch };
+  return { delimiter, header: opts.header, file: input.name, signOnly, maxLine: opts.maxLine, decimal: opts.decimal, comment: opts.comment, naValues: opts.naValues, labels: opts.labels, columns: opts.columns, notice: opts.notice, textNotice: opts.textNotice, onBatch };
 }
 
 /**
@@ -67,12 +67,14 @@ export async function readCsvArray(input: Input, opts: CsvOptions & { signOnly?:
   // Cells of a first row too long to wait for, before its length is known.
   let early: { values: Float64Array; missing: Uint8Array; n: number } | null = null;
   const delimiter = await delimiterFor(input, opts);
+  let textNote: { full: string; brief: string } | undefined;
+  const textNotice = sink.takesTextNote ? (full: string, brief: string) => void (textNote = { full, brief }) : undefined;
   const begin = (shape: number[], growing: boolean) => {
     begun = true;
-    sink.begin({ shape, growing, dtype: "f8", header, naTokens, labelCols });
+    sink.begin({ shape, growing, dtype: "f8", header, naTokens, labelCols, textNote });
   };
   const reader = new CsvReader(
-    readerOptions(input, opts, delimiter, opts.signOnly ?? false, (b: CsvBatch) => {
+    readerOptions(input, { ...opts, textNotice }, delimiter, opts.signOnly ?? false, (b: CsvBatch) => {
       if (b.headerCells !== null) header = b.headerCells;
       labelCols = b.labelCols;
       // The batch's token list is the reader's own: keep a live alias for the head.
@@ -96,6 +98,6 @@ export async function readCsvArray(input: Input, opts: CsvOptions & { signOnly?:
   );
   await pump(input, reader, after);
   const shape = rows === 0 && cols === 0 ? [0, 0] : [rows, cols];
-  if (!begun) sink.begin({ shape, growing: false, dtype: "f8", header, naTokens, labelCols });
+  if (!begun) sink.begin({ shape, growing: false, dtype: "f8", header, naTokens, labelCols, textNote });
   return shape;
 }

@@ -18,6 +18,16 @@ export const WHITESPACE = "whitespace";
 export const PANDAS_NA = ["#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"];
 
 /**
+ * Excel's error values. They are cells, never comment lines (a row may
+ * start with one, as with #N/A). As pandas reads them (a string, so its
+ * column is object dtype), a column whose first data cell is one holds
+ * text; later in a numeric column it is an error that suggests
+ * --na-values, pandas' na_values, to read it as missing.
+ */
+export const EXCEL_ERRORS = ["#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#N/A", "#SPILL!", "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"];
+const EXCEL_ERROR_SET = new Set(EXCEL_ERRORS);
+
+/**
  * Label columns, passed through as text instead of differentiated:
  * "auto" takes the first column when the header's first cell is empty
  * (pandas' to_csv index, R's write.csv row names); "none" takes none; or
@@ -49,6 +59,8 @@ export interface CsvTextOptions {
   columns?: ColumnSpec | undefined;
   /** One-line notices (a label column taken by default, a lone header row). */
   notice?: ((m: string) => void) | undefined;
+  /** The notice naming text columns, whole and as a clause, to a caller that merges it with another; else it goes to `notice`. */
+  textNotice?: ((full: string, brief: string) => void) | undefined;
 }
 
 export interface CsvReaderOptions extends CsvTextOptions {
@@ -181,6 +193,10 @@ export class CsvReader {
   private headerAuto = false;
   private dataRows = 0;
   private headerCells: string[] | null = null;
+  /** The header's line number (the reference for a row's cell count). */
+  private headerLine = 0;
+  /** Row 1 was taken as a header only because its first cell is a name over plain integers (years): row 2 must confirm it. */
+  private guessedHeader = false;
   private batch: CsvBatch;
   /** Cells of the current row stored or emitted so far (a long row streams in pieces). */
   private rowCells = 0;
@@ -205,6 +221,7 @@ export class CsvReader {
   private readonly naIndex = new Map<string, number>();
   private readonly labelSpec: LabelSpec;
   private readonly notice: (m: string) => void;
+  private readonly textNotice: ((full: string, brief: string) => void) | undefined;
   private readonly ws: WhitespaceRuns | null;
   private readonly guard: TextGuard;
   /** Label column positions (sorted) and a lookup; empty when none. */
@@ -240,6 +257,7 @@ export class CsvReader {
     this.labelSpec = opts.labels ?? "auto";
     this.columnSpec = opts.columns && opts.columns.length > 0 ? opts.columns : undefined;
     this.notice = opts.notice ?? (() => {});
+    this.textNotice = opts.textNotice;
     this.ws = ws ? new WhitespaceRuns(this.commentByte) : null;
     this.guard = new TextGuard(ws ? "whitespace-separated" : this.delim === TAB ? "TSV" : "CSV", opts.file);
     this.batch = {
@@ -399,7 +417,11 @@ export class CsvReader {
     // A row that starts with an NA token such as #N/A (Excel's, pandas') is data, not a comment.
     let j = i;
     while (j < buf.length && buf[j] !== this.delim && buf[j] !== LF && buf[j] !== CR) j++;
-    return j - i > 25 || this.naCode(buf, i, j) === 0;
+    if (j - i > 25) return true;
+    if (this.naCode(buf, i, j) !== 0) return false;
+    let z = j;
+    while (z > i && (buf[z - 1] === 32 || buf[z - 1] === TAB || buf[z - 1] === CR)) z--;
+    return !EXCEL_ERROR_SET.has(buf.toString("latin1", i, z));
   }
 
   private carryParts: Buffer[] = [];
@@ -427,6 +449,10 @@ export class CsvReader {
     // Fewer than 3 bytes, all a BOM prefix, is nothing but (part of) a BOM.
     if (buf && buf.length && this.bomChecked) this.scan(buf, 0, true);
     this.flushQuoted();
+    if (this.pendingData && this.guessedHeader) {
+      // `x,1` alone: nothing confirms a header; the first cell is a bad number, as before.
+      throw new DactError("CSV_NUMBER", `${shown(this.headerCells![0]!)} is not a number; expected a number (if line ${this.headerLine} is a header, pass --header)`, this.file, { line: this.headerLine, column: 1 });
+    }
     if (this.pendingData) {
       // A header and no data row: the columns are the header's, less the labels.
       this.pendingData = false;
@@ -493,6 +519,15 @@ export class CsvReader {
       const stop = this.lineEnd(buf, pos, atEnd);
       const ending = this.ending;
       const stop0 = stop < 0 ? len : stop;
+      if (this.line === 1 && this.rowCells === 0 && buf[pos] === 0x73 && stop0 - pos === 5 && buf.toString("latin1", pos, pos + 4) === "sep=") {
+        // Excel's delimiter hint (`sep=;`), the first line only: kept like a comment line before the header (the sniffer honours it).
+        if (stop < 0) return pos;
+        this.flushQuoted();
+        this.batch.comments.push({ row: -1, text: buf.toString("latin1", pos, stop), ending });
+        this.line++;
+        pos = ending === Ending.CRLF ? stop + 2 : ending === Ending.None ? len : stop + 1;
+        continue;
+      }
       if (this.rowCells === 0 && this.commentByte >= 0 && buf[pos] !== 45 && (buf[pos]! > 57 || buf[pos]! < 48) && this.isComment(buf, pos)) {
         // A comment line: whole, quotes and all.
         if (stop < 0) return pos;
@@ -616,11 +651,17 @@ export class CsvReader {
    * `step,0,1,2,3` with a named index).
    */
   private firstRecord(cells: string[], anyNumber: boolean, raw: string, ending: Ending, line: number): boolean {
-    const isHeader = this.headerMode === "yes" || (this.headerMode === "auto" && ((!anyNumber && cells.some((c) => this.isName(c))) || this.isIndexHeader(cells)));
+    const auto = this.headerMode === "auto";
+    const rangeHeader = auto && isRangeHeader(cells);
+    // `country,2019,2020`: a name over plain integers (years), with no --index-col or --columns to say the first column is labels; the next row confirms it (decideColumns).
+    this.guessedHeader = auto && this.labelSpec === "auto" && !this.columnSpec && !rangeHeader && cells.length > 1 && this.isName(cells[0]!) && cells.slice(1).every((c) => /^\s*\d+\s*$/.test(c)) && !this.isIndexHeader(cells);
+    const isHeader = this.headerMode === "yes" || rangeHeader || this.guessedHeader || (auto && ((!anyNumber && cells.some((c) => this.isName(c))) || this.isIndexHeader(cells)));
     let labels = this.labelCols;
+    if (rangeHeader) this.notice(`dact: ${this.file ?? "<input>"}: line ${line} (${cells.join(",")}) is pandas' default header (column names 0, 1, …) and was read as a header; pass --no-header to read it as data`);
     if (isHeader) {
-      this.headerAuto = this.headerMode === "auto";
+      this.headerAuto = auto;
       this.headerCells = cells;
+      this.headerLine = line;
       const byName = (c: number | string, option: string) => {
         if (typeof c === "number") return c;
         const k = cells.indexOf(c);
@@ -668,6 +709,7 @@ export class CsvReader {
       return true;
     }
     const cols = cells.length - this.labelCols.length;
+    if (cols === 0) throw this.noNumbers(isHeader ? line + 1 : line);
     this.setState({ kind: "rows", cols, firstLine: line });
     this.batch.cols = cols;
     return isHeader;
@@ -728,8 +770,17 @@ export class CsvReader {
    */
   private decideColumns(cells: readonly string[], line: number): void {
     this.pendingData = false;
+    const h = this.headerCells;
+    if (h && this.ws !== null && this.labelSpec === "auto" && !this.columnSpec && cells.length === h.length + 1 && h.length >= 1 && h[0]!.trim() !== "") {
+      // R's write.table: the header has one name fewer than the rows, whose first cell is the row name (R's and pandas' rule: the first column is the index).
+      h.unshift("");
+      this.labelCols = this.labelCols.map((c) => c + 1);
+      this.setLabels([0, ...this.labelCols]);
+      this.notice(`dact: ${this.file ?? "<input>"}: the header has one cell fewer than line ${line} (R's write.table row names): column 1 passes through as labels`);
+    }
     const width = this.headerCells?.length ?? cells.length;
     const labels = [...this.labelCols];
+    const found: number[] = [];
     for (let c = 0; c < cells.length && c < width; c++) {
       if (labels.includes(c)) continue;
       const t = cells[c]!.trim();
@@ -737,9 +788,27 @@ export class CsvReader {
       const b = Buffer.from(t, "utf8");
       parseNumberBytes(b, 0, b.length, -1, false, this.point);
       // A number with a typo (a decimal comma, a Unicode minus) is not text: its error says what to pass.
-      if (cellStatus !== CellStatus.Number && nearNumberHint(t, this.point === 44) === "") labels.push(c);
+      if (cellStatus !== CellStatus.Number && nearNumberHint(t, this.point === 44) === "") {
+        labels.push(c);
+        found.push(c);
+      }
+    }
+    if (this.guessedHeader) {
+      this.guessedHeader = false;
+      // `name,2019,2020` was a header only if the first column holds text below it too.
+      if (!found.includes(0)) throw new DactError("CSV_NUMBER", `${shown(h![0]!)} is not a number; expected a number (if line ${this.headerLine} is a header, pass --header)`, this.file, { line: this.headerLine, column: 1 });
     }
     if (labels.length !== this.labelCols.length) this.setLabels(labels);
+    if (labels.length === width) throw this.noNumbers(line);
+    if (found.length > 0) {
+      const names = found.map((c) => `${h?.[c]?.trim() ? JSON.stringify(h[c]) : `${c + 1}`} (first value ${JSON.stringify(cells[c]!.trim())})`).join(", ");
+      const flag = found.map((c) => (h?.[c]?.trim() ? shellWord(h[c]!) : `${c}`)).join(",");
+      const many = found.length > 1;
+      const brief = `column${many ? "s" : ""} ${names} ${many ? "are" : "is"} text`;
+      const full = `dact: ${this.file ?? "<input>"}: ${brief}: passed through unchanged; --columns ${flag} to differentiate ${many ? "them" : "it"} (a non-number is then an error)`;
+      if (this.textNotice) this.textNotice(full, brief);
+      else this.notice(full);
+    }
     if (this.labelCols.includes(0)) this.rangeOk = false;
     const cols = width - this.labelCols.length;
     this.setState({ kind: "rows", cols, firstLine: line });
@@ -980,14 +1049,23 @@ export class CsvReader {
   private notNumber(cell: string, line: number, column: number): DactError {
     const hint = nearNumberHint(cell, this.point === 44);
     const name = this.headerCells?.[column - 1];
+    if (EXCEL_ERROR_SET.has(cell.trim())) {
+      const where = name === undefined || name.trim() === "" ? "" : `, in column ${shown(name)}`;
+      return new DactError("CSV_NUMBER", `${shown(cell)} is an Excel error value, not a number${where}; expected a number (pass --na-values with it to read it as missing)`, this.file, { line, column });
+    }
     const named = name === undefined || name.trim() === "" ? "" : hint ? `, in column ${shown(name)}` : `, in column ${shown(name)} (pass --index-col ${shellWord(name)} to keep the column aside as labels)`;
     return new DactError("CSV_NUMBER", `${shown(cell)} is not a number${hint}${named}`, this.file, { line, column });
+  }
+
+  /** Every column is labels: nothing to differentiate. Never rows dropped silently. */
+  private noNumbers(line: number): DactError {
+    return new DactError("CSV_NUMBER", `found no column of numbers (every column holds text or is a label column); expected at least one; pass --columns to choose the columns to differentiate, or --no-header if line 1 is data`, this.file, { line });
   }
 
   private countError(found: number, line: number): DactError {
     const s = this.state;
     const want = (s.kind === "rows" ? s.cols : 0) + this.labelCols.length;
-    return new DactError("CSV_FIELDS", `found ${found} ${found === 1 ? "cell" : "cells"}; expected ${want}, as in line ${s.kind === "rows" ? s.firstLine : this.line}`, this.file, { line });
+    return new DactError("CSV_FIELDS", `found ${found} ${found === 1 ? "cell" : "cells"}; expected ${want}, as in line ${this.headerCells ? this.headerLine : s.kind === "rows" ? s.firstLine : this.line}`, this.file, { line });
   }
 
   private emit(): void {
@@ -1003,6 +1081,16 @@ export class CsvReader {
     b.labels = [];
     b.startCell = this.rowCells; // cells of the unfinished row already sent
   }
+}
+
+/**
+ * `0,1,2,…,n-1` (n >= 3), plain integers: the header pandas'
+ * to_csv(index=False) writes for a frame with default column names. Not
+ * `0,1`: a row of derivatives (0s and 1s) is that often, a golden file of
+ * ReLU' among them.
+ */
+function isRangeHeader(cells: readonly string[]): boolean {
+  return cells.length >= 3 && cells.every((c, k) => c.trim() === String(k));
 }
 
 /** A header name as a shell word: quoted when it has anything but letters, digits and _.-. */

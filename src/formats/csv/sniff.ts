@@ -46,6 +46,9 @@ export function sniffDelimiter(head: Buffer, opts: { decimal?: "." | "," | undef
   let text = head.toString("utf8");
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let lines = text.split(/\r\n|\n|\r/);
+  // Excel's delimiter hint, `sep=;` as the first line: Excel and pandas' python engine honour it.
+  const hint = /^sep=([^\r\n])$/.exec(lines[0] ?? "");
+  if (hint && (lines.length > 1 || opts.complete)) return hint[1]!;
   if (!opts.complete) lines.pop(); // the last line may be cut
   const comment = opts.comment ?? "#";
   lines = lines.filter((l) => l.trim() !== "" && !(comment !== "" && l.trimStart().startsWith(comment))).slice(0, SNIFF_LINES);
@@ -59,7 +62,8 @@ export function sniffDelimiter(head: Buffer, opts: { decimal?: "." | "," | undef
   for (const d of candidates) {
     const rows = lines.map((l) => split(l, d));
     const n = rows[rows.length > 1 ? 1 : 0]!.length;
-    if (n < 2 || !rows.every((r) => r.length === n)) continue;
+    // R's write.table: the header has one cell fewer than the rows (their first cell is the row name).
+    if (n < 2 || !rows.every((r, k) => r.length === n || (k === 0 && d === WHITESPACE && r.length === n - 1))) continue;
     // The first row may be a header: score the rest (or it, when alone).
     const data = rows.length > 1 ? rows.slice(1) : rows;
     let numeric = 0;
