@@ -303,71 +303,11 @@ const POW10_INT = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
  * writeShortest's: y = ax * 10^(n - e10) in [10^n, 10^(n+1)) to ~2^-104.
  */
 export function roundedDigits(ax: number, n: number): string | null {
-  if (n > 18 || !(ax >= 1e-270 && ax <= 1e290)) return null;
-  const lowY = POW10_INT[n]!;
-  const highY = POW10_INT[n + 1]!;
-  let e10 = Math.floor(Math.log10(ax));
-  let yh = 0;
-  let yl = 0;
-  for (let attempt = 0; ; attempt++) {
-    const j = n - e10;
-    if (j < MIN_Q || j > MAX_Q) return null;
-    const ph = pow10Hi(j - MIN_Q);
-    const a = ax * ph;
-    const t = productError(ax, ph, a) + ax * P_LO[j - MIN_Q]!;
-    yh = a + t;
-    yl = t - (yh - a);
-    if (yh < lowY) e10--;
-    else if (yh >= highY) e10++;
-    else break;
-    if (attempt === 1) return null;
-  }
-  if (yh === lowY && yl < 0) return null; // just below 10^n: let the engine decide
-  let q: number; // the result is q * 1e9 + r, or fl
-  let r: number;
-  if (yh < 2 ** 53) {
-    let fl = Math.floor(yh);
-    let fr = yh - fl + yl;
-    while (fr < 0) {
-      fr += 1;
-      fl -= 1;
-    }
-    while (fr >= 1) {
-      fr -= 1;
-      fl += 1;
-    }
-    if (Math.abs(fr - 0.5) < 1e-7) return null;
-    const v = fr > 0.5 ? fl + 1 : fl;
-    roundedExp = e10;
-    if (v >= highY) {
-      roundedExp++;
-      return "1" + "0".repeat(n);
-    }
-    const s = String(v);
-    return s.length === n + 1 ? s : null;
-  }
-  // yh >= 2^53 is an integer; yl holds the fraction.
-  const fl = Math.floor(yl);
-  const fr = yl - fl;
-  if (Math.abs(fr - 0.5) < 1e-7) return null;
-  q = Math.floor(yh / 1e9);
-  const p = q * 1e9;
-  r = yh - p - productError(q, 1e9, p) + fl + (fr > 0.5 ? 1 : 0); // exact: small integers
-  while (r < 0) {
-    r += 1e9;
-    q--;
-  }
-  while (r >= 1e9) {
-    r -= 1e9;
-    q++;
-  }
-  roundedExp = e10;
-  if (q * 1e9 >= highY) {
-    roundedExp++;
-    return "1" + "0".repeat(n);
-  }
-  const s = String(q) + String(r).padStart(9, "0");
-  return s.length === n + 1 ? s : null;
+  // The same arithmetic as roundedDigitsInto (one copy): its bytes as a string.
+  const e = roundedDigitsInto(ax, n);
+  if (Number.isNaN(e)) return null;
+  roundedExp = e;
+  return String.fromCharCode(...rounded.subarray(roundedFrom, 24));
 }
 
 /** Set by roundedDigitsInto: where the digits start in `rounded` (they end at 24). */
