@@ -26,13 +26,37 @@ interface Traced {
   folderSyncsBeforeLastRename: number;
 }
 
+/**
+ * With -f, strace splits a call that another thread interrupts into
+ * `PID openat(..., "x" <unfinished ...>` and, later, `PID <... openat resumed>) = 23`.
+ * Joins each such pair back into one line, in the place of its completion.
+ */
+function joinResumed(lines: string[]): string[] {
+  const open = new Map<string, string>(); // pid -> the call's first half
+  const out: string[] = [];
+  for (const line of lines) {
+    const pid = line.split(" ")[0]!;
+    if (line.endsWith(" <unfinished ...>")) {
+      open.set(pid, line.slice(0, -" <unfinished ...>".length));
+      continue;
+    }
+    const m = /^\S+ +<\.\.\. \w+ resumed>(.*)$/.exec(line);
+    if (m && open.has(pid)) {
+      out.push(open.get(pid)! + m[1]!); // ")       = 28": the result keeps strace's padding
+      open.delete(pid);
+      continue;
+    }
+    out.push(line);
+  }
+  return out;
+}
+
 /** Runs dact under strace -f and follows fds from openat to fsync to rename. */
 function traced(args: string[], cwd: string): Traced {
   const log = path.join(cwd, `strace.${Math.random().toString(36).slice(2)}.txt`);
   const r = spawnSync("strace", ["-f", "-qq", "-e", "trace=openat,fsync,fdatasync,rename,renameat,renameat2", "-o", log, process.execPath, BIN, ...args], { cwd, encoding: "utf8", timeout: 60_000 });
-  const lines = readFileSync(log, "utf8").split("\n");
+  const lines = joinResumed(readFileSync(log, "utf8").split("\n"));
   const fdName = new Map<string, string>(); // fd -> path it was opened on (latest)
-  const inFlight = new Map<string, string>(); // pid -> fd of an unfinished fsync
   const synced = new Set<string>();
   const t: Traced = { status: r.status, dataSyncs: 0, unsyncedRenames: [], renames: 0, folderSyncs: 0, folderSyncsBeforeLastRename: 0 };
   const syncDone = (fd: string) => {
@@ -46,8 +70,7 @@ function traced(args: string[], cwd: string): Traced {
     }
   };
   for (const line of lines) {
-    const pid = line.split(" ")[0]!;
-    let m = /openat\(AT_FDCWD, "([^"]+)",.*\) = (\d+)$/.exec(line);
+    let m = /openat\(AT_FDCWD, "([^"]+)",.*\) += (\d+)$/.exec(line);
     if (m) {
       fdName.set(m[2]!, path.resolve(cwd, m[1]!));
       continue;
@@ -55,15 +78,6 @@ function traced(args: string[], cwd: string): Traced {
     m = /f(?:data)?sync\((\d+)\) += 0$/.exec(line);
     if (m) {
       syncDone(m[1]!);
-      continue;
-    }
-    m = /f(?:data)?sync\((\d+) <unfinished/.exec(line);
-    if (m) {
-      inFlight.set(pid, m[1]!);
-      continue;
-    }
-    if (/<\.\.\. f(?:data)?sync resumed>.*= 0$/.test(line)) {
-      syncDone(inFlight.get(pid)!);
       continue;
     }
     m = /rename(?:at2?)?\((?:AT_FDCWD, )?"([^"]+\.dact-tmp)"/.exec(line);
