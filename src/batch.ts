@@ -105,7 +105,7 @@ function statOrNull(p: string): fs.Stats | null {
   }
 }
 
-/** FNV-1a of the path's UTF-8 bytes: a stable shard that depends on this path alone. */
+/** FNV-1a of the path's UTF-8 bytes (with / separators): a stable shard that depends on this path alone. */
 export function shardOf(p: string, count: number): number {
   let h = 0x811c9dc5;
   for (const b of Buffer.from(path.normalize(p).split(path.sep).join("/"), "utf8")) {
@@ -206,7 +206,10 @@ export async function planBatch(args: readonly string[], o: BatchOptions): Promi
     if (over !== undefined) throw new DactError("USAGE", `${i.input}: its output ${output} is the input ${over}; expected an --out-dir that does not overwrite inputs`);
     return { job: { input: i.input, output, rel, inRel }, pipe: i.pipe };
   });
-  const chosen = o.shard ? all.filter((j) => shardOf(j.job.input, o.shard!.count) === o.shard!.index) : all;
+  // By the path below the inputs' common folder, not as given: machines that
+  // mount the inputs at different places (or spell them ./in and /abs/in)
+  // still split the same files the same way.
+  const chosen = o.shard ? all.filter((j) => shardOf(j.job.inRel, o.shard!.count) === o.shard!.index) : all;
   for (const j of chosen) if (j.pipe) batchFifos.add(j.job.input);
   const guard = new Protected();
   // Gradients are inputs too: no output, golden or pending golden may land

@@ -86,6 +86,18 @@ export function mergeReports(inputs: readonly { file: string; text: string }[]):
     checkObsolete = true;
   }
   const results: JsonResult[] = docs.flatMap((d) => d.doc.results.filter((r) => r.status !== "obsolete" || shards.every((s) => s === null)));
+  // One run's shards split its goldens: a golden in two reports means
+  // reports of different runs (a stale shard beside fresh ones), never merged.
+  const owner = new Map<string, string>();
+  for (const d of docs) {
+    for (const r of d.doc.results) {
+      if (r.status === "obsolete") continue;
+      const g = path.resolve(r.golden);
+      const other = owner.get(g);
+      if (other !== undefined) throw new DactError("USAGE", `found golden ${JSON.stringify(r.golden)} checked ${other === d.file ? "twice in this report" : `also in ${other}`}; expected each golden in one shard's report (reports of one run)`, d.file);
+      owner.set(g, d.file);
+    }
+  }
   const goldens = [...new Set(docs.flatMap((d) => d.doc.goldens ?? []))].sort();
   const lines: string[] = [];
   if (checkObsolete && shards.some((s) => s !== null)) {

@@ -87,7 +87,7 @@ describe("FIFOs, pipes and process substitution", () => {
     const out = execFileSync("bash", ["-c", script], { cwd: d, encoding: "utf8" });
     expect(out).toBe("3 written, 0 failed\n".repeat(50));
     expect(readdirSync(path.join(d, "o")).length).toBe(3);
-  }, 60_000);
+  }, 180_000);
 
   it("a pipe without a file name and without --to is refused with what to do", () => {
     const d = workdir();
@@ -104,7 +104,7 @@ describe("FIFOs, pipes and process substitution", () => {
     writeFileSync(path.join(d, "x.csv"), "-1\n");
     const args = mode === "single" ? ["relu", "nowriter.csv", "-o", "out.csv"] : ["relu", "nowriter.csv", "x.csv", "--out-dir", "od"];
     const child = dactAsync(args, { cwd: d });
-    await new Promise((r) => setTimeout(r, 500));
+    await blockedOnFifo(child.pid!);
     const t = Date.now();
     child.kill("SIGTERM");
     const status = await new Promise<number | null>((r) => child.on("exit", (c) => r(c)));
@@ -113,6 +113,33 @@ describe("FIFOs, pipes and process substitution", () => {
     expect(tree(d).filter((f) => f.includes("dact-tmp"))).toEqual([]);
   });
 });
+
+/**
+ * Waits until one of the process's threads sleeps in the kernel's FIFO open
+ * (wchan wait_for_partner): dact has started, installed its signal handlers
+ * and reached the open. A fixed delay was not enough on a loaded machine,
+ * where the signal came before the handlers and killed node outright.
+ */
+async function blockedOnFifo(pid: number): Promise<void> {
+  const until = Date.now() + 20_000;
+  while (Date.now() < until) {
+    let tasks: string[] = [];
+    try {
+      tasks = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      tasks = [];
+    }
+    for (const t of tasks) {
+      try {
+        if (readFileSync(`/proc/${pid}/task/${t}/wchan`, "utf8").includes("wait_for_partner")) return;
+      } catch {
+        // the thread ended
+      }
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`process ${pid} never blocked on opening the FIFO`);
+}
 
 describe("signals at random moments leave no temporary file", () => {
   it("24 batch runs, each interrupted by SIGINT, SIGTERM or SIGHUP at a random moment", async () => {

@@ -250,6 +250,39 @@ describe("dact merge-reports", () => {
       expect(existsSync(path.join(d, "m.json"))).toBe(false);
     }
   });
+
+  it("refuses reports that check one golden twice (reports of different runs), naming both", () => {
+    const d = tree();
+    for (let i = 0; i < 2; i++) dact(["relu", "in", "--check-dir", "gold", "--shard", `${i}/2`, "--report", `json:s${i}.json`], { cwd: d, env: noCI });
+    // Shards split goldens by their path, so one run's shards never share
+    // one; a report of another run (here: one of s0's results planted in s1) can.
+    const a = JSON.parse(readFileSync(path.join(d, "s0.json"), "utf8")) as Doc;
+    const b = JSON.parse(readFileSync(path.join(d, "s1.json"), "utf8")) as Doc;
+    expect(b.results.some((r) => a.results.some((q) => q.golden === r.golden))).toBe(false);
+    writeFileSync(path.join(d, "x1.json"), JSON.stringify({ ...b, results: [...b.results, a.results[0]] }));
+    const r = dact(["merge-reports", "m.json", "s0.json", "x1.json"], { cwd: d, env: noCI });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^dact: .*x1\.json.*found golden .* also in s0\.json/);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(existsSync(path.join(d, "m.json"))).toBe(false);
+    expect(dact(["merge-reports", "m.json", "s0.json", "s1.json"], { cwd: d, env: noCI }).status).toBe(1);
+  });
+
+  it("--shard splits by the path below the inputs' folder: ./in, in/ and an absolute path give the same shards", () => {
+    const d = tree();
+    const names = (arg: string, i: number) => {
+      const out = `o-${i}-${arg.length}`;
+      const r = dact(["relu", arg, "--out-dir", out, "--shard", `${i}/3`, "-q"], { cwd: d, env: noCI });
+      expect(r.status, r.stderr).toBe(0);
+      return readdirSync(path.join(d, out)).sort();
+    };
+    for (let i = 0; i < 3; i++) {
+      const want = names("in", i);
+      expect(want.length).toBeGreaterThan(0);
+      expect(names("./in/", i)).toEqual(want);
+      expect(names(path.join(d, "in"), i)).toEqual(want);
+    }
+  });
 });
 
 describe("--report json histograms", () => {
