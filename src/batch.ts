@@ -17,8 +17,7 @@ import { Worker } from "node:worker_threads";
 import { DactError } from "./errors.js";
 import { formatFromPath, formatSpec, knownExtensions, type Format } from "./formats/index.js";
 import { AppendFile, batchFifos, exitGate, makeFolders, Protected, readSideFile, realpathLoose, sweepDeadTemps, syncFolder, tempNameFor, trackTemp } from "./io.js";
-import type { PlanSpec } from "./pipeline.js";
-import type { CheckResult } from "./golden.js";
+import type { CheckResult, PlanSpec } from "./run/types.js";
 import { isPending, pendingPath } from "./pending.js";
 
 export interface BatchOptions {

@@ -17,6 +17,7 @@ import { canonical, formatComparison, toleranceFor, type Comparison, type NamedC
 import type { ArrayHead, ArrayWriter, Values } from "./formats/array.js";
 import type { ContainerReader } from "./formats/container.js";
 import { detectFormat, formatSpec, type Format } from "./formats/index.js";
+import { openContainer, stemOf } from "./formats/members.js";
 import type { Input } from "./io.js";
 
 /** The most elements a side may queue before it waits for the other. */
@@ -260,7 +261,6 @@ export async function compareSides(actual: StreamSide, expected: StreamSide, pol
 /** A file's arrays as a side: one array under its stem, or each member of a container. */
 export async function fileSide(input: Input, format: Format | undefined, notice: (m: string) => void, name = input.name): Promise<StreamSide> {
   const spec = formatSpec(await detectFormat(input, format));
-  const { openContainer, stemOf } = await import("./named.js");
   if (spec.kind === "array") {
     return {
       name,

@@ -17,22 +17,11 @@ import { DactError } from "./errors.js";
 import { detectFormat, formatFromPath, type FormatSpec, type ReadOptions } from "./formats/index.js";
 import { makeFolders, openOutput, pathExists, prepareReport, Protected, sweepDeadTemps, type Input } from "./io.js";
 import { readNamed, writeMatrix } from "./matrix.js";
-import { resultsInMemory } from "./named.js";
-import { commitOrAbort, openSink, openSource, type PlanSpec, type RunResult } from "./pipeline.js";
+import { resultsInMemory } from "./run/results.js";
+import { commitOrAbort, openSink, openSource } from "./run/sources.js";
+import type { CheckResult, CheckStatus, PlanSpec, RunResult } from "./run/types.js";
 
-export type CheckStatus = "ok" | "differs" | "missing" | "written" | "error" | "obsolete";
-
-export interface CheckResult {
-  status: CheckStatus;
-  input: string;
-  golden: string;
-  /** The text report (empty when ok). */
-  report: string;
-  comparison: NamedComparison | null;
-  seconds: number;
-  /** --pending: the NAME.new.EXT written beside the golden. */
-  pending?: string | undefined;
-}
+export type { CheckResult, CheckStatus } from "./run/types.js";
 
 /** The update mode from --update[=force] and DACT_UPDATE. */
 export function updateMode(flag: string | boolean | undefined, env: NodeJS.ProcessEnv = process.env): "off" | "on" | "force" | "pending" {

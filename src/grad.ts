@@ -15,7 +15,7 @@ import { DactError } from "./errors.js";
 import { shapeText, sizeOf, type ArrayHead, type ArraySink, type ArrayWriter, type FloatDType, type RowExtras, type Values } from "./formats/array.js";
 import type { ArrayFormat, ReadOptions } from "./formats/index.js";
 import type { Input } from "./io.js";
-import { roundTo } from "./matrix.js";
+import { roundTo } from "./formats/round.js";
 import { grow } from "./grow.js";
 
 /** The gradient: a plain number, or an array to read (a file, or one member of a container). */

@@ -12,11 +12,12 @@ import { compareMatrices, DEFAULT_TOLERANCE, formatComparison, type Comparison, 
 import { DactError } from "./errors.js";
 import { detectFormat, formatFromPath } from "./formats/index.js";
 import type { Format, HeaderMode } from "./types.js";
-import { commitOrAbort, openSink, openSource } from "./pipeline.js";
+import { commitOrAbort, openSink, openSource } from "./run/sources.js";
 import { parseDelimiter } from "./formats/csv/delimiter.js";
 import { parseFloatFormat } from "./formats/text/printf.js";
 import { checkActivation, checkDtype, checkFormat, checkKeys, checkMatrix, checkParams, checkShape, checkTolerance, flattenNested } from "./validate.js";
-import { deriveMatrix, readMatrix as readFrom, roundTo, writeMatrix as writeTo } from "./matrix.js";
+import { deriveMatrix, readMatrix as readFrom, writeMatrix as writeTo } from "./matrix.js";
+import { roundTo } from "./formats/round.js";
 import type { FloatDType, Matrix } from "./types.js";
 import { promote } from "./grad.js";
 import type { Activation, Params } from "./activations/types.js";

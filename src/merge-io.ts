@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import { DactError } from "./errors.js";
 import { fileId, openInput, openOutput, prepareReport, Protected, realpathLoose } from "./io.js";
-import { commitOrAbort } from "./pipeline.js";
+import { commitOrAbort } from "./run/sources.js";
 
 export async function readReportText(file: string): Promise<string> {
   const input = await openInput(file);

@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { BatchJob, BatchOptions } from "./batch.js";
-import type { CheckResult } from "./golden.js";
+import type { CheckResult } from "./run/types.js";
 import { listGoldens, obsoleteGoldens, prune as pruneOne } from "./obsolete.js";
 
 interface Io {

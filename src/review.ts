@@ -12,7 +12,7 @@ import { formatComparison, DEFAULT_TOLERANCE } from "./compare.js";
 import { DactError } from "./errors.js";
 import { shapeText } from "./formats/array.js";
 import { goldenOf, isPending } from "./pending.js";
-import { openSource } from "./pipeline.js";
+import { openSource } from "./run/sources.js";
 
 export interface PendingGolden {
   /** The NAME.new.EXT file. */

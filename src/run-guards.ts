@@ -6,7 +6,7 @@
 import { DactError } from "./errors.js";
 import { Protected, STDIO } from "./io.js";
 import { pendingPath } from "./pending.js";
-import type { PlanSpec } from "./pipeline.js";
+import type { PlanSpec } from "./run/types.js";
 
 export function checkSingleRun(plan: PlanSpec): void {
   if (plan.check && plan.output !== STDIO) throw new DactError("USAGE", "options --check and -o: found both; expected one (--check compares the result with the golden and writes no output; --pending or --update write the golden)");

@@ -130,7 +130,7 @@ describe("between containers and single arrays", () => {
   it("a container into a single-array format needs exactly one selected array", () => {
     const multi = dact(["relu", path.join(C, "stored.npz"), "--to", "csv"]);
     expect(multi.status).toBe(2);
-    expect(multi.stderr).toBe(`dact: ${path.join(C, "stored.npz")} holds 10 arrays (f8, f4, f2, i4, u1, b1, fortran, big_endian, scalar, empty); expected one for csv output: pass --key NAME, or write .npz or .safetensors\n`);
+    expect(multi.stderr).toBe(`dact: ${path.join(C, "stored.npz")}: holds 10 arrays ("f8", "f4", "f2", "i4", "u1", "b1", "fortran", "big_endian", "scalar", "empty"); expected one for csv output: pass --key NAME, or write .npz or .safetensors\n`);
     expect(dact(["relu", path.join(C, "stored.npz"), "--key", "f8", "--to", "csv"]).stdout.toString()).toBe("0.0,0.0,1.0\n0.0,1.0,0.0\n");
     expect(dact(["relu", path.join(C, "one.npz"), "--to", "json"]).stdout.toString()).toBe("[[0.0,0.0,1.0],[0.0,1.0,0.0]]\n");
   });

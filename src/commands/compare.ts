@@ -24,7 +24,7 @@ export function compareCommand(io: Io, status: Status): Command {
     .addOption(new Option("--format <format>", "format of both files; default: each detected").choices(FORMAT_NAMES).argParser(formatOption))
     .addHelpText("after", EXIT_HELP)
     .action(async (actual: string, expected: string, opts: CompareOpts) => {
-      const { openSource } = await import("../pipeline.js");
+      const { openSource } = await import("../run/sources.js");
       const { compareSides, fileSide } = await import("../compare-stream.js");
       const a = await openSource(actual);
       try {

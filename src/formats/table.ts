@@ -8,7 +8,7 @@
  */
 import type { Kernel } from "../activations/types.js";
 import { DactError } from "../errors.js";
-import { roundTo } from "../matrix.js";
+import { roundTo } from "./round.js";
 import { float32Of } from "../wasm/index.js";
 import type { ArrayHead, ArrayWriter, FloatDType, Values } from "./array.js";
 
