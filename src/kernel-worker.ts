@@ -8,9 +8,10 @@ import type { Params } from "./activations/types.js";
 import { float32Kernel } from "./wasm/index.js";
 
 const { activation, params, float32, src: srcBuf, dst: dstBuf, ctrl: ctrlBuf } = workerData as { activation: string; params: Params; float32: boolean; src: SharedArrayBuffer; dst: SharedArrayBuffer; ctrl: SharedArrayBuffer };
-const js = findActivation(activation)!.kernel(params);
+const act = findActivation(activation)!;
+const js = act.kernel(params);
 // float32: the main thread runs the float32 SIMD kernel; so must this one.
-const kernel = float32 ? (float32Kernel(activation, params, js) ?? js) : js;
+const kernel = float32 ? (float32Kernel(act, params, js) ?? js) : js;
 const src = float32 ? new Float32Array(srcBuf) : new Float64Array(srcBuf);
 const dst = float32 ? new Float32Array(dstBuf) : new Float64Array(dstBuf);
 const ctrl = new Int32Array(ctrlBuf);

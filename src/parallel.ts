@@ -18,8 +18,6 @@ const workerThreads = lazy<typeof import("node:worker_threads")>("node:worker_th
 const MIN_PARALLEL = 1 << 14;
 /** Shared buffers hold this many values; larger batches are done in slices. */
 const CAPACITY = 1 << 20;
-/** Activations whose derivative is a few comparisons: not worth the copies. */
-const CHEAP = new Set(["relu", "leaky-relu", "relu6", "hardtanh", "hardsigmoid", "hardswish", "softshrink", "hardshrink"]);
 
 interface Helper {
   worker: Worker;
@@ -64,8 +62,9 @@ export function threadCount(requested: number | undefined): number {
  * run the same float32 kernel, so the results do not depend on the split.
  */
 export function parallelKernel(act: Activation, params: Params, kernel: Kernel, threads: number, float32 = false): Kernel {
-  // One thread means no helpers.
-  if (threads <= 1 || CHEAP.has(act.name)) return kernel;
+  // One thread means no helpers; a cheap derivative (a few comparisons, the
+  // registry entry says) is not worth the copies.
+  if (threads <= 1 || act.cheap) return kernel;
   let helpers: Helper[] | null = null;
   let src: Float64Array | Float32Array | null = null;
   let dst: Float64Array | Float32Array | null = null;

@@ -54,7 +54,7 @@ export async function runDerivative(plan: PlanSpec, say: (m: string) => void = n
     const threads = threadCount(plan.threads);
     // float32 in and out has a SIMD form (src/wasm), found by float32Of(kernel).
     const base = act.kernel(plan.params);
-    const k32 = float32Kernel(act.name, plan.params, base);
+    const k32 = float32Kernel(act, plan.params, base);
     const kernel = withFloat32(parallelKernel(act, plan.params, base, threads), k32 && parallelKernel(act, plan.params, k32, threads, true));
     const readOpts: ReadOptions = { delimiter: plan.delimiter, header: plan.header, signOnly: act.signOnly ?? false, maxLine: plan.maxLine, decimal: plan.decimal, comment: plan.comment, naValues: plan.naValues, labels: plan.labels, columns: plan.columns, notice: say };
     if (plan.columns?.length && (from.kind === "container" || from.name === "npy")) throw new DactError("USAGE", `option --columns: ${input.name} is ${from.name}, arrays without named columns; expected a CSV/TSV file or a pandas JSON table`);

@@ -6,20 +6,8 @@
  */
 import { ACTIVATIONS } from "./activations/registry.js";
 
-/** Other names for an activation, normalized (see key()). */
-const ALIASES: Record<string, string> = {
-  swish: "silu",
-  heaviside: "relu",
-  step: "relu",
-  logistic: "sigmoid",
-  expit: "sigmoid",
-  leaky: "leaky-relu",
-  lrelu: "leaky-relu",
-  hswish: "hardswish",
-  hsigmoid: "hardsigmoid",
-  hardsilu: "hardswish",
-  logsoftplus: "logsigmoid",
-};
+/** Other names for an activation, normalized (see key()): each registry entry's `aliases`. */
+const ALIASES: Record<string, string> = Object.fromEntries(ACTIVATIONS.flatMap((a) => (a.aliases ?? []).map((alias) => [key(alias), a.name])));
 
 function key(name: string): string {
   return name.toLowerCase().replace(/[-_\s.]/g, "");

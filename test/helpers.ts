@@ -60,6 +60,7 @@ export async function derive(
 /** An identity "derivative": lets the tests see exactly what a codec read. */
 export const IDENTITY: Activation = {
   name: "identity",
+  cheap: false,
   summary: "",
   formula: "",
   kinks: "",

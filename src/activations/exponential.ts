@@ -9,6 +9,9 @@ import { simd64 } from "./simd.js";
 
 export const elu = simd64({
   name: "elu",
+  cheap: false,
+  simd: (p) => ["elu", num(p, "alpha"), 1],
+  simd2: (p) => ["elu", num(p, "alpha"), 0], // b = 0: f″ is 0 for x > 0
   summary: "exponential linear unit: x for x > 0, α(eˣ - 1) otherwise",
   formula: "x>0 -> 1, else alpha·exp(x)",
   kinks: "alpha at 0",
@@ -25,6 +28,9 @@ export const elu = simd64({
 
 export const selu = simd64({
   name: "selu",
+  cheap: false,
+  simd: () => ["elu", SELU_SCALE_ALPHA, SELU_SCALE],
+  simd2: () => ["elu", SELU_SCALE_ALPHA, 0],
   summary: "scaled ELU with PyTorch's fixed α and scale",
   formula: "scale·(x>0 -> 1, else alpha·exp(x)), alpha=1.6732632423543772, scale=1.0507009873554805",
   kinks: "scale·alpha at 0",
@@ -39,6 +45,10 @@ export const selu = simd64({
 
 export const celu = simd64({
   name: "celu",
+  cheap: false,
+  // e^(x/α) for x <= 0 needs α > 0 (the kernel's exp takes arguments <= 0).
+  simd: (p) => (num(p, "alpha") > 0 ? ["celu", num(p, "alpha"), 0] : null),
+  simd2: (p) => (num(p, "alpha") > 0 ? ["celu2", num(p, "alpha"), 0] : null),
   summary: "continuously differentiable ELU: x for x > 0, α(e^(x/α) - 1) otherwise",
   formula: "x>0 -> 1, else exp(x/alpha)",
   kinks: "1 at 0",

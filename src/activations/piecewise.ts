@@ -10,6 +10,8 @@ import { fromScalar, num, productError, sumError } from "./numerics.js";
 
 export const leakyRelu = fromScalar({
   name: "leaky-relu",
+  aliases: ["leaky", "lrelu"],
+  cheap: true,
   summary: "leaky ReLU: x for x > 0, negative_slope·x otherwise",
   formula: "x>0 -> 1, else negative_slope",
   kinks: "negative_slope at 0",
@@ -35,6 +37,7 @@ function hardtanhLike(name: string, summary: string, lo: number | null, hi: numb
   const bounds = (p: Params): [number, number] => (lo === null ? [num(p, "min-val"), num(p, "max-val")] : [lo, hi!]);
   return fromScalar({
     name,
+    cheap: true,
     summary,
     formula: lo === null ? "min_val<x<max_val -> 1, else 0" : `${lo}<x<${hi} -> 1, else 0`,
     kinks: lo === null ? "0 at min_val and at max_val" : `0 at ${lo} and at ${hi}`,
@@ -56,6 +59,8 @@ export const hardtanh = hardtanhLike("hardtanh", "hard tanh: x clamped to [min_v
 
 export const hardsigmoid = fromScalar({
   name: "hardsigmoid",
+  aliases: ["hsigmoid"],
+  cheap: true,
   summary: "hard sigmoid: relu6(x + 3)/6",
   formula: "-3<x<3 -> 1/6, else 0",
   kinks: "0 at -3 and at 3; the slope is exactly 1/6 (PyTorch's float64 kernel uses the float32 literal 0.1666666716337204)",
@@ -84,6 +89,8 @@ function hardswishSlope(x: number): number {
 
 export const hardswish = fromScalar({
   name: "hardswish",
+  aliases: ["hswish", "hardsilu"],
+  cheap: true,
   summary: "hard swish: x·relu6(x + 3)/6",
   formula: "x<=-3 -> 0, x<3 -> x/3 + 1/2, else 1",
   kinks: "0 at -3, 1 at 3",
@@ -99,6 +106,7 @@ export const hardswish = fromScalar({
 function shrink(name: string, summary: string, soft: boolean): Activation {
   return fromScalar({
     name,
+    cheap: true,
     summary,
     formula: "|x|>lambd -> 1, else 0",
     kinks: "0 at -lambd and at lambd",

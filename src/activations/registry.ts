@@ -41,9 +41,9 @@ function withSecond(a: Activation): Activation {
   // f″'s kernel: WebAssembly SIMD where src/wasm has one (its scalar then
   // runs one element through it, so that every path gives the same double),
   // else a loop of the JavaScript f″, which is the SIMD kernels' reference.
-  const kernel2 = (p: Params): Kernel => float64Kernel(a.name, p) ?? loop(second(p));
+  const kernel2 = (p: Params): Kernel => float64Kernel(a, p) ?? loop(second(p));
   const scalar2 = (p: Params): ((x: number) => number) => {
-    if (!float64Kernel(a.name, p)) return second(p);
+    if (!float64Kernel(a, p)) return second(p);
     const k = kernel2(p);
     const one = new Float64Array(1);
     return (x) => {

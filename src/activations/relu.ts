@@ -8,6 +8,8 @@ import type { Activation } from "./types.js";
  */
 export const relu: Activation = {
   name: "relu",
+  aliases: ["heaviside", "step"],
+  cheap: true,
   summary: "rectified linear unit, max(0, x)",
   formula: "x>0 -> 1, x<0 -> 0",
   kinks: "the --at-zero value at 0 and -0",

@@ -12,7 +12,7 @@ import type { Activation, Kernel, Params } from "./types.js";
  * derivative is the same in every format and on every thread.
  */
 export function simd64(a: Omit<Activation, "kernel" | "reference">): Activation {
-  const kernel = (p: Params): Kernel => float64Kernel(a.name, p) ?? loop(a.scalar(p));
+  const kernel = (p: Params): Kernel => float64Kernel(a, p) ?? loop(a.scalar(p));
   return {
     ...a,
     reference: a.scalar,

@@ -98,6 +98,9 @@ function geluTanh(x: number): number {
 
 export const gelu = simd64({
   name: "gelu",
+  cheap: false,
+  simd: (p) => (p["approximate"] === "tanh" ? ["geluTanh", 0, 0] : ["gelu", 0, 0]),
+  simd2: (p) => (p["approximate"] === "tanh" ? ["geluTanh2", 0, 0] : ["gelu2", 0, 0]),
   summary: "Gaussian error linear unit: x·Φ(x), or PyTorch's tanh approximation",
   formula: "none: Φ(x) + x·φ(x); tanh: the derivative of 0.5x(1 + tanh(√(2/π)(x + 0.044715x³)))",
   kinks: "none (smooth); limits 1 at +inf and 0 at -inf",
@@ -116,6 +119,10 @@ export const gelu = simd64({
 
 export const sigmoidAct = simd64({
   name: "sigmoid",
+  aliases: ["logistic", "expit"],
+  cheap: false,
+  simd: () => ["sigmoid", 0, 0],
+  simd2: () => ["sigmoid2", 0, 0],
   summary: "logistic sigmoid σ(x) = 1/(1 + e^-x)",
   formula: "σ(x)·(1 - σ(x))",
   kinks: "none (smooth); 0 at ±inf",
@@ -130,6 +137,9 @@ export const sigmoidAct = simd64({
 
 export const tanhAct = simd64({
   name: "tanh",
+  cheap: false,
+  simd: () => ["tanh", 0, 0],
+  simd2: () => ["tanh2", -2, 0], // f″ = -2·t·(1 - t²)
   summary: "hyperbolic tangent",
   formula: "1 - tanh²(x)",
   kinks: "none (smooth); 0 at ±inf",
@@ -144,6 +154,9 @@ export const tanhAct = simd64({
 
 export const softplus = simd64({
   name: "softplus",
+  cheap: false,
+  simd: (p) => ["softplus", num(p, "beta"), num(p, "threshold")],
+  simd2: (p) => ["softplus2", num(p, "beta"), num(p, "threshold")],
   summary: "softplus: log(1 + e^(βx))/β, linear above the threshold",
   formula: "x·beta > threshold -> 1, else σ(beta·x)",
   kinks: "the formula (σ) at x·beta == threshold, as in PyTorch",
@@ -185,6 +198,10 @@ function siluPrime(x: number): number {
 
 export const silu = simd64({
   name: "silu",
+  aliases: ["swish"],
+  cheap: false,
+  simd: () => ["silu", 0, 0],
+  simd2: () => ["silu2", 0, 0],
   summary: "sigmoid linear unit (swish): x·σ(x)",
   formula: "σ(x)·(1 + x·(1 - σ(x)))",
   kinks: "none (smooth); limits 1 at +inf and 0 at -inf",
@@ -222,6 +239,9 @@ function mishPrime(x: number): number {
 
 export const mish = simd64({
   name: "mish",
+  cheap: false,
+  simd: () => ["mish", 0, 0],
+  simd2: () => ["mish2", 0, 0],
   summary: "mish: x·tanh(softplus(x))",
   formula: "tanh(sp) + x·σ(x)·(1 - tanh²(sp)), sp = softplus(x)",
   kinks: "none (smooth); limits 1 at +inf and 0 at -inf",
@@ -236,6 +256,7 @@ export const mish = simd64({
 
 export const softsign = fromScalar({
   name: "softsign",
+  cheap: false,
   summary: "softsign: x/(1 + |x|)",
   formula: "1/(1 + |x|)²",
   kinks: "none (smooth); 0 at ±inf",
@@ -253,6 +274,10 @@ export const softsign = fromScalar({
 
 export const logsigmoid = simd64({
   name: "logsigmoid",
+  aliases: ["logsoftplus"],
+  cheap: false,
+  simd: () => ["logsigmoid", 0, 0],
+  simd2: () => ["logsigmoid2", 0, 0],
   summary: "log σ(x)",
   formula: "σ(-x)",
   kinks: "none (smooth); 1 at -inf, 0 at +inf",
@@ -267,6 +292,9 @@ export const logsigmoid = simd64({
 
 export const tanhshrink = simd64({
   name: "tanhshrink",
+  cheap: false,
+  simd: () => ["tanhshrink", 0, 0],
+  simd2: () => ["tanh2", 2, 0], // f″ = 2·t·(1 - t²), tanh's with the sign turned
   summary: "x - tanh(x)",
   formula: "tanh²(x)",
   kinks: "none (smooth); 1 at ±inf",

@@ -25,6 +25,12 @@ export interface ParamSpec {
 
 export type Params = Readonly<Record<string, number | string>>;
 
+/**
+ * A call of a src/wasm/kernels.wat loop: its export name (the float32 one;
+ * the float64 one adds "64") and its two number arguments.
+ */
+export type SimdCall = readonly [fn: string, a: number, b: number];
+
 export interface Activation {
   readonly name: string;
   readonly summary: string;
@@ -34,11 +40,29 @@ export interface Activation {
   readonly kinks: string;
   readonly params: readonly ParamSpec[];
   /**
+   * Other names PyTorch or the literature give it, lower case without
+   * punctuation (swish for silu): "did you mean" (src/suggest.ts) offers it for them.
+   */
+  readonly aliases?: readonly string[];
+  /**
    * True when f'(x) depends only on whether x is negative, zero, positive or
    * NaN. Text readers may then skip the exact decimal-to-double conversion
    * for numbers that are certainly nonzero.
    */
   readonly signOnly?: boolean;
+  /**
+   * True when f′ (and f″) is a few comparisons per element: splitting it
+   * over threads costs more in copies than it saves (src/parallel.ts).
+   */
+  readonly cheap: boolean;
+  /**
+   * The WebAssembly SIMD loop that computes f′ with these parameters
+   * (src/wasm), or null when it takes no such parameters (celu with α < 0).
+   * Absent: f′ runs in JavaScript only.
+   */
+  readonly simd?: (p: Params) => SimdCall | null;
+  /** The same for f″ (`--order 2`). */
+  readonly simd2?: (p: Params) => SimdCall | null;
   /** Cross-parameter checks, after each parameter's own. */
   readonly checkAll?: (p: Params) => string | null;
   /** The scalar derivative, for tests and one-off values. */

@@ -1,83 +1,25 @@
 /**
  * `dact <activation> [inputs...]`: one subcommand per activation, all
  * built here from the activation registry (options, help, validation).
+ * The action parses, plans (src/run-plan.ts: every cross-option rule) and
+ * dispatches on the plan's kind.
  */
 import { availableParallelism } from "node:os";
 import { Command, Option } from "commander";
-import { camel, resolveParams } from "../activations/registry.js";
 import type { Activation } from "../activations/types.js";
 import { DactError } from "../errors.js";
-import type { FloatDType } from "../formats/array.js";
-import type { ColumnSpec } from "../formats/csv/reader.js";
-import type { Printf } from "../formats/text/printf.js";
-import { FORMAT_NAMES, type Format } from "../formats/index.js";
+import { FORMAT_NAMES } from "../formats/index.js";
 import { STDIO } from "../io.js";
 import { columnsOption, commentOption, countOption, decimalOption, delimiterOption, floatFormatOption, indexColOption, naValuesOption, dtypeOption, formatOption, reshapeOption, shardOption, sizeOption, toleranceOption } from "../options.js";
-import { runDerivative, type PlanSpec } from "../pipeline.js";
-import { checkOutputExtension } from "../output-ext.js";
+import { runDerivative } from "../pipeline.js";
 import type { BatchOptions } from "../batch.js";
 import { version } from "../version.js";
 import { EXIT_ERROR, EXIT_HELP, EXIT_OK, type Io, type Status } from "./shared.js";
-import { updateMode, type CheckResult, type ReportSpec } from "../golden.js";
-import type { TolerancePolicy } from "../compare.js";
+import type { CheckResult, ReportSpec } from "../golden.js";
+import { jobsCap, planRun, type ActivationOpts, type BaseSpec, type RunPlan } from "../run-plan.js";
 
-/** What commander hands the action, after the parsers in options.ts. */
-interface ActivationOpts {
-  output: string;
-  format?: Format;
-  to?: Format;
-  dtype?: FloatDType;
-  reshape?: number[];
-  delimiter?: string;
-  header?: boolean;
-  outDir?: string;
-  jobs?: number;
-  check?: string;
-  checkDir?: string;
-  update?: boolean | string;
-  tolerance: "numpy" | "torch";
-  report: ReportSpec[];
-  rtol?: number;
-  atol?: number;
-  ulp?: number;
-  pending?: boolean;
-  prune?: boolean;
-  quiet?: boolean;
-  progress?: boolean;
-  force?: boolean;
-  fsync?: boolean;
-  threads?: number;
-  maxLineSize?: number;
-  decimal?: "." | ",";
-  floatFormat?: Printf | null;
-  comment?: string;
-  naValues?: string[];
-  indexCol?: (number | string)[] | "none";
-  columns?: ColumnSpec;
-  include: string[];
-  exclude: string[];
-  key: string[];
-  compress?: boolean;
-  compression?: "snappy" | "gzip" | "none";
-  gradOutput?: string | number;
-  order?: string;
-  gradOutputDir?: string;
-  keepPaths?: boolean;
-  skipExisting?: boolean;
-  log?: string;
-  resume?: string;
-  shard?: { index: number; count: number };
-  summary: "text" | "json";
-  [param: string]: unknown;
-}
-
-
-/** Files processed in parallel at most, whatever --jobs says: more workers than this only cost memory. */
-export function jobsCap(): number {
-  return Math.max(1, 4 * availableParallelism());
-}
-
-export function activationCommand(act: Activation, io: Io, status: Status): Command {
+/** The command's options and help, without its action: what the CLI parses, and what test/run-plan.test.ts parses. */
+export function activationOptions(act: Activation): Command {
   const formats = (o: Option) => o.choices(FORMAT_NAMES).argParser(formatOption);
   const cmd = new Command(act.name)
     .summary(act.summary)
@@ -101,7 +43,7 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
     .option("--header", "CSV/TSV: the first row is a header (default: only if none of its cells is a number)")
     .option("--no-header", "CSV/TSV: the first row is data")
     .option("--out-dir <dir>", "batch: write each input to <dir>/<its file name> (folders among the inputs are walked)")
-    .option("--jobs <n>", `batch: files processed in parallel (default: the number of cores; at most ${jobsCap()} and the number of inputs)`, countOption("--jobs"))
+    .option("--jobs <n>", `batch: files processed in parallel (default: the number of cores; at most ${jobsCap(availableParallelism())} and the number of inputs)`, countOption("--jobs"))
     .option("--include <glob>", "batch: walk only files whose path below the folder matches (repeatable)", collect, [])
     .option("--exclude <glob>", "batch: skip files whose path below the folder matches (repeatable)", collect, [])
     .option("--keep-paths", "batch: mirror input paths under --out-dir (default: only when base names clash)")
@@ -133,86 +75,43 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
     cmd.option(`--${p.flag} <${p.choices ? p.choices.join("|") : "number"}>`, `${p.description} (default: ${p.default})`);
   }
   cmd.addHelpText("after", EXIT_HELP);
+  return cmd;
+}
+
+export function activationCommand(act: Activation, io: Io, status: Status): Command {
+  const cmd = activationOptions(act);
   cmd.action(async (inputs: string[], opts: ActivationOpts) => {
-    const raw: Record<string, string | undefined> = {};
-    for (const p of act.params) raw[p.flag] = opts[camel(p.flag)] as string | undefined;
-    raw["order"] = opts.order;
-    const base: Omit<PlanSpec, "input" | "output"> = {
-      activation: act.name,
-      params: resolveParams(act, raw),
-      format: opts.format,
-      to: opts.to,
-      dtype: opts.dtype,
-      reshape: opts.reshape,
-      delimiter: opts.delimiter,
-      header: opts.header === undefined ? "auto" : opts.header ? "yes" : "no",
-      force: opts.force,
-      fsync: opts.fsync === false ? false : undefined,
-      threads: opts.threads,
-      maxLine: opts.maxLineSize,
-      keys: opts.key.length ? opts.key : undefined,
-      gradOutput: opts.gradOutput,
-      compress: opts.compress,
-      compression: opts.compression,
-      decimal: opts.decimal,
-      floatFormat: opts.floatFormat,
-      comment: opts.comment,
-      naValues: opts.naValues,
-      labels: opts.indexCol,
-      columns: opts.columns,
-      check: opts.check !== undefined ? { path: opts.check, tolerance: tolerancePolicy(opts), update: updateMode(opts.pending ? "pending" : opts.update) } : undefined,
-    };
-    const showProgress = opts.progress === true || (process.stderr.isTTY === true && opts.quiet !== true);
-    const notice = opts.quiet ? () => {} : io.err;
-    const batchOnly = (["include", "exclude"] as const).filter((k) => opts[k].length > 0).map((k) => `--${k}`).concat(opts.keepPaths ? ["--keep-paths"] : [], opts.skipExisting ? ["--skip-existing"] : [], opts.log ? ["--log"] : [], opts.resume ? ["--resume"] : [], opts.shard ? ["--shard"] : []);
-    if (opts.gradOutputDir !== undefined && opts.gradOutput !== undefined) throw new DactError("USAGE", "options --grad-output and --grad-output-dir: found both; expected one");
-    if (opts.gradOutputDir !== undefined && opts.outDir === undefined && opts.checkDir === undefined) throw new DactError("USAGE", "option --grad-output-dir: found without --out-dir or --check-dir; expected it only in batch mode");
-    if (opts.update !== undefined && opts.update !== true && opts.update !== "force") throw new DactError("USAGE", `option --update: found ${JSON.stringify(opts.update)}; expected --update or --update=force`);
-    if ((opts.update !== undefined || opts.report.length) && opts.check === undefined && opts.checkDir === undefined) throw new DactError("USAGE", `option ${opts.update !== undefined ? "--update" : "--report"}: found without --check or --check-dir; expected one of them`);
-    checkGoldenOptions(opts);
-    if (opts.checkDir !== undefined) {
-      if (opts.outDir !== undefined || opts.check !== undefined || opts.output !== STDIO) throw new DactError("USAGE", "option --check-dir: found with -o, --out-dir or --check; expected it alone");
-      if (inputs.length === 0) throw new DactError("USAGE", "--check-dir: found no inputs; expected input files or folders");
-      const jobs = Math.min(opts.jobs ?? availableParallelism(), jobsCap());
-      const batchOpts: BatchOptions = { outDir: opts.checkDir, jobs, to: opts.to, include: opts.include, exclude: opts.exclude, keepPaths: opts.keepPaths === true, skipExisting: false, log: opts.log, resume: undefined, shard: opts.shard, gradDir: opts.gradOutputDir };
-      const check = { path: "", tolerance: tolerancePolicy(opts), update: updateMode(opts.pending ? "pending" : opts.update) };
-      status.code = await batchCheck(inputs, { ...base, check }, batchOpts, opts.report, act.name, opts.quiet === true ? { ...io, err: () => {} } : io, io, opts.summary, opts.prune === true);
-      return;
-    }
-    if (inputs.length > 1 || opts.outDir !== undefined) {
-      if (opts.outDir === undefined) throw new DactError("USAGE", `found ${inputs.length} inputs; expected --out-dir DIR to write them to (dact does not concatenate outputs)`);
-      if (opts.output !== STDIO) throw new DactError("USAGE", "options -o and --out-dir: found both; expected one");
-      if (base.check) throw new DactError("USAGE", "options --check and --out-dir: found both; expected one");
-      if (inputs.length === 0) throw new DactError("USAGE", "--out-dir: found no inputs; expected one or more input files or folders");
-      const jobs = Math.min(opts.jobs ?? availableParallelism(), jobsCap());
-      const batchOpts: BatchOptions = { outDir: opts.outDir, jobs, to: opts.to, include: opts.include, exclude: opts.exclude, keepPaths: opts.keepPaths === true, skipExisting: opts.skipExisting === true, log: opts.log, resume: opts.resume, shard: opts.shard, gradDir: opts.gradOutputDir };
-      status.code = await batch(inputs, base, batchOpts, showProgress, opts.quiet === true ? { ...io, err: () => {} } : io, io, opts.summary);
-      return;
-    }
-    if (batchOnly.length) throw new DactError("USAGE", `option ${batchOnly[0]}: found without --out-dir; expected it only in batch mode`);
-    if (opts.output !== STDIO) checkOutputExtension(opts.output, opts.to);
-    const plan: PlanSpec = { ...base, input: inputs[0] ?? STDIO, output: opts.output };
-    (await import("../run-guards.js")).checkSingleRun(plan);
-    const bar = showProgress ? await (await import("../progress.js")).byteProgress(opts.progress === true) : null;
-    if (bar) plan.progress = bar.update;
-    const golden = opts.report.length && plan.check ? await import("../golden.js") : null;
-    const guard = golden ? golden.checkGuard(plan.input, plan.check!.path) : undefined;
-    if (golden) golden.prepareReports(opts.report, guard!);
-    try {
-      const r = await runDerivative(plan, notice);
-      if (r.report) io.out(r.report);
-      if (r.check?.status === "written") notice(`dact: wrote ${r.check.golden}`);
-      if (r.check && golden) await golden.writeReports(opts.report, [r.check], act.name, {}, guard);
-      status.code = r.status;
-    } finally {
-      bar?.stop();
-    }
+    const plan = planRun(act, inputs, opts, { env: process.env, stderrIsTTY: process.stderr.isTTY === true, cores: availableParallelism() });
+    const quiet = plan.quiet ? { ...io, err: () => {} } : io;
+    if (plan.kind === "check-dir") status.code = await batchCheck(plan.inputs, plan.base, plan.batch, plan.reports, act.name, quiet, io, plan.summary, plan.prune);
+    else if (plan.kind === "batch") status.code = await batch(plan.inputs, plan.base, plan.batch, plan.showProgress, quiet, io, plan.summary);
+    else status.code = await single(plan, act.name, quiet.err, io);
   });
   return cmd;
 }
 
+/** One input: its guards, the progress bar, --report's files, the run. */
+async function single(plan: Extract<RunPlan, { kind: "single" }>, activation: string, notice: (m: string) => void, io: Io): Promise<number> {
+  const spec = plan.spec;
+  (await import("../run-guards.js")).checkSingleRun(spec);
+  const bar = plan.showProgress ? await (await import("../progress.js")).byteProgress(plan.forceProgress) : null;
+  if (bar) spec.progress = bar.update;
+  const golden = plan.reports.length && spec.check ? await import("../golden.js") : null;
+  const guard = golden ? golden.checkGuard(spec.input, spec.check!.path) : undefined;
+  if (golden) golden.prepareReports(plan.reports, guard!);
+  try {
+    const r = await runDerivative(spec, notice);
+    if (r.report) io.out(r.report);
+    if (r.check?.status === "written") notice(`dact: wrote ${r.check.golden}`);
+    if (r.check && golden) await golden.writeReports(plan.reports, [r.check], activation, {}, guard);
+    return r.status;
+  } finally {
+    bar?.stop();
+  }
+}
+
 /** --check-dir: every input checked against its golden, one line each, in parallel. */
-async function batchCheck(inputs: string[], base: Omit<PlanSpec, "input" | "output">, o: BatchOptions, reports: ReportSpec[], activation: string, quiet: Io, io: Io, summary: "text" | "json", prune = false): Promise<number> {
+async function batchCheck(inputs: string[], base: BaseSpec, o: BatchOptions, reports: ReportSpec[], activation: string, quiet: Io, io: Io, summary: "text" | "json", prune = false): Promise<number> {
   const { summaryLine, checkExit } = await import("../obsolete-run.js");
   const { planBatch, runBatch } = await import("../batch.js");
   const { checkLine, prepareReports, writeReports } = await import("../golden.js");
@@ -239,22 +138,6 @@ async function batchCheck(inputs: string[], base: Omit<PlanSpec, "input" | "outp
   return checkExit(count);
 }
 
-/** --pending and --prune: with what they need, and never under CI. */
-function checkGoldenOptions(opts: ActivationOpts): void {
-  const ci = process.env["CI"] !== undefined && process.env["CI"] !== "" && process.env["CI"] !== "false" && process.env["CI"] !== "0";
-  if (opts.pending && opts.check === undefined && opts.checkDir === undefined) throw new DactError("USAGE", "option --pending: found without --check or --check-dir; expected one of them");
-  if (opts.pending && opts.update !== undefined) throw new DactError("USAGE", "options --pending and --update: found both; expected one (pending goldens leave the golden alone)");
-  if (opts.pending && ci) throw new DactError("USAGE", "option --pending: CI is set; expected pending goldens to be written outside CI only");
-  if (opts.prune && opts.checkDir === undefined) throw new DactError("USAGE", "option --prune: found without --check-dir; expected it only with --check-dir");
-  if (opts.prune && ci) throw new DactError("USAGE", "option --prune: CI is set; expected obsolete goldens to be removed outside CI only");
-  if (opts.prune && opts.shard) throw new DactError("USAGE", "options --prune and --shard: found both; expected --prune on an unsharded run (a shard cannot tell another shard's goldens from obsolete ones)");
-}
-
-/** --tolerance, --rtol, --atol, --ulp; histograms when a JSON report will show them. */
-function tolerancePolicy(opts: ActivationOpts): TolerancePolicy {
-  return { mode: opts.tolerance, rtol: opts.rtol, atol: opts.atol, ulp: opts.ulp, histogram: opts.report.some((r) => r.kind === "json") || undefined };
-}
-
 /** --grad-output: a finite decimal number is a constant G; anything else is a file. */
 function gradOption(value: string): string | number {
   return /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(value) && Number.isFinite(Number(value)) ? Number(value) : value;
@@ -271,7 +154,7 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 /** Batch mode: plan, run, summarize. Notices and the summary go to `quiet` (silent under -q), errors to `io`. */
-async function batch(inputs: string[], base: Omit<PlanSpec, "input" | "output">, o: BatchOptions, showProgress: boolean, quiet: Io, io: Io, summary: "text" | "json"): Promise<number> {
+async function batch(inputs: string[], base: BaseSpec, o: BatchOptions, showProgress: boolean, quiet: Io, io: Io, summary: "text" | "json"): Promise<number> {
   const { planBatch, runBatch } = await import("../batch.js");
   const jobs = await planBatch(inputs, o);
   const bar = showProgress ? await (await import("../progress.js")).fileProgress(jobs.length) : null;

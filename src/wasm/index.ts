@@ -8,8 +8,7 @@
  * exact value, and the same float32 as the float64 kernel but at ties
  * (test/wasm.test.ts).
  */
-import { SELU_SCALE, SELU_SCALE_ALPHA } from "../activations/constants.js";
-import type { Kernel, NumDst, NumSrc, Params } from "../activations/types.js";
+import type { Activation, Kernel, NumDst, NumSrc, Params, SimdCall } from "../activations/types.js";
 import { KERNEL_NAMES_64, KERNELS_WASM } from "./kernels.generated.js";
 
 type Exported = (n: number, a: number, b: number) => void;
@@ -28,65 +27,22 @@ function module(): { memory: WebAssembly.Memory } & Record<string, Exported> {
   return exports!;
 }
 
+/** What an activation's registry entry says about its SIMD loops (src/activations/types.ts). */
+export type SimdSource = Pick<Activation, "simd" | "simd2">;
+
 /** The export and its two parameters for an activation with these parameters, or null (no float32 kernel). */
-function plan(name: string, p: Params): [string, number, number] | null {
-  const num = (k: string) => p[k] as number;
-  if (p["order"] === 2) {
-    // f″ (--order 2): the "<name>2" functions; the rest run in JavaScript.
-    switch (name) {
-      case "sigmoid":
-      case "logsigmoid":
-      case "gelu":
-      case "silu":
-        return name === "gelu" && p["approximate"] === "tanh" ? ["geluTanh2", 0, 0] : [`${name}2`, 0, 0];
-      case "softplus":
-        return ["softplus2", num("beta"), num("threshold")];
-      case "mish":
-        return ["mish2", 0, 0];
-      case "tanh":
-        return ["tanh2", -2, 0];
-      case "tanhshrink":
-        return ["tanh2", 2, 0];
-      case "celu":
-        return num("alpha") > 0 ? ["celu2", num("alpha"), 0] : null;
-      case "elu":
-        return ["elu", num("alpha"), 0]; // b = 0 for x > 0
-      case "selu":
-        return ["elu", SELU_SCALE_ALPHA, 0];
-      default:
-        return null;
-    }
-  }
-  switch (name) {
-    case "sigmoid":
-    case "silu":
-    case "mish":
-    case "tanh":
-    case "logsigmoid":
-    case "tanhshrink":
-      return [name, 0, 0];
-    case "elu":
-      return ["elu", num("alpha"), 1];
-    case "selu":
-      return ["elu", SELU_SCALE_ALPHA, SELU_SCALE];
-    case "celu":
-      // e^(x/α) for x <= 0 needs α > 0 (the kernel's exp takes arguments <= 0).
-      return num("alpha") > 0 ? ["celu", num("alpha"), 0] : null;
-    case "softplus":
-      return ["softplus", num("beta"), num("threshold")];
-    case "gelu":
-      return p["approximate"] === "tanh" ? ["geluTanh", 0, 0] : ["gelu", 0, 0];
-    default:
-      return null;
-  }
+function plan(act: SimdSource, p: Params): SimdCall | null {
+  // f″ (--order 2): the "<name>2" functions, where the entry names one; the rest run in JavaScript.
+  const call = p["order"] === 2 ? act.simd2 : act.simd;
+  return call?.(p) ?? null;
 }
 
 /**
  * A kernel for Float32Array in and out, or null when the activation has
  * none here. Any other array types go to `fallback`.
  */
-export function float32Kernel(name: string, params: Params, fallback: Kernel): Kernel | null {
-  const spec = plan(name, params);
+export function float32Kernel(act: SimdSource, params: Params, fallback: Kernel): Kernel | null {
+  const spec = plan(act, params);
   if (!spec) return null;
   const [fn, a, b] = spec;
   return (src, dst, n) => {
@@ -124,8 +80,8 @@ const FLOAT64: ReadonlySet<string> = new Set(KERNEL_NAMES_64);
  * is a memcpy). The activation's kernel for every array type, so that a
  * value's derivative does not depend on the file format it came in.
  */
-export function float64Kernel(name: string, params: Params): Kernel | null {
-  const spec = plan(name, params);
+export function float64Kernel(act: SimdSource, params: Params): Kernel | null {
+  const spec = plan(act, params);
   if (!spec || !FLOAT64.has(spec[0])) return null;
   const [fn, a, b] = spec;
   return (src, dst, n) => {

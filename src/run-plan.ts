@@ -1,0 +1,180 @@
+/**
+ * The command line of `dact <activation>`, after commander, turned into a
+ * run of one kind: one file (`single`), `--out-dir` (`batch`) or
+ * `--check-dir`. Every rule that ties options together lives here, in the
+ * order the CLI has always applied them, so that the first usage error a
+ * command line meets is the same as before. Pure: no file is read; the
+ * environment (CI, DACT_UPDATE), the terminal and the core count come in
+ * through `RunContext`.
+ */
+import { resolveParams, camel } from "./activations/registry.js";
+import type { Activation } from "./activations/types.js";
+import type { TolerancePolicy } from "./compare.js";
+import { DactError } from "./errors.js";
+import type { FloatDType } from "./formats/array.js";
+import type { ColumnSpec } from "./formats/csv/reader.js";
+import type { Format } from "./formats/index.js";
+import type { Printf } from "./formats/text/printf.js";
+import type { BatchOptions } from "./batch.js";
+import { isCI, updateMode, type ReportSpec } from "./golden.js";
+import { STDIO } from "./io.js";
+import { checkOutputExtension } from "./output-ext.js";
+import type { PlanSpec } from "./pipeline.js";
+
+/** What commander hands the action, after the parsers in options.ts. */
+export interface ActivationOpts {
+  output: string;
+  format?: Format;
+  to?: Format;
+  dtype?: FloatDType;
+  reshape?: number[];
+  delimiter?: string;
+  header?: boolean;
+  outDir?: string;
+  jobs?: number;
+  check?: string;
+  checkDir?: string;
+  update?: boolean | string;
+  tolerance: "numpy" | "torch";
+  report: ReportSpec[];
+  rtol?: number;
+  atol?: number;
+  ulp?: number;
+  pending?: boolean;
+  prune?: boolean;
+  quiet?: boolean;
+  progress?: boolean;
+  force?: boolean;
+  fsync?: boolean;
+  threads?: number;
+  maxLineSize?: number;
+  decimal?: "." | ",";
+  floatFormat?: Printf | null;
+  comment?: string;
+  naValues?: string[];
+  indexCol?: (number | string)[] | "none";
+  columns?: ColumnSpec;
+  include: string[];
+  exclude: string[];
+  key: string[];
+  compress?: boolean;
+  compression?: "snappy" | "gzip" | "none";
+  gradOutput?: string | number;
+  order?: string;
+  gradOutputDir?: string;
+  keepPaths?: boolean;
+  skipExisting?: boolean;
+  log?: string;
+  resume?: string;
+  shard?: { index: number; count: number };
+  summary: "text" | "json";
+  [param: string]: unknown;
+}
+
+/** What a plan may depend on besides the command line. */
+export interface RunContext {
+  /** CI and DACT_UPDATE. */
+  env: NodeJS.ProcessEnv;
+  /** Whether stderr is a terminal (the progress bar's default). */
+  stderrIsTTY: boolean;
+  /** availableParallelism(): --jobs' default and its cap. */
+  cores: number;
+}
+
+/** A run's options shared by every input: everything of PlanSpec but the input and output paths. */
+export type BaseSpec = Omit<PlanSpec, "input" | "output">;
+
+/**
+ * The run a command line asks for. Each kind carries the options it uses
+ * and no others (--jobs means nothing to `single`, -o nothing to batches).
+ */
+export type RunPlan =
+  /** One input (a file or stdin) to one output or one --check golden. */
+  | { kind: "single"; spec: PlanSpec; reports: ReportSpec[]; showProgress: boolean; forceProgress: boolean; quiet: boolean }
+  /** --out-dir: every input (files, walked folders) to a file below it. */
+  | { kind: "batch"; inputs: string[]; base: BaseSpec; batch: BatchOptions; showProgress: boolean; quiet: boolean; summary: "text" | "json" }
+  /** --check-dir: every input checked against the golden at the same relative path below it. */
+  | { kind: "check-dir"; inputs: string[]; base: BaseSpec & { check: NonNullable<PlanSpec["check"]> }; batch: BatchOptions; reports: ReportSpec[]; prune: boolean; quiet: boolean; summary: "text" | "json" };
+
+/** Files processed in parallel at most, whatever --jobs says: more workers than this only cost memory. */
+export function jobsCap(cores: number): number {
+  return Math.max(1, 4 * cores);
+}
+
+/** Every cross-option rule, in the order the CLI applies them; throws the first usage error. */
+export function planRun(act: Activation, inputs: readonly string[], opts: ActivationOpts, ctx: RunContext): RunPlan {
+  const raw: Record<string, string | undefined> = {};
+  for (const p of act.params) raw[p.flag] = opts[camel(p.flag)] as string | undefined;
+  raw["order"] = opts.order;
+  const update = () => updateMode(opts.pending ? "pending" : opts.update, ctx.env);
+  const base: BaseSpec = {
+    activation: act.name,
+    params: resolveParams(act, raw),
+    format: opts.format,
+    to: opts.to,
+    dtype: opts.dtype,
+    reshape: opts.reshape,
+    delimiter: opts.delimiter,
+    header: opts.header === undefined ? "auto" : opts.header ? "yes" : "no",
+    force: opts.force,
+    fsync: opts.fsync === false ? false : undefined,
+    threads: opts.threads,
+    maxLine: opts.maxLineSize,
+    keys: opts.key.length ? opts.key : undefined,
+    gradOutput: opts.gradOutput,
+    compress: opts.compress,
+    compression: opts.compression,
+    decimal: opts.decimal,
+    floatFormat: opts.floatFormat,
+    comment: opts.comment,
+    naValues: opts.naValues,
+    labels: opts.indexCol,
+    columns: opts.columns,
+    check: opts.check !== undefined ? { path: opts.check, tolerance: tolerancePolicy(opts), update: update() } : undefined,
+  };
+  const quiet = opts.quiet === true;
+  const showProgress = opts.progress === true || (ctx.stderrIsTTY && !quiet);
+  // --grad-output and --grad-output-dir.
+  if (opts.gradOutputDir !== undefined && opts.gradOutput !== undefined) throw new DactError("USAGE", "options --grad-output and --grad-output-dir: found both; expected one");
+  if (opts.gradOutputDir !== undefined && opts.outDir === undefined && opts.checkDir === undefined) throw new DactError("USAGE", "option --grad-output-dir: found without --out-dir or --check-dir; expected it only in batch mode");
+  // --update, --report, --pending and --prune: with what they need, and never under CI.
+  if (opts.update !== undefined && opts.update !== true && opts.update !== "force") throw new DactError("USAGE", `option --update: found ${JSON.stringify(opts.update)}; expected --update or --update=force`);
+  if ((opts.update !== undefined || opts.report.length) && opts.check === undefined && opts.checkDir === undefined) throw new DactError("USAGE", `option ${opts.update !== undefined ? "--update" : "--report"}: found without --check or --check-dir; expected one of them`);
+  const ci = isCI(ctx.env);
+  if (opts.pending && opts.check === undefined && opts.checkDir === undefined) throw new DactError("USAGE", "option --pending: found without --check or --check-dir; expected one of them");
+  if (opts.pending && opts.update !== undefined) throw new DactError("USAGE", "options --pending and --update: found both; expected one (pending goldens leave the golden alone)");
+  if (opts.pending && ci) throw new DactError("USAGE", "option --pending: CI is set; expected pending goldens to be written outside CI only");
+  if (opts.prune && opts.checkDir === undefined) throw new DactError("USAGE", "option --prune: found without --check-dir; expected it only with --check-dir");
+  if (opts.prune && ci) throw new DactError("USAGE", "option --prune: CI is set; expected obsolete goldens to be removed outside CI only");
+  if (opts.prune && opts.shard) throw new DactError("USAGE", "options --prune and --shard: found both; expected --prune on an unsharded run (a shard cannot tell another shard's goldens from obsolete ones)");
+  const jobs = Math.min(opts.jobs ?? ctx.cores, jobsCap(ctx.cores));
+  // --check-dir: alone, with inputs; --skip-existing and --resume do not apply.
+  if (opts.checkDir !== undefined) {
+    if (opts.outDir !== undefined || opts.check !== undefined || opts.output !== STDIO) throw new DactError("USAGE", "option --check-dir: found with -o, --out-dir or --check; expected it alone");
+    if (inputs.length === 0) throw new DactError("USAGE", "--check-dir: found no inputs; expected input files or folders");
+    const batch: BatchOptions = { outDir: opts.checkDir, jobs, to: opts.to, include: opts.include, exclude: opts.exclude, keepPaths: opts.keepPaths === true, skipExisting: false, log: opts.log, resume: undefined, shard: opts.shard, gradDir: opts.gradOutputDir };
+    const check = { path: "", tolerance: tolerancePolicy(opts), update: update() };
+    return { kind: "check-dir", inputs: [...inputs], base: { ...base, check }, batch, reports: opts.report, prune: opts.prune === true, quiet, summary: opts.summary };
+  }
+  // --out-dir, or more than one input: a batch.
+  if (inputs.length > 1 || opts.outDir !== undefined) {
+    if (opts.outDir === undefined) throw new DactError("USAGE", `found ${inputs.length} inputs; expected --out-dir DIR to write them to (dact does not concatenate outputs)`);
+    if (opts.output !== STDIO) throw new DactError("USAGE", "options -o and --out-dir: found both; expected one");
+    if (base.check) throw new DactError("USAGE", "options --check and --out-dir: found both; expected one");
+    if (inputs.length === 0) throw new DactError("USAGE", "--out-dir: found no inputs; expected one or more input files or folders");
+    const batch: BatchOptions = { outDir: opts.outDir, jobs, to: opts.to, include: opts.include, exclude: opts.exclude, keepPaths: opts.keepPaths === true, skipExisting: opts.skipExisting === true, log: opts.log, resume: opts.resume, shard: opts.shard, gradDir: opts.gradOutputDir };
+    return { kind: "batch", inputs: [...inputs], base, batch, showProgress, quiet, summary: opts.summary };
+  }
+  // One input: no batch option, a known -o extension, and --check writes no -o.
+  const batchOnly = (["include", "exclude"] as const).filter((k) => opts[k].length > 0).map((k) => `--${k}`).concat(opts.keepPaths ? ["--keep-paths"] : [], opts.skipExisting ? ["--skip-existing"] : [], opts.log ? ["--log"] : [], opts.resume ? ["--resume"] : [], opts.shard ? ["--shard"] : []);
+  if (batchOnly.length) throw new DactError("USAGE", `option ${batchOnly[0]}: found without --out-dir; expected it only in batch mode`);
+  if (opts.output !== STDIO) checkOutputExtension(opts.output, opts.to);
+  if (base.check && opts.output !== STDIO) throw new DactError("USAGE", "options --check and -o: found both; expected one (--check compares the result with the golden and writes no output; --pending or --update write the golden)");
+  const spec: PlanSpec = { ...base, input: inputs[0] ?? STDIO, output: opts.output };
+  return { kind: "single", spec, reports: opts.report, showProgress, forceProgress: opts.progress === true, quiet };
+}
+
+/** --tolerance, --rtol, --atol, --ulp; histograms when a JSON report will show them. */
+function tolerancePolicy(opts: ActivationOpts): TolerancePolicy {
+  return { mode: opts.tolerance, rtol: opts.rtol, atol: opts.atol, ulp: opts.ulp, histogram: opts.report.some((r) => r.kind === "json") || undefined };
+}
