@@ -16,7 +16,7 @@ import { jsonExtras } from "./report-extras.js";
 import { DactError } from "./errors.js";
 import { detectFormat, formatFromPath, type FormatSpec, type ReadOptions } from "./formats/index.js";
 import { makeFolders, openOutput, pathExists, prepareReport, Protected, sweepDeadTemps, type Input } from "./io.js";
-import { readNamed, writeMatrix } from "./matrix.js";
+import { readNamed, writeMatrix, writeMembers } from "./matrix.js";
 import { resultsInMemory } from "./run/results.js";
 import { commitOrAbort, openSink, openSource } from "./run/sources.js";
 import type { CheckResult, CheckStatus, PlanSpec, RunResult } from "./run/types.js";
@@ -121,18 +121,7 @@ async function writeGolden(p: string, results: { container: boolean; arrays: [st
   await commitOrAbort(out, async () => {
     const { formatSpec } = await import("./formats/index.js");
     const spec = formatSpec(format);
-    if (spec.kind === "container") {
-      const cw = await spec.writer(out, {});
-      const plans = results.arrays.map(([name, m]) => ({ name, head: { shape: m.shape, growing: false, dtype: m.dtype, header: m.header }, dtype: m.dtype, compressed: false }));
-      const { writeWhole } = await import("./formats/array.js");
-      const byName = new Map(results.arrays); // linear in the members
-      for (const pl of cw.plan(plans, null)) {
-        const m = byName.get(pl.name)!;
-        await writeWhole(cw.member(pl), pl.head, m.data, m.missing);
-      }
-      await cw.end();
-      return;
-    }
+    if (spec.kind === "container") return writeMembers(results.arrays, out, spec);
     if (results.arrays.length !== 1) throw new DactError("USAGE", `${p}: ${results.arrays.length} arrays cannot be one ${format} golden; expected an .npz or .safetensors golden, or --key`);
     await writeMatrix(results.arrays[0]![1], out, format, { delimiter: format === from.name ? plan.delimiter : undefined });
   });

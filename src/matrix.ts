@@ -5,9 +5,9 @@
  * every other path; nothing here knows a format.
  */
 import type { Activation, Params } from "./activations/types.js";
-import { CollectWriter, writeWhole, type FloatDType } from "./formats/array.js";
+import { CollectWriter, writeWhole, type ArrayHead, type FloatDType } from "./formats/array.js";
 import type { ContainerReader } from "./formats/container.js";
-import { formatSpec, type ArrayFormat, type Format, type ReadOptions, type WriteOptions } from "./formats/index.js";
+import { formatSpec, type ArrayFormat, type ContainerFormat, type Format, type ReadOptions, type WriteOptions } from "./formats/index.js";
 import { openContainer, pickMember, stemOf } from "./formats/members.js";
 import { roundTo } from "./formats/round.js";
 import type { Input, Output } from "./io.js";
@@ -56,12 +56,24 @@ export async function readMatrix(input: Input, format: Format, opts: ReadOptions
 /** Writes a Matrix in any format, through that format's one writer (a container gets it as one member, `key` or arr_0). */
 export async function writeMatrix(m: Matrix, output: Output, format: Format, opts: WriteOptions & { key?: string | undefined } = {}): Promise<void> {
   const spec = formatSpec(format);
-  const head = { shape: m.shape, growing: false, dtype: m.dtype, header: m.header };
-  if (spec.kind === "array") return writeWhole(await spec.writer(output, opts), head, m.data, m.missing);
+  if (spec.kind === "array") return writeWhole(await spec.writer(output, opts), headOf(m), m.data, m.missing);
+  await writeMembers([[opts.key ?? "arr_0", m]], output, spec, opts);
+}
+
+/** Writes named arrays into a container through its one writer (the library, golden updates). */
+export async function writeMembers(arrays: readonly (readonly [string, Matrix])[], output: Output, spec: ContainerFormat, opts: WriteOptions = {}): Promise<void> {
   const cw = await spec.writer(output, opts);
-  const [p] = cw.plan([{ name: opts.key ?? "arr_0", head, dtype: opts.dtype ?? m.dtype, compressed: false }], null);
-  await writeWhole(cw.member(p!), head, m.data, m.missing);
+  const byName = new Map(arrays); // linear in the members
+  const plans = arrays.map(([name, m]) => ({ name, head: headOf(m), dtype: opts.dtype ?? m.dtype, compressed: false }));
+  for (const p of cw.plan(plans, null)) {
+    const m = byName.get(p.name)!;
+    await writeWhole(cw.member(p), p.head, m.data, m.missing);
+  }
   await cw.end();
+}
+
+function headOf(m: Matrix): ArrayHead {
+  return { shape: m.shape, growing: false, dtype: m.dtype, header: m.header };
 }
 
 /** Applies the derivative to a whole matrix, in place, and rounds to NumPy's result dtype. */

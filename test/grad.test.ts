@@ -141,6 +141,20 @@ describe("end to end", () => {
   });
 });
 
+describe("--check with --grad-output takes the same stages as --check alone (run/stages.ts derive)", () => {
+  it("a CSV text column gets the same one notice with and without G (it was lost with G)", () => {
+    const d = workdir();
+    writeFileSync(path.join(d, "x.csv"), "name,a,b\nx,1,-2\ny,0,3\n");
+    writeFileSync(path.join(d, "g.csv"), "name,a,b\nx,1,1\ny,1,1\n");
+    expect(dact(["relu", "x.csv", "-o", "golden.npy"], { cwd: d }).status).toBe(0);
+    const plain = dact(["relu", "x.csv", "--check", "golden.npy"], { cwd: d });
+    const withG = dact(["relu", "x.csv", "--grad-output", "g.csv", "--check", "golden.npy"], { cwd: d });
+    expect([plain.status, withG.status]).toEqual([0, 0]);
+    expect(plain.stderr).toMatch(/^dact: x\.csv: column "name" .* is text: passed through unchanged/);
+    expect(withG.stderr).toBe(plain.stderr);
+  });
+});
+
 describe("every activation, through the CLI, against the library", () => {
   it.each(ACTIVATIONS.map((a) => a.name))("%s", async (name) => {
     const d = workdir();
