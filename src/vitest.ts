@@ -35,14 +35,20 @@ function isMatrix(x: unknown): x is Matrix {
 }
 
 export async function toMatchGolden(this: MatcherState, received: Matrix | Nested, golden: string, options: GoldenOptions = {}): Promise<{ pass: boolean; message: () => string }> {
+  // As vitest's snapshot matchers do: a golden records what a result is, so
+  // .not has no meaning to update by (an update under .not overwrote the
+  // golden with a result that was asserted to differ from it).
+  if (this.isNot) throw new DactError("USAGE", `toMatchGolden(${JSON.stringify(golden)}): found .not; expected toMatchGolden without .not (to assert that two results differ, use compareMatrices)`);
   if (!formatFromPath(golden)) throw new DactError("USAGE", `cannot tell the format of ${golden} from its extension; expected .npy, .npz, .safetensors, .csv, .json...`);
   const actual = isMatrix(received) ? received : matrix(received as Nested);
   const env = process.env;
   const ci = env["CI"] !== undefined && env["CI"] !== "" && env["CI"] !== "false" && env["CI"] !== "0";
   const force = env["DACT_UPDATE"] === "force";
-  const update = force || env["DACT_UPDATE"] === "1" || env["DACT_UPDATE"] === "true" || (this.snapshotState as { _updateSnapshot?: string } | undefined)?._updateSnapshot === "all";
+  const asked = force || env["DACT_UPDATE"] === "1" || env["DACT_UPDATE"] === "true" || (this.snapshotState as { _updateSnapshot?: string } | undefined)?._updateSnapshot === "all";
+  // Under CI, as the CLI's --update: goldens are written only with DACT_UPDATE=force.
+  const update = asked && (!ci || force);
   if (!(await pathExists(golden))) {
-    if (update && (!ci || force)) {
+    if (update) {
       // as the CLI's --update does: a new golden's folders are made too
       makeFolders(dirname(golden));
       await writeMatrix(golden, actual);
@@ -59,7 +65,7 @@ export async function toMatchGolden(this: MatcherState, received: Matrix | Neste
   }
   return {
     pass: c.equal,
-    message: () => (c.equal ? `expected the result to differ from ${golden}` : formatComparison(c, c.tolerance, { actual: "the result", expected: golden })),
+    message: () => (c.equal ? `expected the result to differ from ${golden}` : formatComparison(c, c.tolerance, { actual: "the result", expected: golden }) + (asked && ci ? `\n(not updated: CI is set; DACT_UPDATE=force updates under CI)` : "")),
   };
 }
 
