@@ -327,6 +327,12 @@ export async function runBatch(jobs: BatchPlan, base: Omit<PlanSpec, "input" | "
   let logFile: AppendFile | null = null;
   let manifest: AppendFile | null = null;
   if (logPath) {
+    // Nor one of this run's own outputs, whose rename would replace the log.
+    if (!o.checks) {
+      const outputs = new Protected();
+      for (const j of jobs) outputs.add(j.output, "output");
+      outputs.check(logPath, o.log ? "--log" : "--resume");
+    }
     makeFolders(path.dirname(logPath));
     logFile = AppendFile.open(logPath, o.log ? "--log" : "--resume", guard);
   }
