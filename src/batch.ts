@@ -233,6 +233,11 @@ export async function planBatch(args: readonly string[], o: BatchOptions): Promi
   return jobs;
 }
 
+/** An output as the manifest records it: size, mtime and inode (rewritten, renamed over or touched: another file). */
+function fileIdentity(st: fs.Stats): string {
+  return `${st.size}:${st.mtimeMs}:${st.ino}`;
+}
+
 function idOf(p: string): string {
   const st = statOrNull(p);
   return st ? `${st.dev}:${st.ino}` : "";
@@ -293,11 +298,23 @@ export async function runBatch(jobs: BatchPlan, base: Omit<PlanSpec, "input" | "
   // Each output's options key and the input that made it: an output another
   // input made (the names changed since) is not skipped.
   const made = new Map<string, string>();
-  if (o.skipExisting) for (const r of readJsonLines(manifestPath, "the manifest", true)) if (typeof r["output"] === "string" && typeof r["key"] === "string") made.set(r["output"], (typeof r["input"] === "string" ? `${r["key"]}\n${r["input"]}` : r["key"]) + (typeof r["grad"] === "string" ? `\n${r["grad"]}` : ""));
+  // Each output's file identity when this manifest recorded it: an output
+  // rewritten since (by a run without --skip-existing, or by hand) is redone.
+  const madeAs = new Map<string, string>();
+  if (o.skipExisting) {
+    for (const r of readJsonLines(manifestPath, "the manifest", true)) {
+      if (typeof r["output"] !== "string" || typeof r["key"] !== "string") continue;
+      made.set(r["output"], (typeof r["input"] === "string" ? `${r["key"]}\n${r["input"]}` : r["key"]) + (typeof r["grad"] === "string" ? `\n${r["grad"]}` : ""));
+      if (typeof r["file"] === "string") madeAs.set(r["output"], r["file"]);
+      else madeAs.delete(r["output"]); // a manifest line from before dact recorded it
+    }
+  }
   const resumed = new Set<string>();
   if (o.resume) {
     for (const r of readJsonLines(o.resume, "--resume", true)) {
       if (typeof r["output"] !== "string") continue;
+      // A log of a run with other options (another activation, --at-zero...) resumes nothing of this one.
+      if (typeof r["key"] === "string" && r["key"] !== key) continue;
       if (r["status"] === "written" || r["status"] === "skipped") resumed.add(r["output"]);
       else resumed.delete(r["output"]);
     }
@@ -310,6 +327,12 @@ export async function runBatch(jobs: BatchPlan, base: Omit<PlanSpec, "input" | "
   let logFile: AppendFile | null = null;
   let manifest: AppendFile | null = null;
   if (logPath) {
+    // Nor one of this run's own outputs, whose rename would replace the log.
+    if (!o.checks) {
+      const outputs = new Protected();
+      for (const j of jobs) outputs.add(j.output, "output");
+      outputs.check(logPath, o.log ? "--log" : "--resume");
+    }
     makeFolders(path.dirname(logPath));
     logFile = AppendFile.open(logPath, o.log ? "--log" : "--resume", guard);
   }
@@ -329,9 +352,11 @@ export async function runBatch(jobs: BatchPlan, base: Omit<PlanSpec, "input" | "
       const out = statOrNull(j.output);
       const inp = statOrNull(j.input);
       const fresh = out?.isFile() && inp !== null && out.mtimeMs >= inp.mtimeMs;
-      if ((o.skipExisting && fresh && made.get(j.rel) === `${key}\n${j.input}` + (gradIdentity(o, base, j) !== undefined ? `\n${gradIdentity(o, base, j)}` : "")) || (o.resume && resumed.has(j.output) && out?.isFile())) {
+      const recorded = madeAs.get(j.rel);
+      const unchanged = recorded === undefined || (out !== null && recorded === fileIdentity(out));
+      if ((o.skipExisting && fresh && unchanged && made.get(j.rel) === `${key}\n${j.input}` + (gradIdentity(o, base, j) !== undefined ? `\n${gradIdentity(o, base, j)}` : "")) || (o.resume && resumed.has(j.output) && out?.isFile())) {
         skipped++;
-        log({ input: j.input, output: j.output, status: "skipped", bytes: out!.size, seconds: 0, error: null });
+        log({ input: j.input, output: j.output, status: "skipped", bytes: out!.size, seconds: 0, error: null, key });
       } else todo.push(j);
     }
     return await runPool(jobs, todo, skipped, base, o, key, started, log, manifest, events);
@@ -380,9 +405,10 @@ async function runPool(jobs: BatchJob[], todo: BatchJob[], skipped: number, base
           events.error(message!);
         } else {
           folders.add(path.dirname(r.job.output));
-          manifest?.line(JSON.stringify({ output: r.job.rel, input: r.job.input, key, grad: r.grad }));
+          const st = statOrNull(r.job.output);
+          manifest?.line(JSON.stringify({ output: r.job.rel, input: r.job.input, key, grad: r.grad, file: st ? fileIdentity(st) : undefined }));
         }
-        log({ input: r.job.input, output: r.job.output, status: ok ? "written" : "failed", bytes: ok ? (statOrNull(r.job.output)?.size ?? 0) : 0, seconds: (Date.now() - r.t0) / 1000, error: ok ? null : message });
+        log({ input: r.job.input, output: r.job.output, status: ok ? "written" : "failed", bytes: ok ? (statOrNull(r.job.output)?.size ?? 0) : 0, seconds: (Date.now() - r.t0) / 1000, error: ok ? null : message, key });
         done++;
         events.fileDone(done + skipped, jobs.length);
       };

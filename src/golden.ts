@@ -209,10 +209,11 @@ export function prepareReports(specs: readonly ReportSpec[], guard: Protected): 
 }
 
 /** The files a single --check reads: its input and its golden. */
-export function checkGuard(input: string, golden: string): Protected {
+export function checkGuard(input: string, golden: string, gradient?: string | number): Protected {
   const g = new Protected();
   g.add(input, "input");
   g.add(golden, "golden");
+  if (typeof gradient === "string" && gradient !== "-") g.add(gradient, "gradient");
   return g;
 }
 

@@ -16,6 +16,7 @@ import { DactError } from "./errors.js";
 import { formatFromPath } from "./formats/index.js";
 import { derivative, matrix, readMatrix, writeMatrix, type Matrix, type Nested } from "./index.js";
 import { makeFolders, pathExists } from "./io.js";
+import { checkKeys, checkTolerance } from "./validate.js";
 
 export interface GoldenOptions {
   rtol?: number;
@@ -35,14 +36,21 @@ function isMatrix(x: unknown): x is Matrix {
 }
 
 export async function toMatchGolden(this: MatcherState, received: Matrix | Nested, golden: string, options: GoldenOptions = {}): Promise<{ pass: boolean; message: () => string }> {
+  // As vitest's snapshot matchers do: a golden records what a result is, so
+  // .not has no meaning to update by (an update under .not overwrote the
+  // golden with a result that was asserted to differ from it).
+  if (this.isNot) throw new DactError("USAGE", `toMatchGolden(${JSON.stringify(golden)}): found .not; expected toMatchGolden without .not (to assert that two results differ, use compareMatrices)`);
+  const opts = goldenOptions(options);
   if (!formatFromPath(golden)) throw new DactError("USAGE", `cannot tell the format of ${golden} from its extension; expected .npy, .npz, .safetensors, .csv, .json...`);
   const actual = isMatrix(received) ? received : matrix(received as Nested);
   const env = process.env;
   const ci = env["CI"] !== undefined && env["CI"] !== "" && env["CI"] !== "false" && env["CI"] !== "0";
   const force = env["DACT_UPDATE"] === "force";
-  const update = force || env["DACT_UPDATE"] === "1" || env["DACT_UPDATE"] === "true" || (this.snapshotState as { _updateSnapshot?: string } | undefined)?._updateSnapshot === "all";
+  const asked = force || env["DACT_UPDATE"] === "1" || env["DACT_UPDATE"] === "true" || (this.snapshotState as { _updateSnapshot?: string } | undefined)?._updateSnapshot === "all";
+  // Under CI, as the CLI's --update: goldens are written only with DACT_UPDATE=force.
+  const update = asked && (!ci || force);
   if (!(await pathExists(golden))) {
-    if (update && (!ci || force)) {
+    if (update) {
       // as the CLI's --update does: a new golden's folders are made too
       makeFolders(dirname(golden));
       await writeMatrix(golden, actual);
@@ -51,7 +59,7 @@ export async function toMatchGolden(this: MatcherState, received: Matrix | Neste
     return { pass: false, message: () => `${golden} does not exist; run with DACT_UPDATE=1 (or vitest -u) to create it${ci ? " (CI is set: DACT_UPDATE=force)" : ""}` };
   }
   const expected = await readMatrix(golden);
-  const policy: TolerancePolicy = { mode: options.tolerance ?? "numpy", rtol: options.rtol, atol: options.atol };
+  const policy: TolerancePolicy = { mode: opts.tolerance ?? "numpy", rtol: opts.rtol, atol: opts.atol };
   const c = compareMatrices(actual, expected, toleranceFor(policy, actual.dtype, expected.dtype));
   if (!c.equal && update) {
     await writeMatrix(golden, actual);
@@ -59,7 +67,19 @@ export async function toMatchGolden(this: MatcherState, received: Matrix | Neste
   }
   return {
     pass: c.equal,
-    message: () => (c.equal ? `expected the result to differ from ${golden}` : formatComparison(c, c.tolerance, { actual: "the result", expected: golden })),
+    message: () => (c.equal ? `expected the result to differ from ${golden}` : formatComparison(c, c.tolerance, { actual: "the result", expected: golden }) + (asked && ci ? `\n(not updated: CI is set; DACT_UPDATE=force updates under CI)` : "")),
+  };
+}
+
+/** The options as compare() checks its own: known keys, finite tolerances >= 0, numpy or torch. */
+function goldenOptions(options: unknown): GoldenOptions {
+  const o = checkKeys("toMatchGolden options", options, ["rtol", "atol", "tolerance"]);
+  const mode = o["tolerance"];
+  if (mode !== undefined && mode !== "numpy" && mode !== "torch") throw new DactError("USAGE", `toMatchGolden options.tolerance: found ${JSON.stringify(mode)}; expected "numpy" or "torch"`);
+  return {
+    rtol: o["rtol"] === undefined ? undefined : checkTolerance(o["rtol"], "toMatchGolden options.rtol"),
+    atol: o["atol"] === undefined ? undefined : checkTolerance(o["atol"], "toMatchGolden options.atol"),
+    tolerance: mode as GoldenOptions["tolerance"],
   };
 }
 

@@ -473,6 +473,23 @@ describe("a new user's exit-0-silently-wrong cases (issue 28 follow-up)", () => 
     expect(same.stdout.toString().split("\n").map((l) => l.split(" ")[0])).toEqual(['"x"', "1", "2", ""]);
   });
 
+  it("R's write.table(sep = \"\\t\"): a TSV header one cell shorter than the rows makes the first column the row names", () => {
+    const d = workdir();
+    writeFileSync(path.join(d, "r.tsv"), '"x"\t"y"\n"1"\t0.5\tNA\n"2"\t-1\t2\n');
+    const r = dact(["relu", "r.tsv", "-o", "o.npy"], { cwd: d });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/one cell fewer than line 2/);
+    const got = npyOf(readFileSync(path.join(d, "o.npy")));
+    expect(got.shape).toEqual([2, 2]);
+    expect(got.values.map((v) => (Number.isNaN(v) ? null : v))).toEqual([1, null, 0, 1]);
+    const same = dact(["relu", "r.tsv"], { cwd: d });
+    expect(same.status).toBe(0);
+    expect(same.stdout.toString().split("\n").map((l) => l.split("\t")[0])).toEqual(['"x"', "1", "2", ""]);
+    // A trailing tab (an empty last cell) is a malformed row, not row names.
+    const t = dact(["relu", "--delimiter", "\t"], { input: "x\ty\n1\t0.5\t\n" });
+    expect(t.status).toBe(2);
+  });
+
   it("a comma CSV with a row longer than the header is still an error naming the header's line", () => {
     const r = dact(["relu"], { input: "x,y\n1,0.5,NA\n" });
     expect(r.status).toBe(2);
@@ -489,6 +506,25 @@ describe("a new user's exit-0-silently-wrong cases (issue 28 follow-up)", () => 
     const na = dact(["relu", "--na-values", `${err},NA`], { input: `x,y\n1,2\n${err},-2\n` });
     expect(na.status).toBe(0);
     expect(na.stdout.toString()).toBe(`x,y\n1.0,1.0\n${err},0.0\n`);
+  });
+
+  it.each([["0", "-1.0\n2.0\n", [3, 1]], ["0,1", "-1.0,2.0\n3.0,-4.0\n", [3, 2]], ["0,1", "-1e-05,2\n3,-4\n", [3, 2]]] as const)("a first row %s (pandas' header of a small frame?) is data, with a notice; --header takes it as a header; --no-header is silent", (first, rest, shape) => {
+    const d = workdir();
+    writeFileSync(path.join(d, "s.csv"), `${first}\n${rest}`);
+    const r = dact(["relu", "s.csv", "-o", "o.npy"], { cwd: d });
+    expect(r.status).toBe(0);
+    expect(npyOf(readFileSync(path.join(d, "o.npy"))).shape).toEqual(shape);
+    expect(r.stderr).toMatch(/^dact: s\.csv: line 1 \(0(,1)?\) may be pandas' default header .*--header.*--no-header.*\n$/);
+    const h = dact(["relu", "s.csv", "--header", "-o", "h.npy"], { cwd: d });
+    expect(h.status).toBe(0);
+    expect(h.stderr).not.toContain("may be pandas");
+    expect(npyOf(readFileSync(path.join(d, "h.npy"))).shape).toEqual([shape[0] - 1, shape[1]]);
+    const q = dact(["relu", "s.csv", "--no-header", "-o", "q.npy"], { cwd: d });
+    expect([q.status, q.stderr]).toEqual([0, ""]);
+    // dact's own ReLU' output (0.0,1.0) is no such row, nor integers below 0,1.
+    expect(dact(["relu"], { input: "0.0,1.0\n1.5,0.0\n" }).stderr).toBe("");
+    expect(dact(["relu"], { input: "0,1\n" }).stderr).toBe("");
+    expect(dact(["relu"], { input: "0,1\n1,2\n" }).stderr).toBe("");
   });
 
   it("pandas' default header 0,1,…,n-1 is a header, with a notice; --no-header reads it as data", () => {

@@ -12,7 +12,7 @@ import { FORMAT_NAMES } from "../formats/index.js";
 import { STDIO } from "../io.js";
 import { columnsOption, commentOption, countOption, decimalOption, delimiterOption, floatFormatOption, indexColOption, naValuesOption, dtypeOption, formatOption, reshapeOption, shardOption, sizeOption, toleranceOption } from "../options.js";
 import { runDerivative } from "../pipeline.js";
-import type { BatchOptions } from "../batch.js";
+import type { BatchOptions, BatchPlan } from "../batch.js";
 import { version } from "../version.js";
 import { EXIT_ERROR, EXIT_HELP, EXIT_OK, type Io, type Status } from "./shared.js";
 import type { CheckResult, ReportSpec } from "../golden.js";
@@ -97,7 +97,7 @@ async function single(plan: Extract<RunPlan, { kind: "single" }>, activation: st
   const bar = plan.showProgress ? await (await import("../progress.js")).byteProgress(plan.forceProgress) : null;
   if (bar) spec.progress = bar.update;
   const golden = plan.reports.length && spec.check ? await import("../golden.js") : null;
-  const guard = golden ? golden.checkGuard(spec.input, spec.check!.path) : undefined;
+  const guard = golden ? golden.checkGuard(spec.input, spec.check!.path, spec.gradOutput) : undefined;
   if (golden) golden.prepareReports(plan.reports, guard!);
   try {
     const r = await runDerivative(spec, notice);
@@ -116,6 +116,7 @@ async function batchCheck(inputs: string[], base: BaseSpec, o: BatchOptions, rep
   const { planBatch, runBatch } = await import("../batch.js");
   const { checkLine, prepareReports, writeReports } = await import("../golden.js");
   const jobs = await planBatch(inputs, { ...o, checks: true });
+  guardGradient(jobs, base);
   prepareReports(reports, jobs.guard!); // before any golden is written
   const results: CheckResult[] = [];
   const r = await runBatch(jobs, base, { ...o, checks: true }, version(), {
@@ -157,10 +158,16 @@ function collect(value: string, previous: string[]): string[] {
 async function batch(inputs: string[], base: BaseSpec, o: BatchOptions, showProgress: boolean, quiet: Io, io: Io, summary: "text" | "json"): Promise<number> {
   const { planBatch, runBatch } = await import("../batch.js");
   const jobs = await planBatch(inputs, o);
+  guardGradient(jobs, base);
   const bar = showProgress ? await (await import("../progress.js")).fileProgress(jobs.length) : null;
   const r = await runBatch(jobs, base, o, version(), { notice: quiet.err, error: io.err, fileDone: (done) => bar?.update(done) });
   bar?.stop();
   if (summary === "json") quiet.err(JSON.stringify(r));
   else quiet.err(`${r.written} written, ${r.skipped > 0 ? `${r.skipped} skipped, ` : ""}${r.failed} failed`);
   return r.failed > 0 ? EXIT_ERROR : EXIT_OK;
+}
+
+/** One --grad-output file for every input is an input of the run too: no --log, manifest or --report may land on it. */
+function guardGradient(jobs: BatchPlan, base: BaseSpec): void {
+  if (typeof base.gradOutput === "string" && base.gradOutput !== STDIO) jobs.guard?.add(base.gradOutput, "gradient");
 }

@@ -1,5 +1,5 @@
 // The README's matcher example, run as written (plus the failure and update cases).
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, expect, it } from "vitest";
@@ -58,4 +58,58 @@ it("DACT_UPDATE=1 creates a new golden's missing folders, as the CLI's --update 
   }
   expect(existsSync(fresh)).toBe(true);
   await expect(derivative("relu", x)).toMatchGolden(fresh);
+});
+
+it(".not is refused, in update mode too, and leaves the golden alone", async () => {
+  const x = await readMatrix("fixtures/example.npy");
+  const golden = path.join(dir, "not.npy");
+  copyFileSync("fixtures/example-relu.npy", golden);
+  const before = readFileSync(golden);
+  const missing = path.join(dir, "never.npy");
+  const saved = { update: process.env["DACT_UPDATE"], ci: process.env["CI"] };
+  try {
+    for (const update of [undefined, "1", "force"]) {
+      if (update === undefined) delete process.env["DACT_UPDATE"];
+      else process.env["DACT_UPDATE"] = update;
+      delete process.env["CI"];
+      await expect(expect(derivative("relu", x, { atZero: 1 })).not.toMatchGolden(golden)).rejects.toThrow(/found \.not; expected toMatchGolden without \.not/);
+      await expect(expect(derivative("relu", x)).not.toMatchGolden(missing)).rejects.toThrow(/found \.not/);
+    }
+  } finally {
+    if (saved.update === undefined) delete process.env["DACT_UPDATE"];
+    else process.env["DACT_UPDATE"] = saved.update;
+    if (saved.ci !== undefined) process.env["CI"] = saved.ci;
+  }
+  expect(readFileSync(golden).equals(before)).toBe(true);
+  expect(existsSync(missing)).toBe(false);
+});
+
+it("under CI, DACT_UPDATE=1 neither writes nor updates a golden (DACT_UPDATE=force does)", async () => {
+  const x = await readMatrix("fixtures/example.npy");
+  const golden = path.join(dir, "ci.npy");
+  copyFileSync("fixtures/example-relu.npy", golden);
+  const before = readFileSync(golden);
+  const missing = path.join(dir, "ci-new.npy");
+  const saved = { update: process.env["DACT_UPDATE"], ci: process.env["CI"] };
+  process.env["CI"] = "true";
+  try {
+    process.env["DACT_UPDATE"] = "1";
+    await expect(expect(derivative("relu", x, { atZero: 1 })).toMatchGolden(golden)).rejects.toThrow(/not updated: CI is set/);
+    await expect(expect(derivative("relu", x)).toMatchGolden(missing)).rejects.toThrow(/does not exist/);
+    expect(readFileSync(golden).equals(before)).toBe(true);
+    expect(existsSync(missing)).toBe(false);
+    process.env["DACT_UPDATE"] = "force";
+    await expect(derivative("relu", x, { atZero: 1 })).toMatchGolden(golden);
+    expect(readFileSync(golden).equals(before)).toBe(false);
+  } finally {
+    if (saved.update === undefined) delete process.env["DACT_UPDATE"];
+    else process.env["DACT_UPDATE"] = saved.update;
+    if (saved.ci === undefined) delete process.env["CI"];
+    else process.env["CI"] = saved.ci;
+  }
+});
+
+it.each([[{ rtol: Infinity }], [{ rtol: -1 }], [{ atol: Number.NaN }], [{ tolerance: "bogus" }], [{ rtl: 1e-3 }]])("options %j are a usage error, as compare()'s", async (options) => {
+  const x = await readMatrix("fixtures/example.npy");
+  await expect(expect(derivative("relu", x, { atZero: 0.5 })).toMatchGolden("fixtures/example-relu.npy", options as never)).rejects.toThrow(/toMatchGolden options/);
 });

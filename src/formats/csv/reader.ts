@@ -237,6 +237,8 @@ export class CsvReader {
   private pendingData = false;
   /** Whether the first column, read as numbers, has held 0, 1, 2, … so far (pandas' RangeIndex under a name). */
   private rangeOk = false;
+  /** A first row `0` or `0,1` read as data: said if the next row is written as floats (afterShortRange). */
+  private shortRange: { line: number; cells: string[] } | null = null;
   /** Emit a batch at the end even if empty (the column count was decided there). */
   private forceEmit = false;
 
@@ -658,6 +660,12 @@ export class CsvReader {
     const isHeader = this.headerMode === "yes" || rangeHeader || this.guessedHeader || (auto && ((!anyNumber && cells.some((c) => this.isName(c))) || this.isIndexHeader(cells)));
     let labels = this.labelCols;
     if (rangeHeader) this.notice(`dact: ${this.file ?? "<input>"}: line ${line} (${cells.join(",")}) is pandas' default header (column names 0, 1, …) and was read as a header; pass --no-header to read it as data`);
+    else if (auto && !isHeader && isShortRangeHeader(cells)) {
+      // `0` or `0,1`: pandas' header of a one- or two-column frame, or a row of
+      // integers; read as data, and said if the next row is written as floats
+      // (pandas' float frame: afterShortRange).
+      this.shortRange = { line, cells };
+    }
     if (isHeader) {
       this.headerAuto = auto;
       this.headerCells = cells;
@@ -771,7 +779,11 @@ export class CsvReader {
   private decideColumns(cells: readonly string[], line: number): void {
     this.pendingData = false;
     const h = this.headerCells;
-    if (h && this.ws !== null && this.labelSpec === "auto" && !this.columnSpec && cells.length === h.length + 1 && h.length >= 1 && h[0]!.trim() !== "") {
+    // Whitespace- or tab-separated (R's write.table, sep = "\t"), and the row's
+    // last cell filled: a comma row one cell longer is more often a stray
+    // trailing delimiter, and stays an error.
+    const rowNames = this.ws !== null || (this.delim === TAB && cells[cells.length - 1]!.trim() !== "");
+    if (h && rowNames && this.labelSpec === "auto" && !this.columnSpec && cells.length === h.length + 1 && h.length >= 1 && h[0]!.trim() !== "") {
       // R's write.table: the header has one name fewer than the rows, whose first cell is the row name (R's and pandas' rule: the first column is the index).
       h.unshift("");
       this.labelCols = this.labelCols.map((c) => c + 1);
@@ -831,9 +843,23 @@ export class CsvReader {
         if (this.firstRecord(cells, this.anyNumber(buf, s, e), raw, ending, this.line)) return;
       }
     }
+    if (this.shortRange && this.shortRange.line !== this.line) this.afterShortRange(buf, s, e);
     if (this.labelCols.length > 0) this.labelledCells(buf, s, e, signOnly);
     else this.cells(buf, s, e, signOnly);
     this.endRow(ending, this.line);
+  }
+
+  /**
+   * The row after a first row `0` or `0,1` read as data: if it is written as
+   * floats are (`-1.0`, `2.5e-3`: a point or an exponent), the first row
+   * stands out as pandas' header of a small float frame, and a notice says so.
+   */
+  private afterShortRange(buf: Buffer, s: number, e: number): void {
+    const { line, cells } = this.shortRange!;
+    this.shortRange = null;
+    let floats = false;
+    for (let i = s; i < e && !floats; i++) floats = buf[i] === this.point || buf[i] === 101 || buf[i] === 69; // point, e, E
+    if (floats) this.notice(`dact: ${this.file ?? "<input>"}: line ${line} (${cells.join(",")}) may be pandas' default header (column names ${cells.map((c) => c.trim()).join(", ")}) and was read as data; pass --header if it is a header, or --no-header to silence this notice`);
   }
 
   /**
@@ -1091,6 +1117,11 @@ export class CsvReader {
  */
 function isRangeHeader(cells: readonly string[]): boolean {
   return cells.length >= 3 && cells.every((c, k) => c.trim() === String(k));
+}
+
+/** `0` or `0,1`: what isRangeHeader leaves to data, with a notice. */
+function isShortRangeHeader(cells: readonly string[]): boolean {
+  return cells.length <= 2 && cells.every((c, k) => c.trim() === String(k));
 }
 
 /** A header name as a shell word: quoted when it has anything but letters, digits and _.-. */

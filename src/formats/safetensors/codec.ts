@@ -199,6 +199,8 @@ export class SafetensorsWriter implements ContainerWriter {
   }
 
   plan(members: readonly MemberPlan[], metadata: readonly (readonly [string, string])[] | null): readonly MemberPlan[] {
+    // The header's reserved key: a tensor of that name makes a file that no reader (the reference included) can load.
+    if (members.some((m) => m.name === "__metadata__")) throw new DactError("KEY", `found a tensor named "__metadata__"; expected another name (safetensors reserves it for the header's metadata; name the input otherwise or pick the array with --key)`, this.output.name);
     this.metadata = metadata;
     this.order = [...members].sort((a, b) => ORDER.indexOf(STORED[b.dtype]) - ORDER.indexOf(STORED[a.dtype]) || byteCompare(a.name, b.name));
     if (this.order.every((m) => !m.head.growing)) this.writeHeader(this.order.map((m) => m.head.shape));

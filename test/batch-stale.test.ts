@@ -1,0 +1,48 @@
+/**
+ * --skip-existing and --resume against outputs another run changed: the
+ * manifest records each output's identity, and a log line the options key,
+ * so neither skips a file that no longer holds what this run would write.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { dact, workdir } from "./workdir.js";
+
+function tree(): string {
+  const d = workdir();
+  mkdirSync(path.join(d, "in"));
+  writeFileSync(path.join(d, "in", "a.csv"), "-1,0.5\n");
+  writeFileSync(path.join(d, "in", "b.csv"), "2,-3\n");
+  return d;
+}
+
+const summary = (stderr: string) => JSON.parse(stderr.trim().split("\n").at(-1)!) as { written: number; skipped: number };
+
+describe("stale outputs", () => {
+  it("--skip-existing redoes outputs a later run without it rewrote", () => {
+    const d = tree();
+    expect(dact(["relu", "in", "--out-dir", "out", "--skip-existing", "-q"], { cwd: d }).status).toBe(0);
+    const relu = readFileSync(path.join(d, "out", "a.csv"), "utf8");
+    expect(dact(["gelu", "in", "--out-dir", "out", "-q"], { cwd: d }).status).toBe(0);
+    expect(readFileSync(path.join(d, "out", "a.csv"), "utf8")).not.toBe(relu);
+    const again = dact(["relu", "in", "--out-dir", "out", "--skip-existing", "--summary", "json"], { cwd: d });
+    expect(again.status).toBe(0);
+    expect(summary(again.stderr)).toMatchObject({ written: 2, skipped: 0 });
+    expect(readFileSync(path.join(d, "out", "a.csv"), "utf8")).toBe(relu);
+    // Untouched since: skipped.
+    const third = dact(["relu", "in", "--out-dir", "out", "--skip-existing", "--summary", "json"], { cwd: d });
+    expect(summary(third.stderr)).toMatchObject({ written: 0, skipped: 2 });
+  });
+
+  it("--resume skips nothing of a log written with other options", () => {
+    const d = tree();
+    expect(dact(["relu", "in", "--out-dir", "o", "--log", "run.log", "-q"], { cwd: d }).status).toBe(0);
+    const relu = readFileSync(path.join(d, "o", "a.csv"), "utf8");
+    const gelu = dact(["gelu", "in", "--out-dir", "o", "--resume", "run.log", "--summary", "json"], { cwd: d });
+    expect(gelu.status).toBe(0);
+    expect(summary(gelu.stderr)).toMatchObject({ written: 2, skipped: 0 });
+    expect(readFileSync(path.join(d, "o", "a.csv"), "utf8")).not.toBe(relu);
+    const same = dact(["gelu", "in", "--out-dir", "o", "--resume", "run.log", "--summary", "json"], { cwd: d });
+    expect(summary(same.stderr)).toMatchObject({ written: 0, skipped: 2 });
+  });
+});
