@@ -17,7 +17,8 @@ export async function checkBatchFit(s: FitOptions & { format?: Format | undefine
   if (givenRules(s).length === 0) return;
   const formats = (ins: readonly (Format | undefined)[]): RunFormats => ({ inputs: ins, outputs: checks ? null : to ? [to] : ins });
   const known = inputs.map((i) => s.format ?? formatFromPath(i));
-  if (unfitRule(s, formats(known)) === null) return;
+  // The extensions alone settle it when the known formats fit every option.
+  if (unfitRule(s, formats(known.filter((f) => f !== undefined))) === null) return;
   const sniffed = await Promise.all(inputs.map(async (p, k) => known[k] ?? (await sniff(p))));
   const f = formats(sniffed);
   const rule = unfitRule(s, f);
