@@ -176,7 +176,9 @@ export function planRun(act: Activation, inputs: readonly string[], opts: Activa
     if (base.check) throw new DactError("USAGE", "options --check and --out-dir: found both; expected one");
     if (inputs.length === 0) throw new DactError("USAGE", "--out-dir: found no inputs; expected one or more input files or folders");
     const batch: BatchOptions = { outDir: opts.outDir, jobs, to: opts.to, include: opts.include, exclude: opts.exclude, keepPaths: opts.keepPaths === true, skipExisting: opts.skipExisting === true, log: opts.log, resume: opts.resume, shard: opts.shard, gradDir: opts.gradOutputDir };
-    checkFit(base, { inputs: opts.format ? [opts.format] : "unknown", outputs: opts.to ?? opts.format ? [(opts.to ?? opts.format)!] : "unknown" });
+    // Each output is --to's format, else its input's.
+    const out = opts.to ?? opts.format;
+    checkFit(base, { inputs: opts.format ? [opts.format] : "unknown", outputs: out ? [out] : "unknown" });
     return { kind: "batch", inputs: [...inputs], base: { ...base, fitChecked: true }, batch, showProgress, quiet, summary: opts.summary };
   }
   // One input: no batch option, a known -o extension, and --check writes no -o.
