@@ -52,7 +52,6 @@ export function buildProgram(io: Io = { out: (s) => process.stdout.write(s), err
   const program = new Command("dact")
     .description("Elementwise activation derivatives over matrices in CSV, TSV, JSON, JSON Lines and .npy, streamed.")
     .version(`dact ${version()}`, "-V, --version")
-    .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
     .configureOutput({
       outputError: (str, write) => write(commanderMessage(str)),
@@ -74,18 +73,19 @@ export function buildProgram(io: Io = { out: (s) => process.stdout.write(s), err
   return program;
 }
 
-const HELP_HINT = "\n(run with --help for usage)";
-
-/** commander's error text as one escaped line (plus its help hint): a user's argument may hold any character. */
-function commanderMessage(str: string): string {
+/**
+ * commander's error text as one escaped line, its suggestion and the help
+ * hint inside it, as every other usage error is one line (commander's own
+ * showHelpAfterError would print the hint on a line of its own): a user's
+ * argument may hold any character.
+ */
+export function commanderMessage(str: string): string {
   let body = str.replace(/\n$/, "").replace(/^error: /, "");
-  const hint = body.endsWith(HELP_HINT);
-  if (hint) body = body.slice(0, -HELP_HINT.length);
   // commander puts its suggestion (made of option names, not the user's text)
   // on a line of its own; dact's other suggestions sit inside the one line.
   const suggestion = /\n\(Did you mean (.*)\?\)$/.exec(body);
-  if (suggestion) body = `${body.slice(0, suggestion.index)} (did you mean ${suggestion[1]}?)`;
-  return `dact: ${escapeControls(body)}${hint ? HELP_HINT : ""}\n`;
+  if (suggestion) body = body.slice(0, suggestion.index);
+  return `dact: ${escapeControls(body)} (${suggestion ? `did you mean ${suggestion[1]}? ` : ""}run with --help for usage)\n`;
 }
 
 function onSignal(signal: NodeJS.Signals, code: number): void {

@@ -8,7 +8,7 @@
  *   const c = await compare(g, "fixtures/golden.npy");   // c.equal, c.report
  */
 import { resolveParams } from "./activations/registry.js";
-import { compareMatrices, DEFAULT_TOLERANCE, formatComparison, type Comparison, type Tolerance } from "./compare.js";
+import { compareMatrices, formatComparison, toleranceFor, type Comparison, type Tolerance, type TolerancePolicy } from "./compare.js";
 import { DactError } from "./errors.js";
 import { detectFormat, formatFromPath } from "./formats/index.js";
 import type { Format, HeaderMode } from "./types.js";
@@ -170,16 +170,30 @@ export async function writeMatrix(path: string, m: Matrix, options: WriteOptions
   await commitOrAbort(out, () => writeTo(mat, out, format, { dtype, delimiter, floatFormat, key: o["key"] as string | undefined }));
 }
 
-/** numpy.testing.assert_allclose's rule; `report` is empty when equal. Differing shapes are a difference (`shapes` says which). */
-export async function compare(actual: Matrix | string, expected: Matrix | string, tolerance: Partial<Tolerance> = {}): Promise<Comparison & { report: string }> {
-  const t = checkKeys("compare tolerance", tolerance, ["rtol", "atol"]);
-  const tol = {
-    rtol: t["rtol"] === undefined ? DEFAULT_TOLERANCE.rtol : checkTolerance(t["rtol"], "tolerance.rtol"),
-    atol: t["atol"] === undefined ? DEFAULT_TOLERANCE.atol : checkTolerance(t["atol"], "tolerance.atol"),
-  };
+/**
+ * compare()'s tolerance, the same as `dact compare`'s and `--check`'s
+ * options: `tolerance` picks the table (numpy: rtol 1e-7, atol 0, as
+ * numpy.testing.assert_allclose; torch: torch.testing.assert_close's by the
+ * less precise dtype); `rtol` and `atol` override the table's; `ulp` also
+ * passes an element within that many units in the last place of the
+ * expected side's dtype (alone: the only rule). See docs/golden.md.
+ */
+export interface CompareOptions {
+  tolerance?: "numpy" | "torch";
+  rtol?: number;
+  atol?: number;
+  ulp?: number;
+}
+
+/** numpy.testing.assert_allclose's rule by default (CompareOptions); `report` is empty when equal. Differing shapes are a difference (`shapes` says which). */
+export async function compare(actual: Matrix | string, expected: Matrix | string, tolerance: CompareOptions = {}): Promise<Comparison & { report: string }> {
+  const t = checkKeys("compare tolerance", tolerance, ["tolerance", "rtol", "atol", "ulp"]);
+  if (t["tolerance"] !== undefined && t["tolerance"] !== "numpy" && t["tolerance"] !== "torch") throw new DactError("USAGE", `tolerance.tolerance: found ${JSON.stringify(t["tolerance"])}; expected "numpy" or "torch"`);
+  const number = (k: string) => (t[k] === undefined ? undefined : checkTolerance(t[k], `tolerance.${k}`));
+  const policy: TolerancePolicy = { mode: (t["tolerance"] as "numpy" | "torch" | undefined) ?? "numpy", rtol: number("rtol"), atol: number("atol"), ulp: number("ulp") };
   const side = async (v: unknown, what: string) => (typeof v === "string" ? readMatrix(v) : checkMatrix(v, what));
   const a = await side(actual, "actual");
   const e = await side(expected, "expected");
-  const c = compareMatrices(a, e, tol);
-  return { ...c, report: formatComparison(c, tol, { actual: typeof actual === "string" ? actual : "actual", expected: typeof expected === "string" ? expected : "expected" }) };
+  const c = compareMatrices(a, e, toleranceFor(policy, a.dtype, e.dtype));
+  return { ...c, report: formatComparison(c, c.tolerance, { actual: typeof actual === "string" ? actual : "actual", expected: typeof expected === "string" ? expected : "expected" }) };
 }

@@ -3,6 +3,7 @@ import type { Activation, Params } from "./activations/types.js";
 import { parallelKernel, threadCount } from "./parallel.js";
 import { float32Kernel, withFloat32 } from "./wasm/index.js";
 import { DactError } from "./errors.js";
+import { checkOneRun } from "./option-fit.js";
 import { arrayFormat, detectFormat, formatFromPath, formatSpec, type Format, type ReadOptions } from "./formats/index.js";
 import type { HeaderMode } from "./formats/csv/reader.js";
 import { STDIO, type Input, type Output } from "./io.js";
@@ -61,6 +62,7 @@ export async function runDerivative(plan: PlanSpec, say: (m: string) => void = n
     // Parquet and Arrow columns are typed: the numeric ones are differentiated, the others pass through.
     if (TABLES.includes(from.name) && (plan.columns?.length || (plan.labels !== undefined && plan.labels !== "auto"))) throw new DactError("USAGE", `option ${plan.columns?.length ? "--columns" : "--index-col"}: ${input.name} is ${from.name}, whose typed columns decide (numeric ones are differentiated, the others pass through); expected it with CSV/TSV or JSON tables`);
     if (plan.keys?.length && from.kind !== "container") throw new DactError("USAGE", `option --key: ${input.name} is ${from.name}, one array without names; expected --key only with .npz or .safetensors input`);
+    if (!plan.fitChecked) checkOneRun(plan, input.name, format, plan.check ? null : outputFormat(plan, format));
     if (plan.check) {
       const { checkGolden } = await import("./golden.js");
       return await checkGolden(input, from, plan, kernel, readOpts, say);

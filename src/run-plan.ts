@@ -19,6 +19,8 @@ import type { BatchOptions } from "./batch.js";
 import { isCI, updateMode, type ReportSpec } from "./golden.js";
 import { STDIO } from "./io.js";
 import { checkOutputExtension } from "./output-ext.js";
+import { foundText, unfitRule, type RunFormats } from "./option-fit.js";
+import { formatFromPath } from "./formats/index.js";
 import type { PlanSpec } from "./pipeline.js";
 
 /** What commander hands the action, after the parsers in options.ts. */
@@ -101,8 +103,13 @@ export function jobsCap(cores: number): number {
   return Math.max(1, 4 * cores);
 }
 
-/** Every cross-option rule, in the order the CLI applies them; throws the first usage error. */
-export function planRun(act: Activation, inputs: readonly string[], opts: ActivationOpts, ctx: RunContext): RunPlan {
+/**
+ * Every cross-option rule, in the order the CLI applies them; throws the
+ * first usage error. `given(name)`: whether an option with a default
+ * (--tolerance, --summary) was typed (commander's value source); by
+ * default, whether its value is not the default.
+ */
+export function planRun(act: Activation, inputs: readonly string[], opts: ActivationOpts, ctx: RunContext, given: (name: "tolerance" | "summary") => boolean = (n) => opts[n] !== DEFAULTS[n]): RunPlan {
   const raw: Record<string, string | undefined> = {};
   for (const p of act.params) raw[p.flag] = opts[camel(p.flag)] as string | undefined;
   raw["order"] = opts.order;
@@ -147,6 +154,11 @@ export function planRun(act: Activation, inputs: readonly string[], opts: Activa
   if (opts.prune && opts.checkDir === undefined) throw new DactError("USAGE", "option --prune: found without --check-dir; expected it only with --check-dir");
   if (opts.prune && ci) throw new DactError("USAGE", "option --prune: CI is set; expected obsolete goldens to be removed outside CI only");
   if (opts.prune && opts.shard) throw new DactError("USAGE", "options --prune and --shard: found both; expected --prune on an unsharded run (a shard cannot tell another shard's goldens from obsolete ones)");
+  // --tolerance, --rtol, --atol, --ulp: only a check compares.
+  if (opts.check === undefined && opts.checkDir === undefined) {
+    const tol = [given("tolerance") && "--tolerance", opts.rtol !== undefined && "--rtol", opts.atol !== undefined && "--atol", opts.ulp !== undefined && "--ulp"].find((f) => f);
+    if (tol) throw new DactError("USAGE", `option ${tol}: found without --check or --check-dir; expected one of them`);
+  }
   const jobs = Math.min(opts.jobs ?? ctx.cores, jobsCap(ctx.cores));
   // --check-dir: alone, with inputs; --skip-existing and --resume do not apply.
   if (opts.checkDir !== undefined) {
@@ -154,7 +166,8 @@ export function planRun(act: Activation, inputs: readonly string[], opts: Activa
     if (inputs.length === 0) throw new DactError("USAGE", "--check-dir: found no inputs; expected input files or folders");
     const batch: BatchOptions = { outDir: opts.checkDir, jobs, to: opts.to, include: opts.include, exclude: opts.exclude, keepPaths: opts.keepPaths === true, skipExisting: false, log: opts.log, resume: undefined, shard: opts.shard, gradDir: opts.gradOutputDir };
     const check = { path: "", tolerance: tolerancePolicy(opts), update: update() };
-    return { kind: "check-dir", inputs: [...inputs], base: { ...base, check }, batch, reports: opts.report, prune: opts.prune === true, quiet, summary: opts.summary };
+    checkFit(base, { inputs: opts.format ? [opts.format] : "unknown", outputs: null });
+    return { kind: "check-dir", inputs: [...inputs], base: { ...base, check, fitChecked: true }, batch, reports: opts.report, prune: opts.prune === true, quiet, summary: opts.summary };
   }
   // --out-dir, or more than one input: a batch.
   if (inputs.length > 1 || opts.outDir !== undefined) {
@@ -163,15 +176,29 @@ export function planRun(act: Activation, inputs: readonly string[], opts: Activa
     if (base.check) throw new DactError("USAGE", "options --check and --out-dir: found both; expected one");
     if (inputs.length === 0) throw new DactError("USAGE", "--out-dir: found no inputs; expected one or more input files or folders");
     const batch: BatchOptions = { outDir: opts.outDir, jobs, to: opts.to, include: opts.include, exclude: opts.exclude, keepPaths: opts.keepPaths === true, skipExisting: opts.skipExisting === true, log: opts.log, resume: opts.resume, shard: opts.shard, gradDir: opts.gradOutputDir };
-    return { kind: "batch", inputs: [...inputs], base, batch, showProgress, quiet, summary: opts.summary };
+    // Each output is --to's format, else its input's.
+    const out = opts.to ?? opts.format;
+    checkFit(base, { inputs: opts.format ? [opts.format] : "unknown", outputs: out ? [out] : "unknown" });
+    return { kind: "batch", inputs: [...inputs], base: { ...base, fitChecked: true }, batch, showProgress, quiet, summary: opts.summary };
   }
   // One input: no batch option, a known -o extension, and --check writes no -o.
-  const batchOnly = (["include", "exclude"] as const).filter((k) => opts[k].length > 0).map((k) => `--${k}`).concat(opts.keepPaths ? ["--keep-paths"] : [], opts.skipExisting ? ["--skip-existing"] : [], opts.log ? ["--log"] : [], opts.resume ? ["--resume"] : [], opts.shard ? ["--shard"] : []);
+  const batchOnly = (["include", "exclude"] as const).filter((k) => opts[k].length > 0).map((k) => `--${k}`).concat(opts.keepPaths ? ["--keep-paths"] : [], opts.skipExisting ? ["--skip-existing"] : [], opts.log ? ["--log"] : [], opts.resume ? ["--resume"] : [], opts.shard ? ["--shard"] : [], opts.jobs !== undefined ? ["--jobs"] : [], given("summary") ? ["--summary"] : []);
   if (batchOnly.length) throw new DactError("USAGE", `option ${batchOnly[0]}: found without --out-dir; expected it only in batch mode`);
   if (opts.output !== STDIO) checkOutputExtension(opts.output, opts.to);
   if (base.check && opts.output !== STDIO) throw new DactError("USAGE", "options --check and -o: found both; expected one (--check compares the result with the golden and writes no output; --pending or --update write the golden)");
+  const out = opts.to ?? (opts.output !== STDIO ? formatFromPath(opts.output) : undefined) ?? opts.format;
+  checkFit(base, { inputs: opts.format ? [opts.format] : "unknown", outputs: base.check ? null : out ? [out] : "unknown" });
   const spec: PlanSpec = { ...base, input: inputs[0] ?? STDIO, output: opts.output };
   return { kind: "single", spec, reports: opts.report, showProgress, forceProgress: opts.progress === true, quiet };
+}
+
+/** The defaults commander gives the options that have one (ActivationOpts: never undefined). */
+const DEFAULTS = { tolerance: "numpy", summary: "text" } as const;
+
+/** A format-bound option (src/option-fit.ts) where the command line already shows it cannot apply. */
+function checkFit(base: BaseSpec, formats: RunFormats): void {
+  const rule = unfitRule(base, formats);
+  if (rule) throw new DactError("USAGE", `option ${rule.flag}: ${foundText(rule, formats)}; expected it only with ${rule.expected}`);
 }
 
 /** --tolerance, --rtol, --atol, --ulp; histograms when a JSON report will show them. */

@@ -136,7 +136,23 @@ describe("dact relu on .npy, end to end", () => {
     expect(cmd.stderr).toBe('dact: unknown activation or command "nope"; expected one of the 20 activations that dact list shows, or list, compare, review, merge-reports, completion\n');
     const opt = dact(["relu", "--bogus", IN]);
     expect(opt.status).toBe(2);
-    expect(opt.stderr).toBe("dact: unknown option '--bogus'\n(run with --help for usage)\n");
+    expect(opt.stderr).toBe("dact: unknown option '--bogus' (run with --help for usage)\n");
+  });
+
+  it.each([
+    [["relu", "--bogus", IN], "unknown option '--bogus'"],
+    [["relu", IN, "--rtol"], "option '--rtol <r>' argument missing"],
+    [["relu", IN, "--check", IN, "--tolerance", "foo"], "argument 'foo' is invalid"],
+    [["relu", IN, "--compression", "zstd"], "argument 'zstd' is invalid"],
+    [["completion", "powershell"], "'powershell' is invalid"],
+    [["compare", IN], "missing required argument"],
+  ])("commander's usage errors %j are one line, exit 2", (args, fragment) => {
+    const r = dact(args);
+    expect(r.status).toBe(2);
+    expect(r.stdout.length).toBe(0);
+    expect(r.stderr.split("\n")).toHaveLength(2); // one line and its newline
+    expect(r.stderr).toMatch(/^dact: .*\(run with --help for usage\)\n$/);
+    expect(r.stderr).toContain(fragment);
   });
 
   it("a missing input names the file; a folder is refused", () => {

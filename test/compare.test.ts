@@ -51,3 +51,33 @@ describe("compare: numpy.testing.assert_allclose's rule", () => {
     expect(compareMatrices(matrix([[1], [2]]), matrix([1, 2], [2])).equal).toBe(true);
   });
 });
+
+describe("the library's compare() takes the CLI's tolerance options (tolerance numpy|torch, rtol, atol, ulp)", () => {
+  const one = (v: number, dtype: "f8" | "f4" = "f8") => ({ ...matrix([v], [1]), dtype });
+  it("tolerance torch: torch.testing.assert_close's table by dtype; numpy stays the default", async () => {
+    const { compare } = await import("../src/index.js");
+    // f8: numpy's atol is 0, torch's 1e-7.
+    expect((await compare(one(1e-8), one(0))).equal).toBe(false);
+    expect((await compare(one(1e-8), one(0), { tolerance: "numpy" })).equal).toBe(false);
+    const t = await compare(one(1e-8), one(0), { tolerance: "torch" });
+    expect(t.equal).toBe(true);
+    expect(t.tolerance).toMatchObject({ rtol: 1e-7, atol: 1e-7 });
+    // f4: rtol 1.3e-6 (by the less precise dtype); rtol overrides the table's.
+    expect((await compare(one(1 + 1e-6, "f4"), one(1, "f4"), { tolerance: "torch" })).equal).toBe(true);
+    expect((await compare(one(1 + 1e-6, "f4"), one(1, "f4"), { tolerance: "torch", rtol: 1e-7, atol: 0 })).equal).toBe(false);
+  });
+
+  it("ulp alone is the only rule, in the expected side's dtype", async () => {
+    const { compare } = await import("../src/index.js");
+    const eps = 2 ** -52;
+    expect((await compare(one(1 + eps), one(1), { ulp: 1 })).equal).toBe(true);
+    expect((await compare(one(1 + 2 * eps), one(1), { ulp: 1 })).equal).toBe(false);
+  });
+
+  it("a tolerance it does not know is a usage error", async () => {
+    const { compare } = await import("../src/index.js");
+    for (const bad of [{ tolerance: "jax" }, { ulp: -1 }, { rtol: "1" }, { tol: 1 }]) {
+      await expect(compare(one(1), one(1), bad as never)).rejects.toMatchObject({ code: "USAGE" });
+    }
+  });
+});

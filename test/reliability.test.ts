@@ -273,8 +273,8 @@ describe("10. an unknown activation points to dact list and the closest names", 
 
 describe("10b. an unknown option gets commander's suggestion inside the one line", () => {
   it.each([
-    [["relu", "--from", "csv"], "dact: unknown option '--from' (did you mean --format?)\n(run with --help for usage)\n"],
-    [["relu", "--at-zeros", "1"], "dact: unknown option '--at-zeros' (did you mean --at-zero?)\n(run with --help for usage)\n"],
+    [["relu", "--from", "csv"], "dact: unknown option '--from' (did you mean --format? run with --help for usage)\n"],
+    [["relu", "--at-zeros", "1"], "dact: unknown option '--at-zeros' (did you mean --at-zero? run with --help for usage)\n"],
   ])("%j", (args, message) => {
     const r = dact(args);
     expect(r.status).toBe(2);

@@ -5,6 +5,7 @@
  * and either the plan's kind and key fields or the usage error it meets
  * first (code and a fragment of the message).
  */
+import type { Command } from "commander";
 import { describe, expect, it } from "vitest";
 import { findActivation } from "../src/activations/registry.js";
 import { activationOptions } from "../src/commands/activation.js";
@@ -21,8 +22,8 @@ async function plan(argv: string[], ctx: Partial<RunContext> = {}): Promise<RunP
   const cmd = activationOptions(act)
     .exitOverride()
     .configureOutput({ writeErr: () => {}, writeOut: () => {} })
-    .action((inputs: string[], opts: ActivationOpts) => {
-      out = planRun(act, inputs, opts, { ...CTX, ...ctx });
+    .action((inputs: string[], opts: ActivationOpts, cmd: Command) => {
+      out = planRun(act, inputs, opts, { ...CTX, ...ctx }, (n) => cmd.getOptionValueSource(n) !== "default");
     });
   await cmd.parseAsync(rest, { from: "user" });
   return out!;
@@ -76,6 +77,33 @@ const ERRORS: ErrorRow[] = [
   ["-o with an extension no format has", ["relu", "a.npy", "-o", "out.xlsx"], "option -o out.xlsx: found the extension \".xlsx\""],
   ["--check with -o", ["relu", "a.npy", "--check", "g.npy", "-o", "x.npy"], "options --check and -o: found both"],
   ["-o's extension is checked before --check with -o", ["relu", "a.npy", "--check", "g.npy", "-o", "x.xlsx"], "option -o x.xlsx"],
+  // Options that cannot apply to the run (src/option-fit.ts; docs/formats.md, "Options that do not apply").
+  ["--tolerance torch without --check", ["relu", "a.npy", "--tolerance", "torch"], "option --tolerance: found without --check or --check-dir; expected one of them"],
+  ["--tolerance numpy, typed, without --check", ["relu", "a.npy", "--tolerance", "numpy"], "option --tolerance: found without --check or --check-dir"],
+  ["--rtol without --check", ["relu", "a.npy", "--rtol", "1e-3"], "option --rtol: found without --check or --check-dir"],
+  ["--atol without --check", ["relu", "a.npy", "--atol", "1e-3"], "option --atol: found without --check or --check-dir"],
+  ["--ulp without --check", ["relu", "a.npy", "--ulp", "2"], "option --ulp: found without --check or --check-dir"],
+  ["--tolerance in a batch without --check-dir", ["relu", "a.npy", "--out-dir", "o", "--tolerance", "torch"], "option --tolerance: found without --check or --check-dir"],
+  ["--jobs without a batch", ["relu", "a.npy", "--jobs", "3"], "option --jobs: found without --out-dir; expected it only in batch mode"],
+  ["--summary json without a batch", ["relu", "a.npy", "--summary", "json"], "option --summary: found without --out-dir; expected it only in batch mode"],
+  ["--summary text, typed, without a batch", ["relu", "a.npy", "--summary", "text"], "option --summary: found without --out-dir"],
+  ["--compression with -o .npy", ["relu", "a.npy", "--compression", "gzip", "-o", "x.npy"], "option --compression: found npy output; expected it only with Parquet output"],
+  ["--compression with -o .npz", ["relu", "a.npz", "--compression", "gzip", "-o", "x.npz"], "option --compression: found npz output"],
+  ["--compression with --to", ["relu", "a.parquet", "--compression", "none", "--to", "csv"], "option --compression: found csv output"],
+  ["--compression in a batch --to npy", ["relu", "a.parquet", "--out-dir", "o", "--to", "npy", "--compression", "gzip"], "option --compression: found npy output"],
+  ["--compress with -o .npy", ["relu", "a.npz", "--compress", "-o", "x.npy"], "option --compress: found npy output; expected it only with .npz output"],
+  ["--compress with --check", ["relu", "a.npz", "--check", "g.npz", "--compress"], "option --compress: found with --check or --check-dir, which write no output"],
+  ["--compression with --check-dir", ["relu", "a.parquet", "--check-dir", "gd", "--compression", "gzip"], "option --compression: found with --check or --check-dir"],
+  ["--format npy with --index-col", ["relu", "a", "--format", "npy", "--index-col", "0"], "option --index-col: found npy input; expected it only with CSV/TSV or JSON tables"],
+  ["--format npy with --delimiter", ["relu", "a", "--format", "npy", "--delimiter", ";"], "option --delimiter: found npy input; expected it only with CSV/TSV input"],
+  ["--format npz with --na-values", ["relu", "a", "--format", "npz", "--na-values", "X"], "option --na-values: found npz input"],
+  ["--format npy with --header", ["relu", "a", "--format", "npy", "--header"], "option --header: found npy input"],
+  ["--format npy with --no-header", ["relu", "a", "--format", "npy", "--no-header"], "option --no-header: found npy input"],
+  ["--format safetensors with --comment", ["relu", "a", "--format", "safetensors", "--comment", "%"], "option --comment: found safetensors input"],
+  ["--format json with --delimiter (a CSV option)", ["relu", "a", "--format", "json", "--delimiter", ";"], "option --delimiter: found json input"],
+  ["--format npy with --decimal and npy output", ["relu", "a", "--format", "npy", "--decimal", ","], "option --decimal: found npy input and npy output; expected it only with CSV/TSV input or output"],
+  ["--format npy with --max-line-size", ["relu", "a", "--format", "npy", "--max-line-size", "1M"], "option --max-line-size: found npy input"],
+  ["--format npy with --delimiter, in a batch", ["relu", "a", "--format", "npy", "--out-dir", "o", "--delimiter", ";"], "option --delimiter: found npy input"],
 ];
 
 describe("usage errors: the same code, exit status and message as the CLI has always given", () => {
@@ -83,6 +111,37 @@ describe("usage errors: the same code, exit status and message as the CLI has al
     const e = await usage(argv, { env: env ?? {} });
     expect(e.code).toBe("USAGE");
     expect(e.detail).toContain(fragment);
+  });
+});
+
+describe("format-bound options: planRun refuses only what the command line already decides", () => {
+  it.each([
+    ["input format unknown: left to detection", ["relu", "a.npy", "--delimiter", ";", "--index-col", "0", "--header", "--comment", "%", "--na-values", "X", "--decimal", ","]],
+    ["--decimal writes into CSV output", ["relu", "a", "--format", "npy", "--decimal", ",", "-o", "out.csv"]],
+    ["--compress with .npz output", ["relu", "a.npz", "--compress", "-o", "x.npz"]],
+    ["--compression with Parquet output", ["relu", "a.npy", "--compression", "gzip", "--to", "parquet"]],
+    ["--compression with stdout: the input's format, after detection", ["relu", "a.parquet", "--compression", "gzip"]],
+    ["a batch without --to: the inputs' formats, after the walk", ["relu", "d", "--out-dir", "o", "--compress", "--delimiter", ";"]],
+    ["--tolerance, --rtol, --atol and --ulp with --check-dir; --jobs and --summary with --check-dir", ["relu", "d", "--check-dir", "gd", "--tolerance", "torch", "--rtol", "1", "--atol", "1", "--ulp", "1", "--jobs", "2", "--summary", "json"]],
+    ["defaults are not typed options", ["relu", "a.npy"]],
+  ] as [string, string[]][])("%s", async (_rule, argv) => {
+    await expect(plan(argv)).resolves.toBeDefined();
+  });
+
+  it("a batch and a check-dir mark their runs as checked for the whole run, not per file", async () => {
+    const b = await plan(["relu", "d", "--out-dir", "o"]);
+    const c = await plan(["relu", "d", "--check-dir", "gd"]);
+    const s = await plan(["relu", "a.npy"]);
+    expect(b.kind === "batch" && b.base.fitChecked).toBe(true);
+    expect(c.kind === "check-dir" && c.base.fitChecked).toBe(true);
+    expect(s.kind === "single" && s.spec.fitChecked).toBeUndefined();
+  });
+
+  it("without commander's value sources, a default value counts as not typed", () => {
+    const act = findActivation("relu")!;
+    const opts = { output: "-", tolerance: "numpy", summary: "text", report: [], include: [], exclude: [], key: [] } as unknown as ActivationOpts;
+    expect(planRun(act, ["a.npy"], opts, CTX).kind).toBe("single");
+    expect(() => planRun(act, ["a.npy"], { ...opts, tolerance: "torch" }, CTX)).toThrow(/option --tolerance: found without --check/);
   });
 });
 

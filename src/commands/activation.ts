@@ -81,7 +81,7 @@ export function activationOptions(act: Activation): Command {
 export function activationCommand(act: Activation, io: Io, status: Status): Command {
   const cmd = activationOptions(act);
   cmd.action(async (inputs: string[], opts: ActivationOpts) => {
-    const plan = planRun(act, inputs, opts, { env: process.env, stderrIsTTY: process.stderr.isTTY === true, cores: availableParallelism() });
+    const plan = planRun(act, inputs, opts, { env: process.env, stderrIsTTY: process.stderr.isTTY === true, cores: availableParallelism() }, (n) => cmd.getOptionValueSource(n) !== "default");
     const quiet = plan.quiet ? { ...io, err: () => {} } : io;
     if (plan.kind === "check-dir") status.code = await batchCheck(plan.inputs, plan.base, plan.batch, plan.reports, act.name, quiet, io, plan.summary, plan.prune);
     else if (plan.kind === "batch") status.code = await batch(plan.inputs, plan.base, plan.batch, plan.showProgress, quiet, io, plan.summary);
@@ -117,6 +117,7 @@ async function batchCheck(inputs: string[], base: BaseSpec, o: BatchOptions, rep
   const { checkLine, prepareReports, writeReports } = await import("../golden.js");
   const jobs = await planBatch(inputs, { ...o, checks: true });
   guardGradient(jobs, base);
+  await (await import("../batch-fit.js")).checkBatchFit(base, jobs.map((j) => j.input), o.to, true);
   prepareReports(reports, jobs.guard!); // before any golden is written
   const results: CheckResult[] = [];
   const r = await runBatch(jobs, base, { ...o, checks: true }, version(), {
@@ -159,6 +160,7 @@ async function batch(inputs: string[], base: BaseSpec, o: BatchOptions, showProg
   const { planBatch, runBatch } = await import("../batch.js");
   const jobs = await planBatch(inputs, o);
   guardGradient(jobs, base);
+  await (await import("../batch-fit.js")).checkBatchFit(base, jobs.map((j) => j.input), o.to, false);
   const bar = showProgress ? await (await import("../progress.js")).fileProgress(jobs.length) : null;
   const r = await runBatch(jobs, base, o, version(), { notice: quiet.err, error: io.err, fileDone: (done) => bar?.update(done) });
   bar?.stop();

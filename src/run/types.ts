@@ -49,6 +49,8 @@ export interface PlanSpec {
   labels?: LabelSpec | undefined;
   /** --columns: the only columns differentiated. */
   columns?: ColumnSpec | undefined;
+  /** Batch: the format-bound options (src/option-fit.ts) were checked against the whole run, not each file. */
+  fitChecked?: boolean | undefined;
   /** Batch: never write through a link at the output path. */
   noFollow?: boolean | undefined;
   /** Batch: the output's temporary file, named and tracked by the main thread. */

@@ -1,0 +1,90 @@
+/**
+ * Options that apply to some formats only: the CSV-reading options need
+ * CSV/TSV input, --compress needs .npz output, --compression Parquet
+ * output. Given where they cannot apply, they are a usage error, never
+ * ignored (docs/formats.md, "Options that do not apply"). Decided as soon
+ * as the formats are known: from the command line in planRun (--format,
+ * -o's extension, --to, --check), after detection in the pipeline (one
+ * input), after the walk in batch mode (every input of the run). Pure.
+ */
+import { DactError } from "./errors.js";
+import type { Format } from "./formats/index.js";
+import type { PlanSpec } from "./run/types.js";
+
+const CSV: readonly Format[] = ["csv", "tsv"];
+const TEXT: readonly Format[] = ["csv", "tsv", "json", "jsonl"];
+
+/** The options this module judges, as a PlanSpec carries them. */
+export type FitOptions = Pick<PlanSpec, "delimiter" | "header" | "comment" | "naValues" | "decimal" | "labels" | "maxLine" | "compress" | "compression">;
+
+export interface FitRule {
+  /** The option as typed: --no-header, --index-col. */
+  flag: string;
+  /** The input formats it applies to (none: an output option). */
+  inputs: readonly Format[];
+  /** The output formats it applies to. */
+  outputs: readonly Format[];
+  /** What the error expects: "CSV/TSV input". */
+  expected: string;
+}
+
+/** The options given, each with the formats it applies to, in the order of `dact <activation> --help`. */
+export function givenRules(s: FitOptions): FitRule[] {
+  const rules: FitRule[] = [];
+  const add = (given: boolean, flag: string, inputs: readonly Format[], outputs: readonly Format[], expected: string) => {
+    if (given) rules.push({ flag, inputs, outputs, expected });
+  };
+  add(s.compress === true, "--compress", [], ["npz"], ".npz output");
+  add(s.compression !== undefined, "--compression", [], ["parquet"], "Parquet output (it is the Parquet page codec)");
+  add(s.delimiter !== undefined, "--delimiter", CSV, [], "CSV/TSV input");
+  // Read from CSV/TSV input, and written into CSV/TSV output.
+  add(s.decimal !== undefined, "--decimal", CSV, CSV, "CSV/TSV input or output");
+  add(s.comment !== undefined, "--comment", CSV, [], "CSV/TSV input");
+  add(s.naValues !== undefined, "--na-values", CSV, [], "CSV/TSV input");
+  add(s.labels !== undefined && s.labels !== "auto", "--index-col", TEXT, [], "CSV/TSV or JSON tables");
+  add(s.header === "yes" || s.header === "no", s.header === "no" ? "--no-header" : "--header", CSV, [], "CSV/TSV input");
+  add(s.maxLine !== undefined, "--max-line-size", TEXT, [], "CSV/TSV or JSON input");
+  return rules;
+}
+
+/**
+ * What is known of a run's formats: each input's and each output's, where
+ * `undefined` is a format not known yet (it may fit any option), and
+ * `outputs: null` a run that writes no output (--check, --check-dir).
+ */
+export interface RunFormats {
+  inputs: readonly (Format | undefined)[] | "unknown";
+  outputs: readonly (Format | undefined)[] | "unknown" | null;
+}
+
+function fits(rule: FitRule, formats: RunFormats): boolean {
+  const any = (list: RunFormats["inputs"] | null, wanted: readonly Format[]) => wanted.length > 0 && list !== null && (list === "unknown" || list.some((f) => f === undefined || wanted.includes(f)));
+  return any(formats.inputs, rule.inputs) || any(formats.outputs, rule.outputs);
+}
+
+/** The first given option that applies to none of the run's formats, or null. */
+export function unfitRule(s: FitOptions, formats: RunFormats): FitRule | null {
+  return givenRules(s).find((r) => !fits(r, formats)) ?? null;
+}
+
+/** What a misfit found, for the message: "a.npy is npy", "npy output", "--check, which writes no output". */
+export function foundText(rule: FitRule, formats: RunFormats, one?: { input: string; format: Format; output: Format | null }): string {
+  const outputOnly = rule.inputs.length === 0;
+  if (one) {
+    if (outputOnly || (rule.outputs.length && rule.inputs.includes(one.format))) return one.output === null ? "found with --check, which writes no output" : `the output is ${one.output}`;
+    return `${one.input} is ${one.format}${rule.outputs.length && one.output ? ` and the output ${one.output}` : ""}`;
+  }
+  if (formats.outputs === null && outputOnly) return "found with --check or --check-dir, which write no output";
+  const list = (l: readonly (Format | undefined)[]) => [...new Set(l)].filter((f) => f !== undefined).join(", ");
+  const ins = formats.inputs === "unknown" ? "" : list(formats.inputs);
+  const outs = formats.outputs === null || formats.outputs === "unknown" ? "" : list(formats.outputs);
+  if (outputOnly) return `found ${outs} output`;
+  return `found ${ins} input${rule.outputs.length && outs ? ` and ${outs} output` : ""}`;
+}
+
+/** One input, its format detected: a format-bound option that cannot apply is a usage error (before any output is opened). */
+export function checkOneRun(s: FitOptions, input: string, format: Format, output: Format | null): void {
+  const formats: RunFormats = { inputs: [format], outputs: output === null ? null : [output] };
+  const rule = unfitRule(s, formats);
+  if (rule) throw new DactError("USAGE", `option ${rule.flag}: ${foundText(rule, formats, { input, format, output })}; expected it only with ${rule.expected}`);
+}
