@@ -473,7 +473,8 @@ export class JsonReader {
       if (expNeg) exp = -exp;
     }
     if (i !== e) bad("a JSON number");
-    const v = long ? NaN : groupsToDouble(g1, g2, g3, sig, q + exp);
+    // Sign-only kernels skip the rounding of numbers beyond 15 digits (see parseNumberBytes).
+    const v = long || (this.signOnly && sig > 15) ? NaN : groupsToDouble(g1, g2, g3, sig, q + exp);
     if (v === v) return negative ? -v : v;
     // Beyond 19 digits, or undecided: Number() on the text (sign-only kernels need only the sign of a certainly nonzero number).
     if (this.signOnly && sig - 1 + q + exp > -300) return negative ? -1 : 1;

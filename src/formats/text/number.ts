@@ -52,8 +52,8 @@ function matchWord(buf: Buffer, i: number, end: number, word: string): boolean {
  * or at `end` (pass delim = -1 for "no delimiter"). Returns the value and
  * sets cellStatus and cellEnd.
  *
- * With `signOnly`, a number whose exact value would need the slow path
- * comes back as ±1 when it is certainly nonzero and finite-or-infinite of
+ * With `signOnly`, a number of more than 15 significant digits (beyond
+ * Clinger's fast path) comes back as ±1 when it is certainly nonzero and finite-or-infinite of
  * that sign: enough for kernels such as relu's that look only at the sign,
  * zero and NaN (see Activation.signOnly). Zero, underflow to zero, NaN and
  * everything on the fast path are still exact.
@@ -177,7 +177,11 @@ export function parseNumberBytes(buf: Buffer, start: number, end: number, delim:
     }
     // More than 19 significant digits (slow) is left to Number(), as is
     // what groupsToDouble cannot decide.
-    value = slow ? NaN : groupsToDouble(g1, g2, g3, sig, q + exp);
+    // A sign-only kernel (relu) needs no rounding of a long number: beyond
+    // Clinger's 15 digits (the double-double step's whole cost) a number of
+    // magnitude >= 1e-300 is certainly nonzero, so its sign is its value
+    // there. Up to 15 digits stays exact (header sniffing reads small integers).
+    value = slow || (signOnly && sig > 15) ? NaN : groupsToDouble(g1, g2, g3, sig, q + exp);
     if (value !== value) {
       // |x| >= 1e-300: certainly a nonzero number, so its sign is all a
       // sign-only kernel needs. Otherwise Number() on the text (with its sign).
