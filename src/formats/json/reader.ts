@@ -1,5 +1,5 @@
 import { DactError, shown } from "../../errors.js";
-import { groupsToDouble } from "../text/decimal.js";
+import { eightDigits, groupsToDouble, POW10_8 } from "../text/decimal.js";
 import { bomLength, Ending, maybeBomPrefix } from "../text/ending.js";
 import { TextGuard } from "../binary.js";
 import { grow } from "../../grow.js";
@@ -421,6 +421,7 @@ export class JsonReader {
     let sig = 0;
     let q = 0;
     let long = false;
+    let v8 = 0;
     const bad = (expected: string): never => this.fail(this.offset + s, shown(buf.toString("latin1", s, e)), expected);
     if (i >= e || buf[i]! < 0x30 || buf[i]! > 0x39) bad("a digit after the minus sign");
     if (buf[i] === 0x30 && i + 1 < e && buf[i + 1]! >= 0x30 && buf[i + 1]! <= 0x39) bad("a number without leading zeros");
@@ -445,7 +446,22 @@ export class JsonReader {
         const c = buf[i]!;
         if (c < 0x30 || c > 0x39) break;
         if (sig === 0 && c === 0x30) q--;
-        else if (sig < 19) {
+        else if (sig <= 11 && i + 8 <= e && (v8 = eightDigits(buf, i)) >= 0) {
+          // Eight digits at once, as parseNumberBytes takes them.
+          const k = sig & 7;
+          const a = k === 0 ? v8 : Math.floor(v8 / POW10_8[k]!);
+          const rest = v8 - a * POW10_8[k]!;
+          if (sig < 8) {
+            g1 = g1 * POW10_8[8 - k]! + a;
+            g2 = rest;
+          } else {
+            g2 = g2 * POW10_8[8 - k]! + a;
+            g3 = rest;
+          }
+          sig += 8;
+          q -= 8;
+          i += 7;
+        } else if (sig < 19) {
           if (sig < 8) g1 = g1 * 10 + (c - 0x30);
           else if (sig < 16) g2 = g2 * 10 + (c - 0x30);
           else g3 = g3 * 10 + (c - 0x30);

@@ -115,6 +115,32 @@ export function groupsToDouble(g1: number, g2: number, g3: number, sig: number, 
   return roundScaled(mh, ml, q);
 }
 
+/** 10^0 .. 10^8, for splitting eightDigits' value between digit groups. */
+export const POW10_8 = [1, 10, 100, 1000, 10000, 1e5, 1e6, 1e7, 1e8];
+
+/**
+ * The value of the eight ASCII digits buf[i..i + 8) (i + 8 <= buf.length),
+ * or -1 when one of them is not a digit: four bytes at a time in an int32,
+ * a digit check on both nibbles at once and two multiply-adds of pairs
+ * (SWAR, as fast_float's parse_eight_digits), in place of eight dependent
+ * multiply-adds and their branches in the parser's digit loop.
+ */
+export function eightDigits(buf: Uint8Array, i: number): number {
+  const lo = buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24);
+  const hi = buf[i + 4]! | (buf[i + 5]! << 8) | (buf[i + 6]! << 16) | (buf[i + 7]! << 24);
+  // A byte b is a digit when its high nibble is 3 and b + 6's is too (a
+  // carry out of a byte only comes from b >= 0xfa, whose own check fails).
+  if (((lo & 0xf0f0f0f0) | (((lo + 0x06060606) & 0xf0f0f0f0) >>> 4)) !== 0x33333333) return -1;
+  if (((hi & 0xf0f0f0f0) | (((hi + 0x06060606) & 0xf0f0f0f0) >>> 4)) !== 0x33333333) return -1;
+  return fourDigits(lo - 0x30303030) * 10000 + fourDigits(hi - 0x30303030);
+}
+
+/** Four digit values 0..9 in the bytes of d (first digit in the low byte) as one number. */
+function fourDigits(d: number): number {
+  const pairs = (d * 10 + (d >>> 8)) & 0x00ff00ff; // d0d1 in byte 0, d2d3 in byte 2
+  return (pairs & 0xff) * 100 + (pairs >>> 16);
+}
+
 const POW10_22 = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
 const POW10_SMALL = [1, 10, 100, 1000, 10000, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11];
 
