@@ -52,8 +52,8 @@ function matchWord(buf: Buffer, i: number, end: number, word: string): boolean {
  * or at `end` (pass delim = -1 for "no delimiter"). Returns the value and
  * sets cellStatus and cellEnd.
  *
- * With `signOnly`, a number of more than 15 significant digits (beyond
- * Clinger's fast path) comes back as ±1 when it is certainly nonzero and finite-or-infinite of
+ * With `signOnly`, a number written with more than 15 significant digits
+ * (beyond Clinger's fast path; trailing zeros count) comes back as ±1 when it is certainly nonzero and finite-or-infinite of
  * that sign: enough for kernels such as relu's that look only at the sign,
  * zero and NaN (see Activation.signOnly). Zero, underflow to zero, NaN and
  * everything on the fast path are still exact.
