@@ -66,9 +66,13 @@ function pythonSpecial(buf: Buffer, s: number, e: number): number | null {
   return w === "NaN" ? NaN : w === "Infinity" ? Infinity : w === "-Infinity" ? -Infinity : null;
 }
 
+/** 1 for the bytes that can continue a number or a literal: digits, sign, point, exponent, letters. */
+const TOKEN_BYTE = new Uint8Array(256);
+for (let c = 0; c < 256; c++) TOKEN_BYTE[c] = +((c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46 || (c >= 65 && c <= 90) || (c >= 97 && c <= 122));
+
 function isTokenByte(c: number): boolean {
-  // Bytes that can continue a number or a literal: digits, sign, point, exponent, letters.
-  return (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46 || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  // One load where six comparisons a byte were a fifth of the tokenizer's time.
+  return TOKEN_BYTE[c] === 1;
 }
 
 /**
@@ -405,6 +409,11 @@ export class JsonReader {
     }
   }
 
+  /** A malformed number token buf[s..e) (a method: a closure made in number() was an allocation a number). */
+  private badNumber(buf: Buffer, s: number, e: number, expected: string): never {
+    return this.fail(this.offset + s, shown(buf.toString("latin1", s, e)), expected);
+  }
+
   /** A number by RFC 8259's grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? and nothing else. */
   private number(buf: Buffer, s: number, e: number): number {
     let i = s;
@@ -422,9 +431,8 @@ export class JsonReader {
     let q = 0;
     let long = false;
     let v8 = 0;
-    const bad = (expected: string): never => this.fail(this.offset + s, shown(buf.toString("latin1", s, e)), expected);
-    if (i >= e || buf[i]! < 0x30 || buf[i]! > 0x39) bad("a digit after the minus sign");
-    if (buf[i] === 0x30 && i + 1 < e && buf[i + 1]! >= 0x30 && buf[i + 1]! <= 0x39) bad("a number without leading zeros");
+    if (i >= e || buf[i]! < 0x30 || buf[i]! > 0x39) this.badNumber(buf, s, e, "a digit after the minus sign");
+    if (buf[i] === 0x30 && i + 1 < e && buf[i + 1]! >= 0x30 && buf[i + 1]! <= 0x39) this.badNumber(buf, s, e, "a number without leading zeros");
     for (; i < e; i++) {
       const c = buf[i]!;
       if (c < 0x30 || c > 0x39) break;
@@ -469,7 +477,7 @@ export class JsonReader {
           q--;
         } else if (c !== 0x30) long = true;
       }
-      if (i === from) bad("digits after the decimal point");
+      if (i === from) this.badNumber(buf, s, e, "digits after the decimal point");
     }
     let exp = 0;
     if (i < e && (buf[i] === 0x65 || buf[i] === 0x45)) {
@@ -485,10 +493,10 @@ export class JsonReader {
         if (c < 0x30 || c > 0x39) break;
         if (exp < 100000) exp = exp * 10 + (c - 0x30);
       }
-      if (i === from) bad("digits in the exponent");
+      if (i === from) this.badNumber(buf, s, e, "digits in the exponent");
       if (expNeg) exp = -exp;
     }
-    if (i !== e) bad("a JSON number");
+    if (i !== e) this.badNumber(buf, s, e, "a JSON number");
     // Sign-only kernels skip the rounding of numbers beyond 15 digits (see parseNumberBytes).
     const v = long || (this.signOnly && sig > 15) ? NaN : groupsToDouble(g1, g2, g3, sig, q + exp);
     if (v === v) return negative ? -v : v;
