@@ -56,7 +56,9 @@ function measure(cmd) {
   const wall = /Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)/.exec(r.stderr);
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
   const secs = Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]);
-  return { secs, rssMB: Number(rss[1]) / 1024 };
+  // CPU time (user + system): steadier than wall time when other jobs share the cores.
+  const cpu = Number(/User time \(seconds\): ([\d.]+)/.exec(r.stderr)[1]) + Number(/System time \(seconds\): ([\d.]+)/.exec(r.stderr)[1]);
+  return { secs, cpu, rssMB: Number(rss[1]) / 1024 };
 }
 
 /** Best time of `runs` for each command, run alternately; peak RSS over all runs. */
@@ -66,7 +68,7 @@ function bestOf(cmds, runs = 3) {
     cmds.forEach((cmd, j) => {
       const m = measure(cmd);
       const b = out[j];
-      out[j] = { secs: Math.min(m.secs, b?.secs ?? Infinity), rssMB: Math.max(m.rssMB, b?.rssMB ?? 0) };
+      out[j] = { secs: Math.min(m.secs, b?.secs ?? Infinity), cpu: Math.min(m.cpu, b?.cpu ?? Infinity), rssMB: Math.max(m.rssMB, b?.rssMB ?? 0) };
     });
   }
   return out;
@@ -231,7 +233,7 @@ function table(title, size, entries, refIndex = 0) {
   console.log(`${title} (${size.toFixed(0)} MB)`);
   entries.forEach(([name], i) => {
     const m = res[i];
-    console.log(`  ${name.padEnd(22)} ${m.secs.toFixed(2)} s, ${(size / m.secs).toFixed(0)} MB/s, ${m.rssMB.toFixed(0)} MB RSS${i === refIndex ? "" : `  (${(m.secs / res[refIndex].secs).toFixed(2)}x ${entries[refIndex][0]}'s time)`}`);
+    console.log(`  ${name.padEnd(22)} ${m.secs.toFixed(2)} s, ${(size / m.secs).toFixed(0)} MB/s, ${m.cpu.toFixed(2)} s CPU, ${m.rssMB.toFixed(0)} MB RSS${i === refIndex ? "" : `  (${(m.secs / res[refIndex].secs).toFixed(2)}x ${entries[refIndex][0]}'s time)`}`);
   });
   return res;
 }
