@@ -53,10 +53,11 @@ function matchWord(buf: Buffer, i: number, end: number, word: string): boolean {
  * sets cellStatus and cellEnd.
  *
  * With `signOnly`, a number written with more than 15 significant digits
- * (beyond Clinger's fast path; trailing zeros count) comes back as ±1 when it is certainly nonzero and finite-or-infinite of
- * that sign: enough for kernels such as relu's that look only at the sign,
- * zero and NaN (see Activation.signOnly). Zero, underflow to zero, NaN and
- * everything on the fast path are still exact.
+ * (beyond Clinger's fast path; trailing zeros count), or one the rounding
+ * declines, comes back as ±1 when it is certainly nonzero and
+ * finite-or-infinite of that sign: enough for kernels such as relu's that
+ * look only at the sign, zero and NaN (see Activation.signOnly). Zero,
+ * underflow to zero, NaN and everything on the fast path are still exact.
  */
 export function parseNumberBytes(buf: Buffer, start: number, end: number, delim: number, signOnly = false, point = 46): number {
   let i = start;
