@@ -5,7 +5,8 @@
  * for each, and the ratio dact/other (time: lower is better).
  *
  * Inputs are generated once into bench/data/ (git-ignored) with numpy.
- * Usage: npm run bench [-- --only npy,startup,convert,containers,parquet,activations,order2,grad,batch,text] [-- --mb 256]
+ * Usage: npm run bench [-- --only npy,startup,convert,containers,parquet,activations,order2,grad,batch,text,peers] [-- --mb 256]
+ *        [-- --dact PATH]     the bin/dact.js to measure (default: this checkout's; e.g. a copy of the previous build)
  *        [-- --python PATH]   a python with safetensors, torch, jax, scipy, pandas (or DACT_BENCH_PYTHON);
  *                             rows that need them are skipped with a note otherwise
  *        [-- --files N]       small files in the batch row (default 2000)
@@ -19,7 +20,7 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const DATA = path.join(ROOT, "bench", "data");
-const BIN = path.join(ROOT, "bin", "dact.js");
+const BIN = process.argv.includes("--dact") ? path.resolve(process.argv[process.argv.indexOf("--dact") + 1]) : path.join(ROOT, "bin", "dact.js");
 mkdirSync(DATA, { recursive: true });
 
 const args = process.argv.slice(2);
@@ -55,7 +56,9 @@ function measure(cmd) {
   const wall = /Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)/.exec(r.stderr);
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
   const secs = Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]);
-  return { secs, rssMB: Number(rss[1]) / 1024 };
+  // CPU time (user + system): steadier than wall time when other jobs share the cores.
+  const cpu = Number(/User time \(seconds\): ([\d.]+)/.exec(r.stderr)[1]) + Number(/System time \(seconds\): ([\d.]+)/.exec(r.stderr)[1]);
+  return { secs, cpu, rssMB: Number(rss[1]) / 1024 };
 }
 
 /** Best time of `runs` for each command, run alternately; peak RSS over all runs. */
@@ -65,7 +68,7 @@ function bestOf(cmds, runs = 3) {
     cmds.forEach((cmd, j) => {
       const m = measure(cmd);
       const b = out[j];
-      out[j] = { secs: Math.min(m.secs, b?.secs ?? Infinity), rssMB: Math.max(m.rssMB, b?.rssMB ?? 0) };
+      out[j] = { secs: Math.min(m.secs, b?.secs ?? Infinity), cpu: Math.min(m.cpu, b?.cpu ?? Infinity), rssMB: Math.max(m.rssMB, b?.rssMB ?? 0) };
     });
   }
   return out;
@@ -230,7 +233,7 @@ function table(title, size, entries, refIndex = 0) {
   console.log(`${title} (${size.toFixed(0)} MB)`);
   entries.forEach(([name], i) => {
     const m = res[i];
-    console.log(`  ${name.padEnd(22)} ${m.secs.toFixed(2)} s, ${(size / m.secs).toFixed(0)} MB/s, ${m.rssMB.toFixed(0)} MB RSS${i === refIndex ? "" : `  (${(m.secs / res[refIndex].secs).toFixed(2)}x ${entries[refIndex][0]}'s time)`}`);
+    console.log(`  ${name.padEnd(22)} ${m.secs.toFixed(2)} s, ${(size / m.secs).toFixed(0)} MB/s, ${m.cpu.toFixed(2)} s CPU, ${m.rssMB.toFixed(0)} MB RSS${i === refIndex ? "" : `  (${(m.secs / res[refIndex].secs).toFixed(2)}x ${entries[refIndex][0]}'s time)`}`);
   });
   return res;
 }
@@ -518,6 +521,58 @@ json.dump(np.random.default_rng(10).standard_normal((500_000, 10)).tolist(), ope
   }
   rmSync(o, { force: true });
   rmSync(oj, { force: true });
+}
+
+if (want("peers")) {
+  // Issue 31: CSV and JSON Lines, ~100 MB of float64 (500k x 10, %.17g),
+  // relu and sigmoid, read -> derivative -> write, against polars and DuckDB
+  // with 1 and 2 threads (POLARS_MAX_THREADS, SET threads), all alternated,
+  // best of 3. The peers' layouts differ (polars and DuckDB write no bare
+  // array per JSON line), so only dact's two runs are compared byte for byte.
+  if (!pyHas(["polars", "duckdb"])) console.log("peers: skipped (needs --python with polars and duckdb)");
+  else {
+    const csv = ensureData("floats-500k.csv", (p) => `
+import numpy as np
+np.savetxt(${p}, np.random.default_rng(10).standard_normal((500_000, 10)), fmt="%.17g", delimiter=",")
+`);
+    const jsonl = ensureData("floats-500k.jsonl", (p) => `
+import numpy as np
+a = np.random.default_rng(10).standard_normal((500_000, 10))
+with open(${p}, "w") as f:
+    for r in a:
+        f.write("[" + ",".join("%.17g" % v for v in r) + "]\\n")
+`);
+    const o = (n, ext) => path.join(DATA, `peers-out-${n}.${ext}`);
+    for (const [fmt, inp, ext] of [["CSV", csv, "csv"], ["JSON Lines", jsonl, "jsonl"]]) {
+      for (const act of ["relu", "sigmoid"]) {
+        const duckX = (x) => (act === "relu" ? `CASE WHEN ${x} > 0 THEN 1.0 ELSE 0.0 END` : `(1.0 / (1.0 + exp(-${x}))) * (1.0 - 1.0 / (1.0 + exp(-${x})))`);
+        const polX = (x) => (act === "relu" ? `(${x} > 0).cast(pl.Float64)` : `(1.0 / (1.0 + (-${x}).exp())) * (1.0 - 1.0 / (1.0 + (-${x}).exp()))`);
+        const entries = [
+          ["dact --threads 1", `node ${BIN} ${act} ${inp} -o ${o("d1", ext)} --threads 1`],
+          ["dact (2 threads)", `node ${BIN} ${act} ${inp} -o ${o("d2", ext)}`],
+        ];
+        for (const t of [1, 2]) {
+          if (ext === "csv") {
+            entries.push([`polars ${t} thread${t > 1 ? "s" : ""}`, `POLARS_MAX_THREADS=${t} ${PY} -c "import polars as pl; df = pl.read_csv('${inp}', has_header=False); df.select([(${polX("pl.col(c)")}).alias(c) for c in df.columns]).write_csv('${o("polars", ext)}', include_header=False)"`]);
+            entries.push([`DuckDB ${t} thread${t > 1 ? "s" : ""}`, `${PY} -c "import duckdb; c = duckdb.connect(); c.execute('SET threads=${t}'); c.execute(\\"COPY (SELECT ${duckX("COLUMNS(*)")} FROM read_csv('${inp}', header=false)) TO '${o("duck", ext)}' (HEADER false)\\")"`]);
+          } else {
+            entries.push([`polars ${t} thread${t > 1 ? "s" : ""}`, `POLARS_MAX_THREADS=${t} ${PY} -c "import polars as pl; df = pl.read_csv('${inp}', has_header=False, separator='\\x01', quote_char=None, new_columns=['s']); df.select(pl.col('s').str.json_decode(pl.List(pl.Float64)).list.eval(${polX("pl.element()")}).alias('r')).write_ndjson('${o("polars", ext)}')"`]);
+            entries.push([`DuckDB ${t} thread${t > 1 ? "s" : ""}`, `${PY} -c "import duckdb; c = duckdb.connect(); c.execute('SET threads=${t}'); c.execute(\\"COPY (SELECT list_transform(json, x -> ${duckX("x")}) AS r FROM read_json('${inp}', format='newline_delimited', records=false, columns={'json':'DOUBLE[]'})) TO '${o("duck", ext)}' (FORMAT json)\\")"`]);
+          }
+        }
+        const res = table(`${act} ${fmt}, 500k x 10 doubles (%.17g), against polars and DuckDB`, statSync(inp).size / 1e6, entries);
+        sameBytes(o("d1", ext), o("d2", ext))();
+        const by = Object.fromEntries(entries.map(([n], i) => [n, res[i]]));
+        for (const t of [1, 2]) {
+          const s = t > 1 ? "s" : "";
+          const d = by[t === 1 ? "dact --threads 1" : "dact (2 threads)"];
+          const best = Math.min(by[`polars ${t} thread${s}`].secs, by[`DuckDB ${t} thread${s}`].secs);
+          console.log(`  ${t} thread${s}: dact ${(d.secs / best).toFixed(2)}x the best of polars and DuckDB (target <= 1), peak RSS ${d.rssMB.toFixed(0)} MB (target < 100)`);
+        }
+        for (const n of ["d1", "d2", "polars", "duck"]) rmSync(o(n, ext), { force: true });
+      }
+    }
+  }
 }
 
 if (want("compare")) {

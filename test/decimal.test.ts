@@ -7,7 +7,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { groupsToDouble, writeShortest } from "../src/formats/text/decimal.js";
+import { eightDigits, groupsToDouble, writeShortest } from "../src/formats/text/decimal.js";
 import { cellStatus, CellStatus, parseNumberBytes } from "../src/formats/text/number.js";
 import { formatRepr } from "../src/formats/text/repr.js";
 
@@ -272,5 +272,79 @@ describe("reading is Number(text), bit for bit", () => {
     expect(groupsToDouble(12345678, 1234567, 0, 15, -14)).toBe(1.23456781234567);
     expect(groupsToDouble(1, 0, 0, 1, 400)).toBeNaN();
     expect(groupsToDouble(0, 0, 0, 0, 5)).toBe(0);
+  });
+});
+
+describe("eight digits at a time (the parsers' SWAR step)", () => {
+  it("is the value of eight ASCII digits, and -1 when any byte is not one", () => {
+    const r = rng(8);
+    const b = Buffer.alloc(10);
+    for (let n = 0; n < 20_000; n++) {
+      const text = String(r() % 100_000_000).padStart(8, "0");
+      b.write(text, 1, "latin1");
+      expect(eightDigits(b, 1)).toBe(Number(text));
+    }
+    // Every byte that is not a digit, at every position, among digits.
+    for (let at = 0; at < 8; at++) {
+      for (let byte = 0; byte < 256; byte++) {
+        b.write("98765432", 1, "latin1");
+        b[1 + at] = byte;
+        const isDigit = byte >= 0x30 && byte <= 0x39;
+        if (isDigit !== eightDigits(b, 1) >= 0) expect.fail(`byte ${byte} at ${at}: ${eightDigits(b, 1)}`);
+      }
+    }
+  });
+
+  it("reads every split of a digit run between integer part, fraction, groups and underscores as Number() does", () => {
+    const r = rng(31);
+    for (let n = 0; n < 20_000; n++) {
+      const len = 1 + (r() % 30);
+      let digits = "";
+      for (let k = 0; k < len; k++) digits += String(r() % 10);
+      const at = r() % (len + 1);
+      const zeros = "0".repeat(r() % 4);
+      let frac = zeros + digits.slice(at);
+      // An underscore between two digits now and then (Python's float() takes it).
+      const u = r() % 40;
+      if (u > 0 && u < frac.length) frac = `${frac.slice(0, u)}_${frac.slice(u)}`;
+      const text = `${r() % 2 ? "-" : ""}${digits.slice(0, at) || "0"}.${frac}${r() % 3 ? "" : `e${(r() % 80) - 40}`}`;
+      readsAsNumber(text);
+    }
+  });
+
+  it("leaves what the reader refuses refused: a stray byte inside an eight-digit run", () => {
+    for (const text of ["0.1234_", "0.12345678x", "0.1234567/8", "0.12345:678", "0.123__45678", "1.2345678901234567890e", "0.1234567\u00ff9"]) {
+      const b = Buffer.from(text, "latin1");
+      parseNumberBytes(b, 0, b.length, -1);
+      expect(cellStatus, text).toBe(CellStatus.Invalid);
+    }
+  });
+});
+
+describe("sign-only reading (relu)", () => {
+  it("keeps sign, zero and NaN of every number, exact values up to 15 digits, and +-1 beyond", () => {
+    const r = rng(77);
+    const signOf = (x: number) => (x !== x ? "nan" : Object.is(x, -0) ? "-0" : x === 0 ? "0" : x > 0 ? "+" : "-");
+    for (let n = 0; n < 30_000; n++) {
+      const x = fromBits(r(), r());
+      if (!Number.isFinite(x)) continue;
+      for (const text of [x.toPrecision(17), String(x), x.toPrecision(1 + (r() % 21)), `${x < 0 ? "-" : ""}0.${"0".repeat(r() % 3)}${String(r()).padStart(10, "0")}${String(r())}`]) {
+        const b = Buffer.from(text, "latin1");
+        const exact = parseNumberBytes(b, 0, b.length, -1);
+        const v = parseNumberBytes(b, 0, b.length, -1, true);
+        expect(signOf(v), text).toBe(signOf(exact));
+        // Digits as written from the first nonzero one (trailing zeros count: the parser does not look ahead).
+        const sig = text.replace(/e.*$/, "").replace(/[-.]/g, "").replace(/^0+/, "").length;
+        // Clinger's fast path (up to 15 digits, in fixed notation here a power of ten within 10^+-22) stays exact;
+        // what groupsToDouble declines (1e23, beyond its table) was +-1 before too.
+        if (sig <= 15) {
+          if (!text.includes("e")) expect(Object.is(v, exact), text).toBe(true);
+        } else if (Math.abs(exact) >= 1e-299) expect(Math.abs(v), text).toBe(1); // below, Number() decides (underflow to zero)
+      }
+    }
+    for (const [text, want] of [["-0.00000000000000000000", -0], ["1.00000000000000000000e-400", 0], ["-1234567890123456789e-350", -0], ["12345678901234567", 1], ["-9.8765432109876543e-290", -1], ["1", 1], ["2", 2], ["-0.5", -0.5]] as const) {
+      const b = Buffer.from(text, "latin1");
+      expect(Object.is(parseNumberBytes(b, 0, b.length, -1, true), want), text).toBe(true);
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { DactError, shown } from "../../errors.js";
-import { groupsToDouble } from "../text/decimal.js";
+import { eightDigits, groupsToDouble, POW10_8 } from "../text/decimal.js";
 import { bomLength, Ending, maybeBomPrefix } from "../text/ending.js";
 import { TextGuard } from "../binary.js";
 import { grow } from "../../grow.js";
@@ -66,9 +66,13 @@ function pythonSpecial(buf: Buffer, s: number, e: number): number | null {
   return w === "NaN" ? NaN : w === "Infinity" ? Infinity : w === "-Infinity" ? -Infinity : null;
 }
 
+/** 1 for the bytes that can continue a number or a literal: digits, sign, point, exponent, letters. */
+const TOKEN_BYTE = new Uint8Array(256);
+for (let c = 0; c < 256; c++) TOKEN_BYTE[c] = +((c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46 || (c >= 65 && c <= 90) || (c >= 97 && c <= 122));
+
 function isTokenByte(c: number): boolean {
-  // Bytes that can continue a number or a literal: digits, sign, point, exponent, letters.
-  return (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46 || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  // One load where six comparisons a byte were a fifth of the tokenizer's time.
+  return TOKEN_BYTE[c] === 1;
 }
 
 /**
@@ -405,6 +409,11 @@ export class JsonReader {
     }
   }
 
+  /** A malformed number token buf[s..e) (a method: a closure made in number() was an allocation a number). */
+  private badNumber(buf: Buffer, s: number, e: number, expected: string): never {
+    return this.fail(this.offset + s, shown(buf.toString("latin1", s, e)), expected);
+  }
+
   /** A number by RFC 8259's grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? and nothing else. */
   private number(buf: Buffer, s: number, e: number): number {
     let i = s;
@@ -421,9 +430,9 @@ export class JsonReader {
     let sig = 0;
     let q = 0;
     let long = false;
-    const bad = (expected: string): never => this.fail(this.offset + s, shown(buf.toString("latin1", s, e)), expected);
-    if (i >= e || buf[i]! < 0x30 || buf[i]! > 0x39) bad("a digit after the minus sign");
-    if (buf[i] === 0x30 && i + 1 < e && buf[i + 1]! >= 0x30 && buf[i + 1]! <= 0x39) bad("a number without leading zeros");
+    let v8 = 0;
+    if (i >= e || buf[i]! < 0x30 || buf[i]! > 0x39) this.badNumber(buf, s, e, "a digit after the minus sign");
+    if (buf[i] === 0x30 && i + 1 < e && buf[i + 1]! >= 0x30 && buf[i + 1]! <= 0x39) this.badNumber(buf, s, e, "a number without leading zeros");
     for (; i < e; i++) {
       const c = buf[i]!;
       if (c < 0x30 || c > 0x39) break;
@@ -445,7 +454,22 @@ export class JsonReader {
         const c = buf[i]!;
         if (c < 0x30 || c > 0x39) break;
         if (sig === 0 && c === 0x30) q--;
-        else if (sig < 19) {
+        else if (sig <= 11 && i + 8 <= e && (v8 = eightDigits(buf, i)) >= 0) {
+          // Eight digits at once, as parseNumberBytes takes them.
+          const k = sig & 7;
+          const a = k === 0 ? v8 : Math.floor(v8 / POW10_8[k]!);
+          const rest = v8 - a * POW10_8[k]!;
+          if (sig < 8) {
+            g1 = g1 * POW10_8[8 - k]! + a;
+            g2 = rest;
+          } else {
+            g2 = g2 * POW10_8[8 - k]! + a;
+            g3 = rest;
+          }
+          sig += 8;
+          q -= 8;
+          i += 7;
+        } else if (sig < 19) {
           if (sig < 8) g1 = g1 * 10 + (c - 0x30);
           else if (sig < 16) g2 = g2 * 10 + (c - 0x30);
           else g3 = g3 * 10 + (c - 0x30);
@@ -453,7 +477,7 @@ export class JsonReader {
           q--;
         } else if (c !== 0x30) long = true;
       }
-      if (i === from) bad("digits after the decimal point");
+      if (i === from) this.badNumber(buf, s, e, "digits after the decimal point");
     }
     let exp = 0;
     if (i < e && (buf[i] === 0x65 || buf[i] === 0x45)) {
@@ -469,11 +493,12 @@ export class JsonReader {
         if (c < 0x30 || c > 0x39) break;
         if (exp < 100000) exp = exp * 10 + (c - 0x30);
       }
-      if (i === from) bad("digits in the exponent");
+      if (i === from) this.badNumber(buf, s, e, "digits in the exponent");
       if (expNeg) exp = -exp;
     }
-    if (i !== e) bad("a JSON number");
-    const v = long ? NaN : groupsToDouble(g1, g2, g3, sig, q + exp);
+    if (i !== e) this.badNumber(buf, s, e, "a JSON number");
+    // Sign-only kernels skip the rounding of numbers beyond 15 digits (see parseNumberBytes).
+    const v = long || (this.signOnly && sig > 15) ? NaN : groupsToDouble(g1, g2, g3, sig, q + exp);
     if (v === v) return negative ? -v : v;
     // Beyond 19 digits, or undecided: Number() on the text (sign-only kernels need only the sign of a certainly nonzero number).
     if (this.signOnly && sig - 1 + q + exp > -300) return negative ? -1 : 1;

@@ -15,7 +15,7 @@
  * (decimal.ts); the rest goes through Number() on the cleaned text.
  */
 
-import { groupsToDouble } from "./decimal.js";
+import { eightDigits, groupsToDouble, POW10_8 } from "./decimal.js";
 import { formatRepr } from "./repr.js";
 
 export const enum CellStatus {
@@ -52,11 +52,12 @@ function matchWord(buf: Buffer, i: number, end: number, word: string): boolean {
  * or at `end` (pass delim = -1 for "no delimiter"). Returns the value and
  * sets cellStatus and cellEnd.
  *
- * With `signOnly`, a number whose exact value would need the slow path
- * comes back as ±1 when it is certainly nonzero and finite-or-infinite of
- * that sign: enough for kernels such as relu's that look only at the sign,
- * zero and NaN (see Activation.signOnly). Zero, underflow to zero, NaN and
- * everything on the fast path are still exact.
+ * With `signOnly`, a number written with more than 15 significant digits
+ * (beyond Clinger's fast path; trailing zeros count), or one the rounding
+ * declines, comes back as ±1 when it is certainly nonzero and
+ * finite-or-infinite of that sign: enough for kernels such as relu's that
+ * look only at the sign, zero and NaN (see Activation.signOnly). Zero,
+ * underflow to zero, NaN and everything on the fast path are still exact.
  */
 export function parseNumberBytes(buf: Buffer, start: number, end: number, delim: number, signOnly = false, point = 46): number {
   let i = start;
@@ -101,6 +102,7 @@ export function parseNumberBytes(buf: Buffer, start: number, end: number, delim:
     let q = 0;
     let digits = 0;
     let prevDigit = false;
+    let v8 = 0;
     // integer part. (This loop and the fraction's are alike on purpose: the
     // hottest code in dact, where a shared helper would cost a call a digit.)
     for (; i < end; i++) {
@@ -131,7 +133,24 @@ export function parseNumberBytes(buf: Buffer, start: number, end: number, delim:
           digits++;
           prevDigit = true;
           if (sig === 0 && c === 48) q--;
-          else if (sig < 8) {
+          else if (sig <= 11 && i + 8 <= end && (v8 = eightDigits(buf, i)) >= 0) {
+            // Eight digits at once (see eightDigits): the first 8 - s complete
+            // the group being filled (s digits in it), the last s start the next.
+            const s = sig & 7;
+            const a = s === 0 ? v8 : Math.floor(v8 / POW10_8[s]!);
+            const rest = v8 - a * POW10_8[s]!;
+            if (sig < 8) {
+              g1 = g1 * POW10_8[8 - s]! + a;
+              g2 = rest;
+            } else {
+              g2 = g2 * POW10_8[8 - s]! + a;
+              g3 = rest;
+            }
+            sig += 8;
+            q -= 8;
+            digits += 7;
+            i += 7;
+          } else if (sig < 8) {
             g1 = g1 * 10 + (c - 48);
             sig++;
             q--;
@@ -177,7 +196,11 @@ export function parseNumberBytes(buf: Buffer, start: number, end: number, delim:
     }
     // More than 19 significant digits (slow) is left to Number(), as is
     // what groupsToDouble cannot decide.
-    value = slow ? NaN : groupsToDouble(g1, g2, g3, sig, q + exp);
+    // A sign-only kernel (relu) needs no rounding of a long number: beyond
+    // Clinger's 15 digits (the double-double step's whole cost) a number of
+    // magnitude >= 1e-300 is certainly nonzero, so its sign is its value
+    // there. Up to 15 digits stays exact (header sniffing reads small integers).
+    value = slow || (signOnly && sig > 15) ? NaN : groupsToDouble(g1, g2, g3, sig, q + exp);
     if (value !== value) {
       // |x| >= 1e-300: certainly a nonzero number, so its sign is all a
       // sign-only kernel needs. Otherwise Number() on the text (with its sign).
