@@ -19,7 +19,15 @@ import { roundTo } from "./formats/round.js";
 import { grow } from "./grow.js";
 
 /** The gradient: a plain number, or an array to read (a file, or one member of a container). */
-export type GradSource = { kind: "number"; value: number } | { kind: "array"; name: string; read(sink: ArraySink, after: () => Promise<void>): Promise<number[]> };
+export type GradSource =
+  | { kind: "number"; value: number }
+  | {
+      kind: "array";
+      name: string;
+      /** G's dtype when known before reading (a container member's, from its header): a writer that plans its dtypes first (.safetensors) asks gradResultDtype. */
+      dtype?: FloatDType | undefined;
+      read(sink: ArraySink, after: () => Promise<void>): Promise<number[]>;
+    };
 
 const ORDER: FloatDType[] = ["f2", "bf16", "f4", "f8"];
 
@@ -28,6 +36,21 @@ export function promote(a: FloatDType, b: FloatDType): FloatDType {
   if (a === b) return a;
   if ((a === "f2" && b === "bf16") || (a === "bf16" && b === "f2")) return "f4";
   return ORDER.indexOf(a) > ORDER.indexOf(b) ? a : b;
+}
+
+/**
+ * The one rule for the dtype of G ⊙ f'(x), on every path (a single array,
+ * each container member, each table column, --check, the library): --dtype
+ * when given, else NumPy's promotion of X's and G's dtypes; a plain number
+ * (`null` here) is a weak Python float and keeps X's dtype.
+ */
+export function gradResultDtype(x: FloatDType, g: FloatDType | null, out?: FloatDType): FloatDType {
+  return out ?? (g === null ? x : promote(x, g));
+}
+
+/** G's dtype as far as it is known before reading: null for a plain number, undefined when only its reader will tell. */
+export function gradDtypeOf(grad: GradSource): FloatDType | null | undefined {
+  return grad.kind === "number" ? null : grad.dtype;
 }
 
 /** G's values, as G's reader produces them, handed out in order. */
@@ -196,10 +219,9 @@ export function gradSink(grad: GradSource, writer: ArrayWriter, kernel: Kernel, 
         const cut = (n: string[]) => (n.length > 8 ? [...n.slice(0, 8), "…"] : n).join(", ");
         throw new DactError("SHAPE", `the gradient ${gName} has the columns (${cut(gn)}) and the input (${cut(xn)}); expected the same names in the same order`, source);
       }
-      dtype = promote(x.dtype, g.dtype);
-    } else dtype = x.dtype;
-    // --dtype: G ⊙ f'(x) in float64, rounded once to the output dtype (not to the input's first).
-    dtype = outDtype ?? dtype;
+      // --dtype: G ⊙ f'(x) in float64, rounded once to the output dtype (not to the input's first).
+      dtype = gradResultDtype(x.dtype, g.dtype, outDtype);
+    } else dtype = gradResultDtype(x.dtype, null, outDtype);
     writer.begin({ ...x, dtype });
   };
   const drain = async (final: boolean) => {
