@@ -426,6 +426,15 @@ export async function readParquetArray(input: Input, sink: ArraySink, after: () 
   return [rows, width];
 }
 
+/**
+ * hyparquet-writer's dictionary keys values by SameValueZero, so -0 would
+ * become the 0 beside it: a column holding a -0 is written PLAIN.
+ */
+function plainIfSigned(v: Float64Array | Float32Array): { encoding?: "PLAIN" } {
+  for (let i = 0; i < v.length; i++) if (v[i] === 0 && 1 / v[i]! < 0) return { encoding: "PLAIN" };
+  return {};
+}
+
 /** The codecs dact writes Parquet with (--compress). */
 export type ParquetCodec = "SNAPPY" | "GZIP" | "UNCOMPRESSED";
 
@@ -506,7 +515,7 @@ export class ParquetFileWriter {
     }
     const r = writeColumn({
       writer: this.bw,
-      column: this.encoder(name, element, schemaPath),
+      column: { ...this.encoder(name, element, schemaPath), ...plainIfSigned(v) },
       pageData: pageData as never,
     });
     this.cols.push(r.chunk);
@@ -539,7 +548,7 @@ export class ParquetFileWriter {
     }
     const r = writeColumn({
       writer: this.bw,
-      column: { ...this.encoder(name, element, schemaPath) },
+      column: { ...this.encoder(name, element, schemaPath), ...plainIfSigned(v) },
       pageData: { values, definitionLevels: defs, repetitionLevels: reps, maxDefinitionLevel: L.maxDef } as never,
     });
     this.cols.push(r.chunk);
