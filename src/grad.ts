@@ -143,8 +143,10 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 /**
  * The sink X's reader pushes into, and the `after` to call after each of
  * X's chunks; `finish(shape)` at X's end checks G's shape and ends the writer.
+ * `perColumn`: a table's columns (X's head columnDtypes) are each rounded to
+ * their own result dtype (a table transform); else the array has one dtype.
  */
-export function gradSink(grad: GradSource, writer: ArrayWriter, kernel: Kernel, source: string, outDtype?: FloatDType): { sink: ArraySink; after: () => Promise<void>; finish(shape: number[]): Promise<void>; started: Promise<void>; abort(): void } {
+export function gradSink(grad: GradSource, writer: ArrayWriter, kernel: Kernel, source: string, outDtype?: FloatDType, perColumn = false): { sink: ArraySink; after: () => Promise<void>; finish(shape: number[]): Promise<void>; started: Promise<void>; abort(): void } {
   const q = new GradQueue();
   let ended = grad.kind === "number";
   let gShape: number[] | null = grad.kind === "number" ? [] : null;
@@ -223,10 +225,10 @@ export function gradSink(grad: GradSource, writer: ArrayWriter, kernel: Kernel, 
       dtype = gradResultDtype(x.dtype, g.dtype, outDtype);
       // G's columns, by position (their names, when both have them, are checked above).
       const gCols = scalarG === null && g.columnDtypes?.length === x.columnDtypes?.length ? g.columnDtypes : null;
-      colDtypes = x.columnDtypes?.map((d, j) => gradResultDtype(d, gCols?.[j] ?? g.dtype, outDtype)) ?? null;
+      colDtypes = (perColumn && x.columnDtypes?.map((d, j) => gradResultDtype(d, gCols?.[j] ?? g.dtype, outDtype))) || null;
     } else {
       dtype = gradResultDtype(x.dtype, null, outDtype);
-      colDtypes = x.columnDtypes?.map((d) => gradResultDtype(d, null, outDtype)) ?? null;
+      colDtypes = (perColumn && x.columnDtypes?.map((d) => gradResultDtype(d, null, outDtype))) || null;
     }
     if (colDtypes && colDtypes.length > 0) {
       if (colDtypes.every((d) => d === colDtypes![0])) {
@@ -316,12 +318,11 @@ function roundColumns(data: Float64Array, n: number, first: number, dtypes: read
   for (let j = 0; j < cols; j++) {
     const d = dtypes[j]!;
     if (d === "f8") continue;
-    const one = new Float64Array(1);
-    for (let i = (((j - first) % cols) + cols) % cols; i < n; i += cols) {
-      one[0] = data[i]!;
-      roundTo(one, 1, d);
-      data[i] = one[0]!;
-    }
+    const start = (((j - first) % cols) + cols) % cols;
+    const picked = new Float64Array(Math.max(0, Math.ceil((n - start) / cols)));
+    for (let i = start, k = 0; i < n; i += cols) picked[k++] = data[i]!;
+    roundTo(picked, picked.length, d);
+    for (let i = start, k = 0; i < n; i += cols) data[i] = picked[k++]!;
   }
 }
 
@@ -346,7 +347,8 @@ export function gradStage(grad: GradSource, kernel: Kernel, source: string, outD
     flush: async () => {},
     end: async () => {},
   };
-  const g = gradSink(grad, capture, kernel, source, outDtype);
+  // Per column: the transform writes each column in its own dtype (an array writer has one dtype for all: X's head's).
+  const g = gradSink(grad, capture, kernel, source, outDtype, true);
   return {
     async begin(h) {
       g.sink.begin(h);

@@ -12,7 +12,7 @@ import { tableFromIPC } from "apache-arrow";
 import { parquetMetadata, parquetReadObjects } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
 import { describe, expect, it } from "vitest";
-import { derivative } from "../src/index.js";
+import { derivative, readMatrix } from "../src/index.js";
 import { FIXTURES } from "./helpers.js";
 import { dact, workdir } from "./workdir.js";
 
@@ -103,6 +103,18 @@ describe("Parquet and Arrow with --grad-output keep the table", () => {
     const fy = derivative("gelu", [0.5, -3]).data;
     expect(p.rows.map((row) => row["x"])).toEqual([fx[0]! * 2, fx[1]! * 2]);
     expect(p.rows.map((row) => row["y"])).toEqual([Math.fround(fy[0]! * 2), Math.fround(fy[1]! * 2)]);
+  });
+
+  it("another format (the array path, one dtype): the matrix's dtype, as df.to_numpy() gives, no column rounded to its own", async () => {
+    const d = setup();
+    const plain = dact(["gelu", "table.parquet", "-o", "p.npy"], { cwd: d });
+    expect(plain.status, plain.stderr).toBe(0);
+    const r = dact(["gelu", "table.parquet", "--grad-output", "2", "-o", "o.npy"], { cwd: d });
+    expect(r.status, r.stderr).toBe(0);
+    const p = await readMatrix(path.join(d, "p.npy"));
+    const o = await readMatrix(path.join(d, "o.npy"));
+    expect(o.dtype).toBe("f8");
+    expect(Array.from(o.data)).toEqual(Array.from(p.data).map((v) => v * 2));
   });
 
   it("--order 2 with a G table keeps it too (G ⊙ f''(x))", async () => {
