@@ -14,20 +14,38 @@ import type { Kernel } from "./activations/types.js";
 import { DactError } from "./errors.js";
 import { shapeText, sizeOf, type ArrayHead, type ArraySink, type ArrayWriter, type FloatDType, type RowExtras, type Values } from "./formats/array.js";
 import type { ArrayFormat, ReadOptions } from "./formats/index.js";
+import type { GradStage } from "./formats/context.js";
 import type { Input } from "./io.js";
-import { roundTo } from "./formats/round.js";
+import { promote, roundTo } from "./formats/round.js";
 import { grow } from "./grow.js";
 
 /** The gradient: a plain number, or an array to read (a file, or one member of a container). */
-export type GradSource = { kind: "number"; value: number } | { kind: "array"; name: string; read(sink: ArraySink, after: () => Promise<void>): Promise<number[]> };
+export type GradSource =
+  | { kind: "number"; value: number }
+  | {
+      kind: "array";
+      name: string;
+      /** G's dtype when known before reading (a container member's, from its header): a writer that plans its dtypes first (.safetensors) asks gradResultDtype. */
+      dtype?: FloatDType | undefined;
+      read(sink: ArraySink, after: () => Promise<void>): Promise<number[]>;
+    };
 
-const ORDER: FloatDType[] = ["f2", "bf16", "f4", "f8"];
+// NumPy's promotion of two float dtypes lives beside the rounding (formats/round.ts): table codecs use it too.
+export { promote };
 
-/** NumPy's promotion of two float dtypes (ml_dtypes: bfloat16 with float16 is float32). */
-export function promote(a: FloatDType, b: FloatDType): FloatDType {
-  if (a === b) return a;
-  if ((a === "f2" && b === "bf16") || (a === "bf16" && b === "f2")) return "f4";
-  return ORDER.indexOf(a) > ORDER.indexOf(b) ? a : b;
+/**
+ * The one rule for the dtype of G ⊙ f'(x), on every path (a single array,
+ * each container member, each table column, --check, the library): --dtype
+ * when given, else NumPy's promotion of X's and G's dtypes; a plain number
+ * (`null` here) is a weak Python float and keeps X's dtype.
+ */
+export function gradResultDtype(x: FloatDType, g: FloatDType | null, out?: FloatDType): FloatDType {
+  return out ?? (g === null ? x : promote(x, g));
+}
+
+/** G's dtype as far as it is known before reading: null for a plain number, undefined when only its reader will tell. */
+export function gradDtypeOf(grad: GradSource): FloatDType | null | undefined {
+  return grad.kind === "number" ? null : grad.dtype;
 }
 
 /** G's values, as G's reader produces them, handed out in order. */
@@ -125,8 +143,10 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 /**
  * The sink X's reader pushes into, and the `after` to call after each of
  * X's chunks; `finish(shape)` at X's end checks G's shape and ends the writer.
+ * `perColumn`: a table's columns (X's head columnDtypes) are each rounded to
+ * their own result dtype (a table transform); else the array has one dtype.
  */
-export function gradSink(grad: GradSource, writer: ArrayWriter, kernel: Kernel, source: string, outDtype?: FloatDType): { sink: ArraySink; after: () => Promise<void>; finish(shape: number[]): Promise<void>; started: Promise<void>; abort(): void } {
+export function gradSink(grad: GradSource, writer: ArrayWriter, kernel: Kernel, source: string, outDtype?: FloatDType, perColumn = false): { sink: ArraySink; after: () => Promise<void>; finish(shape: number[]): Promise<void>; started: Promise<void>; abort(): void } {
   const q = new GradQueue();
   let ended = grad.kind === "number";
   let gShape: number[] | null = grad.kind === "number" ? [] : null;
@@ -135,6 +155,9 @@ export function gradSink(grad: GradSource, writer: ArrayWriter, kernel: Kernel, 
     started = grad
       .read(
         {
+          // G's label columns and text are the table's own, left aside: nothing to say of them.
+          takesTextNote: true,
+          quietLabels: true,
           begin(h) {
             q.head = h;
             q.wake();
@@ -160,6 +183,8 @@ export function gradSink(grad: GradSource, writer: ArrayWriter, kernel: Kernel, 
   }
   let xHead: ArrayHead | null = null;
   let dtype: FloatDType = "f8";
+  // A table's columns (X's head columnDtypes): each rounded to its own result dtype.
+  let colDtypes: FloatDType[] | null = null;
   let begun = false;
   let scalarG: number | null = grad.kind === "number" ? grad.value : null;
   let pending = new Float64Array(1 << 16);
@@ -196,11 +221,22 @@ export function gradSink(grad: GradSource, writer: ArrayWriter, kernel: Kernel, 
         const cut = (n: string[]) => (n.length > 8 ? [...n.slice(0, 8), "…"] : n).join(", ");
         throw new DactError("SHAPE", `the gradient ${gName} has the columns (${cut(gn)}) and the input (${cut(xn)}); expected the same names in the same order`, source);
       }
-      dtype = promote(x.dtype, g.dtype);
-    } else dtype = x.dtype;
-    // --dtype: G ⊙ f'(x) in float64, rounded once to the output dtype (not to the input's first).
-    dtype = outDtype ?? dtype;
-    writer.begin({ ...x, dtype });
+      // --dtype: G ⊙ f'(x) in float64, rounded once to the output dtype (not to the input's first).
+      dtype = gradResultDtype(x.dtype, g.dtype, outDtype);
+      // G's columns, by position (their names, when both have them, are checked above).
+      const gCols = scalarG === null && g.columnDtypes?.length === x.columnDtypes?.length ? g.columnDtypes : null;
+      colDtypes = (perColumn && x.columnDtypes?.map((d, j) => gradResultDtype(d, gCols?.[j] ?? g.dtype, outDtype))) || null;
+    } else {
+      dtype = gradResultDtype(x.dtype, null, outDtype);
+      colDtypes = (perColumn && x.columnDtypes?.map((d) => gradResultDtype(d, null, outDtype))) || null;
+    }
+    if (colDtypes && colDtypes.length > 0) {
+      if (colDtypes.every((d) => d === colDtypes![0])) {
+        dtype = colDtypes[0]!;
+        colDtypes = null;
+      } else dtype = colDtypes.reduce(promote);
+    } else colDtypes = null;
+    writer.begin({ ...x, dtype, columnDtypes: colDtypes ?? undefined });
   };
   const drain = async (final: boolean) => {
     if (!begun) await begin();
@@ -214,7 +250,8 @@ export function gradSink(grad: GradSource, writer: ArrayWriter, kernel: Kernel, 
       }
       q.take(pending, nPending);
     }
-    roundTo(pending, nPending, dtype);
+    if (colDtypes) roundColumns(pending, nPending, count, colDtypes);
+    else roundTo(pending, nPending, dtype);
     writer.write(pending, pendingMissing, nPending, pendingExtras && { ...pendingExtras, labels: pendingLabels, comments: [] });
     count += nPending;
     nPending = 0;
@@ -273,6 +310,76 @@ export function gradSink(grad: GradSource, writer: ArrayWriter, kernel: Kernel, 
       await writer.end(shape);
     },
   };
+}
+
+/** Rounds each value to its column's dtype: value k of the array (from `first`) is in column k mod the column count. */
+function roundColumns(data: Float64Array, n: number, first: number, dtypes: readonly FloatDType[]): void {
+  const cols = dtypes.length;
+  for (let j = 0; j < cols; j++) {
+    const d = dtypes[j]!;
+    if (d === "f8") continue;
+    const start = (((j - first) % cols) + cols) % cols;
+    const picked = new Float64Array(Math.max(0, Math.ceil((n - start) / cols)));
+    for (let i = start, k = 0; i < n; i += cols) picked[k++] = data[i]!;
+    roundTo(picked, picked.length, d);
+    for (let i = start, k = 0; i < n; i += cols) data[i] = picked[k++]!;
+  }
+}
+
+/**
+ * --grad-output inside a same-format transform (formats/context.ts
+ * GradStage): gradSink with a writer that hands each batch of results back
+ * to the transform, which writes them in its own layout.
+ */
+export function gradStage(grad: GradSource, kernel: Kernel, source: string, outDtype?: FloatDType): GradStage & { abort(): void; started: Promise<void> } {
+  let head: ArrayHead | null = null;
+  let out = new Float64Array(0);
+  let got = 0;
+  const capture: ArrayWriter = {
+    begin(h) {
+      head = h;
+    },
+    write(v, _m, n) {
+      out = grow(out, got, got + n);
+      for (let i = 0; i < n; i++) out[got + i] = v[i]!;
+      got += n;
+    },
+    flush: async () => {},
+    end: async () => {},
+  };
+  // Per column: the transform writes each column in its own dtype (an array writer has one dtype for all: X's head's).
+  const g = gradSink(grad, capture, kernel, source, outDtype, true);
+  return {
+    async begin(h) {
+      g.sink.begin(h);
+      await g.after(); // nothing pending: G's head is read and checked against X's
+      return { dtype: head!.dtype, columnDtypes: head!.columnDtypes ?? null };
+    },
+    async apply(values, n) {
+      got = 0;
+      if (n === 0) return new Float64Array(0);
+      g.sink.data(values, null, n);
+      await g.after();
+      if (got !== n) throw new Error(`unreachable: ${got} results for ${n} values`);
+      return out.slice(0, n);
+    },
+    finish: (shape) => g.finish(shape),
+    abort: () => g.abort(),
+    started: g.started,
+  };
+}
+
+/** `work` with a GradStage for a transform; G's reader is stopped if `work` fails, and waited for either way. */
+export async function withGradStage(grad: GradSource, kernel: Kernel, source: string, outDtype: FloatDType | undefined, work: (stage: GradStage) => Promise<void>): Promise<void> {
+  const stage = gradStage(grad, kernel, source, outDtype);
+  try {
+    await work(stage);
+  } catch (err) {
+    stage.abort();
+    throw err;
+  } finally {
+    await stage.started.catch(() => {});
+  }
 }
 
 /** Reads X (any reader, as `read`) into `writer`, multiplied by G. */

@@ -19,7 +19,7 @@ import { checkActivation, checkDtype, checkFormat, checkKeys, checkMatrix, check
 import { deriveMatrix, readMatrix as readFrom, writeMatrix as writeTo } from "./matrix.js";
 import { roundTo } from "./formats/round.js";
 import type { FloatDType, Matrix } from "./types.js";
-import { promote } from "./grad.js";
+import { gradResultDtype } from "./grad.js";
 import type { Activation, Params } from "./activations/types.js";
 
 export type { Matrix, FloatDType, Format, Comparison, Tolerance };
@@ -77,14 +77,14 @@ function gradient(act: Activation, params: Params, x: Matrix | Nested, g: unknow
   const mg = scalar ? null : isMatrixLike(g) ? checkMatrix(g, "gradOutput") : matrix(g as Nested);
   const data = new Float64Array(mx.data.length);
   act.kernel(params)(mx.data, data, data.length);
-  let dtype = mx.dtype;
+  // The one rule (grad.ts): NumPy's promotion of X's and G's dtypes; a number keeps X's.
+  const dtype = gradResultDtype(mx.dtype, mg === null ? null : mg.dtype);
   if (mg === null) for (let i = 0; i < data.length; i++) data[i] = data[i]! * (g as number);
   else if (mg.shape.length === 0) for (let i = 0; i < data.length; i++) data[i] = data[i]! * mg.data[0]!;
   else {
     if (mg.shape.join(",") !== mx.shape.join(",")) throw new DactError("SHAPE", `gradOutput has shape (${mg.shape.join(", ")}) and x has (${mx.shape.join(", ")}); expected the same shape, or a scalar`);
     for (let i = 0; i < data.length; i++) data[i] = data[i]! * mg.data[i]!;
   }
-  if (mg !== null) dtype = promote(mx.dtype, mg.dtype);
   roundTo(data, data.length, dtype);
   return { shape: [...mx.shape], data, missing: mx.missing?.slice() ?? null, dtype, header: null };
 }

@@ -10,6 +10,7 @@ import { STDIO, type Input, type Output } from "./io.js";
 import { commitOrAbort, openSink, openSource, withGradOf } from "./run/sources.js";
 import { derive, reshapeWriter, TABLES } from "./run/stages.js";
 import type { PlanSpec, RunResult } from "./run/types.js";
+import { withGradStage } from "./grad.js";
 
 export type { PlanSpec, RunResult } from "./run/types.js";
 // Moved to run/sources.ts; re-exported for callers not yet moved (lower layers import them from there: test/no-cycles.test.ts).
@@ -74,10 +75,12 @@ export async function runDerivative(plan: PlanSpec, say: (m: string) => void = n
     const output = await openSink(plan.output, { force: plan.force, noFollow: plan.noFollow, tempName: plan.tempName, notice: say, fsync: plan.fsync, syncFolder: plan.syncFolder, defer });
     await commitOrAbort(output, async () => {
       if (from.kind === "array" && to.kind === "array") {
-        const sameLayout = to === from && plan.reshape === undefined && !(plan.dtype !== undefined && to.name === "npy") && plan.gradOutput === undefined;
+        // --grad-output keeps the same-format transform where it keeps a table the array path would drop (gradTransform).
+        const sameLayout = to === from && plan.reshape === undefined && !(plan.dtype !== undefined && to.name === "npy") && (plan.gradOutput === undefined || (await from.gradTransform?.(input)) === true);
         if (sameLayout) {
           const transform = await from.transform(readOpts);
-          await transform(input, output, { kernel, signOnly: act.signOnly ?? false, floatFormat: plan.floatFormat, notice: say, dtype: plan.dtype, compression: plan.compression });
+          const ctx = { kernel, signOnly: act.signOnly ?? false, floatFormat: plan.floatFormat, notice: say, dtype: plan.dtype, compression: plan.compression };
+          await withGradOf(plan.gradOutput, say, (gradFor) => (gradFor ? withGradStage(gradFor(null), kernel, input.name, plan.dtype, (grad) => transform(input, output, { ...ctx, grad })) : transform(input, output, ctx)));
         } else {
           const writer = await to.writer(output, { delimiter: to === from ? plan.delimiter : undefined, decimal: plan.decimal, floatFormat: plan.floatFormat, dtype: plan.dtype, source: input.name, compression: plan.compression });
           await withGradOf(plan.gradOutput, say, (gradFor) =>

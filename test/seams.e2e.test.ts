@@ -11,15 +11,15 @@ import { dact, workdir } from "./workdir.js";
 
 describe("pandas JSON tables with --grad-output", () => {
   it.each([
-    ["records (an array of objects)", '[{"a":1,"b":-2},{"a":-1,"b":2}]'],
-    ["split", '{"columns":["a","b"],"index":[0,1],"data":[[1,-2],[-1,2]]}'],
-  ])("%s: G ⊙ f'(x), no internal error", (_name, text) => {
+    ["records (an array of objects)", '[{"a":1,"b":-2},{"a":-1,"b":2}]', [{ a: 3, b: 0 }, { a: 0, b: 3 }]],
+    ["split", '{"columns":["a","b"],"index":[0,1],"data":[[1,-2],[-1,2]]}', { columns: ["a", "b"], index: [0, 1], data: [[3, 0], [0, 3]] }],
+  ])("%s: G ⊙ f'(x), no internal error, the table kept as the plain run keeps it", (_name, text, want) => {
     const d = workdir();
     writeFileSync(path.join(d, "x.json"), text);
     const r = dact(["relu", "x.json", "--grad-output", "3"], { cwd: d });
     expect(r.stderr).not.toMatch(/internal error/);
     expect(r.status).toBe(0);
-    expect(JSON.parse(r.stdout.toString())).toEqual([[3, 0], [0, 3]]);
+    expect(JSON.parse(r.stdout.toString())).toEqual(want);
   });
 });
 

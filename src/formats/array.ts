@@ -35,6 +35,8 @@ export interface ArrayHead {
   readonly naTokens?: readonly string[] | undefined;
   /** CSV: label columns, by position in the full row; their cells come in RowExtras. */
   readonly labelCols?: readonly number[] | undefined;
+  /** Parquet/Arrow: each column's own dtype along the last axis (a table's columns may differ); `dtype` is then their common one. */
+  readonly columnDtypes?: readonly FloatDType[] | undefined;
   /** CSV: the notice naming text columns found on the first data row, for a sink that merges it with what it drops (ArraySink.takesTextNote). */
   readonly textNote?: { full: string; brief: string } | undefined;
 }
@@ -67,6 +69,8 @@ export interface ArraySink {
   data(values: Values, missing: Uint8Array | null, n: number, extras?: RowExtras | null): void;
   /** The sink says head.textNote itself (else the reader does, at once). */
   readonly takesTextNote?: boolean;
+  /** The sink expects label columns to be left aside (G of --grad-output: the table's own labels): the reader says nothing of them. */
+  readonly quietLabels?: boolean;
 }
 
 export function sizeOf(shape: readonly number[]): number {

@@ -67,6 +67,12 @@ export interface ArrayFormat extends FormatBase {
   /** Whether the output keeps a CSV header (else it is dropped with a notice). */
   readonly keepsHeader: boolean;
   transform(opts: ReadOptions): Promise<Transform>;
+  /**
+   * Whether the transform takes --grad-output (TransformContext.grad) for
+   * this input, keeping a layout the array path would drop (a table's labels,
+   * keys and column types); absent or false: --grad-output takes the array path.
+   */
+  gradTransform?(input: Input): Promise<boolean>;
   /** Reads the input as one array into `sink`, calling `after` after each input chunk; returns the shape. */
   read(input: Input, opts: ReadOptions, sink: ArraySink, after: () => Promise<void>, notice: (m: string) => void): Promise<number[]>;
   writer(output: Output, opts: WriteOptions): Promise<ArrayWriter>;
@@ -129,9 +135,15 @@ function jsonLike(name: "json" | "jsonl", extensions: string[], lines: boolean, 
         // pandas' records (orient="records", lines or not) and orient="split": a table with named columns.
         const layout = await records.recordsLayout(i, lines);
         if (layout) return records.transformRecords(i, out, c, layout, o);
+        if (c.grad) throw new Error("unreachable: --grad-output takes the array path for JSON arrays (gradTransform)");
         if (o.columns?.length) throw new DactError("USAGE", `option --columns: ${i.name} is an array without named columns; expected a CSV/TSV file or a pandas JSON table (records or split)`);
         return transformJson(i, out, c, lines);
       };
+    },
+    async gradTransform(input) {
+      // pandas' tables keep their keys and labels with --grad-output; arrays of numbers go through the array path.
+      const records = await import("./json/records.js");
+      return (await records.recordsLayout(input, lines)) !== null;
     },
     async read(input, o, sink, after) {
       const { readJsonArray } = await import("./json/codec.js");

@@ -14,3 +14,12 @@ export function roundTo(data: Float64Array, n: number, dtype: FloatDType): void 
     for (let i = 0; i < n; i++) data[i] = f16round(data[i]!);
   } else if (dtype === "bf16") for (let i = 0; i < n; i++) data[i] = bf16round(data[i]!);
 }
+
+const ORDER: FloatDType[] = ["f2", "bf16", "f4", "f8"];
+
+/** NumPy's promotion of two float dtypes (ml_dtypes: bfloat16 with float16 is float32, as x * g gives). */
+export function promote(a: FloatDType, b: FloatDType): FloatDType {
+  if (a === b) return a;
+  if ((a === "f2" && b === "bf16") || (a === "bf16" && b === "f2")) return "f4";
+  return ORDER.indexOf(a) > ORDER.indexOf(b) ? a : b;
+}

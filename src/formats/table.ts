@@ -11,6 +11,8 @@ import { DactError } from "../errors.js";
 import { roundTo } from "./round.js";
 import { float32Of } from "../wasm/index.js";
 import type { ArrayHead, ArrayWriter, FloatDType, Values } from "./array.js";
+import type { GradStage } from "./context.js";
+import { promote } from "./round.js";
 
 /** A numeric column's kind: its float width, or an integer (computed as float64). */
 export type NumKind = "f2" | "f4" | "f8" | "int";
@@ -31,6 +33,34 @@ export function resultDtype(kind: NumKind): FloatDType {
 export function matrixDtype(cols: readonly NumColumn[]): FloatDType {
   const ds = new Set(cols.map((c) => resultDtype(c.kind)));
   return ds.size === 1 ? [...ds][0]! : "f8";
+}
+
+/** Each matrix column's result dtype (a tensor column gives its width of them): an ArrayHead's columnDtypes. */
+export function columnDtypesOf(cols: readonly NumColumn[]): FloatDType[] {
+  return cols.flatMap((c) => Array<FloatDType>(c.width).fill(resultDtype(c.kind)));
+}
+
+/**
+ * --grad-output in a table transform: one group of rows' numeric columns,
+ * side by side (C order, as the array path reads them), through the stage;
+ * back column by column, each in its result dtype (`dtypes`: per matrix
+ * column; a tensor column takes the widest of its own).
+ */
+export async function gradColumns(stage: GradStage, cols: readonly NumColumn[], data: readonly ColumnValues[], rows: number, dtypes: readonly FloatDType[]): Promise<{ values: Float64Array | Float32Array; dtype: FloatDType }[]> {
+  const { values } = interleave(cols, data, rows, "f8");
+  const r = await stage.apply(values, values.length);
+  const total = dtypes.length;
+  const out: { values: Float64Array | Float32Array; dtype: FloatDType }[] = [];
+  let at = 0;
+  for (const c of cols) {
+    const w = c.width;
+    const dtype = dtypes.slice(at, at + w).reduce(promote);
+    const v = new Float64Array(rows * w);
+    for (let i = 0; i < rows; i++) for (let k = 0; k < w; k++) v[i * w + k] = r[i * total + at + k]!;
+    out.push({ values: castColumn(v, dtype), dtype });
+    at += w;
+  }
+  return out;
 }
 
 /** One column's values as floats: NaN where missing, with the missing mask (null when none). */

@@ -17,6 +17,8 @@ export const PARQUET_FORMAT: ArrayFormat = {
     const { transformParquet } = await import("./parquet/codec.js");
     return (i, o, c) => transformParquet(i, o, c);
   },
+  // The table (label columns, pandas metadata, each column's type) is kept with --grad-output too.
+  gradTransform: async () => true,
   async read(input, _o, sink, after, notice) {
     const { readParquetArray } = await import("./parquet/codec.js");
     return readParquetArray(input, sink, after, notice);
@@ -39,6 +41,7 @@ function arrowFormat(name: "arrow" | "arrows", extensions: string[], sniff: Arra
       const { transformArrow } = await import("./arrow/codec.js");
       return (i, o, c) => transformArrow(i, o, c, file);
     },
+    gradTransform: async () => true,
     async read(input, _o, sink, after, notice) {
       const { readArrowArray } = await import("./arrow/codec.js");
       return readArrowArray(input, sink, after, notice);

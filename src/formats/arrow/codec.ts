@@ -23,7 +23,8 @@ import { lz4FrameDecode } from "./lz4.js";
 import { randomAccess, type Input, type Output } from "../../io.js";
 import type { ArraySink, FloatDType } from "../array.js";
 import type { TransformContext } from "../context.js";
-import { castColumn, deriveColumn, headerOf, halfToNumber, interleave, pandasIndexColumns, matrixDtype, numberToHalf, resultDtype, TableArrayWriter, unsupportedColumn, type ColumnValues, type NumColumn, type NumKind } from "../table.js";
+import { castColumn, columnDtypesOf, deriveColumn, gradColumns, headerOf, halfToNumber, interleave, pandasIndexColumns, matrixDtype, numberToHalf, resultDtype, TableArrayWriter, unsupportedColumn, type ColumnValues, type NumColumn, type NumKind } from "../table.js";
+import { promote } from "../round.js";
 
 interface ArrowColumn extends NumColumn {
   readonly index: number;
@@ -289,7 +290,7 @@ export async function readArrowArray(input: Input, sink: ArraySink, after: () =>
   const { batches, cols: all } = await open(input);
   const labels = all.filter((c) => c.label);
   const cols = all;
-  if (labels.length) notice(`dact: ${input.name}: column${labels.length > 1 ? "s" : ""} ${labels.map(nameText).join(", ")} ${labels.length > 1 ? "are" : "is"} not numeric; dropped (only Parquet or Arrow output of the same table keeps it)`);
+  if (labels.length && !sink.quietLabels) notice(`dact: ${input.name}: column${labels.length > 1 ? "s" : ""} ${labels.map(nameText).join(", ")} ${labels.length > 1 ? "are" : "is"} not numeric; dropped (only Parquet or Arrow output of the same table keeps it)`);
   if (labels.length === cols.length) throw new DactError("FORMAT", `has no numeric column (${cols.map(nameText).join(", ")}); expected at least one`, input.name);
   // The first batch is read before the head: a list column's width comes from it.
   const first = await next(batches, input.name);
@@ -297,7 +298,7 @@ export async function readArrowArray(input: Input, sink: ArraySink, after: () =>
   const dtype = matrixDtype(num);
   const width = num.reduce((s, c) => s + c.width, 0);
   const tensor = num.length === 1 && num[0]!.width > 1;
-  sink.begin({ shape: [0, width], growing: true, dtype, header: num.every((c) => c.width === 1 && !c.varList) ? headerOf(num.map((c) => c.name)) : null, headerName: "the column names" });
+  sink.begin({ shape: [0, width], growing: true, dtype, header: num.every((c) => c.width === 1 && !c.varList) ? headerOf(num.map((c) => c.name)) : null, headerName: "the column names", columnDtypes: columnDtypesOf(num) });
   let rows = 0;
   for (let b = first; b; b = await next(batches, input.name)) {
     const data = num.map((c) => floatsOf(b.data.children[c.index]!, c, rows, input.name));
@@ -358,6 +359,12 @@ function derivedData(kernel: Kernel, c: ArrowColumn, d: Data, stored: FloatDType
   const dtype = (stored ?? own) as "f2" | "f4" | "f8";
   const { values, missing } = floatsOf(d, c, rowBase, file);
   const out = castColumn(deriveColumn(kernel, dtype, values), dtype); // rounded once, to the output dtype
+  return columnData(c, d, dtype, out, missing);
+}
+
+/** A computed column's results (exact in `dtype`) as Arrow data of the column's shape (a tensor column keeps its list type). */
+function columnData(c: ArrowColumn, d: Data, stored: FloatDType, out: Float64Array | Float32Array, missing: Uint8Array | null): { data: Data; type: DataType } {
+  const dtype = (stored === "bf16" ? "f4" : stored) as "f2" | "f4" | "f8"; // bfloat16 values are exact in float32
   if (c.varList) {
     // The same list type, every row a list of `width` (a null row: `width` nulls, as in Parquet).
     const childField = (c.field.type as unknown as FixedSizeList).children[0]!;
@@ -399,16 +406,29 @@ export async function transformArrow(input: Input, output: Output, ctx: Transfor
   const widths = first && all.some((c) => c.varList) ? withWidths(all.filter((c) => !c.label), first, input.name) : null;
   const cols = widths ? all.map((c) => (c.label ? c : widths.shift()!)) : all;
   let rowBase = 0;
+  const num = cols.filter((c) => !c.label);
+  // --grad-output: G ⊙ f'(x), each column in the promotion of its dtype and G's (the stage decides, once G's head is read).
+  const width = num.reduce((s, c) => s + c.width, 0);
+  const grad = ctx.grad ? await ctx.grad.begin({ shape: [0, width], growing: true, dtype: matrixDtype(num), header: num.every((c) => c.width === 1 && !c.varList) ? headerOf(num.map((c) => c.name)) : null, headerName: "the column names", columnDtypes: columnDtypesOf(num) }) : null;
+  const gradDtypes = grad ? (grad.columnDtypes ?? columnDtypesOf(num).map(() => grad.dtype)) : null;
+  const storedOf = (c: ArrowColumn): FloatDType => {
+    if (!gradDtypes) return ctx.dtype ?? resultDtype(c.kind);
+    const at = num.slice(0, num.indexOf(c)).reduce((s, o) => s + o.width, 0);
+    return gradDtypes.slice(at, at + c.width).reduce(promote);
+  };
   for (let b = first; b; b = await next(batches, input.name)) {
     const children: Data[] = [];
     const fields: Field[] = [];
+    const group = ctx.grad ? num.map((c) => floatsOf(b.data.children[c.index]!, c, rowBase, input.name)) : null;
+    const graded = group ? await gradColumns(ctx.grad!, num, group, b.numRows, gradDtypes!) : null;
     for (const c of cols) {
       const d = b.data.children[c.index]!;
       if (c.label) {
         children.push(d);
         fields.push(c.field);
       } else {
-        const { data, type } = derivedData(ctx.kernel, c, d, ctx.dtype, rowBase, input.name);
+        const j = num.indexOf(c);
+        const { data, type } = graded ? columnData(c, d, graded[j]!.dtype, graded[j]!.values, group![j]!.missing) : derivedData(ctx.kernel, c, d, ctx.dtype, rowBase, input.name);
         children.push(data);
         fields.push(new (A().Field)(c.name, type, c.field.nullable || data.nullCount > 0, c.field.metadata));
       }
@@ -422,9 +442,11 @@ export async function transformArrow(input: Input, output: Output, ctx: Transfor
   }
   if (!outSchema) {
     // No record batch: the schema alone, numeric columns as their result types.
-    outSchema = new (A().Schema)(cols.map((c) => (c.label ? c.field : new (A().Field)(c.name, c.varList ? new (A().List)(new (A().Field)((c.field.type as unknown as FixedSizeList).children[0]!.name, floatType((ctx.dtype ?? resultDtype(c.kind)) as "f2"), true)) : c.width > 1 ? new (A().FixedSizeList)(c.width, new (A().Field)((c.field.type as FixedSizeList).children[0]!.name, floatType((ctx.dtype ?? resultDtype(c.kind)) as "f2"), true)) : floatType((ctx.dtype ?? resultDtype(c.kind)) as "f2"), true, c.field.metadata))), schema.metadata);
+    const ft = (c: ArrowColumn) => floatType((storedOf(c) === "bf16" ? "f4" : storedOf(c)) as "f2");
+    outSchema = new (A().Schema)(cols.map((c) => (c.label ? c.field : new (A().Field)(c.name, c.varList ? new (A().List)(new (A().Field)((c.field.type as unknown as FixedSizeList).children[0]!.name, ft(c), true)) : c.width > 1 ? new (A().FixedSizeList)(c.width, new (A().Field)((c.field.type as FixedSizeList).children[0]!.name, ft(c), true)) : ft(c), true, c.field.metadata))), schema.metadata);
     w.write(new (A().RecordBatch)(outSchema, A().makeData({ type: new (A().Struct)(outSchema.fields), length: 0, nullCount: 0, children: outSchema.fields.map((f) => A().makeData({ type: f.type, length: 0 } as never)) } as never) as never));
   }
+  await ctx.grad?.finish([rowBase, width]);
   w.finish();
   await drain(sink, output);
 }

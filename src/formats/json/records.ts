@@ -17,7 +17,7 @@
  */
 import { DactError, shown } from "../../errors.js";
 import { pump, type Input, type Output } from "../../io.js";
-import { OutBuffer, type ArraySink } from "../array.js";
+import { OutBuffer, type ArrayHead, type ArraySink } from "../array.js";
 import type { TransformContext } from "../context.js";
 import type { ColumnSpec, LabelSpec } from "../csv/reader.js";
 import { grow } from "../../grow.js";
@@ -358,6 +358,20 @@ export async function readRecords(input: Input, layout: RecordsLayout, opts: Rec
   return shape;
 }
 
+/** The head readRecords gives for a table: its keys as the header, label columns aside. */
+function tableHead(t: Table, rows: number, growing: boolean): ArrayHead {
+  return { shape: [rows, t.cols], growing, dtype: "f8", header: t.keys, naTokens: [], labelCols: t.labelCols };
+}
+
+/** The numbers' results: f'(x) in place, or G ⊙ f'(x) with --grad-output (NaN where null: written as null again). */
+async function derived(ctx: TransformContext, values: Float64Array, n: number): Promise<Float64Array> {
+  if (!ctx.grad) {
+    ctx.kernel(values, values, n);
+    return values;
+  }
+  return ctx.grad.apply(values, n);
+}
+
 /** One record as pandas writes it (compact, keys in order), numbers from `values` from `k`. */
 function recordText(keys: readonly string[], row: readonly unknown[], isNumeric: readonly boolean[], values: Float64Array, k: number, asObject: boolean): [string, number] {
   let s = asObject ? "{" : "[";
@@ -404,14 +418,20 @@ export async function transformRecords(input: Input, output: Output, ctx: Transf
       opts.maxLine ?? 64 << 20,
       file,
     );
+    let begun = false;
     const flush = async () => {
       if (table) {
-        ctx.kernel(table.values, table.values, table.n);
+        if (ctx.grad && !begun) {
+          // G's head is checked against the table's (as the array reader gives it) before any record is written.
+          await ctx.grad.begin(tableHead(table, 0, true));
+          begun = true;
+        }
+        const results = await derived(ctx, table.values, table.n);
         let k = 0;
         for (const p of pending) {
           if (p.row === null) out.text(p.text + p.ending);
           else {
-            const [s, next] = recordText(keys, p.row, isNumeric, table.values, k, true);
+            const [s, next] = recordText(keys, p.row, isNumeric, results, k, true);
             k = next;
             out.text(s + p.ending);
           }
@@ -421,8 +441,17 @@ export async function transformRecords(input: Input, output: Output, ctx: Transf
       pending.length = 0;
       await out.flush();
     };
-    await pump(input, lines, flush);
-    await flush();
+    let rows = 0;
+    const count = async () => {
+      rows += table?.rows ?? 0;
+      await flush();
+    };
+    await pump(input, lines, count);
+    await count();
+    if (ctx.grad) {
+      if (!table) await ctx.grad.begin({ shape: [0, 0], growing: false, dtype: "f8", header: null });
+      await ctx.grad.finish([rows, table ? (table as Table).cols : 0]);
+    }
     return;
   }
   const raw = await wholeText(input);
@@ -431,11 +460,13 @@ export async function transformRecords(input: Input, output: Output, ctx: Transf
   const trailing = /\r?\n$/.exec(raw)?.[0] ?? "";
   const t = new Table(keys, rows[0] ?? keys.map(() => null), opts, file, "record 1");
   rows.forEach((r, i) => t.add(r, () => ({ text: `record ${i + 1}`, ...rowPosition(raw, layout, i) })));
-  ctx.kernel(t.values, t.values, t.n);
+  if (ctx.grad) await ctx.grad.begin(rows.length > 0 || keys.length > 0 ? tableHead(t, rows.length, false) : { shape: [0, 0], growing: false, dtype: "f8", header: null });
+  const results = await derived(ctx, t.values, t.n);
+  await ctx.grad?.finish(rows.length > 0 || keys.length > 0 ? [rows.length, t.cols] : [0, 0]);
   const isNumeric = numericOf(t);
   let k = 0;
   const texts = rows.map((r) => {
-    const [s, next] = recordText(keys, r, isNumeric, t.values, k, layout === "array");
+    const [s, next] = recordText(keys, r, isNumeric, results, k, layout === "array");
     k = next;
     return s;
   });

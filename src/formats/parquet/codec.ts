@@ -28,9 +28,10 @@ import { snappyCompress } from "hyparquet-writer/src/snappy.js";
 import * as zlib from "node:zlib";
 import { DactError } from "../../errors.js";
 import { randomAccess, type Input, type Output, type RandomAccess } from "../../io.js";
-import type { ArraySink, FloatDType } from "../array.js";
+import type { ArrayHead, ArraySink, FloatDType } from "../array.js";
 import type { TransformContext } from "../context.js";
-import { castColumn, deriveColumn, headerOf, interleave, pandasIndexColumns, matrixDtype, resultDtype, TableArrayWriter, unsupportedColumn, type ColumnValues, type NumColumn, type NumKind } from "../table.js";
+import { promote } from "../round.js";
+import { castColumn, columnDtypesOf, deriveColumn, gradColumns, headerOf, interleave, pandasIndexColumns, matrixDtype, resultDtype, TableArrayWriter, unsupportedColumn, type ColumnValues, type NumColumn, type NumKind } from "../table.js";
 
 export const PAR1 = Buffer.from("PAR1");
 
@@ -397,16 +398,22 @@ function labelNotice(file: string, labels: readonly PqColumn[], notice: (m: stri
 }
 
 /** The array path: the numeric columns side by side, row group by row group. */
+/** The head the array path gives for a table's numeric columns (also a --grad-output transform's X). */
+function tableHead(num: readonly PqColumn[], rows: number): ArrayHead {
+  const width = num.reduce((s, c) => s + c.width, 0);
+  // A tensor column's names are not one per matrix column: no header then.
+  return { shape: [rows, width], growing: false, dtype: matrixDtype(num), header: num.every((c) => !c.list) ? headerOf(num.map((c) => c.name)) : null, headerName: "the column names", columnDtypes: columnDtypesOf(num) };
+}
+
 export async function readParquetArray(input: Input, sink: ArraySink, after: () => Promise<void>, notice: (m: string) => void): Promise<number[]> {
   const { file, md, cols: all } = await open(input);
-  labelNotice(input.name, all.filter((c) => c.label), notice, "dropped (only Parquet or Arrow output of the same table keeps it)");
+  if (!sink.quietLabels) labelNotice(input.name, all.filter((c) => c.label), notice, "dropped (only Parquet or Arrow output of the same table keeps it)");
   if (all.every((c) => c.label)) throw new DactError("FORMAT", `has no numeric column (${all.map((c) => `${c.name}: ${typeText(c.element)}`).join(", ")}); expected at least one`, input.name);
   const num = withWidths(file, md, all.filter((c) => !c.label), input.name);
   const dtype = matrixDtype(num);
   const rows = Number(md.num_rows);
   const width = num.reduce((s, c) => s + c.width, 0);
-  // A tensor column's names are not one per matrix column: no header then.
-  sink.begin({ shape: [rows, width], growing: false, dtype, header: num.every((c) => !c.list) ? headerOf(num.map((c) => c.name)) : null, headerName: "the column names" });
+  sink.begin(tableHead(num, rows));
   let start = 0;
   for (const rg of md.row_groups) {
     const n = Number(rg.num_rows);
@@ -417,6 +424,15 @@ export async function readParquetArray(input: Input, sink: ArraySink, after: () 
     start += n;
   }
   return [rows, width];
+}
+
+/**
+ * hyparquet-writer's dictionary keys values by SameValueZero, so -0 would
+ * become the 0 beside it: a column holding a -0 is written PLAIN.
+ */
+function plainIfSigned(v: Float64Array | Float32Array): { encoding?: "PLAIN" } {
+  for (let i = 0; i < v.length; i++) if (v[i] === 0 && 1 / v[i]! < 0) return { encoding: "PLAIN" };
+  return {};
 }
 
 /** The codecs dact writes Parquet with (--compress). */
@@ -499,7 +515,7 @@ export class ParquetFileWriter {
     }
     const r = writeColumn({
       writer: this.bw,
-      column: this.encoder(name, element, schemaPath),
+      column: { ...this.encoder(name, element, schemaPath), ...plainIfSigned(v) },
       pageData: pageData as never,
     });
     this.cols.push(r.chunk);
@@ -532,7 +548,7 @@ export class ParquetFileWriter {
     }
     const r = writeColumn({
       writer: this.bw,
-      column: { ...this.encoder(name, element, schemaPath) },
+      column: { ...this.encoder(name, element, schemaPath), ...plainIfSigned(v) },
       pageData: { values, definitionLevels: defs, repetitionLevels: reps, maxDefinitionLevel: L.maxDef } as never,
     });
     this.cols.push(r.chunk);
@@ -604,21 +620,33 @@ export async function transformParquet(input: Input, output: Output, ctx: Transf
   const widths = withWidths(file, md, all.filter((c) => !c.label), input.name);
   const cols = all.map((c) => (c.label ? c : widths.shift()!));
   const num = cols.filter((c) => !c.label);
+  // --grad-output: G ⊙ f'(x), each column in the promotion of its dtype and G's (the stage decides, once G's head is read).
+  const grad = ctx.grad ? await ctx.grad.begin(tableHead(num, Number(md.num_rows))) : null;
+  const gradDtypes = grad ? (grad.columnDtypes ?? columnDtypesOf(num).map(() => grad.dtype)) : null;
+  const outDtype = new Map<PqColumn, FloatDType>();
+  let at = 0;
+  for (const c of num) {
+    outDtype.set(c, gradDtypes ? gradDtypes.slice(at, at + c.width).reduce(promote) : (ctx.dtype ?? resultDtype(c.kind)));
+    at += c.width;
+  }
   const schema: SchemaElement[] = md.schema.map((el, i) => {
     const c = cols.find((c) => c.schemaIndex === i);
     if (!c || c.label) return el;
-    const to = ctx.dtype ?? resultDtype(c.kind);
+    const to = outDtype.get(c)!;
     if (to !== resultDtype(c.kind) || c.kind === "int") return floatElement(el.name, to === "bf16" ? "f4" : to, el.repetition_type);
     return el;
   });
-  const changed = num.some((c) => c.kind === "int" || (ctx.dtype !== undefined && ctx.dtype !== c.kind));
+  const changed = num.some((c) => c.kind === "int" || outDtype.get(c) !== c.kind);
   const kv = md.key_value_metadata?.filter((k) => !(changed && k.key === "ARROW:schema"));
   const w = new ParquetFileWriter(output, schema, kv, codecOf(ctx.compression));
   let start = 0;
   for (const rg of md.row_groups) {
     const rows = Number(rg.num_rows);
     w.startGroup();
-    // Column by column, each written out before the next is read: memory is one column chunk's worth.
+    // --grad-output: the group's numeric columns side by side through G (G streams in C order, row by row).
+    const group = ctx.grad ? readGroup(file, md, rg, rows, num, input.name, start) : null;
+    const graded = group ? await gradColumns(ctx.grad!, num, group, rows, gradDtypes!) : null;
+    // Column by column, each written out before the next is read: memory is one column chunk's worth (with G: the group's).
     for (const c of cols) {
       if (c.label) {
         const chunk = rg.columns[c.index]!;
@@ -627,10 +655,10 @@ export async function transformParquet(input: Input, output: Output, ctx: Transf
         const len = Number(m.total_compressed_size);
         await w.raw(chunk, Buffer.from(file.slice(Number(from), Number(from) + len) as ArrayBuffer));
       } else {
-        const d = readGroup(file, md, rg, rows, [c], input.name, start)[0]!;
+        const d = group ? group[num.indexOf(c)]! : readGroup(file, md, rg, rows, [c], input.name, start)[0]!;
         const own = resultDtype(c.kind);
-        // f'(x) in float64, rounded once to the output dtype (--dtype), not to the column's first.
-        const out = castColumn(deriveColumn(ctx.kernel, ctx.dtype ?? own, d.values), ctx.dtype ?? own);
+        // f'(x) in float64, rounded once to the output dtype (--dtype), not to the column's first; with G, G ⊙ f'(x) rounded once.
+        const out = graded ? graded[num.indexOf(c)]!.values : castColumn(deriveColumn(ctx.kernel, ctx.dtype ?? own, d.values), ctx.dtype ?? own);
         w.column(c.name, out, d.missing, c.list && { levels: c.list, width: c.width });
         await w.flush();
       }
@@ -640,6 +668,7 @@ export async function transformParquet(input: Input, output: Output, ctx: Transf
     start += rows;
   }
   void ra;
+  await ctx.grad?.finish([Number(md.num_rows), num.reduce((s, c) => s + c.width, 0)]);
   await w.finish();
 }
 
