@@ -8,6 +8,10 @@
  * x² ± 1 ulp, landed across a float32 tie for 1 float32 input in ~16,000
  * (4,142 of the 1/64 sample, x ≈ 2^-54 and 2^-50 to 2^-29), rounding the
  * other way from the exact value and from the float32 kernel's series.
+ * And the float32 kernel's series below |x| = 1/16, which stopped at x^9
+ * (8e-15 relative at 1/16): 4 of the 2^32 inputs (±0.056186266243457794,
+ * ±0.061607617884874344, just off a float32 tie) rounded the other way
+ * from the exact value and the float64 path.
  */
 import { describe, expect, it } from "vitest";
 import { findActivation, resolveParams } from "../src/activations/registry.js";
@@ -49,6 +53,22 @@ describe("tanhshrink′ near 0: the float32 kernel is the float64 path rounded o
     k64(x32, d64, x32.length);
     const differ = [];
     for (let i = 0; i < x32.length; i++) if (d32[i] !== Math.fround(d64[i]!)) differ.push(x32[i]);
+    expect(differ.slice(0, 5)).toEqual([]);
+  });
+
+  it("rounds the series' last binades the float64 path's way (the 4 inputs the full run found, and every 3rd float32 in [1/64, 1/16))", () => {
+    const xs2 = [0.056186266243457794, -0.056186266243457794, 0.061607617884874344, -0.061607617884874344];
+    for (let b = 0x3c800000; b < 0x3d800000; b += 3) {
+      words[0] = b;
+      xs2.push(f[0]!, -f[0]!);
+    }
+    const x = Float32Array.from(xs2);
+    const d32 = new Float32Array(x.length);
+    const d64 = new Float64Array(x.length);
+    k32(x, d32, x.length);
+    k64(x, d64, x.length);
+    const differ = [];
+    for (let i = 0; i < x.length; i++) if (d32[i] !== Math.fround(d64[i]!)) differ.push(x[i]);
     expect(differ.slice(0, 5)).toEqual([]);
   });
 });
