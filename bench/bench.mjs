@@ -56,7 +56,8 @@ function measure(cmd) {
   const wall = /Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)/.exec(r.stderr);
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
   const secs = Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]);
-  // CPU time (user + system): steadier than wall time when other jobs share the cores.
+  // CPU time (user + system, every thread): on a machine shared with other
+  // jobs, the wall time follows their load; this follows the work done.
   const cpu = Number(/User time \(seconds\): ([\d.]+)/.exec(r.stderr)[1]) + Number(/System time \(seconds\): ([\d.]+)/.exec(r.stderr)[1]);
   return { secs, cpu, rssMB: Number(rss[1]) / 1024 };
 }
@@ -233,7 +234,7 @@ function table(title, size, entries, refIndex = 0) {
   console.log(`${title} (${size.toFixed(0)} MB)`);
   entries.forEach(([name], i) => {
     const m = res[i];
-    console.log(`  ${name.padEnd(22)} ${m.secs.toFixed(2)} s, ${(size / m.secs).toFixed(0)} MB/s, ${m.cpu.toFixed(2)} s CPU, ${m.rssMB.toFixed(0)} MB RSS${i === refIndex ? "" : `  (${(m.secs / res[refIndex].secs).toFixed(2)}x ${entries[refIndex][0]}'s time)`}`);
+    console.log(`  ${name.padEnd(22)} ${m.secs.toFixed(2)} s, ${(size / m.secs).toFixed(0)} MB/s, ${m.rssMB.toFixed(0)} MB RSS, ${m.cpu.toFixed(2)} s CPU${i === refIndex ? "" : `  (${(m.secs / res[refIndex].secs).toFixed(2)}x ${entries[refIndex][0]}'s time, ${(m.cpu / res[refIndex].cpu).toFixed(2)}x its CPU)`}`);
   });
   return res;
 }
@@ -449,13 +450,16 @@ function secondMatrix(x8, x4, o, torch) {
       const res = table(`${act} f'' .npy ${dt}, file to file`, statSync(x).size / 1e6, entries);
       let best = 1;
       for (let i = 2; i < res.length; i++) if (res[i].secs < res[best]?.secs) best = i;
-      summary.push({ act, dt, dact: res[0].secs, peer: res.length > 1 ? [entries[best][0], res[best].secs] : null });
+      let bestCpu = 1;
+      for (let i = 2; i < res.length; i++) if (res[i].cpu < res[bestCpu]?.cpu) bestCpu = i;
+      summary.push({ act, dt, dact: res[0].secs, dactCpu: res[0].cpu, peer: res.length > 1 ? [entries[best][0], res[best].secs] : null, peerCpu: res.length > 1 ? [entries[bestCpu][0], res[bestCpu].cpu] : null });
     }
   }
-  console.log("order 2 summary: dact's time against the best peer's (same dtype)");
+  console.log("order 2 summary: dact's time (and CPU time) against the best peer's (same dtype)");
   for (const s of summary) {
     const peer = s.peer ? `${(s.dact / s.peer[1]).toFixed(2)}x ${s.peer[0].split(" ")[0]} (${s.peer[1].toFixed(2)} s)` : "no peer";
-    console.log(`  ${s.act.padEnd(11)} ${s.dt}  ${s.dact.toFixed(2)} s  ${peer}`);
+    const cpu = s.peerCpu ? `CPU ${s.dactCpu.toFixed(2)} s, ${(s.dactCpu / s.peerCpu[1]).toFixed(2)}x ${s.peerCpu[0].split(" ")[0]} (${s.peerCpu[1].toFixed(2)} s)` : "";
+    console.log(`  ${s.act.padEnd(11)} ${s.dt}  ${s.dact.toFixed(2)} s  ${peer.padEnd(26)} ${cpu}`);
   }
 }
 
