@@ -21,7 +21,7 @@ describe("tanhshrink′ near 0: the float32 kernel is the float64 path rounded o
   const act = findActivation("tanhshrink")!;
   const p = resolveParams(act, {});
   const k64 = act.kernel(p);
-  const k32 = float32Kernel("tanhshrink", p, k64)!;
+  const k32 = float32Kernel(act, p, k64)!;
   // Every float32 with 12 significant bits (x² then sits on a float32 tie or
   // near one) in the binades 2^-60 .. 2^-20, both signs; and every 97th float32 there.
   const xs: number[] = [];

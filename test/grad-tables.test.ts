@@ -159,7 +159,7 @@ describe("Parquet and Arrow with --grad-output keep the table", () => {
     const d = setup();
     mkdirSync(path.join(d, "xs"));
     mkdirSync(path.join(d, "gs"));
-    for (const [x, g] of [["table.parquet", "gtable.parquet"], ["table.arrow", "gtable.arrow"], ["table.jsonl", "gtable.jsonl"]]) {
+    for (const [x, g] of [["table.parquet", "gtable.parquet"], ["table.arrow", "gtable.arrow"], ["table.jsonl", "gtable.jsonl"]] as const) {
       copyFileSync(path.join(d, x), path.join(d, "xs", x));
       copyFileSync(path.join(d, g), path.join(d, "gs", x));
     }
