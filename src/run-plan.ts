@@ -144,6 +144,9 @@ export function planRun(act: Activation, inputs: readonly string[], opts: Activa
   // --grad-output and --grad-output-dir.
   if (opts.gradOutputDir !== undefined && opts.gradOutput !== undefined) throw new DactError("USAGE", "options --grad-output and --grad-output-dir: found both; expected one");
   if (opts.gradOutputDir !== undefined && opts.outDir === undefined && opts.checkDir === undefined) throw new DactError("USAGE", "option --grad-output-dir: found without --out-dir or --check-dir; expected it only in batch mode");
+  // stdin can be read once: one G for many inputs must be a file, and G cannot share stdin with the input.
+  if (opts.gradOutput === STDIO && (opts.outDir !== undefined || opts.checkDir !== undefined || inputs.length > 1)) throw new DactError("USAGE", "option --grad-output -: found in batch mode; expected a file (stdin is read once, and every input needs G) or --grad-output-dir");
+  if (opts.gradOutput === STDIO && (inputs.length === 0 || inputs[0] === STDIO)) throw new DactError("USAGE", "option --grad-output -: found with the input on stdin too; expected one of them in a file");
   // --update, --report, --pending and --prune: with what they need, and never under CI.
   if (opts.update !== undefined && opts.update !== true && opts.update !== "force") throw new DactError("USAGE", `option --update: found ${JSON.stringify(opts.update)}; expected --update or --update=force`);
   if ((opts.update !== undefined || opts.report.length) && opts.check === undefined && opts.checkDir === undefined) throw new DactError("USAGE", `option ${opts.update !== undefined ? "--update" : "--report"}: found without --check or --check-dir; expected one of them`);
