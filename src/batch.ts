@@ -15,6 +15,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import { DactError } from "./errors.js";
+import { withoutGz } from "./formats/gzip.js";
 import { formatFromPath, formatSpec, knownExtensions, type Format } from "./formats/index.js";
 import { AppendFile, batchFifos, exitGate, makeFolders, Protected, readSideFile, realpathLoose, sweepDeadTemps, syncFolder, tempNameFor, trackTemp } from "./io.js";
 import type { CheckResult, PlanSpec } from "./run/types.js";
@@ -168,10 +169,13 @@ export async function planBatch(args: readonly string[], o: BatchOptions): Promi
   // --shard takes its share: every shard plans the same names, so the union
   // of the shards' outputs is the single run's. Goldens (--check-dir) and
   // gradients (--grad-output-dir) always mirror the input tree.
+  // --to names the output by the new format's extension in place of the
+  // input's, a gzip suffix included (a.npy.gz -> a.csv: --to writes plain).
   const name = (rel: string) => {
     if (!o.to) return rel;
-    const ext = formatFromPath(rel) ? rel.slice(rel.lastIndexOf(".")) : "";
-    return `${ext ? rel.slice(0, -ext.length) : rel}${formatSpec(o.to).extensions[0]}`;
+    const plain = withoutGz(rel);
+    const ext = formatFromPath(plain) && path.extname(plain) !== "" ? path.extname(plain) : "";
+    return `${ext ? plain.slice(0, -ext.length) : rel}${formatSpec(o.to).extensions[0]}`;
   };
   const bases = inputs.map((i) => path.basename(i.input));
   const mirror = o.keepPaths || o.checks === true || new Set(bases).size !== bases.length;
