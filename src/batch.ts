@@ -276,15 +276,28 @@ function readJsonLines(file: string, what: string, noFollow: boolean): Record<st
   const text = readSideFile(file, what, noFollow);
   if (text === null) return [];
   const out: Record<string, unknown>[] = [];
-  text.split("\n").forEach((line, k) => {
+  const lines = text.split("\n");
+  lines.forEach((line, k) => {
     if (!line.trim()) return;
     try {
       out.push(JSON.parse(line) as Record<string, unknown>);
-    } catch {
+    } catch (err) {
+      // A record cut short by a killed run (or a full disk), which the next
+      // append ended with a newline: JSON that stops at the end of its line.
+      // It was never complete, so it counts as not written.
+      if (cutShort(line, err)) return;
       throw new DactError("FORMAT", `found a line that is not JSON; expected one JSON object per line (a dact log)`, file, { line: k + 1 });
     }
   });
   return out;
+}
+
+/** Whether `line` is the start of a JSON object that JSON.parse ran off the end of. */
+function cutShort(line: string, err: unknown): boolean {
+  const message = (err as Error).message;
+  if (/end of JSON input/.test(message)) return line.startsWith("{");
+  const m = /^(?:Unterminated|Expected|Bad (?:control|escaped)).* at position (\d+)/.exec(message);
+  return line.startsWith("{") && m !== null && Number(m[1]) >= line.trimEnd().length - 1;
 }
 
 export interface BatchEvents {
