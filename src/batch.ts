@@ -15,6 +15,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import { DactError } from "./errors.js";
+import { withoutGz } from "./formats/gzip.js";
 import { formatFromPath, formatSpec, knownExtensions, type Format } from "./formats/index.js";
 import { AppendFile, batchFifos, exitGate, makeFolders, Protected, readSideFile, realpathLoose, sweepDeadTemps, syncFolder, tempNameFor, trackTemp } from "./io.js";
 import type { CheckResult, PlanSpec } from "./run/types.js";
@@ -168,10 +169,13 @@ export async function planBatch(args: readonly string[], o: BatchOptions): Promi
   // --shard takes its share: every shard plans the same names, so the union
   // of the shards' outputs is the single run's. Goldens (--check-dir) and
   // gradients (--grad-output-dir) always mirror the input tree.
+  // --to names the output by the new format's extension in place of the
+  // input's, a gzip suffix included (a.npy.gz -> a.csv: --to writes plain).
   const name = (rel: string) => {
     if (!o.to) return rel;
-    const ext = formatFromPath(rel) ? rel.slice(rel.lastIndexOf(".")) : "";
-    return `${ext ? rel.slice(0, -ext.length) : rel}${formatSpec(o.to).extensions[0]}`;
+    const plain = withoutGz(rel);
+    const ext = formatFromPath(plain) && path.extname(plain) !== "" ? path.extname(plain) : "";
+    return `${ext ? plain.slice(0, -ext.length) : rel}${formatSpec(o.to).extensions[0]}`;
   };
   const bases = inputs.map((i) => path.basename(i.input));
   const mirror = o.keepPaths || o.checks === true || new Set(bases).size !== bases.length;
@@ -272,15 +276,28 @@ function readJsonLines(file: string, what: string, noFollow: boolean): Record<st
   const text = readSideFile(file, what, noFollow);
   if (text === null) return [];
   const out: Record<string, unknown>[] = [];
-  text.split("\n").forEach((line, k) => {
+  const lines = text.split("\n");
+  lines.forEach((line, k) => {
     if (!line.trim()) return;
     try {
       out.push(JSON.parse(line) as Record<string, unknown>);
-    } catch {
+    } catch (err) {
+      // A record cut short by a killed run (or a full disk), which the next
+      // append ended with a newline: JSON that stops at the end of its line.
+      // It was never complete, so it counts as not written.
+      if (cutShort(line, err)) return;
       throw new DactError("FORMAT", `found a line that is not JSON; expected one JSON object per line (a dact log)`, file, { line: k + 1 });
     }
   });
   return out;
+}
+
+/** Whether `line` is the start of a JSON object that JSON.parse ran off the end of. */
+function cutShort(line: string, err: unknown): boolean {
+  const message = (err as Error).message;
+  if (/end of JSON input/.test(message)) return line.startsWith("{");
+  const m = /^(?:Unterminated|Expected|Bad (?:control|escaped)).* at position (\d+)/.exec(message);
+  return line.startsWith("{") && m !== null && Number(m[1]) >= line.trimEnd().length - 1;
 }
 
 export interface BatchEvents {

@@ -14,7 +14,8 @@
  * most two cells, and its first and last position mark exactly the cells
  * its mismatches fall in: the same map as binning with the size known.
  */
-import type { Comparison, Histograms, Tolerance } from "./compare.js";
+import type { Comparison, Histograms } from "./compare-types.js";
+import type { Tolerance } from "./types.js";
 import type { FloatDType } from "./types.js";
 import { ulpDistance } from "./ulp.js";
 

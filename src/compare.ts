@@ -12,8 +12,10 @@
 import { DiffStats } from "./compare-stats.js";
 import { DTYPE_NAMES } from "./ulp.js";
 import type { FloatDType, Matrix, Tolerance } from "./types.js";
+import type { Comparison } from "./compare-types.js";
 
 export type { Tolerance };
+export type { Comparison, Histograms } from "./compare-types.js";
 
 export const DEFAULT_TOLERANCE: Tolerance = { rtol: 1e-7, atol: 0 };
 
@@ -47,39 +49,6 @@ export function toleranceFor(policy: TolerancePolicy | Tolerance, a: FloatDType,
   // Not a tolerance a report shows: kept out of JSON.
   if (policy.histogram) Object.defineProperty(t, "histogram", { value: true, enumerable: false });
   return t;
-}
-
-export interface Comparison {
-  equal: boolean;
-  /** Shapes that cannot be compared (then nothing else is filled in). */
-  shapes: { actual: number[]; expected: number[] } | null;
-  total: number;
-  mismatched: number;
-  maxAbs: number;
-  maxRel: number;
-  /** The first few mismatches, by C-order flat index. */
-  first: { index: number[]; actual: number; expected: number }[];
-  /** For 2-D (or the last two axes): where mismatches are, binned (see mismatchMap). */
-  map: string[] | null;
-  tolerance: Tolerance;
-  /** The shape the indices refer to (absent when the shapes differ). */
-  shape?: number[] | undefined;
-  /** Indices of the largest absolute and relative differences among violations (absent when none). */
-  maxAbsAt?: number[] | undefined;
-  maxRelAt?: number[] | undefined;
-  /** --ulp: the largest distance among violations in ulps of `ulpDtype` (the golden's), and its index. */
-  maxUlp?: number | undefined;
-  maxUlpAt?: number[] | undefined;
-  ulpDtype?: FloatDType | undefined;
-  /** --report json: counts of |actual - expected| over every element by decade, and of ulp distances by power of two. */
-  histogram?: Histograms | undefined;
-}
-
-export interface Histograms {
-  /** Bins: "0", "<1e-16", "1e-16".."1e-1" (the decade [10^k, 10^(k+1))), ">=1", "nan" (a NaN on one side only, or differing infinities). */
-  abs: Record<string, number>;
-  /** --ulp: bins "0", "1", "2", "3-4", "5-8", ..., "NaN". */
-  ulp?: Record<string, number> | undefined;
 }
 
 /**

@@ -26,8 +26,8 @@ export function checkMergeOutputs(out: string, junit: string, inputs: readonly s
   const guard = new Protected();
   for (const i of inputs) guard.add(i, "input report");
   const outputs: [string, string][] = [
-    [out, "dact merge-reports: OUT"],
-    [junit, "dact merge-reports: --junit"],
+    [out, "merge-reports OUT"],
+    [junit, "merge-reports --junit"],
   ];
   for (const [p, what] of outputs) {
     let lst: fs.Stats | null = null;
@@ -40,13 +40,13 @@ export function checkMergeOutputs(out: string, junit: string, inputs: readonly s
     prepareReport(p, what, guard);
   }
   const same = realpathLoose(out) === realpathLoose(junit) || (fileId(out) !== null && fileId(out) === fileId(junit));
-  if (same) throw new DactError("USAGE", `dact merge-reports: OUT ${out} and --junit ${junit}: found the same file; expected two different files (the JSON and the JUnit report)`);
+  if (same) throw new DactError("USAGE", `merge-reports: OUT ${out} and --junit ${junit}: found the same file; expected two different files (the JSON and the JUnit report)`);
 }
 
 export async function writeText(file: string, text: string, inputs: readonly string[]): Promise<void> {
   const guard = new Protected();
   for (const i of inputs) guard.add(i, "input report");
-  guard.check(file, "dact merge-reports: output");
+  guard.check(file, "merge-reports output");
   const out = await openOutput(file, { noFollow: true });
   await commitOrAbort(out, async () => {
     await out.write(Buffer.from(text, "utf8"));

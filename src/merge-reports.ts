@@ -57,7 +57,7 @@ export interface Merged {
 
 /** Merges shard reports (their texts, by file name). */
 export function mergeReports(inputs: readonly { file: string; text: string }[]): Merged {
-  if (inputs.length === 0) throw new DactError("USAGE", "dact merge-reports: found no input reports; expected the JSON report of every shard");
+  if (inputs.length === 0) throw new DactError("USAGE", "merge-reports: found no input reports; expected the JSON report of every shard");
   const docs = inputs.map((i) => ({ file: i.file, doc: parse(i.text, i.file) }));
   const activation = docs[0]!.doc.activation;
   for (const d of docs) if (d.doc.activation !== activation) throw new DactError("USAGE", `found activation ${JSON.stringify(d.doc.activation)}; expected ${JSON.stringify(activation)} as in ${docs[0]!.file} (reports of one run)`, d.file);

@@ -46,3 +46,26 @@ describe("stale outputs", () => {
     expect(summary(same.stderr)).toMatchObject({ written: 0, skipped: 2 });
   });
 });
+
+describe("a manifest cut mid-line (a killed run)", () => {
+  it("is read without its cut last line, and the next run ends that line before appending", () => {
+    const d = tree();
+    expect(dact(["relu", "in", "--out-dir", "out", "--skip-existing", "-q"], { cwd: d }).status).toBe(0);
+    const m = path.join(d, "out", ".dact-manifest.jsonl");
+    const text = readFileSync(m, "utf8");
+    writeFileSync(m, text + text.split("\n")[0]!.slice(0, 20)); // a record cut short, no newline
+    const again = dact(["relu", "in", "--out-dir", "out", "--skip-existing", "--summary", "json"], { cwd: d });
+    expect(again.status, again.stderr).toBe(0);
+    expect(summary(again.stderr)).toMatchObject({ skipped: 2 });
+    writeFileSync(path.join(d, "in", "c.csv"), "5,-5\n");
+    const more = dact(["relu", "in", "--out-dir", "out", "--skip-existing", "--summary", "json"], { cwd: d });
+    expect(more.status, more.stderr).toBe(0);
+    expect(summary(more.stderr)).toMatchObject({ written: 1, skipped: 2 });
+    const lines = readFileSync(m, "utf8").split("\n");
+    expect(lines.at(-1)).toBe("");
+    expect(lines.filter((l) => l.includes("c.csv"))).toHaveLength(1);
+    expect(() => JSON.parse(lines.find((l) => l.includes("c.csv"))!)).not.toThrow();
+    const last = dact(["relu", "in", "--out-dir", "out", "--skip-existing", "--summary", "json"], { cwd: d });
+    expect(summary(last.stderr)).toMatchObject({ written: 0, skipped: 3 });
+  });
+});

@@ -508,13 +508,13 @@ describe("a new user's exit-0-silently-wrong cases (issue 28 follow-up)", () => 
     expect(na.stdout.toString()).toBe(`x,y\n1.0,1.0\n${err},0.0\n`);
   });
 
-  it.each([["0", "-1.0\n2.0\n", [3, 1]], ["0,1", "-1.0,2.0\n3.0,-4.0\n", [3, 2]], ["0,1", "-1e-05,2\n3,-4\n", [3, 2]]] as const)("a first row %s (pandas' header of a small frame?) is data, with a notice; --header takes it as a header; --no-header is silent", (first, rest, shape) => {
+  it.each([["0,1", "-1.0,2.0\n3.0,-4.0\n", [3, 2]], ["0,1", "-1e-05,2\n3,-4\n", [3, 2]]] as const)("a first row %s (pandas' header of a two-column frame?) is data, with a notice; --header takes it as a header; --no-header is silent", (first, rest, shape) => {
     const d = workdir();
     writeFileSync(path.join(d, "s.csv"), `${first}\n${rest}`);
     const r = dact(["relu", "s.csv", "-o", "o.npy"], { cwd: d });
     expect(r.status).toBe(0);
     expect(npyOf(readFileSync(path.join(d, "o.npy"))).shape).toEqual(shape);
-    expect(r.stderr).toMatch(/^dact: s\.csv: line 1 \(0(,1)?\) may be pandas' default header .*--header.*--no-header.*\n$/);
+    expect(r.stderr).toMatch(/^dact: s\.csv: line 1 \(0,1\) may be pandas' default header .*--header.*--no-header.*\n$/);
     const h = dact(["relu", "s.csv", "--header", "-o", "h.npy"], { cwd: d });
     expect(h.status).toBe(0);
     expect(h.stderr).not.toContain("may be pandas");
@@ -524,6 +524,8 @@ describe("a new user's exit-0-silently-wrong cases (issue 28 follow-up)", () => 
     // dact's own ReLU' output (0.0,1.0) is no such row, nor integers below 0,1.
     expect(dact(["relu"], { input: "0.0,1.0\n1.5,0.0\n" }).stderr).toBe("");
     expect(dact(["relu"], { input: "0,1\n" }).stderr).toBe("");
+    // A column starting at 0 is data, silently (pandas' one-column header 0 is not told from it).
+    expect(dact(["relu"], { input: "0\n1.5\n-2.5\n" }).stderr).toBe("");
     expect(dact(["relu"], { input: "0,1\n1,2\n" }).stderr).toBe("");
   });
 

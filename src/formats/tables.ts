@@ -3,7 +3,7 @@
  * stream). Only the sniffers load with the registry; the codecs (and their
  * libraries) load on first use.
  */
-import type { ArrayFormat } from "./index.js";
+import type { ArrayFormat } from "./spec.js";
 
 const ARROW_MAGIC = Buffer.from("ARROW1");
 

@@ -180,6 +180,23 @@ function checkOpened(fd: number, p: string, what: string, guard?: Protected): vo
  * up front: never through a link, never a FIFO or device (checked on the
  * open descriptor, opened without blocking), never an input or golden.
  */
+/** Whether the regular file open on `fd` is non-empty and its last byte is not a newline. */
+function endsCut(p: string, fd: number): boolean {
+  const size = fs.fstatSync(fd).size;
+  if (size === 0) return false;
+  let r = -1;
+  try {
+    r = fs.openSync(p, fs.constants.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+    const last = Buffer.alloc(1);
+    fs.readSync(r, last, 0, 1, size - 1);
+    return last[0] !== 0x0a;
+  } catch {
+    return false;
+  } finally {
+    if (r >= 0) fs.closeSync(r);
+  }
+}
+
 export class AppendFile {
   private fd: number;
   private constructor(
@@ -201,12 +218,18 @@ export class AppendFile {
       throw new DactError("WRITE", `cannot open ${what}: ${why(err)}`, p);
     }
     checkOpened(fd, p, what, guard);
-    return new AppendFile(p, fd);
+    const f = new AppendFile(p, fd);
+    f.cut = endsCut(p, fd);
+    return f;
   }
+
+  /** The file ended inside a line (a run killed mid-append): the first line written ends it first. */
+  private cut = false;
 
   /** Appends one line (a single write(2) on an O_APPEND descriptor: lines of concurrent shards do not interleave). */
   line(text: string): void {
-    const buf = Buffer.from(text + "\n", "utf8");
+    const buf = Buffer.from((this.cut ? "\n" : "") + text + "\n", "utf8");
+    this.cut = false;
     let off = 0;
     try {
       while (off < buf.length) off += fs.writeSync(this.fd, buf, off, buf.length - off);

@@ -237,7 +237,7 @@ export class CsvReader {
   private pendingData = false;
   /** Whether the first column, read as numbers, has held 0, 1, 2, … so far (pandas' RangeIndex under a name). */
   private rangeOk = false;
-  /** A first row `0` or `0,1` read as data: said if the next row is written as floats (afterShortRange). */
+  /** A first row `0,1` read as data: said if the next row is written as floats (afterShortRange). */
   private shortRange: { line: number; cells: string[] } | null = null;
   /** Emit a batch at the end even if empty (the column count was decided there). */
   private forceEmit = false;
@@ -661,7 +661,7 @@ export class CsvReader {
     let labels = this.labelCols;
     if (rangeHeader) this.notice(`dact: ${this.file ?? "<input>"}: line ${line} (${cells.join(",")}) is pandas' default header (column names 0, 1, …) and was read as a header; pass --no-header to read it as data`);
     else if (auto && !isHeader && isShortRangeHeader(cells)) {
-      // `0` or `0,1`: pandas' header of a one- or two-column frame, or a row of
+      // `0,1`: pandas' header of a two-column frame, or a row of
       // integers; read as data, and said if the next row is written as floats
       // (pandas' float frame: afterShortRange).
       this.shortRange = { line, cells };
@@ -850,7 +850,7 @@ export class CsvReader {
   }
 
   /**
-   * The row after a first row `0` or `0,1` read as data: if it is written as
+   * The row after a first row `0,1` read as data: if it is written as
    * floats are (`-1.0`, `2.5e-3`: a point or an exponent), the first row
    * stands out as pandas' header of a small float frame, and a notice says so.
    */
@@ -1119,9 +1119,13 @@ function isRangeHeader(cells: readonly string[]): boolean {
   return cells.length >= 3 && cells.every((c, k) => c.trim() === String(k));
 }
 
-/** `0` or `0,1`: what isRangeHeader leaves to data, with a notice. */
+/**
+ * `0,1`: what isRangeHeader leaves to data, with a notice. Not a lone `0`:
+ * a column of values starting at 0 is far more common than pandas' header
+ * of a one-column frame.
+ */
 function isShortRangeHeader(cells: readonly string[]): boolean {
-  return cells.length <= 2 && cells.every((c, k) => c.trim() === String(k));
+  return cells.length === 2 && cells.every((c, k) => c.trim() === String(k));
 }
 
 /** A header name as a shell word: quoted when it has anything but letters, digits and _.-. */
