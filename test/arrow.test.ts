@@ -146,6 +146,17 @@ describe("Arrow from the command line", () => {
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(readdirSync(d)).toEqual([cut]);
   });
+
+  it.each([6, 100, 0.5, 0.9])("an Arrow file cut at %s (bytes, or a fraction of it) says so, without the library's internals", (at) => {
+    const d = workdir();
+    const b = readFileSync(path.join(T, "table.arrow"));
+    const n = at < 1 ? Math.floor(b.length * at) : at;
+    writeFileSync(path.join(d, "cut.arrow"), b.subarray(0, n));
+    const r = dact(["relu", "cut.arrow", "-o", "o.npy"], { cwd: d });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(`dact: cut.arrow: byte ${n}: found the end of the file without the Arrow footer (no "ARROW1" at its end: cut short?); expected a whole Arrow IPC file\n`);
+    expect(readdirSync(d)).toEqual(["cut.arrow"]);
+  });
 });
 
 describe("compressed record batches (LZ4_FRAME, pandas' to_feather() default, and ZSTD)", () => {

@@ -141,11 +141,18 @@ async function open(input: Input): Promise<{ batches: AsyncIterator<RecordBatch>
     let reader: { open(): Promise<unknown>; schema: unknown; [Symbol.asyncIterator](): AsyncIterator<RecordBatch> };
     if (file) {
       const ra = await randomAccess(input);
+      // The file format ends as it starts, with "ARROW1": without it the
+      // footer is missing (a file cut short), and its offsets would be garbage.
+      const tail = Buffer.alloc(6);
+      if (ra.size < 14 || ra.read(ra.size - 6, 6, tail) !== 6 || tail.toString("latin1") !== "ARROW1") {
+        throw new DactError("FORMAT", `byte ${ra.size}: found the end of the file without the Arrow footer (no "ARROW1" at its end: cut short?); expected a whole Arrow IPC file`, input.name);
+      }
       // What apache-arrow's AsyncRandomAccessFile asks of a FileHandle.
       const handle = {
         fd: -1,
         stat: async () => ({ size: ra.size }),
         read: async (buffer: Uint8Array, offset: number, length: number, position: number) => {
+          if (position < 0 || position + length > ra.size) throw new Error(`its footer points to bytes ${position}..${position + length}, outside the file's ${ra.size}`);
           const n = ra.read(position, length, Buffer.from(buffer.buffer, buffer.byteOffset + offset, length));
           return { bytesRead: n, buffer };
         },
