@@ -326,16 +326,27 @@ export async function runBatch(jobs: BatchPlan, base: Omit<PlanSpec, "input" | "
       else madeAs.delete(r["output"]); // a manifest line from before dact recorded it
     }
   }
-  const resumed = new Set<string>();
+  // Each output the log says was written or skipped, with the output's and
+  // the gradient's identity as logged (absent in logs of older versions).
+  const resumed = new Map<string, { file: unknown; grad: unknown }>();
   if (o.resume) {
     for (const r of readJsonLines(o.resume, "--resume", true)) {
       if (typeof r["output"] !== "string") continue;
       // A log of a run with other options (another activation, --at-zero...) resumes nothing of this one.
       if (typeof r["key"] === "string" && r["key"] !== key) continue;
-      if (r["status"] === "written" || r["status"] === "skipped") resumed.add(r["output"]);
+      if (r["status"] === "written" || r["status"] === "skipped") resumed.set(r["output"], { file: r["file"], grad: r["grad"] });
       else resumed.delete(r["output"]);
     }
   }
+  // --resume, as --skip-existing: the output still the one logged, newer
+  // than its input, from the same gradient (else it is stale, and redone).
+  const stillResumed = (j: BatchJob, out: fs.Stats | null, fresh: boolean): boolean => {
+    const r = resumed.get(j.output);
+    if (r === undefined || !out?.isFile() || !fresh) return false;
+    if (typeof r.file === "string" && r.file !== fileIdentity(out)) return false;
+    const g = gradIdentity(o, base, j);
+    return r.grad === undefined ? g === undefined || !("file" in r && typeof r.file === "string") : r.grad === g;
+  };
   // The log and the manifest are opened before anything is written: its
   // folder made, never a FIFO or device, never an input or golden (and the
   // manifest, inside --out-dir, never through a link).
@@ -368,12 +379,12 @@ export async function runBatch(jobs: BatchPlan, base: Omit<PlanSpec, "input" | "
     for (const j of jobs) {
       const out = statOrNull(j.output);
       const inp = statOrNull(j.input);
-      const fresh = out?.isFile() && inp !== null && out.mtimeMs >= inp.mtimeMs;
+      const fresh = out?.isFile() === true && inp !== null && out!.mtimeMs >= inp.mtimeMs;
       const recorded = madeAs.get(j.rel);
       const unchanged = recorded === undefined || (out !== null && recorded === fileIdentity(out));
-      if ((o.skipExisting && fresh && unchanged && made.get(j.rel) === `${key}\n${j.input}` + (gradIdentity(o, base, j) !== undefined ? `\n${gradIdentity(o, base, j)}` : "")) || (o.resume && resumed.has(j.output) && out?.isFile())) {
+      if ((o.skipExisting && fresh && unchanged && made.get(j.rel) === `${key}\n${j.input}` + (gradIdentity(o, base, j) !== undefined ? `\n${gradIdentity(o, base, j)}` : "")) || (o.resume && stillResumed(j, out, fresh))) {
         skipped++;
-        log({ input: j.input, output: j.output, status: "skipped", bytes: out!.size, seconds: 0, error: null, key });
+        log({ input: j.input, output: j.output, status: "skipped", bytes: out!.size, seconds: 0, error: null, key, file: fileIdentity(out!), grad: gradIdentity(o, base, j) });
       } else todo.push(j);
     }
     return await runPool(jobs, todo, skipped, base, o, key, started, log, manifest, events);
@@ -425,7 +436,8 @@ async function runPool(jobs: BatchJob[], todo: BatchJob[], skipped: number, base
           const st = statOrNull(r.job.output);
           manifest?.line(JSON.stringify({ output: r.job.rel, input: r.job.input, key, grad: r.grad, file: st ? fileIdentity(st) : undefined }));
         }
-        log({ input: r.job.input, output: r.job.output, status: ok ? "written" : "failed", bytes: ok ? (statOrNull(r.job.output)?.size ?? 0) : 0, seconds: (Date.now() - r.t0) / 1000, error: ok ? null : message, key });
+        const st = ok ? statOrNull(r.job.output) : null;
+        log({ input: r.job.input, output: r.job.output, status: ok ? "written" : "failed", bytes: st?.size ?? 0, seconds: (Date.now() - r.t0) / 1000, error: ok ? null : message, key, ...(st ? { file: fileIdentity(st), grad: r.grad } : {}) });
         done++;
         events.fileDone(done + skipped, jobs.length);
       };

@@ -69,3 +69,39 @@ describe("a manifest cut mid-line (a killed run)", () => {
     expect(summary(last.stderr)).toMatchObject({ written: 0, skipped: 3 });
   });
 });
+
+describe("--resume redoes what is stale, as --skip-existing does", () => {
+  it("an output rewritten since, an input changed since, a gradient changed since", async () => {
+    const d = tree();
+    const run = (...extra: string[]) => dact(["relu", "in", "--out-dir", "o", "--at-zero", "0.5", ...extra], { cwd: d });
+    expect(run("--log", "r.log", "-q").status).toBe(0);
+    const want = readFileSync(path.join(d, "o", "b.csv"), "utf8");
+    // Another run's output in its place (other options, no log).
+    expect(dact(["relu", "in", "--out-dir", "o", "--at-zero", "1", "-q"], { cwd: d }).status).toBe(0);
+    let r = run("--resume", "r.log", "--summary", "json");
+    expect(summary(r.stderr)).toMatchObject({ written: 2, skipped: 0 });
+    expect(readFileSync(path.join(d, "o", "b.csv"), "utf8")).toBe(want);
+    r = run("--resume", "r.log", "--summary", "json");
+    expect(summary(r.stderr)).toMatchObject({ written: 0, skipped: 2 });
+    // An input newer than its output.
+    await new Promise((res) => setTimeout(res, 20));
+    writeFileSync(path.join(d, "in", "a.csv"), "3,-3\n");
+    r = run("--resume", "r.log", "--summary", "json");
+    expect(summary(r.stderr)).toMatchObject({ written: 1, skipped: 1 });
+    expect(readFileSync(path.join(d, "o", "a.csv"), "utf8")).toBe("1.0,0.0\n");
+  });
+
+  it("with --grad-output-dir: a changed gradient redoes its output", async () => {
+    const d = tree();
+    mkdirSync(path.join(d, "g"));
+    writeFileSync(path.join(d, "g", "a.csv"), "2,2\n");
+    writeFileSync(path.join(d, "g", "b.csv"), "2,2\n");
+    const run = (...extra: string[]) => dact(["relu", "in", "--out-dir", "o", "--grad-output-dir", "g", ...extra], { cwd: d });
+    expect(run("--log", "r.log", "-q").status).toBe(0);
+    await new Promise((res) => setTimeout(res, 20));
+    writeFileSync(path.join(d, "g", "a.csv"), "3,3\n");
+    const r = run("--resume", "r.log", "--summary", "json");
+    expect(summary(r.stderr)).toMatchObject({ written: 1, skipped: 1 });
+    expect(readFileSync(path.join(d, "o", "a.csv"), "utf8")).toBe("0.0,3.0\n");
+  });
+});
