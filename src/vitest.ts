@@ -23,6 +23,8 @@ export interface GoldenOptions {
   atol?: number;
   /** numpy (default) or torch tolerances by dtype. */
   tolerance?: "numpy" | "torch";
+  /** Units in the last place of the golden's dtype, as the CLI's --ulp. */
+  ulp?: number;
 }
 
 /** What the matcher reads of vitest's matcher state (kept loose: vitest's own type has private fields). */
@@ -39,7 +41,8 @@ export async function toMatchGolden(this: MatcherState, received: Matrix | Neste
   // As vitest's snapshot matchers do: a golden records what a result is, so
   // .not has no meaning to update by (an update under .not overwrote the
   // golden with a result that was asserted to differ from it).
-  if (this.isNot) throw new DactError("USAGE", `toMatchGolden(${JSON.stringify(golden)}): found .not; expected toMatchGolden without .not (to assert that two results differ, use compareMatrices)`);
+  if (this.isNot) throw new DactError("USAGE", `toMatchGolden(${JSON.stringify(golden)}): found .not; expected toMatchGolden without .not (to assert that two results differ, use compare() from "dact")`);
+  if (typeof golden !== "string" || golden === "") throw new DactError("USAGE", `toMatchGolden: found ${typeof golden === "string" ? "an empty path" : typeof golden} as the golden; expected the golden file's path`);
   const opts = goldenOptions(options);
   if (!formatFromPath(golden)) throw new DactError("USAGE", `cannot tell the format of ${golden} from its extension; expected .npy, .npz, .safetensors, .csv, .json...`);
   const actual = isMatrix(received) ? received : matrix(received as Nested);
@@ -59,7 +62,7 @@ export async function toMatchGolden(this: MatcherState, received: Matrix | Neste
     return { pass: false, message: () => `${golden} does not exist; run with DACT_UPDATE=1 (or vitest -u) to create it${ci ? " (CI is set: DACT_UPDATE=force)" : ""}` };
   }
   const expected = await readMatrix(golden);
-  const policy: TolerancePolicy = { mode: opts.tolerance ?? "numpy", rtol: opts.rtol, atol: opts.atol };
+  const policy: TolerancePolicy = { mode: opts.tolerance ?? "numpy", rtol: opts.rtol, atol: opts.atol, ulp: opts.ulp };
   const c = compareMatrices(actual, expected, toleranceFor(policy, actual.dtype, expected.dtype));
   if (!c.equal && update) {
     await writeMatrix(golden, actual);
@@ -73,13 +76,16 @@ export async function toMatchGolden(this: MatcherState, received: Matrix | Neste
 
 /** The options as compare() checks its own: known keys, finite tolerances >= 0, numpy or torch. */
 function goldenOptions(options: unknown): GoldenOptions {
-  const o = checkKeys("toMatchGolden options", options, ["rtol", "atol", "tolerance"]);
+  const o = checkKeys("toMatchGolden options", options, ["rtol", "atol", "tolerance", "ulp"]);
+  const ulp = o["ulp"];
+  if (ulp !== undefined && (typeof ulp !== "number" || !Number.isInteger(ulp) || ulp < 0)) throw new DactError("USAGE", `toMatchGolden options.ulp: found ${JSON.stringify(ulp)}; expected a whole number >= 0`);
   const mode = o["tolerance"];
   if (mode !== undefined && mode !== "numpy" && mode !== "torch") throw new DactError("USAGE", `toMatchGolden options.tolerance: found ${JSON.stringify(mode)}; expected "numpy" or "torch"`);
   return {
     rtol: o["rtol"] === undefined ? undefined : checkTolerance(o["rtol"], "toMatchGolden options.rtol"),
     atol: o["atol"] === undefined ? undefined : checkTolerance(o["atol"], "toMatchGolden options.atol"),
     tolerance: mode as GoldenOptions["tolerance"],
+    ulp: ulp as number | undefined,
   };
 }
 

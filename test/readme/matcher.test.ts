@@ -9,7 +9,7 @@ import { toMatchGolden } from "dact/vitest";
 expect.extend({ toMatchGolden });
 declare module "vitest" {
   interface Assertion {
-    toMatchGolden(golden: string, options?: { rtol?: number; atol?: number; tolerance?: "numpy" | "torch" }): Promise<void>;
+    toMatchGolden(golden: string, options?: { rtol?: number; atol?: number; tolerance?: "numpy" | "torch"; ulp?: number }): Promise<void>;
   }
 }
 
@@ -112,4 +112,11 @@ it("under CI, DACT_UPDATE=1 neither writes nor updates a golden (DACT_UPDATE=for
 it.each([[{ rtol: Infinity }], [{ rtol: -1 }], [{ atol: Number.NaN }], [{ tolerance: "bogus" }], [{ rtl: 1e-3 }]])("options %j are a usage error, as compare()'s", async (options) => {
   const x = await readMatrix("fixtures/example.npy");
   await expect(expect(derivative("relu", x, { atZero: 0.5 })).toMatchGolden("fixtures/example-relu.npy", options as never)).rejects.toThrow(/toMatchGolden options/);
+});
+
+it("takes { ulp } as the CLI's --ulp; a golden that is not a path is a usage error", async () => {
+  const x = await readMatrix("fixtures/example.npy");
+  await expect(derivative("relu", x, { atZero: 0.5 })).toMatchGolden("fixtures/example-relu.npy", { ulp: 0 });
+  await expect(expect(derivative("relu", x, { atZero: 0.5 })).toMatchGolden("fixtures/example-relu.npy", { ulp: 1.5 } as never)).rejects.toThrow(/options\.ulp/);
+  await expect(expect(derivative("relu", x)).toMatchGolden(42 as never)).rejects.toThrow(/toMatchGolden: found number as the golden; expected the golden file's path/);
 });
