@@ -22,9 +22,10 @@ export async function readReportText(file: string): Promise<string> {
  * second name is caught), each is nothing or a regular file, and they are
  * two different files.
  */
-export function checkMergeOutputs(out: string, junit: string, inputs: readonly string[]): void {
+export function checkMergeOutputs(out: string, junit: string, inputs: readonly string[], listed: readonly string[] = []): void {
   const guard = new Protected();
   for (const i of inputs) guard.add(i, "input report");
+  for (const f of listed) guard.add(f, "golden or input named in the reports");
   const outputs: [string, string][] = [
     [out, "merge-reports OUT"],
     [junit, "merge-reports --junit"],
@@ -43,9 +44,10 @@ export function checkMergeOutputs(out: string, junit: string, inputs: readonly s
   if (same) throw new DactError("USAGE", `merge-reports: OUT ${out} and --junit ${junit}: found the same file; expected two different files (the JSON and the JUnit report)`);
 }
 
-export async function writeText(file: string, text: string, inputs: readonly string[]): Promise<void> {
+export async function writeText(file: string, text: string, inputs: readonly string[], listed: readonly string[] = []): Promise<void> {
   const guard = new Protected();
   for (const i of inputs) guard.add(i, "input report");
+  for (const f of listed) guard.add(f, "golden or input named in the reports");
   guard.check(file, "merge-reports output");
   const out = await openOutput(file, { noFollow: true });
   await commitOrAbort(out, async () => {

@@ -251,6 +251,21 @@ describe("dact merge-reports", () => {
     }
   });
 
+  it("never writes OUT or --junit onto a golden or an input the reports name (exit 2, untouched)", () => {
+    const d = tree();
+    for (let i = 0; i < 2; i++) dact(["relu", "in", "--check-dir", "gold", "--shard", `${i}/2`, "--report", `json:s${i}.json`], { cwd: d, env: noCI });
+    const golden = readFileSync(path.join(d, "gold", "f0.csv"));
+    const input = readFileSync(path.join(d, "in", "f3.csv"));
+    const a = dact(["merge-reports", "gold/f0.csv", "s0.json", "s1.json"], { cwd: d, env: noCI });
+    expect(a.status).toBe(2);
+    expect(a.stderr).toMatch(/^dact: merge-reports OUT gold\/f0\.csv: found that it is the golden or input named in the reports/);
+    const b = dact(["merge-reports", "m.json", "s0.json", "s1.json", "--junit", "in/f3.csv"], { cwd: d, env: noCI });
+    expect(b.status).toBe(2);
+    expect(readFileSync(path.join(d, "gold", "f0.csv")).equals(golden)).toBe(true);
+    expect(readFileSync(path.join(d, "in", "f3.csv")).equals(input)).toBe(true);
+    expect(existsSync(path.join(d, "m.json"))).toBe(false);
+  });
+
   it("refuses reports that check one golden twice (reports of different runs), naming both", () => {
     const d = tree();
     for (let i = 0; i < 2; i++) dact(["relu", "in", "--check-dir", "gold", "--shard", `${i}/2`, "--report", `json:s${i}.json`], { cwd: d, env: noCI });

@@ -23,8 +23,12 @@ export function mergeReportsCommand(io: Io, status: Status): Command {
       const texts = [];
       for (const f of inputs) texts.push({ file: f, text: await readReportText(f) });
       const m = mergeReports(texts);
-      await writeText(out, m.json, inputs);
-      await writeText(junit, m.junit, inputs);
+      // Nor onto a file the reports name: a golden or an input of the run.
+      const doc = JSON.parse(m.json) as { goldens: string[]; results: { input: string; golden: string }[] };
+      const listed = [...doc.goldens, ...doc.results.flatMap((r) => [r.input, r.golden])].filter((f) => typeof f === "string" && f !== "");
+      checkMergeOutputs(out, junit, inputs, listed);
+      await writeText(out, m.json, inputs, listed);
+      await writeText(junit, m.junit, inputs, listed);
       for (const l of m.lines) io.err(l);
       io.err(m.summary);
       status.code = m.status;
