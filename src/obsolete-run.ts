@@ -17,8 +17,9 @@ interface Io {
 /**
  * Lists the goldens under --check-dir; on an unsharded, unfiltered run,
  * adds each obsolete one to `results` (or removes it under --prune). A
- * shard or a run with --include/--exclude sees a subset of the inputs:
- * it calls nothing obsolete.
+ * shard, a run with --include/--exclude, or one given files by name sees a
+ * subset of the inputs: it calls nothing obsolete. --prune removes nothing
+ * in a run that also has missing goldens.
  */
 export async function obsoleteStep(o: BatchOptions, jobs: readonly BatchJob[], results: CheckResult[], prune: boolean, io: Io, inputs: readonly string[] = []): Promise<{ goldens: string[]; obsoleteChecked: boolean }> {
   // Inputs inside the golden folder are never goldens (--prune must not remove an input).
@@ -34,9 +35,26 @@ export async function obsoleteStep(o: BatchOptions, jobs: readonly BatchJob[], r
     const r = real(g);
     return !roots.some((i) => r === i || r.startsWith(i + path.sep));
   });
-  const subset = o.shard !== undefined || o.include.length > 0 || o.exclude.length > 0;
+  // Files named one by one are a subset too: only folders say "every input".
+  const named = inputs.some((i) => {
+    try {
+      return !fs.statSync(i).isDirectory();
+    } catch {
+      return true;
+    }
+  });
+  const subset = o.shard !== undefined || o.include.length > 0 || o.exclude.length > 0 || named;
   if (subset) return { goldens, obsoleteChecked: false };
-  for (const g of obsoleteGoldens(goldens, jobs.map((j) => j.output))) {
+  // Missing goldens beside obsolete ones are what a wrong folder looks like
+  // (a subfolder of the inputs against the whole golden tree): --prune
+  // removes nothing then, and the obsolete ones are listed as without it.
+  const missing = results.filter((r) => r.status === "missing").length;
+  const obsolete = obsoleteGoldens(goldens, jobs.map((j) => j.output));
+  if (prune && missing > 0 && obsolete.length > 0) {
+    io.err(`dact: --prune: removed nothing: ${missing} golden${missing === 1 ? " is" : "s are"} missing too (do the inputs map onto ${o.outDir}?); expected a run whose every golden exists (--update first), or no --prune to list the obsolete ones`);
+    prune = false;
+  }
+  for (const g of obsolete) {
     if (prune) {
       pruneOne(g);
       io.err(`pruned   ${g}`);

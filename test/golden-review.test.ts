@@ -182,6 +182,25 @@ describe("obsolete goldens", () => {
     expect(existsSync(path.join(d, "gold", "a.csv"))).toBe(true);
   });
 
+  it("--prune removes nothing when the run also has missing goldens (a subfolder against the whole tree), nor for files named one by one", () => {
+    const d = workdir();
+    mkdirSync(path.join(d, "in", "a"), { recursive: true });
+    mkdirSync(path.join(d, "in", "b"), { recursive: true });
+    for (const f of ["a/f1", "a/f2", "b/g1", "b/g2"]) writeFileSync(path.join(d, "in", `${f}.csv`), "-1,2\n");
+    expect(dact(["relu", "in", "--check-dir", "gold", "--update", "-q"], { cwd: d, env: noCI }).status).toBe(0);
+    const all = () => ["a/f1", "a/f2", "b/g1", "b/g2"].map((f) => existsSync(path.join(d, "gold", `${f}.csv`)));
+    expect(all()).toEqual([true, true, true, true]);
+    const sub = dact(["relu", "in/a", "--check-dir", "gold", "--prune"], { cwd: d, env: noCI });
+    expect(sub.status).toBe(1);
+    expect(sub.stderr).toMatch(/--prune: removed nothing: 2 goldens are missing too/);
+    expect(sub.stderr).not.toContain("pruned ");
+    expect(all()).toEqual([true, true, true, true]);
+    const named = dact(["relu", "in/a/f1.csv", "in/b/g1.csv", "--check-dir", "gold", "--keep-paths", "--prune"], { cwd: d, env: noCI });
+    expect(named.stderr).not.toContain("pruned ");
+    expect(named.stderr).not.toContain("obsolete");
+    expect(all()).toEqual([true, true, true, true]);
+  });
+
   it("inputs inside the golden folder are never obsolete (--prune keeps them)", () => {
     const d = workdir();
     mkdirSync(path.join(d, "gold", "in"), { recursive: true });
