@@ -56,7 +56,7 @@ export interface BatchJob {
  * A batch's plan: this shard's jobs, and the files no write of the run may
  * land on (every input of every shard, and for --check-dir the goldens).
  */
-export type BatchPlan = BatchJob[] & { guard?: Protected };
+export type BatchPlan = BatchJob[] & { guard?: Protected; /** Every input of the run, all shards' (options are checked against the whole run, so that every shard decides alike). */ allInputs?: string[] };
 
 export interface BatchResult {
   written: number;
@@ -234,6 +234,7 @@ export async function planBatch(args: readonly string[], o: BatchOptions): Promi
   }
   const jobs: BatchPlan = chosen.map((j) => j.job);
   jobs.guard = guard;
+  jobs.allInputs = all.map((j) => j.job.input);
   return jobs;
 }
 

@@ -141,4 +141,21 @@ describe("batch: an option is refused only if no input of the run can take it", 
     refused(dact(["relu", "a.npy", "--check-dir", "gd", "--compression", "gzip"], { cwd: d }), "--compression");
     expect(existsSync(path.join(d, "gd"))).toBe(false);
   });
+
+  it("with --shard, every shard judges the whole run: shards that drew only .npy files run too, and their union is the unsharded run", () => {
+    const d = workdir();
+    const inp = path.join(d, "in");
+    mkdirSync(inp);
+    writeFileSync(path.join(inp, "t.csv"), "1,-2\n3,4\n");
+    for (let i = 0; i < 6; i++) copyFileSync(NPY, path.join(inp, `n${i}.npy`));
+    const whole = dact(["relu", "in", "--out-dir", "whole", "--delimiter", ","], { cwd: d });
+    expect(whole.status, whole.stderr).toBe(0);
+    const names: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const r = dact(["relu", "in", "--out-dir", "sh", "--shard", `${i}/8`, "--delimiter", ",", "-q"], { cwd: d });
+      expect(r.status, `shard ${i}/8: ${r.stderr}`).toBe(0);
+    }
+    if (existsSync(path.join(d, "sh"))) names.push(...readdirSync(path.join(d, "sh")));
+    expect(names.sort()).toEqual(readdirSync(path.join(d, "whole")).sort());
+  });
 });

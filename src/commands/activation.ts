@@ -117,7 +117,7 @@ async function batchCheck(inputs: string[], base: BaseSpec, o: BatchOptions, rep
   const { checkLine, prepareReports, writeReports } = await import("../golden.js");
   const jobs = await planBatch(inputs, { ...o, checks: true });
   guardGradient(jobs, base);
-  await (await import("../batch-fit.js")).checkBatchFit(base, jobs.map((j) => j.input), o.to, true);
+  await (await import("../batch-fit.js")).checkBatchFit(base, jobs.allInputs ?? jobs.map((j) => j.input), o.to, true);
   prepareReports(reports, jobs.guard!); // before any golden is written
   const results: CheckResult[] = [];
   const r = await runBatch(jobs, base, { ...o, checks: true }, version(), {
@@ -160,7 +160,7 @@ async function batch(inputs: string[], base: BaseSpec, o: BatchOptions, showProg
   const { planBatch, runBatch } = await import("../batch.js");
   const jobs = await planBatch(inputs, o);
   guardGradient(jobs, base);
-  await (await import("../batch-fit.js")).checkBatchFit(base, jobs.map((j) => j.input), o.to, false);
+  await (await import("../batch-fit.js")).checkBatchFit(base, jobs.allInputs ?? jobs.map((j) => j.input), o.to, false);
   const bar = showProgress ? await (await import("../progress.js")).fileProgress(jobs.length) : null;
   const r = await runBatch(jobs, base, o, version(), { notice: quiet.err, error: io.err, fileDone: (done) => bar?.update(done) });
   bar?.stop();
