@@ -220,7 +220,11 @@ export async function planBatch(args: readonly string[], o: BatchOptions): Promi
   const grads = new Protected();
   for (const j of all) {
     guard.add(j.job.input, "input");
-    if (o.checks) guard.add(j.job.output, "golden");
+    if (o.checks) {
+      guard.add(j.job.output, "golden");
+      // Its pending golden too: a report or log there would be renamed into the golden by dact review --accept.
+      guard.add(pendingPath(j.job.output), "pending golden");
+    }
     if (o.gradDir !== undefined) {
       guard.add(path.join(o.gradDir, j.job.inRel), "gradient");
       grads.add(path.join(o.gradDir, j.job.inRel), "gradient");
@@ -362,6 +366,7 @@ export async function runBatch(jobs: BatchPlan, base: Omit<PlanSpec, "input" | "
       for (const j of jobs) outputs.add(j.output, "output");
       outputs.check(logPath, o.log ? "--log" : "--resume");
     }
+    guard.check(logPath, o.log ? "--log" : "--resume"); // before its folder is made
     makeFolders(path.dirname(logPath));
     logFile = AppendFile.open(logPath, o.log ? "--log" : "--resume", guard);
   }

@@ -12,6 +12,7 @@
 import * as path from "node:path";
 import type { Kernel } from "./activations/types.js";
 import { compareNamed, type NamedComparison } from "./compare.js";
+import { pendingPath } from "./pending.js";
 import { jsonExtras } from "./report-extras.js";
 import { DactError } from "./errors.js";
 import { detectFormat, formatFromPath, type FormatSpec, type ReadOptions } from "./formats/index.js";
@@ -213,6 +214,7 @@ export function checkGuard(input: string, golden: string, gradient?: string | nu
   const g = new Protected();
   g.add(input, "input");
   g.add(golden, "golden");
+  g.add(pendingPath(golden), "pending golden");
   if (typeof gradient === "string" && gradient !== "-") g.add(gradient, "gradient");
   return g;
 }

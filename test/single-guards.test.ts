@@ -70,3 +70,22 @@ describe("single-run guards", () => {
     expect(existsSync(path.join(d, "o3"))).toBe(false);
   });
 });
+
+describe("the pending golden (NAME.new.EXT) is the run's too", () => {
+  it("no --report or --log lands on it, single or batch, and nothing is made", async () => {
+    const d = workdir();
+    await files(d);
+    const { mkdirSync } = await import("node:fs");
+    mkdirSync(path.join(d, "in"));
+    copyFileSync(path.join(d, "x.npy"), path.join(d, "in", "a.npy"));
+    const one = dact(["relu", "in/a.npy", "--check", "gold.npy", "--pending", "--report", "json:gold.new.npy"], { cwd: d });
+    expect(one.status).toBe(2);
+    expect(one.stderr).toMatch(/^dact: --report gold\.new\.npy: found that it is the pending golden/);
+    const batch = dact(["relu", "in", "--check-dir", "gd", "--pending", "--report", "json:gd/a.new.npy"], { cwd: d });
+    expect(batch.status).toBe(2);
+    const log = dact(["relu", "in", "--check-dir", "gd3", "--pending", "--log", "gd3/a.new.npy"], { cwd: d });
+    expect(log.status).toBe(2);
+    expect(log.stderr).toMatch(/^dact: --log gd3\/a\.new\.npy: found that it is the pending golden/);
+    for (const f of ["gold.new.npy", "gd", "gd3"]) expect(existsSync(path.join(d, f))).toBe(false);
+  });
+});
