@@ -214,7 +214,8 @@ export function gradSink(grad: GradSource, writer: ArrayWriter, kernel: Kernel, 
         throw new DactError("SHAPE", `the gradient ${gName} has shape ${g.growing ? growingText(g.shape) : shapeText(g.shape)} and the input has ${x.growing ? growingText(x.shape) : shapeText(x.shape)}; expected the same shape, or a scalar`, source);
       }
       // Both sides named (CSV headers, JSON keys, Parquet columns): G's numeric columns must be X's, in order.
-      const named = (h: ArrayHead) => (h.header ? h.header.filter((_, i) => !(h.labelCols ?? []).includes(i)) : null);
+      // Tensor columns (no header: their names are not one per matrix column) by each value's column name.
+      const named = (h: ArrayHead): string[] | null => (h.header ? h.header.filter((_, i) => !(h.labelCols ?? []).includes(i)) : h.valueNames ? [...h.valueNames] : null);
       const xn = named(x);
       const gn = named(g);
       if (xn && gn && xn.join("\u0000") !== gn.join("\u0000")) {

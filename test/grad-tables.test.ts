@@ -225,3 +225,18 @@ describe("CSV, the neighbour: labels kept, G's own labels left aside quietly", (
     expect(r.stdout.toString().split("\n").slice(1, 3).map((l) => l.split(",")[0])).toEqual(["a", "b"]);
   });
 });
+
+describe("tensor columns: G's columns by name, as for flat ones", () => {
+  it("a G whose names differ (a CSV header, or a table's other columns) is refused; a headerless G is taken by position", () => {
+    const d = workdir();
+    copyFileSync(path.join(FIXTURES, "tables", "tensor.arrow"), path.join(d, "x.arrow")); // emb: 6 rows of 3
+    const rows = (s: string) => Array.from({ length: 6 }, () => s).join("\n") + "\n";
+    writeFileSync(path.join(d, "named.csv"), "a,b,c\n" + rows("2.5,2.5,2.5"));
+    writeFileSync(path.join(d, "plain.csv"), rows("2.5,2.5,2.5"));
+    const bad = dact(["relu", "x.arrow", "--grad-output", "named.csv", "-o", "o.arrow"], { cwd: d });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/has the columns \(a, b, c\) and the input \(emb, emb, emb\); expected the same names in the same order/);
+    const ok = dact(["relu", "x.arrow", "--grad-output", "plain.csv", "-o", "o.npy"], { cwd: d });
+    expect(ok.status, ok.stderr).toBe(0);
+  });
+});

@@ -35,6 +35,8 @@ export interface ArrayHead {
   readonly naTokens?: readonly string[] | undefined;
   /** CSV: label columns, by position in the full row; their cells come in RowExtras. */
   readonly labelCols?: readonly number[] | undefined;
+  /** Parquet/Arrow: each value's column name along the last axis (a tensor column's name once per value), to match a gradient's columns by name when `header` cannot say (tensor columns). */
+  readonly valueNames?: readonly string[] | undefined;
   /** Parquet/Arrow: each column's own dtype along the last axis (a table's columns may differ); `dtype` is then their common one. */
   readonly columnDtypes?: readonly FloatDType[] | undefined;
   /** CSV: the notice naming text columns found on the first data row, for a sink that merges it with what it drops (ArraySink.takesTextNote). */

@@ -36,6 +36,11 @@ export function matrixDtype(cols: readonly NumColumn[]): FloatDType {
 }
 
 /** Each matrix column's result dtype (a tensor column gives its width of them): an ArrayHead's columnDtypes. */
+/** Each value's column name along the last axis (ArrayHead.valueNames). */
+export function valueNamesOf(cols: readonly { name: string; width: number }[]): string[] {
+  return cols.flatMap((c) => Array<string>(c.width).fill(c.name));
+}
+
 export function columnDtypesOf(cols: readonly NumColumn[]): FloatDType[] {
   return cols.flatMap((c) => Array<FloatDType>(c.width).fill(resultDtype(c.kind)));
 }

@@ -31,7 +31,7 @@ import { randomAccess, type Input, type Output, type RandomAccess } from "../../
 import type { ArrayHead, ArraySink, FloatDType } from "../array.js";
 import type { TransformContext } from "../context.js";
 import { promote } from "../round.js";
-import { castColumn, columnDtypesOf, deriveColumn, gradColumns, headerOf, interleave, pandasIndexColumns, matrixDtype, resultDtype, TableArrayWriter, unsupportedColumn, type ColumnValues, type NumColumn, type NumKind } from "../table.js";
+import { castColumn, columnDtypesOf, valueNamesOf, deriveColumn, gradColumns, headerOf, interleave, pandasIndexColumns, matrixDtype, resultDtype, TableArrayWriter, unsupportedColumn, type ColumnValues, type NumColumn, type NumKind } from "../table.js";
 
 export const PAR1 = Buffer.from("PAR1");
 
@@ -402,7 +402,7 @@ function labelNotice(file: string, labels: readonly PqColumn[], notice: (m: stri
 function tableHead(num: readonly PqColumn[], rows: number): ArrayHead {
   const width = num.reduce((s, c) => s + c.width, 0);
   // A tensor column's names are not one per matrix column: no header then.
-  return { shape: [rows, width], growing: false, dtype: matrixDtype(num), header: num.every((c) => !c.list) ? headerOf(num.map((c) => c.name)) : null, headerName: "the column names", columnDtypes: columnDtypesOf(num) };
+  return { shape: [rows, width], growing: false, dtype: matrixDtype(num), header: num.every((c) => !c.list) ? headerOf(num.map((c) => c.name)) : null, headerName: "the column names", valueNames: valueNamesOf(num), columnDtypes: columnDtypesOf(num) };
 }
 
 export async function readParquetArray(input: Input, sink: ArraySink, after: () => Promise<void>, notice: (m: string) => void): Promise<number[]> {
