@@ -240,3 +240,21 @@ describe("tensor columns: G's columns by name, as for flat ones", () => {
     expect(ok.status, ok.stderr).toBe(0);
   });
 });
+
+describe("pandas' metadata follows the computed columns", () => {
+  it("an int64 column computed to float64 is described as float64, so pandas reads the fractions back", async () => {
+    const d = workdir();
+    copyFileSync(path.join(FIXTURES, "tables", "pandas.parquet"), path.join(d, "x.parquet")); // a float64, b int64, name str
+    for (const extra of [[], ["--grad-output", "0.5"]]) {
+      const r = dact(["sigmoid", "x.parquet", "-o", "o.parquet", ...extra], { cwd: d });
+      expect(r.status, r.stderr).toBe(0);
+      const buf = readFileSync(path.join(d, "o.parquet"));
+      const md = parquetMetadata(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length));
+      const pandas = JSON.parse(md.key_value_metadata!.find((k) => k.key === "pandas")!.value!) as { columns: { name: string; numpy_type: string; pandas_type: string }[] };
+      const types = Object.fromEntries(pandas.columns.map((c) => [c.name, [c.pandas_type, c.numpy_type]]));
+      expect(types["a"]).toEqual(["float64", "float64"]);
+      expect(types["b"]).toEqual(["float64", "float64"]);
+      expect(types["name"]![1]).toBe("str"); // a label column keeps its own
+    }
+  });
+});

@@ -106,3 +106,12 @@ export function expectSameDoubles(actual: ArrayLike<number>, expected: ArrayLike
     throw new Error(`${what}: first difference at index ${i} of ${a.length}: ${show(x)}, expected ${show(y)}`);
   }
 }
+
+/** pandas' metadata as dact writes it back: each computed integer column described as float64 (pandasMetadataFor). */
+export function pandasAfter(json: string, computed: ReadonlySet<string>): unknown {
+  const m = JSON.parse(json) as { columns: { name: string; pandas_type: string; numpy_type: string; metadata: unknown }[] };
+  for (const c of m.columns) {
+    if (computed.has(c.name) && /int/i.test(c.numpy_type)) Object.assign(c, { pandas_type: "float64", numpy_type: "float64", metadata: null });
+  }
+  return m;
+}

@@ -36,6 +36,45 @@ export function matrixDtype(cols: readonly NumColumn[]): FloatDType {
 }
 
 /** Each matrix column's result dtype (a tensor column gives its width of them): an ArrayHead's columnDtypes. */
+/**
+ * pandas' schema metadata ("pandas" key) after computing columns: each
+ * computed column's pandas_type and numpy_type become its stored float
+ * dtype, so pandas reads the floats back (a nullable Int64 column left
+ * described as Int64 made read_parquet fail on the first fraction).
+ * Unparseable metadata is returned as it was; tensor columns (object
+ * columns of arrays to pandas) keep theirs.
+ */
+export function pandasMetadataFor(json: string, stored: ReadonlyMap<string, FloatDType>): string {
+  let m: { columns?: { name?: unknown; field_name?: unknown; pandas_type?: unknown; numpy_type?: unknown; metadata?: unknown }[] };
+  try {
+    m = JSON.parse(json) as typeof m;
+  } catch {
+    return json;
+  }
+  if (!Array.isArray(m.columns)) return json;
+  const NAME: Record<FloatDType, string> = { f2: "float16", f4: "float32", f8: "float64", bf16: "float32" };
+  let changed = false;
+  for (const c of m.columns) {
+    const key = typeof c.field_name === "string" ? c.field_name : typeof c.name === "string" ? c.name : null;
+    const d = key === null ? undefined : stored.get(key);
+    if (d === undefined || (c.pandas_type === NAME[d] && c.numpy_type === NAME[d])) continue;
+    c.pandas_type = NAME[d];
+    c.numpy_type = NAME[d];
+    c.metadata = null;
+    changed = true;
+  }
+  // Unchanged: the writer's bytes as they were. Changed: laid out as
+  // pyarrow writes it (Python's json.dumps: ", " and ": ", ASCII only).
+  return changed ? pyJson(m) : json;
+}
+
+/** Python's json.dumps(v) with its defaults: separators ", " and ": ", non-ASCII as \\uXXXX. */
+function pyJson(v: unknown): string {
+  if (v === null || typeof v !== "object") return JSON.stringify(v).replace(/[\u0080-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  if (Array.isArray(v)) return `[${v.map(pyJson).join(", ")}]`;
+  return `{${Object.entries(v as Record<string, unknown>).map(([k, x]) => `${pyJson(k)}: ${pyJson(x)}`).join(", ")}}`;
+}
+
 /** Each value's column name along the last axis (ArrayHead.valueNames). */
 export function valueNamesOf(cols: readonly { name: string; width: number }[]): string[] {
   return cols.flatMap((c) => Array<string>(c.width).fill(c.name));

@@ -23,7 +23,7 @@ import { lz4FrameDecode } from "./lz4.js";
 import { randomAccess, type Input, type Output } from "../../io.js";
 import type { ArraySink, FloatDType } from "../array.js";
 import type { TransformContext } from "../context.js";
-import { castColumn, columnDtypesOf, valueNamesOf, deriveColumn, gradColumns, headerOf, halfToNumber, interleave, pandasIndexColumns, matrixDtype, numberToHalf, resultDtype, TableArrayWriter, unsupportedColumn, type ColumnValues, type NumColumn, type NumKind } from "../table.js";
+import { castColumn, columnDtypesOf, pandasMetadataFor, valueNamesOf, deriveColumn, gradColumns, headerOf, halfToNumber, interleave, pandasIndexColumns, matrixDtype, numberToHalf, resultDtype, TableArrayWriter, unsupportedColumn, type ColumnValues, type NumColumn, type NumKind } from "../table.js";
 import { promote } from "../round.js";
 
 interface ArrowColumn extends NumColumn {
@@ -441,7 +441,7 @@ export async function transformArrow(input: Input, output: Output, ctx: Transfor
       }
     }
     // One schema for the whole output: the first batch's (nullability from the input fields).
-    outSchema ??= new (A().Schema)(fields.map((f, i) => (cols[i]!.label ? f : new (A().Field)(f.name, f.type, true, f.metadata))), schema.metadata);
+    outSchema ??= new (A().Schema)(fields.map((f, i) => (cols[i]!.label ? f : new (A().Field)(f.name, f.type, true, f.metadata))), withPandasTypes(schema.metadata, num, storedOf));
     const struct = A().makeData({ type: new (A().Struct)(outSchema.fields), length: b.numRows, nullCount: 0, children } as never);
     w.write(new (A().RecordBatch)(outSchema, struct as never));
     await drain(sink, output);
@@ -450,12 +450,21 @@ export async function transformArrow(input: Input, output: Output, ctx: Transfor
   if (!outSchema) {
     // No record batch: the schema alone, numeric columns as their result types.
     const ft = (c: ArrowColumn) => floatType((storedOf(c) === "bf16" ? "f4" : storedOf(c)) as "f2");
-    outSchema = new (A().Schema)(cols.map((c) => (c.label ? c.field : new (A().Field)(c.name, c.varList ? new (A().List)(new (A().Field)((c.field.type as unknown as FixedSizeList).children[0]!.name, ft(c), true)) : c.width > 1 ? new (A().FixedSizeList)(c.width, new (A().Field)((c.field.type as FixedSizeList).children[0]!.name, ft(c), true)) : ft(c), true, c.field.metadata))), schema.metadata);
+    outSchema = new (A().Schema)(cols.map((c) => (c.label ? c.field : new (A().Field)(c.name, c.varList ? new (A().List)(new (A().Field)((c.field.type as unknown as FixedSizeList).children[0]!.name, ft(c), true)) : c.width > 1 ? new (A().FixedSizeList)(c.width, new (A().Field)((c.field.type as FixedSizeList).children[0]!.name, ft(c), true)) : ft(c), true, c.field.metadata))), withPandasTypes(schema.metadata, num, storedOf));
     w.write(new (A().RecordBatch)(outSchema, A().makeData({ type: new (A().Struct)(outSchema.fields), length: 0, nullCount: 0, children: outSchema.fields.map((f) => A().makeData({ type: f.type, length: 0 } as never)) } as never) as never));
   }
   await ctx.grad?.finish([rowBase, width]);
   w.finish();
   await drain(sink, output);
+}
+
+/** The schema metadata with pandas' description of each computed flat column as its stored float dtype (pandasMetadataFor). */
+function withPandasTypes(metadata: Map<string, string>, num: readonly ArrowColumn[], storedOf: (c: ArrowColumn) => FloatDType): Map<string, string> {
+  const pandas = metadata.get("pandas");
+  if (pandas === undefined) return metadata;
+  const out = new Map(metadata);
+  out.set("pandas", pandasMetadataFor(pandas, new Map(num.filter((c) => c.width === 1 && !c.varList).map((c) => [c.name, storedOf(c)] as const))));
+  return out;
 }
 
 /** The array path into Arrow: one float column per matrix column, a record batch per group of rows. */

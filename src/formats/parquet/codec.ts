@@ -31,7 +31,7 @@ import { randomAccess, type Input, type Output, type RandomAccess } from "../../
 import type { ArrayHead, ArraySink, FloatDType } from "../array.js";
 import type { TransformContext } from "../context.js";
 import { promote } from "../round.js";
-import { castColumn, columnDtypesOf, valueNamesOf, deriveColumn, gradColumns, headerOf, interleave, pandasIndexColumns, matrixDtype, resultDtype, TableArrayWriter, unsupportedColumn, type ColumnValues, type NumColumn, type NumKind } from "../table.js";
+import { castColumn, columnDtypesOf, pandasMetadataFor, valueNamesOf, deriveColumn, gradColumns, headerOf, interleave, pandasIndexColumns, matrixDtype, resultDtype, TableArrayWriter, unsupportedColumn, type ColumnValues, type NumColumn, type NumKind } from "../table.js";
 
 export const PAR1 = Buffer.from("PAR1");
 
@@ -637,7 +637,9 @@ export async function transformParquet(input: Input, output: Output, ctx: Transf
     return el;
   });
   const changed = num.some((c) => c.kind === "int" || outDtype.get(c) !== c.kind);
-  const kv = md.key_value_metadata?.filter((k) => !(changed && k.key === "ARROW:schema"));
+  // pandas' description of each computed flat column: its stored float dtype now.
+  const stored = new Map(num.filter((c) => c.width === 1 && !c.list).map((c) => [c.name, outDtype.get(c)!] as const));
+  const kv = md.key_value_metadata?.filter((k) => !(changed && k.key === "ARROW:schema")).map((k) => (k.key === "pandas" && typeof k.value === "string" ? { ...k, value: pandasMetadataFor(k.value, stored) } : k));
   const w = new ParquetFileWriter(output, schema, kv, codecOf(ctx.compression));
   let start = 0;
   for (const rg of md.row_groups) {
