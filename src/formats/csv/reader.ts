@@ -909,15 +909,32 @@ export class CsvReader {
     return 2 + k;
   }
 
+  /**
+   * Parses the cell at buf[s..) (up to the delimiter `d`, or `e`; -1: no
+   * delimiter) into the batch at index `n`: its value and missing-value
+   * code (0 a number, 1 empty, 2+ an NA token, which reads as NaN). A cell
+   * that is neither a number nor an NA token is an error at (line, column).
+   */
+  private parseCell(buf: Buffer, s: number, e: number, d: number, signOnly: boolean, line: number, column: number, n: number): void {
+    const naNumbers = this.naNumbers;
+    let v = parseNumberBytes(buf, s, e, d, signOnly && naNumbers === null, this.point);
+    let st: number = cellStatus;
+    // Off the common path: not a number, NaN, or a numeric NA token to look for.
+    if (st === CellStatus.Invalid || v !== v || naNumbers !== null) {
+      // cellEnd is `e` when there is no delimiter: the cell's end either way.
+      st = this.missingCode(v, st, buf, s, cellEnd, line, column);
+      if (st > 1) v = NaN;
+    }
+    const b = this.batch;
+    b.values[n] = v;
+    b.missing[n] = st;
+  }
+
   /** Appends the cells of buf[s..e) to the current row. */
   private cells(buf: Buffer, s: number, e: number, signOnly: boolean): void {
     const cols = this.cols;
     this.room(cols === UNKNOWN_COLS ? this.countCells(buf, s, e) : Math.max(0, cols - this.rowCells), 0);
     const b = this.batch;
-    const values = b.values;
-    const missing = b.missing;
-    const point = this.point;
-    const naNumbers = this.naNumbers;
     let n = b.n;
     let i = s;
     const d = this.delim;
@@ -927,15 +944,7 @@ export class CsvReader {
         this.extraCells += this.countCells(buf, i, e);
         break;
       }
-      let v = parseNumberBytes(buf, i, e, d, signOnly && naNumbers === null, point);
-      let st: number = cellStatus;
-      // Off the common path: not a number, NaN, or a numeric NA token to look for.
-      if (st === CellStatus.Invalid || v !== v || naNumbers !== null) {
-        st = this.missingCode(v, st, buf, i, cellEnd, this.line, this.rowCells + 1);
-        if (st > 1) v = NaN;
-      }
-      values[n] = v;
-      missing[n] = st;
+      this.parseCell(buf, i, e, d, signOnly, this.line, this.rowCells + 1, n);
       n++;
       this.rowCells++;
       i = cellEnd;
@@ -958,14 +967,7 @@ export class CsvReader {
       if (j < 0 || j > e) j = e;
       if (col < this.isLabel.length && this.isLabel[col] === 1) b.labels.push(buf.toString("utf8", i, j));
       else if (numeric < cols) {
-        let v = parseNumberBytes(buf, i, j, -1, signOnly && this.naNumbers === null, this.point);
-        let st: number = cellStatus;
-        if (st === CellStatus.Invalid || v !== v || this.naNumbers !== null) {
-          st = this.missingCode(v, st, buf, i, j, this.line, col + 1);
-          if (st > 1) v = NaN;
-        }
-        b.values[b.n] = v;
-        b.missing[b.n++] = st;
+        this.parseCell(buf, i, j, -1, signOnly, this.line, col + 1, b.n++);
         numeric++;
       } else numeric++;
       if (j >= e) break;
@@ -1052,14 +1054,7 @@ export class CsvReader {
           continue;
         }
         const buf = Buffer.from(cell, "utf8");
-        let v = parseNumberBytes(buf, 0, buf.length, -1, false, this.point);
-        let st: number = cellStatus;
-        if (st === CellStatus.Invalid || v !== v || this.naNumbers !== null) {
-          st = this.missingCode(v, st, buf, 0, buf.length, line, c + 1);
-          if (st > 1) v = NaN;
-        }
-        b.values[b.n] = v;
-        b.missing[b.n++] = st;
+        this.parseCell(buf, 0, buf.length, -1, false, line, c + 1, b.n++);
       }
       if (this.rangeOk) this.checkRange(b.n - cols);
       b.endings[b.rows++] = ending;
