@@ -10,18 +10,19 @@
 import * as fs from "node:fs";
 import { DactError } from "./errors.js";
 import { detectFormat, formatFromPath, type Format } from "./formats/index.js";
-import { foundText, givenRules, unfitRule, type FitOptions, type RunFormats } from "./option-fit.js";
+import { batchRules, fits, foundText, givenRules, unfitRule, type FitOptions, type RunFormats } from "./option-fit.js";
 import { openSource } from "./run/sources.js";
 
-export async function checkBatchFit(s: FitOptions & { format?: Format | undefined }, inputs: readonly string[], to: Format | undefined, checks: boolean): Promise<void> {
-  if (givenRules(s).length === 0) return;
+export async function checkBatchFit(s: FitOptions & Parameters<typeof batchRules>[0] & { format?: Format | undefined }, inputs: readonly string[], to: Format | undefined, checks: boolean): Promise<void> {
+  if (givenRules(s).length === 0 && batchRules(s).length === 0) return;
   const formats = (ins: readonly (Format | undefined)[]): RunFormats => ({ inputs: ins, outputs: checks ? null : to ? [to] : ins });
   const known = inputs.map((i) => s.format ?? formatFromPath(i));
   // The extensions alone settle it when the known formats fit every option.
-  if (unfitRule(s, formats(known.filter((f) => f !== undefined))) === null) return;
+  const unfit = (f: RunFormats) => unfitRule(s, f) ?? batchRules(s).find((r) => !fits(r, f)) ?? null;
+  if (unfit(formats(known.filter((f) => f !== undefined))) === null) return;
   const sniffed = await Promise.all(inputs.map(async (p, k) => known[k] ?? (await sniff(p))));
   const f = formats(sniffed);
-  const rule = unfitRule(s, f);
+  const rule = unfit(f);
   if (rule) throw new DactError("USAGE", `option ${rule.flag}: ${foundText(rule, f).replace(/^found (?!with )/, "found only ")}, in all ${inputs.length} input${inputs.length === 1 ? "" : "s"} of the run; expected it only with ${rule.expected}`);
 }
 

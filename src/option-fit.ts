@@ -57,7 +57,21 @@ export interface RunFormats {
   outputs: readonly (Format | undefined)[] | "unknown" | null;
 }
 
-function fits(rule: FitRule, formats: RunFormats): boolean {
+/**
+ * Batch mode's further rules: options a single run refuses file by file
+ * with their own wording (pipeline.ts), which a batch leaves out for the
+ * files they do not fit (fitToFile) and refuses only when they fit none.
+ */
+export function batchRules(s: { floatFormat?: unknown; dtype?: unknown; columns?: readonly unknown[] | undefined; keys?: readonly unknown[] | undefined }): FitRule[] {
+  const rules: FitRule[] = [];
+  if (s.floatFormat) rules.push({ flag: "--float-format", inputs: [], outputs: TEXT, expected: "CSV, TSV or JSON output" });
+  if (s.dtype !== undefined) rules.push({ flag: "--dtype", inputs: [], outputs: ["npy", "npz", "safetensors", "parquet", "arrow", "arrows"], expected: ".npy, .npz, .safetensors, Parquet or Arrow output" });
+  if (s.columns?.length) rules.push({ flag: "--columns", inputs: TEXT, outputs: [], expected: "CSV/TSV input or pandas JSON tables" });
+  if (s.keys?.length) rules.push({ flag: "--key", inputs: ["npz", "safetensors"], outputs: [], expected: ".npz or .safetensors input" });
+  return rules;
+}
+
+export function fits(rule: FitRule, formats: RunFormats): boolean {
   const any = (list: RunFormats["inputs"] | null, wanted: readonly Format[]) => wanted.length > 0 && list !== null && (list === "unknown" || list.some((f) => f === undefined || wanted.includes(f)));
   return any(formats.inputs, rule.inputs) || any(formats.outputs, rule.outputs);
 }

@@ -40,6 +40,25 @@ export function outputFormat(plan: Pick<PlanSpec, "to" | "output">, input: Forma
 }
 
 /**
+ * Batch mode: an option that fits some files of the run (checkBatchFit
+ * refuses one that fits none) is left out for a file it does not fit, as
+ * the CSV-reading options are for a .npy: --columns on arrays without
+ * named columns or on typed tables, --key on a single array,
+ * --float-format into binary numbers, --dtype into text.
+ */
+function fitToFile(plan: PlanSpec, format: Format): PlanSpec {
+  const from = formatSpec(format);
+  const out = plan.check ? null : formatSpec(outputFormat(plan, format));
+  return {
+    ...plan,
+    columns: plan.columns?.length && (from.kind === "container" || from.name === "npy" || TABLES.includes(from.name)) ? undefined : plan.columns,
+    keys: plan.keys?.length && from.kind !== "container" ? undefined : plan.keys,
+    floatFormat: plan.floatFormat && out && !["csv", "tsv", "json", "jsonl"].includes(out.name) ? undefined : plan.floatFormat,
+    dtype: plan.dtype !== undefined && out && out.kind === "array" && !DTYPED.includes(out.name) ? undefined : plan.dtype,
+  };
+}
+
+/**
  * source -> format reader -> kernel -> format writer -> sink, for one
  * input. A run whose output format is its input's streams through the
  * format's own transform, which keeps the layout (line endings, header,
@@ -58,6 +77,7 @@ export async function runDerivative(plan: PlanSpec, say: (m: string) => void = n
     const base = act.kernel(plan.params);
     const k32 = float32Kernel(act, plan.params, base);
     const kernel = withFloat32(parallelKernel(act, plan.params, base, threads), k32 && parallelKernel(act, plan.params, k32, threads, true));
+    if (plan.fitChecked) plan = fitToFile(plan, format);
     const readOpts: ReadOptions = { delimiter: plan.delimiter, header: plan.header, signOnly: act.signOnly ?? false, maxLine: plan.maxLine, decimal: plan.decimal, comment: plan.comment, naValues: plan.naValues, labels: plan.labels, columns: plan.columns, notice: say };
     if (plan.columns?.length && (from.kind === "container" || from.name === "npy")) throw new DactError("USAGE", `option --columns: ${input.name} is ${from.name}, arrays without named columns; expected a CSV/TSV file or a pandas JSON table`);
     // Parquet and Arrow columns are typed: the numeric ones are differentiated, the others pass through.

@@ -158,4 +158,31 @@ describe("batch: an option is refused only if no input of the run can take it", 
     if (existsSync(path.join(d, "sh"))) names.push(...readdirSync(path.join(d, "sh")));
     expect(names.sort()).toEqual(readdirSync(path.join(d, "whole")).sort());
   });
+
+  it.each([
+    ["--float-format", "%.3f"],
+    ["--dtype", "f4"],
+    ["--columns", "u"],
+  ])("%s over a folder mixing CSV and .npy: applied where it fits, left out elsewhere; refused when it fits no file", (flag, value) => {
+    const d = workdir();
+    mkdirSync(path.join(d, "in"));
+    mkdirSync(path.join(d, "only"));
+    writeFileSync(path.join(d, "in", "b.csv"), "u,v\n-1.0,2.0\n0.0,3.0\n");
+    copyFileSync(NPY, path.join(d, "in", "a.npy"));
+    copyFileSync(NPY, path.join(d, "only", "a.npy"));
+    const r = dact(["sigmoid", "in", "--out-dir", "o", flag, value, "--summary", "json"], { cwd: d });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stderr.trim().split("\n").at(-1)!)).toMatchObject({ written: 2, failed: 0 });
+    // The .npy's output is the one a run without the option writes.
+    const plain = dact(["sigmoid", "in/a.npy", "-o", "plain.npy"], { cwd: d });
+    expect(plain.status).toBe(0);
+    if (flag !== "--dtype") expect(readFileSync(path.join(d, "o", "a.npy")).equals(readFileSync(path.join(d, "plain.npy")))).toBe(true);
+    if (flag === "--float-format") expect(readFileSync(path.join(d, "o", "b.csv"), "utf8")).toBe("u,v\n0.197,0.105\n0.250,0.045\n");
+    const none = dact(["sigmoid", "only", "--out-dir", "o2", flag, value], { cwd: d });
+    if (flag === "--dtype") expect(none.status).toBe(0); // .npy output takes --dtype
+    else {
+      refused(none, flag);
+      expect(existsSync(path.join(d, "o2"))).toBe(false);
+    }
+  });
 });
