@@ -10,6 +10,18 @@ import type { Format } from "../src/formats/index.js";
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const FIXTURES = path.join(ROOT, "fixtures");
 
+/**
+ * The environment a user's shell gives dact: the suite's own, without CI and
+ * DACT_UPDATE. CI runs the suite with CI=true, and a child that inherited it
+ * would refuse --pending and --update; a test about CI sets it itself.
+ */
+export function userEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env["CI"];
+  delete env["DACT_UPDATE"];
+  return { ...env, ...extra };
+}
+
 export function fixture(...parts: string[]): Buffer {
   return readFileSync(path.join(FIXTURES, ...parts));
 }

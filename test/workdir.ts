@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, onTestFailed, onTestFinished } from "vitest";
-import { ROOT } from "./helpers.js";
+import { ROOT, userEnv } from "./helpers.js";
 
 export const BIN = path.join(ROOT, "bin", "dact.js");
 /** Preload for `node --require`: prints the peak RSS at exit (see the file). */
@@ -43,9 +43,9 @@ function describeRun(r: Run, cwd?: string): string {
   return [`$ dact ${r.args.map((a) => JSON.stringify(a)).join(" ")}${cwd ? `   (in ${cwd})` : ""}`, `exit status: ${r.status}${r.signal ? ` (signal ${r.signal})` : ""}`, `stdout: ${out}`, `stderr: ${r.stderr}`].join("\n");
 }
 
-/** Runs the real binary; on a test failure the run is printed. */
+/** Runs the real binary (in a user's environment unless `env` is given); on a test failure the run is printed. */
 export function dact(args: string[], opts: { input?: Buffer | string; cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number } = {}): Run {
-  const o: SpawnSyncOptions = { input: opts.input ?? Buffer.alloc(0), cwd: opts.cwd, env: opts.env, maxBuffer: 1 << 28, timeout: opts.timeout ?? 60_000 };
+  const o: SpawnSyncOptions = { input: opts.input ?? Buffer.alloc(0), cwd: opts.cwd, env: opts.env ?? userEnv(), maxBuffer: 1 << 28, timeout: opts.timeout ?? 60_000 };
   const r = spawnSync(process.execPath, [BIN, ...args], o);
   const run: Run = { args, status: r.status, signal: r.signal, stdout: r.stdout as Buffer, stderr: (r.stderr as Buffer).toString() };
   onTestFailed(() => console.error(describeRun(run, opts.cwd)));
@@ -54,7 +54,7 @@ export function dact(args: string[], opts: { input?: Buffer | string; cwd?: stri
 
 /** Starts the binary without waiting (for signals and pipes). */
 export function dactAsync(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): ChildProcess {
-  return spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: opts.env, stdio: ["pipe", "pipe", "pipe"] });
+  return spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: opts.env ?? userEnv(), stdio: ["pipe", "pipe", "pipe"] });
 }
 
 /**
@@ -65,7 +65,7 @@ export function dactAsync(args: string[], opts: { cwd?: string; env?: NodeJS.Pro
  * a test worker holding 100 MB would be charged to the child.
  */
 export function dactMeasured(args: string[], opts: { cwd?: string } = {}): Run & { maxRssMB: number } {
-  const r = spawnSync(process.execPath, [path.join(ROOT, "test", "measured-main.mjs"), ...args], { cwd: opts.cwd, maxBuffer: 1 << 28, input: Buffer.alloc(0) });
+  const r = spawnSync(process.execPath, [path.join(ROOT, "test", "measured-main.mjs"), ...args], { cwd: opts.cwd, env: userEnv(), maxBuffer: 1 << 28, input: Buffer.alloc(0) });
   const stderr = (r.stderr as Buffer).toString();
   const m = /maxRSS=(\d+)/.exec(stderr);
   const run = { args, status: r.status, signal: r.signal, stdout: r.stdout as Buffer, stderr: stderr.replace(/\nmaxRSS=\d+\n$/, ""), maxRssMB: m ? Number(m[1]) / 1024 : NaN };

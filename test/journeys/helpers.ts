@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { inflateRawSync } from "node:zlib";
 import { parse } from "csv-parse/sync";
 import { expect, onTestFailed } from "vitest";
-import { FIXTURES } from "../helpers.js";
+import { FIXTURES, userEnv } from "../helpers.js";
 import { packed } from "../packed.js";
 
 export const JOURNEYS = path.join(FIXTURES, "journeys");
@@ -29,7 +29,7 @@ export interface Run {
 
 /** Runs the installed `dact` (the package's bin, from its global prefix); printed if the test fails. */
 export function dact(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; input?: string | Buffer }): Run {
-  const r = spawnSync(packed().bin, args, { cwd: opts.cwd, env: opts.env ?? process.env, input: opts.input ?? "", maxBuffer: 1 << 28, timeout: 120_000 });
+  const r = spawnSync(packed().bin, args, { cwd: opts.cwd, env: opts.env ?? userEnv(), input: opts.input ?? "", maxBuffer: 1 << 28, timeout: 120_000 });
   const run: Run = { args, status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr.toString() };
   onTestFailed(() => console.error(`$ dact ${args.map((a) => JSON.stringify(a)).join(" ")}   (in ${opts.cwd})\nexit status: ${run.status}${run.signal ? ` (signal ${run.signal})` : ""}\nstdout: ${run.stdout.subarray(0, 2000).toString()}\nstderr: ${run.stderr}`));
   return run;
@@ -37,7 +37,7 @@ export function dact(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEn
 
 /** Starts the installed `dact` without waiting (for signals). */
 export function dactAsync(args: string[], cwd: string): ChildProcess {
-  return spawn(packed().bin, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+  return spawn(packed().bin, args, { cwd, env: userEnv(), stdio: ["ignore", "pipe", "pipe"] });
 }
 
 /** Copies a fixture folder or file of fixtures/journeys into dir. */
