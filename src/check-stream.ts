@@ -27,7 +27,7 @@ export function rereadable(input: Input): boolean {
 
 /** Compares the run's results with the golden at `golden`, streaming both. */
 export async function checkStreaming(input: Input, from: FormatSpec, plan: PlanSpec, kernel: Kernel, readOpts: ReadOptions, say: (m: string) => void, golden: string, tolerance: TolerancePolicy | Tolerance): Promise<NamedComparison> {
-  return withGradOf(plan.gradOutput, say, async (gradFor: GradFor) => {
+  return withGradOf(plan.gradOutput, readOpts, say, async (gradFor: GradFor) => {
     const actual = await computedSide(input, from, plan, kernel, readOpts, say, gradFor);
     const g = await openSource(golden);
     try {
@@ -40,7 +40,7 @@ export async function checkStreaming(input: Input, from: FormatSpec, plan: PlanS
 
 /** Runs the kernel over the input without keeping anything: its errors are the run's (a missing golden does not hide a bad input). */
 export async function drainResults(input: Input, from: FormatSpec, plan: PlanSpec, kernel: Kernel, readOpts: ReadOptions, say: (m: string) => void): Promise<void> {
-  return withGradOf(plan.gradOutput, say, async (gradFor: GradFor) => {
+  return withGradOf(plan.gradOutput, readOpts, say, async (gradFor: GradFor) => {
     const side = await computedSide(input, from, plan, kernel, readOpts, say, gradFor);
     const none: ArrayWriter = { begin() {}, write() {}, flush: async () => {}, end: async () => {} };
     for (const m of side.members) await side.read(m, none);

@@ -18,7 +18,7 @@ import type { PlanSpec } from "./run/types.js";
 import { gradDtypeOf, gradResultDtype, type GradSource } from "./grad.js";
 
 export async function runNamed(input: Input, from: FormatSpec, to: FormatSpec, output: Output, plan: PlanSpec, kernel: Kernel, readOpts: ReadOptions, say: (m: string) => void): Promise<void> {
-  return withGradOf(plan.gradOutput, say, (gradFor) => runNamedWith(input, from, to, output, plan, kernel, readOpts, say, gradFor));
+  return withGradOf(plan.gradOutput, readOpts, say, (gradFor) => runNamedWith(input, from, to, output, plan, kernel, readOpts, say, gradFor));
 }
 
 async function runNamedWith(input: Input, from: FormatSpec, to: FormatSpec, output: Output, plan: PlanSpec, kernel: Kernel, readOpts: ReadOptions, say: (m: string) => void, gradFor: GradFor): Promise<void> {

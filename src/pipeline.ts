@@ -100,10 +100,10 @@ export async function runDerivative(plan: PlanSpec, say: (m: string) => void = n
         if (sameLayout) {
           const transform = await from.transform(readOpts);
           const ctx = { kernel, signOnly: act.signOnly ?? false, floatFormat: plan.floatFormat, notice: say, dtype: plan.dtype, compression: plan.compression };
-          await withGradOf(plan.gradOutput, say, (gradFor) => (gradFor ? withGradStage(gradFor(null), kernel, input.name, plan.dtype, (grad) => transform(input, output, { ...ctx, grad })) : transform(input, output, ctx)));
+          await withGradOf(plan.gradOutput, readOpts, say, (gradFor) => (gradFor ? withGradStage(gradFor(null), kernel, input.name, plan.dtype, (grad) => transform(input, output, { ...ctx, grad })) : transform(input, output, ctx)));
         } else {
           const writer = await to.writer(output, { delimiter: to === from ? plan.delimiter : undefined, decimal: plan.decimal, floatFormat: plan.floatFormat, dtype: plan.dtype, source: input.name, compression: plan.compression });
-          await withGradOf(plan.gradOutput, say, (gradFor) =>
+          await withGradOf(plan.gradOutput, readOpts, say, (gradFor) =>
             derive((sink, after) => from.read(input, readOpts, sink, after, say), reshapeWriter(writer, plan.reshape), gradFor?.(null) ?? null, { kernel, say, source: input.name, keepsHeader: to.keepsHeader, toName: to.name, dtype: plan.dtype }),
           );
         }

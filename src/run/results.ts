@@ -40,7 +40,7 @@ export async function computedSide(input: Input, from: FormatSpec, plan: PlanSpe
 
 /** The results of a run, in memory: one array under its stem, or each selected container member. */
 export async function resultsInMemory(input: Input, from: FormatSpec, plan: PlanSpec, kernel: Kernel, readOpts: ReadOptions, say: (m: string) => void): Promise<{ container: boolean; arrays: [string, Matrix][] }> {
-  return withGradOf(plan.gradOutput, say, async (gradFor) => {
+  return withGradOf(plan.gradOutput, readOpts, say, async (gradFor) => {
     const side = await computedSide(input, from, plan, kernel, readOpts, say, gradFor);
     const arrays: [string, Matrix][] = [];
     const pause = yielder(); // many small members: signals still act within 50 ms

@@ -7,6 +7,7 @@
 import { DactError } from "../errors.js";
 import { GzipOutput, maybeGunzip } from "../formats/gzip.js";
 import { detectFormat, formatSpec } from "../formats/index.js";
+import type { ReadOptions } from "../formats/spec.js";
 import { memberPicker, openContainer } from "../formats/members.js";
 import type { GradSource } from "../grad.js";
 import { openInput, openOutput, STDIO, type Input, type Output, type OutputOptions } from "../io.js";
@@ -34,11 +35,25 @@ export async function commitOrAbort(output: Output, work: () => Promise<void>): 
 }
 
 /**
+ * How the run reads text, which G's reader takes too: a G exported by the
+ * same producer as X has X's decimal comma, delimiter, header, comment and
+ * NA tokens. Which columns are X's labels (--index-col, --columns) is not
+ * passed: G's own labels are found as any table's, and G holds the values.
+ */
+export type GradReadOptions = Pick<ReadOptions, "delimiter" | "header" | "maxLine" | "decimal" | "comment" | "naValues">;
+
+/** The text-parsing options of a run's reader that G's reader takes as well (GradReadOptions). */
+export function gradReadOptions(o: GradReadOptions): GradReadOptions {
+  return { delimiter: o.delimiter, header: o.header, maxLine: o.maxLine, decimal: o.decimal, comment: o.comment, naValues: o.naValues };
+}
+
+/**
  * Opens G for --grad-output and closes it after `work`, which gets the
  * gradient for an array: the whole of a single-array G (or a plain number),
- * or, for a container G, its member of the same name (key by key).
+ * or, for a container G, its member of the same name (key by key). A text G
+ * is read with the run's text options (`read`, GradReadOptions).
  */
-export async function withGrad<T>(g: string | number, say: (m: string) => void, work: (gradFor: (member: string | null) => GradSource) => Promise<T>): Promise<T> {
+export async function withGrad<T>(g: string | number, say: (m: string) => void, work: (gradFor: (member: string | null) => GradSource) => Promise<T>, read: GradReadOptions = {}): Promise<T> {
   if (typeof g === "number") return work(() => ({ kind: "number", value: g }));
   const input = await openSource(g);
   try {
@@ -48,7 +63,7 @@ export async function withGrad<T>(g: string | number, say: (m: string) => void, 
       return await work((member) => {
         if (member !== null || used) throw new DactError("USAGE", `option --grad-output: ${input.name} holds one array; expected a container gradient (.npz, .safetensors) for a container input, key by key`);
         used = true;
-        return { kind: "array", name: input.name, read: (sink, after) => spec.read(input, {}, sink, after, say) };
+        return { kind: "array", name: input.name, read: (sink, after) => spec.read(input, gradReadOptions(read), sink, after, say) };
       });
     }
     const reader = await openContainer(input, spec);
@@ -66,7 +81,7 @@ export async function withGrad<T>(g: string | number, say: (m: string) => void, 
 /** A run's gradient, per member: none (f'(x) alone) when --grad-output is absent, else withGrad's. */
 export type GradFor = ((member: string | null) => GradSource) | null;
 
-/** `work` with the run's gradient, or with null when there is none: the one place a run's "gradient or not" is decided. */
-export function withGradOf<T>(g: string | number | undefined, say: (m: string) => void, work: (gradFor: GradFor) => Promise<T>): Promise<T> {
-  return g === undefined ? work(null) : withGrad(g, say, work);
+/** `work` with the run's gradient (a text G read with `read`, the run's text options), or with null when there is none: the one place a run's "gradient or not" is decided. */
+export function withGradOf<T>(g: string | number | undefined, read: GradReadOptions, say: (m: string) => void, work: (gradFor: GradFor) => Promise<T>): Promise<T> {
+  return g === undefined ? work(null) : withGrad(g, say, work, read);
 }
