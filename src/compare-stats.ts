@@ -40,6 +40,7 @@ export function unravel(k: number, shape: readonly number[]): number[] {
 export class DiffStats {
   private k = 0;
   private mismatched = 0;
+  private nanMismatched = 0;
   private maxAbs = 0;
   private maxRel = 0;
   private maxAbsK = -1;
@@ -143,6 +144,7 @@ export class DiffStats {
 
   private mismatch(k: number, x: number, y: number, ulps: number): void {
     this.mismatched++;
+    if (x !== x !== (y !== y)) this.nanMismatched++;
     const abs = Math.abs(x - y);
     if (abs === abs && abs > this.maxAbs) {
       this.maxAbs = abs;
@@ -246,6 +248,7 @@ export class DiffStats {
       mismatched: this.mismatched,
       maxAbs: this.maxAbs,
       maxRel: this.maxRel,
+      ...(this.nanMismatched > 0 ? { nanMismatched: this.nanMismatched } : {}),
       first: this.firstAt.map((k, i) => ({ index: unravel(k, shape), actual: this.firstValues[i]![0], expected: this.firstValues[i]![1] })),
       map,
       tolerance: this.tolerance,

@@ -13,6 +13,8 @@ export interface Comparison {
   mismatched: number;
   maxAbs: number;
   maxRel: number;
+  /** Violations with a NaN on one side only (numpy's "nan location mismatch"); maxAbs and maxRel are over the others. Absent when none. */
+  nanMismatched?: number | undefined;
   /** The first few mismatches, by C-order flat index. */
   first: { index: number[]; actual: number; expected: number }[];
   /** For 2-D (or the last two axes): where mismatches are, binned (see mismatchMap). */

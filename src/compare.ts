@@ -117,9 +117,19 @@ export function formatComparison(c: Comparison, tol: Tolerance = c.tolerance, na
   const pct = (100 * c.mismatched) / c.total;
   lines.push(
     `Mismatched elements: ${c.mismatched} / ${c.total} (${Number(pct.toPrecision(3))}%)`,
-    `Max absolute difference among violations: ${pyRepr(c.maxAbs)}`,
-    `Max relative difference among violations: ${pyRepr(c.maxRel)}`,
-    ...(c.maxUlp !== undefined ? [`Max ULP difference among violations: ${c.maxUlp < 2 ** 53 ? String(c.maxUlp) : pyRepr(c.maxUlp)}${c.maxUlpAt ? ` at [${c.maxUlpAt.join(", ")}]` : ""}`] : []),
+  );
+  // A NaN against a number has no difference to report (numpy says "nan
+  // location mismatch"): the maxima are over the other violations.
+  const nan = c.nanMismatched ?? 0;
+  if (nan > 0) lines.push(`NaN location mismatch: ${nan === c.mismatched ? "every violation is" : `${nan} of them ${nan === 1 ? "is" : "are"}`} a NaN on one side only`);
+  if (nan < c.mismatched) {
+    lines.push(
+      `Max absolute difference among violations: ${pyRepr(c.maxAbs)}`,
+      `Max relative difference among violations: ${pyRepr(c.maxRel)}`,
+      ...(c.maxUlp !== undefined ? [`Max ULP difference among violations: ${c.maxUlp < 2 ** 53 ? String(c.maxUlp) : pyRepr(c.maxUlp)}${c.maxUlpAt ? ` at [${c.maxUlpAt.join(", ")}]` : ""}`] : []),
+    );
+  }
+  lines.push(
     `First mismatches (index: actual, expected):`,
     ...c.first.map((m) => `  [${m.index.join(", ")}]: ${pyRepr(m.actual)}, ${pyRepr(m.expected)}`),
   );

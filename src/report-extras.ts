@@ -11,6 +11,7 @@ export function jsonExtras(c: Comparison | null | undefined): Record<string, unk
   const out: Record<string, unknown> = {};
   if (c.maxAbsAt) out["max_abs_index"] = c.maxAbsAt;
   if (c.maxRelAt) out["max_rel_index"] = c.maxRelAt;
+  if (c.nanMismatched) out["nan_mismatched"] = c.nanMismatched;
   if (c.maxUlp !== undefined) {
     out["max_ulp"] = c.maxUlp;
     out["max_ulp_index"] = c.maxUlpAt ?? null;

@@ -81,3 +81,30 @@ describe("the library's compare() takes the CLI's tolerance options (tolerance n
     }
   });
 });
+
+describe("a NaN on one side only (numpy's nan location mismatch)", () => {
+  it("is counted apart: no maximum difference of 0.0 is reported for it", () => {
+    const c = compareMatrices(matrix([1, NaN, 3]), matrix([1, 2, 3]));
+    expect(c.mismatched).toBe(1);
+    expect(c.nanMismatched).toBe(1);
+    const text = formatComparison(c);
+    expect(text).toMatch(/^NaN location mismatch: every violation is a NaN on one side only$/m);
+    expect(text).not.toMatch(/Max absolute difference/);
+  });
+
+  it("with other violations: the maxima are theirs, and the NaNs are counted", () => {
+    const c = compareMatrices(matrix([NaN, 2, 3.5, 4]), matrix([1, 2, 3, NaN]));
+    expect(c.mismatched).toBe(3);
+    expect(c.nanMismatched).toBe(2);
+    expect(c.maxAbs).toBe(0.5);
+    const text = formatComparison(c);
+    expect(text).toMatch(/^NaN location mismatch: 2 of them are a NaN on one side only$/m);
+    expect(text).toMatch(/^Max absolute difference among violations: 0\.5$/m);
+  });
+
+  it("NaN against NaN is equal, and leaves no count", () => {
+    const c = compareMatrices(matrix([NaN, 1]), matrix([NaN, 2]));
+    expect(c.mismatched).toBe(1);
+    expect(c.nanMismatched).toBeUndefined();
+  });
+});
