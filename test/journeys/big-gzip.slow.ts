@@ -51,7 +51,7 @@ describe("journey 6: a 1 GiB .npy.gz through --check against a golden, in bounde
     await writeNpyGz(path.join(d, "golden.npy.gz"), (k) => relu(x(k)), { at: CHANGED, value: 0.25 });
     const bin = path.join(packed().prefix, "lib", "node_modules", "dact", "bin", "dact.js");
     const r = spawnSync(process.execPath, ["--require", PEAK_RSS, bin, "relu", "--at-zero", "0.5", "x.npy.gz", "--check", "golden.npy.gz"], { cwd: d, encoding: "utf8", timeout: 600_000 });
-    const m = /\nmaxRSS=(\d+)\n$/.exec(r.stderr);
+    const m = /\nmaxRSS=(\d+) cpuMs=\d+\n$/.exec(r.stderr);
     expect(r.status, r.stderr).toBe(1);
     expect(r.stdout).toContain(`Mismatched elements: 1 / ${N} `);
     expect(r.stdout).toMatch(new RegExp(`^ {2}\\[${CHANGED}\\]: ${relu(x(CHANGED % PERIOD)).toFixed(1)}, 0\\.25$`, "m"));
