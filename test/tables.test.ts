@@ -546,6 +546,20 @@ describe("a new user's exit-0-silently-wrong cases (issue 28 follow-up)", () => 
     expect(dact(["relu"], { input: "0,1\n1,2\n" }).stdout.toString()).toBe("0.0,1.0\n1.0,1.0\n");
   });
 
+  it("0 1 2 … first in a whitespace-separated file is data, as np.loadtxt reads np.savetxt(fmt=\"%d\"): pandas writes no such file", () => {
+    const d = workdir();
+    writeFileSync(path.join(d, "ar.txt"), "0 1 2\n3 4 5\n6 7 8\n9 10 11\n");
+    const r = dact(["relu", "ar.txt", "-o", "o.npy"], { cwd: d });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe("");
+    expect(npyOf(readFileSync(path.join(d, "o.npy"))).shape).toEqual([4, 3]);
+    // Tabs and commas stay pandas' (to_csv(sep="\t", index=False)): a header, with the notice.
+    writeFileSync(path.join(d, "p.tsv"), "0\t1\t2\n1\t-2\t3\n");
+    const t = dact(["relu", "p.tsv", "-o", "t.npy"], { cwd: d });
+    expect(t.stderr).toMatch(/--no-header/);
+    expect(npyOf(readFileSync(path.join(d, "t.npy"))).shape).toEqual([1, 3]);
+  });
+
   it("an automatically found text column gets one notice naming it and its first cell; none when named", () => {
     const r = dact(["relu"], { input: "x,y,z\n?,1,-\n1.5,-2,a\n" });
     expect(r.status).toBe(0);

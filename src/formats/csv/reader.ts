@@ -654,7 +654,9 @@ export class CsvReader {
    */
   private firstRecord(cells: string[], anyNumber: boolean, raw: string, ending: Ending, line: number): boolean {
     const auto = this.headerMode === "auto";
-    const rangeHeader = auto && isRangeHeader(cells);
+    // Not in a whitespace-separated file: np.savetxt's default (`0 1 2` is
+    // the first row of an arange saved with fmt="%d"), which pandas does not write.
+    const rangeHeader = auto && this.ws === null && isRangeHeader(cells);
     // `country,2019,2020`: a name over plain integers (years), with no --index-col or --columns to say the first column is labels; the next row confirms it (decideColumns).
     this.guessedHeader = auto && this.labelSpec === "auto" && !this.columnSpec && !rangeHeader && cells.length > 1 && this.isName(cells[0]!) && cells.slice(1).every((c) => /^\s*\d+\s*$/.test(c)) && !this.isIndexHeader(cells);
     const isHeader = this.headerMode === "yes" || rangeHeader || this.guessedHeader || (auto && ((!anyNumber && cells.some((c) => this.isName(c))) || this.isIndexHeader(cells)));
