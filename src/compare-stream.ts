@@ -150,6 +150,11 @@ class Lockstep {
     this.e.wake();
   }
 
+  /** Whether a side was read from text rows, where (n, 1) is a 1-D array (canonical). */
+  private tableRows(): boolean {
+    return Boolean(this.a.head?.tableRows || this.e.head?.tableRows);
+  }
+
   tolerance(): Tolerance {
     return toleranceFor(this.policy, this.a.head?.dtype ?? "f8", this.e.head?.dtype ?? "f8");
   }
@@ -158,7 +163,7 @@ class Lockstep {
     const ha = this.a.head!;
     const he = this.e.head!;
     this.stats = new DiffStats(this.tolerance(), this.maxListed, he.dtype);
-    if (!ha.growing && !he.growing && canonical(ha.shape) !== canonical(he.shape)) {
+    if (!ha.growing && !he.growing && canonical(ha.shape, this.tableRows()) !== canonical(he.shape, this.tableRows())) {
       this.hopeless = true;
       return;
     }
@@ -196,7 +201,7 @@ class Lockstep {
     const sa = this.a.shape!;
     const se = this.e.shape!;
     const tol = this.stats?.tolerance ?? this.tolerance();
-    if (canonical(sa) !== canonical(se)) {
+    if (canonical(sa, this.tableRows()) !== canonical(se, this.tableRows())) {
       return { equal: false, shapes: { actual: sa, expected: se }, total: 0, mismatched: 0, maxAbs: 0, maxRel: 0, first: [], map: null, tolerance: tol };
     }
     const stats = this.stats ?? new DiffStats(tol, this.maxListed, this.e.head?.dtype ?? "f8");

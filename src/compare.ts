@@ -10,6 +10,7 @@
  * failures (as assert_allclose fails on shapes), not errors.
  */
 import { DiffStats } from "./compare-stats.js";
+import { fromTableRows } from "./formats/array.js";
 import { DTYPE_NAMES } from "./ulp.js";
 import type { FloatDType, Matrix, Tolerance } from "./types.js";
 import type { Comparison } from "./compare-types.js";
@@ -53,14 +54,17 @@ export function toleranceFor(policy: TolerancePolicy | Tolerance, a: FloatDType,
 
 /**
  * A one-column table read from CSV/TSV has shape (n, 1); a 1-D array
- * written as CSV becomes exactly that. They compare as the same shape.
+ * written as CSV becomes exactly that. They compare as the same shape when
+ * a side was read from text rows (`tableRows`); elsewhere, as numpy, (n,)
+ * and (n, 1) differ.
  */
-export function canonical(shape: readonly number[]): string {
-  return (shape.length === 2 && shape[1] === 1 ? [shape[0]!] : shape).join(",");
+export function canonical(shape: readonly number[], tableRows: boolean): string {
+  return (tableRows && shape.length === 2 && shape[1] === 1 ? [shape[0]!] : shape).join(",");
 }
 
 export function compareMatrices(actual: Matrix, expected: Matrix, tol: Tolerance = DEFAULT_TOLERANCE, maxListed = 10): Comparison {
-  if (canonical(actual.shape) !== canonical(expected.shape)) {
+  const text = fromTableRows(actual) || fromTableRows(expected);
+  if (canonical(actual.shape, text) !== canonical(expected.shape, text)) {
     return { equal: false, shapes: { actual: actual.shape, expected: expected.shape }, total: 0, mismatched: 0, maxAbs: 0, maxRel: 0, first: [], map: null, tolerance: tol };
   }
   const shape = expected.shape.length >= actual.shape.length ? expected.shape : actual.shape;

@@ -5,7 +5,7 @@
  * every other path; nothing here knows a format.
  */
 import type { Activation, Params } from "./activations/types.js";
-import { CollectWriter, writeWhole, type ArrayHead, type FloatDType } from "./formats/array.js";
+import { CollectWriter, markTableRows, writeWhole, type ArrayHead, type FloatDType } from "./formats/array.js";
 import type { ContainerReader } from "./formats/container.js";
 import { formatSpec, type ArrayFormat, type ContainerFormat, type Format, type ReadOptions, type WriteOptions } from "./formats/index.js";
 import { openContainer, pickMember, stemOf } from "./formats/members.js";
@@ -18,7 +18,9 @@ export type { FloatDType, Matrix };
 /** The Matrix a CollectWriter gathered. */
 export function collected(c: CollectWriter): Matrix {
   const { data, missing } = c.values();
-  return { shape: c.shape, data, missing, dtype: c.head?.dtype ?? "f8", header: c.head?.header ? [...c.head.header] : null };
+  const m: Matrix = { shape: c.shape, data, missing, dtype: c.head?.dtype ?? "f8", header: c.head?.header ? [...c.head.header] : null };
+  if (c.head?.tableRows) markTableRows(m);
+  return m;
 }
 
 /** Every array an input holds, in memory: one for a single-array format (named by the input's stem), each member of a container. */

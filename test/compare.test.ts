@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { compareMatrices, formatComparison, DEFAULT_TOLERANCE } from "../src/compare.js";
+import { markTableRows } from "../src/formats/array.js";
 import { matrix } from "../src/index.js";
 
 describe("compare: numpy.testing.assert_allclose's rule", () => {
@@ -47,8 +48,12 @@ describe("compare: numpy.testing.assert_allclose's rule", () => {
     expect(formatComparison(c, DEFAULT_TOLERANCE, { actual: "a.npy", expected: "b.csv" })).toBe("a.npy vs b.csv:\nNot equal to tolerance rtol=1e-07, atol=0.0\n\n(shapes (3,), (2,) mismatch)\n");
   });
 
-  it("a one-column table matches a vector", () => {
-    expect(compareMatrices(matrix([[1], [2]]), matrix([1, 2], [2])).equal).toBe(true);
+  it("a one-column table read from text rows matches a vector; two arrays in memory, as numpy, do not", () => {
+    const column = matrix([[1], [2]]);
+    expect(compareMatrices(column, matrix([1, 2], [2])).equal).toBe(false);
+    markTableRows(column);
+    expect(compareMatrices(column, matrix([1, 2], [2])).equal).toBe(true);
+    expect(compareMatrices(matrix([1, 2], [2]), column).equal).toBe(true);
   });
 });
 
@@ -106,5 +111,13 @@ describe("a NaN on one side only (numpy's nan location mismatch)", () => {
     const c = compareMatrices(matrix([NaN, 1]), matrix([NaN, 2]));
     expect(c.mismatched).toBe(1);
     expect(c.nanMismatched).toBeUndefined();
+  });
+});
+
+describe("(n,) against (n, 1): the same only where a side was read from text rows", () => {
+  it("two arrays in memory (as .npy gives them): a shape mismatch, as numpy's assert_allclose says", () => {
+    const c = compareMatrices(matrix([1, 2, 3]), { ...matrix([[1], [2], [3]]) });
+    expect(c.equal).toBe(false);
+    expect(c.shapes).toEqual({ actual: [3], expected: [3, 1] });
   });
 });

@@ -41,6 +41,23 @@ export interface ArrayHead {
   readonly columnDtypes?: readonly FloatDType[] | undefined;
   /** CSV: the notice naming text columns found on the first data row, for a sink that merges it with what it drops (ArraySink.takesTextNote). */
   readonly textNote?: { full: string; brief: string } | undefined;
+  /** CSV/TSV: read from text rows, where a 1-D array is written as one column: compare takes (n, 1) as (n,). */
+  readonly tableRows?: boolean | undefined;
+}
+
+/**
+ * Matrices read from text rows (ArrayHead.tableRows): compare takes their
+ * (n, 1) as (n,), as a 1-D array written as CSV reads back as one column.
+ * A set rather than a field, so that the public Matrix keeps its keys.
+ */
+const FROM_TABLE_ROWS = new WeakSet<object>();
+
+export function markTableRows(m: object): void {
+  FROM_TABLE_ROWS.add(m);
+}
+
+export function fromTableRows(m: object): boolean {
+  return FROM_TABLE_ROWS.has(m);
 }
 
 /** What a CSV reader has beside the numbers, for writers that keep it (CSV); others drop it. */

@@ -305,7 +305,7 @@ export async function readArrowArray(input: Input, sink: ArraySink, after: () =>
   const dtype = matrixDtype(num);
   const width = num.reduce((s, c) => s + c.width, 0);
   const tensor = num.length === 1 && num[0]!.width > 1;
-  sink.begin({ shape: [0, width], growing: true, dtype, header: num.every((c) => c.width === 1 && !c.varList) ? headerOf(num.map((c) => c.name)) : null, headerName: "the column names", valueNames: valueNamesOf(num), columnDtypes: columnDtypesOf(num) });
+  sink.begin({ shape: [0, width], growing: true, dtype, header: num.every((c) => c.width === 1 && !c.varList) ? headerOf(num.map((c) => c.name)) : null, headerName: "the column names", valueNames: valueNamesOf(num), columnDtypes: columnDtypesOf(num), tableRows: true });
   let rows = 0;
   for (let b = first; b; b = await next(batches, input.name)) {
     const data = num.map((c) => floatsOf(b.data.children[c.index]!, c, rows, input.name));
@@ -416,7 +416,7 @@ export async function transformArrow(input: Input, output: Output, ctx: Transfor
   const num = cols.filter((c) => !c.label);
   // --grad-output: G ⊙ f'(x), each column in the promotion of its dtype and G's (the stage decides, once G's head is read).
   const width = num.reduce((s, c) => s + c.width, 0);
-  const grad = ctx.grad ? await ctx.grad.begin({ shape: [0, width], growing: true, dtype: matrixDtype(num), header: num.every((c) => c.width === 1 && !c.varList) ? headerOf(num.map((c) => c.name)) : null, headerName: "the column names", valueNames: valueNamesOf(num), columnDtypes: columnDtypesOf(num) }) : null;
+  const grad = ctx.grad ? await ctx.grad.begin({ shape: [0, width], growing: true, dtype: matrixDtype(num), header: num.every((c) => c.width === 1 && !c.varList) ? headerOf(num.map((c) => c.name)) : null, headerName: "the column names", valueNames: valueNamesOf(num), columnDtypes: columnDtypesOf(num), tableRows: true }) : null;
   const gradDtypes = grad ? (grad.columnDtypes ?? columnDtypesOf(num).map(() => grad.dtype)) : null;
   const storedOf = (c: ArrowColumn): FloatDType => {
     if (!gradDtypes) return ctx.dtype ?? resultDtype(c.kind);

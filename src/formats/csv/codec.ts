@@ -71,7 +71,7 @@ export async function readCsvArray(input: Input, opts: CsvOptions & { signOnly?:
   const textNotice = sink.takesTextNote ? (full: string, brief: string) => void (textNote = { full, brief }) : undefined;
   const begin = (shape: number[], growing: boolean) => {
     begun = true;
-    sink.begin({ shape, growing, dtype: "f8", header, naTokens, labelCols, textNote });
+    sink.begin({ shape, growing, dtype: "f8", header, naTokens, labelCols, textNote, tableRows: true });
   };
   const reader = new CsvReader(
     readerOptions(input, { ...opts, textNotice }, delimiter, opts.signOnly ?? false, (b: CsvBatch) => {
@@ -98,6 +98,6 @@ export async function readCsvArray(input: Input, opts: CsvOptions & { signOnly?:
   );
   await pump(input, reader, after);
   const shape = rows === 0 && cols === 0 ? [0, 0] : [rows, cols];
-  if (!begun) sink.begin({ shape, growing: false, dtype: "f8", header, naTokens, labelCols, textNote });
+  if (!begun) sink.begin({ shape, growing: false, dtype: "f8", header, naTokens, labelCols, textNote, tableRows: true });
   return shape;
 }

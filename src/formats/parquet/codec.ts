@@ -402,7 +402,7 @@ function labelNotice(file: string, labels: readonly PqColumn[], notice: (m: stri
 function tableHead(num: readonly PqColumn[], rows: number): ArrayHead {
   const width = num.reduce((s, c) => s + c.width, 0);
   // A tensor column's names are not one per matrix column: no header then.
-  return { shape: [rows, width], growing: false, dtype: matrixDtype(num), header: num.every((c) => !c.list) ? headerOf(num.map((c) => c.name)) : null, headerName: "the column names", valueNames: valueNamesOf(num), columnDtypes: columnDtypesOf(num) };
+  return { shape: [rows, width], growing: false, dtype: matrixDtype(num), header: num.every((c) => !c.list) ? headerOf(num.map((c) => c.name)) : null, headerName: "the column names", valueNames: valueNamesOf(num), columnDtypes: columnDtypesOf(num), tableRows: true };
 }
 
 export async function readParquetArray(input: Input, sink: ArraySink, after: () => Promise<void>, notice: (m: string) => void): Promise<number[]> {
