@@ -26,8 +26,11 @@ export type { Matrix, FloatDType, Format, Comparison, Tolerance };
 export { DactError } from "./errors.js";
 export { ACTIVATIONS } from "./activations/registry.js";
 
-/** Nested arrays of numbers (null for missing), as JSON would hold them. */
-export type Nested = number | null | Nested[];
+/** Typed arrays of numbers: a 1-D array of their values, read as float64 (BigInt arrays are not numbers here). */
+export type NumberArray = Float64Array | Float32Array | Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array;
+
+/** Nested arrays of numbers (null for missing), as JSON would hold them; a typed array is a row. */
+export type Nested = number | null | NumberArray | Nested[];
 
 /** A Matrix from nested arrays (rectangular) or a flat array with a shape. */
 export function matrix(values: Nested | Float64Array | number[], shape?: number[]): Matrix {
@@ -53,6 +56,7 @@ export function derivative(activation: string, x: Matrix | Nested, options: Reco
   const o = options !== null && typeof options === "object" && !Array.isArray(options) ? { ...(options as Record<string, unknown>) } : options;
   let grad: unknown = undefined;
   if (o !== null && typeof o === "object" && !Array.isArray(o)) {
+    if ("gradOutput" in o && "grad-output" in o) throw new DactError("USAGE", 'options: found both gradOutput and "grad-output"; expected one');
     for (const k of ["gradOutput", "grad-output"]) {
       if (k in o) {
         grad = (o as Record<string, unknown>)[k];
@@ -72,6 +76,7 @@ export function derivative(activation: string, x: Matrix | Nested, options: Reco
 /** G ⊙ f'(x): f' in float64, times G in float64, rounded once to NumPy's promotion of the two dtypes. */
 function gradient(act: Activation, params: Params, x: Matrix | Nested, g: unknown): Matrix {
   const mx = isMatrixLike(x) ? checkMatrix(x, "x") : matrix(x as Nested);
+  if (g === null || g === undefined) throw new DactError("USAGE", `gradOutput: found ${g}; expected a number, a Matrix or nested arrays`);
   const scalar = typeof g === "number";
   if (scalar && !Number.isFinite(g) && !Number.isNaN(g) && Math.abs(g) !== Infinity) throw new DactError("USAGE", "gradOutput: expected a number, a Matrix or nested arrays");
   const mg = scalar ? null : isMatrixLike(g) ? checkMatrix(g, "gradOutput") : matrix(g as Nested);
@@ -89,8 +94,9 @@ function gradient(act: Activation, params: Params, x: Matrix | Nested, g: unknow
   return { shape: [...mx.shape], data, missing: mx.missing?.slice() ?? null, dtype, header: null };
 }
 
+/** A Matrix object, as opposed to nested values (arrays, typed arrays, numbers). */
 function isMatrixLike(x: unknown): boolean {
-  return typeof x === "object" && x !== null && !Array.isArray(x);
+  return typeof x === "object" && x !== null && !Array.isArray(x) && !ArrayBuffer.isView(x);
 }
 
 export interface ReadOptions {

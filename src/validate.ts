@@ -17,7 +17,8 @@ export const MAX_DIMS = 64;
 function describe(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "an array";
-  if (v instanceof Uint8Array || ArrayBuffer.isView(v)) return "a typed array";
+  if (v instanceof BigInt64Array || v instanceof BigUint64Array) return `a ${v.constructor.name} (BigInt values)`;
+  if (ArrayBuffer.isView(v)) return "a typed array";
   switch (typeof v) {
     case "string":
       return JSON.stringify(v.length > 40 ? v.slice(0, 40) + "…" : v);
@@ -137,10 +138,19 @@ export function checkTolerance(v: unknown, what: string): number {
  * so depth cannot overflow): rectangular, at most 64 deep, no cycles, and
  * every element a number or null; anything else is an error naming its index.
  */
+/**
+ * What nests in nested values: arrays, and typed arrays of numbers (a
+ * Float64Array is a 1-D array, an array of them the rows of a 2-D one), as
+ * numpy.asarray takes them. BigInt arrays are not numbers here.
+ */
+function isRow(v: unknown): v is ArrayLike<unknown> {
+  return Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView) && !(v instanceof BigInt64Array) && !(v instanceof BigUint64Array));
+}
+
 export function flattenNested(values: unknown): { shape: number[]; data: Float64Array; missing: Uint8Array | null } {
   const shape: number[] = [];
   const onPath = new Set<unknown>();
-  for (let v = values; Array.isArray(v); v = v[0]) {
+  for (let v = values; isRow(v); v = v[0]) {
     if (onPath.has(v)) throw new DactError("SHAPE", "found an array that contains itself; expected nested arrays of numbers");
     onPath.add(v);
     if (shape.length === MAX_DIMS) throw new DactError("SHAPE", `found arrays nested deeper than ${MAX_DIMS}; expected at most ${MAX_DIMS} dimensions (numpy's limit)`);
@@ -157,15 +167,15 @@ export function flattenNested(values: unknown): { shape: number[]; data: Float64
     else if (v === null) {
       (missing ??= new Uint8Array(n))[k] = 1;
       data[k++] = NaN;
-    } else if (Array.isArray(v)) throw new DactError("SHAPE", `element ${at(path)}: found an array where the first row has a number; expected a rectangular array`);
-    else throw new DactError("USAGE", `element ${at(path)}: found ${describe(v)}; expected a number or null`);
+    } else if (isRow(v)) throw new DactError("SHAPE", `element ${at(path)}: found an array where the first row has a number; expected a rectangular array`);
+    else throw new DactError("USAGE", `${path.length ? `element ${at(path)}` : "values"}: found ${describe(v)}; expected ${path.length ? "a number or null" : "a number, null, or (nested) arrays of them"}`);
   };
   if (shape.length === 0) {
     leaf(values, []);
     return { shape, data, missing };
   }
   // Iterative walk: a stack of arrays and the index within each.
-  const arrays: unknown[][] = [values as unknown[]];
+  const arrays: ArrayLike<unknown>[] = [values as ArrayLike<unknown>];
   const index: number[] = [0];
   const path = new Set<unknown>([values]);
   while (arrays.length) {
@@ -181,7 +191,7 @@ export function flattenNested(values: unknown): { shape: number[]; data: Float64
     }
     const v = arr[i];
     if (d + 1 < shape.length) {
-      if (!Array.isArray(v)) throw new DactError("SHAPE", `element ${at([...index])}: found ${describe(v)} where the first row has an array; expected a rectangular array`);
+      if (!isRow(v)) throw new DactError("SHAPE", `element ${at([...index])}: found ${describe(v)} where the first row has an array; expected a rectangular array`);
       if (path.has(v)) throw new DactError("SHAPE", `element ${at([...index])}: found an array that contains itself; expected nested arrays of numbers`);
       if (v.length !== shape[d + 1]) throw new DactError("SHAPE", `element ${at([...index])}: found ${v.length} elements; expected ${shape[d + 1]}, as the first at this depth (the array is ragged)`);
       path.add(v);

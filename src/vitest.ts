@@ -34,7 +34,7 @@ interface MatcherState {
 }
 
 function isMatrix(x: unknown): x is Matrix {
-  return typeof x === "object" && x !== null && !Array.isArray(x) && (x as Matrix).data instanceof Float64Array;
+  return typeof x === "object" && x !== null && !Array.isArray(x) && !ArrayBuffer.isView(x) && (x as Matrix).data instanceof Float64Array;
 }
 
 export async function toMatchGolden(this: MatcherState, received: Matrix | Nested, golden: string, options: GoldenOptions = {}): Promise<{ pass: boolean; message: () => string }> {
