@@ -240,7 +240,12 @@ export function gradSink(grad: GradSource, writer: ArrayWriter, kernel: Kernel, 
     writer.begin({ ...x, dtype, columnDtypes: colDtypes ?? undefined });
   };
   const drain = async (final: boolean) => {
-    if (!begun) await begin();
+    if (!begun) {
+      // A reader may ask for room before its head (a last row without its
+      // line ending is held back): nothing to write before X has begun.
+      if (xHead === null) return;
+      await begin();
+    }
     if (nPending === 0) return;
     if (scalarG !== null) {
       for (let i = 0; i < nPending; i++) pending[i] = pending[i]! * scalarG;

@@ -44,3 +44,21 @@ describe("--grad-output with a text G takes the run's text options", () => {
     expect(r.stderr).toMatch(/^dact: g\.csv:1:1: "2,5" is not a number/);
   });
 });
+
+describe("--grad-output on a last row without its line ending", () => {
+  it.each([
+    ["x.csv", "1,-1", "2.0,0.0"],
+    ["x.jsonl", "[1,-1]", "[2.0,0.0]"],
+    ["x.csv", "a\n5", "a\n2.0"],
+  ])("%s %j: the result, not an internal error", (name, text, expected) => {
+    const d = workdir();
+    writeFileSync(path.join(d, name), text);
+    const r = dact(["relu", name, "--grad-output", "2"], { cwd: d });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    // (The line ending: the --grad-output array path ends every row; see docs/formats.md.)
+    expect(r.stdout.toString().trimEnd()).toBe(expected);
+    const s = dact(["relu", "--grad-output", "2", "--format", name.endsWith("csv") ? "csv" : "jsonl"], { cwd: d, input: text });
+    expect([s.status, s.stdout.toString().trimEnd()]).toEqual([0, expected]);
+  });
+});
