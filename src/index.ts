@@ -136,11 +136,20 @@ export async function readMatrix(path: string, options: ReadOptions = {}): Promi
   const opts = readOptions(options);
   const input = await openSource(checkPath(path, "readMatrix path"));
   try {
-    return await readFrom(input, await detectFormat(input, opts.format), opts);
+    const format = await detectFormat(input, opts.format);
+    // Options the format has no use for are errors, as on the command line, never ignored.
+    if (opts.key !== undefined && !CONTAINERS.includes(format)) throw new DactError("USAGE", `options.key: ${input.name} is ${format}, one array without names; expected key only with .npz or .safetensors`);
+    for (const k of ["delimiter", "header"] as const) if (opts[k] !== undefined && !TEXT_TABLES.includes(format)) throw new DactError("USAGE", `options.${k}: ${input.name} is ${format}; expected ${k} only with CSV or TSV`);
+    return await readFrom(input, format, opts);
   } finally {
     await input.close();
   }
 }
+
+const CONTAINERS: readonly Format[] = ["npz", "safetensors"];
+const TEXT_TABLES: readonly Format[] = ["csv", "tsv"];
+/** Formats that store a dtype (options.dtype), as the CLI's --dtype. */
+const DTYPED: readonly Format[] = ["npy", "npz", "safetensors", "parquet", "arrow", "arrows"];
 
 export interface WriteOptions {
   format?: Format;
@@ -168,6 +177,10 @@ export async function writeMatrix(path: string, m: Matrix, options: WriteOptions
   if (o["floatFormat"] !== undefined && typeof o["floatFormat"] !== "string") throw new DactError("USAGE", 'options.floatFormat: expected "shortest" or a printf conversion such as "%.6g"');
   const floatFormat = o["floatFormat"] !== undefined ? parseFloatFormat(o["floatFormat"] as string, "options.floatFormat") : null;
   if (floatFormat && !["csv", "tsv", "json", "jsonl"].includes(format)) throw new DactError("USAGE", `options.floatFormat: ${format} holds binary numbers; expected it with CSV, TSV or JSON`);
+  if (dtype !== undefined && !DTYPED.includes(format)) throw new DactError("USAGE", `options.dtype: ${format} has no dtype; expected dtype only with .npy, .npz, .safetensors, Parquet or Arrow`);
+  if (dtype === "bf16" && (format === "parquet" || format === "arrow" || format === "arrows")) throw new DactError("USAGE", `options.dtype: ${format} has no bfloat16 type; expected f2, f4 or f8`);
+  if (delimiter !== undefined && !TEXT_TABLES.includes(format)) throw new DactError("USAGE", `options.delimiter: ${format} has no delimiter; expected delimiter only with CSV or TSV`);
+  if (o["key"] !== undefined && !CONTAINERS.includes(format)) throw new DactError("USAGE", `options.key: ${format} holds one array without a name; expected key only with .npz or .safetensors`);
   const mat = checkMatrix(m, "m");
   if ((format === "csv" || format === "tsv") && mat.shape.length > 2) {
     throw new DactError("USAGE", `found a ${mat.shape.length}-D array of shape (${mat.shape.join(", ")}); expected at most 2 dimensions for ${format}`);

@@ -7,7 +7,8 @@
  * `{ gradOutput: null }` gave NaN everywhere).
  */
 import { describe, expect, it } from "vitest";
-import { compare, derivative, matrix } from "../src/index.js";
+import { readdirSync } from "node:fs";
+import { compare, derivative, matrix, readMatrix as readMatrixOf } from "../src/index.js";
 import { toMatchGolden } from "../src/vitest.js";
 import { DactError } from "../src/errors.js";
 import * as path from "node:path";
@@ -55,5 +56,34 @@ describe("typed arrays as values", () => {
     const r = await toMatchGolden.call({}, new Float64Array([0, 1, 1]), golden);
     expect(r.pass).toBe(true);
     expect((await compare(matrix(new Float64Array([0, 1, 1])), golden)).equal).toBe(true);
+  });
+});
+
+describe("options a format has no use for, and values not of the matrix's dtype: errors with a code", () => {
+  it("readMatrix: key on a single array, delimiter or header on a binary file", async () => {
+    const d = workdir();
+    const p = path.join(d, "x.npy");
+    await writeMatrix(p, matrix([1, 2]));
+    for (const o of [{ key: "b" }, { delimiter: ";" }, { header: "yes" as const }]) {
+      await expect(readMatrixOf(p, o)).rejects.toMatchObject({ code: "USAGE" });
+    }
+  });
+
+  it("writeMatrix: dtype on CSV or JSON, delimiter on .npy, key on a single array; nothing written", async () => {
+    const d = workdir();
+    const m = matrix([0.5, 1]);
+    for (const [name, o] of [["o.csv", { dtype: "f4" }], ["o.json", { dtype: "f2" }], ["o.npy", { delimiter: ";" }], ["o.npy", { key: "k" }], ["o.parquet", { dtype: "bf16" }]] as const) {
+      await expect(writeMatrix(path.join(d, name), m, o as Record<string, string>)).rejects.toMatchObject({ code: "USAGE" });
+    }
+    expect(readdirSync(d)).toEqual([]);
+  });
+
+  it("a matrix whose dtype its values do not have (0.1 as f2): a usage error, the file untouched", async () => {
+    const d = workdir();
+    const bad = { shape: [1], data: new Float64Array([0.1]), missing: null, dtype: "f2" as const, header: null };
+    for (const name of ["a.json", "a.npy", "a.csv"]) await expect(writeMatrix(path.join(d, name), bad)).rejects.toMatchObject({ code: "USAGE" });
+    expect(readdirSync(d)).toEqual([]);
+    // A value of the dtype is fine: 0.5 is a float16.
+    await writeMatrix(path.join(d, "ok.npy"), { ...bad, data: new Float64Array([0.5]) });
   });
 });
