@@ -11,7 +11,7 @@ import { completionCommand } from "./commands/completion.js";
 import { reviewCommand } from "./commands/review.js";
 import { mergeReportsCommand } from "./commands/merge-reports.js";
 import { listActivations, listCommand } from "./commands/list.js";
-import { EXIT_ERROR, EXIT_HELP, EXIT_OK, type Io, type Status } from "./commands/shared.js";
+import { EXIT_ERROR, EXIT_HELP, EXIT_OK, onceEach, type Io, type Status } from "./commands/shared.js";
 import { BrokenPipe, DactError, escapeControls } from "./errors.js";
 import { suggestActivations } from "./suggest.js";
 import { version } from "./version.js";
@@ -60,7 +60,7 @@ export function buildProgram(io: Io = { out: (s) => process.stdout.write(s), err
   const versionOnly = argv !== undefined && argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V");
   const known = first !== undefined && ((SUBCOMMANDS as readonly string[]).includes(first) || ACTIVATIONS.some((a) => a.name === first));
   const want = (name: string) => !versionOnly && (!known || name === first);
-  for (const act of ACTIVATIONS) if (want(act.name)) program.addCommand(activationCommand(act, io, status).copyInheritedSettings(program));
+  for (const act of ACTIVATIONS) if (want(act.name)) program.addCommand(onceEach(activationCommand(act, io, status)).copyInheritedSettings(program));
   const subcommands: Record<(typeof SUBCOMMANDS)[number], () => Command> = {
     list: () => listCommand(io),
     compare: () => compareCommand(io, status),
@@ -68,7 +68,7 @@ export function buildProgram(io: Io = { out: (s) => process.stdout.write(s), err
     "merge-reports": () => mergeReportsCommand(io, status),
     completion: () => completionCommand(io, status),
   };
-  for (const name of SUBCOMMANDS) if (want(name)) program.addCommand(subcommands[name]().copyInheritedSettings(program));
+  for (const name of SUBCOMMANDS) if (want(name)) program.addCommand(onceEach(subcommands[name]()).copyInheritedSettings(program));
   program.addHelpText("after", () => `${commonOptionsHelp(io, status)}${EXIT_HELP}\n${EXAMPLES}`);
   return program;
 }

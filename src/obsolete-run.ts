@@ -44,7 +44,11 @@ export async function obsoleteStep(o: BatchOptions, jobs: readonly BatchJob[], r
     }
   });
   const subset = o.shard !== undefined || o.include.length > 0 || o.exclude.length > 0 || named;
-  if (subset) return { goldens, obsoleteChecked: false };
+  if (subset) {
+    // Said, not silent: the user asked for a prune that this run cannot do.
+    if (prune) io.err(`dact: --prune: removed nothing: this run sees a subset of the inputs (${o.include.length > 0 || o.exclude.length > 0 ? "--include/--exclude" : o.shard !== undefined ? "--shard" : "files named one by one"}), so it cannot tell which goldens no input maps to; expected a run over whole folders`);
+    return { goldens, obsoleteChecked: false };
+  }
   // Missing goldens beside obsolete ones are what a wrong folder looks like
   // (a subfolder of the inputs against the whole golden tree): --prune
   // removes nothing then, and the obsolete ones are listed as without it.

@@ -198,6 +198,11 @@ describe("obsolete goldens", () => {
     const named = dact(["relu", "in/a/f1.csv", "in/b/g1.csv", "--check-dir", "gold", "--keep-paths", "--prune"], { cwd: d, env: noCI });
     expect(named.stderr).not.toContain("pruned ");
     expect(named.stderr).not.toContain("obsolete");
+    expect(named.stderr).toMatch(/^dact: --prune: removed nothing: this run sees a subset of the inputs \(files named one by one\)/m);
+    expect(all()).toEqual([true, true, true, true]);
+    const filtered = dact(["relu", "in", "--check-dir", "gold", "--exclude", "b/*", "--prune"], { cwd: d, env: noCI });
+    expect(filtered.status).toBe(0);
+    expect(filtered.stderr).toMatch(/^dact: --prune: removed nothing: this run sees a subset of the inputs \(--include\/--exclude\)/m);
     expect(all()).toEqual([true, true, true, true]);
   });
 
