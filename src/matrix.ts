@@ -18,7 +18,10 @@ export type { FloatDType, Matrix };
 /** The Matrix a CollectWriter gathered. */
 export function collected(c: CollectWriter): Matrix {
   const { data, missing } = c.values();
-  return { shape: c.shape, data, missing, dtype: c.head?.dtype ?? "f8", header: c.head?.header ? [...c.head.header] : null };
+  const m: Matrix = { shape: c.shape, data, missing, dtype: c.head?.dtype ?? "f8", header: c.head?.header ? [...c.head.header] : null };
+  // A bool or integer array says so: a gradient (gradOutput) promotes by its own dtype, as NumPy does.
+  if (c.head?.sourceDtype !== undefined) m.sourceDtype = c.head.sourceDtype;
+  return m;
 }
 
 /** Every array an input holds, in memory: one for a single-array format (named by the input's stem), each member of a container. */

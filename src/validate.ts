@@ -8,6 +8,7 @@ import type { Activation, Params } from "./activations/types.js";
 import { DactError } from "./errors.js";
 import { shapeText } from "./formats/array.js";
 import { FORMAT_NAMES, type Format } from "./formats/index.js";
+import { INT_DTYPES } from "./formats/round.js";
 import type { Matrix } from "./matrix.js";
 import { suggestActivations } from "./suggest.js";
 
@@ -114,7 +115,14 @@ export function checkMatrix(m: unknown, what = "matrix"): Matrix {
   if (x.missing != null && (!(x.missing instanceof Uint8Array) || x.missing.length !== n)) throw usage(`${what}.missing`, x.missing, `null or a Uint8Array of ${n} flags`);
   if (x.dtype !== undefined && x.dtype !== "f2" && x.dtype !== "f4" && x.dtype !== "f8" && x.dtype !== "bf16") throw usage(`${what}.dtype`, x.dtype, '"f2", "f4", "f8" or "bf16"');
   if (x.header != null && (!Array.isArray(x.header) || !x.header.every((h) => typeof h === "string"))) throw usage(`${what}.header`, x.header, "null or an array of strings");
-  return { shape, data: x.data, missing: x.missing ?? null, dtype: x.dtype ?? "f8", header: x.header ?? null };
+  const out: Matrix = { shape, data: x.data, missing: x.missing ?? null, dtype: x.dtype ?? "f8", header: x.header ?? null };
+  if (x.sourceDtype !== undefined) {
+    // A bool or integer array's values are float64 (readMatrix gives them so): its own dtype is for NumPy's promotion only.
+    if (!(INT_DTYPES as readonly unknown[]).includes(x.sourceDtype)) throw usage(`${what}.sourceDtype`, x.sourceDtype, `undefined or one of ${INT_DTYPES.map((d) => JSON.stringify(d)).join(", ")}`);
+    if (out.dtype !== "f8") throw usage(`${what}.dtype`, x.dtype, `"f8" with sourceDtype ${JSON.stringify(x.sourceDtype)} (a bool or integer array's values are float64)`);
+    out.sourceDtype = x.sourceDtype;
+  }
+  return out;
 }
 
 export function checkFormat(v: unknown, what = "options.format"): Format {

@@ -14,9 +14,9 @@
 import type { Output } from "../io.js";
 import { grow } from "../grow.js";
 
-import type { FloatDType } from "../types.js";
+import type { FloatDType, IntDType } from "../types.js";
 
-export type { FloatDType };
+export type { FloatDType, IntDType };
 
 export interface ArrayHead {
   /** The shape; while `growing`, shape[0] is not known yet (it reads 0 here). */
@@ -27,6 +27,8 @@ export interface ArrayHead {
   readonly growing: boolean;
   /** The dtype of the values written (the result dtype: f4 input keeps f4, text gives f8). */
   readonly dtype: FloatDType;
+  /** A bool or integer array's own dtype (.npy, .npz, .safetensors; `dtype` is then f8): what a gradient's dtype promotes by, as NumPy does (grad.ts gradResultDtype). Text formats have none. */
+  readonly sourceDtype?: IntDType | undefined;
   /** A CSV header's cells, for writers that have a place for them. */
   readonly header: readonly string[] | null;
   /** What the header is, in notices: "the CSV header" unless a table's "column names". */
