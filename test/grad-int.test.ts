@@ -190,6 +190,21 @@ describe(".npy with --grad-output", () => {
     }
   });
 
+  it("a text G has no dtype: whole numbers in CSV or JSON are float64, so a float32 X gives float64", async () => {
+    const d = workdir();
+    writeFileSync(path.join(d, "g.csv"), "-128\n127\n3\n-7\n0\n45\n");
+    writeFileSync(path.join(d, "g.json"), "[-128, 127, 3, -7, 0, 45]");
+    for (const g of ["g.csv", "g.json"]) {
+      const r = dact([...ACT, path.join(NPY, "x_f4.npy"), "--grad-output", g, "-o", "out.npy"], { cwd: d });
+      expect(r.status, r.stderr).toBe(0);
+      const got = await readMatrix(path.join(d, "out.npy"));
+      expect(got.dtype, g).toBe("f8");
+      // The same values as an int8 G, there rounded to float32: here kept in float64.
+      const int8 = await readMatrix(path.join(NPY, "expected_f4_i1.npy"));
+      expect(Array.from(got.data, Math.fround), g).toEqual(Array.from(int8.data));
+    }
+  });
+
   it("a plain number keeps X's dtype; an integer X gives float64", async () => {
     const d = workdir();
     for (const x of ["f2", "bf16", "i1", "b1"] as const) {
