@@ -154,6 +154,23 @@ describe(".npy with --grad-output", () => {
     expectNpyFiles(path.join(d, "out"), "expected2");
   });
 
+  it("a 0-d bool or integer G is an array, not a weak number (NumPy 2): float16 X with a 0-d int16 G is float32", () => {
+    const d = workdir();
+    mkdirSync(path.join(d, "xs"));
+    mkdirSync(path.join(d, "gs"));
+    const cases = readdirSync(NPY).filter((f) => f.startsWith("expected0_")).map((f) => f.slice("expected0_".length, -".npy".length));
+    expect(cases).toHaveLength(2 * INT_DTYPES.length);
+    for (const k of cases) {
+      const [x, g] = k.split("_") as [string, string];
+      copyFileSync(path.join(NPY, `x_${x}.npy`), path.join(d, "xs", `${k}.npy`));
+      copyFileSync(path.join(NPY, `g0_${g}.npy`), path.join(d, "gs", `${k}.npy`));
+    }
+    const r = dact([...ACT, "xs", "--grad-output-dir", "gs", "--out-dir", "out"], { cwd: d });
+    expect(r.status, r.stderr).toBe(0);
+    for (const k of cases) expect(readFileSync(path.join(d, "out", `${k}.npy`)).equals(readFileSync(path.join(NPY, `expected0_${k}.npy`))), k).toBe(true);
+    expect(readFileSync(path.join(NPY, "expected0_f2_i2.npy")).includes("<f4")).toBe(true);
+  });
+
   it.each(["f4_i1", "f2_i2", "bf16_u2", "f4_i4", "f2_b1", "bf16_i1", "i8_f4", "b1_f2"])("single file %s, and gzip'ed X and G", (k) => {
     const d = workdir();
     const { x, g } = DTYPES[k]!;
