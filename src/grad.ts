@@ -236,7 +236,9 @@ export function gradSink(grad: GradSource, writer: ArrayWriter, kernel: Kernel, 
       dtype = gradResultDtype(x.dtype, storedDtypeOf(g), outDtype);
       // G's columns, by position (their names, when both have them, are checked above).
       const gCols = scalarG === null && g.columnDtypes?.length === x.columnDtypes?.length ? g.columnDtypes : null;
-      colDtypes = (perColumn && x.columnDtypes?.map((d, j) => gradResultDtype(d, gCols?.[j] ?? storedDtypeOf(g), outDtype))) || null;
+      // An integer column of G (Parquet/Arrow) by its own dtype, as pandas' x * g promotes it.
+      const gInts = gCols ? g.columnSourceDtypes : undefined;
+      colDtypes = (perColumn && x.columnDtypes?.map((d, j) => gradResultDtype(d, gInts?.[j] ?? gCols?.[j] ?? storedDtypeOf(g), outDtype))) || null;
     } else {
       dtype = gradResultDtype(x.dtype, null, outDtype);
       colDtypes = (perColumn && x.columnDtypes?.map((d) => gradResultDtype(d, null, outDtype))) || null;

@@ -5,11 +5,15 @@
  * bfloat16 as ml_dtypes' multiply gives it. Expectations from numpy 2 and
  * ml_dtypes (fixtures/make_grad_int.py): every float X with every bool and
  * integer G, and the reverse, as .npy files and as members of .npz and
- * .safetensors files; --order 2 as G * 0.0 (leaky-relu's f'').
+ * .safetensors files; --order 2 as G * 0.0 (leaky-relu's f''); pandas
+ * tables (Parquet, Arrow) with integer G columns.
  */
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { gzipSync } from "node:zlib";
+import { tableFromIPC } from "apache-arrow";
+import { parquetMetadata, parquetReadObjects } from "hyparquet";
+import { compressors } from "hyparquet-compressors";
 import { describe, expect, it } from "vitest";
 import { gradResultDtype } from "../src/grad.js";
 import { INT_DTYPES, promoteStored } from "../src/formats/round.js";
@@ -275,5 +279,50 @@ describe.each([".safetensors", ".npz"])("%s with --grad-output", (ext) => {
     const up = dact([...ACT, `x${ext}`, "--grad-output", `g${ext}`, "--check", `gold${ext}`, "--update"], { cwd: d });
     expect(up.status, up.stderr).toBe(0);
     await expectMembers(path.join(d, `gold${ext}`), path.join(d, `expected${ext}`));
+  });
+});
+
+describe("Parquet and Arrow: an integer G column promotes by its own width, as pandas' x * g", () => {
+  type Col = { dtype: FloatDType; values: string[] };
+  const WANT = JSON.parse(readFileSync(path.join(DIR, "table-expected.json"), "utf8")) as Record<string, Col>;
+  const PARQUET: Record<string, string> = { f2: "FIXED_LEN_BYTE_ARRAY/FLOAT16", f4: "FLOAT/", f8: "DOUBLE/" };
+  const ARROW: Record<string, string> = { f2: "Float16", f4: "Float32", f8: "Float64" };
+
+  it("the fixture holds the cases that differ from float64", () => {
+    expect(Object.values(WANT).map((c) => c.dtype)).toEqual(["f2", "f4", "f4", "f4", "f8", "f8"]);
+  });
+
+  it("Parquet to Parquet: each column's dtype and values as numpy's", async () => {
+    const d = workdir();
+    const r = dact([...ACT, path.join(DIR, "xtable.parquet"), "--grad-output", path.join(DIR, "gtable.parquet"), "-o", "out.parquet"], { cwd: d });
+    expect(r.status, r.stderr).toBe(0);
+    const buf = readFileSync(path.join(d, "out.parquet"));
+    const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length) as ArrayBuffer;
+    const md = parquetMetadata(ab);
+    const rows = await parquetReadObjects({ file: ab, compressors });
+    for (const [c, w] of Object.entries(WANT)) {
+      const el = md.schema.find((e) => e.name === c)!;
+      expect(`${el.type}/${el.logical_type?.type ?? ""}`, c).toBe(PARQUET[w.dtype]);
+      expect(rows.map((row) => row[c]), c).toEqual(w.values.map(Number));
+    }
+    expect(rows.map((row) => row["id"])).toEqual(["r0", "r1", "r2"]);
+  });
+
+  it("Arrow to Arrow: the same", () => {
+    const d = workdir();
+    const r = dact([...ACT, path.join(DIR, "xtable.arrow"), "--grad-output", path.join(DIR, "gtable.arrow"), "-o", "out.arrow"], { cwd: d });
+    expect(r.status, r.stderr).toBe(0);
+    const t = tableFromIPC(readFileSync(path.join(d, "out.arrow")));
+    for (const [c, w] of Object.entries(WANT)) {
+      expect(String(t.schema.fields.find((f) => f.name === c)!.type), c).toBe(ARROW[w.dtype]);
+      expect(Array.from(t.getChild(c)!, Number), c).toEqual(w.values.map(Number));
+    }
+  });
+
+  it.each(["gsame.parquet", "gsame.arrow"])("a float16 .npy X with %s, whose columns are all int16: float32, np.save's bytes", (g) => {
+    const d = workdir();
+    const r = dact([...ACT, path.join(DIR, "xsame.npy"), "--grad-output", path.join(DIR, g), "-o", "out.npy"], { cwd: d });
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(path.join(d, "out.npy")).equals(readFileSync(path.join(DIR, "expected-same.npy")))).toBe(true);
   });
 });

@@ -41,6 +41,8 @@ export interface ArrayHead {
   readonly valueNames?: readonly string[] | undefined;
   /** Parquet/Arrow: each column's own dtype along the last axis (a table's columns may differ); `dtype` is then their common one. */
   readonly columnDtypes?: readonly FloatDType[] | undefined;
+  /** Parquet/Arrow: each integer column's own dtype along the last axis (undefined for a float column), for a gradient's promotion as `sourceDtype`. */
+  readonly columnSourceDtypes?: readonly (IntDType | undefined)[] | undefined;
   /** CSV: the notice naming text columns found on the first data row, for a sink that merges it with what it drops (ArraySink.takesTextNote). */
   readonly textNote?: { full: string; brief: string } | undefined;
 }
