@@ -5,10 +5,10 @@
 import { bf16round } from "./bfloat16.js";
 import type { FloatDType } from "./array.js";
 import type { IntDType, NumericDType } from "../types.js";
+import { float16 } from "./float16.js";
 
 /** Every bool and integer dtype, as ArrayHead.sourceDtype and Matrix.sourceDtype name them. */
 export const INT_DTYPES: readonly IntDType[] = ["b1", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8"];
-import { float16 } from "./float16.js";
 
 /** Rounds values to the dtype, as storing into that dtype would (once, to nearest even). */
 export function roundTo(data: Float64Array, n: number, dtype: FloatDType): void {
@@ -33,7 +33,7 @@ export function promote(a: FloatDType, b: FloatDType): FloatDType {
  * `(a * b).dtype` gives it: bool and 8-bit integers keep the float dtype,
  * 16-bit integers need float32 at least, 32- and 64-bit integers float64.
  * bfloat16 follows ml_dtypes' multiply loops, as float16 does (bf16 * int8
- * is bfloat16, bf16 * int16 float32); see fixtures/make_grad_promote.py.
+ * is bfloat16, bf16 * int16 float32); checked by fixtures/make_grad_int.py.
  */
 export function promoteStored(a: FloatDType, b: NumericDType): FloatDType {
   switch (b) {
