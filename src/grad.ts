@@ -2,8 +2,9 @@
  * --grad-output: the vector-Jacobian product grad_input = G ⊙ f'(X), what a
  * backward pass computes for an activation. f'(x) is computed in float64
  * as always, multiplied by G's value in float64, and rounded once to the
- * result dtype: NumPy's promotion of X's and G's float dtypes (a plain
- * number is a weak Python float: it keeps X's dtype).
+ * result dtype: NumPy's promotion of f'(X)'s dtype (X's float dtype, or
+ * float64 for a bool or integer X) with G's dtype, bool and integer ones
+ * included (a plain number is a weak Python float: it keeps X's dtype).
  *
  * X and G stream in lockstep in bounded memory, whatever their formats and
  * chunkings: G's reader runs as a producer into a bounded queue; X's
@@ -16,7 +17,8 @@ import { shapeText, sizeOf, type ArrayHead, type ArraySink, type ArrayWriter, ty
 import type { ArrayFormat, ReadOptions } from "./formats/index.js";
 import type { GradStage } from "./formats/context.js";
 import type { Input } from "./io.js";
-import { promote, roundTo } from "./formats/round.js";
+import { promote, promoteStored, roundTo } from "./formats/round.js";
+import type { NumericDType } from "./types.js";
 import { grow } from "./grow.js";
 
 /** The gradient: a plain number, or an array to read (a file, or one member of a container). */
@@ -25,8 +27,8 @@ export type GradSource =
   | {
       kind: "array";
       name: string;
-      /** G's dtype when known before reading (a container member's, from its header): a writer that plans its dtypes first (.safetensors) asks gradResultDtype. */
-      dtype?: FloatDType | undefined;
+      /** G's stored dtype when known before reading (a container member's, from its header; bool and integers as such): a writer that plans its dtypes first (.safetensors) asks gradResultDtype. */
+      dtype?: NumericDType | undefined;
       read(sink: ArraySink, after: () => Promise<void>): Promise<number[]>;
     };
 
@@ -36,15 +38,23 @@ export { promote };
 /**
  * The one rule for the dtype of G ⊙ f'(x), on every path (a single array,
  * each container member, each table column, --check, the library): --dtype
- * when given, else NumPy's promotion of X's and G's dtypes; a plain number
- * (`null` here) is a weak Python float and keeps X's dtype.
+ * when given, else NumPy 2's promotion (NEP 50) of f'(X)'s dtype `x` (X's
+ * float dtype; f8 for a bool or integer X, as np.heaviside gives) with G's
+ * stored dtype, bool and integers included: `(f'(X) * G).dtype`. A plain
+ * number (`null` here) is a weak Python float and keeps X's dtype; a 0-d
+ * array is not weak (NumPy 2) and promotes as any array does.
  */
-export function gradResultDtype(x: FloatDType, g: FloatDType | null, out?: FloatDType): FloatDType {
-  return out ?? (g === null ? x : promote(x, g));
+export function gradResultDtype(x: FloatDType, g: NumericDType | null, out?: FloatDType): FloatDType {
+  return out ?? (g === null ? x : promoteStored(x, g));
+}
+
+/** G's stored dtype as its head tells it: a bool or integer array's own, else its float dtype. */
+export function storedDtypeOf(h: { readonly dtype: FloatDType; readonly sourceDtype?: NumericDType | undefined }): NumericDType {
+  return h.sourceDtype ?? h.dtype;
 }
 
 /** G's dtype as far as it is known before reading: null for a plain number, undefined when only its reader will tell. */
-export function gradDtypeOf(grad: GradSource): FloatDType | null | undefined {
+export function gradDtypeOf(grad: GradSource): NumericDType | null | undefined {
   return grad.kind === "number" ? null : grad.dtype;
 }
 
@@ -223,10 +233,12 @@ export function gradSink(grad: GradSource, writer: ArrayWriter, kernel: Kernel, 
         throw new DactError("SHAPE", `the gradient ${gName} has the columns (${cut(gn)}) and the input (${cut(xn)}); expected the same names in the same order`, source);
       }
       // --dtype: G ⊙ f'(x) in float64, rounded once to the output dtype (not to the input's first).
-      dtype = gradResultDtype(x.dtype, g.dtype, outDtype);
+      dtype = gradResultDtype(x.dtype, storedDtypeOf(g), outDtype);
       // G's columns, by position (their names, when both have them, are checked above).
       const gCols = scalarG === null && g.columnDtypes?.length === x.columnDtypes?.length ? g.columnDtypes : null;
-      colDtypes = (perColumn && x.columnDtypes?.map((d, j) => gradResultDtype(d, gCols?.[j] ?? g.dtype, outDtype))) || null;
+      // An integer column of G (Parquet/Arrow) by its own dtype, as pandas' x * g promotes it.
+      const gInts = gCols ? g.columnSourceDtypes : undefined;
+      colDtypes = (perColumn && x.columnDtypes?.map((d, j) => gradResultDtype(d, gInts?.[j] ?? gCols?.[j] ?? storedDtypeOf(g), outDtype))) || null;
     } else {
       dtype = gradResultDtype(x.dtype, null, outDtype);
       colDtypes = (perColumn && x.columnDtypes?.map((d) => gradResultDtype(d, null, outDtype))) || null;

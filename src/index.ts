@@ -18,11 +18,11 @@ import { parseFloatFormat } from "./formats/text/printf.js";
 import { checkActivation, checkDtype, checkFormat, checkKeys, checkMatrix, checkParams, checkShape, checkTolerance, flattenNested } from "./validate.js";
 import { deriveMatrix, readMatrix as readFrom, writeMatrix as writeTo } from "./matrix.js";
 import { roundTo } from "./formats/round.js";
-import type { FloatDType, Matrix } from "./types.js";
-import { gradResultDtype } from "./grad.js";
+import type { FloatDType, IntDType, Matrix } from "./types.js";
+import { gradResultDtype, storedDtypeOf } from "./grad.js";
 import type { Activation, Params } from "./activations/types.js";
 
-export type { Matrix, FloatDType, Format, Comparison, Tolerance };
+export type { Matrix, FloatDType, IntDType, Format, Comparison, Tolerance };
 export { DactError } from "./errors.js";
 export { ACTIVATIONS } from "./activations/registry.js";
 
@@ -68,8 +68,9 @@ export function derivative(activation: string, x: Matrix | Nested, options: Reco
   if (grad !== undefined) return gradient(act, params, x, grad);
   const given = isMatrixLike(x);
   const m = given ? checkMatrix(x, "x") : matrix(x as Nested);
-  // A caller's Matrix is never changed: the result is a copy.
-  const copy = { ...m, shape: [...m.shape], data: given ? m.data.slice() : m.data, missing: m.missing?.slice() ?? null };
+  // A caller's Matrix is never changed: the result is a copy, of floats (f8 for a bool or integer x).
+  const { sourceDtype: _int, ...floats } = m;
+  const copy = { ...floats, shape: [...m.shape], data: given ? m.data.slice() : m.data, missing: m.missing?.slice() ?? null };
   return deriveMatrix(copy, act, params);
 }
 
@@ -82,8 +83,8 @@ function gradient(act: Activation, params: Params, x: Matrix | Nested, g: unknow
   const mg = scalar ? null : isMatrixLike(g) ? checkMatrix(g, "gradOutput") : matrix(g as Nested);
   const data = new Float64Array(mx.data.length);
   act.kernel(params)(mx.data, data, data.length);
-  // The one rule (grad.ts): NumPy's promotion of X's and G's dtypes; a number keeps X's.
-  const dtype = gradResultDtype(mx.dtype, mg === null ? null : mg.dtype);
+  // The one rule (grad.ts): NumPy's promotion of f'(x)'s dtype and G's (bool and integer ones by their own dtype); a number keeps X's.
+  const dtype = gradResultDtype(mx.dtype, mg === null ? null : storedDtypeOf(mg));
   if (mg === null) for (let i = 0; i < data.length; i++) data[i] = data[i]! * (g as number);
   else if (mg.shape.length === 0) for (let i = 0; i < data.length; i++) data[i] = data[i]! * mg.data[0]!;
   else {

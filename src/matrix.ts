@@ -20,6 +20,8 @@ export function collected(c: CollectWriter): Matrix {
   const { data, missing } = c.values();
   const m: Matrix = { shape: c.shape, data, missing, dtype: c.head?.dtype ?? "f8", header: c.head?.header ? [...c.head.header] : null };
   if (c.head?.tableRows) markTableRows(m);
+  // A bool or integer array says so: a gradient (gradOutput) promotes by its own dtype, as NumPy does.
+  if (c.head?.sourceDtype !== undefined) m.sourceDtype = c.head.sourceDtype;
   return m;
 }
 

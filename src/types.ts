@@ -6,6 +6,12 @@
 /** The dtypes results are stored in: float16, float32, float64, bfloat16. */
 export type FloatDType = "f2" | "f4" | "f8" | "bf16";
 
+/** The bool and integer dtypes binary formats store (.npy, .npz, .safetensors), in NumPy's short names: read as float64 values. */
+export type IntDType = "b1" | "i1" | "i2" | "i4" | "i8" | "u1" | "u2" | "u4" | "u8";
+
+/** Any dtype an array may be stored in: what NumPy promotes G's dtype by (--grad-output). */
+export type NumericDType = FloatDType | IntDType;
+
 /** Every format dact reads and writes. */
 export type Format = "csv" | "tsv" | "json" | "jsonl" | "npy" | "npz" | "safetensors" | "parquet" | "arrow" | "arrows";
 
@@ -21,6 +27,8 @@ export interface Matrix {
   missing: Uint8Array | null;
   /** The float dtype the values have (from a .npy, or f8 for text); f2/f4/bf16 values are exactly representable. */
   dtype: FloatDType;
+  /** A bool or integer array's own dtype (from a .npy, .npz or .safetensors file; its values are then f8): a gradient (gradOutput) promotes by it, as NumPy does. */
+  sourceDtype?: IntDType | undefined;
   /** A CSV header's cells, when there was one. */
   header: string[] | null;
 }

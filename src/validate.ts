@@ -6,9 +6,9 @@
 import { camel, findActivation, parseOptionNumber } from "./activations/registry.js";
 import type { Activation, Params } from "./activations/types.js";
 import { DactError } from "./errors.js";
-import { shapeText } from "./formats/array.js";
-import { roundTo } from "./formats/round.js";
+import { fromTableRows, markTableRows, shapeText } from "./formats/array.js";
 import { FORMAT_NAMES, type Format } from "./formats/index.js";
+import { INT_DTYPES, roundTo } from "./formats/round.js";
 import type { Matrix } from "./matrix.js";
 import { suggestActivations } from "./suggest.js";
 
@@ -125,7 +125,16 @@ export function checkMatrix(m: unknown, what = "matrix"): Matrix {
       if (rounded[i] !== v && v === v) throw new DactError("USAGE", `${what}.data[${i}]: found ${v}, not a ${x.dtype} value; expected values of the matrix's dtype (round them, or give dtype "f8")`);
     }
   }
-  return { shape, data: x.data, missing: x.missing ?? null, dtype: x.dtype ?? "f8", header: x.header ?? null };
+  const out: Matrix = { shape, data: x.data, missing: x.missing ?? null, dtype: x.dtype ?? "f8", header: x.header ?? null };
+  if (x.sourceDtype !== undefined) {
+    // A bool or integer array's values are float64 (readMatrix gives them so): its own dtype is for NumPy's promotion only.
+    if (!(INT_DTYPES as readonly unknown[]).includes(x.sourceDtype)) throw usage(`${what}.sourceDtype`, x.sourceDtype, `undefined or one of ${INT_DTYPES.map((d) => JSON.stringify(d)).join(", ")}`);
+    if (out.dtype !== "f8") throw usage(`${what}.dtype`, x.dtype, `"f8" with sourceDtype ${JSON.stringify(x.sourceDtype)} (a bool or integer array's values are float64)`);
+    out.sourceDtype = x.sourceDtype;
+  }
+  // A matrix read from a table's rows stays one (compare takes its (n, 1) as (n,)).
+  if (fromTableRows(x)) markTableRows(out);
+  return out;
 }
 
 export function checkFormat(v: unknown, what = "options.format"): Format {

@@ -6,7 +6,7 @@
  */
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { compare, matrix, writeMatrix } from "../src/index.js";
+import { compare, matrix, readMatrix, writeMatrix } from "../src/index.js";
 import { dact, workdir } from "./workdir.js";
 
 describe("(n,) and (n, 1)", () => {
@@ -39,5 +39,7 @@ describe("(n,) and (n, 1)", () => {
     expect((await compare(matrix([1, 0, 1]), path.join(d, "col.npy"))).equal).toBe(false);
     expect((await compare(matrix([1, 0, 1]), path.join(d, "col.csv"))).equal).toBe(true);
     expect((await compare(path.join(d, "col.csv"), path.join(d, "col.npy"))).equal).toBe(true);
+    // A Matrix read from a CSV column stays one when handed back to compare().
+    expect((await compare(matrix([1, 0, 1]), await readMatrix(path.join(d, "col.csv")))).equal).toBe(true);
   });
 });

@@ -14,9 +14,9 @@
 import type { Output } from "../io.js";
 import { grow } from "../grow.js";
 
-import type { FloatDType } from "../types.js";
+import type { FloatDType, IntDType } from "../types.js";
 
-export type { FloatDType };
+export type { FloatDType, IntDType };
 
 export interface ArrayHead {
   /** The shape; while `growing`, shape[0] is not known yet (it reads 0 here). */
@@ -27,6 +27,8 @@ export interface ArrayHead {
   readonly growing: boolean;
   /** The dtype of the values written (the result dtype: f4 input keeps f4, text gives f8). */
   readonly dtype: FloatDType;
+  /** A bool or integer array's own dtype (.npy, .npz, .safetensors; `dtype` is then f8): what a gradient's dtype promotes by, as NumPy does (grad.ts gradResultDtype). Text formats have none. */
+  readonly sourceDtype?: IntDType | undefined;
   /** A CSV header's cells, for writers that have a place for them. */
   readonly header: readonly string[] | null;
   /** What the header is, in notices: "the CSV header" unless a table's "column names". */
@@ -39,6 +41,8 @@ export interface ArrayHead {
   readonly valueNames?: readonly string[] | undefined;
   /** Parquet/Arrow: each column's own dtype along the last axis (a table's columns may differ); `dtype` is then their common one. */
   readonly columnDtypes?: readonly FloatDType[] | undefined;
+  /** Parquet/Arrow: each integer column's own dtype along the last axis (undefined for a float column), for a gradient's promotion as `sourceDtype`. */
+  readonly columnSourceDtypes?: readonly (IntDType | undefined)[] | undefined;
   /** CSV: the notice naming text columns found on the first data row, for a sink that merges it with what it drops (ArraySink.takesTextNote). */
   readonly textNote?: { full: string; brief: string } | undefined;
   /** CSV/TSV: read from text rows, where a 1-D array is written as one column: compare takes (n, 1) as (n,). */

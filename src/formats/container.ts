@@ -5,7 +5,7 @@
  * per member. Members are read and written one at a time, so memory is one
  * read buffer whatever the container's size.
  */
-import type { ArrayHead, ArraySink, ArrayWriter, FloatDType } from "./array.js";
+import type { ArrayHead, ArraySink, ArrayWriter, FloatDType, IntDType } from "./array.js";
 import type { Input, Output } from "../io.js";
 
 export interface MemberInfo {
@@ -13,6 +13,8 @@ export interface MemberInfo {
   readonly shape: readonly number[];
   /** The result dtype of the member (floats keep theirs, integers and bools give f8). */
   readonly dtype: FloatDType;
+  /** A bool or integer member's own dtype (ArrayHead.sourceDtype), known from the header: a gradient's dtype promotes by it. */
+  readonly sourceDtype?: IntDType | undefined;
   /** .npz: the member was deflated. */
   readonly compressed: boolean;
 }

@@ -10,7 +10,7 @@ import type { Kernel } from "../activations/types.js";
 import { DactError } from "../errors.js";
 import { roundTo } from "./round.js";
 import { float32Of } from "../wasm/index.js";
-import type { ArrayHead, ArrayWriter, FloatDType, Values } from "./array.js";
+import type { ArrayHead, ArrayWriter, FloatDType, IntDType, Values } from "./array.js";
 import type { GradStage } from "./context.js";
 import { promote } from "./round.js";
 
@@ -82,6 +82,20 @@ export function valueNamesOf(cols: readonly { name: string; width: number }[]): 
 
 export function columnDtypesOf(cols: readonly NumColumn[]): FloatDType[] {
   return cols.flatMap((c) => Array<FloatDType>(c.width).fill(resultDtype(c.kind)));
+}
+
+/**
+ * A head's integer dtypes (`intOf`: an integer column's own, int8..uint64),
+ * for a gradient's promotion (grad.ts): columnSourceDtypes per matrix
+ * column, and sourceDtype when every column is one integer dtype (the
+ * matrix is then of that dtype, as pandas' to_numpy gives it). Nothing
+ * when no column is an integer.
+ */
+export function sourceDtypesOf<C extends NumColumn>(cols: readonly C[], intOf: (c: C) => IntDType): { columnSourceDtypes?: (IntDType | undefined)[]; sourceDtype?: IntDType } {
+  if (!cols.some((c) => c.kind === "int")) return {};
+  const per = cols.map((c) => (c.kind === "int" ? intOf(c) : undefined));
+  const one = per.every((d) => d !== undefined && d === per[0]) ? per[0] : undefined;
+  return { columnSourceDtypes: cols.flatMap((c, i) => Array<IntDType | undefined>(c.width).fill(per[i])), ...(one ? { sourceDtype: one } : {}) };
 }
 
 /**

@@ -70,7 +70,7 @@ export async function withGrad<T>(g: string | number, say: (m: string) => void, 
     const pick = memberPicker(reader.members, input.name, { key: "option --grad-output", role: "option --grad-output", one: "for a single-array input", several: "KEY" });
     return await work((member) => {
       const m = pick(member);
-      return { kind: "array", name: `${input.name} [${m.name}]`, dtype: m.dtype, read: (sink, after) => reader.read(m.name, sink, after, say) };
+      return { kind: "array", name: `${input.name} [${m.name}]`, dtype: m.sourceDtype ?? m.dtype, read: (sink, after) => reader.read(m.name, sink, after, say) };
     });
   } finally {
     await input.close();

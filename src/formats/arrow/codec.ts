@@ -21,9 +21,9 @@ import { decompress as zstdDecompress } from "fzstd";
 import { DactError } from "../../errors.js";
 import { lz4FrameDecode } from "./lz4.js";
 import { randomAccess, type Input, type Output } from "../../io.js";
-import type { ArraySink, FloatDType } from "../array.js";
+import type { ArraySink, FloatDType, IntDType } from "../array.js";
 import type { TransformContext } from "../context.js";
-import { castColumn, columnDtypesOf, pandasMetadataFor, valueNamesOf, deriveColumn, gradColumns, headerOf, halfToNumber, interleave, pandasIndexColumns, matrixDtype, numberToHalf, resultDtype, TableArrayWriter, unsupportedColumn, type ColumnValues, type NumColumn, type NumKind } from "../table.js";
+import { castColumn, columnDtypesOf, pandasMetadataFor, valueNamesOf, deriveColumn, gradColumns, headerOf, halfToNumber, interleave, pandasIndexColumns, matrixDtype, numberToHalf, resultDtype, sourceDtypesOf, TableArrayWriter, unsupportedColumn, type ColumnValues, type NumColumn, type NumKind } from "../table.js";
 import { promote } from "../round.js";
 
 interface ArrowColumn extends NumColumn {
@@ -52,6 +52,13 @@ function scalarKind(t: DataType): NumKind | null {
   }
   if (t.typeId === A().Type.Int) return "int";
   return null;
+}
+
+/** An integer column's own dtype (a tensor column: its elements'). */
+function intDtypeOf(c: ArrowColumn): IntDType {
+  const t = c.width === 1 && !c.varList ? c.field.type : (c.field.type as FixedSizeList).children[0]!.type;
+  const i = t as unknown as { bitWidth: number; isSigned: boolean };
+  return `${i.isSigned ? "i" : "u"}${i.bitWidth / 8}` as IntDType;
 }
 
 function classify(schema: Schema, file: string): ArrowColumn[] {
@@ -305,7 +312,7 @@ export async function readArrowArray(input: Input, sink: ArraySink, after: () =>
   const dtype = matrixDtype(num);
   const width = num.reduce((s, c) => s + c.width, 0);
   const tensor = num.length === 1 && num[0]!.width > 1;
-  sink.begin({ shape: [0, width], growing: true, dtype, header: num.every((c) => c.width === 1 && !c.varList) ? headerOf(num.map((c) => c.name)) : null, headerName: "the column names", valueNames: valueNamesOf(num), columnDtypes: columnDtypesOf(num), tableRows: true });
+  sink.begin({ shape: [0, width], growing: true, dtype, header: num.every((c) => c.width === 1 && !c.varList) ? headerOf(num.map((c) => c.name)) : null, headerName: "the column names", valueNames: valueNamesOf(num), columnDtypes: columnDtypesOf(num), ...sourceDtypesOf(num, intDtypeOf), tableRows: true });
   let rows = 0;
   for (let b = first; b; b = await next(batches, input.name)) {
     const data = num.map((c) => floatsOf(b.data.children[c.index]!, c, rows, input.name));

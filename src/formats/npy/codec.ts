@@ -4,7 +4,7 @@ import { WRITE_SLICE, type ArraySink, type FloatDType } from "../array.js";
 import { pump, type Input, type Output } from "../../io.js";
 import { NpyDecoder } from "./decoder.js";
 import { grow } from "../../grow.js";
-import { npyDescr, resultDtype } from "./dtype.js";
+import { intDtype, npyDescr, resultDtype } from "./dtype.js";
 import { elementReader, resultBatch, type ResultBatch } from "./elements.js";
 import { encodeHeader, savedFortranOrder } from "./header.js";
 
@@ -72,7 +72,7 @@ export async function readNpyArray(input: Input, sink: ArraySink, after: () => P
       header(h) {
         shape = h.shape;
         read = elementReader(h.dtype);
-        sink.begin({ shape: h.shape, bigShape: h.bigShape, growing: false, dtype: resultDtype(h.dtype), header: null });
+        sink.begin({ shape: h.shape, bigShape: h.bigShape, growing: false, dtype: resultDtype(h.dtype), sourceDtype: intDtype(h.dtype), header: null });
         // Never sized from the header's claim alone: it grows as data arrives.
         if (savedFortranOrder(h.fortranOrder, h.shape)) fortran = { shape: h.shape, data: new Float64Array(Math.min(h.count, 1 << 16)), k: 0 };
       },

@@ -1,5 +1,5 @@
 import { DactError, type Position } from "../../errors.js";
-import type { FloatDType } from "../array.js";
+import type { FloatDType, IntDType } from "../array.js";
 
 /** The element types dact reads from .npy; all others are rejected by name. "v" is bfloat16 (ml_dtypes saves it as '<V2'). */
 export type Kind = "b" | "i" | "u" | "f" | "v";
@@ -72,6 +72,13 @@ export function resultDtype(t: DType): FloatDType {
   if (t.kind === "v") return "bf16";
   if (t.kind === "f") return t.size === 2 ? "f2" : t.size === 4 ? "f4" : "f8";
   return "f8";
+}
+
+/** A bool or integer dtype's short name (b1, i1..i8, u1..u8), for NumPy's promotion of a gradient (ArrayHead.sourceDtype); undefined for floats. */
+export function intDtype(t: DType): IntDType | undefined {
+  if (t.kind === "b") return "b1";
+  if (t.kind === "i" || t.kind === "u") return `${t.kind}${t.size}` as IntDType;
+  return undefined;
 }
 
 /** The .npy descr np.save writes for a result dtype (bfloat16: ml_dtypes' '<V2'). */

@@ -14,11 +14,11 @@ import { Readable } from "node:stream";
 import * as zlib from "node:zlib";
 import { DactError } from "../../errors.js";
 import { Input, type Output, type RandomAccess } from "../../io.js";
-import type { ArrayWriter, FloatDType } from "../array.js";
+import type { ArrayWriter, FloatDType, IntDType } from "../array.js";
 import { unsafeMemberName, yielder, type ContainerReader, type ContainerWriter, type MemberInfo, type MemberPlan } from "../container.js";
 import { readNpyArray } from "../npy/codec.js";
 import { NpyDecoder } from "../npy/decoder.js";
-import { resultDtype } from "../npy/dtype.js";
+import { intDtype, resultDtype } from "../npy/dtype.js";
 import { NpyWriter } from "../npy/writer.js";
 
 const LOCAL = 0x04034b50;
@@ -199,8 +199,8 @@ export async function readNpz(ra: RandomAccess, file: string): Promise<Container
   const members: Entry[] = [];
   for (const e of entries) {
     await pause();
-    let info: { shape: readonly number[]; dtype: FloatDType } | null = null;
-    const dec = new NpyDecoder({ header: (h) => (info = { shape: h.bigShape ? h.shape : h.shape, dtype: resultDtype(h.dtype) }), data: () => {} }, `${file}:${e.file}`);
+    let info: { shape: readonly number[]; dtype: FloatDType; sourceDtype: IntDType | undefined } | null = null;
+    const dec = new NpyDecoder({ header: (h) => (info = { shape: h.bigShape ? h.shape : h.shape, dtype: resultDtype(h.dtype), sourceDtype: intDtype(h.dtype) }), data: () => {} }, `${file}:${e.file}`);
     const it = bytes(e);
     try {
       for (let r = await it.next(); !r.done && info === null; r = await it.next()) dec.push(r.value.subarray(0, Math.min(r.value.length, 1 << 16)));
@@ -208,8 +208,8 @@ export async function readNpz(ra: RandomAccess, file: string): Promise<Container
       await it.return(undefined);
     }
     if (info === null) dec.end(); // throws the .npy error
-    const got = info as unknown as { shape: readonly number[]; dtype: FloatDType };
-    members.push({ ...e, shape: got.shape, dtype: got.dtype });
+    const got = info as unknown as { shape: readonly number[]; dtype: FloatDType; sourceDtype: IntDType | undefined };
+    members.push({ ...e, shape: got.shape, dtype: got.dtype, sourceDtype: got.sourceDtype });
   }
   const byName = new Map(members.map((m) => [m.name, m]));
   return {

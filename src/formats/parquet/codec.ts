@@ -28,10 +28,10 @@ import { snappyCompress } from "hyparquet-writer/src/snappy.js";
 import * as zlib from "node:zlib";
 import { DactError } from "../../errors.js";
 import { randomAccess, type Input, type Output, type RandomAccess } from "../../io.js";
-import type { ArrayHead, ArraySink, FloatDType } from "../array.js";
+import type { ArrayHead, ArraySink, FloatDType, IntDType } from "../array.js";
 import type { TransformContext } from "../context.js";
 import { promote } from "../round.js";
-import { castColumn, columnDtypesOf, pandasMetadataFor, valueNamesOf, deriveColumn, gradColumns, headerOf, interleave, pandasIndexColumns, matrixDtype, resultDtype, TableArrayWriter, unsupportedColumn, type ColumnValues, type NumColumn, type NumKind } from "../table.js";
+import { castColumn, columnDtypesOf, pandasMetadataFor, valueNamesOf, deriveColumn, gradColumns, headerOf, interleave, pandasIndexColumns, matrixDtype, resultDtype, sourceDtypesOf, TableArrayWriter, unsupportedColumn, type ColumnValues, type NumColumn, type NumKind } from "../table.js";
 
 export const PAR1 = Buffer.from("PAR1");
 
@@ -118,6 +118,16 @@ function numKind(el: SchemaElement): NumKind | "label" | null {
     default:
       return "label"; // BYTE_ARRAY (text, binary), BOOLEAN, INT96 (timestamps)
   }
+}
+
+/** An integer column's own dtype: its logical or converted type's width and sign, else its physical width (signed). */
+function intDtypeOf(c: PqColumn): IntDType {
+  const el = c.element;
+  const lt = el.logical_type as { type: string; bitWidth?: number; isSigned?: boolean } | undefined;
+  if (lt?.type === "INTEGER" && lt.bitWidth) return `${lt.isSigned === false ? "u" : "i"}${lt.bitWidth / 8}` as IntDType;
+  const m = /^(U?)INT_(8|16|32|64)$/.exec(el.converted_type ?? "");
+  if (m) return `${m[1] ? "u" : "i"}${Number(m[2]) / 8}` as IntDType;
+  return el.type === "INT64" ? "i8" : "i4";
 }
 
 function isList(el: SchemaElement): boolean {
@@ -402,7 +412,7 @@ function labelNotice(file: string, labels: readonly PqColumn[], notice: (m: stri
 function tableHead(num: readonly PqColumn[], rows: number): ArrayHead {
   const width = num.reduce((s, c) => s + c.width, 0);
   // A tensor column's names are not one per matrix column: no header then.
-  return { shape: [rows, width], growing: false, dtype: matrixDtype(num), header: num.every((c) => !c.list) ? headerOf(num.map((c) => c.name)) : null, headerName: "the column names", valueNames: valueNamesOf(num), columnDtypes: columnDtypesOf(num), tableRows: true };
+  return { shape: [rows, width], growing: false, dtype: matrixDtype(num), header: num.every((c) => !c.list) ? headerOf(num.map((c) => c.name)) : null, headerName: "the column names", valueNames: valueNamesOf(num), columnDtypes: columnDtypesOf(num), ...sourceDtypesOf(num, intDtypeOf), tableRows: true };
 }
 
 export async function readParquetArray(input: Input, sink: ArraySink, after: () => Promise<void>, notice: (m: string) => void): Promise<number[]> {

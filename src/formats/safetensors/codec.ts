@@ -13,7 +13,7 @@ import { OutBuffer, sizeOf, type ArrayHead, type ArrayWriter, type FloatDType, t
 import { unsafeMemberName, type ContainerReader, type ContainerWriter, type MemberInfo, type MemberPlan } from "../container.js";
 import { MAX_DEPTH, scanHeader } from "./header.js";
 import type { DType } from "../npy/dtype.js";
-import { resultDtype } from "../npy/dtype.js";
+import { intDtype, resultDtype } from "../npy/dtype.js";
 import { elementReader, resultBatch, type ResultBatch } from "../npy/elements.js";
 
 import { MAX_HEADER } from "./sniff.js";
@@ -74,7 +74,7 @@ export function readSafetensors(ra: RandomAccess, file: string): ContainerReader
     async read(name, sink, after) {
       const t = byName.get(name)!;
       const read = elementReader(t.type);
-      sink.begin({ shape: t.shape, growing: false, dtype: t.dtype, header: null });
+      sink.begin({ shape: t.shape, growing: false, dtype: t.dtype, sourceDtype: t.sourceDtype, header: null });
       // Aligned for typed-array views: a fresh buffer, chunks a multiple of every element size.
       const buf = Buffer.allocUnsafeSlow(Math.max(8, Math.min(1 << 20, t.end - t.begin))); // whole elements either way
       for (let pos = dataStart + t.begin, end = dataStart + t.end; pos < end; ) {
@@ -137,7 +137,7 @@ function parseHeader(ra: RandomAccess, file: string, whole: boolean): { tensors:
     if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw fail(`${what} has shape ${JSON.stringify(t.shape)}; expected a list of sizes >= 0`, 8);
     const off = t.data_offsets;
     if (!Array.isArray(off) || off.length !== 2 || !off.every((d) => Number.isSafeInteger(d) && d >= 0)) throw fail(`${what} has data_offsets ${JSON.stringify(off)}; expected [begin, end]`, 8);
-    tensors.push({ name, type, shape: t.shape as number[], dtype: resultDtype(type), compressed: false, begin: off[0] as number, end: off[1] as number });
+    tensors.push({ name, type, shape: t.shape as number[], dtype: resultDtype(type), sourceDtype: intDtype(type), compressed: false, begin: off[0] as number, end: off[1] as number });
   }
   // Offsets: sorted, contiguous from 0, each as long as shape and dtype say, and covering the data exactly.
   const byOffset = [...tensors].sort((a, b) => a.begin - b.begin || a.end - b.end);
