@@ -676,6 +676,9 @@ export class CsvReader {
         if (typeof c === "number") return c;
         const k = cells.indexOf(c);
         if (k < 0) throw new DactError("USAGE", `option ${option}: found ${JSON.stringify(c)}; expected a column number or one of the header's names (${cells.join(", ")})`, this.file, { line });
+        // A name the header has twice (pandas reads them as a, a.1) names no one column: by number then.
+        const again = cells.indexOf(c, k + 1);
+        if (again >= 0) throw new DactError("USAGE", `option ${option}: found ${JSON.stringify(c)}, which the header has twice (columns ${k} and ${again}, 0-based); expected a name that is once in the header, or the column's number`, this.file, { line });
         return k;
       };
       const chosen = Array.isArray(this.labelSpec) ? this.labelSpec.map((c) => byName(c, "--index-col")) : [];

@@ -104,12 +104,14 @@ function parseHeader(ra: RandomAccess, file: string, whole: boolean): { tensors:
   ra.read(8, n, raw);
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(raw);
+    // ignoreBOM keeps a BOM, which JSON.parse then refuses, as safetensors does.
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(raw);
   } catch {
     throw fail("header is not valid UTF-8; expected UTF-8 JSON", 8);
   }
   const problem = scanHeader(text);
   if (problem?.kind === "depth") throw fail(`header nests deeper than ${MAX_DEPTH} levels; expected {name: {dtype, shape, data_offsets}, ...} (safetensors' JSON parser stops at ${MAX_DEPTH})`, 8);
+  if (problem?.kind === "fraction") throw fail(`header has the number ${problem.token.slice(0, 40)}; expected integers (safetensors reads shapes and offsets as integers)`, 8);
   if (problem?.kind === "duplicate") throw fail(`header has the key ${JSON.stringify(problem.key)} twice in one object; expected each tensor name and field once`, 8);
   let doc: unknown;
   try {
