@@ -163,10 +163,12 @@ export function planRun(act: Activation, inputs: readonly string[], opts: Activa
     if (tol) throw new DactError("USAGE", `option ${tol}: found without --check or --check-dir; expected one of them`);
   }
   const jobs = Math.min(opts.jobs ?? ctx.cores, jobsCap(ctx.cores));
-  // --check-dir: alone, with inputs; --skip-existing and --resume do not apply.
+  // --check-dir: alone, with inputs; --skip-existing and --resume (which do not apply) refused.
   if (opts.checkDir !== undefined) {
     if (opts.outDir !== undefined || opts.check !== undefined || opts.output !== STDIO) throw new DactError("USAGE", "option --check-dir: found with -o, --out-dir or --check; expected it alone");
     if (inputs.length === 0) throw new DactError("USAGE", "--check-dir: found no inputs; expected input files or folders");
+    // They skip or redo outputs by --out-dir's manifest and log; a check has neither, and checks every input.
+    if (opts.skipExisting || opts.resume !== undefined) throw new DactError("USAGE", `option ${opts.skipExisting ? "--skip-existing" : "--resume"}: found with --check-dir; expected it only with --out-dir (--check-dir checks every input)`);
     const batch: BatchOptions = { outDir: opts.checkDir, jobs, to: opts.to, include: opts.include, exclude: opts.exclude, keepPaths: opts.keepPaths === true, skipExisting: false, log: opts.log, resume: undefined, shard: opts.shard, gradDir: opts.gradOutputDir };
     const check = { path: "", tolerance: tolerancePolicy(opts), update: update() };
     // The goldens mirror the inputs' names (--to renames them): their formats are the outputs' of the same --out-dir run.
