@@ -15,7 +15,8 @@ import { openSource } from "./run/sources.js";
 
 export async function checkBatchFit(s: FitOptions & Parameters<typeof batchRules>[0] & { format?: Format | undefined }, inputs: readonly string[], to: Format | undefined, checks: boolean): Promise<void> {
   if (givenRules(s).length === 0 && batchRules(s).length === 0) return;
-  const formats = (ins: readonly (Format | undefined)[]): RunFormats => ({ inputs: ins, outputs: checks ? null : to ? [to] : ins });
+  // --check-dir's goldens mirror the inputs' names (--to renames them): they are what --out-dir would write.
+  const formats = (ins: readonly (Format | undefined)[]): RunFormats => ({ inputs: ins, outputs: to ? [to] : ins, goldens: checks });
   const known = inputs.map((i) => s.format ?? formatFromPath(i));
   // The extensions alone settle it when the known formats fit every option.
   const unfit = (f: RunFormats) => unfitRule(s, f) ?? batchRules(s).find((r) => !fits(r, f)) ?? null;

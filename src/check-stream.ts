@@ -5,9 +5,9 @@
  * whole in memory.
  */
 import type { Kernel } from "./activations/types.js";
-import { compareSides, fileSide } from "./compare-stream.js";
+import { compareSides, fileSide, type StreamSide } from "./compare-stream.js";
 import type { NamedComparison, Tolerance, TolerancePolicy } from "./compare.js";
-import type { ArrayWriter } from "./formats/array.js";
+import type { ArrayWriter, FloatDType } from "./formats/array.js";
 import type { FormatSpec, ReadOptions } from "./formats/index.js";
 import { STDIO, type Input } from "./io.js";
 import { statSync } from "node:fs";
@@ -31,11 +31,57 @@ export async function checkStreaming(input: Input, from: FormatSpec, plan: PlanS
     const actual = await computedSide(input, from, plan, kernel, readOpts, say, gradFor);
     const g = await openSource(golden);
     try {
-      return await compareSides(actual, await fileSide(g, undefined, say), tolerance);
+      const dtypes = new Map<string, FloatDType>();
+      const expected = recordingDtypes(await fileSide(g, undefined, say, g.name, goldenReadOptions(plan)), dtypes);
+      return dtypeVerdict(await compareSides(actual, expected, tolerance), plan.dtype, dtypes, expected);
     } finally {
       await g.close();
     }
   });
+}
+
+/**
+ * How a golden is read: as -o would have written it, so a CSV golden
+ * written with --decimal "," is read with it. The rest of its layout
+ * (delimiter, header) is sniffed, as for any CSV. A --decimal given for a
+ * CSV input only is harmless here: a golden in another format ignores it.
+ */
+export function goldenReadOptions(plan: Pick<PlanSpec, "decimal">): ReadOptions {
+  return plan.decimal === undefined ? {} : { decimal: plan.decimal };
+}
+
+/** A side that records each array's dtype as its reader gives it. */
+function recordingDtypes(side: StreamSide, into: Map<string, FloatDType>): StreamSide {
+  return {
+    ...side,
+    read: (m, w) =>
+      side.read(m, {
+        begin: (h) => (into.set(m, h.dtype), w.begin(h)),
+        write: (v, mm, n, x) => w.write(v, mm, n, x),
+        flush: () => w.flush(),
+        end: (shape) => w.end(shape),
+      }),
+  };
+}
+
+/**
+ * --dtype under --check: -o would have stored that dtype, so a golden
+ * array stored in another one differs even where its values pass (as
+ * torch.testing.assert_close checks dtypes), and --update rewrites it.
+ * Without --dtype only values are compared (a float32 golden may hold a
+ * float64 result, within the tolerance).
+ */
+export function dtypeVerdict(c: NamedComparison, want: FloatDType | undefined, dtypes: ReadonlyMap<string, FloatDType>, golden: { name: string; container: boolean }): NamedComparison {
+  if (want === undefined) return c;
+  const parts: string[] = [];
+  const keys = c.keys.map((k) => {
+    const d = dtypes.get(k.key);
+    if (k.status !== "ok" || d === undefined || d === want) return k;
+    parts.push(`${golden.name}${golden.container ? ` [${k.key}]` : ""}: stored as ${d}; expected ${want} (--dtype ${want})\n`);
+    return { ...k, status: "differs" as const };
+  });
+  if (parts.length === 0) return c;
+  return { equal: false, text: [c.text, ...parts].filter((t) => t !== "").join("\n"), keys };
 }
 
 /** Runs the kernel over the input without keeping anything: its errors are the run's (a missing golden does not hide a bad input). */

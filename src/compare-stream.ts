@@ -16,7 +16,7 @@ import { DiffStats } from "./compare-stats.js";
 import { canonical, formatComparison, toleranceFor, type Comparison, type NamedComparison, type Tolerance, type TolerancePolicy } from "./compare.js";
 import type { ArrayHead, ArrayWriter, Values } from "./formats/array.js";
 import type { ContainerReader } from "./formats/container.js";
-import { detectFormat, formatSpec, type Format } from "./formats/index.js";
+import { detectFormat, formatSpec, type Format, type ReadOptions } from "./formats/index.js";
 import { openContainer, stemOf } from "./formats/members.js";
 import type { Input } from "./io.js";
 
@@ -263,8 +263,8 @@ export async function compareSides(actual: StreamSide, expected: StreamSide, pol
   return { equal: keys.every((k) => k.status === "ok"), text: parts.join("\n"), keys };
 }
 
-/** A file's arrays as a side: one array under its stem, or each member of a container. */
-export async function fileSide(input: Input, format: Format | undefined, notice: (m: string) => void, name = input.name): Promise<StreamSide> {
+/** A file's arrays as a side: one array under its stem, or each member of a container; `opts` for a text file (a golden written with --decimal). */
+export async function fileSide(input: Input, format: Format | undefined, notice: (m: string) => void, name = input.name, opts: ReadOptions = {}): Promise<StreamSide> {
   const spec = formatSpec(await detectFormat(input, format));
   if (spec.kind === "array") {
     return {
@@ -272,7 +272,7 @@ export async function fileSide(input: Input, format: Format | undefined, notice:
       container: false,
       members: [stemOf(input)],
       async read(_m, w) {
-        const shape = await spec.read(input, {}, { begin: (h) => w.begin(h), data: (v, m, n) => w.write(v, m, n) }, () => w.flush(), notice);
+        const shape = await spec.read(input, opts, { begin: (h) => w.begin(h), data: (v, m, n) => w.write(v, m, n) }, () => w.flush(), notice);
         await w.end(shape);
       },
     };

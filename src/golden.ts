@@ -15,7 +15,8 @@ import { compareNamed, type NamedComparison } from "./compare.js";
 import { pendingPath } from "./pending.js";
 import { jsonExtras } from "./report-extras.js";
 import { DactError } from "./errors.js";
-import { detectFormat, formatFromPath, type FormatSpec, type ReadOptions } from "./formats/index.js";
+import { detectFormat, type FormatSpec, type ReadOptions } from "./formats/index.js";
+import { goldenFormat } from "./output-ext.js";
 import { makeFolders, openOutput, pathExists, prepareReport, Protected, sweepDeadTemps, type Input } from "./io.js";
 import { readNamed, writeMatrix, writeMembers } from "./matrix.js";
 import { resultsInMemory } from "./run/results.js";
@@ -47,7 +48,7 @@ export async function checkGolden(input: Input, from: FormatSpec, plan: PlanSpec
     report,
     check: { status, input: input.name, golden: check.path, report, comparison, seconds: (Date.now() - t0) / 1000 },
   });
-  const { checkStreaming, drainResults, rereadable } = await import("./check-stream.js");
+  const { checkStreaming, drainResults, dtypeVerdict, goldenReadOptions, rereadable } = await import("./check-stream.js");
   // --pending writes NAME.new.EXT beside the golden, never under CI.
   const pending = mode === "pending" && !isCI() ? (await import("./pending.js")).pendingPath(check.path) : null;
   // Compared streaming, unless a write needs results an input read once can no longer give.
@@ -81,11 +82,12 @@ export async function checkGolden(input: Input, from: FormatSpec, plan: PlanSpec
     const golden = await openSource(check.path);
     let expected;
     try {
-      expected = await readNamed(golden, await detectFormat(golden), {}, say);
+      expected = await readNamed(golden, await detectFormat(golden), goldenReadOptions(plan), say);
     } finally {
       await golden.close();
     }
     c = compareNamed({ ...results, name: `the result for ${input.name}` }, { ...expected, name: golden.name }, check.tolerance);
+    c = dtypeVerdict(c, plan.dtype, new Map(expected.arrays.map(([k, m]) => [k, m.dtype])), { name: golden.name, container: expected.container });
   } else c = await checkStreaming(input, from, plan, kernel, readOpts, say, check.path, check.tolerance);
   if (c.equal) {
     // A pending file of a golden that now passes is stale (insta removes it too).
@@ -110,9 +112,14 @@ async function rerun(input: Input, from: FormatSpec, plan: PlanSpec, kernel: Ker
   }
 }
 
-/** Writes a golden in its own format (by its extension; else the input's), atomically. */
+/**
+ * Writes a golden in its own format (by its extension; else --to's, else
+ * the input's), atomically, with the options that shape what -o writes
+ * (--dtype, --float-format, --decimal, --compress, --compression): --check
+ * checks what -o would have written, and --update writes that.
+ */
 async function writeGolden(p: string, results: { container: boolean; arrays: [string, import("./matrix.js").Matrix][] }, plan: PlanSpec, from: FormatSpec): Promise<void> {
-  const format = formatFromPath(p) ?? from.name;
+  const format = goldenFormat(p, plan.to, from.name);
   const { dirname } = await import("node:path");
   // --check-dir: folders only below it, one level at a time, never through
   // a link; a lone --check golden's folder is the user's to name.
@@ -122,9 +129,10 @@ async function writeGolden(p: string, results: { container: boolean; arrays: [st
   await commitOrAbort(out, async () => {
     const { formatSpec } = await import("./formats/index.js");
     const spec = formatSpec(format);
-    if (spec.kind === "container") return writeMembers(results.arrays, out, spec);
+    const opts = { delimiter: format === from.name ? plan.delimiter : undefined, decimal: plan.decimal, floatFormat: plan.floatFormat, dtype: plan.dtype, compression: plan.compression };
+    if (spec.kind === "container") return writeMembers(results.arrays, out, spec, { ...opts, compress: plan.compress });
     if (results.arrays.length !== 1) throw new DactError("USAGE", `${p}: ${results.arrays.length} arrays cannot be one ${format} golden; expected an .npz or .safetensors golden, or --key`);
-    await writeMatrix(results.arrays[0]![1], out, format, { delimiter: format === from.name ? plan.delimiter : undefined });
+    await writeMatrix(results.arrays[0]![1], out, format, opts);
   });
 }
 

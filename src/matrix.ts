@@ -64,11 +64,11 @@ export async function writeMatrix(m: Matrix, output: Output, format: Format, opt
   await writeMembers([[opts.key ?? "arr_0", m]], output, spec, opts);
 }
 
-/** Writes named arrays into a container through its one writer (the library, golden updates). */
-export async function writeMembers(arrays: readonly (readonly [string, Matrix])[], output: Output, spec: ContainerFormat, opts: WriteOptions = {}): Promise<void> {
+/** Writes named arrays into a container through its one writer (the library, golden updates); `compress`: deflate every .npz member (--compress). */
+export async function writeMembers(arrays: readonly (readonly [string, Matrix])[], output: Output, spec: ContainerFormat, opts: WriteOptions & { compress?: boolean | undefined } = {}): Promise<void> {
   const cw = await spec.writer(output, opts);
   const byName = new Map(arrays); // linear in the members
-  const plans = arrays.map(([name, m]) => ({ name, head: headOf(m), dtype: opts.dtype ?? m.dtype, compressed: false }));
+  const plans = arrays.map(([name, m]) => ({ name, head: headOf(m), dtype: opts.dtype ?? m.dtype, compressed: opts.compress === true }));
   for (const p of cw.plan(plans, null)) {
     const m = byName.get(p.name)!;
     await writeWhole(cw.member(p), p.head, m.data, m.missing);

@@ -9,6 +9,7 @@
  */
 import { DactError } from "./errors.js";
 import type { Format } from "./formats/index.js";
+import { notJsonNumber, type Printf } from "./formats/text/printf.js";
 import type { PlanSpec } from "./run/types.js";
 
 const CSV: readonly Format[] = ["csv", "tsv"];
@@ -50,11 +51,16 @@ export function givenRules(s: FitOptions): FitRule[] {
 /**
  * What is known of a run's formats: each input's and each output's, where
  * `undefined` is a format not known yet (it may fit any option), and
- * `outputs: null` a run that writes no output (--check, --check-dir).
+ * `outputs: null` a run that writes no output. A --check or --check-dir
+ * run's outputs are its goldens (`goldens: true`): it checks what -o or
+ * --out-dir would have written, and --update writes that
+ * (docs/golden.md, "Options under --check").
  */
 export interface RunFormats {
   inputs: readonly (Format | undefined)[] | "unknown";
   outputs: readonly (Format | undefined)[] | "unknown" | null;
+  /** The outputs are goldens: the wording says "golden". */
+  goldens?: boolean | undefined;
 }
 
 /**
@@ -84,21 +90,43 @@ export function unfitRule(s: FitOptions, formats: RunFormats): FitRule | null {
 /** What a misfit found, for the message: "a.npy is npy", "npy output", "--check, which writes no output". */
 export function foundText(rule: FitRule, formats: RunFormats, one?: { input: string; format: Format; output: Format | null }): string {
   const outputOnly = rule.inputs.length === 0;
+  const out = formats.goldens ? "golden" : "output";
   if (one) {
-    if (outputOnly || (rule.outputs.length && rule.inputs.includes(one.format))) return one.output === null ? "found with --check, which writes no output" : `the output is ${one.output}`;
-    return `${one.input} is ${one.format}${rule.outputs.length && one.output ? ` and the output ${one.output}` : ""}`;
+    if (outputOnly || (rule.outputs.length && rule.inputs.includes(one.format))) return one.output === null ? "found with --check, which writes no output" : `the ${out} is ${one.output}`;
+    return `${one.input} is ${one.format}${rule.outputs.length && one.output ? ` and the ${out} ${one.output}` : ""}`;
   }
   if (formats.outputs === null && outputOnly) return "found with --check or --check-dir, which write no output";
   const list = (l: readonly (Format | undefined)[]) => [...new Set(l)].filter((f) => f !== undefined).join(", ");
   const ins = formats.inputs === "unknown" ? "" : list(formats.inputs);
   const outs = formats.outputs === null || formats.outputs === "unknown" ? "" : list(formats.outputs);
-  if (outputOnly) return `found ${outs} output`;
-  return `found ${ins} input${rule.outputs.length && outs ? ` and ${outs} output` : ""}`;
+  if (outputOnly) return `found ${outs} ${out}`;
+  return `found ${ins} input${rule.outputs.length && outs ? ` and ${outs} ${out}` : ""}`;
 }
 
-/** One input, its format detected: a format-bound option that cannot apply is a usage error (before any output is opened). */
-export function checkOneRun(s: FitOptions, input: string, format: Format, output: Format | null): void {
-  const formats: RunFormats = { inputs: [format], outputs: output === null ? null : [output] };
+/** One input, its format detected: a format-bound option that cannot apply is a usage error (before any output is opened). `golden`: the output is --check's golden. */
+export function checkOneRun(s: FitOptions, input: string, format: Format, output: Format | null, golden = false): void {
+  const formats: RunFormats = { inputs: [format], outputs: output === null ? null : [output], goldens: golden };
   const rule = unfitRule(s, formats);
   if (rule) throw new DactError("USAGE", `option ${rule.flag}: ${foundText(rule, formats, { input, format, output })}; expected it only with ${rule.expected}`);
+}
+
+/** The single-array formats whose files store a dtype (--dtype); containers all do. */
+const DTYPED: readonly Format[] = ["npy", "parquet", "arrow", "arrows"];
+const TABLE: readonly Format[] = ["parquet", "arrow", "arrows"];
+
+/**
+ * One run's options that shape the written numbers, against the format
+ * they are written in: -o's, or the golden's under --check (which checks
+ * what -o would have written, and writes that under --update). A batch
+ * leaves them out for the files they do not fit (pipeline.fitToFile) and
+ * refuses them only when they fit none (batchRules).
+ */
+export function checkWriteFit(s: { floatFormat?: Printf | null | undefined; dtype?: string | undefined }, to: Format, container: boolean, golden: string | null): void {
+  const what = golden === null ? `${to} output` : `the golden ${golden} is ${to}, which`;
+  if (s.floatFormat && !TEXT.includes(to)) throw new DactError("USAGE", `option --float-format: ${what} holds binary numbers; expected --float-format with CSV, TSV or JSON output`);
+  // JSON output refuses such a format in its writer; a golden is refused before anything is read.
+  const notJson = s.floatFormat && golden !== null && (to === "json" || to === "jsonl") ? notJsonNumber(s.floatFormat) : null;
+  if (notJson !== null) throw new DactError("USAGE", `option --float-format: found ${JSON.stringify(s.floatFormat!.text)} for the JSON golden ${golden}; expected a format whose output is a JSON number (${notJson})`);
+  if (s.dtype !== undefined && !container && !DTYPED.includes(to)) throw new DactError("USAGE", `option --dtype: ${what} has no dtype; expected --dtype with .npy, .npz, .safetensors, Parquet or Arrow output`);
+  if (s.dtype === "bf16" && TABLE.includes(to)) throw new DactError("USAGE", `option --dtype: ${golden === null ? to : `the golden ${golden} is ${to}, which`} has no bfloat16 type; expected f2, f4 or f8`);
 }

@@ -6,7 +6,7 @@
  */
 import * as path from "node:path";
 import { DactError } from "./errors.js";
-import { formatFromPath, knownExtensions } from "./formats/index.js";
+import { formatFromPath, knownExtensions, type Format } from "./formats/index.js";
 import { withoutGz } from "./formats/gzip.js";
 
 export function checkOutputExtension(output: string, to: string | undefined): void {
@@ -14,4 +14,18 @@ export function checkOutputExtension(output: string, to: string | undefined): vo
   const ext = path.extname(withoutGz(output));
   if (ext.length <= 1) return;
   throw new DactError("USAGE", `option -o ${output}: found the extension ${JSON.stringify(ext)}, which no format has; expected one of ${knownExtensions().join(" ")} (or any of them .gz), or --to FORMAT`);
+}
+
+/**
+ * A golden's format: its extension's, else --to's, else the input's, as
+ * for -o (--check checks what -o would have written). --to that names
+ * another format than the golden's extension contradicts the golden: a
+ * usage error naming both.
+ */
+export function goldenFormat(golden: string, to: Format | undefined, input: Format): Format {
+  const byExt = formatFromPath(golden);
+  if (to && byExt && to !== byExt) {
+    throw new DactError("USAGE", `options --to ${to} and --check ${golden}: found two different formats for the golden (${golden} is ${byExt}); expected one (drop --to: the golden's extension decides)`);
+  }
+  return byExt ?? to ?? input;
 }

@@ -3,7 +3,8 @@ import type { Activation, Params } from "./activations/types.js";
 import { parallelKernel, threadCount } from "./parallel.js";
 import { float32Kernel, withFloat32 } from "./wasm/index.js";
 import { DactError } from "./errors.js";
-import { checkOneRun } from "./option-fit.js";
+import { checkOneRun, checkWriteFit } from "./option-fit.js";
+import { goldenFormat } from "./output-ext.js";
 import { arrayFormat, detectFormat, formatFromPath, formatSpec, type Format, type ReadOptions } from "./formats/index.js";
 import type { HeaderMode } from "./formats/csv/reader.js";
 import { STDIO, type Input, type Output } from "./io.js";
@@ -39,22 +40,28 @@ export function outputFormat(plan: Pick<PlanSpec, "to" | "output">, input: Forma
   return plan.to ?? byExt ?? input;
 }
 
+/** The format a run writes: the output's, or under --check the golden's (output-ext.goldenFormat). */
+function writtenFormat(plan: PlanSpec, input: Format): Format {
+  return plan.check ? goldenFormat(plan.check.path, plan.to, input) : outputFormat(plan, input);
+}
+
 /**
  * Batch mode: an option that fits some files of the run (checkBatchFit
  * refuses one that fits none) is left out for a file it does not fit, as
  * the CSV-reading options are for a .npy: --columns on arrays without
  * named columns or on typed tables, --key on a single array,
- * --float-format into binary numbers, --dtype into text.
+ * --float-format into binary numbers, --dtype into text (the output's
+ * format, or under --check-dir the golden's).
  */
 function fitToFile(plan: PlanSpec, format: Format): PlanSpec {
   const from = formatSpec(format);
-  const out = plan.check ? null : formatSpec(outputFormat(plan, format));
+  const out = formatSpec(writtenFormat(plan, format));
   return {
     ...plan,
     columns: plan.columns?.length && (from.kind === "container" || from.name === "npy" || TABLES.includes(from.name)) ? undefined : plan.columns,
     keys: plan.keys?.length && from.kind !== "container" ? undefined : plan.keys,
-    floatFormat: plan.floatFormat && out && !["csv", "tsv", "json", "jsonl"].includes(out.name) ? undefined : plan.floatFormat,
-    dtype: plan.dtype !== undefined && out && out.kind === "array" && !DTYPED.includes(out.name) ? undefined : plan.dtype,
+    floatFormat: plan.floatFormat && !["csv", "tsv", "json", "jsonl"].includes(out.name) ? undefined : plan.floatFormat,
+    dtype: plan.dtype !== undefined && out.kind === "array" && !DTYPED.includes(out.name) ? undefined : plan.dtype,
   };
 }
 
@@ -83,15 +90,14 @@ export async function runDerivative(plan: PlanSpec, say: (m: string) => void = n
     // Parquet and Arrow columns are typed: the numeric ones are differentiated, the others pass through.
     if (TABLES.includes(from.name) && (plan.columns?.length || (plan.labels !== undefined && plan.labels !== "auto"))) throw new DactError("USAGE", `option ${plan.columns?.length ? "--columns" : "--index-col"}: ${input.name} is ${from.name}, whose typed columns decide (numeric ones are differentiated, the others pass through); expected it with CSV/TSV or JSON tables`);
     if (plan.keys?.length && from.kind !== "container") throw new DactError("USAGE", `option --key: ${input.name} is ${from.name}, one array without names; expected --key only with .npz or .safetensors input`);
-    if (!plan.fitChecked) checkOneRun(plan, input.name, format, plan.check ? null : outputFormat(plan, format));
+    // --check GOLDEN checks what -o GOLDEN would have written: the golden's format takes the output's place in every rule.
+    const to = formatSpec(writtenFormat(plan, format));
+    if (!plan.fitChecked) checkOneRun(plan, input.name, format, to.name, plan.check !== undefined);
+    checkWriteFit(plan, to.name, to.kind === "container", plan.check ? plan.check.path : null);
     if (plan.check) {
       const { checkGolden } = await import("./golden.js");
       return await checkGolden(input, from, plan, kernel, readOpts, say);
     }
-    const to = formatSpec(outputFormat(plan, format));
-    if (plan.floatFormat && !["csv", "tsv", "json", "jsonl"].includes(to.name)) throw new DactError("USAGE", `option --float-format: ${to.name} output holds binary numbers; expected --float-format with CSV, TSV or JSON output`);
-    if (plan.dtype !== undefined && to.kind === "array" && !DTYPED.includes(to.name)) throw new DactError("USAGE", `option --dtype: ${to.name} output has no dtype; expected --dtype with .npy, .npz, .safetensors, Parquet or Arrow output`);
-    if (plan.dtype === "bf16" && TABLES.includes(to.name)) throw new DactError("USAGE", `option --dtype: ${to.name} has no bfloat16 type; expected f2, f4 or f8`);
     const output = await openSink(plan.output, { force: plan.force, noFollow: plan.noFollow, tempName: plan.tempName, notice: say, fsync: plan.fsync, syncFolder: plan.syncFolder, defer });
     await commitOrAbort(output, async () => {
       if (from.kind === "array" && to.kind === "array") {

@@ -18,7 +18,7 @@ import type { Printf } from "./formats/text/printf.js";
 import type { BatchOptions } from "./batch.js";
 import { isCI, updateMode, type ReportSpec } from "./golden.js";
 import { STDIO } from "./io.js";
-import { checkOutputExtension } from "./output-ext.js";
+import { checkOutputExtension, goldenFormat } from "./output-ext.js";
 import { foundText, unfitRule, type RunFormats } from "./option-fit.js";
 import { formatFromPath } from "./formats/index.js";
 import type { PlanSpec } from "./pipeline.js";
@@ -163,13 +163,17 @@ export function planRun(act: Activation, inputs: readonly string[], opts: Activa
     if (tol) throw new DactError("USAGE", `option ${tol}: found without --check or --check-dir; expected one of them`);
   }
   const jobs = Math.min(opts.jobs ?? ctx.cores, jobsCap(ctx.cores));
-  // --check-dir: alone, with inputs; --skip-existing and --resume do not apply.
+  // --check-dir: alone, with inputs; --skip-existing and --resume (which do not apply) refused.
   if (opts.checkDir !== undefined) {
     if (opts.outDir !== undefined || opts.check !== undefined || opts.output !== STDIO) throw new DactError("USAGE", "option --check-dir: found with -o, --out-dir or --check; expected it alone");
     if (inputs.length === 0) throw new DactError("USAGE", "--check-dir: found no inputs; expected input files or folders");
+    // They skip or redo outputs by --out-dir's manifest and log; a check has neither, and checks every input.
+    if (opts.skipExisting || opts.resume !== undefined) throw new DactError("USAGE", `option ${opts.skipExisting ? "--skip-existing" : "--resume"}: found with --check-dir; expected it only with --out-dir (--check-dir checks every input)`);
     const batch: BatchOptions = { outDir: opts.checkDir, jobs, to: opts.to, include: opts.include, exclude: opts.exclude, keepPaths: opts.keepPaths === true, skipExisting: false, log: opts.log, resume: undefined, shard: opts.shard, gradDir: opts.gradOutputDir };
     const check = { path: "", tolerance: tolerancePolicy(opts), update: update() };
-    checkFit(base, { inputs: opts.format ? [opts.format] : "unknown", outputs: null });
+    // The goldens mirror the inputs' names (--to renames them): their formats are the outputs' of the same --out-dir run.
+    const out = opts.to ?? opts.format;
+    checkFit(base, { inputs: opts.format ? [opts.format] : "unknown", outputs: out ? [out] : "unknown", goldens: true });
     return { kind: "check-dir", inputs: [...inputs], base: { ...base, check, fitChecked: true }, batch, reports: opts.report, prune: opts.prune === true, quiet, summary: opts.summary };
   }
   // --out-dir, or more than one input: a batch.
@@ -189,8 +193,9 @@ export function planRun(act: Activation, inputs: readonly string[], opts: Activa
   if (batchOnly.length) throw new DactError("USAGE", `option ${batchOnly[0]}: found without --out-dir; expected it only in batch mode`);
   if (opts.output !== STDIO) checkOutputExtension(opts.output, opts.to);
   if (base.check && opts.output !== STDIO) throw new DactError("USAGE", "options --check and -o: found both; expected one (--check compares the result with the golden and writes no output; --pending or --update write the golden)");
-  const out = opts.to ?? (opts.output !== STDIO ? formatFromPath(opts.output) : undefined) ?? opts.format;
-  checkFit(base, { inputs: opts.format ? [opts.format] : "unknown", outputs: base.check ? null : out ? [out] : "unknown" });
+  // --check GOLDEN checks what -o GOLDEN would have written: the golden is the output (its extension, else --to, else the input's format).
+  const out = base.check ? goldenFormatOf(opts.check!, opts.to) : (opts.to ?? (opts.output !== STDIO ? formatFromPath(opts.output) : undefined) ?? opts.format);
+  checkFit(base, { inputs: opts.format ? [opts.format] : "unknown", outputs: out ? [out] : "unknown", goldens: base.check !== undefined });
   const spec: PlanSpec = { ...base, input: inputs[0] ?? STDIO, output: opts.output };
   return { kind: "single", spec, reports: opts.report, showProgress, forceProgress: opts.progress === true, quiet };
 }
@@ -202,6 +207,11 @@ const DEFAULTS = { tolerance: "numpy", summary: "text" } as const;
 function checkFit(base: BaseSpec, formats: RunFormats): void {
   const rule = unfitRule(base, formats);
   if (rule) throw new DactError("USAGE", `option ${rule.flag}: ${foundText(rule, formats)}; expected it only with ${rule.expected}`);
+}
+
+/** A --check golden's format as far as the command line tells (undefined: the input's); --to against the golden's extension is a usage error. */
+function goldenFormatOf(golden: string, to: Format | undefined): Format | undefined {
+  return formatFromPath(golden) ? goldenFormat(golden, to, "npy") : to;
 }
 
 /** --tolerance, --rtol, --atol, --ulp; histograms when a JSON report will show them. */

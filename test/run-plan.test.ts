@@ -96,8 +96,15 @@ const ERRORS: ErrorRow[] = [
   ["--compression with --to", ["relu", "a.parquet", "--compression", "none", "--to", "csv"], "option --compression: found csv output"],
   ["--compression in a batch --to npy", ["relu", "a.parquet", "--out-dir", "o", "--to", "npy", "--compression", "gzip"], "option --compression: found npy output"],
   ["--compress with -o .npy", ["relu", "a.npz", "--compress", "-o", "x.npy"], "option --compress: found npy output; expected it only with .npz output"],
-  ["--compress with --check", ["relu", "a.npz", "--check", "g.npz", "--compress"], "option --compress: found with --check or --check-dir, which write no output"],
-  ["--compression with --check-dir", ["relu", "a.parquet", "--check-dir", "gd", "--compression", "gzip"], "option --compression: found with --check or --check-dir"],
+  // --check GOLDEN checks what -o GOLDEN would have written: the golden is the output (docs/golden.md, "Options under --check").
+  ["--compress with a .npy --check golden", ["relu", "a.npz", "--check", "g.npy", "--compress", "--key", "a"], "option --compress: found npy golden; expected it only with .npz output"],
+  ["--compression with a .npz --check golden", ["relu", "a.npz", "--check", "g.npz", "--compression", "gzip"], "option --compression: found npz golden; expected it only with Parquet output"],
+  ["--compression with --check-dir --to npy", ["relu", "a.parquet", "--check-dir", "gd", "--to", "npy", "--compression", "gzip"], "option --compression: found npy golden"],
+  ["--to against the golden's extension", ["relu", "a.npy", "--check", "g.npy", "--to", "csv"], "options --to csv and --check g.npy: found two different formats for the golden (g.npy is npy); expected one"],
+  ["--to against a .csv.gz golden", ["relu", "a.npy", "--check", "g.csv.gz", "--to", "json"], "options --to json and --check g.csv.gz: found two different formats"],
+  ["--decimal with a .npy input and golden", ["relu", "a", "--format", "npy", "--check", "g.npy", "--decimal", ","], "option --decimal: found npy input and npy golden; expected it only with CSV/TSV input or output"],
+  ["--skip-existing with --check-dir", ["relu", "d", "--check-dir", "gd", "--skip-existing"], "option --skip-existing: found with --check-dir; expected it only with --out-dir"],
+  ["--resume with --check-dir", ["relu", "d", "--check-dir", "gd", "--resume", "r.jsonl"], "option --resume: found with --check-dir; expected it only with --out-dir"],
   ["--format npy with --index-col", ["relu", "a", "--format", "npy", "--index-col", "0"], "option --index-col: found npy input; expected it only with CSV/TSV or JSON tables"],
   ["--format npy with --delimiter", ["relu", "a", "--format", "npy", "--delimiter", ";"], "option --delimiter: found npy input; expected it only with CSV/TSV input"],
   ["--format npz with --na-values", ["relu", "a", "--format", "npz", "--na-values", "X"], "option --na-values: found npz input"],
@@ -127,6 +134,12 @@ describe("format-bound options: planRun refuses only what the command line alrea
     ["--compression with stdout: the input's format, after detection", ["relu", "a.parquet", "--compression", "gzip"]],
     ["a batch without --to: the inputs' formats, after the walk", ["relu", "d", "--out-dir", "o", "--compress", "--delimiter", ";"]],
     ["--tolerance, --rtol, --atol and --ulp with --check-dir; --jobs and --summary with --check-dir", ["relu", "d", "--check-dir", "gd", "--tolerance", "torch", "--rtol", "1", "--atol", "1", "--ulp", "1", "--jobs", "2", "--summary", "json"]],
+    ["--compress with a .npz --check golden", ["relu", "a.npz", "--check", "g.npz", "--compress"]],
+    ["--compression with a Parquet --check golden", ["relu", "a.npy", "--check", "g.parquet", "--compression", "gzip"]],
+    ["--compress with --check-dir: the goldens' formats, after the walk", ["relu", "d", "--check-dir", "gd", "--compress", "--compression", "none"]],
+    ["--to naming the golden's own format, or the format of a golden without an extension", ["relu", "a.npy", "--check", "g.csv", "--to", "csv"]],
+    ["--to for a golden without an extension", ["relu", "a.npy", "--check", "golden", "--to", "csv", "--decimal", ","]],
+    ["--decimal with a CSV golden", ["relu", "a", "--format", "npy", "--check", "g.csv", "--decimal", ","]],
     ["defaults are not typed options", ["relu", "a.npy"]],
   ] as [string, string[]][])("%s", async (_rule, argv) => {
     await expect(plan(argv)).resolves.toBeDefined();
@@ -235,8 +248,8 @@ describe("plans", () => {
     expect(p.batch).toMatchObject({ jobs: 3, keepPaths: false, skipExisting: false });
   });
 
-  it("check-dir: goldens below the folder; --skip-existing and --resume do not apply", async () => {
-    const p = await plan(["relu", "a.npy", "--check-dir", "gd", "--jobs", "1", "--skip-existing", "--resume", "r.jsonl", "--log", "l.jsonl", "--update=force", "--report", "junit:r.xml", "--prune"]);
+  it("check-dir: goldens below the folder (--skip-existing and --resume are refused above)", async () => {
+    const p = await plan(["relu", "a.npy", "--check-dir", "gd", "--jobs", "1", "--log", "l.jsonl", "--update=force", "--report", "junit:r.xml", "--prune"]);
     expect(p.kind).toBe("check-dir");
     if (p.kind !== "check-dir") return;
     expect(p.batch).toMatchObject({ outDir: "gd", jobs: 1, skipExisting: false, resume: undefined, log: "l.jsonl" });

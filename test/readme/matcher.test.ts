@@ -109,7 +109,7 @@ it("under CI, DACT_UPDATE=1 neither writes nor updates a golden (DACT_UPDATE=for
   }
 });
 
-it.each([[{ rtol: Infinity }], [{ rtol: -1 }], [{ atol: Number.NaN }], [{ tolerance: "bogus" }], [{ rtl: 1e-3 }]])("options %j are a usage error, as compare()'s", async (options) => {
+it.each([[{ rtol: Infinity }], [{ rtol: -1 }], [{ atol: Number.NaN }], [{ tolerance: "bogus" }], [{ rtl: 1e-3 }], [{ dtype: "f4" }], [{ floatFormat: "%.3f" }]])("options %j are a usage error, as compare()'s", async (options) => {
   const x = await readMatrix("fixtures/example.npy");
   await expect(expect(derivative("relu", x, { atZero: 0.5 })).toMatchGolden("fixtures/example-relu.npy", options as never)).rejects.toThrow(/toMatchGolden options/);
 });

@@ -732,7 +732,7 @@ export class CsvReader {
   private isName(cell: string): boolean {
     const t = cell.trim();
     if (t === "" || this.na.has(t) || !/\p{L}/u.test(t)) return false;
-    parseNumberText(t);
+    parseNumberText(t, this.point);
     return cellStatus !== CellStatus.Number;
   }
 
@@ -1043,7 +1043,7 @@ export class CsvReader {
       else if (this.state.kind === "first") {
         let anyNumber = false;
         for (const cell of record) {
-          parseNumberText(cell);
+          parseNumberText(cell, this.point);
           if (cellStatus === CellStatus.Number) anyNumber = true;
         }
         if (this.firstRecord(record, anyNumber, raw, ending, line)) continue;

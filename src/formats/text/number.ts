@@ -293,9 +293,9 @@ export function nearNumberHint(cell: string, decimalComma: boolean): string {
 }
 
 /** The same grammar on a string (for cells that came through csv-parse). */
-export function parseNumberText(s: string): number {
+export function parseNumberText(s: string, point = 46): number {
   const b = Buffer.from(s, "utf8");
-  return parseNumberBytes(b, 0, b.length, -1);
+  return parseNumberBytes(b, 0, b.length, -1, false, point);
 }
 
 /**
