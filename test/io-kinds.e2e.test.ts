@@ -9,6 +9,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { openOutput } from "../src/io.js";
 import { userEnv } from "./helpers.js";
 import { BIN, dact, workdir } from "./workdir.js";
 
@@ -93,5 +94,121 @@ describe("stdin that is a folder", () => {
     } finally {
       closeSync(nul);
     }
+  });
+});
+
+describe("a device, FIFO or socket where a batch output goes", () => {
+  /** A folder with x.csv and y.csv as inputs, and `kind` planted at od/x.csv. */
+  const setup = (kind: "chr" | "fifo") => {
+    const d = workdir();
+    writeFileSync(path.join(d, "x.csv"), "-1,2\n");
+    mkdirSync(path.join(d, "od"));
+    if (kind === "chr") mknodNull(path.join(d, "od", "x.csv"));
+    else execFileSync("mkfifo", [path.join(d, "od", "x.csv")]);
+    return d;
+  };
+
+  it.skipIf(!isRoot)("a character device planted in --out-dir is refused: exit 2, that file's one line, nothing written (mknod needs root)", () => {
+    const d = setup("chr");
+    const before = snapshot(d);
+    const r = dact(["relu", "x.csv", "--out-dir", "od", "-q"], { cwd: d });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(oneLine);
+    expect(r.stderr).toMatch(/^dact: od\/x\.csv: found a character device; /);
+    expect(snapshot(d)).toEqual(before);
+  });
+
+  it("a FIFO planted in --out-dir is refused at once, never waited on", () => {
+    const d = setup("fifo");
+    const before = snapshot(d);
+    const r = dact(["relu", "x.csv", "--out-dir", "od", "-q"], { cwd: d, timeout: 20_000 });
+    expect(r.signal).toBeNull(); // not killed by the timeout
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^dact: od\/x\.csv: found a FIFO; /);
+    expect(r.stderr).toMatch(oneLine);
+    expect(snapshot(d)).toEqual(before);
+  });
+
+  it("the other files of the batch are still written", () => {
+    const d = setup("fifo");
+    writeFileSync(path.join(d, "y.csv"), "3,-4\n");
+    const r = dact(["relu", "x.csv", "y.csv", "--out-dir", "od"], { cwd: d, timeout: 20_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr.split("\n").filter((l) => l.startsWith("dact: "))).toHaveLength(1);
+    expect(readFileSync(path.join(d, "od", "y.csv"), "utf8")).toBe("1.0,0.0\n");
+    expect(lstatSync(path.join(d, "od", "x.csv")).isFIFO()).toBe(true);
+  });
+
+  it("a single run's -o /dev/null still writes into the device", () => {
+    const d = workdir();
+    writeFileSync(path.join(d, "x.csv"), "-1,2\n");
+    const r = dact(["relu", "x.csv", "-o", "/dev/null"], { cwd: d });
+    expect(r.status).toBe(0);
+    expect(lstatSync("/dev/null").isCharacterDevice()).toBe(true);
+  });
+});
+
+describe("--check with a golden that is a FIFO or device", () => {
+  for (const update of [[], ["--update"], ["--pending"]]) {
+    it(`a FIFO golden is refused at once ${update.join(" ") || "(compare only)"}, as --check-dir refuses it`, () => {
+      const d = workdir();
+      writeFileSync(path.join(d, "x.csv"), "-1,2\n");
+      execFileSync("mkfifo", [path.join(d, "G.csv")]);
+      const before = snapshot(d);
+      const r = dact(["relu", "x.csv", "--check", "G.csv", ...update], { cwd: d, timeout: 20_000, env: userEnv() });
+      expect(r.signal).toBeNull();
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(oneLine);
+      expect(r.stderr).toMatch(/^dact: G\.csv: found a FIFO; /);
+      expect(snapshot(d)).toEqual(before);
+      // --check-dir, for the same golden, says the same of it.
+      mkdirSync(path.join(d, "gd"));
+      execFileSync("mkfifo", [path.join(d, "gd", "x.csv")]);
+      const b = dact(["relu", "x.csv", "--check-dir", "gd", ...update], { cwd: d, timeout: 20_000 });
+      expect(b.status).toBe(2);
+      expect(b.stderr).toContain("dact: gd/x.csv: found a FIFO; ");
+    });
+  }
+
+  it.skipIf(!isRoot)("a character device as the golden is refused under --update, never written into (mknod needs root)", () => {
+    const d = workdir();
+    writeFileSync(path.join(d, "x.csv"), "-1,2\n");
+    mknodNull(path.join(d, "G.csv"));
+    const before = snapshot(d);
+    const r = dact(["relu", "x.csv", "--check", "G.csv", "--update"], { cwd: d });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^dact: G\.csv: found a character device; [^\n]*\n$/);
+    expect(snapshot(d)).toEqual(before);
+  });
+
+  it("a FIFO where --pending writes NAME.new.EXT is refused at once", () => {
+    const d = workdir();
+    writeFileSync(path.join(d, "x.csv"), "-1,2\n");
+    writeFileSync(path.join(d, "G.csv"), "5.0,5.0\n");
+    execFileSync("mkfifo", [path.join(d, "G.new.csv")]);
+    const before = snapshot(d);
+    const r = dact(["relu", "x.csv", "--check", "G.csv", "--pending"], { cwd: d, timeout: 20_000 });
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^dact: G\.new\.csv: found a FIFO; [^\n]*\n$/);
+    expect(snapshot(d)).toEqual(before);
+  });
+});
+
+describe("openOutput's regularOnly (batch outputs, goldens, reports)", () => {
+  it("refuses a FIFO at once with regularOnly or noFollow, and writes into one without", async () => {
+    const d = workdir();
+    const f = path.join(d, "f.csv");
+    execFileSync("mkfifo", [f]);
+    for (const o of [{ regularOnly: true }, { noFollow: true }]) {
+      await expect(openOutput(f, o)).rejects.toMatchObject({ code: "WRITE", detail: expect.stringMatching(/^found a FIFO; /) });
+    }
+    expect(lstatSync(f).isFIFO()).toBe(true);
+  });
+
+  it("refuses /dev/null with regularOnly, opens it without (a single -o)", async () => {
+    await expect(openOutput("/dev/null", { regularOnly: true })).rejects.toMatchObject({ code: "WRITE", detail: expect.stringMatching(/^found a character device; /) });
+    const out = await openOutput("/dev/null");
+    await out.abort();
   });
 });
