@@ -212,3 +212,56 @@ describe("openOutput's regularOnly (batch outputs, goldens, reports)", () => {
     await out.abort();
   });
 });
+
+describe("side files that are the same file", () => {
+  /** x.csv and its golden gd/x.csv, made by a first run. */
+  const setup = () => {
+    const d = workdir();
+    writeFileSync(path.join(d, "x.csv"), "-1,2\n");
+    expect(dact(["relu", "x.csv", "--check-dir", "gd", "--update", "-q"], { cwd: d }).status).toBe(0);
+    writeFileSync(path.join(d, "F"), '{"old": "log line"}\n');
+    return d;
+  };
+  const refused = (d: string, args: string[]) => {
+    const before = snapshot(d);
+    const r = dact(args, { cwd: d });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(oneLine);
+    expect(r.stderr).toContain("found the same file");
+    expect(snapshot(d)).toEqual(before);
+  };
+
+  it("--check-dir: --report json:F and --log F (the report would replace the log's lines)", () => {
+    const d = setup();
+    refused(d, ["relu", "x.csv", "--check-dir", "gd", "--report", "json:F", "--log", "F"]);
+  });
+
+  it("--check-dir: --log by a hard link or a second name of the report", () => {
+    const d = setup();
+    execFileSync("ln", [path.join(d, "F"), path.join(d, "H")]);
+    refused(d, ["relu", "x.csv", "--check-dir", "gd", "--report", "json:F", "--log", "H"]);
+    refused(d, ["relu", "x.csv", "--check-dir", "gd", "--report", "junit:./F", "--log", "F"]);
+  });
+
+  it("--report twice with the same file, by name or hard link, with --check and --check-dir", () => {
+    const d = setup();
+    execFileSync("ln", [path.join(d, "F"), path.join(d, "H")]);
+    refused(d, ["relu", "x.csv", "--check-dir", "gd", "--report", "json:F", "--report", "junit:H"]);
+    refused(d, ["relu", "x.csv", "--check", "gd/x.csv", "--report", "json:F", "--report", "junit:H"]);
+    refused(d, ["relu", "x.csv", "--check", "gd/x.csv", "--report", "json:new.json", "--report", "junit:new.json"]);
+  });
+
+  it("--log onto the --skip-existing manifest", () => {
+    const d = workdir();
+    writeFileSync(path.join(d, "x.csv"), "-1,2\n");
+    mkdirSync(path.join(d, "od"));
+    refused(d, ["relu", "x.csv", "--out-dir", "od", "--skip-existing", "--log", "od/.dact-manifest.jsonl"]);
+  });
+
+  it("different files are fine", () => {
+    const d = setup();
+    const r = dact(["relu", "x.csv", "--check-dir", "gd", "--report", "json:r.json", "--report", "junit:r.xml", "--log", "F"], { cwd: d });
+    expect(r.status).toBe(0);
+    expect(readFileSync(path.join(d, "F"), "utf8")).toMatch(/^\{"old": "log line"\}\n\{/);
+  });
+});

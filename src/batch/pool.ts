@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
-import { AppendFile, exitGate, makeFolders, Protected, syncFolder, tempNameFor, trackTemp } from "../io.js";
+import { AppendFile, distinctSideFiles, exitGate, makeFolders, Protected, syncFolder, tempNameFor, trackTemp } from "../io.js";
 import type { CheckResult, PlanSpec } from "../run/types.js";
 import { batchWorkerUrl } from "../batch-worker-url.js";
 import { fileIdentity, gradIdentity, MANIFEST, optionsKey, readJsonLines } from "./ledger.js";
@@ -65,6 +65,8 @@ export async function runBatch(jobs: BatchPlan, base: Omit<PlanSpec, "input" | "
   // manifest, inside --out-dir, never through a link).
   const guard = jobs.guard ?? new Protected();
   const logPath = o.log ?? o.resume;
+  // The log appended to the manifest would make its lines the manifest's (and the reverse).
+  if (logPath && o.skipExisting) distinctSideFiles([[manifestPath, `the manifest ${manifestPath} (--skip-existing)`], [logPath, `${o.log ? "--log" : "--resume"} ${logPath}`]]);
   let logFile: AppendFile | null = null;
   let manifest: AppendFile | null = null;
   if (logPath) {

@@ -106,6 +106,24 @@ function inside(real: string, root: string): boolean {
 }
 
 /**
+ * The side files of one run (each --report, --log, the manifest), as
+ * [path, what the user wrote]: no two may be the same file, by real path
+ * or device and inode (a second name, a hard link, a link to it). A report
+ * is renamed over its file and a log appended to: one would replace, or mix
+ * into, the other.
+ */
+export function distinctSideFiles(files: readonly (readonly [string, string])[]): void {
+  const seen: { what: string; real: string; id: string | null }[] = [];
+  for (const [p, what] of files) {
+    const real = realpathLoose(p);
+    const id = fileId(p);
+    const other = seen.find((s) => s.real === real || (id !== null && s.id === id));
+    if (other) throw new DactError("USAGE", `${other.what} and ${what}: found the same file; expected a different file for each (one would replace or mix into the other)`);
+    seen.push({ what, real, id });
+  }
+}
+
+/**
  * Creates `dir` and its missing parents. With `root` (an existing folder),
  * `dir` must lie below it: the folders between them are created one at a
  * time, and each one, new or old, must be a real folder (not a link) whose
