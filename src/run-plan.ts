@@ -163,10 +163,13 @@ export function planRun(act: Activation, inputs: readonly string[], opts: Activa
     if (tol) throw new DactError("USAGE", `option ${tol}: found without --check or --check-dir; expected one of them`);
   }
   const jobs = Math.min(opts.jobs ?? ctx.cores, jobsCap(ctx.cores));
-  // --check-dir: alone, with inputs; --skip-existing and --resume do not apply.
+  // --check-dir: alone, with inputs; --skip-existing and --resume are refused.
   if (opts.checkDir !== undefined) {
     if (opts.outDir !== undefined || opts.check !== undefined || opts.output !== STDIO) throw new DactError("USAGE", "option --check-dir: found with -o, --out-dir or --check; expected it alone");
     if (inputs.length === 0) throw new DactError("USAGE", "--check-dir: found no inputs; expected input files or folders");
+    // A check compares every input on every run (its report is the whole verdict): nothing to skip or resume.
+    const noCheckSkip = opts.skipExisting ? "--skip-existing" : opts.resume !== undefined ? "--resume" : null;
+    if (noCheckSkip) throw new DactError("USAGE", `option ${noCheckSkip}: found with --check-dir; expected it only with --out-dir (a check compares every input on every run)`);
     const batch: BatchOptions = { outDir: opts.checkDir, jobs, to: opts.to, include: opts.include, exclude: opts.exclude, keepPaths: opts.keepPaths === true, skipExisting: false, log: opts.log, resume: undefined, shard: opts.shard, gradDir: opts.gradOutputDir };
     const check = { path: "", tolerance: tolerancePolicy(opts), update: update() };
     checkFit(base, { inputs: opts.format ? [opts.format] : "unknown", outputs: null });

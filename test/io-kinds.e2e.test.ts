@@ -265,3 +265,51 @@ describe("side files that are the same file", () => {
     expect(readFileSync(path.join(d, "F"), "utf8")).toMatch(/^\{"old": "log line"\}\n\{/);
   });
 });
+
+describe("--log under --check-dir", () => {
+  it("records each check's status (ok, differs, missing, written, error), with bytes only for a golden written", () => {
+    const d = workdir();
+    mkdirSync(path.join(d, "in"));
+    mkdirSync(path.join(d, "gd"));
+    writeFileSync(path.join(d, "in", "ok.csv"), "-1,2\n");
+    writeFileSync(path.join(d, "gd", "ok.csv"), "0.0,1.0\n");
+    writeFileSync(path.join(d, "in", "differs.csv"), "-1,2\n");
+    writeFileSync(path.join(d, "gd", "differs.csv"), "5.0,5.0,5.0,5.0\n");
+    writeFileSync(path.join(d, "in", "missing.csv"), "-1,2\n");
+    writeFileSync(path.join(d, "in", "bad.csv"), "-1,x\n");
+    const before = snapshot(path.join(d, "gd"));
+    const r = dact(["relu", "in", "--check-dir", "gd", "--log", "log.jsonl"], { cwd: d });
+    expect(r.status).not.toBe(0);
+    expect(snapshot(path.join(d, "gd"))).toEqual(before); // nothing written, though the log used to say so
+    const lines = readFileSync(path.join(d, "log.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const by = Object.fromEntries(lines.map((l) => [path.basename(l["input"] as string), l]));
+    expect(by["ok.csv"]).toMatchObject({ status: "ok", bytes: 0, error: null });
+    expect(by["differs.csv"]).toMatchObject({ status: "differs", bytes: 0, error: null });
+    expect(by["missing.csv"]).toMatchObject({ status: "missing", bytes: 0 });
+    expect(by["bad.csv"]).toMatchObject({ status: "error", bytes: 0, error: expect.stringContaining("in/bad.csv:1:") });
+    expect(lines.some((l) => l["status"] === "written")).toBe(false);
+
+    // With --update, the goldens written are "written" with their size; a passing one stays "ok".
+    const u = dact(["relu", "in", "--check-dir", "gd", "--update", "--exclude", "bad.csv", "--log", "log2.jsonl"], { cwd: d, env: userEnv() });
+    expect(u.status).toBe(0);
+    const l2 = readFileSync(path.join(d, "log2.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const by2 = Object.fromEntries(l2.map((l) => [path.basename(l["input"] as string), l]));
+    expect(by2["ok.csv"]).toMatchObject({ status: "ok", bytes: 0 });
+    expect(by2["differs.csv"]).toMatchObject({ status: "written", bytes: lstatSync(path.join(d, "gd", "differs.csv")).size });
+    expect(by2["missing.csv"]).toMatchObject({ status: "written", bytes: lstatSync(path.join(d, "gd", "missing.csv")).size });
+  });
+
+  for (const extra of [["--skip-existing"], ["--resume", "log.jsonl"]]) {
+    it(`${extra[0]} with --check-dir is a usage error, not accepted and ignored`, () => {
+      const d = workdir();
+      writeFileSync(path.join(d, "x.csv"), "-1,2\n");
+      writeFileSync(path.join(d, "log.jsonl"), "");
+      const before = snapshot(d);
+      const r = dact(["relu", "x.csv", "--check-dir", "gd", "--update", ...extra], { cwd: d, env: userEnv() });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(oneLine);
+      expect(r.stderr).toContain(`option ${extra[0]}: found with --check-dir`);
+      expect(snapshot(d)).toEqual(before);
+    });
+  }
+});

@@ -235,8 +235,14 @@ describe("plans", () => {
     expect(p.batch).toMatchObject({ jobs: 3, keepPaths: false, skipExisting: false });
   });
 
-  it("check-dir: goldens below the folder; --skip-existing and --resume do not apply", async () => {
-    const p = await plan(["relu", "a.npy", "--check-dir", "gd", "--jobs", "1", "--skip-existing", "--resume", "r.jsonl", "--log", "l.jsonl", "--update=force", "--report", "junit:r.xml", "--prune"]);
+  it("check-dir: --skip-existing and --resume are usage errors (a check compares every input on every run)", async () => {
+    for (const extra of [["--skip-existing"], ["--resume", "r.jsonl"]]) {
+      await expect(plan(["relu", "a.npy", "--check-dir", "gd", ...extra])).rejects.toMatchObject({ code: "USAGE", detail: expect.stringContaining(`option ${extra[0]}: found with --check-dir`) });
+    }
+  });
+
+  it("check-dir: goldens below the folder", async () => {
+    const p = await plan(["relu", "a.npy", "--check-dir", "gd", "--jobs", "1", "--log", "l.jsonl", "--update=force", "--report", "junit:r.xml", "--prune"]);
     expect(p.kind).toBe("check-dir");
     if (p.kind !== "check-dir") return;
     expect(p.batch).toMatchObject({ outDir: "gd", jobs: 1, skipExisting: false, resume: undefined, log: "l.jsonl" });

@@ -152,8 +152,15 @@ async function runPool(jobs: BatchJob[], todo: BatchJob[], skipped: number, base
           const st = statOrNull(r.job.output);
           manifest?.line(JSON.stringify({ output: r.job.rel, input: r.job.input, key, grad: r.grad, file: st ? fileIdentity(st) : undefined }));
         }
-        const logged = ok ? statOrNull(r.job.output) : null;
-        log({ input: r.job.input, output: r.job.output, status: ok ? "written" : "failed", bytes: logged?.size ?? 0, seconds: (Date.now() - r.t0) / 1000, error: ok ? null : message, key, ...(logged ? { file: fileIdentity(logged), grad: r.grad } : {}) });
+        if (o.checks) {
+          // --check-dir: the check's own status; bytes and file only for a golden this run wrote.
+          const status = ok ? (check?.status ?? "error") : "error";
+          const wrote = status === "written" ? statOrNull(r.job.output) : null;
+          log({ input: r.job.input, output: r.job.output, status, bytes: wrote?.size ?? 0, seconds: (Date.now() - r.t0) / 1000, error: ok ? null : message, key, ...(wrote ? { file: fileIdentity(wrote) } : {}), ...(check?.pending ? { pending: check.pending } : {}) });
+        } else {
+          const logged = ok ? statOrNull(r.job.output) : null;
+          log({ input: r.job.input, output: r.job.output, status: ok ? "written" : "failed", bytes: logged?.size ?? 0, seconds: (Date.now() - r.t0) / 1000, error: ok ? null : message, key, ...(logged ? { file: fileIdentity(logged), grad: r.grad } : {}) });
+        }
         done++;
         events.fileDone(done + skipped, jobs.length);
       };
