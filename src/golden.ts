@@ -125,7 +125,7 @@ async function writeGolden(p: string, results: { container: boolean; arrays: [st
   // a link; a lone --check golden's folder is the user's to name.
   makeFolders(dirname(p), plan.check?.root);
   sweepDeadTemps(dirname(p));
-  const out = await openSink(p, { force: plan.force, noFollow: plan.noFollow, tempName: plan.tempName, fsync: plan.fsync, syncFolder: plan.syncFolder });
+  const out = await openSink(p, { force: plan.force, noFollow: plan.noFollow, regularOnly: true, tempName: plan.tempName, fsync: plan.fsync, syncFolder: plan.syncFolder });
   await commitOrAbort(out, async () => {
     const { formatSpec } = await import("./formats/index.js");
     const spec = formatSpec(format);
@@ -231,7 +231,7 @@ export function checkGuard(input: string, golden: string, gradient?: string | nu
 export async function writeReports(specs: readonly ReportSpec[], results: readonly CheckResult[], activation: string, meta: ReportMeta = {}, guard?: Protected): Promise<void> {
   for (const s of specs) {
     if (guard) prepareReport(s.file, "--report", guard);
-    const out = await openOutput(s.file);
+    const out = await openOutput(s.file, { regularOnly: true });
     const text = s.kind === "junit" ? junitReport(results, activation) : jsonReport(results, activation, meta);
     await commitOrAbort(out, async () => {
       await out.write(Buffer.from(text, "utf8"));

@@ -7,7 +7,7 @@
  * the input (an in-place run), never the gradient. Rules
  * between options are src/run-plan.ts's.
  */
-import { Protected, STDIO } from "./io.js";
+import { notRegularAt, Protected, STDIO } from "./io.js";
 import { pendingPath } from "./pending.js";
 import type { PlanSpec } from "./run/types.js";
 
@@ -25,6 +25,11 @@ export function checkSingleRun(plan: PlanSpec): void {
   // whole before the rename), as sponge does; never the gradient.
   if (plan.output !== STDIO) singleRunInputs({ input: STDIO, gradOutput: plan.gradOutput }).check(plan.output, "-o");
   if (plan.check) {
+    // A FIFO or device as the golden (or its pending file) is refused at
+    // once, as --check-dir does, never opened and waited on.
+    const of = `the golden of ${plan.input === STDIO ? "<stdin>" : plan.input}`;
+    const bad = notRegularAt(plan.check.path, of) ?? (plan.check.update === "pending" ? notRegularAt(pendingPath(plan.check.path), `the pending file of ${of}`) : null);
+    if (bad) throw bad;
     if ((plan.check.update ?? "off") !== "off") inputs.check(plan.check.path, "--check");
     inputs.check(pendingPath(plan.check.path), "--check's pending golden");
   }

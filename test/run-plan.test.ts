@@ -248,7 +248,13 @@ describe("plans", () => {
     expect(p.batch).toMatchObject({ jobs: 3, keepPaths: false, skipExisting: false });
   });
 
-  it("check-dir: goldens below the folder (--skip-existing and --resume are refused above)", async () => {
+  it("check-dir: --skip-existing and --resume are usage errors (a check compares every input on every run)", async () => {
+    for (const extra of [["--skip-existing"], ["--resume", "r.jsonl"]]) {
+      await expect(plan(["relu", "a.npy", "--check-dir", "gd", ...extra])).rejects.toMatchObject({ code: "USAGE", detail: expect.stringContaining(`option ${extra[0]}: found with --check-dir`) });
+    }
+  });
+
+  it("check-dir: goldens below the folder", async () => {
     const p = await plan(["relu", "a.npy", "--check-dir", "gd", "--jobs", "1", "--log", "l.jsonl", "--update=force", "--report", "junit:r.xml", "--prune"]);
     expect(p.kind).toBe("check-dir");
     if (p.kind !== "check-dir") return;

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { DactError } from "../errors.js";
 import { withoutGz } from "../formats/gzip.js";
 import { formatFromPath, formatSpec, knownExtensions, type Format } from "../formats/index.js";
-import { batchFifos, makeFolders, Protected, realpathLoose, sweepDeadTemps } from "../io.js";
+import { batchFifos, makeFolders, notRegularAt, Protected, realpathLoose, sweepDeadTemps } from "../io.js";
 import { isPending, pendingPath } from "../pending.js";
 
 export interface BatchOptions {
@@ -248,13 +248,13 @@ function idOf(p: string): string {
  */
 export function notRegular(job: BatchJob, o: BatchOptions): DactError | null {
   const files: [string, string][] = [];
-  if (o.checks) files.push([job.output, "golden"]);
+  // An output too: one that exists must be a file its rename replaces, never a
+  // device written into or a FIFO waited on (a single -o may name /dev/null).
+  files.push([job.output, o.checks ? "golden" : "output"]);
   if (o.gradDir !== undefined) files.push([path.join(o.gradDir, job.inRel), "gradient"]);
   for (const [p, role] of files) {
-    const st = statOrNull(p);
-    if (st === null || st.isFile()) continue;
-    const kind = st.isFIFO() ? "a FIFO" : st.isCharacterDevice() || st.isBlockDevice() ? "a device" : st.isSocket() ? "a socket" : st.isDirectory() ? "a folder" : "not a regular file";
-    return new DactError("OPEN", `found ${kind}; expected a regular file (the ${role} of ${job.input})`, p);
+    const e = notRegularAt(p, `the ${role} of ${job.input}`, role === "output" ? "WRITE" : "OPEN");
+    if (e) return e;
   }
   return null;
 }

@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
-import { AppendFile, exitGate, makeFolders, Protected, syncFolder, tempNameFor, trackTemp } from "../io.js";
+import { AppendFile, distinctSideFiles, exitGate, makeFolders, Protected, syncFolder, tempNameFor, trackTemp } from "../io.js";
 import type { CheckResult, PlanSpec } from "../run/types.js";
 import { batchWorkerUrl } from "../batch-worker-url.js";
 import { fileIdentity, gradIdentity, MANIFEST, optionsKey, readJsonLines } from "./ledger.js";
@@ -65,6 +65,8 @@ export async function runBatch(jobs: BatchPlan, base: Omit<PlanSpec, "input" | "
   // manifest, inside --out-dir, never through a link).
   const guard = jobs.guard ?? new Protected();
   const logPath = o.log ?? o.resume;
+  // The log appended to the manifest would make its lines the manifest's (and the reverse).
+  if (logPath && o.skipExisting) distinctSideFiles([[manifestPath, `the manifest ${manifestPath} (--skip-existing)`], [logPath, `${o.log ? "--log" : "--resume"} ${logPath}`]]);
   let logFile: AppendFile | null = null;
   let manifest: AppendFile | null = null;
   if (logPath) {
@@ -150,8 +152,15 @@ async function runPool(jobs: BatchJob[], todo: BatchJob[], skipped: number, base
           const st = statOrNull(r.job.output);
           manifest?.line(JSON.stringify({ output: r.job.rel, input: r.job.input, key, grad: r.grad, file: st ? fileIdentity(st) : undefined }));
         }
-        const logged = ok ? statOrNull(r.job.output) : null;
-        log({ input: r.job.input, output: r.job.output, status: ok ? "written" : "failed", bytes: logged?.size ?? 0, seconds: (Date.now() - r.t0) / 1000, error: ok ? null : message, key, ...(logged ? { file: fileIdentity(logged), grad: r.grad } : {}) });
+        if (o.checks) {
+          // --check-dir: the check's own status; bytes and file only for a golden this run wrote.
+          const status = ok ? (check?.status ?? "error") : "error";
+          const wrote = status === "written" ? statOrNull(r.job.output) : null;
+          log({ input: r.job.input, output: r.job.output, status, bytes: wrote?.size ?? 0, seconds: (Date.now() - r.t0) / 1000, error: ok ? null : message, key, ...(wrote ? { file: fileIdentity(wrote) } : {}), ...(check?.pending ? { pending: check.pending } : {}) });
+        } else {
+          const logged = ok ? statOrNull(r.job.output) : null;
+          log({ input: r.job.input, output: r.job.output, status: ok ? "written" : "failed", bytes: logged?.size ?? 0, seconds: (Date.now() - r.t0) / 1000, error: ok ? null : message, key, ...(logged ? { file: fileIdentity(logged), grad: r.grad } : {}) });
+        }
         done++;
         events.fileDone(done + skipped, jobs.length);
       };

@@ -9,7 +9,7 @@ import { Command, Option } from "commander";
 import type { Activation } from "../activations/types.js";
 import { DactError } from "../errors.js";
 import { FORMAT_NAMES } from "../formats/index.js";
-import { STDIO } from "../io.js";
+import { distinctSideFiles, STDIO } from "../io.js";
 import { columnsOption, commentOption, countOption, decimalOption, delimiterOption, floatFormatOption, indexColOption, naValuesOption, dtypeOption, formatOption, reshapeOption, shardOption, sizeOption, toleranceOption } from "../options.js";
 import { runDerivative } from "../pipeline.js";
 import type { BatchOptions, BatchPlan } from "../batch.js";
@@ -98,6 +98,7 @@ async function single(plan: Extract<RunPlan, { kind: "single" }>, activation: st
   if (bar) spec.progress = bar.update;
   const golden = plan.reports.length && spec.check ? await import("../golden.js") : null;
   const guard = golden ? golden.checkGuard(spec.input, spec.check!.path, spec.gradOutput) : undefined;
+  distinctSideFiles(plan.reports.map((r) => [r.file, `--report ${r.kind}:${r.file}`]));
   if (golden) golden.prepareReports(plan.reports, guard!);
   try {
     const r = await runDerivative(spec, notice);
@@ -115,6 +116,7 @@ async function batchCheck(inputs: string[], base: BaseSpec, o: BatchOptions, rep
   const { summaryLine, checkExit } = await import("../obsolete-run.js");
   const { planBatch, runBatch } = await import("../batch.js");
   const { checkLine, prepareReports, writeReports } = await import("../golden.js");
+  distinctSideFiles([...reports.map((r) => [r.file, `--report ${r.kind}:${r.file}`] as const), ...(o.log !== undefined ? [[o.log, `--log ${o.log}`] as const] : [])]);
   const jobs = await planBatch(inputs, { ...o, checks: true });
   guardGradient(jobs, base);
   await (await import("../batch-fit.js")).checkBatchFit(base, jobs.allInputs ?? jobs.map((j) => j.input), o.to, true);

@@ -106,6 +106,24 @@ function inside(real: string, root: string): boolean {
 }
 
 /**
+ * The side files of one run (each --report, --log, the manifest), as
+ * [path, what the user wrote]: no two may be the same file, by real path
+ * or device and inode (a second name, a hard link, a link to it). A report
+ * is renamed over its file and a log appended to: one would replace, or mix
+ * into, the other.
+ */
+export function distinctSideFiles(files: readonly (readonly [string, string])[]): void {
+  const seen: { what: string; real: string; id: string | null }[] = [];
+  for (const [p, what] of files) {
+    const real = realpathLoose(p);
+    const id = fileId(p);
+    const other = seen.find((s) => s.real === real || (id !== null && s.id === id));
+    if (other) throw new DactError("USAGE", `${other.what} and ${what}: found the same file; expected a different file for each (one would replace or mix into the other)`);
+    seen.push({ what, real, id });
+  }
+}
+
+/**
  * Creates `dir` and its missing parents. With `root` (an existing folder),
  * `dir` must lie below it: the folders between them are created one at a
  * time, and each one, new or old, must be a real folder (not a link) whose
@@ -160,13 +178,41 @@ export function makeFolders(dir: string, root?: string): void {
 
 const { O_RDONLY, O_WRONLY, O_APPEND, O_CREAT, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
 
+/**
+ * null when `p` (links followed) is a regular file or nothing; else the
+ * error that says what it is. Stat'ed, never opened: a FIFO or device is
+ * refused at once instead of an open(2) that waits for good. `role` says
+ * what the file is to the run ("the golden of x.csv").
+ */
+export function notRegularAt(p: string, role: string, code: "OPEN" | "WRITE" = "OPEN"): DactError | null {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(p);
+  } catch {
+    return null;
+  }
+  if (st.isFile()) return null;
+  return new DactError(code, `found ${kindOf(st)}; expected a regular file${code === "WRITE" ? " or nothing there" : ""} (${role})`, p);
+}
+
+/** What a file that is not a regular file is, for messages: "a FIFO", "a character device"... */
+export function kindOf(st: fs.Stats): string {
+  if (st.isFile()) return "a regular file";
+  if (st.isFIFO()) return "a FIFO";
+  if (st.isCharacterDevice()) return "a character device";
+  if (st.isBlockDevice()) return "a block device";
+  if (st.isSocket()) return "a socket";
+  if (st.isDirectory()) return "a folder";
+  if (st.isSymbolicLink()) return "a symbolic link";
+  return "not a regular file";
+}
+
 /** Checks an open side file: a regular file, and not protected. */
 function checkOpened(fd: number, p: string, what: string, guard?: Protected): void {
   const st = fs.fstatSync(fd);
   if (!st.isFile()) {
     fs.closeSync(fd);
-    const kind = st.isFIFO() ? "a FIFO" : st.isCharacterDevice() || st.isBlockDevice() ? "a device" : st.isSocket() ? "a socket" : st.isDirectory() ? "a folder" : "not a regular file";
-    throw new DactError("USAGE", `${what} ${p}: found ${kind}; expected a regular file`);
+    throw new DactError("USAGE", `${what} ${p}: found ${kindOf(st)}; expected a regular file`);
   }
   const o = guard?.owner(p) ?? null;
   if (o !== null) {
@@ -290,7 +336,7 @@ export function prepareReport(p: string, what: string, guard?: Protected): void 
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
     throw new DactError("WRITE", `cannot open ${what}: ${why(err)}`, p);
   }
-  if (!st.isFile()) throw new DactError("USAGE", `${what} ${p}: found ${st.isFIFO() ? "a FIFO" : st.isDirectory() ? "a folder" : "not a regular file"}; expected a regular file or nothing there`);
+  if (!st.isFile()) throw new DactError("USAGE", `${what} ${p}: found ${kindOf(st)}; expected a regular file or nothing there`);
   guard?.check(p, what);
 }
 

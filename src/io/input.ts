@@ -167,6 +167,15 @@ export async function openInput(p: string, progress?: (read: number, total: numb
         "no input: stdin is a terminal; give an input file, or pipe data in (dact relu data.csv, cat data.npy | dact relu)",
       );
     }
+    // A folder on stdin (`dact relu < dir`) reads as EOF on Linux: empty
+    // input, an empty result, exit 0. A pipe, tty, socket, device or file is data.
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.fstatSync(0);
+    } catch {
+      st = undefined; // fd 0 closed: Node reads it as empty, as before
+    }
+    if (st?.isDirectory()) throw new DactError("OPEN", "stdin is a folder; expected a file or a pipe (dact relu < data.csv)", "<stdin>");
     // Closed with the input: a run that ends early (an error in the first
     // bytes) must not wait for the writer of a pipe that is still open.
     return new Input("<stdin>", STDIO, progress ? counted(process.stdin, 0, progress) : process.stdin, () => closeStream(process.stdin));

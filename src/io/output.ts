@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { BrokenPipe, DactError } from "../errors.js";
 import { closeQuietly, describeSystemError, socket, STDIO, writeAllSync } from "./common.js";
 import { throughGate, trackTemp } from "./exit.js";
-import { sweepDeadTemps, tempSuffix } from "./gate.js";
+import { kindOf, sweepDeadTemps, tempSuffix } from "./gate.js";
 
 export interface Output {
   readonly name: string;
@@ -235,6 +235,13 @@ export interface OutputOptions {
    * error for that file), and check again just before the rename.
    */
   noFollow?: boolean | undefined;
+  /**
+   * The target must be a regular file or nothing (implied by noFollow): a
+   * device, FIFO or socket there is refused at once, never written into or
+   * waited on. Batch outputs, goldens, pending goldens and reports; a single
+   * run's -o may name /dev/null, /dev/stdout or a FIFO.
+   */
+  regularOnly?: boolean | undefined;
   /** One-line notices (a split hard link). */
   notice?: ((m: string) => void) | undefined;
   /**
@@ -308,6 +315,7 @@ export async function openOutput(p: string, opts: OutputOptions = {}): Promise<O
   const found = existingTarget(p, opts);
   const st = found?.st ?? null;
   if (st?.isDirectory()) throw new DactError("WRITE", "is a folder; expected a file path", p);
+  if (st && !st.isFile() && (opts.regularOnly || opts.noFollow)) throw new DactError("WRITE", `found ${kindOf(st)}; expected a regular file or nothing there (dact replaces it by a rename, never writes into a device, FIFO or socket)`, p);
   if (st?.isFIFO()) {
     // A pipe, written like stdout: a blocking writeSync would hold off signals.
     // Opened without blocking: with no reader yet that fails (ENXIO), and
