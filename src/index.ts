@@ -147,6 +147,12 @@ export async function readMatrix(path: string, options: ReadOptions = {}): Promi
   }
 }
 
+function roundedTo(data: Float64Array, dtype: FloatDType): Float64Array {
+  const copy = data.slice();
+  roundTo(copy, copy.length, dtype);
+  return copy;
+}
+
 const CONTAINERS: readonly Format[] = ["npz", "safetensors"];
 const TEXT_TABLES: readonly Format[] = ["csv", "tsv"];
 /** Formats that store a dtype (options.dtype), as the CLI's --dtype. */
@@ -182,7 +188,9 @@ export async function writeMatrix(path: string, m: Matrix, options: WriteOptions
   if (dtype === "bf16" && (format === "parquet" || format === "arrow" || format === "arrows")) throw new DactError("USAGE", `options.dtype: ${format} has no bfloat16 type; expected f2, f4 or f8`);
   if (delimiter !== undefined && !TEXT_TABLES.includes(format)) throw new DactError("USAGE", `options.delimiter: ${format} has no delimiter; expected delimiter only with CSV or TSV`);
   if (o["key"] !== undefined && !CONTAINERS.includes(format)) throw new DactError("USAGE", `options.key: ${format} holds one array without a name; expected key only with .npz or .safetensors`);
-  const mat = checkMatrix(m, "m");
+  const checked = checkMatrix(m, "m");
+  // Values not of the matrix's dtype (0.1 in an f2 matrix) are stored as that dtype stores them, rounded once, in every format (as numpy's astype); the caller's data is not changed.
+  const mat = checked.dtype === "f8" ? checked : { ...checked, data: roundedTo(checked.data, checked.dtype) };
   if ((format === "csv" || format === "tsv") && mat.shape.length > 2) {
     throw new DactError("USAGE", `found a ${mat.shape.length}-D array of shape (${mat.shape.join(", ")}); expected at most 2 dimensions for ${format}`);
   }

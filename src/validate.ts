@@ -8,7 +8,7 @@ import type { Activation, Params } from "./activations/types.js";
 import { DactError } from "./errors.js";
 import { fromTableRows, markTableRows, shapeText } from "./formats/array.js";
 import { FORMAT_NAMES, type Format } from "./formats/index.js";
-import { INT_DTYPES, roundTo } from "./formats/round.js";
+import { INT_DTYPES } from "./formats/round.js";
 import type { Matrix } from "./matrix.js";
 import { suggestActivations } from "./suggest.js";
 
@@ -116,15 +116,6 @@ export function checkMatrix(m: unknown, what = "matrix"): Matrix {
   if (x.missing != null && (!(x.missing instanceof Uint8Array) || x.missing.length !== n)) throw usage(`${what}.missing`, x.missing, `null or a Uint8Array of ${n} flags`);
   if (x.dtype !== undefined && x.dtype !== "f2" && x.dtype !== "f4" && x.dtype !== "f8" && x.dtype !== "bf16") throw usage(`${what}.dtype`, x.dtype, '"f2", "f4", "f8" or "bf16"');
   if (x.header != null && (!Array.isArray(x.header) || !x.header.every((h) => typeof h === "string"))) throw usage(`${what}.header`, x.header, "null or an array of strings");
-  if (x.dtype !== undefined && x.dtype !== "f8") {
-    // The Matrix promise: an f2/f4/bf16 matrix holds values of that dtype (writers store them as they are).
-    const rounded = x.data.slice();
-    roundTo(rounded, rounded.length, x.dtype);
-    for (let i = 0; i < rounded.length; i++) {
-      const v = x.data[i]!;
-      if (rounded[i] !== v && v === v) throw new DactError("USAGE", `${what}.data[${i}]: found ${v}, not a ${x.dtype} value; expected values of the matrix's dtype (round them, or give dtype "f8")`);
-    }
-  }
   const out: Matrix = { shape, data: x.data, missing: x.missing ?? null, dtype: x.dtype ?? "f8", header: x.header ?? null };
   if (x.sourceDtype !== undefined) {
     // A bool or integer array's values are float64 (readMatrix gives them so): its own dtype is for NumPy's promotion only.
