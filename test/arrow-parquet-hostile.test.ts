@@ -1,0 +1,75 @@
+/**
+ * Corrupt Arrow IPC and Parquet (the red team's repro, fixtures/make_hostile.py):
+ * each valid file is patched here byte by byte, as the repro did, and dact
+ * must refuse it in one line (exit 2, FORMAT), naming the file and what it
+ * found, with nothing on stdout and no output file: never NaN rows made up,
+ * a hang or a stack trace. pyarrow refuses every one of these.
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { FIXTURES } from "./helpers.js";
+import { dact, workdir } from "./workdir.js";
+
+const H = path.join(FIXTURES, "hostile");
+
+function patched(src: string, edits: [number, (b: number) => number][]): Buffer {
+  const b = Buffer.from(readFileSync(path.join(H, src)));
+  for (const [i, f] of edits) b[i] = f(b[i]!);
+  return b;
+}
+
+/** Runs dact on `bytes` (named `name`) into `out`; asserts one refusal line matching `found`. */
+function refused(name: string, bytes: Buffer, found: RegExp, out = "out.csv", timeout = 20_000): string {
+  const d = workdir();
+  writeFileSync(path.join(d, name), bytes);
+  const r = dact(["relu", name, "-o", out], { cwd: d, timeout });
+  expect(r.signal).toBeNull();
+  expect(r.status).toBe(2);
+  const lines = r.stderr.trim().split("\n");
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(new RegExp(`^dact: ${name.replace(".", "\\.")}: `));
+  expect(lines[0]).toMatch(found);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+  expect(r.stdout.length).toBe(0);
+  if (out !== "-") expect(existsSync(path.join(d, out))).toBe(false);
+  return lines[0]!;
+}
+
+const set = (v: number) => () => v;
+
+describe("Arrow IPC: a corrupt file or stream is one FORMAT error", () => {
+  it("the valid sources are read (the patches below are what breaks them)", () => {
+    for (const f of ["t.arrow", "t.arrows", "t.parquet"]) {
+      const d = workdir();
+      writeFileSync(path.join(d, f), readFileSync(path.join(H, f)));
+      const r = dact(["relu", f, "-o", "-", "--to", "csv"], { cwd: d });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout.toString().trim().split("\n")).toHaveLength(5);
+    }
+  });
+  it("rows.arrow: a record batch of length 65284 over 4 values (made 65281 NaN rows)", () => {
+    refused("rows.arrow", patched("t.arrow", [[201, set(0xff)]]), /byte 256: .*length 65284 .*column "f" has 4 values/);
+  });
+  it("a batch and its column both 65284 long over buffers of 4 values: the buffers are checked", () => {
+    refused("rows2.arrow", patched("t.arrow", [[201, set(0xff)], [257, set(0xff)]]), /column "f": 65284 values .*bitmap holds \d+; expected 65284/);
+  });
+  it("eos.arrow: a block in the footer whose metadata length is 0 (read as the end of the stream, exit 0)", () => {
+    refused("eos.arrow", patched("t.arrow", [[132, set(0)]]), /byte 128: record batch block 0 .*metadata length 0/);
+  });
+  it("hang.arrow: the flatbuffer root offset out of range (apache-arrow looped forever)", () => {
+    refused("hang.arrow", patched("t.arrow", [[137, (b) => b ^ 0x80]]), /byte 136: .*root offset of 32788/, "out.csv", 20_000);
+  });
+  it("a footer whose block points past the data", () => {
+    refused("block.arrow", patched("t.arrow", [[0x168, set(0xf0)]]), /record batch block 0 .*outside the file's data/);
+  });
+  it("oob.arrows: a buffer 2.5 GB past a 40-byte body (read as nulls)", () => {
+    refused("oob.arrows", patched("t.arrows", [[227, set(0x96)]]), /byte 224: .*buffer 1 at 2516582408\.\.2516582440 .*body has 40 bytes/);
+  });
+  it("bomb.arrows: a batch length of 1.3e14 (RangeError: Invalid typed array length)", () => {
+    refused("bomb.arrows", patched("t.arrows", [[197, set(0x77)]]), /length 130841883705348 .*column "f" has 4 values/, "-");
+  });
+  it("a stream cut inside a body", () => {
+    refused("cut.arrows", readFileSync(path.join(H, "t.arrows")).subarray(0, 300), /ends after .* bytes of message 1's body/);
+  });
+});
