@@ -69,7 +69,40 @@ describe("Arrow IPC: a corrupt file or stream is one FORMAT error", () => {
   it("bomb.arrows: a batch length of 1.3e14 (RangeError: Invalid typed array length)", () => {
     refused("bomb.arrows", patched("t.arrows", [[197, set(0x77)]]), /length 130841883705348 .*column "f" has 4 values/, "-");
   });
+  it("a field whose name is left out of the footer reads as pyarrow reads it: named \"\" (it crashed CSV's header)", () => {
+    const d = workdir();
+    writeFileSync(path.join(d, "noname.arrow"), patched("t.arrow", [[416, set(0)]]));
+    const r = dact(["relu", "noname.arrow", "-o", "-", "--to", "csv"], { cwd: d });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.toString().split("\n").slice(1, 5)).toEqual(["0.0", "0.0", '""', "1.0"]); // relu' of -1, 0, null, 2
+  });
   it("a stream cut inside a body", () => {
     refused("cut.arrows", readFileSync(path.join(H, "t.arrows")).subarray(0, 300), /ends after .* bytes of message 1's body/);
   });
+});
+
+describe("Parquet: a corrupt footer is one FORMAT error", () => {
+  it("crash.parquet: a column chunk's metadata cut short (RangeError in readGroup)", () => {
+    refused("crash.parquet", patched("t.parquet", [[157, set(0)]]), /byte 115: the footer: row group 0, column chunk 0 /);
+  });
+  it("a column chunk's size past the footer", () => {
+    // ColumnMetaData's total_uncompressed_size and total_compressed_size (thrift i64s, 0x16, zigzag varint 0xde 0x01 = 111): the second made 0x7f de = 8175.
+    const b = readFileSync(path.join(H, "t.parquet"));
+    const at = b.indexOf(Buffer.from("16de0116de01", "hex"));
+    expect(at).toBeGreaterThan(115);
+    refused("size.parquet", patched("t.parquet", [[at + 5, set(0x7f)]]), /byte 115: the footer: row group 0, column chunk 0 \(f\) at bytes 4\.\.\d+, outside the file's data \(bytes 4\.\.115\)/);
+  });
+  for (const [out, to] of [["out.npy", []], ["-", ["--to", "json"]], ["out.csv", []]] as const) {
+    it(`num_rows 5 over row groups of 4 rows (-o ${out} ${to.join(" ")}): an error naming both`, () => {
+      const d = workdir();
+      writeFileSync(path.join(d, "n5.parquet"), patched("t.parquet", [[141, set(0x0a)]]));
+      const r = dact(["relu", "n5.parquet", "-o", out, ...to], { cwd: d });
+      expect(r.status).toBe(2);
+      const lines = r.stderr.trim().split("\n");
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^dact: n5\.parquet: byte 115: the footer: num_rows 5, but its row groups hold 4 rows/);
+      expect(r.stdout.length).toBe(0);
+      if (out !== "-") expect(existsSync(path.join(d, out))).toBe(false);
+    });
+  }
 });

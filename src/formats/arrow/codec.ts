@@ -58,19 +58,19 @@ function scalarKind(t: DataType): NumKind | null {
 function classify(schema: Schema, file: string): ArrowColumn[] {
   const pandasIndex = pandasIndexColumns(schema.metadata.get("pandas"));
   return schema.fields.map((field, index) => {
-    if (pandasIndex.has(field.name)) return { name: field.name, kind: "f8", width: 1, index, label: true, field };
+    if (pandasIndex.has(field.name ?? "")) return { name: field.name ?? "", kind: "f8", width: 1, index, label: true, field };
     const t = field.type;
     const k = scalarKind(t);
-    if (k) return { name: field.name, kind: k, width: 1, index, label: false, field };
+    if (k) return { name: field.name ?? "", kind: k, width: 1, index, label: false, field };
     if (t.typeId === A().Type.FixedSizeList) {
       const ck = scalarKind((t as FixedSizeList).children[0]!.type);
-      if (!ck) throw unsupportedColumn(file, field.name, typeText(t));
-      return { name: field.name, kind: ck, width: (t as FixedSizeList).listSize, index, label: false, field };
+      if (!ck) throw unsupportedColumn(file, field.name ?? "", typeText(t));
+      return { name: field.name ?? "", kind: ck, width: (t as FixedSizeList).listSize, index, label: false, field };
     }
     if (t.typeId === A().Type.List) {
       // pandas writes a column of NumPy arrays (an embedding table) as list<double>: a tensor column when every row has one length.
       const ck = scalarKind((t as unknown as FixedSizeList).children[0]!.type);
-      if (ck) return { name: field.name, kind: ck, width: 0, index, label: false, field, varList: true };
+      if (ck) return { name: field.name ?? "", kind: ck, width: 0, index, label: false, field, varList: true };
     }
     switch (t.typeId) {
       case A().Type.Struct:
@@ -81,9 +81,9 @@ function classify(schema: Schema, file: string): ArrowColumn[] {
       case A().Type.DenseUnion:
       case A().Type.SparseUnion:
       case A().Type.LargeList:
-        throw unsupportedColumn(file, field.name, typeText(t));
+        throw unsupportedColumn(file, field.name ?? "", typeText(t));
       default:
-        return { name: field.name, kind: "f8", width: 1, index, label: true, field };
+        return { name: field.name ?? "", kind: "f8", width: 1, index, label: true, field };
     }
   });
 }
