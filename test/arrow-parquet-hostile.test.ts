@@ -76,6 +76,15 @@ describe("Arrow IPC: a corrupt file or stream is one FORMAT error", () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.toString().split("\n").slice(1, 5)).toEqual(["0.0", "0.0", '""', "1.0"]); // relu' of -1, 0, null, 2
   });
+  for (const [size, found] of [[-2, /a fixed-size list of -2 values/], [1 << 30, /column "f" is a fixed-size list of 1073741824 values; expected at most 16777216/]] as const) {
+    it(`a fixed-size list of ${size} values (an invalid array length in the head)`, () => {
+      const b = Buffer.from(readFileSync(path.join(H, "fsl.arrows")));
+      const at = b.indexOf(Buffer.from("0600080004000600000002000000", "hex")) + 10; // the FixedSizeList type table's listSize
+      expect(b.readInt32LE(at)).toBe(2);
+      b.writeInt32LE(size, at);
+      refused("fsl.arrows", b, found);
+    });
+  }
   it("a stream cut inside a body", () => {
     refused("cut.arrows", readFileSync(path.join(H, "t.arrows")).subarray(0, 300), /ends after .* bytes of message 1's body/);
   });

@@ -71,6 +71,10 @@ class Fb {
     this.need(vt, vtSize, `${what}'s vtable`);
     if (tSize < 4) this.fail(vt, `${what} of ${tSize} bytes`);
     this.need(pos, tSize, what);
+    for (let slot = vt + 4; slot < vt + vtSize; slot += 2) {
+      const off = this.u16(slot);
+      if (off !== 0 && (off < 4 || off >= tSize)) this.fail(slot, `${what}'s field ${(slot - vt - 4) / 2} at ${off}, outside its ${tSize} bytes`);
+    }
     return new Table(this, pos, vt, vtSize, tSize, what);
   }
 }
@@ -147,6 +151,10 @@ class Table {
 /** Arrow's Type union (Schema.fbs). */
 const TIMESTAMP = 10;
 const UNION = 14;
+const FIXED_SIZE_LIST = 16;
+const RUN_END_ENCODED = 22;
+/** List, FixedSizeList, Map, LargeList, ListView, LargeListView: one child field. */
+const ONE_CHILD = new Set([12, 16, 17, 21, 25, 26]);
 
 function keyValues(t: Table, i: number, what: string): void {
   for (const kv of t.tables(i, what)) {
@@ -169,8 +177,12 @@ function field(t: Table, depth: number): FieldInfo {
   if (type && typeType === UNION) type.vector(1, 4, "a union's type ids");
   const dict = t.table(4, "a dictionary encoding");
   if (dict) dict.table(1, "a dictionary index type");
+  const children = t.tables(5, "a field's children");
+  const want = ONE_CHILD.has(typeType) ? 1 : typeType === RUN_END_ENCODED ? 2 : -1;
+  if (want >= 0 && children.length !== want) t.fb.fail(t.pos, `a field of type ${typeType} (a list, map or run-end encoding) with ${children.length} children`);
+  if (typeType === FIXED_SIZE_LIST && type && type.i32(0) < 0) t.fb.fail(type.pos, `a fixed-size list of ${type.i32(0)} values`);
   let nodes = 1;
-  for (const c of t.tables(5, "a field's children")) nodes += field(c, depth + 1).nodes;
+  for (const c of children) nodes += field(c, depth + 1).nodes;
   keyValues(t, 6, "field metadata");
   return { nodes: dict ? 1 : nodes };
 }

@@ -55,6 +55,9 @@ function scalarKind(t: DataType): NumKind | null {
   return null;
 }
 
+/** The widest tensor column read: every value of a row gets a name in the array's head. */
+const MAX_WIDTH = 1 << 24;
+
 function classify(schema: Schema, file: string): ArrowColumn[] {
   const pandasIndex = pandasIndexColumns(schema.metadata.get("pandas"));
   return schema.fields.map((field, index) => {
@@ -63,6 +66,7 @@ function classify(schema: Schema, file: string): ArrowColumn[] {
     const k = scalarKind(t);
     if (k) return { name: field.name ?? "", kind: k, width: 1, index, label: false, field };
     if (t.typeId === A().Type.FixedSizeList) {
+      if ((t as FixedSizeList).listSize > MAX_WIDTH) throw new DactError("FORMAT", `column ${JSON.stringify(field.name ?? "")} is a fixed-size list of ${(t as FixedSizeList).listSize} values; expected at most ${MAX_WIDTH} a row`, file);
       const ck = scalarKind((t as FixedSizeList).children[0]!.type);
       if (!ck) throw unsupportedColumn(file, field.name ?? "", typeText(t));
       return { name: field.name ?? "", kind: ck, width: (t as FixedSizeList).listSize, index, label: false, field };
