@@ -8,8 +8,9 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { FIXTURES } from "./helpers.js";
-import { dact, workdir } from "./workdir.js";
+import { spawnSync } from "node:child_process";
+import { FIXTURES, userEnv } from "./helpers.js";
+import { BIN, dact, workdir } from "./workdir.js";
 
 const H = path.join(FIXTURES, "hostile");
 
@@ -20,10 +21,10 @@ function patched(src: string, edits: [number, (b: number) => number][]): Buffer 
 }
 
 /** Runs dact on `bytes` (named `name`) into `out`; asserts one refusal line matching `found`. */
-function refused(name: string, bytes: Buffer, found: RegExp, out = "out.csv", timeout = 20_000): string {
+function refused(name: string, bytes: Buffer, found: RegExp, out = "out.csv"): string {
   const d = workdir();
   writeFileSync(path.join(d, name), bytes);
-  const r = dact(["relu", name, "-o", out], { cwd: d, timeout });
+  const r = dact(["relu", name, "-o", out], { cwd: d, timeout: 20_000 });
   expect(r.signal).toBeNull();
   expect(r.status).toBe(2);
   const lines = r.stderr.trim().split("\n");
@@ -57,8 +58,16 @@ describe("Arrow IPC: a corrupt file or stream is one FORMAT error", () => {
   it("eos.arrow: a block in the footer whose metadata length is 0 (read as the end of the stream, exit 0)", () => {
     refused("eos.arrow", patched("t.arrow", [[132, set(0)]]), /byte 128: record batch block 0 .*metadata length 0/);
   });
-  it("hang.arrow: the flatbuffer root offset out of range (apache-arrow looped forever)", () => {
-    refused("hang.arrow", patched("t.arrow", [[137, (b) => b ^ 0x80]]), /byte 136: .*root offset of 32788/, "out.csv", 20_000);
+  it("hang.arrow: the flatbuffer root offset out of range (apache-arrow looped forever, deaf to SIGTERM)", () => {
+    const d = workdir();
+    writeFileSync(path.join(d, "hang.arrow"), patched("t.arrow", [[137, (b) => b ^ 0x80]]));
+    // Its own spawn: the loop ignored SIGTERM, so a timeout must kill.
+    const r = spawnSync(process.execPath, [BIN, "relu", "hang.arrow", "-o", "out.csv"], { cwd: d, env: userEnv(), timeout: 20_000, killSignal: "SIGKILL", input: "" });
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(2);
+    expect(r.stderr.toString().trim()).toMatch(/^dact: hang\.arrow: byte 136: .*root offset of 32788[^\n]*$/);
+    expect(r.stdout.length).toBe(0);
+    expect(existsSync(path.join(d, "out.csv"))).toBe(false);
   });
   it("a footer whose block points past the data", () => {
     refused("block.arrow", patched("t.arrow", [[0x168, set(0xf0)]]), /record batch block 0 .*outside the file's data/);
