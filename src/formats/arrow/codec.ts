@@ -20,6 +20,7 @@ const A = lazy<typeof import("apache-arrow")>("apache-arrow");
 import { decompress as zstdDecompress } from "fzstd";
 import { DactError } from "../../errors.js";
 import { lz4FrameDecode } from "./lz4.js";
+import { checkArrowFile, checkedStream } from "./check.js";
 import { randomAccess, type Input, type Output } from "../../io.js";
 import type { ArraySink, FloatDType, IntDType } from "../array.js";
 import type { TransformContext } from "../context.js";
@@ -61,22 +62,26 @@ function intDtypeOf(c: ArrowColumn): IntDType {
   return `${i.isSigned ? "i" : "u"}${i.bitWidth / 8}` as IntDType;
 }
 
+/** The widest tensor column read: every value of a row gets a name in the array's head. */
+const MAX_WIDTH = 1 << 24;
+
 function classify(schema: Schema, file: string): ArrowColumn[] {
   const pandasIndex = pandasIndexColumns(schema.metadata.get("pandas"));
   return schema.fields.map((field, index) => {
-    if (pandasIndex.has(field.name)) return { name: field.name, kind: "f8", width: 1, index, label: true, field };
+    if (pandasIndex.has(field.name ?? "")) return { name: field.name ?? "", kind: "f8", width: 1, index, label: true, field };
     const t = field.type;
     const k = scalarKind(t);
-    if (k) return { name: field.name, kind: k, width: 1, index, label: false, field };
+    if (k) return { name: field.name ?? "", kind: k, width: 1, index, label: false, field };
     if (t.typeId === A().Type.FixedSizeList) {
+      if ((t as FixedSizeList).listSize > MAX_WIDTH) throw new DactError("FORMAT", `column ${JSON.stringify(field.name ?? "")} is a fixed-size list of ${(t as FixedSizeList).listSize} values; expected at most ${MAX_WIDTH} a row`, file);
       const ck = scalarKind((t as FixedSizeList).children[0]!.type);
-      if (!ck) throw unsupportedColumn(file, field.name, typeText(t));
-      return { name: field.name, kind: ck, width: (t as FixedSizeList).listSize, index, label: false, field };
+      if (!ck) throw unsupportedColumn(file, field.name ?? "", typeText(t));
+      return { name: field.name ?? "", kind: ck, width: (t as FixedSizeList).listSize, index, label: false, field };
     }
     if (t.typeId === A().Type.List) {
       // pandas writes a column of NumPy arrays (an embedding table) as list<double>: a tensor column when every row has one length.
       const ck = scalarKind((t as unknown as FixedSizeList).children[0]!.type);
-      if (ck) return { name: field.name, kind: ck, width: 0, index, label: false, field, varList: true };
+      if (ck) return { name: field.name ?? "", kind: ck, width: 0, index, label: false, field, varList: true };
     }
     switch (t.typeId) {
       case A().Type.Struct:
@@ -87,9 +92,9 @@ function classify(schema: Schema, file: string): ArrowColumn[] {
       case A().Type.DenseUnion:
       case A().Type.SparseUnion:
       case A().Type.LargeList:
-        throw unsupportedColumn(file, field.name, typeText(t));
+        throw unsupportedColumn(file, field.name ?? "", typeText(t));
       default:
-        return { name: field.name, kind: "f8", width: 1, index, label: true, field };
+        return { name: field.name ?? "", kind: "f8", width: 1, index, label: true, field };
     }
   });
 }
@@ -154,6 +159,7 @@ async function open(input: Input): Promise<{ batches: AsyncIterator<RecordBatch>
       if (ra.size < 14 || ra.read(ra.size - 6, 6, tail) !== 6 || tail.toString("latin1") !== "ARROW1") {
         throw new DactError("FORMAT", `byte ${ra.size}: found the end of the file without the Arrow footer (no "ARROW1" at its end: cut short?); expected a whole Arrow IPC file`, input.name);
       }
+      checkArrowFile(ra, input.name);
       // What apache-arrow's AsyncRandomAccessFile asks of a FileHandle.
       const handle = {
         fd: -1,
@@ -166,7 +172,7 @@ async function open(input: Input): Promise<{ batches: AsyncIterator<RecordBatch>
         close: async () => {},
       };
       reader = await A().RecordBatchReader.from(handle as never);
-    } else reader = await A().RecordBatchReader.from(bytesOf(input, false));
+    } else reader = await A().RecordBatchReader.from(checkedStream(bytesOf(input, false), input.name));
     await reader.open();
     const schema = reader.schema as Schema;
     if (!schema) throw new Error("no schema message");
@@ -177,12 +183,84 @@ async function open(input: Input): Promise<{ batches: AsyncIterator<RecordBatch>
 }
 
 async function next(it: AsyncIterator<RecordBatch>, name: string): Promise<RecordBatch | null> {
+  let r: IteratorResult<RecordBatch>;
   try {
-    const r = await it.next();
-    return r.done ? null : r.value;
+    r = await it.next();
   } catch (err) {
     throw badArrow(name, err);
   }
+  if (r.done) return null;
+  r.value.schema.fields.forEach((f, i) => checkData(r.value.data.children[i], name, f.name));
+  return r.value;
+}
+
+/**
+ * A column's buffers hold its length (check.ts has checked the lengths
+ * against each other and the buffers against the body; this checks the
+ * buffers, decompressed, against the lengths): apache-arrow reads a short
+ * buffer as nulls or undefined values.
+ */
+function checkData(d: Data | undefined, file: string, column: string): void {
+  if (!d || d.typeId === A().Type.Null) return;
+  const need = d.offset + d.length;
+  const T = A().Type;
+  const bad: (what: string, have: number, want: number) => never = (what, have, want) => {
+    throw new DactError("FORMAT", `column ${JSON.stringify(column)}: ${d.length} values (${typeText(d.type)}), but its ${what} holds ${have}; expected ${want}`, file);
+  };
+  if (d.nullCount > 0 && (d.nullBitmap?.length ?? 0) * 8 < need) bad("validity bitmap", (d.nullBitmap?.length ?? 0) * 8, need);
+  const values = d.values as ArrayLike<unknown> | undefined;
+  const offsets = (last: number) => {
+    if (need === 0) return;
+    const o = d.valueOffsets as ArrayLike<number | bigint> | undefined;
+    if (!o || o.length < need + 1) bad("offsets buffer", Math.max(0, (o?.length ?? 0) - 1), need);
+    let prev = Number(o[d.offset]!);
+    if (prev < 0) bad("first offset", prev, 0);
+    for (let i = d.offset + 1; i <= need; i++) {
+      const v = Number(o[i]!);
+      if (v < prev) bad(`offset ${i}`, v, prev);
+      prev = v;
+    }
+    if (prev > last) bad("data", last, prev);
+  };
+  switch (d.typeId as number) {
+    case T.Null:
+      return;
+    case T.Bool:
+      if ((values?.length ?? 0) * 8 < need) bad("values buffer", (values?.length ?? 0) * 8, need);
+      return;
+    case T.Utf8:
+    case T.Binary:
+    case T.LargeUtf8:
+    case T.LargeBinary:
+      return offsets(values?.length ?? 0);
+    case T.List:
+    case T.LargeList:
+    case T.Map:
+      offsets(d.children[0]?.length ?? 0);
+      break;
+    case T.FixedSizeList:
+      if ((d.children[0]?.length ?? 0) < need * d.stride) bad("child", d.children[0]?.length ?? 0, need * d.stride);
+      break;
+    case T.Struct:
+      for (const c of d.children) if (c.length < need) bad("child", c.length, need);
+      break;
+    case T.Int:
+    case T.Float:
+    case T.Decimal:
+    case T.Date:
+    case T.Time:
+    case T.Timestamp:
+    case T.Interval:
+    case T.Duration:
+    case T.FixedSizeBinary:
+    case T.Dictionary:
+      if ((values?.length ?? 0) < need * d.stride) bad("values buffer", Math.floor((values?.length ?? 0) / d.stride), need);
+      if (d.typeId === T.Dictionary) for (const c of (d as unknown as { dictionary?: { data: Data[] } }).dictionary?.data ?? []) checkData(c, file, column);
+      return;
+    default:
+      return;
+  }
+  for (const c of d.children) checkData(c, file, column);
 }
 
 function validAt(d: Data, i: number): boolean {

@@ -187,10 +187,51 @@ async function open(input: Input): Promise<{ ra: RandomAccess; file: AsyncBuffer
   let md: FileMetaData;
   try {
     md = await parquetMetadataAsync(file);
+    checkMetadata(md, ra.size, input.name);
+    return { ra, file, md, cols: classify(md, input.name) };
   } catch (err) {
     throw badParquet(input.name, err);
   }
-  return { ra, file, md, cols: classify(md, input.name) };
+}
+
+/**
+ * The footer's numbers hyparquet and the readers here trust, checked: every
+ * schema element named, every row group with one column chunk per column,
+ * each chunk's bytes between the leading "PAR1" and the footer, and the
+ * file's num_rows the sum of the row groups' (pyarrow refuses a corrupt
+ * footer too). A FORMAT error at the footer's first byte.
+ */
+function checkMetadata(md: FileMetaData, size: number, name: string): void {
+  const footer = size - 8 - (typeof md.metadata_length === "number" ? md.metadata_length : 0);
+  const bad = (found: string, expected: string) => new DactError("FORMAT", `the footer: ${found}; expected ${expected}`, name, { offset: footer });
+  const count = (v: unknown) => typeof v === "bigint" && v >= 0n;
+  if (!Array.isArray(md.schema) || md.schema.length === 0) throw bad("no schema", "a Parquet schema");
+  let leaves = 0;
+  md.schema.forEach((el, i) => {
+    if (typeof el?.name !== "string") throw bad(`schema element ${i} without a name`, "a name for every column");
+    if (el.num_children !== undefined && !(Number.isInteger(el.num_children) && el.num_children >= 0)) throw bad(`schema element ${i} (${JSON.stringify(el.name)}) with ${String(el.num_children)} children`, "a count");
+    if (i > 0 && !el.num_children) leaves++;
+  });
+  if (!count(md.num_rows)) throw bad(`num_rows ${String(md.num_rows)}`, "a row count");
+  if (!Array.isArray(md.row_groups)) throw bad("no row groups", "a list of row groups");
+  let sum = 0n;
+  md.row_groups.forEach((rg, g) => {
+    if (!count(rg?.num_rows)) throw bad(`row group ${g} with num_rows ${String(rg?.num_rows)}`, "a row count");
+    sum += rg.num_rows;
+    if (!Array.isArray(rg.columns) || rg.columns.length !== leaves) throw bad(`row group ${g} with ${Array.isArray(rg.columns) ? rg.columns.length : "no"} column chunks`, `one per column (${leaves})`);
+    rg.columns.forEach((chunk, k) => {
+      const m = chunk?.meta_data;
+      const col = `row group ${g}, column chunk ${k}`;
+      if (!m) throw bad(`${col} without its metadata`, "column chunks in this file");
+      if (!Array.isArray(m.path_in_schema) || m.path_in_schema.length === 0) throw bad(`${col} without its path in the schema`, "a column path");
+      for (const f of ["data_page_offset", "total_compressed_size", "num_values"] as const) if (!count(m[f])) throw bad(`${col} (${m.path_in_schema.join(".")}) with ${f} ${String(m[f])}`, "a byte offset or count");
+      if (m.dictionary_page_offset !== undefined && typeof m.dictionary_page_offset !== "bigint") throw bad(`${col} with dictionary_page_offset ${String(m.dictionary_page_offset)}`, "a byte offset");
+      const from = chunkStart(m);
+      const to = from + m.total_compressed_size;
+      if (from < 4n || to > BigInt(footer)) throw bad(`${col} (${m.path_in_schema.join(".")}) at bytes ${from}..${to}, outside the file's data (bytes 4..${footer})`, "column chunks within the file");
+    });
+  });
+  if (sum !== md.num_rows) throw bad(`num_rows ${md.num_rows}, but its row groups hold ${sum} rows (${md.row_groups.map((rg) => rg.num_rows).join(" + ")})`, "num_rows the sum of the row groups' num_rows");
 }
 
 /** Where a column chunk's bytes start: its dictionary page if it has one, else its first data page. */
