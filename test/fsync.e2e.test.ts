@@ -10,9 +10,9 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { DactError, matrix, readMatrix, writeMatrix } from "../src/index.js";
+import { needs } from "./machine.js";
 import { BIN, workdir } from "./workdir.js";
 
-const hasStrace = spawnSync("strace", ["-V"]).status === 0;
 
 interface Traced {
   status: number | null;
@@ -99,8 +99,9 @@ function inputs(d: string): void {
   writeFileSync(path.join(d, "in", "sub", "d.csv"), "-2,2\n");
 }
 
-describe.skipIf(!hasStrace)("fsync (watched with strace; skipped without it)", () => {
-  it("one file: the data before the rename, the folder after it", () => {
+describe("fsync (watched with strace; skipped, and listed with the reason, without it)", () => {
+  it("one file: the data before the rename, the folder after it", (ctx) => {
+    needs(ctx, "strace");
     const d = workdir();
     inputs(d);
     const t = traced(["relu", "in/a.csv", "-o", "out.csv"], d);
@@ -109,7 +110,8 @@ describe.skipIf(!hasStrace)("fsync (watched with strace; skipped without it)", (
     expect(t).toMatchObject({ renames: 1, dataSyncs: 1, unsyncedRenames: [], folderSyncs: 1, folderSyncsBeforeLastRename: 0 });
   });
 
-  it("--no-fsync: renamed into place, nothing fsync'ed", () => {
+  it("--no-fsync: renamed into place, nothing fsync'ed", (ctx) => {
+    needs(ctx, "strace");
     const d = workdir();
     inputs(d);
     const t = traced(["relu", "in/a.csv", "-o", "out.csv", "--no-fsync"], d);
@@ -118,7 +120,8 @@ describe.skipIf(!hasStrace)("fsync (watched with strace; skipped without it)", (
     expect(t).toMatchObject({ renames: 1, dataSyncs: 0, folderSyncs: 0 });
   });
 
-  it("batch: every file fsync'ed before its rename; each output folder once, after all renames", () => {
+  it("batch: every file fsync'ed before its rename; each output folder once, after all renames", (ctx) => {
+    needs(ctx, "strace");
     const d = workdir();
     inputs(d);
     const t = traced(["relu", "in", "--out-dir", "o", "--keep-paths", "--jobs", "2", "-q"], d);
@@ -129,7 +132,8 @@ describe.skipIf(!hasStrace)("fsync (watched with strace; skipped without it)", (
     expect(t).toMatchObject({ renames: 4, dataSyncs: 4, unsyncedRenames: [], folderSyncs: 2, folderSyncsBeforeLastRename: 0 });
   });
 
-  it("batch --no-fsync: nothing fsync'ed", () => {
+  it("batch --no-fsync: nothing fsync'ed", (ctx) => {
+    needs(ctx, "strace");
     const d = workdir();
     inputs(d);
     const t = traced(["relu", "in", "--out-dir", "o", "--keep-paths", "--no-fsync", "-q"], d);
