@@ -26,6 +26,9 @@ function ulp32(v: number): number {
 
 /** Every activation and parameter set the SIMD kernels (float32 and float64) take. */
 const CASES: [string, Record<string, number | string>][] = [
+  ["relu", {}],
+  ["relu", { "at-zero": 1 }],
+  ["relu", { "at-zero": 0.5 }],
   ["sigmoid", {}],
   ["tanh", {}],
   ["logsigmoid", {}],
@@ -129,7 +132,7 @@ describe("float32 SIMD kernels: within 1 ulp of exact, and the float64 kernel's 
 
   it("has none for the activations it does not implement, or parameters it cannot take", () => {
     const none = (name: string, p: Record<string, number | string> = {}) => float32Kernel(findActivation(name)!, resolveParams(findActivation(name)!, p), () => {});
-    expect(none("relu")).toBeNull();
+    expect(none("hardtanh")).toBeNull();
     expect(none("celu", { alpha: -1 })).toBeNull();
   });
 
@@ -285,6 +288,24 @@ describe("float64 SIMD kernels: the JavaScript reference's values to a few ulps,
   it("has none for the other activations", () => {
     expect(float64Kernel(findActivation("softsign")!, {})).toBeNull();
     expect(float64Kernel(findActivation("celu")!, resolveParams(findActivation("celu")!, { alpha: -1 }))).toBeNull();
-    expect(float64Kernel(findActivation("relu")!, resolveParams(findActivation("relu")!, {}))).toBeNull();
+    expect(float64Kernel(findActivation("hardtanh")!, resolveParams(findActivation("hardtanh")!, {}))).toBeNull();
+  });
+
+  it.each([0, 1, 0.5])("relu --at-zero %s: the same bytes as its JavaScript reference, NaN the canonical one, in float64 and float32", (h0) => {
+    const act = findActivation("relu")!;
+    const params = resolveParams(act, { "at-zero": h0 });
+    const ref = act.reference!(params);
+    // NaNs of every payload and sign, zeros of both signs, subnormals, infinities.
+    const src = Float64Array.from(xs);
+    const words = new Uint32Array(src.buffer);
+    words.set([0x00000001, 0xfff80000, 0x12345678, 0x7ff00000, 0, 0x80000000, 1, 0x80000000], 0);
+    const want = Float64Array.from(src, ref);
+    const got = new Float64Array(src.length);
+    act.kernel(params)(src, got, src.length);
+    expect(Buffer.from(got.buffer).equals(Buffer.from(want.buffer))).toBe(true);
+    const src32 = Float32Array.from(src);
+    const got32 = new Float32Array(src32.length);
+    float32Kernel(act, params, act.kernel(params))!(src32, got32, src32.length);
+    expect(Buffer.from(got32.buffer).equals(Buffer.from(Float32Array.from(src32, ref).buffer))).toBe(true);
   });
 });

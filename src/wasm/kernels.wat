@@ -512,6 +512,19 @@
     (local.set $scale (i64x2.add (i64x2.shl (local.get $kk) (i32.const 52)) (i64x2.splat (i64.const 0x3ff0000000000000))))
     (f64x2.add (f64x2.sub (local.get $scale) (f64x2.splat (f64.const 1))) (f64x2.mul (local.get $scale) (local.get $s))))
 
+  ;; relu'(x) = np.heaviside(x, a): 1 above 0 (and +inf), 0 below (and
+  ;; -inf), a at +-0, the canonical NaN for NaN (as relu.ts's loop, which is
+  ;; its reference). Three compares and selects, no branch: the JavaScript
+  ;; loop spends 3-5 ns an element on the comparison's boolean alone.
+  (func $f64x2d_relu (param $x v128) (param $a f64) (param $b f64) (result v128)
+    (v128.bitselect
+      (f64x2.splat (local.get $a))
+      (v128.bitselect
+        (f64x2.splat (f64.const nan))
+        (v128.and (f64x2.gt (local.get $x) (f64x2.splat (f64.const 0))) (f64x2.splat (f64.const 1)))
+        (f64x2.ne (local.get $x) (local.get $x)))
+      (f64x2.eq (local.get $x) (f64x2.splat (f64.const 0)))))
+
   ;; tanhshrink'(x) = tanh^2 x, tanh|x| = -m/(m + 2), m = e^-2|x| - 1 (as
   ;; fdlibm's tanh, which Math.tanh is): no cancellation near 0, 1 for large
   ;; |x| and at +-inf, NaN for NaN. Not step for step with the reference
