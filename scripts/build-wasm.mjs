@@ -22,7 +22,7 @@ function root(name) {
   if (!m) throw new Error(`build-wasm: no ${name} in roots.generated.ts`);
   return { hi: m[1].trim(), lo: m[2].trim(), radius: m[3].trim(), c: m[4].split(",").map((v) => v.trim()) };
 }
-const src = readFileSync("src/wasm/kernels.wat", "utf8").replace(/\{\{mills\.([pq])(\d+)\}\}/g, (_, pq, k) => {
+const expanded = readFileSync("src/wasm/kernels.wat", "utf8").replace(/\{\{mills\.([pq])(\d+)\}\}/g, (_, pq, k) => {
   const v = mills[pq][Number(k)];
   if (v === undefined) throw new Error(`build-wasm: no mills.${pq}${k}`);
   return v;
@@ -39,6 +39,49 @@ const src = readFileSync("src/wasm/kernels.wat", "utf8").replace(/\{\{mills\.([p
   if (value === undefined) throw new Error(`build-wasm: no ${name}.${field}`);
   return value;
 });
+/** The end of the balanced parenthesised expression that starts at text[i] ("("): the index after its ")". */
+function closing(text, i) {
+  let depth = 0;
+  for (let j = i; j < text.length; j++) {
+    if (text[j] === "(") depth++;
+    else if (text[j] === ")" && --depth === 0) return j + 1;
+  }
+  throw new Error(`build-wasm: unbalanced at ${i}`);
+}
+// Calls of leaf helpers (no locals, no calls, no stores: $expq) whose
+// arguments are local.gets are replaced by the helper's body with the
+// arguments in place of its parameters: the same operations on the same
+// values, without the call (V8 in Node 20 does not inline wasm calls).
+function inlineLeafCalls(text) {
+  const leafFns = new Map();
+  for (const m of text.matchAll(/\(func (\$\w+)((?: \(param \$\w+ v128\))+) \(result v128\)/g)) {
+    const end = closing(text, m.index);
+    const body = text.slice(m.index + m[0].length, end - 1);
+    if (/\((local|call|local\.set|local\.tee|v128\.load|v128\.store) /.test(body)) continue;
+    leafFns.set(m[1], { params: [...m[2].matchAll(/\$(\w+)/g)].map((p) => p[1]), body });
+  }
+  let out = "";
+  let at = 0;
+  for (const m of text.matchAll(/\(call (\$\w+) /g)) {
+    const leaf = leafFns.get(m[1]);
+    if (!leaf || m.index < at) continue;
+    const end = closing(text, m.index);
+    const args = [];
+    for (let i = m.index + m[0].length; i < end - 1; ) {
+      if (text[i] === "(") {
+        const e = closing(text, i);
+        args.push(text.slice(i, e));
+        i = e;
+      } else i++;
+    }
+    if (args.length !== leaf.params.length || !args.every((a) => /^\(local\.get \$\w+\)$/.test(a))) continue;
+    const byParam = new Map(leaf.params.map((p, k) => [`(local.get $${p})`, args[k]]));
+    out += text.slice(at, m.index) + leaf.body.trim().replace(/\(local\.get \$\w+\)/g, (g) => byParam.get(g) ?? g);
+    at = end;
+  }
+  return out + text.slice(at);
+}
+const src = inlineLeafCalls(expanded);
 const names64 = [...src.matchAll(/\(func \$f64x2d_(\w+)/g)].map((m) => m[1]);
 // A float32 loop calls "$f64x2_<name>" where the file has one (a form that
 // float32 accuracy allows to be cheaper), else the float64 kernel's function.

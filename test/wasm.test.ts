@@ -291,6 +291,25 @@ describe("float64 SIMD kernels: the JavaScript reference's values to a few ulps,
     expect(float64Kernel(findActivation("hardtanh")!, resolveParams(findActivation("hardtanh")!, {}))).toBeNull();
   });
 
+  it.each([1, 2])("celu with α = 1 runs elu's kernel (--order %s): the same doubles as celu's own kernel, which takes the division and its error term", (order) => {
+    const celu = findActivation("celu")!;
+    const params = resolveParams(celu, { order });
+    expect((order === 1 ? celu.simd : celu.simd2)!(params)![0]).toBe("elu");
+    const mine = float64Kernel({ simd: () => ["celu", 1, 0], simd2: () => ["celu2", 1, 0] }, params)!;
+    const want = new Float64Array(xs.length);
+    mine(xs, want, xs.length);
+    const got = new Float64Array(xs.length);
+    celu.kernel(params)(xs, got, xs.length);
+    expect(Buffer.from(got.buffer).equals(Buffer.from(want.buffer))).toBe(true);
+    // And the float32 loops.
+    const src32 = Float32Array.from(xs);
+    const want32 = new Float32Array(src32.length);
+    float32Kernel({ simd: () => ["celu", 1, 0], simd2: () => ["celu2", 1, 0] }, params, () => {})!(src32, want32, src32.length);
+    const got32 = new Float32Array(src32.length);
+    float32Kernel(celu, params, () => {})!(src32, got32, src32.length);
+    expect(Buffer.from(got32.buffer).equals(Buffer.from(want32.buffer))).toBe(true);
+  });
+
   it.each([0, 1, 0.5])("relu --at-zero %s: the same bytes as its JavaScript reference, NaN the canonical one, in float64 and float32", (h0) => {
     const act = findActivation("relu")!;
     const params = resolveParams(act, { "at-zero": h0 });

@@ -500,7 +500,7 @@
   ;; for |y| <= ln2/2, k = 0 and it is s itself. y is clamped at -40, where
   ;; e^y - 1 rounds to -1.
   (func $expm1 (param $y v128) (result v128)
-    (local $kk v128) (local $k v128) (local $r v128) (local $r2 v128) (local $s v128) (local $scale v128)
+    (local $kk v128) (local $k v128) (local $r v128) (local $r2 v128) (local $r4 v128) (local $s v128) (local $scale v128)
     (local.set $y (f64x2.pmax (local.get $y) (f64x2.splat (f64.const -40))))
     (local.set $kk (f64x2.add (f64x2.mul (local.get $y) (f64x2.splat (f64.const 1.4426950408889634))) (f64x2.splat (f64.const 6755399441055744))))
     (local.set $k (f64x2.sub (local.get $kk) (f64x2.splat (f64.const 6755399441055744))))
@@ -508,9 +508,43 @@
       (f64x2.sub (local.get $y) (f64x2.mul (local.get $k) (f64x2.splat (f64.const 6.93147180369123816490e-01))))
       (f64x2.mul (local.get $k) (f64x2.splat (f64.const 1.90821492927058770002e-10)))))
     (local.set $r2 (f64x2.mul (local.get $r) (local.get $r)))
-    (local.set $s (f64x2.add (local.get $r) (f64x2.mul (local.get $r2) (call $expq (local.get $r) (local.get $r2) (f64x2.mul (local.get $r2) (local.get $r2))))))
+    (local.set $r4 (f64x2.mul (local.get $r2) (local.get $r2)))
+    (local.set $s (f64x2.add (local.get $r) (f64x2.mul (local.get $r2) (call $expq (local.get $r) (local.get $r2) (local.get $r4)))))
     (local.set $scale (i64x2.add (i64x2.shl (local.get $kk) (i32.const 52)) (i64x2.splat (i64.const 0x3ff0000000000000))))
     (f64x2.add (f64x2.sub (local.get $scale) (f64x2.splat (f64.const 1))) (f64x2.mul (local.get $scale) (local.get $s))))
+
+  ;; e^y - 1 and e^y (in that order) for y <= 0, from one reduction: the
+  ;; same two doubles as $expm1 and $exp64 give, for the f'' kernels that need
+  ;; both of one argument (sigmoid'', silu'', tanh''), at the cost of one.
+  ;; y is clamped at -746 as $exp64 clamps it; $expm1 clamps at -40 instead,
+  ;; where its value has rounded to -1: below -40 that is taken here (for
+  ;; y in [-40, 0] the reductions are the same operations on the same y).
+  (func $expm1exp (param $y v128) (result v128 v128)
+    (local $kk v128) (local $k v128) (local $r v128) (local $r2 v128) (local $r4 v128) (local $s v128) (local $k1 v128) (local $k2 v128)
+    (local.set $y (f64x2.pmax (local.get $y) (f64x2.splat (f64.const -746))))
+    (local.set $kk (f64x2.add (f64x2.mul (local.get $y) (f64x2.splat (f64.const 1.4426950408889634))) (f64x2.splat (f64.const 6755399441055744))))
+    (local.set $k (f64x2.sub (local.get $kk) (f64x2.splat (f64.const 6755399441055744))))
+    (local.set $r (f64x2.sub
+      (f64x2.sub (local.get $y) (f64x2.mul (local.get $k) (f64x2.splat (f64.const 6.93147180369123816490e-01))))
+      (f64x2.mul (local.get $k) (f64x2.splat (f64.const 1.90821492927058770002e-10)))))
+    (local.set $r2 (f64x2.mul (local.get $r) (local.get $r)))
+    (local.set $r4 (f64x2.mul (local.get $r2) (local.get $r2)))
+    (local.set $s (f64x2.add (local.get $r) (f64x2.mul (local.get $r2) (call $expq (local.get $r) (local.get $r2) (local.get $r4)))))
+    ;; e^y - 1 as $expm1: (2^k - 1) + 2^k s, 2^k in the exponent bits (k >= -58 where it is taken).
+    (v128.bitselect
+      (f64x2.splat (f64.const -1))
+      (f64x2.add
+        (f64x2.sub (i64x2.add (i64x2.shl (local.get $kk) (i32.const 52)) (i64x2.splat (i64.const 0x3ff0000000000000))) (f64x2.splat (f64.const 1)))
+        (f64x2.mul (i64x2.add (i64x2.shl (local.get $kk) (i32.const 52)) (i64x2.splat (i64.const 0x3ff0000000000000))) (local.get $s)))
+      (f64x2.lt (local.get $y) (f64x2.splat (f64.const -40))))
+    ;; e^y as $exp64: (1 + s) 2^k1 2^(k - k1), each factor a normal number.
+    (local.set $k1 (f64x2.add (f64x2.mul (local.get $k) (f64x2.splat (f64.const 0.5))) (f64x2.splat (f64.const 6755399441055744))))
+    (local.set $k2 (f64x2.add (f64x2.sub (local.get $k) (f64x2.sub (local.get $k1) (f64x2.splat (f64.const 6755399441055744)))) (f64x2.splat (f64.const 6755399441055744))))
+    (f64x2.mul
+      (f64x2.mul
+        (f64x2.add (f64x2.splat (f64.const 1)) (local.get $s))
+        (i64x2.add (i64x2.shl (local.get $k1) (i32.const 52)) (i64x2.splat (i64.const 0x3ff0000000000000))))
+      (i64x2.add (i64x2.shl (local.get $k2) (i32.const 52)) (i64x2.splat (i64.const 0x3ff0000000000000)))))
 
   ;; relu'(x) = np.heaviside(x, a): 1 above 0 (and +inf), 0 below (and
   ;; -inf), a at +-0, the canonical NaN for NaN (as relu.ts's loop, which is
@@ -550,12 +584,14 @@
 
   ;; sigmoid''(x) = sign(x) t expm1(-|x|)/(1 + t)^3, t = e^-|x|; +0 at +-0.
   (func $f64x2d_sigmoid2 (param $x v128) (param $a f64) (param $b f64) (result v128)
-    (local $ax v128) (local $t v128) (local $d v128) (local $v v128)
+    (local $ax v128) (local $t v128) (local $d v128) (local $v v128) (local $m v128)
     (local.set $ax (f64x2.abs (local.get $x)))
-    (local.set $t (call $exp64 (f64x2.neg (local.get $ax))))
+    (call $expm1exp (f64x2.neg (local.get $ax)))
+    (local.set $t)
+    (local.set $m)
     (local.set $d (f64x2.add (f64x2.splat (f64.const 1)) (local.get $t)))
     (local.set $v (f64x2.div
-      (f64x2.mul (local.get $t) (call $expm1 (f64x2.neg (local.get $ax))))
+      (f64x2.mul (local.get $t) (local.get $m))
       (f64x2.mul (f64x2.mul (local.get $d) (local.get $d)) (local.get $d))))
     (v128.bitselect
       (f64x2.splat (f64.const 0))
@@ -611,9 +647,10 @@
   (func $f64x2d_silu2 (param $x v128) (param $a f64) (param $b f64) (result v128)
     (local $ax v128) (local $t v128) (local $d v128) (local $m v128) (local $r v128) (local $w v128) (local $mask v128)
     (local.set $ax (f64x2.abs (local.get $x)))
-    (local.set $t (call $exp64 (f64x2.neg (local.get $ax))))
+    (call $expm1exp (f64x2.neg (local.get $ax)))
+    (local.set $t)
+    (local.set $m)
     (local.set $d (f64x2.add (f64x2.splat (f64.const 1)) (local.get $t)))
-    (local.set $m (call $expm1 (f64x2.neg (local.get $ax))))
     (local.set $r (f64x2.mul
       (f64x2.div (local.get $t) (f64x2.mul (local.get $d) (local.get $d)))
       (f64x2.sub (f64x2.splat (f64.const 2))
@@ -635,8 +672,9 @@
   (func $f64x2d_tanh2 (param $x v128) (param $a f64) (param $b f64) (result v128)
     (local $ax v128) (local $m v128) (local $t v128) (local $d v128) (local $v v128)
     (local.set $ax (f64x2.abs (local.get $x)))
-    (local.set $m (call $expm1 (f64x2.mul (f64x2.splat (f64.const -2)) (local.get $ax))))
-    (local.set $t (call $exp64 (f64x2.mul (f64x2.splat (f64.const -2)) (local.get $ax))))
+    (call $expm1exp (f64x2.mul (f64x2.splat (f64.const -2)) (local.get $ax)))
+    (local.set $t)
+    (local.set $m)
     (local.set $d (f64x2.add (f64x2.splat (f64.const 1)) (local.get $t)))
     (local.set $v (f64x2.mul
       (f64x2.mul (f64x2.splat (local.get $a)) (f64x2.div (f64x2.neg (local.get $m)) (f64x2.add (local.get $m) (f64x2.splat (f64.const 2)))))
