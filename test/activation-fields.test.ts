@@ -28,14 +28,19 @@ const SIMD: [string, Record<string, number | string>, unknown, unknown][] = [
   ["elu", {}, ["elu", 1, 1], ["elu", 1, 0]],
   ["elu", { alpha: -0.5 }, ["elu", -0.5, 1], ["elu", -0.5, 0]],
   ["selu", {}, ["elu", 1.7580993408473768, 1.0507009873554805], ["elu", 1.7580993408473768, 0]],
-  ["celu", {}, ["celu", 1, 0], ["celu2", 1, 0]],
+  // α = 1: elu's kernel, the same doubles (x/α = x; test/wasm.test.ts).
+  ["celu", {}, ["elu", 1, 1], ["elu", 1, 0]],
+  ["celu", { alpha: 1.5 }, ["celu", 1.5, 0], ["celu2", 1.5, 0]],
   ["celu", { alpha: 2.5 }, ["celu", 2.5, 0], ["celu2", 2.5, 0]],
   ["celu", { alpha: -1 }, null, null],
   ["softplus", {}, ["softplus", 1, 20], ["softplus2", 1, 20]],
   ["softplus", { beta: 2.5, threshold: 5 }, ["softplus", 2.5, 5], ["softplus2", 2.5, 5]],
   ["gelu", {}, ["gelu", 0, 0], ["gelu2", 0, 0]],
   ["gelu", { approximate: "tanh" }, ["geluTanh", 0, 0], ["geluTanh2", 0, 0]],
-  ...["relu", "leaky-relu", "relu6", "hardtanh", "hardsigmoid", "hardswish", "softsign", "softshrink", "hardshrink"].map((n): [string, Record<string, number | string>, unknown, unknown] => [n, {}, null, null]),
+  // relu′ in SIMD (compare and select); its f″ (0, NaN for NaN) stays a loop.
+  ["relu", {}, ["relu", 0, 0], null],
+  ["relu", { "at-zero": 0.5 }, ["relu", 0.5, 0], null],
+  ...["leaky-relu", "relu6", "hardtanh", "hardsigmoid", "hardswish", "softsign", "softshrink", "hardshrink"].map((n): [string, Record<string, number | string>, unknown, unknown] => [n, {}, null, null]),
 ];
 
 /** src/suggest.ts's ALIASES table, before it moved into the entries. */
