@@ -17,8 +17,17 @@ const dst = float32 ? new Float32Array(dstBuf) : new Float64Array(dstBuf);
 const ctrl = new Int32Array(ctrlBuf);
 
 for (;;) {
-  Atomics.wait(ctrl, 0, 0);
-  const state = Atomics.load(ctrl, 0);
+  const now = Atomics.load(ctrl, 0);
+  // Idle (0), or done (2) until the main thread has copied the part out and
+  // reset the word: sleep. Waiting on 0 alone spun through the done state
+  // (wait returns at once when the word is not 0), a core held busy while
+  // the main thread finished its own part, read and wrote. The next offer's
+  // notify, or quit's, wakes it either way.
+  if (now === 0 || now === 2) {
+    Atomics.wait(ctrl, 0, now);
+    continue;
+  }
+  const state = now;
   if (state === 3) break;
   // Take the work, unless the main thread took it back first (then it is 3: quit).
   if (state !== 1 || Atomics.compareExchange(ctrl, 0, 1, 4) !== 1) continue;
