@@ -1,0 +1,134 @@
+/**
+ * Text on every core: the CSV/TSV writer formats a large block in parts,
+ * and the CSV reader parses a large quote-free region in parts, with
+ * helper threads that share this thread's memory (SharedArrayBuffer), as
+ * parallel.ts does for kernels. The handoff is synchronous (Atomics), so
+ * the reader and writer keep their shape: a part is offered, this thread
+ * does its own part, then waits and copies the helper's bytes or values
+ * after its own. The helpers run the same pure functions as this thread
+ * (formats/csv/cells.ts, formats/csv/plain-rows.ts), so the result is
+ * byte for byte the one-thread result.
+ *
+ * Helpers start on the first large block only (small inputs pay nothing,
+ * and a run of small files loads no worker_threads), never inside a batch
+ * worker (the batch already uses the cores), and quit at exit.
+ */
+import type { Worker } from "node:worker_threads";
+import { lazy } from "./lazy.js";
+
+const workerThreads = lazy<typeof import("node:worker_threads")>("node:worker_threads");
+
+/** Cells a helper's shared buffers hold: a formatting part or a parsed part is at most this many. */
+export const HELPER_CELLS = 1 << 17;
+/** Bytes of a helper's shared byte buffer: formatted output (28 bytes a cell at most) or input text to parse. */
+export const HELPER_BYTES = HELPER_CELLS * 28;
+
+/** The control words: [0] the state, [1] the job, then the job's numbers. */
+export const enum Ctl {
+  State = 0,
+  Job = 1,
+  /** First argument; arguments and results follow. */
+  Arg = 2,
+}
+export const enum HelperState {
+  Idle = 0,
+  Offered = 1,
+  Done = 2,
+  Quit = 3,
+  Taken = 4,
+}
+export const enum Job {
+  Format = 1,
+  Parse = 2,
+}
+
+export interface TextHelper {
+  worker: Worker;
+  ctrl: Int32Array;
+  f64: Float64Array;
+  /** Missing codes (format), or the parsed rows' line endings (parse). */
+  m8: Uint8Array;
+  /** Row endings (format). */
+  e8: Uint8Array;
+  bytes: Buffer;
+  /** The parse job's options, when the helper last had them (a string: the key they were sent under). */
+  parseKey: string;
+}
+
+/** See parallel.ts: a helper that does not take work in this time never started; the work is taken back. */
+const TAKE_BACK_MS = 400;
+
+let threads = 1;
+let pool: TextHelper[] | null = null;
+let alone = false;
+const live = new Set<Int32Array>();
+
+/** The threads text may use (--threads, from pipeline.ts); 1, the default, is the one-thread path. */
+export function setTextThreads(n: number): void {
+  threads = Math.max(1, n);
+}
+
+/** The helpers, started on first use; null with one thread or inside a batch worker. */
+export function textHelpers(): TextHelper[] | null {
+  if (threads <= 1) return null;
+  if (pool === null) {
+    const { isMainThread, Worker } = workerThreads();
+    alone = !isMainThread;
+    pool = [];
+    if (alone) return null;
+    process.once("exit", () => {
+      for (const c of live) {
+        Atomics.store(c, Ctl.State, HelperState.Quit);
+        Atomics.notify(c, Ctl.State);
+      }
+      live.clear();
+    });
+    for (let i = 1; i < threads; i++) {
+      const sab = (n: number) => new SharedArrayBuffer(n);
+      const h = { ctrl: new Int32Array(sab(64)), f64: new Float64Array(sab(HELPER_CELLS * 8)), m8: new Uint8Array(sab(HELPER_CELLS)), e8: new Uint8Array(sab(HELPER_CELLS)), bytes: Buffer.from(sab(HELPER_BYTES)), parseKey: "" };
+      const worker = new Worker(new URL("./text-worker.js", import.meta.url), { workerData: { ctrl: h.ctrl.buffer, f64: h.f64.buffer, m8: h.m8.buffer, e8: h.e8.buffer, bytes: h.bytes.buffer } });
+      worker.unref();
+      // A helper that fails to load never takes work: finish() takes it back. Not an uncaught error.
+      worker.on("error", () => {});
+      pool.push({ worker, ...h });
+      live.add(h.ctrl);
+    }
+  }
+  return alone || pool.length === 0 ? null : pool;
+}
+
+/** Offers the job set up in h.ctrl[Arg...] and its buffers. */
+export function offer(h: TextHelper, job: Job): void {
+  h.ctrl[Ctl.Job] = job;
+  Atomics.store(h.ctrl, Ctl.State, HelperState.Offered);
+  Atomics.notify(h.ctrl, Ctl.State);
+}
+
+/**
+ * Waits for the job offered to `h`. True: done, its results are in h.
+ * False: the helper never took it (it did not start); it is dropped from
+ * the pool and the caller does the job itself.
+ */
+export function finish(h: TextHelper): boolean {
+  const c = h.ctrl;
+  const until = Date.now() + TAKE_BACK_MS;
+  for (;;) {
+    const state = Atomics.load(c, Ctl.State);
+    if (state === HelperState.Done) {
+      Atomics.store(c, Ctl.State, HelperState.Idle);
+      return true;
+    }
+    if (state === HelperState.Taken) {
+      Atomics.wait(c, Ctl.State, HelperState.Taken);
+      continue;
+    }
+    const left = until - Date.now();
+    if (left <= 0 && Atomics.compareExchange(c, Ctl.State, HelperState.Offered, HelperState.Quit) === HelperState.Offered) {
+      live.delete(c);
+      h.worker.terminate().catch(() => {});
+      if (pool) pool.splice(pool.indexOf(h), 1);
+      return false;
+    }
+    if (left > 0) Atomics.wait(c, Ctl.State, HelperState.Offered, left);
+  }
+}
