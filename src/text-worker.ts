@@ -5,6 +5,7 @@
  */
 import { workerData } from "node:worker_threads";
 import { formatPlainCells } from "./formats/csv/cells.js";
+import { parsePlainRows } from "./formats/csv/plain-rows.js";
 import { Ctl, HelperState, Job } from "./text-parallel.js";
 
 const d = workerData as { ctrl: SharedArrayBuffer; f64: SharedArrayBuffer; m8: SharedArrayBuffer; e8: SharedArrayBuffer; bytes: SharedArrayBuffer };
@@ -26,6 +27,12 @@ function format(): void {
   ctrl[Ctl.Arg + 8] = cur.row;
 }
 
+function parse(): void {
+  const r = parsePlainRows(bytes, 0, ctrl[Ctl.Arg]!, ctrl[Ctl.Arg + 1]!, ctrl[Ctl.Arg + 2]!, ctrl[Ctl.Arg + 3]!, ctrl[Ctl.Arg + 4] === 1, f64, m8, f64.length);
+  ctrl[Ctl.Arg + 5] = r.rows;
+  ctrl[Ctl.Arg + 6] = r.stop;
+}
+
 for (;;) {
   const state = Atomics.load(ctrl, Ctl.State);
   if (state === HelperState.Quit) break;
@@ -37,6 +44,7 @@ for (;;) {
   // Take the work, unless the main thread took it back first (then it is Quit).
   if (Atomics.compareExchange(ctrl, Ctl.State, HelperState.Offered, HelperState.Taken) !== HelperState.Offered) continue;
   if (ctrl[Ctl.Job] === Job.Format) format();
+  else if (ctrl[Ctl.Job] === Job.Parse) parse();
   Atomics.store(ctrl, Ctl.State, HelperState.Done);
   Atomics.notify(ctrl, Ctl.State);
 }
