@@ -71,7 +71,7 @@ export function setTextThreads(n: number): void {
   threads = Math.max(1, n);
 }
 
-/** The helpers, started on first use; null with one thread or inside a batch worker. */
+/** The helpers (a copy of the list), started on first use; null with one thread or inside a batch worker. */
 export function textHelpers(): TextHelper[] | null {
   if (threads <= 1) return null;
   if (pool === null) {
@@ -97,7 +97,8 @@ export function textHelpers(): TextHelper[] | null {
       live.add(h.ctrl);
     }
   }
-  return alone || pool.length === 0 ? null : pool;
+  // A copy: finish() drops a helper that never started from the pool while a caller walks its list.
+  return alone || pool.length === 0 ? null : pool.slice();
 }
 
 /** Offers the job set up in h.ctrl[Arg...] and its buffers. */
