@@ -40,6 +40,7 @@ export const enum HelperState {
 export const enum Job {
   Format = 1,
   Parse = 2,
+  FormatJson = 3,
 }
 
 export interface TextHelper {
@@ -61,7 +62,7 @@ const TAKE_BACK_MS = 400;
 let threads = 1;
 
 /** Work the helpers did in this process (for tests: a split that never happens would pass every byte-identity test). */
-export const helped = { format: 0, parse: 0, parsedRows: 0 };
+export const helped = { format: 0, formatJson: 0, parse: 0, parsedRows: 0 };
 let pool: TextHelper[] | null = null;
 let alone = false;
 const live = new Set<Int32Array>();
@@ -121,6 +122,7 @@ export function finish(h: TextHelper): boolean {
     if (state === HelperState.Done) {
       Atomics.store(c, Ctl.State, HelperState.Idle);
       if (c[Ctl.Job] === Job.Format) helped.format++;
+      else if (c[Ctl.Job] === Job.FormatJson) helped.formatJson++;
       else helped.parse++;
       return true;
     }

@@ -1,11 +1,12 @@
 /**
  * A helper thread for text-parallel.ts: formats CSV cells (cells.ts) and
- * parses plain CSV rows (plain-rows.ts) in shared memory whenever the main
- * thread asks.
+ * JSON ops (json/ops.ts) and parses plain CSV rows (plain-rows.ts) in
+ * shared memory whenever the main thread asks.
  */
 import { workerData } from "node:worker_threads";
 import { formatPlainCells } from "./formats/csv/cells.js";
 import { parsePlainRows } from "./formats/csv/plain-rows.js";
+import { formatJsonOps } from "./formats/json/ops.js";
 import { Ctl, HelperState, Job } from "./text-parallel.js";
 
 const d = workerData as { ctrl: SharedArrayBuffer; f64: SharedArrayBuffer; m8: SharedArrayBuffer; e8: SharedArrayBuffer; bytes: SharedArrayBuffer };
@@ -27,6 +28,11 @@ function format(): void {
   ctrl[Ctl.Arg + 8] = cur.row;
 }
 
+function formatJson(): void {
+  const st = { depth: ctrl[Ctl.Arg + 1]!, first: ctrl[Ctl.Arg + 2] === 1, v: 0, e: 0 };
+  ctrl[Ctl.Arg + 4] = formatJsonOps(m8, 0, ctrl[Ctl.Arg]!, f64, e8, bytes, 0, st, ctrl[Ctl.Arg + 3] === 1);
+}
+
 function parse(): void {
   const r = parsePlainRows(bytes, 0, ctrl[Ctl.Arg]!, ctrl[Ctl.Arg + 1]!, ctrl[Ctl.Arg + 2]!, ctrl[Ctl.Arg + 3]!, ctrl[Ctl.Arg + 4] === 1, f64, m8, f64.length);
   ctrl[Ctl.Arg + 5] = r.rows;
@@ -45,6 +51,7 @@ for (;;) {
   if (Atomics.compareExchange(ctrl, Ctl.State, HelperState.Offered, HelperState.Taken) !== HelperState.Offered) continue;
   if (ctrl[Ctl.Job] === Job.Format) format();
   else if (ctrl[Ctl.Job] === Job.Parse) parse();
+  else if (ctrl[Ctl.Job] === Job.FormatJson) formatJson();
   Atomics.store(ctrl, Ctl.State, HelperState.Done);
   Atomics.notify(ctrl, Ctl.State);
 }

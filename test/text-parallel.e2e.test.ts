@@ -101,6 +101,73 @@ describe("the writer in parts: the bytes of one thread", () => {
   });
 });
 
+describe("the JSON formatter in parts: the bytes of one thread", () => {
+  type JsonWriter = typeof import("../src/formats/json/writer.js");
+  /** Ops of `rows` rows of `cols` numbers (some null), JSON Lines (LF and CRLF) or one document nested `depth` deep. */
+  const batchOf = (rows: number, cols: number, lines: boolean, depth: number, seed: number) => {
+    const r = rng(seed);
+    const x = doubles(rows * cols, seed);
+    const ops: number[] = [];
+    const values: number[] = [];
+    const endings: number[] = [];
+    if (!lines) for (let d = 0; d < depth; d++) ops.push(1);
+    for (let i = 0; i < rows; i++) {
+      ops.push(1);
+      for (let j = 0; j < cols; j++) {
+        if (r() < 0.02) ops.push(4);
+        else {
+          ops.push(3);
+          values.push(x[i * cols + j]!);
+        }
+      }
+      ops.push(2);
+      if (lines) {
+        ops.push(5);
+        endings.push(i % 4 === 0 ? 2 : 1);
+      }
+    }
+    if (!lines) for (let d = 0; d < depth; d++) ops.push(2);
+    return { ops: Uint8Array.from(ops), nOps: ops.length, values: Float64Array.from(values), nValues: values.length, endings: Uint8Array.from(endings), nEndings: endings.length };
+  };
+  /** The batch cut into pieces at arbitrary ops (the state carries across write calls). */
+  const pieces = (b: ReturnType<typeof batchOf>, cuts: number[]) => {
+    const out: ReturnType<typeof batchOf>[] = [];
+    let v = 0;
+    let e = 0;
+    for (let i = 0; i + 1 < cuts.length; i++) {
+      const ops = b.ops.subarray(cuts[i]!, cuts[i + 1]!);
+      const nv = ops.filter((o) => o === 3).length;
+      const ne = ops.filter((o) => o === 5).length;
+      out.push({ ops, nOps: ops.length, values: b.values.subarray(v, v + nv), nValues: nv, endings: b.endings.subarray(e, e + ne), nEndings: ne });
+      v += nv;
+      e += ne;
+    }
+    return out;
+  };
+  it.each([
+    ["JSON Lines", true, 1],
+    ["a JSON document nested 3 deep", false, 3],
+  ] as const)("%s, 2 and 3 threads", async (_, lines, depth) => {
+    const { JsonFormatter } = await dist<JsonWriter>("formats/json/writer.js");
+    const tp = await dist<TextParallel>("text-parallel.js");
+    const b = batchOf(30_000, 10, lines, depth, 41);
+    const parts = pieces(b, [0, 1, 70_001, 70_002, 200_003, b.nOps]);
+    const run = async (threads: number) => {
+      tp.setTextThreads(threads);
+      const s = sink();
+      const f = new JsonFormatter(s.out as never, !lines);
+      for (const p of parts) f.write(p as never, p.values);
+      await f.out.flush();
+      return s.bytes();
+    };
+    const want = await run(1);
+    const before = tp.helped.formatJson;
+    for (const t of [2, 3]) expect((await run(t)).equals(want), `${t} threads`).toBe(true);
+    expect(tp.helped.formatJson).toBeGreaterThan(before);
+    tp.setTextThreads(1);
+  });
+});
+
 describe("plain rows in a helper: the reader's values, and a stop where the reader must decide", () => {
   const parse = async (text: string, cols: number, opts: { delim?: string; point?: number; signOnly?: boolean } = {}) => {
     const { parsePlainRows } = await dist<PlainRows>("formats/csv/plain-rows.js");
@@ -285,6 +352,26 @@ describe("--threads 1, 2 and 4, end to end: the same stdout, stderr and exit sta
       if (file === "count.csv") expect(runs[0]!.stderr).toMatch(/^dact: count\.csv:27002: /);
       if (file === "bad.csv" || file === "count.csv") expect(runs[0]!.status).toBe(2);
       else expect(runs[0]!.status, runs[0]!.stderr).toBe(0);
+    }
+  });
+
+  it("JSON Lines and JSON: relu and sigmoid, the same bytes with 1, 2 and 4 threads", () => {
+    const d = workdir();
+    const x = doubles(400_000, 31);
+    const row = (i: number) => `[${Array.from(x.subarray(i * 10, i * 10 + 10), (v) => (Number.isFinite(v) ? v.toPrecision(17) : Number.isNaN(v) ? "null" : v > 0 ? "1e999" : "-1e999")).join(",")}]`;
+    const rowsN = 40_000;
+    writeFileSync(path.join(d, "x.jsonl"), Array.from({ length: rowsN }, (_, i) => row(i) + (i % 3 === 0 ? "\r\n" : "\n")).join(""));
+    writeFileSync(path.join(d, "x.json"), `[${Array.from({ length: rowsN }, (_, i) => row(i)).join(",\n")}]\n`);
+    for (const file of ["x.jsonl", "x.json"]) {
+      for (const act of ["relu", "sigmoid"]) {
+        const runs = [1, 2, 4].map((t) => dact([act, file, "--threads", String(t)], { cwd: d }));
+        expect(runs[0]!.status, runs[0]!.stderr).toBe(0);
+        for (const r of runs.slice(1)) {
+          expect(r.status).toBe(0);
+          expect(r.stderr).toBe(runs[0]!.stderr);
+          expect(r.stdout.equals(runs[0]!.stdout), `${act} ${file}`).toBe(true);
+        }
+      }
     }
   });
 
