@@ -11,7 +11,10 @@
  *
  * Helpers start on the first large block only (small inputs pay nothing,
  * and a run of small files loads no worker_threads), never inside a batch
- * worker (the batch already uses the cores), and quit at exit.
+ * worker (the batch already uses the cores), and quit at exit. A part a
+ * helper has not taken when this thread is done with its own is taken
+ * back and done here (finish): on a machine with no free core, a split
+ * costs the copies, never a wait for a core.
  */
 import type { Worker } from "node:worker_threads";
 import { lazy } from "./lazy.js";
@@ -56,13 +59,10 @@ export interface TextHelper {
   parseKey: string;
 }
 
-/** See parallel.ts: a helper that does not take work in this time never started; the work is taken back. */
-const TAKE_BACK_MS = 400;
-
 let threads = 1;
 
 /** Work the helpers did in this process (for tests: a split that never happens would pass every byte-identity test). */
-export const helped = { format: 0, formatJson: 0, parse: 0, parsedRows: 0 };
+export const helped = { format: 0, formatJson: 0, parse: 0, parsedRows: 0, takenBack: 0 };
 let pool: TextHelper[] | null = null;
 let alone = false;
 const live = new Set<Int32Array>();
@@ -70,6 +70,11 @@ const live = new Set<Int32Array>();
 /** The threads text may use (--threads, from pipeline.ts); 1, the default, is the one-thread path. */
 export function setTextThreads(n: number): void {
   threads = Math.max(1, n);
+}
+
+/** The threads text may use. */
+export function textThreads(): number {
+  return threads;
 }
 
 /** The helpers (a copy of the list), started on first use; null with one thread or inside a batch worker. */
@@ -92,9 +97,15 @@ export function textHelpers(): TextHelper[] | null {
       const h = { ctrl: new Int32Array(sab(64)), f64: new Float64Array(sab(HELPER_CELLS * 8)), m8: new Uint8Array(sab(HELPER_CELLS)), e8: new Uint8Array(sab(HELPER_CELLS)), bytes: Buffer.from(sab(HELPER_BYTES)), parseKey: "" };
       const worker = new Worker(new URL("./text-worker.js", import.meta.url), { workerData: { ctrl: h.ctrl.buffer, f64: h.f64.buffer, m8: h.m8.buffer, e8: h.e8.buffer, bytes: h.bytes.buffer } });
       worker.unref();
-      // A helper that fails to load never takes work: finish() takes it back. Not an uncaught error.
-      worker.on("error", () => {});
-      pool.push({ worker, ...h });
+      const helper = { worker, ...h };
+      // A helper that fails to load never takes work (finish() takes it back) and leaves the pool. Not an uncaught error.
+      const gone = () => {
+        live.delete(h.ctrl);
+        if (pool && pool.includes(helper)) pool.splice(pool.indexOf(helper), 1);
+      };
+      worker.on("error", gone);
+      worker.on("exit", gone);
+      pool.push(helper);
       live.add(h.ctrl);
     }
   }
@@ -111,12 +122,14 @@ export function offer(h: TextHelper, job: Job): void {
 
 /**
  * Waits for the job offered to `h`. True: done, its results are in h.
- * False: the helper never took it (it did not start); it is dropped from
- * the pool and the caller does the job itself.
+ * False: the helper had not taken it by the time this thread finished its
+ * own part (a busy machine gave it no core, or it never started): the job
+ * is taken back and the caller does it itself, at once, rather than wait
+ * for a core. A helper that took its job is always waited for.
  */
 export function finish(h: TextHelper): boolean {
   const c = h.ctrl;
-  const until = Date.now() + TAKE_BACK_MS;
+  const until = patience > 0 ? Date.now() + patience : 0;
   for (;;) {
     const state = Atomics.load(c, Ctl.State);
     if (state === HelperState.Done) {
@@ -130,13 +143,39 @@ export function finish(h: TextHelper): boolean {
       Atomics.wait(c, Ctl.State, HelperState.Taken);
       continue;
     }
-    const left = until - Date.now();
-    if (left <= 0 && Atomics.compareExchange(c, Ctl.State, HelperState.Offered, HelperState.Quit) === HelperState.Offered) {
-      live.delete(c);
-      h.worker.terminate().catch(() => {});
-      if (pool) pool.splice(pool.indexOf(h), 1);
+    const left = until === 0 ? 0 : until - Date.now();
+    if (left <= 0) {
+      if (Atomics.compareExchange(c, Ctl.State, HelperState.Offered, HelperState.Idle) !== HelperState.Offered) continue; // taken just now
+      helped.takenBack++;
       return false;
     }
-    if (left > 0) Atomics.wait(c, Ctl.State, HelperState.Offered, left);
+    Atomics.wait(c, Ctl.State, HelperState.Offered, left);
   }
+}
+
+/**
+ * How long finish() waits for a helper to take its part: 0 (take it back
+ * at once). Tests raise it so that the helpers' own work is what they check.
+ */
+let patience = 0;
+export function setPatience(ms: number): void {
+  patience = ms;
+}
+
+/** Cells of a block sampled for `worth`. */
+const SAMPLE_STEP = 61;
+
+/**
+ * Whether formatting values[from, to) is worth a helper: some of them are
+ * more than 0.0 or 1.0 (relu's derivatives are all 0 or 1, written in
+ * three bytes each, faster than a copy to shared memory and back).
+ */
+export function worth(values: ArrayLike<number>, from: number, to: number): boolean {
+  let busy = 0;
+  let seen = 0;
+  for (let k = from; k < to; k += SAMPLE_STEP, seen++) {
+    const x = values[k]!;
+    if (!(x === 0 || x === 1)) busy++;
+  }
+  return busy * 8 >= seen && busy > 0;
 }

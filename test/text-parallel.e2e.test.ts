@@ -8,7 +8,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "./helpers.js";
 import { dact, workdir } from "./workdir.js";
 
@@ -17,6 +17,8 @@ type Reader = typeof import("../src/formats/csv/reader.js");
 type TextParallel = typeof import("../src/text-parallel.js");
 type PlainRows = typeof import("../src/formats/csv/plain-rows.js");
 const dist = <T>(f: string) => import(path.join(ROOT, "dist", f)) as Promise<T>;
+// The helpers' own work is what these tests check: a busy machine must not make this thread take every part back.
+beforeAll(async () => (await dist<TextParallel>("text-parallel.js")).setPatience(60_000));
 
 /** A deterministic generator (xorshift32), so a failure can be replayed. */
 function rng(seed: number): () => number {
@@ -97,6 +99,33 @@ describe("the writer in parts: the bytes of one thread", () => {
       expect(got.equals(want), `${t} threads`).toBe(true);
     }
     if (c.cols < 40_000) expect(tp.helped.format).toBeGreaterThan(before);
+    tp.setTextThreads(1);
+  });
+});
+
+describe("blocks of 0.0 and 1.0 only (relu's derivatives)", () => {
+  it("are formatted on this thread: a copy to a helper costs more than writing them", async () => {
+    const { CsvWriter } = await dist<Writer>("formats/csv/writer.js");
+    const tp = await dist<TextParallel>("text-parallel.js");
+    const r = rng(9);
+    const x = Float64Array.from({ length: 200_000 }, () => (r() < 0.5 ? 0 : 1));
+    const run = async (threads: number) => {
+      tp.setTextThreads(threads);
+      const s = sink();
+      const w = new CsvWriter(s.out as never, { delimiter: "," });
+      w.cells(x, null, x.length, 10, 0, null, null);
+      await w.end();
+      return s.bytes();
+    };
+    const want = await run(1);
+    const before = tp.helped.format + tp.helped.takenBack;
+    expect((await run(2)).equals(want)).toBe(true);
+    expect(tp.helped.format + tp.helped.takenBack).toBe(before);
+    // One cell in three something else: worth a helper again.
+    for (let i = 0; i < x.length; i += 3) x[i] = 0.25;
+    const want2 = await run(1);
+    expect((await run(2)).equals(want2)).toBe(true);
+    expect(tp.helped.format + tp.helped.takenBack).toBeGreaterThan(before);
     tp.setTextThreads(1);
   });
 });

@@ -1,6 +1,6 @@
 import { DactError } from "../../errors.js";
 import { formatPlainCells } from "./cells.js";
-import { Ctl, finish, HELPER_CELLS, Job, offer, textHelpers } from "../../text-parallel.js";
+import { Ctl, finish, HELPER_CELLS, Job, offer, textHelpers, textThreads, worth } from "../../text-parallel.js";
 import { formatDefault, formatRepr } from "../text/repr.js";
 import { formatPrintf, maxPrintfChars, writePrintf, type Printf } from "../text/printf.js";
 import { Ending, writeEnding } from "../text/ending.js";
@@ -161,7 +161,7 @@ export class CsvWriter implements ArrayWriter {
    * the same function (cells.ts), so the bytes are format()'s.
    */
   private formatSplit(values: Values, missing: Uint8Array | null, from: number, to: number, endings: Uint8Array | null): number {
-    const hs = textHelpers();
+    const hs = textThreads() > 1 && worth(values, from, to) ? textHelpers() : null;
     if (hs === null) return this.format(values, missing, from, to, endings);
     const cols = this.cols;
     const size = Math.ceil((to - from) / (hs.length + 1));

@@ -2,7 +2,7 @@ import { DactError } from "../../errors.js";
 import type { Output } from "../../io.js";
 import { formatNarrow } from "../text/repr.js";
 import { formatJsonOps, skipJsonOps, type OpsState } from "./ops.js";
-import { Ctl, finish, HELPER_BYTES, HELPER_CELLS, Job, offer, textHelpers, type TextHelper } from "../../text-parallel.js";
+import { Ctl, finish, HELPER_BYTES, HELPER_CELLS, Job, offer, textHelpers, textThreads, worth, type TextHelper } from "../../text-parallel.js";
 import { formatPrintf, maxPrintfChars, notJsonNumber, writePrintf, type Printf } from "../text/printf.js";
 import { OutBuffer, shapeText, sizeOf, type ArrayHead, type ArrayWriter, type Values } from "../array.js";
 import { Op, type JsonBatch } from "./reader.js";
@@ -138,7 +138,7 @@ export class JsonFormatter {
    */
   private formatSplit(b: JsonBatch, values: Values, st: OpsState): number {
     const out = this.out.buf;
-    const hs = textHelpers();
+    const hs = textThreads() > 1 && worth(values, 0, b.nValues) ? textHelpers() : null;
     if (hs === null) return formatJsonOps(b.ops, 0, b.nOps, values, b.endings, out, this.out.len, st, this.document);
     const n = b.nOps;
     const size = Math.ceil(n / (hs.length + 1));
