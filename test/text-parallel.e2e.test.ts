@@ -404,6 +404,18 @@ describe("--threads 1, 2 and 4, end to end: the same stdout, stderr and exit sta
     }
   });
 
+  it("a decimal comma with ';' between cells (--decimal ,): the same bytes with 1, 2 and 4 threads", () => {
+    const d = workdir();
+    writeFileSync(path.join(d, "eu.csv"), csv(rows, 8, 8, { delim: ";", lineAt: (i) => (i === 33_333 ? "1;2;3;4;5;6;7;8,5" : undefined) }).replace(/(\d)\.(\d)/g, "$1,$2"));
+    const runs = [1, 2, 4].map((t) => dact(["sigmoid", "eu.csv", "--decimal", ",", "--threads", String(t)], { cwd: d }));
+    expect(runs[0]!.status, runs[0]!.stderr).toBe(0);
+    expect(runs[0]!.stdout.includes(Buffer.from(";0,"))).toBe(true);
+    for (const r of runs.slice(1)) {
+      expect(r.stderr).toBe(runs[0]!.stderr);
+      expect(r.stdout.equals(runs[0]!.stdout)).toBe(true);
+    }
+  });
+
   it("CSV to .npy and back: the same bytes with 1 and 2 threads", () => {
     const d = workdir();
     writeFileSync(path.join(d, "x.csv"), csv(rows, 8, 9));
