@@ -32,6 +32,8 @@ export const enum Ctl {
   Job = 1,
   /** First argument; arguments and results follow. */
   Arg = 2,
+  /** Set by a helper whose job threw (a bug): the caller does the job itself. */
+  Failed = 15,
 }
 export const enum HelperState {
   Idle = 0,
@@ -55,8 +57,6 @@ export interface TextHelper {
   /** Row endings (format). */
   e8: Uint8Array;
   bytes: Buffer;
-  /** The parse job's options, when the helper last had them (a string: the key they were sent under). */
-  parseKey: string;
 }
 
 let threads = 1;
@@ -81,7 +81,7 @@ export function textThreads(): number {
 export function textHelpers(): TextHelper[] | null {
   if (threads <= 1) return null;
   if (pool === null) {
-    const { isMainThread, Worker } = workerThreads();
+    const { isMainThread } = workerThreads();
     alone = !isMainThread;
     pool = [];
     if (alone) return null;
@@ -92,25 +92,33 @@ export function textHelpers(): TextHelper[] | null {
       }
       live.clear();
     });
-    for (let i = 1; i < threads; i++) {
-      const sab = (n: number) => new SharedArrayBuffer(n);
-      const h = { ctrl: new Int32Array(sab(64)), f64: new Float64Array(sab(HELPER_CELLS * 8)), m8: new Uint8Array(sab(HELPER_CELLS)), e8: new Uint8Array(sab(HELPER_CELLS)), bytes: Buffer.from(sab(HELPER_BYTES)), parseKey: "" };
-      const worker = new Worker(new URL("./text-worker.js", import.meta.url), { workerData: { ctrl: h.ctrl.buffer, f64: h.f64.buffer, m8: h.m8.buffer, e8: h.e8.buffer, bytes: h.bytes.buffer } });
-      worker.unref();
-      const helper = { worker, ...h };
-      // A helper that fails to load never takes work (finish() takes it back) and leaves the pool. Not an uncaught error.
-      const gone = () => {
-        live.delete(h.ctrl);
-        if (pool && pool.includes(helper)) pool.splice(pool.indexOf(helper), 1);
-      };
-      worker.on("error", gone);
-      worker.on("exit", gone);
-      pool.push(helper);
-      live.add(h.ctrl);
-    }
   }
-  // A copy: finish() drops a helper that never started from the pool while a caller walks its list.
-  return alone || pool.length === 0 ? null : pool.slice();
+  if (alone) return null;
+  // More threads than the last run asked for (a library caller): more helpers.
+  while (started < threads - 1) start(pool);
+  // A copy, of the helpers this run may use: a helper that fails leaves the pool while a caller walks its list.
+  return pool.length === 0 ? null : pool.slice(0, threads - 1);
+}
+
+let started = 0;
+
+function start(into: TextHelper[]): void {
+  started++;
+  const { Worker } = workerThreads();
+  const sab = (n: number) => new SharedArrayBuffer(n);
+  const h = { ctrl: new Int32Array(sab(64)), f64: new Float64Array(sab(HELPER_CELLS * 8)), m8: new Uint8Array(sab(HELPER_CELLS)), e8: new Uint8Array(sab(HELPER_CELLS)), bytes: Buffer.from(sab(HELPER_BYTES)) };
+  const worker = new Worker(new URL("./text-worker.js", import.meta.url), { workerData: { ctrl: h.ctrl.buffer, f64: h.f64.buffer, m8: h.m8.buffer, e8: h.e8.buffer, bytes: h.bytes.buffer } });
+  worker.unref();
+  const helper = { worker, ...h };
+  // A helper that fails to load never takes work (finish() takes it back) and leaves the pool. Not an uncaught error.
+  const gone = () => {
+    live.delete(h.ctrl);
+    if (into.includes(helper)) into.splice(into.indexOf(helper), 1);
+  };
+  worker.on("error", gone);
+  worker.on("exit", gone);
+  into.push(helper);
+  live.add(h.ctrl);
 }
 
 /** Offers the job set up in h.ctrl[Arg...] and its buffers. */
@@ -134,6 +142,11 @@ export function finish(h: TextHelper): boolean {
     const state = Atomics.load(c, Ctl.State);
     if (state === HelperState.Done) {
       Atomics.store(c, Ctl.State, HelperState.Idle);
+      if (c[Ctl.Failed] !== 0) {
+        c[Ctl.Failed] = 0;
+        helped.takenBack++;
+        return false;
+      }
       if (c[Ctl.Job] === Job.Format) helped.format++;
       else if (c[Ctl.Job] === Job.FormatJson) helped.formatJson++;
       else helped.parse++;

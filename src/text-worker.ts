@@ -49,9 +49,15 @@ for (;;) {
   }
   // Take the work, unless the main thread took it back first (then it is Quit).
   if (Atomics.compareExchange(ctrl, Ctl.State, HelperState.Offered, HelperState.Taken) !== HelperState.Offered) continue;
-  if (ctrl[Ctl.Job] === Job.Format) format();
-  else if (ctrl[Ctl.Job] === Job.Parse) parse();
-  else if (ctrl[Ctl.Job] === Job.FormatJson) formatJson();
+  try {
+    if (ctrl[Ctl.Job] === Job.Format) format();
+    else if (ctrl[Ctl.Job] === Job.Parse) parse();
+    else if (ctrl[Ctl.Job] === Job.FormatJson) formatJson();
+    else ctrl[Ctl.Failed] = 1;
+  } catch {
+    // A bug, never an input's fault (the main thread's own pass reports those): the main thread does the job itself.
+    ctrl[Ctl.Failed] = 1;
+  }
   Atomics.store(ctrl, Ctl.State, HelperState.Done);
   Atomics.notify(ctrl, Ctl.State);
 }

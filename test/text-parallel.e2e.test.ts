@@ -311,6 +311,25 @@ describe("the reader in parts: the batches of one thread", () => {
   });
 });
 
+describe("a helper whose job fails", () => {
+  it("reports it, and this thread does the job itself (never waits for good)", async () => {
+    const tp = await dist<TextParallel>("text-parallel.js");
+    tp.setTextThreads(2);
+    const h = tp.textHelpers()![0]!;
+    const before = tp.helped.takenBack;
+    tp.offer(h, 99 as never); // no such job: the helper says it failed
+    expect(tp.finish(h)).toBe(false);
+    expect(tp.helped.takenBack).toBe(before + 1);
+    // The helper still serves the next job.
+    h.f64.set([0.5, 0.25]);
+    h.ctrl.set([2, 2, 0, 0, 44, 46], 2);
+    tp.offer(h, 1);
+    expect(tp.finish(h)).toBe(true);
+    expect(h.bytes.toString("latin1", 0, h.ctrl[2 + 6])).toBe("0.5,0.25\n");
+    tp.setTextThreads(1);
+  });
+});
+
 describe("a helper that never starts", () => {
   it("the writer and the reader take the parts back and finish, the same bytes", async () => {
     // From the sources, src/text-worker.js does not exist: every helper fails to load.
