@@ -57,7 +57,7 @@ await build({
 // would have held two copies of the library (two DactError classes).
 // The workers stay one file each (a worker's start-up loads one module).
 await build({ ...common, entryPoints: { index: "dist/index.js", vitest: "dist/vitest.js" }, outdir: "dist/.bundle", splitting: true, chunkNames: "chunk-[hash]" });
-for (const e of ["batch-worker", "kernel-worker"]) await build({ ...common, entryPoints: [`dist/${e}.js`], outfile: `dist/.bundle/${e}.js` });
+for (const e of ["batch-worker", "kernel-worker", "text-worker"]) await build({ ...common, entryPoints: [`dist/${e}.js`], outfile: `dist/.bundle/${e}.js` });
 for (const f of readdirSync("dist/.bundle")) renameSync(`dist/.bundle/${f}`, `dist/${f}`);
 rmSync("dist/.bundle", { recursive: true });
 copyFileSync(require.resolve("@stdlib/math-base-special-erfc/LICENSE"), "dist/THIRD-PARTY-LICENSES.txt");

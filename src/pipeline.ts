@@ -1,6 +1,7 @@
 import { findActivation } from "./activations/registry.js";
 import type { Activation, Params } from "./activations/types.js";
 import { parallelKernel, threadCount } from "./parallel.js";
+import { setTextThreads } from "./text-parallel.js";
 import { float32Kernel, withFloat32 } from "./wasm/index.js";
 import { DactError } from "./errors.js";
 import { checkOneRun, checkWriteFit } from "./option-fit.js";
@@ -80,6 +81,7 @@ export async function runDerivative(plan: PlanSpec, say: (m: string) => void = n
     const format = await detectFormat(input, plan.format);
     const from = formatSpec(format);
     const threads = threadCount(plan.threads);
+    setTextThreads(threads);
     // float32 in and out has a SIMD form (src/wasm), found by float32Of(kernel).
     const base = act.kernel(plan.params);
     const k32 = float32Kernel(act, plan.params, base);

@@ -65,7 +65,7 @@ export function activationOptions(act: Activation): Command {
     .option("--prune", "--check-dir: remove goldens that no input maps to (refused under CI)")
     .option("--ulp <n>", "--check: also pass within N units in the last place of the golden's dtype (alone: the only rule)", toleranceOption("--ulp"))
     .option("--report <kind:file>", "--check: also write junit:FILE (JUnit XML) or json:FILE (repeatable)", reportOption, [])
-    .option("--threads <n>", "the most threads an activation's kernel may use on a large input (default: the number of cores)", countOption("--threads"))
+    .option("--threads <n>", "the most threads an activation's kernel and the CSV/TSV and JSON text may use on a large input (default: the number of cores)", countOption("--threads"))
     .option("--force", "replace a read-only output file")
     .option("--no-fsync", "scratch outputs: skip the fsync before the rename (still atomic, not durable across a crash)")
     .option("--max-line-size <bytes>", "CSV/TSV: the longest line, cell or header held in memory (default: 64M)", sizeOption("--max-line-size"))

@@ -3,6 +3,7 @@ import { DactError, shown } from "../../errors.js";
 import { bomLength, Ending, maybeBomPrefix } from "../text/ending.js";
 import { TextGuard } from "../binary.js";
 import { grow } from "../../grow.js";
+import { Ctl, finish, helped, HELPER_BYTES, Job, offer, textHelpers, type TextHelper } from "../../text-parallel.js";
 import { CellStatus, cellEnd, cellStatus, nearNumberHint, parseNumberBytes, parseNumberText } from "../text/number.js";
 
 export { Ending } from "../text/ending.js";
@@ -115,6 +116,8 @@ export interface CsvBatch {
 export const UNKNOWN_COLS = Number.MAX_SAFE_INTEGER;
 /** An unfinished line longer than this streams its complete cells (unless it may be a header or has quotes). */
 export const LONG_LINE = 4 << 20;
+/** A chunk of at least this many bytes is parsed in parts on helper threads (with --threads above 1), when its rows are plain (splitScan). */
+const SPLIT_BYTES = Number(process.env.DACT_TEXT_SPLIT_BYTES) || 256 << 10;
 
 /**
  * Where the splitter is inside a record that contains quotes. A record ends
@@ -338,13 +341,90 @@ export class CsvReader {
       pos = bomLength(buf);
       this.batch.bom = pos > 0;
     }
-    pos = this.scan(buf, pos, false);
+    pos = buf.length - pos >= SPLIT_BYTES ? this.splitScan(buf, pos) : this.scan(buf, pos, false);
     if (pos < buf.length) {
       this.setCarry(Buffer.from(buf.subarray(pos)));
       if (this.carryLength > this.maxLine) throw this.tooLong();
     }
     this.flushQuoted(); // quoted rows stream too: never hold them past their chunk
     this.emit();
+  }
+
+  /** Whether the rows that follow are plain ones a helper may parse (plain-rows.ts): settled column count, nothing per-row to decide. */
+  private settled(): boolean {
+    return this.state.kind === "rows" && this.rowCells === 0 && this.extraCells === 0 && this.labelCols.length === 0 && !this.pendingData && !this.rangeOk && this.shortRange === null && this.ws === null && this.naNumbers === null && this.qText.length === 0;
+  }
+
+  /**
+   * scan(buf, pos, false) with the later parts of a large chunk parsed by
+   * helper threads (text-parallel.ts) meanwhile: each part starts after an
+   * LF and holds no quote byte. This thread scans up to a part, then takes
+   * the rows the helper parsed as plainRecord would have stored them, and
+   * scans on from where the helper stopped (a line it was not sure of).
+   */
+  private splitScan(buf: Buffer, pos: number): number {
+    const hs = this.settled() ? textHelpers() : null;
+    if (hs === null) return this.scan(buf, pos, false);
+    const last = buf.lastIndexOf(LF) + 1;
+    const size = Math.ceil((last - pos) / (hs.length + 1));
+    const cols = this.cols;
+    // Parts [cuts[2k], cuts[2k + 1]) for the helpers, one after another, each after an LF, quote-free and fitting their buffers.
+    const cuts: number[] = [];
+    const used: TextHelper[] = [];
+    let a = pos + size >= last ? 0 : buf.indexOf(LF, pos + size) + 1;
+    for (const h of hs) {
+      if (a <= 0 || a >= last) break;
+      let z = a + size >= last ? last : buf.indexOf(LF, a + size - 1) + 1;
+      if (z - a > HELPER_BYTES) z = buf.lastIndexOf(LF, a + HELPER_BYTES - 1) + 1;
+      const q = buf.indexOf(QUOTE, a);
+      if (z <= a || (q >= 0 && q < z)) break;
+      buf.copy(h.bytes, 0, a, z);
+      const c = h.ctrl;
+      c[Ctl.Arg] = z - a;
+      c[Ctl.Arg + 1] = cols;
+      c[Ctl.Arg + 2] = this.delim;
+      c[Ctl.Arg + 3] = this.point;
+      c[Ctl.Arg + 4] = this.signOnly ? 1 : 0;
+      offer(h, Job.Parse);
+      cuts.push(a, z);
+      used.push(h);
+      a = z;
+    }
+    let waited = 0;
+    try {
+      for (let k = 0; k < used.length; k++) {
+        a = cuts[2 * k]!;
+        const z = cuts[2 * k + 1]!;
+        // This thread's rows before the part (a record that runs into the part: the helper's rows are not used).
+        if (pos < a) pos = this.scan(buf.subarray(0, a), pos, false);
+        const h = used[k]!;
+        waited = k + 1;
+        if (!finish(h) || pos !== a) continue;
+        // What scan does before any line that is not a quoted record.
+        this.flushQuoted();
+        if (!this.settled() || this.cols !== cols) continue;
+        const rows = h.ctrl[Ctl.Arg + 5]!;
+        if (rows > 0) {
+          const n = rows * cols;
+          this.room(n, rows);
+          const b = this.batch;
+          b.values.set(h.f64.subarray(0, n), b.n);
+          b.missing.fill(0, b.n, b.n + n);
+          b.endings.set(h.m8.subarray(0, rows), b.rows);
+          b.n += n;
+          b.rows += rows;
+          this.dataRows += rows;
+          this.line += rows;
+          helped.parsedRows += rows;
+        }
+        pos = a + h.ctrl[Ctl.Arg + 6]!;
+        if (pos < z) pos = this.scan(buf.subarray(0, z), pos, false);
+      }
+    } finally {
+      // An error in this thread's part: the helpers' parts are waited for (then dropped), so none is left working.
+      for (let k = waited; k < used.length; k++) finish(used[k]!);
+    }
+    return this.scan(buf, pos, false);
   }
 
   /** What is held past the cap: a line that cannot stream (a header, quotes), or one cell of a streaming line. */

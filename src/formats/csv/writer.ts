@@ -1,5 +1,6 @@
 import { DactError } from "../../errors.js";
-import { writeShortest } from "../text/decimal.js";
+import { formatPlainCells } from "./cells.js";
+import { Ctl, finish, HELPER_CELLS, Job, offer, textHelpers, textThreads, worth } from "../../text-parallel.js";
 import { formatDefault, formatRepr } from "../text/repr.js";
 import { formatPrintf, maxPrintfChars, writePrintf, type Printf } from "../text/printf.js";
 import { Ending, writeEnding } from "../text/ending.js";
@@ -19,6 +20,9 @@ export interface CsvWriterOptions {
 
 /** The longest default-layout number: "-1.7976931348623157e+308" and friends. */
 const MAX_NUMBER_CHARS = 25; // plus a delimiter and a CRLF: 28 bytes a cell at most
+
+/** A block of at least this many cells is formatted in parts on helper threads (with --threads above 1). */
+const SPLIT_CELLS = Number(process.env.DACT_TEXT_SPLIT_CELLS) || 1 << 14;
 
 function quoteCell(s: string, delimiter: string): string {
   return s.includes(delimiter) || s.includes('"') || s.includes("\n") || s.includes("\r") ? `"${s.replace(/"/g, '""')}"` : s;
@@ -144,14 +148,83 @@ export class CsvWriter implements ArrayWriter {
     for (let k = from; k < n; k += block) {
       const to = Math.min(n, k + block);
       this.out.room((to - k) * this.cellBytes);
-      this.out.len = this.format(values, missing, k, to, endings);
+      // Large blocks of the float64 default layout in parts on helper
+      // threads; NA tokens (written by this thread alone) keep a block whole.
+      this.out.len = this.textOf === null && to - k >= SPLIT_CELLS && this.naTokens.length === 0 ? this.formatSplit(values, missing, k, to, endings) : this.format(values, missing, k, to, endings);
     }
+  }
+
+  /**
+   * format() in parts split at row starts: the helpers (text-parallel.ts)
+   * format the later parts from shared copies while this thread formats
+   * the first; their bytes follow this thread's, in order. The helpers run
+   * the same function (cells.ts), so the bytes are format()'s.
+   */
+  private formatSplit(values: Values, missing: Uint8Array | null, from: number, to: number, endings: Uint8Array | null): number {
+    const hs = textThreads() > 1 && worth(values, from, to) ? textHelpers() : null;
+    if (hs === null) return this.format(values, missing, from, to, endings);
+    const cols = this.cols;
+    const size = Math.ceil((to - from) / (hs.length + 1));
+    // cuts[i]: where part i starts, at the start of a row (or at `to`).
+    const cuts = [from];
+    for (let i = 1; i <= hs.length; i++) {
+      let m = from + size * i;
+      const r = (this.col + m - from) % cols;
+      if (r !== 0) m += cols - r;
+      cuts.push(Math.min(to, Math.max(m, cuts[i - 1]!)));
+    }
+    cuts.push(to);
+    const offered: boolean[] = [];
+    for (let i = 0; i < hs.length; i++) {
+      const a = cuts[i + 1]!;
+      const b = cuts[i + 2]!;
+      offered.push(b > a && b - a <= HELPER_CELLS);
+      if (!offered[i]) continue;
+      const h = hs[i]!;
+      if (ArrayBuffer.isView(values)) h.f64.set((values as Float64Array).subarray(a, b));
+      else for (let k = a; k < b; k++) h.f64[k - a] = values[k]!;
+      if (missing !== null) h.m8.set(missing.subarray(a, b));
+      const row = this.row + (this.col + a - from) / cols;
+      if (endings !== null) h.e8.set(endings.subarray(row, Math.min(endings.length, row + Math.ceil((b - a) / cols))));
+      const c = h.ctrl;
+      c[Ctl.Arg] = b - a;
+      c[Ctl.Arg + 1] = cols;
+      c[Ctl.Arg + 2] = missing === null ? 0 : 1;
+      c[Ctl.Arg + 3] = endings === null ? 0 : 1;
+      c[Ctl.Arg + 4] = this.delim;
+      c[Ctl.Arg + 5] = this.point;
+      offer(h, Job.Format);
+    }
+    this.out.len = this.format(values, missing, from, cuts[1]!, endings);
+    for (let i = 0; i < hs.length; i++) {
+      const a = cuts[i + 1]!;
+      const b = cuts[i + 2]!;
+      if (b <= a) continue;
+      const h = hs[i]!;
+      if (offered[i] && finish(h)) {
+        const c = h.ctrl;
+        const len = c[Ctl.Arg + 6]!;
+        this.out.buf.set(h.bytes.subarray(0, len), this.out.len);
+        this.out.len += len;
+        this.col = c[Ctl.Arg + 7]!;
+        this.row += c[Ctl.Arg + 8]!;
+      } else this.out.len = this.format(values, missing, a, b, endings);
+    }
+    return this.out.len;
   }
 
   private format(values: Values, missing: Uint8Array | null, from: number, to: number, endings: Uint8Array | null): number {
     const out = this.out.buf;
     let p = this.out.len;
     const { cols, delim, point, textOf, printf } = this;
+    // The float64 default layout: the pure function the helper threads share (cells.ts).
+    if (textOf === null) {
+      const cur = { col: this.col, row: this.row };
+      p = formatPlainCells(values, missing, from, to, out, p, cols, cur, endings, delim, point, this.naTokens);
+      this.col = cur.col;
+      this.row = cur.row;
+      return p;
+    }
     let col = this.col;
     let row = this.row;
     let lastValue = this.lastValue;
@@ -167,28 +240,12 @@ export class CsvWriter implements ArrayWriter {
           const x = values[k]!;
           let q = -1;
           if (printf !== null && (q = writePrintf(x, printf, out, p, point)) >= 0) p = q;
-          else if (textOf !== null) {
+          else {
             if (!Object.is(x, lastValue)) {
               lastValue = x;
               lastText = textOf(x);
             }
             for (let i = 0; i < lastText.length; i++) out[p++] = lastText.charCodeAt(i);
-          } else if (x === 1 || (x === 0 && 1 / x > 0)) {
-            out[p++] = 48 + x; // 1.0 or 0.0
-            out[p++] = point;
-            out[p++] = 48;
-          } else {
-            // Straight into the buffer, without a string (decimal.ts); the
-            // few it cannot be sure of go through formatRepr.
-            const q = writeShortest(x, out, p, point, true);
-            if (q >= 0) p = q;
-            else {
-              if (!Object.is(x, lastValue)) {
-                lastValue = x;
-                lastText = point === 46 ? formatRepr(x) : formatRepr(x).replace(".", ",");
-              }
-              for (let i = 0; i < lastText.length; i++) out[p++] = lastText.charCodeAt(i);
-            }
           }
         } else if (miss > 1) p += out.write(this.naTokens[miss - 2] ?? "", p, "utf8");
       }

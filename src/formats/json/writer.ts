@@ -1,7 +1,8 @@
 import { DactError } from "../../errors.js";
 import type { Output } from "../../io.js";
-import { writeShortest } from "../text/decimal.js";
-import { formatNarrow, formatRepr } from "../text/repr.js";
+import { formatNarrow } from "../text/repr.js";
+import { formatJsonOps, skipJsonOps, type OpsState } from "./ops.js";
+import { Ctl, finish, HELPER_BYTES, HELPER_CELLS, Job, offer, textHelpers, textThreads, worth, type TextHelper } from "../../text-parallel.js";
 import { formatPrintf, maxPrintfChars, notJsonNumber, writePrintf, type Printf } from "../text/printf.js";
 import { OutBuffer, shapeText, sizeOf, type ArrayHead, type ArrayWriter, type Values } from "../array.js";
 import { Op, type JsonBatch } from "./reader.js";
@@ -9,6 +10,11 @@ import { Ending, writeEnding } from "../text/ending.js";
 
 /** Bytes one op can need at most: a number, a comma and the document's final newline. */
 const MAX_OP_BYTES = 25 + 2 + 2;
+
+/** A batch of at least this many ops is formatted in parts on helper threads (with --threads above 1). */
+const SPLIT_OPS = Number(process.env.DACT_TEXT_SPLIT_CELLS) || 1 << 14;
+/** Ops a helper's part holds at most: its text fits the helper's byte buffer. */
+const HELPER_OPS = Math.min(HELPER_CELLS, Math.floor(HELPER_BYTES / MAX_OP_BYTES));
 
 /** How numbers are written: --float-format (null: the default layout), and the array's dtype. */
 export interface JsonNumberOptions {
@@ -69,6 +75,14 @@ export class JsonFormatter {
   /** Appends the text for a batch of ops; `values` holds the numbers for its Value ops. */
   write(b: JsonBatch, values: Values): void {
     this.out.room(b.nOps * this.opBytes);
+    if (this.textOf === null) {
+      // The float64 default layout: the pure function the helper threads share (ops.ts), in parts when large.
+      const st: OpsState = { depth: this.depth, first: this.first, v: 0, e: 0 };
+      this.out.len = b.nOps >= SPLIT_OPS ? this.formatSplit(b, values, st) : formatJsonOps(b.ops, 0, b.nOps, values, b.endings, this.out.buf, this.out.len, st, this.document);
+      this.depth = st.depth;
+      this.first = st.first;
+      return;
+    }
     const out = this.out.buf;
     const { textOf, printf } = this;
     let p = this.out.len;
@@ -97,16 +111,11 @@ export class JsonFormatter {
           if (!this.first) out[p++] = 44;
           this.first = false;
           const x = ops[k] === Op.Null ? NaN : values[v++]!;
-          if (textOf === null && (x === 1 || (x === 0 && 1 / x > 0))) {
-            out[p++] = 48 + x; // 1.0 or 0.0
-            out[p++] = 46;
-            out[p++] = 48;
-          } else if (textOf === null && (q = writeShortest(x, out, p, 46, true)) >= 0) p = q; // no string: decimal.ts
-          else if (printf !== null && (q = writePrintf(x, printf, out, p, 46)) >= 0) p = q;
+          if (printf !== null && (q = writePrintf(x, printf, out, p, 46)) >= 0) p = q;
           else {
             if (!Object.is(x, lastValue)) {
               lastValue = x;
-              lastText = x !== x ? "null" : x === Infinity ? "1e999" : x === -Infinity ? "-1e999" : textOf === null ? formatRepr(x) : textOf(x);
+              lastText = x !== x ? "null" : x === Infinity ? "1e999" : x === -Infinity ? "-1e999" : textOf(x);
             }
             for (let i = 0; i < lastText.length; i++) out[p++] = lastText.charCodeAt(i);
           }
@@ -120,6 +129,52 @@ export class JsonFormatter {
       }
     }
     this.out.len = p;
+  }
+
+  /**
+   * formatJsonOps in parts: the helpers (text-parallel.ts) format the later
+   * parts from shared copies, each from the state a scan of the ops before
+   * it gives, while this thread formats the first; their bytes follow.
+   */
+  private formatSplit(b: JsonBatch, values: Values, st: OpsState): number {
+    const out = this.out.buf;
+    const hs = textThreads() > 1 && worth(values, 0, b.nValues) ? textHelpers() : null;
+    if (hs === null) return formatJsonOps(b.ops, 0, b.nOps, values, b.endings, out, this.out.len, st, this.document);
+    const n = b.nOps;
+    const size = Math.ceil(n / (hs.length + 1));
+    const at: OpsState = { ...st };
+    const parts: { h: TextHelper; from: number; to: number; start: OpsState }[] = [];
+    skipJsonOps(b.ops, 0, size, at);
+    for (let i = 0, from = size, to = size; i < hs.length && from < n; i++, from = to) {
+      to = Math.min(n, from + size, from + HELPER_OPS);
+      const start = { ...at };
+      skipJsonOps(b.ops, from, to, at);
+      const h = hs[i]!;
+      h.m8.set(b.ops.subarray(from, to));
+      if (ArrayBuffer.isView(values)) h.f64.set((values as Float64Array).subarray(start.v, at.v));
+      else for (let k = start.v; k < at.v; k++) h.f64[k - start.v] = values[k]!;
+      h.e8.set(b.endings.subarray(start.e, at.e));
+      const c = h.ctrl;
+      c[Ctl.Arg] = to - from;
+      c[Ctl.Arg + 1] = start.depth;
+      c[Ctl.Arg + 2] = start.first ? 1 : 0;
+      c[Ctl.Arg + 3] = this.document ? 1 : 0;
+      offer(h, Job.FormatJson);
+      parts.push({ h, from, to, start });
+    }
+    let p = formatJsonOps(b.ops, 0, parts.length > 0 ? parts[0]!.from : n, values, b.endings, out, this.out.len, st, this.document);
+    for (const { h, from, to, start } of parts) {
+      if (finish(h)) {
+        const len = h.ctrl[Ctl.Arg + 4]!;
+        out.set(h.bytes.subarray(0, len), p);
+        p += len;
+        skipJsonOps(b.ops, from, to, st);
+      } else p = formatJsonOps(b.ops, from, to, values, b.endings, out, p, Object.assign(st, start), this.document);
+    }
+    // Ops past the last part (the helpers' buffers were full): this thread's.
+    const end = parts.length > 0 ? parts[parts.length - 1]!.to : n;
+    if (end < n) p = formatJsonOps(b.ops, end, n, values, b.endings, out, p, st, this.document);
+    return p;
   }
 }
 

@@ -1,0 +1,70 @@
+/**
+ * The CSV/TSV writer's fast path as a pure function: float64 cells in the
+ * default layout (Python's repr), no --float-format, no label columns. The
+ * writer (writer.ts) and its helper threads (src/text-worker.ts) both call
+ * it, so a block formatted in parts is byte for byte the block formatted
+ * on one thread.
+ */
+import { writeShortest } from "../text/decimal.js";
+import { formatRepr } from "../text/repr.js";
+import { Ending, writeEnding } from "../text/ending.js";
+
+/** Where the cursor stands: the column in the current row, and the row in the current endings array. */
+export interface CellCursor {
+  col: number;
+  row: number;
+}
+
+/** The last number the fallback wrote, and its text: derivatives repeat values. */
+let lastValue = NaN;
+let lastText = "NaN";
+let lastPoint = 46;
+
+/**
+ * Writes cells [from, to) of `values` into `out` at `p` and returns the end:
+ * `delim` between cells of a row of `cols`, row k (from `cur.row`) ended by
+ * `endings[k]` (LF when null), a missing cell (`missing[k]` 1) empty (`""`
+ * when it is a whole row), token `missing[k] - 2` of `naTokens` for an NA
+ * cell. Moves `cur`. Needs 28 bytes of room a cell (more for long tokens).
+ */
+export function formatPlainCells(values: ArrayLike<number>, missing: Uint8Array | null, from: number, to: number, out: Buffer, p: number, cols: number, cur: CellCursor, endings: Uint8Array | null, delim: number, point: number, naTokens: readonly string[]): number {
+  let col = cur.col;
+  let row = cur.row;
+  for (let k = from; k < to; k++) {
+    const miss = missing === null ? 0 : missing[k]!;
+    if (cols === 1 && miss === 1) {
+      out[p++] = 34;
+      out[p++] = 34;
+    } else {
+      if (col > 0) out[p++] = delim;
+      if (miss === 0) {
+        const x = values[k]!;
+        if (x === 1 || (x === 0 && 1 / x > 0)) {
+          out[p++] = 48 + x; // 1.0 or 0.0
+          out[p++] = point;
+          out[p++] = 48;
+        } else {
+          // Straight into the buffer, without a string (decimal.ts); the
+          // few it cannot be sure of go through formatRepr.
+          const q = writeShortest(x, out, p, point, true);
+          if (q >= 0) p = q;
+          else {
+            if (!Object.is(x, lastValue) || point !== lastPoint) {
+              lastValue = x;
+              lastPoint = point;
+              lastText = point === 46 ? formatRepr(x) : formatRepr(x).replace(".", ",");
+            }
+            for (let i = 0; i < lastText.length; i++) out[p++] = lastText.charCodeAt(i);
+          }
+        }
+      } else if (miss > 1) p += out.write(naTokens[miss - 2] ?? "", p, "utf8");
+    }
+    if (++col === cols) {
+      p = writeEnding(out, p, endings === null ? Ending.LF : (endings[row++] as Ending));
+      col = 0;
+    }
+  }
+  cur.col = col;
+  cur.row = row;
+  return p;
+}

@@ -1,0 +1,194 @@
+/**
+ * Text on every core: the CSV/TSV writer formats a large block in parts,
+ * and the CSV reader parses a large quote-free region in parts, with
+ * helper threads that share this thread's memory (SharedArrayBuffer), as
+ * parallel.ts does for kernels. The handoff is synchronous (Atomics), so
+ * the reader and writer keep their shape: a part is offered, this thread
+ * does its own part, then waits and copies the helper's bytes or values
+ * after its own. The helpers run the same pure functions as this thread
+ * (formats/csv/cells.ts, formats/csv/plain-rows.ts), so the result is
+ * byte for byte the one-thread result.
+ *
+ * Helpers start on the first large block only (small inputs pay nothing,
+ * and a run of small files loads no worker_threads), never inside a batch
+ * worker (the batch already uses the cores), and quit at exit. A part a
+ * helper has not taken when this thread is done with its own is taken
+ * back and done here (finish): on a machine with no free core, a split
+ * costs the copies, never a wait for a core.
+ */
+import type { Worker } from "node:worker_threads";
+import { lazy } from "./lazy.js";
+
+const workerThreads = lazy<typeof import("node:worker_threads")>("node:worker_threads");
+
+/** Cells a helper's shared buffers hold: a formatting part or a parsed part is at most this many. */
+export const HELPER_CELLS = 1 << 17;
+/** Bytes of a helper's shared byte buffer: formatted output (28 bytes a cell at most) or input text to parse. */
+export const HELPER_BYTES = HELPER_CELLS * 28;
+
+/** The control words: [0] the state, [1] the job, then the job's numbers. */
+export const enum Ctl {
+  State = 0,
+  Job = 1,
+  /** First argument; arguments and results follow. */
+  Arg = 2,
+  /** Set by a helper whose job threw (a bug): the caller does the job itself. */
+  Failed = 15,
+}
+export const enum HelperState {
+  Idle = 0,
+  Offered = 1,
+  Done = 2,
+  Quit = 3,
+  Taken = 4,
+}
+export const enum Job {
+  Format = 1,
+  Parse = 2,
+  FormatJson = 3,
+}
+
+export interface TextHelper {
+  worker: Worker;
+  ctrl: Int32Array;
+  f64: Float64Array;
+  /** Missing codes (format), or the parsed rows' line endings (parse). */
+  m8: Uint8Array;
+  /** Row endings (format). */
+  e8: Uint8Array;
+  bytes: Buffer;
+}
+
+let threads = 1;
+
+/** Work the helpers did in this process (for tests: a split that never happens would pass every byte-identity test). */
+export const helped = { format: 0, formatJson: 0, parse: 0, parsedRows: 0, takenBack: 0 };
+let pool: TextHelper[] | null = null;
+let alone = false;
+const live = new Set<Int32Array>();
+
+/** The threads text may use (--threads, from pipeline.ts); 1, the default, is the one-thread path. */
+export function setTextThreads(n: number): void {
+  threads = Math.max(1, n);
+}
+
+/** The threads text may use. */
+export function textThreads(): number {
+  return threads;
+}
+
+/** The helpers (a copy of the list), started on first use; null with one thread or inside a batch worker. */
+export function textHelpers(): TextHelper[] | null {
+  if (threads <= 1) return null;
+  if (pool === null) {
+    const { isMainThread } = workerThreads();
+    alone = !isMainThread;
+    pool = [];
+    if (alone) return null;
+    process.once("exit", () => {
+      for (const c of live) {
+        Atomics.store(c, Ctl.State, HelperState.Quit);
+        Atomics.notify(c, Ctl.State);
+      }
+      live.clear();
+    });
+  }
+  if (alone) return null;
+  // More threads than the last run asked for (a library caller): more helpers.
+  while (started < threads - 1) start(pool);
+  // A copy, of the helpers this run may use: a helper that fails leaves the pool while a caller walks its list.
+  return pool.length === 0 ? null : pool.slice(0, threads - 1);
+}
+
+let started = 0;
+
+function start(into: TextHelper[]): void {
+  started++;
+  const { Worker } = workerThreads();
+  const sab = (n: number) => new SharedArrayBuffer(n);
+  const h = { ctrl: new Int32Array(sab(64)), f64: new Float64Array(sab(HELPER_CELLS * 8)), m8: new Uint8Array(sab(HELPER_CELLS)), e8: new Uint8Array(sab(HELPER_CELLS)), bytes: Buffer.from(sab(HELPER_BYTES)) };
+  const worker = new Worker(new URL("./text-worker.js", import.meta.url), { workerData: { ctrl: h.ctrl.buffer, f64: h.f64.buffer, m8: h.m8.buffer, e8: h.e8.buffer, bytes: h.bytes.buffer } });
+  worker.unref();
+  const helper = { worker, ...h };
+  // A helper that fails to load never takes work (finish() takes it back) and leaves the pool. Not an uncaught error.
+  const gone = () => {
+    live.delete(h.ctrl);
+    if (into.includes(helper)) into.splice(into.indexOf(helper), 1);
+  };
+  worker.on("error", gone);
+  worker.on("exit", gone);
+  into.push(helper);
+  live.add(h.ctrl);
+}
+
+/** Offers the job set up in h.ctrl[Arg...] and its buffers. */
+export function offer(h: TextHelper, job: Job): void {
+  h.ctrl[Ctl.Job] = job;
+  Atomics.store(h.ctrl, Ctl.State, HelperState.Offered);
+  Atomics.notify(h.ctrl, Ctl.State);
+}
+
+/**
+ * Waits for the job offered to `h`. True: done, its results are in h.
+ * False: the helper had not taken it by the time this thread finished its
+ * own part (a busy machine gave it no core, or it never started): the job
+ * is taken back and the caller does it itself, at once, rather than wait
+ * for a core. A helper that took its job is always waited for.
+ */
+export function finish(h: TextHelper): boolean {
+  const c = h.ctrl;
+  const until = patience > 0 ? Date.now() + patience : 0;
+  for (;;) {
+    const state = Atomics.load(c, Ctl.State);
+    if (state === HelperState.Done) {
+      Atomics.store(c, Ctl.State, HelperState.Idle);
+      if (c[Ctl.Failed] !== 0) {
+        c[Ctl.Failed] = 0;
+        helped.takenBack++;
+        return false;
+      }
+      if (c[Ctl.Job] === Job.Format) helped.format++;
+      else if (c[Ctl.Job] === Job.FormatJson) helped.formatJson++;
+      else helped.parse++;
+      return true;
+    }
+    if (state === HelperState.Taken) {
+      Atomics.wait(c, Ctl.State, HelperState.Taken);
+      continue;
+    }
+    const left = until === 0 ? 0 : until - Date.now();
+    if (left <= 0) {
+      if (Atomics.compareExchange(c, Ctl.State, HelperState.Offered, HelperState.Idle) !== HelperState.Offered) continue; // taken just now
+      helped.takenBack++;
+      return false;
+    }
+    Atomics.wait(c, Ctl.State, HelperState.Offered, left);
+  }
+}
+
+/**
+ * How long finish() waits for a helper to take its part: 0 (take it back
+ * at once). Tests raise it so that the helpers' own work is what they check.
+ */
+let patience = 0;
+export function setPatience(ms: number): void {
+  patience = ms;
+}
+
+/** Cells of a block sampled for `worth`. */
+const SAMPLE_STEP = 61;
+
+/**
+ * Whether formatting values[from, to) is worth a helper: some of them are
+ * more than 0.0 or 1.0 (relu's derivatives are all 0 or 1, written in
+ * three bytes each, faster than a copy to shared memory and back).
+ */
+export function worth(values: ArrayLike<number>, from: number, to: number): boolean {
+  let busy = 0;
+  let seen = 0;
+  for (let k = from; k < to; k += SAMPLE_STEP, seen++) {
+    const x = values[k]!;
+    if (!(x === 0 || x === 1)) busy++;
+  }
+  return busy * 8 >= seen && busy > 0;
+}

@@ -1,0 +1,63 @@
+/**
+ * A helper thread for text-parallel.ts: formats CSV cells (cells.ts) and
+ * JSON ops (json/ops.ts) and parses plain CSV rows (plain-rows.ts) in
+ * shared memory whenever the main thread asks.
+ */
+import { workerData } from "node:worker_threads";
+import { formatPlainCells } from "./formats/csv/cells.js";
+import { parsePlainRows } from "./formats/csv/plain-rows.js";
+import { formatJsonOps } from "./formats/json/ops.js";
+import { Ctl, HelperState, Job } from "./text-parallel.js";
+
+const d = workerData as { ctrl: SharedArrayBuffer; f64: SharedArrayBuffer; m8: SharedArrayBuffer; e8: SharedArrayBuffer; bytes: SharedArrayBuffer };
+const ctrl = new Int32Array(d.ctrl);
+const f64 = new Float64Array(d.f64);
+const m8 = new Uint8Array(d.m8);
+const e8 = new Uint8Array(d.e8);
+const bytes = Buffer.from(d.bytes);
+const NO_TOKENS: readonly string[] = [];
+
+function format(): void {
+  const n = ctrl[Ctl.Arg]!;
+  const cols = ctrl[Ctl.Arg + 1]!;
+  const missing = ctrl[Ctl.Arg + 2] ? m8 : null;
+  const endings = ctrl[Ctl.Arg + 3] ? e8 : null;
+  const cur = { col: 0, row: 0 };
+  ctrl[Ctl.Arg + 6] = formatPlainCells(f64, missing, 0, n, bytes, 0, cols, cur, endings, ctrl[Ctl.Arg + 4]!, ctrl[Ctl.Arg + 5]!, NO_TOKENS);
+  ctrl[Ctl.Arg + 7] = cur.col;
+  ctrl[Ctl.Arg + 8] = cur.row;
+}
+
+function formatJson(): void {
+  const st = { depth: ctrl[Ctl.Arg + 1]!, first: ctrl[Ctl.Arg + 2] === 1, v: 0, e: 0 };
+  ctrl[Ctl.Arg + 4] = formatJsonOps(m8, 0, ctrl[Ctl.Arg]!, f64, e8, bytes, 0, st, ctrl[Ctl.Arg + 3] === 1);
+}
+
+function parse(): void {
+  const r = parsePlainRows(bytes, 0, ctrl[Ctl.Arg]!, ctrl[Ctl.Arg + 1]!, ctrl[Ctl.Arg + 2]!, ctrl[Ctl.Arg + 3]!, ctrl[Ctl.Arg + 4] === 1, f64, m8, f64.length);
+  ctrl[Ctl.Arg + 5] = r.rows;
+  ctrl[Ctl.Arg + 6] = r.stop;
+}
+
+for (;;) {
+  const state = Atomics.load(ctrl, Ctl.State);
+  if (state === HelperState.Quit) break;
+  // Idle, or Done and not yet seen: sleep until told (never spin: the main thread needs the core).
+  if (state !== HelperState.Offered) {
+    Atomics.wait(ctrl, Ctl.State, state);
+    continue;
+  }
+  // Take the work, unless the main thread took it back first (then it is Quit).
+  if (Atomics.compareExchange(ctrl, Ctl.State, HelperState.Offered, HelperState.Taken) !== HelperState.Offered) continue;
+  try {
+    if (ctrl[Ctl.Job] === Job.Format) format();
+    else if (ctrl[Ctl.Job] === Job.Parse) parse();
+    else if (ctrl[Ctl.Job] === Job.FormatJson) formatJson();
+    else ctrl[Ctl.Failed] = 1;
+  } catch {
+    // A bug, never an input's fault (the main thread's own pass reports those): the main thread does the job itself.
+    ctrl[Ctl.Failed] = 1;
+  }
+  Atomics.store(ctrl, Ctl.State, HelperState.Done);
+  Atomics.notify(ctrl, Ctl.State);
+}
