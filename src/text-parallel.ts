@@ -96,8 +96,35 @@ export function textHelpers(): TextHelper[] | null {
   if (alone) return null;
   // More threads than the last run asked for (a library caller): more helpers.
   while (started < threads - 1) start(pool);
-  // A copy, of the helpers this run may use: a helper that fails leaves the pool while a caller walks its list.
-  return pool.length === 0 ? null : pool.slice(0, threads - 1);
+  // A copy, of the helpers this run may use (not one holding a writer's
+  // pending block): a helper that fails leaves the pool while a caller walks its list.
+  const free = pool.slice(0, threads - 1).filter((h) => !reserved.has(h));
+  return free.length === 0 ? null : free;
+}
+
+/** Helpers holding a block a writer formats while this thread reads on (reserve). */
+const reserved = new Set<TextHelper>();
+
+/**
+ * A helper for one job that outlives the call that offers it (the CSV
+ * writer's pipeline: a block is formatted while this thread reads and
+ * computes the next), kept from every other caller until release(); null
+ * when none is free.
+ */
+export function reserve(): TextHelper | null {
+  const h = textHelpers()?.[0] ?? null;
+  if (h !== null) reserved.add(h);
+  return h;
+}
+
+/** Gives a reserved helper back to the pool. */
+export function release(h: TextHelper): void {
+  reserved.delete(h);
+}
+
+/** Whether the job offered to h is done (finish() will not wait). */
+export function isDone(h: TextHelper): boolean {
+  return Atomics.load(h.ctrl, Ctl.State) === HelperState.Done;
 }
 
 let started = 0;

@@ -74,10 +74,10 @@ describe("the writer in parts: the bytes of one thread", () => {
     if (missing) for (let i = 0; i < n; i++) if (missing[i]) x[i] = NaN;
     const rows = Math.ceil((n + c.start) / c.cols) + 1;
     const endings = c.crlf ? Uint8Array.from({ length: rows }, (_, k) => (k % 3 === 0 ? 2 : 1)) : null;
-    const run = async (threads: number) => {
+    const run = async (threads: number, pipeline = false) => {
       tp.setTextThreads(threads);
       const s = sink();
-      const w = new CsvWriter(s.out as never, { delimiter: c.delimiter, decimal: c.decimal });
+      const w = new CsvWriter(s.out as never, { delimiter: c.delimiter, decimal: c.decimal, pipeline });
       // In batches of uneven sizes, continuing rows across batches as the transform does.
       let col = c.start;
       for (let k = 0, b = 40_001; k < n; k += b, b = b === 40_001 ? 70_003 : 40_001) {
@@ -99,6 +99,13 @@ describe("the writer in parts: the bytes of one thread", () => {
       expect(got.equals(want), `${t} threads`).toBe(true);
     }
     if (c.cols < 40_000) expect(tp.helped.format).toBeGreaterThan(before);
+    // Pipelined (the CSV transform's way): each batch formatted on a helper while the next is given, then end().
+    for (const t of [2, 3]) {
+      const before2 = tp.helped.format;
+      const got = await run(t, true);
+      expect(got.equals(want), `${t} threads, pipelined`).toBe(true);
+      if (c.cols < 40_000) expect(tp.helped.format, `${t} threads, pipelined`).toBeGreaterThan(before2);
+    }
     tp.setTextThreads(1);
   });
 });

@@ -33,7 +33,7 @@ export async function transformCsv(input: Input, output: Output, ctx: TransformC
   const { kernel } = ctx;
   const delimiter = await delimiterFor(input, opts);
   // Whitespace-separated input is written with single spaces.
-  const writer = new CsvWriter(output, { delimiter: delimiter === WHITESPACE ? " " : delimiter, decimal: opts.decimal, source: input.name, floatFormat: ctx.floatFormat });
+  const writer = new CsvWriter(output, { delimiter: delimiter === WHITESPACE ? " " : delimiter, decimal: opts.decimal, source: input.name, floatFormat: ctx.floatFormat, pipeline: true });
   let bom = false;
   const reader = new CsvReader(
     readerOptions(input, { ...opts, notice: opts.notice ?? ctx.notice }, delimiter, ctx.signOnly ?? false, (b: CsvBatch) => {
@@ -49,8 +49,15 @@ export async function transformCsv(input: Input, output: Output, ctx: TransformC
       writer.cells(b.values, b.missing, b.n, b.cols, b.startCell, b.endings, { ...b, comments: b.comments.filter((c) => c.row >= 0) });
     }),
   );
-  await pump(input, reader, () => writer.flush());
-  await writer.flush();
+  try {
+    await pump(input, reader, () => writer.flush());
+  } catch (err) {
+    // What one thread would have written before the error (a block a helper was formatting), then the error.
+    await writer.settle();
+    throw err;
+  }
+  // end(), not flush(): a block a helper is still formatting is written too.
+  await writer.end();
 }
 
 /**

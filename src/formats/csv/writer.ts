@@ -1,6 +1,6 @@
 import { DactError } from "../../errors.js";
 import { formatPlainCells } from "./cells.js";
-import { Ctl, finish, HELPER_CELLS, Job, offer, textHelpers, textThreads, worth } from "../../text-parallel.js";
+import { Ctl, finish, HELPER_CELLS, isDone, Job, offer, release, reserve, textHelpers, textThreads, worth, type TextHelper } from "../../text-parallel.js";
 import { formatDefault, formatRepr } from "../text/repr.js";
 import { formatPrintf, maxPrintfChars, writePrintf, type Printf } from "../text/printf.js";
 import { Ending, writeEnding } from "../text/ending.js";
@@ -16,6 +16,12 @@ export interface CsvWriterOptions {
   source?: string | undefined;
   /** --float-format: a printf conversion; null or absent: the default layout (repr.ts). */
   floatFormat?: Printf | null | undefined;
+  /**
+   * Large batches are formatted on a helper while this thread reads on
+   * (offerPipelined): for a caller that ends with end() on success and
+   * settle() on failure, so that the bytes are one thread's either way.
+   */
+  pipeline?: boolean | undefined;
 }
 
 /** The longest default-layout number: "-1.7976931348623157e+308" and friends. */
@@ -98,8 +104,73 @@ export class CsvWriter implements ArrayWriter {
     return this.point === 46 ? formatRepr(x) : formatRepr(x).replace(".", ",");
   }
 
+  /**
+   * A block a helper formats while this thread reads and computes the next
+   * (pipelined: its bytes go next in the output, collect()); null when none.
+   */
+  private pending: { h: TextHelper; n: number; cols: number; missing: boolean; endings: boolean } | null = null;
+
+  /** Appends the pending block's bytes: the helper's, or formatted here if it never took the job. */
+  private collect(): void {
+    const job = this.pending;
+    if (job === null) return;
+    this.pending = null;
+    const h = job.h;
+    try {
+      if (finish(h)) this.out.bytes(h.bytes.subarray(0, h.ctrl[Ctl.Arg + 6]!));
+      else {
+        this.out.room(job.n * this.cellBytes);
+        this.out.len = formatPlainCells(h.f64, job.missing ? h.m8 : null, 0, job.n, this.out.buf, this.out.len, job.cols, { col: 0, row: 0 }, job.endings ? h.e8 : null, this.delim, this.point, []);
+      }
+    } finally {
+      release(h);
+    }
+  }
+
+  /**
+   * Cells [from, n) on a helper while this thread goes on (a pipeline: the
+   * formatting of one batch beside the reading and computing of the next,
+   * where splitting each block between threads that join before the next
+   * kept the helper idle most of the time). The whole rows only: a row
+   * continued from the last batch is finished here first. False when it
+   * does not apply (the caller formats them itself).
+   */
+  private offerPipelined(values: Values, missing: Uint8Array | null, from: number, n: number, endings: Uint8Array | null): boolean {
+    if (this.opts.pipeline !== true) return false;
+    this.collect();
+    const cols = this.cols;
+    // a: the first row start; cells [from, a) finish a row continued from the last batch.
+    const a = this.col === 0 ? from : Math.min(n, from + cols - this.col);
+    if (this.textOf !== null || this.naTokens.length > 0 || this.labelCols.length > 0 || n - a < SPLIT_CELLS || n - a > HELPER_CELLS || textThreads() <= 1 || !worth(values, from, n)) return false;
+    const h = reserve();
+    if (h === null) return false;
+    if (a > from) {
+      this.out.room((a - from) * this.cellBytes);
+      this.out.len = this.format(values, missing, from, a, endings);
+    }
+    if (ArrayBuffer.isView(values)) h.f64.set((values as Float64Array).subarray(a, n));
+    else for (let k = a; k < n; k++) h.f64[k - a] = values[k]!;
+    if (missing !== null) h.m8.set(missing.subarray(a, n));
+    const rows = Math.ceil((n - a) / cols);
+    if (endings !== null) h.e8.set(endings.subarray(this.row, Math.min(endings.length, this.row + rows)));
+    const c = h.ctrl;
+    c[Ctl.Arg] = n - a;
+    c[Ctl.Arg + 1] = cols;
+    c[Ctl.Arg + 2] = missing === null ? 0 : 1;
+    c[Ctl.Arg + 3] = endings === null ? 0 : 1;
+    c[Ctl.Arg + 4] = this.delim;
+    c[Ctl.Arg + 5] = this.point;
+    offer(h, Job.Format);
+    this.pending = { h, n: n - a, cols, missing: missing !== null, endings: endings !== null };
+    // Where the cursor stands after those cells, as format() would leave it.
+    this.row += Math.floor((n - a) / cols);
+    this.col = (n - a) % cols;
+    return true;
+  }
+
   /** A line copied as it was (a header, a comment). */
   headerLine(text: string, ending: Ending): void {
+    this.collect();
     const o = this.out;
     o.text(text);
     o.room(2);
@@ -114,6 +185,7 @@ export class CsvWriter implements ArrayWriter {
    * then) and comment lines to put before given rows.
    */
   cells(values: Values, missing: Uint8Array | null, n: number, cols: number, startCol: number, endings: Uint8Array | null, extras?: RowExtras | null): void {
+    this.collect();
     this.cols = cols;
     this.col = startCol;
     this.row = 0;
@@ -143,6 +215,7 @@ export class CsvWriter implements ArrayWriter {
       this.labelled(values, missing, from, n, endings, extras.labels);
       return;
     }
+    if (this.offerPipelined(values, missing, from, n, endings)) return;
     // In blocks of cells whose worst case fits one output buffer.
     const block = Math.max(1, Math.floor((1 << 20) / this.cellBytes));
     for (let k = from; k < n; k += block) {
@@ -290,6 +363,7 @@ export class CsvWriter implements ArrayWriter {
   // line (as np.savetxt writes it), a 0-d array one cell.
 
   begin(head: ArrayHead): void {
+    this.collect();
     const s = head.shape;
     if (s.length > 2) {
       throw new DactError("USAGE", `found a ${s.length}-D array of shape ${head.growing ? "(…, " + s.slice(1).join(", ") + ")" : shapeText(s)}; expected at most 2 dimensions for CSV/TSV (pass --reshape rows,cols, e.g. --reshape -1,${s[s.length - 1]})`, this.opts.source);
@@ -315,11 +389,32 @@ export class CsvWriter implements ArrayWriter {
     this.cells(values, missing, n, this.cols, this.col, null, x);
   }
 
+  /**
+   * Writes what is formatted. A pending block (offerPipelined) stays with
+   * its helper unless it is done already: end() takes it, and every call
+   * that writes takes it first, so the bytes keep their order.
+   */
   flush(): Promise<void> {
+    if (this.pending !== null && isDone(this.pending.h)) this.collect();
     return this.out.flush();
   }
 
   async end(): Promise<void> {
+    this.collect();
     await this.out.flush();
+  }
+
+  /**
+   * After a failure: writes what one thread would have written by then (a
+   * pending block included), so that the output does not depend on
+   * --threads even when a bad cell ends the run; a failure to write is the
+   * caller's error's, not a new one.
+   */
+  async settle(): Promise<void> {
+    try {
+      await this.end();
+    } catch {
+      // The run's own error is what is reported.
+    }
   }
 }
