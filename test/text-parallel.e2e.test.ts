@@ -200,6 +200,21 @@ describe("the JSON formatter in parts: the bytes of one thread", () => {
     const before = tp.helped.formatJson;
     for (const t of [2, 3]) expect((await run(t)).equals(want), `${t} threads`).toBe(true);
     expect(tp.helped.formatJson).toBeGreaterThan(before);
+    // Pipelined (the JSON transform's way): each piece formatted on a helper while the next is given, then end().
+    const small = pieces(b, [0, 1, 70_001, 70_002, 140_003, 200_003, 260_000, 330_000, b.nOps]);
+    for (const t of [2, 3]) {
+      tp.setTextThreads(t);
+      const s = sink();
+      const f = new JsonFormatter(s.out as never, !lines, { pipeline: true });
+      const before2 = tp.helped.formatJson;
+      for (const p of small) {
+        f.write(p as never, p.values);
+        await f.flush();
+      }
+      await f.end();
+      expect(s.bytes().equals(want), `${t} threads, pipelined`).toBe(true);
+      expect(tp.helped.formatJson, `${t} threads, pipelined`).toBeGreaterThan(before2);
+    }
     tp.setTextThreads(1);
   });
 });

@@ -13,7 +13,7 @@ import { JsonFormatter } from "./writer.js";
  */
 export async function transformJson(input: Input, output: Output, ctx: TransformContext, lines: boolean): Promise<void> {
   const { kernel } = ctx;
-  const writer = new JsonFormatter(output, !lines, { floatFormat: ctx.floatFormat, source: input.name });
+  const writer = new JsonFormatter(output, !lines, { floatFormat: ctx.floatFormat, source: input.name, pipeline: true });
   const reader = new JsonReader({
     lines,
     file: input.name,
@@ -23,8 +23,14 @@ export async function transformJson(input: Input, output: Output, ctx: Transform
       writer.write(b, b.values);
     },
   });
-  await pump(input, reader, () => writer.out.flush());
-  await writer.out.flush();
+  try {
+    await pump(input, reader, () => writer.flush());
+  } catch (err) {
+    // What one thread would have written before the error (a batch a helper was formatting), then the error.
+    await writer.settle();
+    throw err;
+  }
+  await writer.end();
 }
 
 /**

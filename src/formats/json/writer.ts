@@ -2,7 +2,7 @@ import { DactError } from "../../errors.js";
 import type { Output } from "../../io.js";
 import { formatNarrow } from "../text/repr.js";
 import { formatJsonOps, skipJsonOps, type OpsState } from "./ops.js";
-import { Ctl, finish, HELPER_BYTES, HELPER_CELLS, Job, offer, textHelpers, textThreads, worth, type TextHelper } from "../../text-parallel.js";
+import { Ctl, finish, HELPER_BYTES, HELPER_CELLS, isDone, Job, offer, release, reserve, textHelpers, textThreads, worth, type TextHelper } from "../../text-parallel.js";
 import { formatPrintf, maxPrintfChars, notJsonNumber, writePrintf, type Printf } from "../text/printf.js";
 import { OutBuffer, shapeText, sizeOf, type ArrayHead, type ArrayWriter, type Values } from "../array.js";
 import { Op, type JsonBatch } from "./reader.js";
@@ -20,6 +20,12 @@ const HELPER_OPS = Math.min(HELPER_CELLS, Math.floor(HELPER_BYTES / MAX_OP_BYTES
 export interface JsonNumberOptions {
   floatFormat?: Printf | null | undefined;
   source?: string | undefined;
+  /**
+   * Large batches are formatted on a helper while this thread reads on
+   * (as the CSV writer's pipeline): for a caller that ends with end() on
+   * success and settle() on failure.
+   */
+  pipeline?: boolean | undefined;
 }
 
 /**
@@ -72,8 +78,75 @@ export class JsonFormatter {
     else this.textOf = null;
   }
 
+  /** A batch a helper formats while this thread reads and computes the next; null when none. */
+  private pending: { h: TextHelper; n: number; start: OpsState } | null = null;
+
+  /** Appends the pending batch's text: the helper's, or formatted here from the shared copies if it never took the job. */
+  private collect(): void {
+    const job = this.pending;
+    if (job === null) return;
+    this.pending = null;
+    const h = job.h;
+    try {
+      if (finish(h)) this.out.bytes(h.bytes.subarray(0, h.ctrl[Ctl.Arg + 4]!));
+      else {
+        this.out.room(job.n * this.opBytes);
+        this.out.len = formatJsonOps(h.m8, 0, job.n, h.f64, h.e8, this.out.buf, this.out.len, { ...job.start, v: 0, e: 0 }, this.document);
+      }
+    } finally {
+      release(h);
+    }
+  }
+
+  /** The whole batch on a helper while this thread goes on; false when it does not apply. */
+  private offerPipelined(b: JsonBatch, values: Values): boolean {
+    if (this.numbers.pipeline !== true || this.textOf !== null || b.nOps < SPLIT_OPS || b.nOps > HELPER_OPS || b.nValues > HELPER_CELLS || b.nEndings > HELPER_CELLS || textThreads() <= 1 || !worth(values, 0, b.nValues)) return false;
+    const h = reserve();
+    if (h === null) return false;
+    h.m8.set(b.ops.subarray(0, b.nOps));
+    if (ArrayBuffer.isView(values)) h.f64.set((values as Float64Array).subarray(0, b.nValues));
+    else for (let k = 0; k < b.nValues; k++) h.f64[k] = values[k]!;
+    h.e8.set(b.endings.subarray(0, b.nEndings));
+    const start: OpsState = { depth: this.depth, first: this.first, v: 0, e: 0 };
+    const c = h.ctrl;
+    c[Ctl.Arg] = b.nOps;
+    c[Ctl.Arg + 1] = start.depth;
+    c[Ctl.Arg + 2] = start.first ? 1 : 0;
+    c[Ctl.Arg + 3] = this.document ? 1 : 0;
+    offer(h, Job.FormatJson);
+    this.pending = { h, n: b.nOps, start };
+    // The state after the batch, as formatting it would leave it.
+    const st: OpsState = { ...start };
+    skipJsonOps(b.ops, 0, b.nOps, st);
+    this.depth = st.depth;
+    this.first = st.first;
+    return true;
+  }
+
+  /** Writes what is formatted; a pending batch stays with its helper unless it is done (end() takes it). */
+  flush(): Promise<void> {
+    if (this.pending !== null && isDone(this.pending.h)) this.collect();
+    return this.out.flush();
+  }
+
+  async end(): Promise<void> {
+    this.collect();
+    await this.out.flush();
+  }
+
+  /** After a failure: what one thread would have written by then, the pending batch included; a failure to write is the caller's error's. */
+  async settle(): Promise<void> {
+    try {
+      await this.end();
+    } catch {
+      // The run's own error is what is reported.
+    }
+  }
+
   /** Appends the text for a batch of ops; `values` holds the numbers for its Value ops. */
   write(b: JsonBatch, values: Values): void {
+    this.collect();
+    if (this.offerPipelined(b, values)) return;
     this.out.room(b.nOps * this.opBytes);
     if (this.textOf === null) {
       // The float64 default layout: the pure function the helper threads share (ops.ts), in parts when large.
