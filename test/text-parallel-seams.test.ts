@@ -290,3 +290,19 @@ describe("the writers with their blocks split everywhere: the bytes of one threa
     expect(tp.helped.formatJson - before).toBeGreaterThan(20);
   });
 });
+
+describe("--threads far above 8 (its default is the number of cores)", () => {
+  it("starts at most MAX_TEXT_HELPERS (7) text helpers: ~12 MB of RSS each, and no gain cutting a 1 MiB chunk finer", async () => {
+    tp.setTextThreads(64);
+    try {
+      const hs = tp.textHelpers();
+      expect(hs).not.toBeNull();
+      expect(hs!.length).toBe(7);
+      expect(tp.MAX_TEXT_HELPERS).toBe(7);
+      // Asked again (a later run, a library caller): none more.
+      expect(tp.textHelpers()!.length).toBe(7);
+    } finally {
+      tp.setTextThreads(1);
+    }
+  });
+});
