@@ -212,7 +212,7 @@ describe("plain rows in a helper: the reader's values, and a stop where the read
     const x = doubles(3000, 11);
     let text = "";
     // Every row starts with a digit or "-" (else the helper leaves it to the reader: a comment?); infinities in later cells.
-    for (let i = 0; i < x.length; i += 3) text += `${[x[i], x[i + 1], x[i + 2]].map((v, k) => (Number.isFinite(v) ? String(v) : k === 0 || Number.isNaN(v) ? "1" : v > 0 ? "inf" : "-Infinity")).join(",")}${i % 2 ? "\r\n" : "\n"}`;
+    for (let i = 0; i < x.length; i += 3) text += `${[x[i], x[i + 1], x[i + 2]].map((v, k) => (Number.isFinite(v) ? String(v) : k === 0 || Number.isNaN(v) ? "1" : v! > 0 ? "inf" : "-Infinity")).join(",")}${i % 2 ? "\r\n" : "\n"}`;
     const got = await parse(text, 3);
     expect(got.stop, text.slice(got.stop, got.stop + 80)).toBe(Buffer.byteLength(text));
     const values: number[] = [];
