@@ -78,6 +78,25 @@ describe("same-format output keeps what the producer wrote", () => {
     expect(dact(["relu", "m.csv", "--na-values", "-999"], { cwd: d }).stdout.toString()).toBe("-999,1.0\n");
   });
 
+  it.each(["-999,NA", "NA,-999", "NA,-999,None"])("--na-values %s: the numeric token matches by value wherever it sits in the list", (list) => {
+    const d = workdir();
+    // pandas writes -999 as -999.0: read_csv(na_values=[-999]) reads both as missing.
+    writeFileSync(path.join(d, "m.csv"), "a,b\n1.5,-999.0\n-999,NA\n");
+    const r = dact(["relu", "m.csv", "--na-values", list], { cwd: d });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.toString()).toBe("a,b\n1.0,-999.0\n-999,NA\n");
+    // A file large enough for the reader's helper threads: the same cells missing with 1, 2 and 4 threads.
+    const rows = ["a,b,c"];
+    for (let i = 0; i < 120_000; i++) rows.push(i % 7 === 3 ? `-999.0,${i % 2 ? -1.5 : 2.5},NA` : `${(i % 5) - 2}.25,-999,${i}.5`);
+    writeFileSync(path.join(d, "big.csv"), rows.join("\n") + "\n");
+    const want = rows.map((line, k) => (k === 0 ? line : line.split(",").map((c) => (c === "-999.0" || c === "-999" || c === "NA" ? c : Number(c) > 0 ? "1.0" : "0.0")).join(","))).join("\n") + "\n";
+    for (const t of ["1", "2", "4"]) {
+      const b = dact(["relu", "big.csv", "--na-values", list, "--threads", t], { cwd: d });
+      expect(b.status, b.stderr).toBe(0);
+      expect(b.stdout.toString() === want, `--threads ${t}`).toBe(true);
+    }
+  });
+
   it("comment lines: kept in CSV output, skipped in conversion; --comment changes or turns them off", () => {
     const p = path.join(TEXT, "savetxt-header.txt");
     const same = dact(["relu", p]);

@@ -257,7 +257,13 @@ export class CsvReader {
     const comment = opts.comment ?? "#";
     this.commentByte = comment === "" ? -1 : comment.charCodeAt(0);
     this.na = new Set(opts.naValues ?? PANDAS_NA);
-    const nums = [...this.na].map((t) => parseNumberText(t)).filter((v, k, a) => cellStatus === CellStatus.Number && v === v && a.indexOf(v) === k);
+    // cellStatus is the last parse's: read it for each token as it is parsed, not after the whole list
+    // (else a text token last, `-999,NA`, dropped every numeric one).
+    const nums: number[] = [];
+    for (const t of this.na) {
+      const v = parseNumberText(t);
+      if (cellStatus === CellStatus.Number && v === v && !nums.includes(v)) nums.push(v);
+    }
     this.naNumbers = nums.length ? new Set(nums) : null;
     this.labelSpec = opts.labels ?? "auto";
     this.columnSpec = opts.columns && opts.columns.length > 0 ? opts.columns : undefined;

@@ -22,6 +22,7 @@ import type { TransformContext } from "../context.js";
 import type { ColumnSpec, LabelSpec } from "../csv/reader.js";
 import { grow } from "../../grow.js";
 import { formatNumber } from "../text/number.js";
+import { formatPrintf, notJsonNumber, type Printf } from "../text/printf.js";
 import { StringDecoder } from "node:string_decoder";
 
 export type RecordsLayout = "lines" | "array" | "split";
@@ -46,6 +47,19 @@ export async function recordsLayout(input: Input, lines: boolean): Promise<Recor
 /** A number as dact's JSON writer writes it: null for NaN, ±1e999 for ±inf. */
 function jsonNumber(x: number): string {
   return x !== x ? "null" : x === Infinity ? "1e999" : x === -Infinity ? "-1e999" : formatNumber(x);
+}
+
+/**
+ * How the records' numbers are written: jsonNumber, or with --float-format
+ * its text for a finite number (NaN and ±inf as jsonNumber), as the JSON
+ * array writer does; a format whose output is not always a JSON number is
+ * refused as there, before anything is written.
+ */
+function numberText(f: Printf | null | undefined, source: string): (x: number) => string {
+  if (!f) return jsonNumber;
+  const why = notJsonNumber(f);
+  if (why !== null) throw new DactError("USAGE", `option --float-format: found ${JSON.stringify(f.text)} for JSON output; expected a format whose output is a JSON number (${why})`, source);
+  return (x) => (x - x === 0 ? formatPrintf(x, f) : jsonNumber(x));
 }
 
 /** A label value as a CSV cell: strings as they are, null empty, the rest as JSON. */
@@ -373,12 +387,12 @@ async function derived(ctx: TransformContext, values: Float64Array, n: number): 
 }
 
 /** One record as pandas writes it (compact, keys in order), numbers from `values` from `k`. */
-function recordText(keys: readonly string[], row: readonly unknown[], isNumeric: readonly boolean[], values: Float64Array, k: number, asObject: boolean): [string, number] {
+function recordText(keys: readonly string[], row: readonly unknown[], isNumeric: readonly boolean[], values: Float64Array, k: number, asObject: boolean, num: (x: number) => string): [string, number] {
   let s = asObject ? "{" : "[";
   for (let i = 0; i < keys.length; i++) {
     if (i > 0) s += ",";
     if (asObject) s += JSON.stringify(keys[i]) + ":";
-    s += isNumeric[i] ? jsonNumber(values[k++]!) : JSON.stringify(row[i]);
+    s += isNumeric[i] ? num(values[k++]!) : JSON.stringify(row[i]);
   }
   return [s + (asObject ? "}" : "]"), k];
 }
@@ -391,6 +405,7 @@ function recordText(keys: readonly string[], row: readonly unknown[], isNumeric:
 export async function transformRecords(input: Input, output: Output, ctx: TransformContext, layout: RecordsLayout, opts: RecordsOptions): Promise<void> {
   const out = new OutBuffer(output);
   const file = input.name;
+  const num = numberText(ctx.floatFormat, file);
   const numericOf = (t: Table) => t.keys.map((_k, i) => !t.labelCols.includes(i));
   if (layout === "lines") {
     let table: Table | null = null;
@@ -431,7 +446,7 @@ export async function transformRecords(input: Input, output: Output, ctx: Transf
         for (const p of pending) {
           if (p.row === null) out.text(p.text + p.ending);
           else {
-            const [s, next] = recordText(keys, p.row, isNumeric, results, k, true);
+            const [s, next] = recordText(keys, p.row, isNumeric, results, k, true, num);
             k = next;
             out.text(s + p.ending);
           }
@@ -466,7 +481,7 @@ export async function transformRecords(input: Input, output: Output, ctx: Transf
   const isNumeric = numericOf(t);
   let k = 0;
   const texts = rows.map((r) => {
-    const [s, next] = recordText(keys, r, isNumeric, results, k, layout === "array");
+    const [s, next] = recordText(keys, r, isNumeric, results, k, layout === "array", num);
     k = next;
     return s;
   });
