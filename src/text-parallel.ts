@@ -132,9 +132,47 @@ export function release(h: TextHelper): void {
   reserved.delete(h);
 }
 
-/** Whether the job offered to h is done (finish() will not wait). */
-export function isDone(h: TextHelper): boolean {
-  return Atomics.load(h.ctrl, Ctl.State) === HelperState.Done;
+/**
+ * A writer's pipelined job (the CSV and JSON writers' offerPipelined): a
+ * batch offered to a reserved helper, whose bytes go next in the output.
+ * take() appends them, or has `redo` format the batch here from the shared
+ * copies when the helper never took it, and gives the helper back.
+ */
+export class PendingText {
+  constructor(
+    readonly h: TextHelper,
+    /** The control word the helper leaves its byte count in. */
+    private readonly lengthAt: number,
+    private readonly redo: () => void,
+  ) {}
+
+  /** Whether the helper is done (take() will not wait). */
+  get done(): boolean {
+    return Atomics.load(this.h.ctrl, Ctl.State) === HelperState.Done;
+  }
+
+  take(out: { bytes(b: Uint8Array): void }): void {
+    try {
+      if (finish(this.h)) out.bytes(this.h.bytes.subarray(0, this.h.ctrl[this.lengthAt]!));
+      else this.redo();
+    } finally {
+      release(this.h);
+    }
+  }
+}
+
+/**
+ * After a failure in a pipelined transform: writes what one thread would
+ * have written by then (`end`: the pending batch, then the buffer), so that
+ * the output does not depend on --threads even when a bad cell ends the
+ * run; a failure to write is the run's error's, not a new one.
+ */
+export async function settle(end: () => Promise<void>): Promise<void> {
+  try {
+    await end();
+  } catch {
+    // The run's own error is what is reported.
+  }
 }
 
 let started = 0;

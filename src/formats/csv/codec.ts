@@ -5,6 +5,7 @@ import { CsvReader, UNKNOWN_COLS, WHITESPACE, type CsvBatch, type CsvReaderOptio
 import { sniffDelimiter, SNIFF_BYTES } from "./sniff.js";
 import { CsvWriter } from "./writer.js";
 import { grow } from "../../grow.js";
+import { settle } from "../../text-parallel.js";
 
 export interface CsvOptions extends CsvTextOptions {
   /** One ASCII character, WHITESPACE, or undefined to sniff (see sniff.ts). */
@@ -53,7 +54,7 @@ export async function transformCsv(input: Input, output: Output, ctx: TransformC
     await pump(input, reader, () => writer.flush());
   } catch (err) {
     // What one thread would have written before the error (a block a helper was formatting), then the error.
-    await writer.settle();
+    await settle(() => writer.end());
     throw err;
   }
   // end(), not flush(): a block a helper is still formatting is written too.

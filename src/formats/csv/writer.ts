@@ -1,6 +1,6 @@
 import { DactError } from "../../errors.js";
 import { formatPlainCells } from "./cells.js";
-import { Ctl, finish, HELPER_CELLS, isDone, Job, offer, release, reserve, textHelpers, textThreads, worth, type TextHelper } from "../../text-parallel.js";
+import { Ctl, finish, HELPER_CELLS, Job, offer, PendingText, reserve, textHelpers, textThreads, worth } from "../../text-parallel.js";
 import { formatDefault, formatRepr } from "../text/repr.js";
 import { formatPrintf, maxPrintfChars, writePrintf, type Printf } from "../text/printf.js";
 import { Ending, writeEnding } from "../text/ending.js";
@@ -19,7 +19,7 @@ export interface CsvWriterOptions {
   /**
    * Large batches are formatted on a helper while this thread reads on
    * (offerPipelined): for a caller that ends with end() on success and
-   * settle() on failure, so that the bytes are one thread's either way.
+   * text-parallel's settle() on failure, so that the bytes are one thread's either way.
    */
   pipeline?: boolean | undefined;
 }
@@ -108,23 +108,13 @@ export class CsvWriter implements ArrayWriter {
    * A block a helper formats while this thread reads and computes the next
    * (pipelined: its bytes go next in the output, collect()); null when none.
    */
-  private pending: { h: TextHelper; n: number; cols: number; missing: boolean; endings: boolean } | null = null;
+  private pending: PendingText | null = null;
 
   /** Appends the pending block's bytes: the helper's, or formatted here if it never took the job. */
   private collect(): void {
     const job = this.pending;
-    if (job === null) return;
     this.pending = null;
-    const h = job.h;
-    try {
-      if (finish(h)) this.out.bytes(h.bytes.subarray(0, h.ctrl[Ctl.Arg + 6]!));
-      else {
-        this.out.room(job.n * this.cellBytes);
-        this.out.len = formatPlainCells(h.f64, job.missing ? h.m8 : null, 0, job.n, this.out.buf, this.out.len, job.cols, { col: 0, row: 0 }, job.endings ? h.e8 : null, this.delim, this.point, []);
-      }
-    } finally {
-      release(h);
-    }
+    job?.take(this.out);
   }
 
   /**
@@ -161,7 +151,13 @@ export class CsvWriter implements ArrayWriter {
     c[Ctl.Arg + 4] = this.delim;
     c[Ctl.Arg + 5] = this.point;
     offer(h, Job.Format);
-    this.pending = { h, n: n - a, cols, missing: missing !== null, endings: endings !== null };
+    const count = n - a;
+    const m8 = missing === null ? null : h.m8;
+    const e8 = endings === null ? null : h.e8;
+    this.pending = new PendingText(h, Ctl.Arg + 6, () => {
+      this.out.room(count * this.cellBytes);
+      this.out.len = formatPlainCells(h.f64, m8, 0, count, this.out.buf, this.out.len, cols, { col: 0, row: 0 }, e8, this.delim, this.point, []);
+    });
     // Where the cursor stands after those cells, as format() would leave it.
     this.row += Math.floor((n - a) / cols);
     this.col = (n - a) % cols;
@@ -395,26 +391,12 @@ export class CsvWriter implements ArrayWriter {
    * that writes takes it first, so the bytes keep their order.
    */
   flush(): Promise<void> {
-    if (this.pending !== null && isDone(this.pending.h)) this.collect();
+    if (this.pending?.done) this.collect();
     return this.out.flush();
   }
 
   async end(): Promise<void> {
     this.collect();
     await this.out.flush();
-  }
-
-  /**
-   * After a failure: writes what one thread would have written by then (a
-   * pending block included), so that the output does not depend on
-   * --threads even when a bad cell ends the run; a failure to write is the
-   * caller's error's, not a new one.
-   */
-  async settle(): Promise<void> {
-    try {
-      await this.end();
-    } catch {
-      // The run's own error is what is reported.
-    }
   }
 }

@@ -5,6 +5,7 @@ import type { ArraySink } from "../array.js";
 import { JsonReader, Op, type JsonBatch } from "./reader.js";
 import { grow } from "../../grow.js";
 import { JsonFormatter } from "./writer.js";
+import { settle } from "../../text-parallel.js";
 
 /**
  * JSON (or JSON Lines) in, the same out: the input's nesting, each number
@@ -27,7 +28,7 @@ export async function transformJson(input: Input, output: Output, ctx: Transform
     await pump(input, reader, () => writer.flush());
   } catch (err) {
     // What one thread would have written before the error (a batch a helper was formatting), then the error.
-    await writer.settle();
+    await settle(() => writer.end());
     throw err;
   }
   await writer.end();

@@ -2,7 +2,7 @@ import { DactError } from "../../errors.js";
 import type { Output } from "../../io.js";
 import { formatNarrow } from "../text/repr.js";
 import { formatJsonOps, skipJsonOps, type OpsState } from "./ops.js";
-import { Ctl, finish, HELPER_BYTES, HELPER_CELLS, isDone, Job, offer, release, reserve, textHelpers, textThreads, worth, type TextHelper } from "../../text-parallel.js";
+import { Ctl, finish, HELPER_BYTES, HELPER_CELLS, Job, offer, PendingText, reserve, textHelpers, textThreads, worth, type TextHelper } from "../../text-parallel.js";
 import { formatPrintf, maxPrintfChars, notJsonNumber, writePrintf, type Printf } from "../text/printf.js";
 import { OutBuffer, shapeText, sizeOf, type ArrayHead, type ArrayWriter, type Values } from "../array.js";
 import { Op, type JsonBatch } from "./reader.js";
@@ -23,7 +23,7 @@ export interface JsonNumberOptions {
   /**
    * Large batches are formatted on a helper while this thread reads on
    * (as the CSV writer's pipeline): for a caller that ends with end() on
-   * success and settle() on failure.
+   * success and text-parallel's settle() on failure.
    */
   pipeline?: boolean | undefined;
 }
@@ -79,23 +79,13 @@ export class JsonFormatter {
   }
 
   /** A batch a helper formats while this thread reads and computes the next; null when none. */
-  private pending: { h: TextHelper; n: number; start: OpsState } | null = null;
+  private pending: PendingText | null = null;
 
   /** Appends the pending batch's text: the helper's, or formatted here from the shared copies if it never took the job. */
   private collect(): void {
     const job = this.pending;
-    if (job === null) return;
     this.pending = null;
-    const h = job.h;
-    try {
-      if (finish(h)) this.out.bytes(h.bytes.subarray(0, h.ctrl[Ctl.Arg + 4]!));
-      else {
-        this.out.room(job.n * this.opBytes);
-        this.out.len = formatJsonOps(h.m8, 0, job.n, h.f64, h.e8, this.out.buf, this.out.len, { ...job.start, v: 0, e: 0 }, this.document);
-      }
-    } finally {
-      release(h);
-    }
+    job?.take(this.out);
   }
 
   /** The whole batch on a helper while this thread goes on; false when it does not apply. */
@@ -114,7 +104,11 @@ export class JsonFormatter {
     c[Ctl.Arg + 2] = start.first ? 1 : 0;
     c[Ctl.Arg + 3] = this.document ? 1 : 0;
     offer(h, Job.FormatJson);
-    this.pending = { h, n: b.nOps, start };
+    const n = b.nOps;
+    this.pending = new PendingText(h, Ctl.Arg + 4, () => {
+      this.out.room(n * this.opBytes);
+      this.out.len = formatJsonOps(h.m8, 0, n, h.f64, h.e8, this.out.buf, this.out.len, { ...start }, this.document);
+    });
     // The state after the batch, as formatting it would leave it.
     const st: OpsState = { ...start };
     skipJsonOps(b.ops, 0, b.nOps, st);
@@ -125,22 +119,13 @@ export class JsonFormatter {
 
   /** Writes what is formatted; a pending batch stays with its helper unless it is done (end() takes it). */
   flush(): Promise<void> {
-    if (this.pending !== null && isDone(this.pending.h)) this.collect();
+    if (this.pending?.done) this.collect();
     return this.out.flush();
   }
 
   async end(): Promise<void> {
     this.collect();
     await this.out.flush();
-  }
-
-  /** After a failure: what one thread would have written by then, the pending batch included; a failure to write is the caller's error's. */
-  async settle(): Promise<void> {
-    try {
-      await this.end();
-    } catch {
-      // The run's own error is what is reported.
-    }
   }
 
   /** Appends the text for a batch of ops; `values` holds the numbers for its Value ops. */
