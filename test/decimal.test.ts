@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { eightDigits, groupsToDouble, writeShortest } from "../src/formats/text/decimal.js";
 import { cellStatus, CellStatus, parseNumberBytes } from "../src/formats/text/number.js";
 import { formatRepr } from "../src/formats/text/repr.js";
+import { wasmJsonNumber } from "../src/wasm/text.js";
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
@@ -170,8 +171,19 @@ function readsAsNumber(text: string): { declined: boolean } {
   if (v === v && !Object.is(v, want)) expect.fail(`groupsToDouble(${text}) = ${v}, Number() = ${want}`);
   const w = parseNumberBytes(b, 0, b.length, -1);
   if (cellStatus !== CellStatus.Number || !Object.is(w, want)) expect.fail(`parseNumberBytes(${text}) = ${w} (status ${cellStatus}), Number() = ${want}`);
+  // The JSON Lines reader's wasm parser (Eisel-Lemire), on what is a JSON number: Number() or a decline (NaN).
+  if (JSON_NUMBER.test(text)) {
+    const x = wasmJsonNumber(text);
+    if (x === x && !Object.is(x, want)) expect.fail(`the wasm parser read ${text} as ${x}; Number() = ${want}`);
+    wasmRead++;
+    if (x !== x) wasmDeclined++;
+  }
   return { declined: v !== v };
 }
+
+const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$/;
+let wasmRead = 0;
+let wasmDeclined = 0;
 
 /** The digits of a decimal text as the parsers' int32 groups, through groupsToDouble (NaN: declined). */
 function fastPath(text: string): number {
@@ -345,6 +357,56 @@ describe("sign-only reading (relu)", () => {
     for (const [text, want] of [["-0.00000000000000000000", -0], ["1.00000000000000000000e-400", 0], ["-1234567890123456789e-350", -0], ["12345678901234567", 1], ["-9.8765432109876543e-290", -1], ["1", 1], ["2", 2], ["-0.5", -0.5]] as const) {
       const b = Buffer.from(text, "latin1");
       expect(Object.is(parseNumberBytes(b, 0, b.length, -1, true), want), text).toBe(true);
+    }
+  });
+});
+
+describe("the JSON Lines reader's wasm parser (Eisel-Lemire) is Number(text), bit for bit", () => {
+  it("on every JSON number the tests above read, declining only beyond 19 significant digits", () => {
+    // readsAsNumber checked each value; here, that the corpora reached it.
+    expect(wasmRead).toBeGreaterThan(100_000);
+    expect(wasmDeclined / wasmRead).toBeLessThan(0.2);
+  });
+
+  it("property: any 1-19 digit decimal with any exponent, with no decline", () => {
+    let declined = 0;
+    fc.assert(
+      fc.property(fc.stringMatching(/^[1-9][0-9]{0,18}$/), fc.integer({ min: 0, max: 19 }), fc.integer({ min: -345, max: 330 }), fc.boolean(), (digits, pointAt, e, neg) => {
+        const at = Math.min(pointAt, digits.length);
+        const text = `${neg ? "-" : ""}${digits.slice(0, at) || "0"}${at < digits.length ? "." + digits.slice(at) : ""}e${e}`;
+        const x = wasmJsonNumber(text);
+        if (x !== x) declined++;
+        else expect(Object.is(x, Number(text)), text).toBe(true);
+      }),
+      { numRuns: 50_000 },
+    );
+    // 128 bits decide all but a few in 10^5 (the all-ones low word outside q in [-27, 55]).
+    expect(declined).toBeLessThan(5);
+  });
+
+  it("on the halfway points between integers beyond 2^53, and one unit either side", () => {
+    const r = rng(7);
+    for (let i = 0; i < 20_000; i++) {
+      const x = fromBits(0x43400000 + (r() % 0xa00000), r());
+      const m = BigInt(midpoint(x));
+      for (const t of [m - 1n, m, m + 1n]) {
+        const text = t.toString();
+        const v = wasmJsonNumber(text);
+        if (text.replace(/0+$/, "").length <= 19) expect(Object.is(v, Number(text)), text).toBe(true);
+        else expect(v === v ? Object.is(v, Number(text)) : true, text).toBe(true);
+      }
+    }
+  });
+
+  it("at the extremes: zero, subnormals, the largest double, overflow and underflow", () => {
+    for (const text of ["0", "-0", "0.0e5", "5e-324", "4.9406564584124654e-324", "2.4703282292062328e-324", "2.4703282292062327e-324", "2.2250738585072011e-308", "2.2250738585072014e-308", "1.7976931348623157e308", "1.7976931348623158e308", "1.7976931348623159e308", "1e309", "1e-343", "1e-342", "9999999999999999999e-343", "1e99999", "-1e-99999", "1E5", "1e+5"]) {
+      expect(Object.is(wasmJsonNumber(text), Number(text)), text).toBe(true);
+    }
+  });
+
+  it("declines (NaN) what is not a JSON number, for the reader's own errors", () => {
+    for (const text of ["01", "-01", "1.", ".5", "+1", "1e", "1e+", "-", "--1", "1.5.", "0x10", "Infinity", "-Infinity", "NaN", "1_000", "", " 1"]) {
+      expect(wasmJsonNumber(text), text).toBeNaN();
     }
   });
 });

@@ -3,6 +3,7 @@ import { eightDigits, groupsToDouble, POW10_8 } from "../text/decimal.js";
 import { bomLength, Ending, maybeBomPrefix } from "../text/ending.js";
 import { TextGuard } from "../binary.js";
 import { grow } from "../../grow.js";
+import { jsonlRows } from "../../wasm/text.js";
 
 export { Ending } from "../text/ending.js";
 
@@ -36,6 +37,8 @@ export interface JsonReaderOptions {
   signOnly?: boolean | undefined;
   /** Called with each document's shape when it ends (each line, for JSON Lines). */
   onDocument?: ((shape: number[]) => void) | undefined;
+  /** JSON Lines: whole lines of numbers through the wasm parser (default true; false: this scanner alone, for the tests' comparisons). */
+  wasm?: boolean | undefined;
 }
 
 /** What the parser accepts next. */
@@ -49,6 +52,9 @@ const enum Expect {
 
 /** numpy arrays have at most 64 dimensions (NPY_MAXDIMS), so deeper nesting cannot be a matrix. */
 export const MAX_DEPTH = 64;
+/** Bytes of whole lines a call of the wasm row parser takes: a copy of them goes in (see fastLines). */
+const FAST_SLICE = 64 << 10;
+
 /** A number token longer than this is refused rather than buffered without bound. */
 const MAX_TOKEN = 1 << 16;
 
@@ -99,6 +105,13 @@ export class JsonReader {
   private pendingCR = false;
   private started = false;
   private batch: JsonBatch;
+  /**
+   * JSON Lines: whole lines of numbers go to the wasm row parser
+   * (fastLines) until it leaves too many to this scanner (fastMissed).
+   */
+  private fast: boolean;
+  private fastTaken = 0;
+  private fastMissed = 0;
 
   private readonly lines: boolean;
   private readonly onBatch: (b: JsonBatch) => void;
@@ -109,6 +122,7 @@ export class JsonReader {
 
   constructor(opts: JsonReaderOptions) {
     this.lines = opts.lines;
+    this.fast = opts.lines && opts.wasm !== false;
     this.onBatch = opts.onBatch;
     this.file = opts.file;
     this.signOnly = opts.signOnly ?? false;
@@ -198,6 +212,11 @@ export class JsonReader {
    * when the first element of the top-level array is complete. Null before
    * that, and for a top-level number.
    */
+  /** Lines the wasm row parser took (for the tests: that it is in use). */
+  get wasmLines(): number {
+    return this.fastTaken;
+  }
+
   /** The line being read (1-based): in onDocument, the document's line. */
   get lineNumber(): number {
     return this.line;
@@ -292,6 +311,7 @@ export class JsonReader {
   }
 
   private scan(buf: Buffer, i: number, isToken: boolean): void {
+    if (this.fast && !isToken && this.expect === Expect.TopValue && this.depth === 0 && !this.pendingCR && i < buf.length) i = this.fastLines(buf, i);
     const len = buf.length;
     const b = this.batch;
     const lines = this.lines;
@@ -318,6 +338,7 @@ export class JsonReader {
         i++;
         this.line++;
         this.lineStart = this.offset + i;
+        if (this.fast && !isToken && this.expect === Expect.TopValue) i = this.fastLines(buf, i);
         continue;
       }
       this.pendingCR = false;
@@ -406,6 +427,53 @@ export class JsonReader {
         this.fail(this.offset + i, "an object", `${EXPECTED[this.expect]}; dact reads arrays of numbers, or pandas' tables: objects with the same keys (orient="records", lines or not) or orient="split", starting at the first value`);
       }
       this.fail(this.offset + i, this.describe(buf, i));
+    }
+  }
+
+  /**
+   * JSON Lines at a line's start (i): the whole lines after it in this
+   * chunk, in slices of FAST_SLICE bytes, through the wasm row parser
+   * (src/wasm/text.wat), which writes the same ops, values and endings
+   * this scanner would. It stops at the first line it leaves to this
+   * scanner (a width other than the call's first line's, nesting, a blank line, anything
+   * malformed, a number beyond 19 digits): that line is scanned here, with
+   * this scanner's errors, and the next goes back to the wasm parser.
+   * Returns the position after the lines taken.
+   */
+  private fastLines(buf: Buffer, i: number): number {
+    const len = buf.length;
+    for (;;) {
+      if (i >= len) return i;
+      let to = buf.indexOf(0x0a, Math.min(i + FAST_SLICE, len - 1));
+      if (to < 0) to = buf.lastIndexOf(0x0a, len - 1);
+      if (to < i) return i;
+      to++;
+      const b = this.batch;
+      const n = to - i;
+      b.values = grow(b.values, b.nValues, b.nValues + (n >> 1) + 1);
+      b.ops = grow(b.ops, b.nOps, b.nOps + n);
+      b.endings = grow(b.endings, b.nEndings, b.nEndings + (n >> 2) + 1);
+      const r = jsonlRows(buf, i, to, -1, b.values, b.nValues, b.ops, b.nOps, b.endings, b.nEndings);
+      b.nValues += r.values;
+      b.nOps += r.ops;
+      b.nEndings += r.lines;
+      if (r.lines > 0) {
+        this.fastTaken += r.lines;
+        if (this.onDocument) {
+          for (let k = 0; k < r.lines; k++) {
+            this.onDocument([r.width]);
+            this.line++;
+          }
+        } else this.line += r.lines;
+        this.lineStart = this.offset + r.end;
+      }
+      i = r.end;
+      if (i < to) {
+        // A line for this scanner. Too many of them (nested arrays, 20-digit
+        // numbers...): the wasm parser stops trying.
+        if (++this.fastMissed > 64 && this.fastMissed * 8 > this.fastTaken) this.fast = false;
+        return i;
+      }
     }
   }
 

@@ -1,0 +1,83 @@
+/**
+ * The text readers' WebAssembly number parser (text.wat): JSON Lines rows
+ * of numbers to doubles, for JsonReader's hot path. Compiled on first use
+ * (a JSON Lines input), so nothing else pays for it at start-up.
+ */
+import { TEXT_WASM } from "./text.generated.js";
+
+interface TextExports {
+  memory: WebAssembly.Memory;
+  number(p: number): number;
+  end(): number;
+  jsonl(p: number, end: number, vals: number, ops: number, ends: number, width: number): number;
+}
+
+/** Where the caller's bytes go; below it, the table and the results. */
+const IN = 16384;
+const RESULT = 10496;
+
+let exported: TextExports | null = null;
+
+function text(): TextExports {
+  if (!exported) exported = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(TEXT_WASM, "base64"))).exports as unknown as TextExports;
+  return exported;
+}
+
+/** Grows the memory to hold `bytes` from 0. */
+function room(m: TextExports, bytes: number): void {
+  const have = m.memory.buffer.byteLength;
+  if (bytes > have) m.memory.grow(Math.ceil((bytes - have) / 65536));
+}
+
+/**
+ * The wasm parser's value of one JSON number (the whole of `s`), or NaN
+ * where it leaves the number to the reference parser. For the tests.
+ */
+export function wasmJsonNumber(s: string): number {
+  const m = text();
+  room(m, IN + s.length + 16);
+  const mem = new Uint8Array(m.memory.buffer);
+  mem.fill(0, IN, IN + s.length + 16);
+  mem.set(Buffer.from(s, "latin1"), IN);
+  const v = m.number(IN);
+  return m.end() === IN + s.length ? v : NaN;
+}
+
+/** What jsonlRows took: lines, values and ops, written to the batch's arrays from `at`. */
+export interface RowsTaken {
+  /** The position in the input after the last line taken. */
+  end: number;
+  lines: number;
+  values: number;
+  ops: number;
+  /** The lines' width (elements a line), -1 when none was taken and none given. */
+  width: number;
+}
+
+/**
+ * Whole lines of `[x, y, ...]` from buf[from .. to), `to` just after a line
+ * break: copied in, parsed there, and the values, ops and endings copied
+ * out to the given arrays at the given offsets (which must have room for
+ * to - from values, ops and endings). Stops at the first line the wasm
+ * parser leaves to the reader. width: the lines' width, or -1.
+ */
+export function jsonlRows(buf: Uint8Array, from: number, to: number, width: number, values: Float64Array, v0: number, ops: Uint8Array, o0: number, endings: Uint8Array, e0: number): RowsTaken {
+  const m = text();
+  const n = to - from;
+  // input, then values (8-aligned, at most n / 2 of them), ops, endings
+  const vals = (IN + n + 8) & ~7;
+  const opsAt = vals + 4 * n + 8;
+  const endsAt = opsAt + n + 8;
+  room(m, endsAt + n + 8);
+  const mem = new Uint8Array(m.memory.buffer);
+  mem.set(buf.subarray(from, to), IN);
+  const stop = m.jsonl(IN, IN + n, vals, opsAt, endsAt, width);
+  const r = new Int32Array(m.memory.buffer, RESULT, 4);
+  const lines = r[0]!;
+  const nv = r[1]!;
+  const no = r[2]!;
+  if (nv > 0) values.set(new Float64Array(m.memory.buffer, vals, nv), v0);
+  if (no > 0) ops.set(mem.subarray(opsAt, opsAt + no), o0);
+  if (lines > 0) endings.set(mem.subarray(endsAt, endsAt + lines), e0);
+  return { end: from + (stop - IN), lines, values: nv, ops: no, width: r[3]! };
+}
