@@ -1,12 +1,13 @@
 /**
  * A helper thread for text-parallel.ts: formats CSV cells (cells.ts) and
- * JSON ops (json/ops.ts) and parses plain CSV rows (plain-rows.ts) in
- * shared memory whenever the main thread asks.
+ * JSON ops (json/ops.ts) and parses plain CSV rows (the wasm parser, then
+ * plain-rows.ts) in shared memory whenever the main thread asks.
  */
 import { workerData } from "node:worker_threads";
 import { formatPlainCells } from "./formats/csv/cells.js";
 import { parsePlainRows } from "./formats/csv/plain-rows.js";
 import { formatJsonOps } from "./formats/json/ops.js";
+import { csvRows } from "./wasm/text.js";
 import { Ctl, HelperState, Job } from "./text-parallel.js";
 
 const d = workerData as { ctrl: SharedArrayBuffer; f64: SharedArrayBuffer; m8: SharedArrayBuffer; e8: SharedArrayBuffer; bytes: SharedArrayBuffer };
@@ -33,10 +34,35 @@ function formatJson(): void {
   ctrl[Ctl.Arg + 4] = formatJsonOps(m8, 0, ctrl[Ctl.Arg]!, f64, e8, bytes, 0, st, ctrl[Ctl.Arg + 3] === 1);
 }
 
+/** Slices for the wasm parser: at most this many bytes, and never more than twice the cells left (a cell takes 2 bytes or more). */
+const SLICE = 64 << 10;
+
 function parse(): void {
-  const r = parsePlainRows(bytes, 0, ctrl[Ctl.Arg]!, ctrl[Ctl.Arg + 1]!, ctrl[Ctl.Arg + 2]!, ctrl[Ctl.Arg + 3]!, ctrl[Ctl.Arg + 4] === 1, f64, m8, f64.length);
-  ctrl[Ctl.Arg + 5] = r.rows;
-  ctrl[Ctl.Arg + 6] = r.stop;
+  const n = ctrl[Ctl.Arg]!;
+  const cols = ctrl[Ctl.Arg + 1]!;
+  const delim = ctrl[Ctl.Arg + 2]!;
+  const point = ctrl[Ctl.Arg + 3]!;
+  let pos = 0;
+  let rows = 0;
+  // The wasm row parser first (the reader's own, src/wasm/text.wat), in slices that fit what is left of f64.
+  for (;;) {
+    const room = f64.length - rows * cols;
+    const limit = pos + Math.min(2 * room, SLICE);
+    const to = limit >= n ? n : bytes.lastIndexOf(10, limit - 1) + 1;
+    if (room < cols || to <= pos) break;
+    const r = csvRows(bytes, pos, to, cols, delim, point, f64, rows * cols, m8, rows);
+    rows += r.rows;
+    pos = r.end;
+    if (pos < to) break;
+  }
+  // Where it stopped (a line it leaves to the reader: inf, underscores, 20 digits...), plain-rows.ts goes on.
+  if (pos < n) {
+    const r = parsePlainRows(bytes, pos, n, cols, delim, point, ctrl[Ctl.Arg + 4] === 1, f64.subarray(rows * cols), m8.subarray(rows), f64.length - rows * cols);
+    rows += r.rows;
+    pos = r.stop;
+  }
+  ctrl[Ctl.Arg + 5] = rows;
+  ctrl[Ctl.Arg + 6] = pos;
 }
 
 for (;;) {

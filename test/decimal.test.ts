@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { eightDigits, groupsToDouble, writeShortest } from "../src/formats/text/decimal.js";
 import { cellStatus, CellStatus, parseNumberBytes } from "../src/formats/text/number.js";
 import { formatRepr } from "../src/formats/text/repr.js";
-import { wasmJsonNumber } from "../src/wasm/text.js";
+import { wasmJsonNumber, wasmNumber } from "../src/wasm/text.js";
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
@@ -178,6 +178,9 @@ function readsAsNumber(text: string): { declined: boolean } {
     wasmRead++;
     if (x !== x) wasmDeclined++;
   }
+  // The CSV reader's wasm parser: Number() or a decline (underscores, nan and inf are always declined).
+  const c = wasmNumber(text, false);
+  if (c === c && !Object.is(c, want)) expect.fail(`the wasm CSV parser read ${text} as ${c}; Number() = ${want}`);
   return { declined: v !== v };
 }
 
@@ -408,5 +411,35 @@ describe("the JSON Lines reader's wasm parser (Eisel-Lemire) is Number(text), bi
     for (const text of ["01", "-01", "1.", ".5", "+1", "1e", "1e+", "-", "--1", "1.5.", "0x10", "Infinity", "-Infinity", "NaN", "1_000", "", " 1"]) {
       expect(wasmJsonNumber(text), text).toBeNaN();
     }
+  });
+});
+
+describe("the CSV reader's wasm parser takes a subset of parseNumberBytes' grammar, with the same values", () => {
+  for (const point of [46, 44]) {
+    it(`property: any string of number characters (decimal ${point === 46 ? "point" : "comma"}): a decline, or parseNumberBytes' number bit for bit`, () => {
+      const chars = `0123456789+-eE_ ${String.fromCharCode(point)}${point === 46 ? "," : "."}`.split("");
+      let taken = 0;
+      fc.assert(
+        fc.property(fc.array(fc.constantFrom(...chars), { minLength: 0, maxLength: 24 }), (cs) => {
+          const text = cs.join("");
+          const x = wasmNumber(text, false, point);
+          if (x !== x) return;
+          const b = Buffer.from(text, "latin1");
+          const y = parseNumberBytes(b, 0, b.length, -1, false, point);
+          expect(cellStatus, text).toBe(CellStatus.Number);
+          expect(Object.is(x, y), `${text}: wasm ${x}, parseNumberBytes ${y}`).toBe(true);
+          taken++;
+        }),
+        { numRuns: 100_000 },
+      );
+      // Most random strings are no number; enough were to make the check count.
+      expect(taken).toBeGreaterThan(1000);
+    });
+  }
+
+  it("reads CSV spellings JSON does not allow, and declines what the reference parser must see", () => {
+    for (const text of ["+1", "007.50", ".5", "5.", "-.5e-3", "+.5E+1", "0000", "-0.0"]) expect(Object.is(wasmNumber(text, false), Number(text)), text).toBe(true);
+    expect(wasmNumber("1,5", false, 44)).toBe(1.5);
+    for (const text of ["1_000", "inf", "-inf", "nan", "NaN", "Infinity", ".", "-", "+", "e5", "1e", "1e+", "--1", "+-1", " 1", "1 ", "123456789012345678901234"]) expect(wasmNumber(text, false), text).toBeNaN();
   });
 });

@@ -8,8 +8,10 @@
  * with a cell too many or too few, a BOM, a header, a label column. Each
  * input is read (and written) with 4 threads and with 1; everything the
  * reader hands on (values, missing codes, endings, comments, labels,
- * header, notices, the error with its position) must be the same. In
- * process against the build (dist/), like text-parallel.e2e.test.ts.
+ * header, notices, the error with its position) must be the same. Both
+ * are also read by the reader's own parser alone (no wasm row parser,
+ * src/wasm/text.wat), the reference. In process against the build
+ * (dist/), like text-parallel.e2e.test.ts.
  */
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -26,6 +28,8 @@ type TextParallel = typeof import("../src/text-parallel.js");
 const dist = <T>(f: string) => import(path.join(ROOT, "dist", f)) as Promise<T>;
 
 let tp: TextParallel;
+/** Rows the wasm row parser took on this thread, over every read. */
+let wasmRows = 0;
 beforeAll(async () => {
   tp = await dist<TextParallel>("text-parallel.js");
   // The helpers' own work is what is checked: a busy machine must not make this thread take every part back.
@@ -50,7 +54,7 @@ function rng(seed: number) {
 function number(g: ReturnType<typeof rng>): string {
   const k = g.r();
   if (k < 0.5) return String(Math.round((g.r() - 0.5) * 2000) / 100);
-  if (k < 0.6) return g.pick(["1e5", "-0", "0", "1E-3", "-1.5e+300", "inf", "-inf", "1e999", "+1", " 1", "1 ", "1.", ".5", "-.5"]);
+  if (k < 0.6) return g.pick(["1e5", "-0", "0", "1E-3", "-1.5e+300", "inf", "-inf", "1e999", "+1", " 1", "1 ", "1.", ".5", "-.5", "007.50", "1_000", "\t2", "2\t", "123456789012345678901234", "-0.0000000000000000000001234567890123456789", "1e-400", "2.2250738585072011e-308", "9007199254740993"]);
   return String(g.r() * 10);
 }
 
@@ -128,12 +132,15 @@ describe("the reader with its chunks split everywhere: what one thread reads", (
       }
       if (k < input.length) reader.push(input.subarray(k));
       reader.end();
+      wasmRows += reader.wasmRowsTaken;
     } catch (e) {
       const err = e as { code?: string; position?: unknown; message?: string };
       got.error = { code: err.code, position: err.position, message: err.message };
     } finally {
       tp.setTextThreads(1);
     }
+    // A sign-only kernel (relu) needs only a value's sign: beyond 15 digits the reader's own parser keeps just that (±1), the wasm parser the exact value.
+    if (opts.signOnly) got.values = got.values.map((x) => (x === 0 || x !== x ? x : Math.sign(x)));
     // Doubles by their bits: -0 and NaN count.
     return { ...got, values: Buffer.from(Float64Array.from(got.values).buffer).toString("hex") };
   };
@@ -141,6 +148,7 @@ describe("the reader with its chunks split everywhere: what one thread reads", (
   it.each([1, 2, 3, 4, 5, 6])("seed %i: 60 inputs, chunks of 1 byte to 3 kB", async (seed) => {
     const g = rng(seed * 7919);
     const before = tp.helped.parse;
+    const wasmBefore = wasmRows;
     for (let i = 0; i < 60; i++) {
       const delim = g.pick([",", ",", ";", "\t", "whitespace"]);
       const comma = delim === ";" && g.r() < 0.5;
@@ -154,12 +162,15 @@ describe("the reader with its chunks split everywhere: what one thread reads", (
         chunks.push(c);
         t += c;
       }
-      const want = await read(input, 1, chunks, opts);
+      const want = await read(input, 1, chunks, { ...opts, wasm: false });
+      const one = await read(input, 1, chunks, opts);
+      expect(one, `1 thread, seed ${seed}, input ${i}: ${JSON.stringify(shape)} ${JSON.stringify(opts)}`).toEqual(want);
       const got = await read(input, 4, chunks, opts);
-      expect(got, `seed ${seed}, input ${i}: ${JSON.stringify(shape)} ${JSON.stringify(opts)}`).toEqual(want);
+      expect(got, `4 threads, seed ${seed}, input ${i}: ${JSON.stringify(shape)} ${JSON.stringify(opts)}`).toEqual(want);
     }
-    // The split happened (else every comparison above passes for nothing).
+    // The split happened, and the wasm parser took rows (else every comparison above passes for nothing).
     expect(tp.helped.parse - before).toBeGreaterThan(50);
+    expect(wasmRows - wasmBefore).toBeGreaterThan(1000);
   });
 });
 

@@ -7,9 +7,10 @@ import { TEXT_WASM } from "./text.generated.js";
 
 interface TextExports {
   memory: WebAssembly.Memory;
-  number(p: number): number;
+  number(p: number, point: number, json: number): number;
   end(): number;
   jsonl(p: number, end: number, vals: number, ops: number, ends: number, width: number): number;
+  csv(p: number, end: number, cols: number, delim: number, point: number, vals: number, ends: number): number;
 }
 
 /** Where the caller's bytes go; below it, the table and the results. */
@@ -30,17 +31,23 @@ function room(m: TextExports, bytes: number): void {
 }
 
 /**
- * The wasm parser's value of one JSON number (the whole of `s`), or NaN
+ * The wasm parser's value of one number (the whole of `s`): by JSON's
+ * grammar, or by the CSV reader's with `point` as its decimal point. NaN
  * where it leaves the number to the reference parser. For the tests.
  */
-export function wasmJsonNumber(s: string): number {
+export function wasmNumber(s: string, json: boolean, point = 46): number {
   const m = text();
   room(m, IN + s.length + 16);
   const mem = new Uint8Array(m.memory.buffer);
   mem.fill(0, IN, IN + s.length + 16);
   mem.set(Buffer.from(s, "latin1"), IN);
-  const v = m.number(IN);
+  const v = m.number(IN, point, json ? 1 : 0);
   return m.end() === IN + s.length ? v : NaN;
+}
+
+/** wasmNumber by JSON's grammar. */
+export function wasmJsonNumber(s: string): number {
+  return wasmNumber(s, true);
 }
 
 /** What jsonlRows took: lines, values and ops, written to the batch's arrays from `at`. */
@@ -80,4 +87,28 @@ export function jsonlRows(buf: Uint8Array, from: number, to: number, width: numb
   if (no > 0) ops.set(mem.subarray(opsAt, opsAt + no), o0);
   if (lines > 0) endings.set(mem.subarray(endsAt, endsAt + lines), e0);
   return { end: from + (stop - IN), lines, values: nv, ops: no, width: r[3]! };
+}
+
+/**
+ * Whole CSV/TSV rows of `cols` numbers from buf[from .. to) (`to` just
+ * after an LF, no quote byte between), as parsePlainRows takes them:
+ * values and endings copied out to the given arrays at v0 and e0 (room for
+ * (to - from) / 2 values and (to - from) / 2 endings). Returns the rows
+ * taken and where it stopped (the start of the first line it leaves to the
+ * reader).
+ */
+export function csvRows(buf: Uint8Array, from: number, to: number, cols: number, delim: number, point: number, values: Float64Array, v0: number, endings: Uint8Array, e0: number): { rows: number; end: number } {
+  const m = text();
+  const n = to - from;
+  const vals = (IN + n + 8) & ~7;
+  const endsAt = vals + 4 * n + 8;
+  room(m, endsAt + n + 8);
+  new Uint8Array(m.memory.buffer).set(buf.subarray(from, to), IN);
+  const stop = m.csv(IN, IN + n, cols, delim, point, vals, endsAt);
+  const r = new Int32Array(m.memory.buffer, RESULT, 2);
+  const rows = r[0]!;
+  const nv = r[1]!;
+  if (nv > 0) values.set(new Float64Array(m.memory.buffer, vals, nv), v0);
+  if (rows > 0) endings.set(new Uint8Array(m.memory.buffer, endsAt, rows), e0);
+  return { rows, end: from + (stop - IN) };
 }

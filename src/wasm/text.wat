@@ -98,58 +98,94 @@
         (i64.and (local.get $m) (i64.const 0xfffffffffffff))
         (i64.shl (i64.extend_i32_u (local.get $p2)) (i64.const 52)))))
 
-  ;; A JSON number (RFC 8259) at p: its value, and $pos after it. $bad for a
-  ;; malformed one, or more than 19 significant digits (but for zeros), or
-  ;; one $eisel cannot decide: the caller's reference parser takes those.
-  (func $jnum (param $p i32) (result f64)
-    (local $c i32) (local $neg i32) (local $w i64) (local $nd i32) (local $q i32) (local $e i32) (local $eneg i32) (local $v f64)
+  ;; A number at p: its value, and $pos after it. json = 1: RFC 8259's
+  ;; grammar (-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?); json = 0: the
+  ;; CSV reader's (parseNumberBytes in src/formats/text/number.ts) but for
+  ;; underscores, nan and inf: a sign, digits with `point` among or after
+  ;; them, an exponent. $bad for anything else, for more than 19
+  ;; significant digits (but for zeros), and where $eisel cannot decide:
+  ;; the caller's reference parser takes those.
+  (func $num (param $p i32) (param $point i32) (param $json i32) (result f64)
+    (local $c i32) (local $neg i32) (local $w i64) (local $nd i32) (local $q i32) (local $e i32) (local $eneg i32)
+    (local $v f64) (local $x i64) (local $digits i32)
     (local.set $c (i32.load8_u (local.get $p)))
     (if (i32.eq (local.get $c) (i32.const 45))
       (then
         (local.set $neg (i32.const 1))
         (local.set $p (i32.add (local.get $p) (i32.const 1)))
-        (local.set $c (i32.load8_u (local.get $p)))))
-    (if (i32.ge_u (i32.sub (local.get $c) (i32.const 48)) (i32.const 10))
-      (then (global.set $bad (i32.const 1)) (return (f64.const 0))))
-    (if (i32.eq (local.get $c) (i32.const 48))
-      (then
-        (local.set $p (i32.add (local.get $p) (i32.const 1)))
-        (local.set $c (i32.load8_u (local.get $p)))
-        ;; No leading zeros in JSON.
-        (if (i32.lt_u (i32.sub (local.get $c) (i32.const 48)) (i32.const 10))
-          (then (global.set $bad (i32.const 1)) (return (f64.const 0)))))
+        (local.set $c (i32.load8_u (local.get $p))))
       (else
-        (loop $int
-          (if (i32.lt_u (local.get $nd) (i32.const 19))
-            (then
-              (local.set $w (i64.add (i64.mul (local.get $w) (i64.const 10)) (i64.extend_i32_u (i32.sub (local.get $c) (i32.const 48)))))
-              (local.set $nd (i32.add (local.get $nd) (i32.const 1))))
-            (else
-              (if (i32.ne (local.get $c) (i32.const 48)) (then (global.set $bad (i32.const 1)) (return (f64.const 0))))
-              (local.set $q (i32.add (local.get $q) (i32.const 1)))))
-          (local.set $p (i32.add (local.get $p) (i32.const 1)))
-          (local.set $c (i32.load8_u (local.get $p)))
-          (br_if $int (i32.lt_u (i32.sub (local.get $c) (i32.const 48)) (i32.const 10))))))
-    (if (i32.eq (local.get $c) (i32.const 46))
+        (if (i32.and (i32.eq (local.get $c) (i32.const 43)) (i32.eqz (local.get $json)))
+          (then
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (local.set $c (i32.load8_u (local.get $p)))))))
+    (if (local.get $json)
       (then
-        (local.set $p (i32.add (local.get $p) (i32.const 1)))
-        (local.set $c (i32.load8_u (local.get $p)))
+        ;; A digit first, and no leading zeros.
         (if (i32.ge_u (i32.sub (local.get $c) (i32.const 48)) (i32.const 10))
           (then (global.set $bad (i32.const 1)) (return (f64.const 0))))
-        (loop $frac
-          (if (i32.and (i32.eqz (local.get $nd)) (i32.eq (local.get $c) (i32.const 48)))
-            (then (local.set $q (i32.sub (local.get $q) (i32.const 1))))
-            (else
-              (if (i32.lt_u (local.get $nd) (i32.const 19))
-                (then
-                  (local.set $w (i64.add (i64.mul (local.get $w) (i64.const 10)) (i64.extend_i32_u (i32.sub (local.get $c) (i32.const 48)))))
-                  (local.set $nd (i32.add (local.get $nd) (i32.const 1)))
-                  (local.set $q (i32.sub (local.get $q) (i32.const 1))))
-                (else
-                  (if (i32.ne (local.get $c) (i32.const 48)) (then (global.set $bad (i32.const 1)) (return (f64.const 0))))))))
-          (local.set $p (i32.add (local.get $p) (i32.const 1)))
-          (local.set $c (i32.load8_u (local.get $p)))
-          (br_if $frac (i32.lt_u (i32.sub (local.get $c) (i32.const 48)) (i32.const 10))))))
+        (if (i32.and (i32.eq (local.get $c) (i32.const 48))
+              (i32.lt_u (i32.sub (i32.load8_u offset=1 (local.get $p)) (i32.const 48)) (i32.const 10)))
+          (then (global.set $bad (i32.const 1)) (return (f64.const 0))))))
+    (block $intEnd
+      (br_if $intEnd (i32.ge_u (i32.sub (local.get $c) (i32.const 48)) (i32.const 10)))
+      (loop $int
+        (local.set $digits (i32.add (local.get $digits) (i32.const 1)))
+        (if (i32.or (local.get $nd) (i32.ne (local.get $c) (i32.const 48)))
+          (then
+            (if (i32.lt_u (local.get $nd) (i32.const 19))
+              (then
+                (local.set $w (i64.add (i64.mul (local.get $w) (i64.const 10)) (i64.extend_i32_u (i32.sub (local.get $c) (i32.const 48)))))
+                (local.set $nd (i32.add (local.get $nd) (i32.const 1))))
+              (else
+                (if (i32.ne (local.get $c) (i32.const 48)) (then (global.set $bad (i32.const 1)) (return (f64.const 0))))
+                (local.set $q (i32.add (local.get $q) (i32.const 1)))))))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (local.set $c (i32.load8_u (local.get $p)))
+        (br_if $int (i32.lt_u (i32.sub (local.get $c) (i32.const 48)) (i32.const 10)))))
+    (if (i32.eq (local.get $c) (local.get $point))
+      (then
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (local.set $c (i32.load8_u (local.get $p)))
+        (if (i32.and (local.get $json) (i32.ge_u (i32.sub (local.get $c) (i32.const 48)) (i32.const 10)))
+          (then (global.set $bad (i32.const 1)) (return (f64.const 0))))
+        (block $fracEnd
+          (br_if $fracEnd (i32.ge_u (i32.sub (local.get $c) (i32.const 48)) (i32.const 10)))
+          (loop $frac
+            ;; Eight digits at once (SWAR, as fast_float's parse_eight_digits_unrolled) while 19 digits allow.
+            (if (i32.and (i32.ne (local.get $nd) (i32.const 0)) (i32.le_u (local.get $nd) (i32.const 11)))
+              (then
+                (local.set $x (i64.load (local.get $p)))
+                (if (i32.and
+                      (i64.eq (i64.and (local.get $x) (i64.const 0xf0f0f0f0f0f0f0f0)) (i64.const 0x3030303030303030))
+                      (i64.eq (i64.and (i64.add (local.get $x) (i64.const 0x0606060606060606)) (i64.const 0xf0f0f0f0f0f0f0f0)) (i64.const 0x3030303030303030)))
+                  (then
+                    (local.set $x (i64.shr_u (i64.mul (i64.and (local.get $x) (i64.const 0x0f0f0f0f0f0f0f0f)) (i64.const 2561)) (i64.const 8)))
+                    (local.set $x (i64.shr_u (i64.mul (i64.and (local.get $x) (i64.const 0x00ff00ff00ff00ff)) (i64.const 6553601)) (i64.const 16)))
+                    (local.set $x (i64.shr_u (i64.mul (i64.and (local.get $x) (i64.const 0x0000ffff0000ffff)) (i64.const 42949672960001)) (i64.const 32)))
+                    (local.set $w (i64.add (i64.mul (local.get $w) (i64.const 100000000)) (local.get $x)))
+                    (local.set $nd (i32.add (local.get $nd) (i32.const 8)))
+                    (local.set $digits (i32.add (local.get $digits) (i32.const 8)))
+                    (local.set $q (i32.sub (local.get $q) (i32.const 8)))
+                    (local.set $p (i32.add (local.get $p) (i32.const 8)))
+                    (local.set $c (i32.load8_u (local.get $p)))
+                    (br_if $frac (i32.lt_u (i32.sub (local.get $c) (i32.const 48)) (i32.const 10)))
+                    (br $fracEnd)))))
+            (local.set $digits (i32.add (local.get $digits) (i32.const 1)))
+            (if (i32.and (i32.eqz (local.get $nd)) (i32.eq (local.get $c) (i32.const 48)))
+              (then (local.set $q (i32.sub (local.get $q) (i32.const 1))))
+              (else
+                (if (i32.lt_u (local.get $nd) (i32.const 19))
+                  (then
+                    (local.set $w (i64.add (i64.mul (local.get $w) (i64.const 10)) (i64.extend_i32_u (i32.sub (local.get $c) (i32.const 48)))))
+                    (local.set $nd (i32.add (local.get $nd) (i32.const 1)))
+                    (local.set $q (i32.sub (local.get $q) (i32.const 1))))
+                  (else
+                    (if (i32.ne (local.get $c) (i32.const 48)) (then (global.set $bad (i32.const 1)) (return (f64.const 0))))))))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (local.set $c (i32.load8_u (local.get $p)))
+            (br_if $frac (i32.lt_u (i32.sub (local.get $c) (i32.const 48)) (i32.const 10)))))))
+    (if (i32.eqz (local.get $digits)) (then (global.set $bad (i32.const 1)) (return (f64.const 0))))
     (if (i32.eq (i32.or (local.get $c) (i32.const 32)) (i32.const 101))
       (then
         (local.set $p (i32.add (local.get $p) (i32.const 1)))
@@ -188,10 +224,10 @@
 
   ;; One number for the tests: the text at p .. (a byte that ends it); NaN
   ;; when $bad (the caller's reference parser then), else its value.
-  (func (export "number") (param $p i32) (result f64)
+  (func (export "number") (param $p i32) (param $point i32) (param $json i32) (result f64)
     (local $v f64)
     (global.set $bad (i32.const 0))
-    (local.set $v (call $jnum (local.get $p)))
+    (local.set $v (call $num (local.get $p) (local.get $point) (local.get $json)))
     (if (result f64) (global.get $bad) (then (f64.const nan)) (else (local.get $v))))
 
   ;; The end of the last call of "number".
@@ -241,7 +277,7 @@
                 (local.set $p (i32.add (local.get $p) (i32.const 4)))
                 (i32.store8 (i32.add (local.get $ops) (local.get $no)) (i32.const 4)))
               (else
-                (local.set $v (call $jnum (local.get $p)))
+                (local.set $v (call $num (local.get $p) (i32.const 46) (i32.const 1)))
                 (br_if $rewind (global.get $bad))
                 (local.set $p (global.get $pos))
                 (f64.store (i32.add (local.get $vals) (i32.shl (local.get $nv) (i32.const 3))) (local.get $v))
@@ -287,4 +323,67 @@
     (i32.store (i32.const 10500) (local.get $nv))
     (i32.store (i32.const 10504) (local.get $no))
     (i32.store (i32.const 10508) (local.get $width))
+    (local.get $p))
+  ;; CSV/TSV rows of numbers, as parsePlainRows (src/formats/csv/plain-rows.ts)
+  ;; takes them: from p, whole lines before `end` (a line break at end - 1)
+  ;; of exactly `cols` numbers between `delim`s, spaces and tabs around each
+  ;; (not the delimiter), ended by LF or CRLF. The values at `vals` (f64), one
+  ;; ending a row at `ends` (1 LF, 2 CRLF). Stops at the start of the first
+  ;; line it does not take: one that does not start with a digit or "-" (a
+  ;; comment, a header, a blank line), another number of cells, an empty
+  ;; cell, an NA token, a lone CR, nan, inf, underscores, a number for the
+  ;; reference parser. Writes the rows and values taken at RESULT; returns
+  ;; the position reached. The input holds no quote byte (the caller's part).
+  (func (export "csv") (param $p i32) (param $end i32) (param $cols i32) (param $delim i32) (param $point i32) (param $vals i32) (param $ends i32) (result i32)
+    (local $c i32) (local $k i32) (local $nv i32) (local $nl i32) (local $line i32) (local $lv i32)
+    (global.set $bad (i32.const 0))
+    (block $stop
+      (loop $lines
+        (br_if $stop (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $line (local.get $p))
+        (local.set $lv (local.get $nv))
+        (block $rewind
+          (local.set $c (i32.load8_u (local.get $p)))
+          (br_if $rewind (i32.and (i32.ge_u (i32.sub (local.get $c) (i32.const 48)) (i32.const 10)) (i32.ne (local.get $c) (i32.const 45))))
+          (local.set $k (i32.const 0))
+          (loop $cell
+            (br_if $rewind (i32.eq (local.get $k) (local.get $cols)))
+            (loop $ws1
+              (local.set $c (i32.load8_u (local.get $p)))
+              (if (i32.and (i32.ne (local.get $c) (local.get $delim))
+                    (i32.or (i32.eq (local.get $c) (i32.const 32)) (i32.lt_u (i32.sub (local.get $c) (i32.const 11)) (i32.const 2))))
+                (then (local.set $p (i32.add (local.get $p) (i32.const 1))) (br $ws1)))
+              (if (i32.and (i32.eq (local.get $c) (i32.const 9)) (i32.ne (local.get $delim) (i32.const 9)))
+                (then (local.set $p (i32.add (local.get $p) (i32.const 1))) (br $ws1))))
+            (f64.store (i32.add (local.get $vals) (i32.shl (local.get $nv) (i32.const 3)))
+              (call $num (local.get $p) (local.get $point) (i32.const 0)))
+            (br_if $rewind (global.get $bad))
+            (local.set $p (global.get $pos))
+            (local.set $nv (i32.add (local.get $nv) (i32.const 1)))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (loop $ws2
+              (local.set $c (i32.load8_u (local.get $p)))
+              (if (i32.and (i32.ne (local.get $c) (local.get $delim))
+                    (i32.or (i32.eq (local.get $c) (i32.const 32)) (i32.lt_u (i32.sub (local.get $c) (i32.const 11)) (i32.const 2))))
+                (then (local.set $p (i32.add (local.get $p) (i32.const 1))) (br $ws2)))
+              (if (i32.and (i32.eq (local.get $c) (i32.const 9)) (i32.ne (local.get $delim) (i32.const 9)))
+                (then (local.set $p (i32.add (local.get $p) (i32.const 1))) (br $ws2))))
+            (if (i32.eq (local.get $c) (local.get $delim))
+              (then (local.set $p (i32.add (local.get $p) (i32.const 1))) (br $cell))))
+          (br_if $rewind (i32.ne (local.get $k) (local.get $cols)))
+          (if (i32.eq (local.get $c) (i32.const 13))
+            (then
+              (local.set $p (i32.add (local.get $p) (i32.const 1)))
+              (br_if $rewind (i32.ne (i32.load8_u (local.get $p)) (i32.const 10)))
+              (i32.store8 (i32.add (local.get $ends) (local.get $nl)) (i32.const 2)))
+            (else
+              (br_if $rewind (i32.ne (local.get $c) (i32.const 10)))
+              (i32.store8 (i32.add (local.get $ends) (local.get $nl)) (i32.const 1))))
+          (local.set $p (i32.add (local.get $p) (i32.const 1)))
+          (local.set $nl (i32.add (local.get $nl) (i32.const 1)))
+          (br $lines))
+        (local.set $p (local.get $line))
+        (local.set $nv (local.get $lv))))
+    (i32.store (i32.const 10496) (local.get $nl))
+    (i32.store (i32.const 10500) (local.get $nv))
     (local.get $p)))

@@ -5,6 +5,7 @@ import { TextGuard } from "../binary.js";
 import { grow } from "../../grow.js";
 import { Ctl, finish, helped, HELPER_BYTES, Job, offer, textHelpers, type TextHelper } from "../../text-parallel.js";
 import { CellStatus, cellEnd, cellStatus, nearNumberHint, parseNumberBytes, parseNumberText } from "../text/number.js";
+import { csvRows } from "../../wasm/text.js";
 
 export { Ending } from "../text/ending.js";
 
@@ -74,6 +75,8 @@ export interface CsvReaderOptions extends CsvTextOptions {
   file?: string | undefined;
   /** The kernel looks only at signs (Activation.signOnly). */
   signOnly?: boolean | undefined;
+  /** Plain rows of numbers through the wasm parser (default true; false: this reader's own parser alone, for the tests' comparisons). */
+  wasm?: boolean | undefined;
 }
 
 /** The default cap on a line held whole (a header, a quoted row) or a single cell: 64 MiB. */
@@ -118,6 +121,8 @@ export const UNKNOWN_COLS = Number.MAX_SAFE_INTEGER;
 export const LONG_LINE = 4 << 20;
 /** A chunk of at least this many bytes is parsed in parts on helper threads (with --threads above 1), when its rows are plain (splitScan). */
 const SPLIT_BYTES = Number(process.env.DACT_TEXT_SPLIT_BYTES) || 256 << 10;
+/** Bytes of whole lines a call of the wasm row parser takes: a copy of them goes in (see wasmRows). */
+const FAST_SLICE = 64 << 10;
 
 /**
  * Where the splitter is inside a record that contains quotes. A record ends
@@ -244,6 +249,10 @@ export class CsvReader {
   private shortRange: { line: number; cells: string[] } | null = null;
   /** Emit a batch at the end even if empty (the column count was decided there). */
   private forceEmit = false;
+  /** Plain rows go to the wasm parser (wasmRows) until it leaves too many lines to scan (fastMissed). */
+  private fast: boolean;
+  private fastTaken = 0;
+  private fastMissed = 0;
 
   constructor(opts: CsvReaderOptions) {
     const ws = opts.delimiter === WHITESPACE;
@@ -270,6 +279,9 @@ export class CsvReader {
     this.notice = opts.notice ?? (() => {});
     this.textNotice = opts.textNotice;
     this.ws = ws ? new WhitespaceRuns(this.commentByte) : null;
+    // A delimiter that cannot be part of a number or the space around one.
+    const d = this.delim;
+    this.fast = opts.wasm !== false && !ws && d !== this.point && d > 32 && d < 127 && !/[0-9A-Za-z+\-.]/.test(String.fromCharCode(d));
     this.guard = new TextGuard(ws ? "whitespace-separated" : this.delim === TAB ? "TSV" : "CSV", opts.file);
     this.batch = {
       header: null,
@@ -362,6 +374,42 @@ export class CsvReader {
   }
 
   /**
+   * Whole plain lines from pos (a line's start, with the reader settled)
+   * up to the last LF before `quote`, in slices of FAST_SLICE bytes,
+   * through the wasm row parser (src/wasm/text.wat), stored as plainRecord
+   * would store them. It stops at the first line it leaves to scan (see
+   * csvRows); after many such lines it stops trying. Returns where it stopped.
+   */
+  private wasmRows(buf: Buffer, pos: number, quote: number): number {
+    const cap = Math.min(quote, buf.length);
+    const cols = this.cols;
+    for (;;) {
+      let nl = buf.indexOf(LF, Math.min(pos + FAST_SLICE, cap - 1));
+      if (nl < 0 || nl >= cap) nl = buf.lastIndexOf(LF, cap - 1);
+      if (nl < pos) return pos;
+      const to = nl + 1;
+      const half = ((to - pos) >> 1) + 1;
+      this.room(half, half);
+      const b = this.batch;
+      const r = csvRows(buf, pos, to, cols, this.delim, this.point, b.values, b.n, b.endings, b.rows);
+      if (r.rows > 0) {
+        const n = r.rows * cols;
+        b.missing.fill(0, b.n, b.n + n);
+        b.n += n;
+        b.rows += r.rows;
+        this.dataRows += r.rows;
+        this.line += r.rows;
+        this.fastTaken += r.rows;
+      }
+      pos = r.end;
+      if (pos < to) {
+        if (++this.fastMissed > 64 && this.fastMissed * 8 > this.fastTaken) this.fast = false;
+        return pos;
+      }
+    }
+  }
+
+  /**
    * scan(buf, pos, false) with the later parts of a large chunk parsed by
    * helper threads (text-parallel.ts) meanwhile: each part starts after an
    * LF and holds no quote byte. This thread scans up to a part, then takes
@@ -431,6 +479,11 @@ export class CsvReader {
       for (let k = waited; k < used.length; k++) finish(used[k]!);
     }
     return this.scan(buf, pos, false);
+  }
+
+  /** Rows the wasm row parser took (for the tests: that it is in use). */
+  get wasmRowsTaken(): number {
+    return this.fastTaken;
   }
 
   /** What is held past the cap: a line that cannot stream (a header, quotes), or one cell of a streaming line. */
@@ -603,7 +656,15 @@ export class CsvReader {
     let nextQuote = buf.indexOf(QUOTE, pos);
     if (nextQuote < 0) nextQuote = len;
     const signOnly = this.signOnly;
+    // The first line the wasm parser left here: not offered again.
+    let declined = -1;
     while (pos < len) {
+      if (this.fast && pos > declined && this.settled()) {
+        const to = this.wasmRows(buf, pos, nextQuote);
+        if (to > pos) pos = to;
+        if (pos >= len) break;
+        declined = pos;
+      }
       const stop = this.lineEnd(buf, pos, atEnd);
       const ending = this.ending;
       const stop0 = stop < 0 ? len : stop;
