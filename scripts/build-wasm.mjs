@@ -177,7 +177,32 @@ for (let q = -342; q <= 308; q++) {
 }
 const table = Buffer.concat(pow5);
 if (table.length !== 10416) throw new Error(`build-wasm: the 5^q table has ${table.length} bytes; expected 10416`);
-const textWat = readFileSync("src/wasm/text.wat", "utf8").replace("{{pow5}}", [...table].map((x) => "\\" + x.toString(16).padStart(2, "0")).join(""));
+// decimal.ts' table of 10^q (q = -290 .. 280) as two doubles, made as its pow10Hi makes them.
+const scale2 = (v, e) => {
+  while (e > 600) (v *= 2 ** 600), (e -= 600);
+  while (e < -600) (v *= 2 ** -600), (e += 600);
+  return v * 2 ** e;
+};
+const pow10 = Buffer.alloc(571 * 16);
+for (let q = -290; q <= 280; q++) {
+  let h, l;
+  if (q >= 0) {
+    const p = 10n ** BigInt(q);
+    h = Number(p);
+    l = Number(p - BigInt(h));
+  } else {
+    const d = 10n ** BigInt(-q);
+    const s = d.toString(2).length + 120;
+    const quo = (1n << BigInt(s)) / d;
+    const hq = Number(quo);
+    h = scale2(hq, -s);
+    l = scale2(Number(quo - BigInt(hq)), -s);
+  }
+  pow10.writeDoubleLE(h, (q + 290) * 16);
+  pow10.writeDoubleLE(l, (q + 290) * 16 + 8);
+}
+const hex = (b) => [...b].map((x) => "\\" + x.toString(16).padStart(2, "0")).join("");
+const textWat = readFileSync("src/wasm/text.wat", "utf8").replace("{{pow5}}", hex(table)).replace("{{pow10}}", hex(pow10));
 const textMod = wabt.parseWat("text.wat", textWat, {});
 textMod.validate();
 const textBin = textMod.toBinary({}).buffer;

@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { eightDigits, groupsToDouble, writeShortest } from "../src/formats/text/decimal.js";
 import { cellStatus, CellStatus, parseNumberBytes } from "../src/formats/text/number.js";
 import { formatRepr } from "../src/formats/text/repr.js";
-import { wasmJsonNumber, wasmNumber } from "../src/wasm/text.js";
+import { wasmJsonNumber, wasmNumber, wasmRepr } from "../src/wasm/text.js";
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
@@ -441,5 +441,35 @@ describe("the CSV reader's wasm parser takes a subset of parseNumberBytes' gramm
     for (const text of ["+1", "007.50", ".5", "5.", "-.5e-3", "+.5E+1", "0000", "-0.0"]) expect(Object.is(wasmNumber(text, false), Number(text)), text).toBe(true);
     expect(wasmNumber("1,5", false, 44)).toBe(1.5);
     for (const text of ["1_000", "inf", "-inf", "nan", "NaN", "Infinity", ".", "-", "+", "e5", "1e", "1e+", "--1", "+-1", " 1", "1 ", "123456789012345678901234"]) expect(wasmNumber(text, false), text).toBeNaN();
+  });
+});
+
+describe("the wasm formatter is writeShortest (repr layout), byte for byte, declines included", () => {
+  it("on random doubles of every kind, both separators, and their negatives", () => {
+    let declined = 0;
+    let total = 0;
+    for (const x of doubles(40_000, 5)) {
+      for (const v of [x, -x]) {
+        for (const point of [46, 44]) {
+          const p = writeShortest(v, out, 0, point, true);
+          const js = p < 0 ? null : out.toString("latin1", 0, p);
+          expect(wasmRepr(v, point), `${v}`).toBe(js);
+          total++;
+          if (js === null) declined++;
+        }
+      }
+    }
+    // Every layout is reached (exponents both ways, fixed with and without a fraction), and few decline.
+    expect(declined / total).toBeLessThan(0.05);
+  });
+
+  it("in every layout: 0.000ddd, d.ddde-XX, d.ddde+XXX, dddd.0 and ddd.ddd", () => {
+    for (const x of [0.00012345, 1.5e-5, 1.2345e-300, 6.02e23, 1.7e308 / 3, 123456789012345.0, 1234567890123456.7, 12345678901234567.0, 3.25, 0.1, 0.5, 99.5, 1e16 + 2, 1e-4 + 1e-20]) {
+      for (const v of [x, -x]) {
+        const p = writeShortest(v, out, 0, 46, true);
+        if (p >= 0) expect(wasmRepr(v), `${v}`).toBe(out.toString("latin1", 0, p));
+        expect(wasmRepr(v) ?? formatRepr(v), `${v}`).toBe(formatRepr(v));
+      }
+    }
   });
 });

@@ -25,6 +25,7 @@ type Reader = typeof import("../src/formats/csv/reader.js");
 type Writer = typeof import("../src/formats/csv/writer.js");
 type JsonWriter = typeof import("../src/formats/json/writer.js");
 type TextParallel = typeof import("../src/text-parallel.js");
+type Cells = typeof import("../src/formats/csv/cells.js");
 const dist = <T>(f: string) => import(path.join(ROOT, "dist", f)) as Promise<T>;
 
 let tp: TextParallel;
@@ -197,6 +198,7 @@ const sink = () => {
 describe("the writers with their blocks split everywhere: the bytes of one thread", () => {
   it.each([1, 2, 3])("CSV/TSV, seed %i: 40 blocks (rows continued across calls, missing cells, CRLF and CR endings, comments)", async (seed) => {
     const { CsvWriter } = await dist<Writer>("formats/csv/writer.js");
+    const { setCellsWasm } = await dist<Cells>("formats/csv/cells.js");
     const g = rng(seed * 104_729);
     const before = tp.helped.format;
     for (let i = 0; i < 40; i++) {
@@ -232,9 +234,14 @@ describe("the writers with their blocks split everywhere: the bytes of one threa
         tp.setTextThreads(1);
         return s.bytes();
       };
+      // The reference: this thread's JavaScript formatter alone (no wasm formatter, src/wasm/text.wat).
+      setCellsWasm(false);
       const want = await run(1);
+      setCellsWasm(true);
+      const one = await run(1);
+      expect(one.equals(want), `1 thread, seed ${seed}, block ${i}: ${JSON.stringify({ cols, n, start, delimiter, decimal })}\n${one.toString().slice(0, 200)}\n${want.toString().slice(0, 200)}`).toBe(true);
       const got = await run(4);
-      expect(got.equals(want), `seed ${seed}, block ${i}: ${JSON.stringify({ cols, n, start, delimiter, decimal })}\n${got.toString().slice(0, 200)}\n${want.toString().slice(0, 200)}`).toBe(true);
+      expect(got.equals(want), `4 threads, seed ${seed}, block ${i}: ${JSON.stringify({ cols, n, start, delimiter, decimal })}\n${got.toString().slice(0, 200)}\n${want.toString().slice(0, 200)}`).toBe(true);
     }
     expect(tp.helped.format - before).toBeGreaterThan(20);
   });

@@ -11,10 +11,12 @@ interface TextExports {
   end(): number;
   jsonl(p: number, end: number, vals: number, ops: number, ends: number, width: number): number;
   csv(p: number, end: number, cols: number, delim: number, point: number, vals: number, ends: number): number;
+  repr(x: number, out: number, point: number): number;
+  cells(vals: number, miss: number, n: number, out: number, cols: number, col: number, ends: number, delim: number, point: number): number;
 }
 
 /** Where the caller's bytes go; below it, the table and the results. */
-const IN = 16384;
+const IN = 32768;
 const RESULT = 10496;
 
 let exported: TextExports | null = null;
@@ -111,4 +113,57 @@ export function csvRows(buf: Uint8Array, from: number, to: number, cols: number,
   if (nv > 0) values.set(new Float64Array(m.memory.buffer, vals, nv), v0);
   if (rows > 0) endings.set(new Uint8Array(m.memory.buffer, endsAt, rows), e0);
   return { rows, end: from + (stop - IN) };
+}
+
+/** Cells a call of cellsInto takes at most: their doubles in, up to 28 bytes each out. */
+export const CELLS = 8192;
+
+/** Set by cellsInto: the index of the first cell it did not write. */
+export let cellsDone = 0;
+
+/**
+ * formatPlainCells through the wasm formatter (text.wat's "cells",
+ * writeShortest's arithmetic): cells [from, to) of `values` (with their
+ * missing codes, or null) into out at p; moves `cur` as formatPlainCells
+ * does. Stops at a missing cell, or one the formatter declines (zero's
+ * sign, a power of two, an extreme, a near-halfway case), which the caller
+ * writes: its index is cellsDone. Returns the end.
+ */
+export function cellsInto(values: Float64Array, missing: Uint8Array | null, from: number, to: number, out: Uint8Array, p: number, cols: number, cur: { col: number; row: number }, endings: Uint8Array | null, delim: number, point: number, slice = CELLS): number {
+  const m = text();
+  const ends = IN;
+  const miss = IN + ((CELLS / cols + 2 + 7) & ~7) + 8;
+  const vals = miss + CELLS;
+  const outAt = vals + CELLS * 8;
+  room(m, outAt + CELLS * 28 + 64);
+  let k = from;
+  // slice: the first copy's size. A caller that has seen short runs (missing cells) asks for less: no copy of 8192 cells for a few.
+  while (k < to) {
+    const n = Math.min(slice, to - k);
+    const mem = m.memory.buffer;
+    new Float64Array(mem, vals, n).set(values.subarray(k, k + n));
+    if (missing !== null) new Uint8Array(mem, miss, n).set(missing.subarray(k, k + n));
+    const rows = Math.ceil((cur.col + n) / cols);
+    if (endings !== null) new Uint8Array(mem, ends, rows).set(endings.subarray(cur.row, cur.row + rows));
+    const end = m.cells(vals, missing === null ? 0 : miss, n, outAt, cols, cur.col, endings === null ? 0 : ends, delim, point);
+    const r = new Int32Array(mem, RESULT, 3);
+    const done = r[0]!;
+    out.set(new Uint8Array(mem, outAt, end - outAt), p);
+    p += end - outAt;
+    k += done;
+    cur.col = r[1]!;
+    cur.row += r[2]!;
+    if (done < n) break;
+    slice = CELLS;
+  }
+  cellsDone = k;
+  return p;
+}
+
+/** The wasm formatter's text for one double (Python's repr layout, `point` as the separator), or null where it declines. For the tests. */
+export function wasmRepr(x: number, point = 46): string | null {
+  const m = text();
+  room(m, IN + 64);
+  const end = m.repr(x, IN, point);
+  return end < 0 ? null : Buffer.from(m.memory.buffer, IN, end - IN).toString("latin1");
 }

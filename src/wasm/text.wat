@@ -13,12 +13,20 @@
 ;; falls back to Number()). test/wasm-text.test.ts checks it against
 ;; Number() on millions of strings, halfway cases and every binade.
 ;;
-;; Memory: 0 .. 10416 the table (651 entries of 16 bytes, high word first,
-;; for q = -342 .. 308), filled by scripts/build-wasm.mjs; from 16384 the
-;; caller's input and output areas; RESULT (10496) the counts of the last call.
+;; $repr and "cells" are writeShortest and reprDirect of
+;; src/formats/text/decimal.ts, the same arithmetic operation for operation
+;; (so the same digits, and a decline exactly where it declines), and
+;; formatPlainCells' layout (src/formats/csv/cells.ts).
+;;
+;; Memory: 0 .. 10416 the table of 5^q (651 entries of 16 bytes, high word
+;; first, for q = -342 .. 308); RESULT (10496) the counts of the last call;
+;; 10528 .. 19664 decimal.ts' table of 10^q as two doubles (hi, lo) for
+;; q = -290 .. 280; 19712 .. 19744 a digit scratch; from 32768 the caller's
+;; input and output areas. scripts/build-wasm.mjs fills both tables.
 (module
   (memory (export "memory") 1)
   (data (i32.const 0) "{{pow5}}")
+  (data (i32.const 10528) "{{pow10}}")
   (global $pos (mut i32) (i32.const 0))
   (global $bad (mut i32) (i32.const 0))
   (global $lo (mut i64) (i64.const 0))
@@ -386,4 +394,237 @@
         (local.set $nv (local.get $lv))))
     (i32.store (i32.const 10496) (local.get $nl))
     (i32.store (i32.const 10500) (local.get $nv))
-    (local.get $p)))
+    (local.get $p))
+  ;; The low part of a * b = p, exactly (Dekker's product, as numerics.ts' productError).
+  (func $productError (param $a f64) (param $b f64) (param $p f64) (result f64)
+    (local $t f64) (local $ah f64) (local $al f64) (local $bh f64) (local $bl f64)
+    (local.set $t (f64.mul (f64.const 134217729) (local.get $a)))
+    (local.set $ah (f64.sub (local.get $t) (f64.sub (local.get $t) (local.get $a))))
+    (local.set $al (f64.sub (local.get $a) (local.get $ah)))
+    (local.set $t (f64.mul (f64.const 134217729) (local.get $b)))
+    (local.set $bh (f64.sub (local.get $t) (f64.sub (local.get $t) (local.get $b))))
+    (local.set $bl (f64.sub (local.get $b) (local.get $bh)))
+    (f64.add
+      (f64.add
+        (f64.add (f64.sub (f64.mul (local.get $ah) (local.get $bh)) (local.get $p)) (f64.mul (local.get $ah) (local.get $bl)))
+        (f64.mul (local.get $al) (local.get $bh)))
+      (f64.mul (local.get $al) (local.get $bl))))
+
+  ;; x in Python's repr layout at out with `point` (writeShortest(x, out, p,
+  ;; point, true)): the end, or -1 where decimal.ts declines (zero, non-finite,
+  ;; beyond [1e-260, 1e290], powers of two, near-halfway digits).
+  (func $repr (param $x f64) (param $out i32) (param $point i32) (result i32)
+    (local $ax f64) (local $bits i64) (local $hi i32) (local $e10 i32) (local $attempt i32) (local $at i32)
+    (local $ph f64) (local $a f64) (local $t f64) (local $yh f64) (local $yl f64)
+    (local $top f64) (local $low f64) (local $half f64)
+    (local $t15 f64) (local $t16 f64) (local $t17 f64) (local $d15 f64) (local $d16 f64) (local $d17 f64)
+    (local $k i32) (local $tail f64) (local $v i32) (local $w i32) (local $i i32) (local $nd i32) (local $n i32) (local $e i32) (local $p i32)
+    (local.set $ax (f64.abs (local.get $x)))
+    (if (i32.eqz (i32.and (f64.ge (local.get $ax) (f64.const 1e-260)) (f64.le (local.get $ax) (f64.const 1e290))))
+      (then (return (i32.const -1))))
+    (local.set $bits (i64.reinterpret_f64 (local.get $ax)))
+    (local.set $hi (i32.wrap_i64 (i64.shr_u (local.get $bits) (i64.const 32))))
+    (if (i32.and (i64.eqz (i64.and (local.get $bits) (i64.const 0xffffffff))) (i32.eqz (i32.and (local.get $hi) (i32.const 0xfffff))))
+      (then (return (i32.const -1))))
+    (local.set $e10 (i32.trunc_f64_s (f64.floor (f64.mul
+      (f64.add
+        (f64.convert_i32_s (i32.sub (i32.and (i32.shr_u (local.get $hi) (i32.const 20)) (i32.const 0x7ff)) (i32.const 1023)))
+        (f64.mul (f64.convert_i32_u (i32.and (local.get $hi) (i32.const 0xfffff))) (f64.const 0x1p-20)))
+      (f64.const 0.30102999566398119)))))
+    (block $found
+      (loop $try
+        ;; 10^j as two doubles, j = 16 - e10 (|j| <= 276 here, within the table)
+        (local.set $at (i32.add (i32.const 10528) (i32.shl (i32.add (i32.sub (i32.const 16) (local.get $e10)) (i32.const 290)) (i32.const 4))))
+        (local.set $ph (f64.load (local.get $at)))
+        (local.set $a (f64.mul (local.get $ax) (local.get $ph)))
+        (local.set $t (f64.add (call $productError (local.get $ax) (local.get $ph) (local.get $a)) (f64.mul (local.get $ax) (f64.load offset=8 (local.get $at)))))
+        (local.set $yh (f64.add (local.get $a) (local.get $t)))
+        (local.set $yl (f64.sub (local.get $t) (f64.sub (local.get $yh) (local.get $a))))
+        (if (f64.lt (local.get $yh) (f64.const 1e16))
+          (then (local.set $e10 (i32.sub (local.get $e10) (i32.const 1))))
+          (else
+            (br_if $found (f64.lt (local.get $yh) (f64.const 1e17)))
+            (local.set $e10 (i32.add (local.get $e10) (i32.const 1)))))
+        (if (local.get $attempt) (then (return (i32.const -1))))
+        (local.set $attempt (i32.const 1))
+        (br $try)))
+    (local.set $top (f64.floor (f64.div (local.get $yh) (f64.const 1e9))))
+    (local.set $low (f64.add (f64.sub (local.get $yh) (f64.mul (local.get $top) (f64.const 1e9))) (local.get $yl)))
+    ;; half an ulp of x, in units of y
+    (local.set $half (f64.mul (f64.mul
+      (f64.reinterpret_i64 (i64.shl (i64.extend_i32_u (i32.sub (i32.and (i32.shr_u (local.get $hi) (i32.const 20)) (i32.const 0x7ff)) (i32.const 52))) (i64.const 52)))
+      (local.get $ph)) (f64.const 0.5)))
+    (local.set $t15 (f64.floor (f64.add (f64.mul (local.get $low) (f64.const 0.01)) (f64.const 0.5))))
+    (local.set $t16 (f64.floor (f64.add (f64.mul (local.get $low) (f64.const 0.1)) (f64.const 0.5))))
+    (local.set $t17 (f64.floor (f64.add (local.get $low) (f64.const 0.5))))
+    (local.set $d15 (f64.abs (f64.sub (local.get $low) (f64.mul (local.get $t15) (f64.const 100)))))
+    (local.set $d16 (f64.abs (f64.sub (local.get $low) (f64.mul (local.get $t16) (f64.const 10)))))
+    (local.set $d17 (f64.abs (f64.sub (local.get $low) (local.get $t17))))
+    (if (i32.or (i32.or
+          (f64.lt (f64.abs (f64.sub (local.get $d17) (f64.const 0.5))) (f64.const 1e-6))
+          (f64.lt (f64.abs (f64.sub (local.get $d16) (f64.const 5))) (f64.const 1e-6)))
+          (f64.lt (f64.abs (f64.sub (local.get $d15) (f64.const 50))) (f64.const 1e-6)))
+      (then (return (i32.const -1))))
+    (if (i32.or (i32.or
+          (f64.lt (f64.abs (f64.sub (local.get $d15) (local.get $half))) (f64.const 1e-6))
+          (f64.lt (f64.abs (f64.sub (local.get $d16) (local.get $half))) (f64.const 1e-6)))
+          (f64.lt (f64.abs (f64.sub (local.get $d17) (local.get $half))) (f64.const 1e-6)))
+      (then (return (i32.const -1))))
+    (if (f64.lt (local.get $d15) (local.get $half))
+      (then (local.set $k (i32.const 15)) (local.set $tail (local.get $t15)))
+      (else
+        (if (f64.lt (local.get $d16) (local.get $half))
+          (then (local.set $k (i32.const 16)) (local.set $tail (local.get $t16)))
+          (else (local.set $k (i32.const 17)) (local.set $tail (local.get $t17))))))
+    (if (i32.or (f64.lt (local.get $tail) (f64.const 0))
+          (f64.ge (local.get $tail) (select (f64.const 1e7) (select (f64.const 1e8) (f64.const 1e9) (i32.eq (local.get $k) (i32.const 16))) (i32.eq (local.get $k) (i32.const 15)))))
+      (then (return (i32.const -1))))
+    ;; The k digits top . tail (top: 8 digits, tail: k - 8) at 19712, each
+    ;; part right to left; v / 10 as (v * 0xcccccccd) >> 35 (exact below 2^32;
+    ;; V8's i64.div_u by a constant was most of the function's time).
+    (local.set $v (i32.trunc_f64_u (local.get $top)))
+    (local.set $i (i32.const 8))
+    (loop $dt
+      (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+      (local.set $w (i32.wrap_i64 (i64.shr_u (i64.mul (i64.extend_i32_u (local.get $v)) (i64.const 0xcccccccd)) (i64.const 35))))
+      (i32.store8 offset=19712 (local.get $i) (i32.add (i32.const 48) (i32.sub (local.get $v) (i32.mul (local.get $w) (i32.const 10)))))
+      (local.set $v (local.get $w))
+      (br_if $dt (local.get $i)))
+    (local.set $v (i32.trunc_f64_u (local.get $tail)))
+    (local.set $i (local.get $k))
+    (loop $dl
+      (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+      (local.set $w (i32.wrap_i64 (i64.shr_u (i64.mul (i64.extend_i32_u (local.get $v)) (i64.const 0xcccccccd)) (i64.const 35))))
+      (i32.store8 offset=19712 (local.get $i) (i32.add (i32.const 48) (i32.sub (local.get $v) (i32.mul (local.get $w) (i32.const 10)))))
+      (local.set $v (local.get $w))
+      (br_if $dl (i32.gt_u (local.get $i) (i32.const 8))))
+    ;; Trailing zeros dropped (the first digit is nonzero).
+    (local.set $nd (local.get $k))
+    (block $z (loop $zl
+      (br_if $z (i32.le_u (local.get $nd) (i32.const 1)))
+      (br_if $z (i32.ne (i32.load8_u offset=19711 (local.get $nd)) (i32.const 48)))
+      (local.set $nd (i32.sub (local.get $nd) (i32.const 1)))
+      (br $zl)))
+    (local.set $p (local.get $out))
+    (if (f64.lt (local.get $x) (f64.const 0))
+      (then (i32.store8 (local.get $p) (i32.const 45)) (local.set $p (i32.add (local.get $p) (i32.const 1)))))
+    (local.set $n (i32.add (local.get $e10) (i32.const 1)))
+    ;; x = 0.d1d2... * 10^n: reprDirect's four layouts. The digits are
+    ;; copied 8 bytes at a time (memory.copy is a call into the runtime
+    ;; here: most of the function's time); what a copy writes past its end
+    ;; is overwritten next, or lies in the caller's slack.
+    (if (i32.and (i32.le_s (local.get $n) (i32.const 0)) (i32.ge_s (local.get $n) (i32.const -3)))
+      (then
+        (i32.store (local.get $p) (i32.const 0x30303030))
+        (i32.store8 offset=1 (local.get $p) (local.get $point))
+        (i32.store16 offset=4 (local.get $p) (i32.const 0x3030))
+        (local.set $p (i32.sub (i32.add (local.get $p) (i32.const 2)) (local.get $n)))
+        (call $copy24 (local.get $p) (i32.const 19712))
+        (return (i32.add (local.get $p) (local.get $nd)))))
+    (if (i32.or (i32.gt_s (local.get $n) (i32.const 16)) (i32.lt_s (local.get $n) (i32.const -3)))
+      (then
+        (call $copy24 (i32.add (local.get $p) (i32.const 1)) (i32.const 19712))
+        (i32.store8 (local.get $p) (i32.load8_u (i32.const 19712)))
+        (i32.store8 offset=1 (local.get $p) (local.get $point))
+        (local.set $p (i32.add (local.get $p) (select (i32.add (local.get $nd) (i32.const 1)) (i32.const 1) (i32.gt_u (local.get $nd) (i32.const 1)))))
+        (i32.store8 (local.get $p) (i32.const 101))
+        (local.set $e (i32.sub (local.get $n) (i32.const 1)))
+        (i32.store8 offset=1 (local.get $p) (select (i32.const 45) (i32.const 43) (i32.lt_s (local.get $e) (i32.const 0))))
+        (local.set $p (i32.add (local.get $p) (i32.const 2)))
+        (if (i32.lt_s (local.get $e) (i32.const 0)) (then (local.set $e (i32.sub (i32.const 0) (local.get $e)))))
+        (if (i32.ge_u (local.get $e) (i32.const 100))
+          (then
+            (i32.store8 (local.get $p) (i32.add (i32.const 48) (i32.div_u (local.get $e) (i32.const 100))))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))))
+        (i32.store8 (local.get $p) (i32.add (i32.const 48) (i32.rem_u (i32.div_u (local.get $e) (i32.const 10)) (i32.const 10))))
+        (i32.store8 offset=1 (local.get $p) (i32.add (i32.const 48) (i32.rem_u (local.get $e) (i32.const 10))))
+        (return (i32.add (local.get $p) (i32.const 2)))))
+    (if (i32.le_s (local.get $nd) (local.get $n))
+      (then
+        ;; d1..dnd, zeros to n digits, ".0"
+        (i64.store (i32.add (local.get $p) (local.get $nd)) (i64.const 0x3030303030303030))
+        (i64.store offset=8 (i32.add (local.get $p) (local.get $nd)) (i64.const 0x3030303030303030))
+        (call $copy8s (local.get $p) (i32.const 19712) (local.get $nd))
+        (local.set $p (i32.add (local.get $p) (local.get $n)))
+        (i32.store8 (local.get $p) (local.get $point))
+        (i32.store8 offset=1 (local.get $p) (i32.const 48))
+        (return (i32.add (local.get $p) (i32.const 2)))))
+    ;; d1..dn "." d(n+1)..dnd: the tail first, then the head over its slack
+    (call $copy24 (i32.add (i32.add (local.get $p) (local.get $n)) (i32.const 1)) (i32.add (i32.const 19712) (local.get $n)))
+    (call $copy8s (local.get $p) (i32.const 19712) (local.get $n))
+    (i32.store8 (i32.add (local.get $p) (local.get $n)) (local.get $point))
+    (i32.add (i32.add (local.get $p) (local.get $nd)) (i32.const 1)))
+
+  ;; 24 bytes from src to dst, 8 at a time.
+  (func $copy24 (param $dst i32) (param $src i32)
+    (i64.store (local.get $dst) (i64.load (local.get $src)))
+    (i64.store offset=8 (local.get $dst) (i64.load offset=8 (local.get $src)))
+    (i64.store offset=16 (local.get $dst) (i64.load offset=16 (local.get $src))))
+
+  ;; n (<= 24) bytes from src to dst, 8 at a time: exactly n written, nothing past dst + n.
+  (func $copy8s (param $dst i32) (param $src i32) (param $n i32)
+    (block $done
+      (loop $more
+        (br_if $done (i32.lt_s (local.get $n) (i32.const 8)))
+        (i64.store (local.get $dst) (i64.load (local.get $src)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 8)))
+        (local.set $src (i32.add (local.get $src) (i32.const 8)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 8)))
+        (br $more)))
+    (block $end
+      (loop $byte
+        (br_if $end (i32.le_s (local.get $n) (i32.const 0)))
+        (i32.store8 (local.get $dst) (i32.load8_u (local.get $src)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 1)))
+        (local.set $src (i32.add (local.get $src) (i32.const 1)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $byte))))
+
+  ;; One value for the callers outside "cells" (JSON): its text at `out`; the end, or -1 (declined).
+  (func (export "repr") (param $x f64) (param $out i32) (param $point i32) (result i32)
+    (call $repr (local.get $x) (local.get $out) (local.get $point)))
+
+  ;; formatPlainCells: cells [0, n) of the doubles at `vals` into `out`
+  ;; (`miss`: their missing codes, or 0 for none), `delim` between the cells of a row of `cols`, row r
+  ;; (from 0) ended by the ending at ends + r (1 LF, 2 CRLF, 3 CR, 0
+  ;; nothing; ends = 0: LF), starting at column `col`. 0.0 and 1.0 whole.
+  ;; Stops before a missing cell or one $repr declines (the caller writes it). Returns the
+  ;; end; at RESULT the cells done, the column and the rows ended.
+  (func (export "cells") (param $vals i32) (param $miss i32) (param $n i32) (param $out i32) (param $cols i32) (param $col i32) (param $ends i32) (param $delim i32) (param $point i32) (result i32)
+    (local $k i32) (local $x f64) (local $q i32) (local $row i32) (local $end i32)
+    (block $done
+      (loop $cell
+        (br_if $done (i32.ge_u (local.get $k) (local.get $n)))
+        ;; A missing cell (miss != 0: a byte a cell at $miss) is the caller's.
+        (if (local.get $miss) (then (br_if $done (i32.load8_u (i32.add (local.get $miss) (local.get $k))))))
+        (local.set $x (f64.load (i32.add (local.get $vals) (i32.shl (local.get $k) (i32.const 3)))))
+        (local.set $q (local.get $out))
+        (if (local.get $col)
+          (then (i32.store8 (local.get $q) (local.get $delim)) (local.set $q (i32.add (local.get $q) (i32.const 1)))))
+        (if (i32.or (f64.eq (local.get $x) (f64.const 1))
+              (i64.eqz (i64.reinterpret_f64 (local.get $x))))
+          (then
+            (i32.store8 (local.get $q) (i32.add (i32.const 48) (i32.trunc_f64_s (local.get $x))))
+            (i32.store8 offset=1 (local.get $q) (local.get $point))
+            (i32.store8 offset=2 (local.get $q) (i32.const 48))
+            (local.set $q (i32.add (local.get $q) (i32.const 3))))
+          (else
+            (local.set $q (call $repr (local.get $x) (local.get $q) (local.get $point)))
+            (br_if $done (i32.lt_s (local.get $q) (i32.const 0)))))
+        (local.set $col (i32.add (local.get $col) (i32.const 1)))
+        (if (i32.eq (local.get $col) (local.get $cols))
+          (then
+            (local.set $end (select (i32.load8_u (i32.add (local.get $ends) (local.get $row))) (i32.const 1) (local.get $ends)))
+            (if (i32.or (i32.eq (local.get $end) (i32.const 2)) (i32.eq (local.get $end) (i32.const 3)))
+              (then (i32.store8 (local.get $q) (i32.const 13)) (local.set $q (i32.add (local.get $q) (i32.const 1)))))
+            (if (i32.or (i32.eq (local.get $end) (i32.const 1)) (i32.eq (local.get $end) (i32.const 2)))
+              (then (i32.store8 (local.get $q) (i32.const 10)) (local.set $q (i32.add (local.get $q) (i32.const 1)))))
+            (local.set $row (i32.add (local.get $row) (i32.const 1)))
+            (local.set $col (i32.const 0))))
+        (local.set $out (local.get $q))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $cell)))
+    (i32.store (i32.const 10496) (local.get $k))
+    (i32.store (i32.const 10500) (local.get $col))
+    (i32.store (i32.const 10504) (local.get $row))
+    (local.get $out)))

@@ -8,6 +8,7 @@
 import { writeShortest } from "../text/decimal.js";
 import { formatRepr } from "../text/repr.js";
 import { Ending, writeEnding } from "../text/ending.js";
+import { CELLS, cellsDone, cellsInto } from "../../wasm/text.js";
 
 /** Where the cursor stands: the column in the current row, and the row in the current endings array. */
 export interface CellCursor {
@@ -28,6 +29,32 @@ let lastPoint = 46;
  * cell. Moves `cur`. Needs 28 bytes of room a cell (more for long tokens).
  */
 export function formatPlainCells(values: ArrayLike<number>, missing: Uint8Array | null, from: number, to: number, out: Buffer, p: number, cols: number, cur: CellCursor, endings: Uint8Array | null, delim: number, point: number, naTokens: readonly string[]): number {
+  if (values instanceof Float64Array && useWasm) {
+    // The wasm formatter (the same digits, src/wasm/text.wat), but for
+    // missing cells and the few it declines: those here, one at a time.
+    // Its first copy is sized by its last run (missing cells close together: small copies).
+    let k = from;
+    let slice = CELLS;
+    for (;;) {
+      p = cellsInto(values, missing, k, to, out, p, cols, cur, endings, delim, point, slice);
+      slice = Math.max(64, Math.min(CELLS, 2 * (cellsDone - k) + 16));
+      k = cellsDone;
+      if (k >= to) return p;
+      p = jsCells(values, missing, k, k + 1, out, p, cols, cur, endings, delim, point, naTokens);
+      k++;
+    }
+  }
+  return jsCells(values, missing, from, to, out, p, cols, cur, endings, delim, point, naTokens);
+}
+
+/** Whether formatPlainCells may use the wasm formatter (false: this file's own loop alone, for the tests' comparisons). */
+let useWasm = true;
+export function setCellsWasm(on: boolean): void {
+  useWasm = on;
+}
+
+/** formatPlainCells in JavaScript: every case (missing cells, NA tokens), and the reference. */
+function jsCells(values: ArrayLike<number>, missing: Uint8Array | null, from: number, to: number, out: Buffer, p: number, cols: number, cur: CellCursor, endings: Uint8Array | null, delim: number, point: number, naTokens: readonly string[]): number {
   let col = cur.col;
   let row = cur.row;
   for (let k = from; k < to; k++) {
