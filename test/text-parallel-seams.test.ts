@@ -26,6 +26,7 @@ type Writer = typeof import("../src/formats/csv/writer.js");
 type JsonWriter = typeof import("../src/formats/json/writer.js");
 type TextParallel = typeof import("../src/text-parallel.js");
 type Cells = typeof import("../src/formats/csv/cells.js");
+type Ops = typeof import("../src/formats/json/ops.js");
 const dist = <T>(f: string) => import(path.join(ROOT, "dist", f)) as Promise<T>;
 
 let tp: TextParallel;
@@ -248,6 +249,7 @@ describe("the writers with their blocks split everywhere: the bytes of one threa
 
   it.each([1, 2, 3])("JSON and JSON Lines, seed %i: 40 op streams (nested 1-4 deep, empty arrays, nulls, scalars), cut anywhere", async (seed) => {
     const { JsonFormatter } = await dist<JsonWriter>("formats/json/writer.js");
+    const { setOpsWasm } = await dist<Ops>("formats/json/ops.js");
     const g = rng(seed * 15_485_863);
     const before = tp.helped.formatJson;
     for (let i = 0; i < 40; i++) {
@@ -301,9 +303,14 @@ describe("the writers with their blocks split everywhere: the bytes of one threa
         tp.setTextThreads(1);
         return s.bytes();
       };
+      // The reference: this thread's JavaScript formatter alone (no wasm formatter, src/wasm/text.wat).
+      setOpsWasm(false);
       const want = await run(1);
+      setOpsWasm(true);
+      const one = await run(1);
+      expect(one.equals(want), `1 thread, seed ${seed}, stream ${i}: ${lines ? "JSON Lines" : "JSON"}, ${ops.length} ops`).toBe(true);
       const got = await run(4);
-      expect(got.equals(want), `seed ${seed}, stream ${i}: ${lines ? "JSON Lines" : "JSON"}, ${ops.length} ops`).toBe(true);
+      expect(got.equals(want), `4 threads, seed ${seed}, stream ${i}: ${lines ? "JSON Lines" : "JSON"}, ${ops.length} ops`).toBe(true);
     }
     expect(tp.helped.formatJson - before).toBeGreaterThan(20);
   });

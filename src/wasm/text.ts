@@ -12,6 +12,7 @@ interface TextExports {
   jsonl(p: number, end: number, vals: number, ops: number, ends: number, width: number): number;
   csv(p: number, end: number, cols: number, delim: number, point: number, vals: number, ends: number): number;
   repr(x: number, out: number, point: number): number;
+  jsonOps(ops: number, n: number, vals: number, nv: number, ends: number, out: number, depth: number, first: number, doc: number): number;
   cells(vals: number, miss: number, n: number, out: number, cols: number, col: number, ends: number, delim: number, point: number): number;
 }
 
@@ -118,7 +119,7 @@ export function csvRows(buf: Uint8Array, from: number, to: number, cols: number,
 /** Cells a call of cellsInto takes at most: their doubles in, up to 28 bytes each out. */
 export const CELLS = 8192;
 
-/** Set by cellsInto: the index of the first cell it did not write. */
+/** Set by cellsInto and jsonOpsInto: the index of the first cell or op it did not write. */
 export let cellsDone = 0;
 
 /**
@@ -166,4 +167,45 @@ export function wasmRepr(x: number, point = 46): string | null {
   room(m, IN + 64);
   const end = m.repr(x, IN, point);
   return end < 0 ? null : Buffer.from(m.memory.buffer, IN, end - IN).toString("latin1");
+}
+
+/**
+ * formatJsonOps through the wasm formatter (text.wat's "jsonOps"): ops
+ * [from, to) with their values and endings from st.v and st.e, into out at
+ * p; moves st as formatJsonOps does. Stops at a number the formatter
+ * declines (-0, NaN, ±inf, a power of two, an extreme...), which the caller
+ * writes: its index is cellsDone. slice: the first copy's size in ops.
+ * Returns the end.
+ */
+export function jsonOpsInto(ops: Uint8Array, from: number, to: number, values: Float64Array, endings: Uint8Array, out: Uint8Array, p: number, st: { depth: number; first: boolean; v: number; e: number }, document: boolean, slice = CELLS): number {
+  const m = text();
+  const opsAt = IN;
+  const endsAt = opsAt + CELLS;
+  const vals = endsAt + CELLS;
+  const outAt = vals + CELLS * 8;
+  room(m, outAt + CELLS * 29 + 64);
+  let k = from;
+  while (k < to) {
+    const n = Math.min(slice, to - k);
+    const mem = m.memory.buffer;
+    new Uint8Array(mem, opsAt, n).set(ops.subarray(k, k + n));
+    const nv = Math.max(0, Math.min(n, values.length - st.v));
+    new Float64Array(mem, vals, nv).set(values.subarray(st.v, st.v + nv));
+    const ne = Math.max(0, Math.min(n, endings.length - st.e));
+    new Uint8Array(mem, endsAt, ne).set(endings.subarray(st.e, st.e + ne));
+    const end = m.jsonOps(opsAt, n, vals, nv, endsAt, outAt, st.depth, st.first ? 1 : 0, document ? 1 : 0);
+    const r = new Int32Array(mem, RESULT, 5);
+    const done = r[0]!;
+    out.set(new Uint8Array(mem, outAt, end - outAt), p);
+    p += end - outAt;
+    k += done;
+    st.v += r[1]!;
+    st.e += r[2]!;
+    st.depth = r[3]!;
+    st.first = r[4] === 1;
+    if (done < n) break;
+    slice = CELLS;
+  }
+  cellsDone = k;
+  return p;
 }

@@ -627,4 +627,75 @@
     (i32.store (i32.const 10496) (local.get $k))
     (i32.store (i32.const 10500) (local.get $col))
     (i32.store (i32.const 10504) (local.get $row))
+    (local.get $out))
+  ;; formatJsonOps (src/formats/json/ops.ts): ops [0, n) at `ops` (1 "[",
+  ;; 2 "]", 3 a number from `vals`, nv of them there, 4 null, 5 a line's end
+  ;; from `ends`) into `out`, from nesting `depth` and `first` (the next item
+  ;; is its array's first); `doc`: a line break after each top-level value
+  ;; (JSON documents). Stops before a number $repr declines (or past the
+  ;; values given), which the caller writes. Returns the end; at RESULT the
+  ;; ops done, values and endings used, the depth and first.
+  (func (export "jsonOps") (param $ops i32) (param $n i32) (param $vals i32) (param $nv i32) (param $ends i32) (param $out i32) (param $depth i32) (param $first i32) (param $doc i32) (result i32)
+    (local $k i32) (local $op i32) (local $v i32) (local $e i32) (local $q i32) (local $x f64) (local $end i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $k) (local.get $n)))
+        (local.set $op (i32.load8_u (i32.add (local.get $ops) (local.get $k))))
+        (local.set $q (local.get $out))
+        (block $op
+          (if (i32.eq (local.get $op) (i32.const 1))
+            (then
+              (if (i32.eqz (local.get $first)) (then (i32.store8 (local.get $q) (i32.const 44)) (local.set $q (i32.add (local.get $q) (i32.const 1)))))
+              (i32.store8 (local.get $q) (i32.const 91))
+              (local.set $q (i32.add (local.get $q) (i32.const 1)))
+              (local.set $depth (i32.add (local.get $depth) (i32.const 1)))
+              (local.set $first (i32.const 1))
+              (br $op)))
+          (if (i32.eq (local.get $op) (i32.const 2))
+            (then
+              (i32.store8 (local.get $q) (i32.const 93))
+              (local.set $q (i32.add (local.get $q) (i32.const 1)))
+              (local.set $depth (i32.sub (local.get $depth) (i32.const 1)))
+              (local.set $first (i32.const 0))
+              (if (i32.and (i32.eqz (local.get $depth)) (local.get $doc)) (then (i32.store8 (local.get $q) (i32.const 10)) (local.set $q (i32.add (local.get $q) (i32.const 1)))))
+              (br $op)))
+          (if (i32.or (i32.eq (local.get $op) (i32.const 3)) (i32.eq (local.get $op) (i32.const 4)))
+            (then
+              (if (i32.eqz (local.get $first)) (then (i32.store8 (local.get $q) (i32.const 44)) (local.set $q (i32.add (local.get $q) (i32.const 1)))))
+              (if (i32.eq (local.get $op) (i32.const 4))
+                (then
+                  (i32.store (local.get $q) (i32.const 0x6c6c756e))
+                  (local.set $q (i32.add (local.get $q) (i32.const 4))))
+                (else
+                  (br_if $done (i32.ge_u (local.get $v) (local.get $nv)))
+                  (local.set $x (f64.load (i32.add (local.get $vals) (i32.shl (local.get $v) (i32.const 3)))))
+                  (if (i32.or (f64.eq (local.get $x) (f64.const 1)) (i64.eqz (i64.reinterpret_f64 (local.get $x))))
+                    (then
+                      (i32.store8 (local.get $q) (i32.add (i32.const 48) (i32.trunc_f64_s (local.get $x))))
+                      (i32.store16 offset=1 (local.get $q) (i32.const 0x302e))
+                      (local.set $q (i32.add (local.get $q) (i32.const 3))))
+                    (else
+                      (local.set $q (call $repr (local.get $x) (local.get $q) (i32.const 46)))
+                      (br_if $done (i32.lt_s (local.get $q) (i32.const 0)))))
+                  (local.set $v (i32.add (local.get $v) (i32.const 1)))))
+              (local.set $first (i32.const 0))
+              (if (i32.and (i32.eqz (local.get $depth)) (local.get $doc)) (then (i32.store8 (local.get $q) (i32.const 10)) (local.set $q (i32.add (local.get $q) (i32.const 1)))))
+              (br $op)))
+          (if (i32.eq (local.get $op) (i32.const 5))
+            (then
+              (local.set $end (i32.load8_u (i32.add (local.get $ends) (local.get $e))))
+              (local.set $e (i32.add (local.get $e) (i32.const 1)))
+              (if (i32.or (i32.eq (local.get $end) (i32.const 2)) (i32.eq (local.get $end) (i32.const 3)))
+                (then (i32.store8 (local.get $q) (i32.const 13)) (local.set $q (i32.add (local.get $q) (i32.const 1)))))
+              (if (i32.or (i32.eq (local.get $end) (i32.const 1)) (i32.eq (local.get $end) (i32.const 2)))
+                (then (i32.store8 (local.get $q) (i32.const 10)) (local.set $q (i32.add (local.get $q) (i32.const 1)))))
+              (local.set $first (i32.const 1)))))
+        (local.set $out (local.get $q))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $next)))
+    (i32.store (i32.const 10496) (local.get $k))
+    (i32.store (i32.const 10500) (local.get $v))
+    (i32.store (i32.const 10504) (local.get $e))
+    (i32.store (i32.const 10508) (local.get $depth))
+    (i32.store (i32.const 10512) (local.get $first))
     (local.get $out)))

@@ -9,6 +9,7 @@ import { writeShortest } from "../text/decimal.js";
 import { formatRepr } from "../text/repr.js";
 import { Ending, writeEnding } from "../text/ending.js";
 import { Op } from "./reader.js";
+import { CELLS, cellsDone, jsonOpsInto } from "../../wasm/text.js";
 
 /** Where the formatter stands: the nesting depth, whether the next item is the first of its array, and the next value and ending to use. */
 export interface OpsState {
@@ -23,6 +24,32 @@ let lastText = "null";
 
 /** Ops [from, to) into `out` at `p`; returns the end and moves `st`. Needs 29 bytes of room an op. */
 export function formatJsonOps(ops: Uint8Array, from: number, to: number, values: ArrayLike<number>, endings: Uint8Array, out: Buffer, p: number, st: OpsState, document: boolean): number {
+  if (values instanceof Float64Array && useWasm) {
+    // The wasm formatter (the same bytes, src/wasm/text.wat), but for the
+    // numbers it declines: those here, one op at a time. Its first copy is
+    // sized by its last run.
+    let k = from;
+    let slice = CELLS;
+    for (;;) {
+      p = jsonOpsInto(ops, k, to, values, endings, out, p, st, document, slice);
+      slice = Math.max(64, Math.min(CELLS, 2 * (cellsDone - k) + 16));
+      k = cellsDone;
+      if (k >= to) return p;
+      p = jsOps(ops, k, k + 1, values, endings, out, p, st, document);
+      k++;
+    }
+  }
+  return jsOps(ops, from, to, values, endings, out, p, st, document);
+}
+
+/** Whether formatJsonOps may use the wasm formatter (false: this file's own loop alone, for the tests' comparisons). */
+let useWasm = true;
+export function setOpsWasm(on: boolean): void {
+  useWasm = on;
+}
+
+/** formatJsonOps in JavaScript: every number, and the reference. */
+function jsOps(ops: Uint8Array, from: number, to: number, values: ArrayLike<number>, endings: Uint8Array, out: Buffer, p: number, st: OpsState, document: boolean): number {
   let { depth, first, v, e } = st;
   let q = 0;
   for (let k = from; k < to; k++) {
