@@ -41,6 +41,8 @@ function csvLike(name: "csv" | "tsv", extensions: string[], delimiter: string | 
       const { transformCsv } = await import("./csv/codec.js");
       return (i, out, c) => transformCsv(i, out, c, csvOpts(o));
     },
+    // --grad-output keeps the text layout too (BOM, comments, line endings, delimiter): the transform takes the GradStage.
+    gradTransform: async () => true,
     async read(input, o, sink, after) {
       const { readCsvArray } = await import("./csv/codec.js");
       return readCsvArray(input, { ...csvOpts(o), signOnly: o.signOnly }, sink, after);
