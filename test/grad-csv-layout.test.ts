@@ -246,3 +246,31 @@ describe("whitespace-separated input after a BOM", () => {
     expect(await run(l, x, null, [size])).toBe("\ufeff# a b  c\n1.0 0.0\n");
   });
 });
+
+describe("--grad-output G keeps a JSON Lines file's line endings (arrays, one row per line)", () => {
+  async function runJsonl(data: string, g: number[][] | null, sizes: number[]): Promise<string> {
+    const act = findActivation("relu")!;
+    const kernel = act.kernel(resolveParams(act, {}));
+    const transform = await arrayFormat("jsonl").transform({});
+    const out = new MemoryOutput();
+    const input = memoryInput(Buffer.from(data), "x.jsonl", sizes);
+    const ctx = { kernel, signOnly: true, notice: () => {} };
+    if (!g) await transform(input, out, ctx);
+    else {
+      const json = arrayFormat("json");
+      const grad: GradSource = { kind: "array", name: "g.json", read: (sink, after) => json.read(memoryInput(gJson(g), "g.json", [5]), {}, sink, after, () => {}) };
+      await withGradStage(grad, kernel, "x.jsonl", undefined, (stage) => transform(input, out, { ...ctx, grad: stage }));
+    }
+    return out.bytes().toString();
+  }
+  const X = "[1.5,null,-2]\r\n\r\n[0,3,-0.0]\n[ 4 , 5 , 6 ]";
+  it.each([[1], [2], [7], [1 << 20]])("chunks of %i: G of ones gives the plain run's bytes; G gives G * heaviside(X, 0) with nulls kept", async (size) => {
+    const plain = await runJsonl(X, null, [size]);
+    expect(plain).toBe("[1.0,null,0.0]\r\n\r\n[0.0,1.0,0.0]\n[1.0,1.0,1.0]");
+    expect(await runJsonl(X, [[1, 1, 1], [1, 1, 1], [1, 1, 1]], [size])).toBe(plain);
+    expect(await runJsonl(X, [[2.5, 7, -1], [-3, 0.25, -4], [1, -0, 1e300]], [size])).toBe("[2.5,null,-0.0]\r\n\r\n[-0.0,0.25,-0.0]\n[1.0,-0.0,1e+300]");
+  });
+  it("a line of another shape is an error with its line, as the array path gives it", async () => {
+    await expect(runJsonl("[1,2]\n[3]\n", [[1, 1], [1, 1]], [4])).rejects.toMatchObject({ code: "JSON_SHAPE", position: { line: 2 } });
+  });
+});
