@@ -8,7 +8,8 @@ import type { Kernel } from "./activations/types.js";
 import { compareSides, fileSide, type StreamSide } from "./compare-stream.js";
 import type { NamedComparison, Tolerance, TolerancePolicy } from "./compare.js";
 import type { ArrayWriter, FloatDType } from "./formats/array.js";
-import type { FormatSpec, ReadOptions } from "./formats/index.js";
+import type { Format, FormatSpec, ReadOptions } from "./formats/index.js";
+import { goldenFormat } from "./output-ext.js";
 import { STDIO, type Input } from "./io.js";
 import { statSync } from "node:fs";
 import { computedSide } from "./run/results.js";
@@ -32,7 +33,9 @@ export async function checkStreaming(input: Input, from: FormatSpec, plan: PlanS
     const g = await openSource(golden);
     try {
       const dtypes = new Map<string, FloatDType>();
-      const expected = recordingDtypes(await fileSide(g, undefined, say, g.name, goldenReadOptions(plan)), dtypes);
+      const opts = goldenReadOptions(plan, from.name, goldenFormat(golden, plan.to, from.name), readOpts);
+      // A golden in the input's text layout would repeat the input's notices (an index kept aside, text columns): said once.
+      const expected = recordingDtypes(await fileSide(g, undefined, opts.notice ?? say, g.name, opts), dtypes);
       return dtypeVerdict(await compareSides(actual, expected, tolerance), plan.dtype, dtypes, expected);
     } finally {
       await g.close();
@@ -41,14 +44,28 @@ export async function checkStreaming(input: Input, from: FormatSpec, plan: PlanS
 }
 
 /**
- * How a golden is read: as -o would have written it, so a CSV golden
- * written with --decimal "," is read with it. The rest of its layout
- * (delimiter, header) is sniffed, as for any CSV. A --decimal given for a
+ * How a golden is read: as the file -o would have written (docs/golden.md),
+ * so that what `--update` writes reads back as the result. A CSV golden
+ * written with --decimal "," is read with it. A golden in the input's own
+ * text format keeps the input's layout (label and index columns, comment
+ * lines, NA tokens, the header), so it is read with the input's reading
+ * options (--index-col, --columns, --comment, --na-values, --header,
+ * --delimiter); a CSV input's TSV golden (or the reverse) keeps the label
+ * columns and NA tokens, and takes those options but the delimiter. Any
+ * other golden is read as any file of its format. A --decimal given for a
  * CSV input only is harmless here: a golden in another format ignores it.
  */
-export function goldenReadOptions(plan: Pick<PlanSpec, "decimal">): ReadOptions {
-  return plan.decimal === undefined ? {} : { decimal: plan.decimal };
+export function goldenReadOptions(plan: Pick<PlanSpec, "decimal">, from?: Format, golden?: Format, input?: ReadOptions): ReadOptions {
+  const base: ReadOptions = plan.decimal === undefined ? {} : { decimal: plan.decimal };
+  if (!input || from === undefined || golden === undefined) return base;
+  const quiet = () => {};
+  if (golden === from && TEXT.includes(from)) return { ...input, ...base, signOnly: false, notice: quiet };
+  if (CSV_LIKE.includes(from) && CSV_LIKE.includes(golden)) return { ...base, header: input.header, labels: input.labels, columns: input.columns, naValues: input.naValues, maxLine: input.maxLine, notice: quiet };
+  return base;
 }
+
+const TEXT: readonly Format[] = ["csv", "tsv", "json", "jsonl"];
+const CSV_LIKE: readonly Format[] = ["csv", "tsv"];
 
 /** A side that records each array's dtype as its reader gives it. */
 function recordingDtypes(side: StreamSide, into: Map<string, FloatDType>): StreamSide {

@@ -11,15 +11,14 @@
  */
 import * as path from "node:path";
 import type { Kernel } from "./activations/types.js";
-import { compareNamed, type NamedComparison } from "./compare.js";
+import type { NamedComparison } from "./compare.js";
 import { pendingPath } from "./pending.js";
 import { jsonExtras } from "./report-extras.js";
 import { DactError } from "./errors.js";
-import { detectFormat, type FormatSpec, type ReadOptions } from "./formats/index.js";
+import type { FormatSpec, ReadOptions } from "./formats/index.js";
 import { goldenFormat } from "./output-ext.js";
-import { makeFolders, openOutput, pathExists, prepareReport, Protected, sweepDeadTemps, type Input } from "./io.js";
-import { readNamed, writeMatrix, writeMembers } from "./matrix.js";
-import { resultsInMemory } from "./run/results.js";
+import { makeFolders, memoryInput, openOutput, pathExists, prepareReport, Protected, sweepDeadTemps, type Input } from "./io.js";
+import { writeOutput } from "./write-output.js";
 import { commitOrAbort, openSink, openSource } from "./run/sources.js";
 import type { CheckResult, CheckStatus, PlanSpec, RunResult } from "./run/types.js";
 
@@ -48,53 +47,45 @@ export async function checkGolden(input: Input, from: FormatSpec, plan: PlanSpec
     report,
     check: { status, input: input.name, golden: check.path, report, comparison, seconds: (Date.now() - t0) / 1000 },
   });
-  const { checkStreaming, drainResults, dtypeVerdict, goldenReadOptions, rereadable } = await import("./check-stream.js");
+  const { checkStreaming, drainResults, rereadable } = await import("./check-stream.js");
   // --pending writes NAME.new.EXT beside the golden, never under CI.
   const pending = mode === "pending" && !isCI() ? (await import("./pending.js")).pendingPath(check.path) : null;
-  // Compared streaming, unless a write needs results an input read once can no longer give.
-  const streamed = mode === "off" || (mode === "pending" && !pending) || rereadable(input);
-  const results = streamed ? null : await resultsInMemory(input, from, plan, kernel, readOpts, say);
-  const write = async (to: string) => writeGolden(to, results ?? (await rerun(input, from, plan, kernel, readOpts, say)), plan, from);
-  const withPending = async (status: CheckStatus, report: string, c: NamedComparison | null) => {
-    await write(pending!);
-    const r = done(status, `${report}pending: wrote ${pending}; dact review accepts or rejects it\n`, c);
-    r.check!.pending = pending!;
-    return r;
-  };
+  // A golden is written as -o writes it (write-output.ts), from a fresh read
+  // of the input after the streamed comparison. An input that cannot be
+  // read twice (stdin, a pipe) is held in memory first when a write may follow.
+  const mayWrite = mode === "on" || mode === "force" || pending !== null;
+  const held = mayWrite && !rereadable(input) ? await readWhole(input) : null;
+  const source = held ? memoryInput(held, input.name) : input;
+  const fresh = async () => (held ? memoryInput(held, input.name) : await openSource(input.path));
+  const write = (to: string) => writeGolden(to, fresh, from, plan, kernel, readOpts);
   if (!(await pathExists(check.path))) {
     if (mode === "force" || (mode === "on" && !isCI())) {
-      await writeGolden(check.path, results ?? (await resultsInMemory(input, from, plan, kernel, readOpts, say)), plan, from);
+      await write(check.path);
       return done("written", "", null);
     }
     const why = mode === "on" ? " (CI is set: new goldens need --update=force)" : "";
     const report = `${check.path} does not exist; run with --update to create it${why}\n`;
     if (pending) {
-      await writeGolden(pending, results ?? (await resultsInMemory(input, from, plan, kernel, readOpts, say)), plan, from);
+      await write(pending);
       const r = done("missing", `${report}pending: wrote ${pending}; dact review accepts or rejects it\n`, null);
       r.check!.pending = pending;
       return r;
     }
-    if (!results) await drainResults(input, from, plan, kernel, readOpts, say);
+    await drainResults(source, from, plan, kernel, readOpts, say);
     return done("missing", report, null);
   }
-  let c: NamedComparison;
-  if (results) {
-    const golden = await openSource(check.path);
-    let expected;
-    try {
-      expected = await readNamed(golden, await detectFormat(golden), goldenReadOptions(plan), say);
-    } finally {
-      await golden.close();
-    }
-    c = compareNamed({ ...results, name: `the result for ${input.name}` }, { ...expected, name: golden.name }, check.tolerance);
-    c = dtypeVerdict(c, plan.dtype, new Map(expected.arrays.map(([k, m]) => [k, m.dtype])), { name: golden.name, container: expected.container });
-  } else c = await checkStreaming(input, from, plan, kernel, readOpts, say, check.path, check.tolerance);
+  const c: NamedComparison = await checkStreaming(source, from, plan, kernel, readOpts, say, check.path, check.tolerance);
   if (c.equal) {
     // A pending file of a golden that now passes is stale (insta removes it too).
     if (pending) await (await import("./review.js")).removeQuietly(pending);
     return done("ok", "", c);
   }
-  if (pending) return withPending("differs", c.text, c);
+  if (pending) {
+    await write(pending);
+    const r = done("differs", `${c.text}pending: wrote ${pending}; dact review accepts or rejects it\n`, c);
+    r.check!.pending = pending;
+    return r;
+  }
   if (mode === "on" || mode === "force") {
     await write(check.path);
     return done("written", "", c);
@@ -102,38 +93,37 @@ export async function checkGolden(input: Input, from: FormatSpec, plan: PlanSpec
   return done("differs", c.text, c);
 }
 
-/** The results again, in memory, from a fresh read of the input (to write a golden after a streamed comparison). */
-async function rerun(input: Input, from: FormatSpec, plan: PlanSpec, kernel: Kernel, readOpts: ReadOptions, say: (m: string) => void): Promise<{ container: boolean; arrays: [string, import("./matrix.js").Matrix][] }> {
-  const again = await openSource(input.path);
-  try {
-    return await resultsInMemory(again, from, plan, kernel, readOpts, say);
-  } finally {
-    await again.close();
-  }
+/** Every byte of an input read once (stdin, a pipe): decompressed, as its reader would see them. */
+async function readWhole(input: Input): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of input.chunks()) parts.push(chunk);
+  return Buffer.concat(parts);
 }
 
 /**
  * Writes a golden in its own format (by its extension; else --to's, else
- * the input's), atomically, with the options that shape what -o writes
- * (--dtype, --float-format, --decimal, --compress, --compression): --check
- * checks what -o would have written, and --update writes that.
+ * the input's), atomically, as -o writes that file: the same code
+ * (write-output.ts) over a fresh read of the input, so the golden keeps
+ * what -o keeps (a CSV's comment lines, label columns and header, pandas'
+ * records, an .npz member's Fortran order and compression) and is
+ * byte-identical to `-o GOLDEN` with the same options. Its notices were
+ * said by the comparison's read already: the write says none.
  */
-async function writeGolden(p: string, results: { container: boolean; arrays: [string, import("./matrix.js").Matrix][] }, plan: PlanSpec, from: FormatSpec): Promise<void> {
-  const format = goldenFormat(p, plan.to, from.name);
+async function writeGolden(p: string, fresh: () => Promise<Input>, from: FormatSpec, plan: PlanSpec, kernel: Kernel, readOpts: ReadOptions): Promise<void> {
+  const { formatSpec } = await import("./formats/index.js");
+  const to = formatSpec(goldenFormat(p, plan.to, from.name));
   const { dirname } = await import("node:path");
   // --check-dir: folders only below it, one level at a time, never through
   // a link; a lone --check golden's folder is the user's to name.
   makeFolders(dirname(p), plan.check?.root);
   sweepDeadTemps(dirname(p));
-  const out = await openSink(p, { force: plan.force, noFollow: plan.noFollow, regularOnly: true, tempName: plan.tempName, fsync: plan.fsync, syncFolder: plan.syncFolder });
-  await commitOrAbort(out, async () => {
-    const { formatSpec } = await import("./formats/index.js");
-    const spec = formatSpec(format);
-    const opts = { delimiter: format === from.name ? plan.delimiter : undefined, decimal: plan.decimal, floatFormat: plan.floatFormat, dtype: plan.dtype, compression: plan.compression };
-    if (spec.kind === "container") return writeMembers(results.arrays, out, spec, { ...opts, compress: plan.compress });
-    if (results.arrays.length !== 1) throw new DactError("USAGE", `${p}: ${results.arrays.length} arrays cannot be one ${format} golden; expected an .npz or .safetensors golden, or --key`);
-    await writeMatrix(results.arrays[0]![1], out, format, opts);
-  });
+  const input = await fresh();
+  try {
+    const out = await openSink(p, { force: plan.force, noFollow: plan.noFollow, regularOnly: true, tempName: plan.tempName, fsync: plan.fsync, syncFolder: plan.syncFolder });
+    await commitOrAbort(out, () => writeOutput(input, from, to, out, plan, kernel, readOpts, () => {}));
+  } finally {
+    await input.close();
+  }
 }
 
 /** A report destination from --report KIND:FILE. */

@@ -9,10 +9,10 @@ import { goldenFormat } from "./output-ext.js";
 import { arrayFormat, detectFormat, formatFromPath, formatSpec, type Format, type ReadOptions } from "./formats/index.js";
 import type { HeaderMode } from "./formats/csv/reader.js";
 import { STDIO, type Input, type Output } from "./io.js";
-import { commitOrAbort, openSink, openSource, withGradOf } from "./run/sources.js";
-import { derive, reshapeWriter, TABLES } from "./run/stages.js";
+import { commitOrAbort, openSink, openSource } from "./run/sources.js";
+import { TABLES } from "./run/stages.js";
 import type { PlanSpec, RunResult } from "./run/types.js";
-import { withGradStage } from "./grad.js";
+import { writeOutput } from "./write-output.js";
 
 export type { PlanSpec, RunResult } from "./run/types.js";
 // Moved to run/sources.ts; re-exported for callers not yet moved (lower layers import them from there: test/no-cycles.test.ts).
@@ -101,25 +101,7 @@ export async function runDerivative(plan: PlanSpec, say: (m: string) => void = n
       return await checkGolden(input, from, plan, kernel, readOpts, say);
     }
     const output = await openSink(plan.output, { force: plan.force, noFollow: plan.noFollow, tempName: plan.tempName, notice: say, fsync: plan.fsync, syncFolder: plan.syncFolder, defer });
-    await commitOrAbort(output, async () => {
-      if (from.kind === "array" && to.kind === "array") {
-        // --grad-output keeps the same-format transform where it keeps a table the array path would drop (gradTransform).
-        const sameLayout = to === from && plan.reshape === undefined && !(plan.dtype !== undefined && to.name === "npy") && (plan.gradOutput === undefined || (await from.gradTransform?.(input)) === true);
-        if (sameLayout) {
-          const transform = await from.transform(readOpts);
-          const ctx = { kernel, signOnly: act.signOnly ?? false, floatFormat: plan.floatFormat, notice: say, dtype: plan.dtype, compression: plan.compression };
-          await withGradOf(plan.gradOutput, readOpts, say, (gradFor) => (gradFor ? withGradStage(gradFor(null), kernel, input.name, plan.dtype, (grad) => transform(input, output, { ...ctx, grad })) : transform(input, output, ctx)));
-        } else {
-          const writer = await to.writer(output, { delimiter: to === from ? plan.delimiter : undefined, decimal: plan.decimal, floatFormat: plan.floatFormat, dtype: plan.dtype, source: input.name, compression: plan.compression });
-          await withGradOf(plan.gradOutput, readOpts, say, (gradFor) =>
-            derive((sink, after) => from.read(input, readOpts, sink, after, say), reshapeWriter(writer, plan.reshape), gradFor?.(null) ?? null, { kernel, say, source: input.name, keepsHeader: to.keepsHeader, toName: to.name, dtype: plan.dtype }),
-          );
-        }
-      } else {
-        const { runNamed } = await import("./named.js");
-        await runNamed(input, from, to, output, plan, kernel, readOpts, say);
-      }
-    });
+    await commitOrAbort(output, () => writeOutput(input, from, to, output, plan, kernel, readOpts, say));
     // Empty input is valid, but an empty stdin (cron, CI, xargs with nothing
     // piped) replacing a file that had content is worth a word.
     if (input.path === STDIO && input.bytesRead === 0 && (output.replacedSize ?? -1) > 0) {

@@ -22,7 +22,7 @@ const LAYERS: { name: string; prefixes: string[] }[] = [
   { name: "types and errors", prefixes: ["src/errors.ts", "src/types.ts", "src/run/types.ts", "src/lazy.ts", "src/grow.ts", "src/version.ts"] },
   { name: "io, formats, activations", prefixes: ["src/io.ts", "src/io/", "src/formats/", "src/activations/", "src/wasm/", "src/parallel.ts", "src/kernel-worker.ts", "src/text-parallel.ts", "src/text-worker.ts", "src/suggest.ts"] },
   { name: "run stages", prefixes: ["src/run/", "src/grad.ts", "src/matrix.ts", "src/compare.ts", "src/compare-stats.ts", "src/compare-stream.ts", "src/ulp.ts", "src/validate.ts", "src/output-ext.ts", "src/option-fit.ts"] },
-  { name: "pipeline, batch, golden", prefixes: ["src/pipeline.ts", "src/named.ts", "src/batch", "src/golden.ts", "src/check-stream.ts", "src/review.ts", "src/pending.ts", "src/obsolete", "src/merge-", "src/run-guards.ts", "src/report-extras.ts"] },
+  { name: "pipeline, batch, golden", prefixes: ["src/pipeline.ts", "src/write-output.ts", "src/named.ts", "src/batch", "src/golden.ts", "src/check-stream.ts", "src/review.ts", "src/pending.ts", "src/obsolete", "src/merge-", "src/run-guards.ts", "src/report-extras.ts"] },
   { name: "commands, cli, library", prefixes: [] },
 ];
 

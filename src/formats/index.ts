@@ -41,6 +41,8 @@ function csvLike(name: "csv" | "tsv", extensions: string[], delimiter: string | 
       const { transformCsv } = await import("./csv/codec.js");
       return (i, out, c) => transformCsv(i, out, c, csvOpts(o));
     },
+    // --grad-output keeps the text layout too (BOM, comments, line endings, delimiter): the transform takes the GradStage.
+    gradTransform: async () => true,
     async read(input, o, sink, after) {
       const { readCsvArray } = await import("./csv/codec.js");
       return readCsvArray(input, { ...csvOpts(o), signOnly: o.signOnly }, sink, after);
@@ -67,13 +69,14 @@ function jsonLike(name: "json" | "jsonl", extensions: string[], lines: boolean, 
         // pandas' records (orient="records", lines or not) and orient="split": a table with named columns.
         const layout = await records.recordsLayout(i, lines);
         if (layout) return records.transformRecords(i, out, c, layout, o);
-        if (c.grad) throw new Error("unreachable: --grad-output takes the array path for JSON arrays (gradTransform)");
         if (o.columns?.length) throw new DactError("USAGE", `option --columns: ${i.name} is an array without named columns; expected a CSV/TSV file or a pandas JSON table (records or split)`);
         return transformJson(i, out, c, lines);
       };
     },
     async gradTransform(input) {
-      // pandas' tables keep their keys and labels with --grad-output; arrays of numbers go through the array path.
+      // pandas' tables keep their keys and labels with --grad-output, JSON Lines arrays their line endings;
+      // JSON arrays go through the array path (their layout is fixed: the same bytes).
+      if (lines) return true;
       const records = await import("./json/records.js");
       return (await records.recordsLayout(input, lines)) !== null;
     },

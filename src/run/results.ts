@@ -1,19 +1,17 @@
 /**
  * A run's results as arrays by name, for --check and golden updates: one
  * array under its input's stem, or each selected container member, times G
- * with --grad-output. Streamed on demand (a side of a lockstep comparison,
- * compare-stream.ts), or collected in memory from that same side.
+ * with --grad-output, streamed on demand (a side of a lockstep comparison,
+ * compare-stream.ts).
  */
 import type { Kernel } from "../activations/types.js";
 import type { StreamSide } from "../compare-stream.js";
-import { CollectWriter, type ArrayWriter } from "../formats/array.js";
-import { yielder } from "../formats/container.js";
+import type { ArrayWriter } from "../formats/array.js";
 import type { FormatSpec, ReadOptions } from "../formats/index.js";
 import { formatPrintf, type Printf } from "../formats/text/printf.js";
 import { openContainer, selectMembers, stemOf } from "../formats/members.js";
 import type { Input } from "../io.js";
-import { collected, type Matrix } from "../matrix.js";
-import { withGradOf, type GradFor } from "./sources.js";
+import type { GradFor } from "./sources.js";
 import { derive, reshapeWriter, type DeriveTarget } from "./stages.js";
 import type { PlanSpec } from "./types.js";
 
@@ -70,20 +68,4 @@ export function printedValue(x: number, f: Printf): number {
   if (!Number.isFinite(x)) return x;
   const v = Number(formatPrintf(x, f));
   return Number.isNaN(v) ? x : v;
-}
-
-/** The results of a run, in memory: one array under its stem, or each selected container member. */
-export async function resultsInMemory(input: Input, from: FormatSpec, plan: PlanSpec, kernel: Kernel, readOpts: ReadOptions, say: (m: string) => void): Promise<{ container: boolean; arrays: [string, Matrix][] }> {
-  return withGradOf(plan.gradOutput, readOpts, say, async (gradFor) => {
-    const side = await computedSide(input, from, plan, kernel, readOpts, say, gradFor);
-    const arrays: [string, Matrix][] = [];
-    const pause = yielder(); // many small members: signals still act within 50 ms
-    for (const m of side.members) {
-      await pause();
-      const c = new CollectWriter();
-      await side.read(m, c);
-      arrays.push([m, collected(c)]);
-    }
-    return { container: side.container, arrays };
-  });
 }

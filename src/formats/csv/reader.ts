@@ -155,10 +155,14 @@ const TAB = 9;
  * TAB, and runs at a line's start or end go, so the scanner splits at TABs.
  * Comment lines pass untouched. Streaming: state carries across chunks.
  */
+const UTF8_BOM = [0xef, 0xbb, 0xbf];
+
 class WhitespaceRuns {
   private lineStart = true;
   private pending = false;
   private inComment = false;
+  /** How many bytes of a UTF-8 BOM the stream has started with (3: done looking): a BOM does not end the first line's start, so a comment line after it stays untouched. */
+  private bom = 0;
   constructor(private readonly commentByte: number) {}
 
   push(chunk: Uint8Array): Buffer {
@@ -166,6 +170,14 @@ class WhitespaceRuns {
     let p = 0;
     for (let i = 0; i < chunk.length; i++) {
       const c = chunk[i]!;
+      if (this.bom < 3) {
+        if (c === UTF8_BOM[this.bom]) {
+          this.bom++;
+          out[p++] = c;
+          continue;
+        }
+        this.bom = 3;
+      }
       if (c === LF || c === CR) {
         out[p++] = c;
         this.lineStart = true;
