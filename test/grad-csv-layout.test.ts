@@ -78,7 +78,7 @@ const layoutArb: fc.Arbitrary<Layout> = fc
     for (let i = 0; i < r.rows; i++) {
       const row: (number | string)[] = [];
       for (let j = 0; j < r.cols; j++) {
-        let v = r.seed[(i * r.cols + j) % r.seed.length]!;
+        let v: number | string = r.seed[(i * r.cols + j) % r.seed.length]!;
         // Whitespace has no empty cell; the first data row decides which columns are text: numbers there.
         if (typeof v === "string" && (i === 0 || (ws && v === ""))) v = i + j - 2;
         // A row of one empty cell would be a blank line, which readers skip: an NA token there.
@@ -88,7 +88,7 @@ const layoutArb: fc.Arbitrary<Layout> = fc
         row.push(v);
       }
       // A line of tabs alone is blank to the reader (skipped): a row of empty cells only has an NA token first.
-      if (row.every((v) => v === "") && !(r.index && header !== "none" && !ws) && !(r.text && header !== "none")) row[0] = "NA";
+      if (row.every((v): boolean => v === "") && !(r.index && header !== "none" && !ws) && !(r.text && header !== "none")) row[0] = "NA";
       cells.push(row);
     }
     // The sep= hint comes first (before a BOM it would not be the first line).
@@ -186,7 +186,7 @@ async function run(l: Layout, data: Buffer, g: Buffer | null, sizes: number[]): 
   return out.bytes().toString();
 }
 
-const CHUNKS = fc.constantFrom([1], [2], [7], [1 << 20], [3, 1, 11, 64]);
+const CHUNKS = fc.constantFrom<number[]>([1], [2], [7], [1 << 20], [3, 1, 11, 64]);
 
 describe("--grad-output G keeps a CSV's text layout: the same bytes as the plain run, numbers aside", () => {
   it("the layouts render as intended (a check of the test's own generator against the plain run)", async () => {
