@@ -887,7 +887,8 @@ export class CsvReader {
     for (let c = 0; c < cells.length && c < width; c++) {
       if (labels.includes(c)) continue;
       const t = cells[c]!.trim();
-      if (t === "" || this.na.has(t)) continue;
+      // Only whitespace ("  ", but not a line's CR) is text, as pandas reads it; empty is missing.
+      if ((t === "" && (this.ws !== null || cells[c]!.replace(/\r$/, "") === "")) || this.na.has(t)) continue;
       const b = Buffer.from(t, "utf8");
       parseNumberBytes(b, 0, b.length, -1, false, this.point);
       // A number with a typo (a decimal comma, a Unicode minus) is not text: its error says what to pass.
@@ -904,7 +905,7 @@ export class CsvReader {
     if (labels.length !== this.labelCols.length) this.setLabels(labels);
     if (labels.length === width) throw this.noNumbers(line);
     if (found.length > 0) {
-      const names = found.map((c) => `${h?.[c]?.trim() ? JSON.stringify(h[c]) : `${c + 1}`} (first value ${JSON.stringify(cells[c]!.trim())})`).join(", ");
+      const names = found.map((c) => `${h?.[c]?.trim() ? JSON.stringify(h[c]) : `${c + 1}`} (first value ${JSON.stringify(cells[c]!.trim() || cells[c]!)})`).join(", ");
       const flag = found.map((c) => (h?.[c]?.trim() ? shellWord(h[c]!) : `${c}`)).join(",");
       const many = found.length > 1;
       const brief = `column${many ? "s" : ""} ${names} ${many ? "are" : "is"} text`;
@@ -1010,6 +1011,10 @@ export class CsvReader {
     const naNumbers = this.naNumbers;
     let v = parseNumberBytes(buf, s, e, d, signOnly && naNumbers === null, this.point);
     let st: number = cellStatus;
+    // A cell of only whitespace ("  " between commas, quoted or not) is not
+    // empty: pandas reads it as text, so it is no number either (a line's
+    // CR, before its LF, is not part of its last cell).
+    if (st === CellStatus.Missing && cellEnd > s && this.ws === null && !(cellEnd - s === 1 && buf[s] === CR)) throw this.notNumber(buf.toString("utf8", s, cellEnd), line, column);
     // Off the common path: not a number, NaN, or a numeric NA token to look for.
     if (st === CellStatus.Invalid || v !== v || naNumbers !== null) {
       // cellEnd is `e` when there is no delimiter: the cell's end either way.
@@ -1159,7 +1164,8 @@ export class CsvReader {
    * first cells happened to be numbers, or a headerless file).
    */
   private notNumber(cell: string, line: number, column: number): DactError {
-    const hint = nearNumberHint(cell, this.point === 44);
+    // Only whitespace: text to pandas (read_csv's default), so no missing value either.
+    const hint = cell.trim() === "" ? " (only whitespace, which pandas reads as text; leave the cell empty for a missing value)" : nearNumberHint(cell, this.point === 44);
     const name = this.headerCells?.[column - 1];
     if (EXCEL_ERROR_SET.has(cell.trim())) {
       const where = name === undefined || name.trim() === "" ? "" : `, in column ${shown(name)}`;
