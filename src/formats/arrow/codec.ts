@@ -198,8 +198,33 @@ async function next(it: AsyncIterator<RecordBatch>, name: string): Promise<Recor
     throw badArrow(name, err);
   }
   if (r.done) return null;
-  r.value.schema.fields.forEach((f, i) => checkData(r.value.data.children[i], name, f.name));
+  const base = rowsRead.get(it) ?? 0;
+  r.value.schema.fields.forEach((f, i) => checkData(r.value.data.children[i], name, f.name, base));
+  rowsRead.set(it, base + r.value.numRows);
   return r.value;
+}
+
+/** The rows of the record batches next() has returned, per reader: a row's number over the whole file. */
+const rowsRead = new WeakMap<object, number>();
+
+/**
+ * Every valid index of a dictionary-encoded column is inside its
+ * dictionary (label columns too: their buffers are copied into Arrow
+ * output, and an index outside would be a garbled value there).
+ */
+function checkIndices(d: Data, file: string, column: string, rowBase: number): void {
+  const dict = (d as unknown as { dictionary?: { length: number } }).dictionary;
+  const size = dict?.length ?? 0;
+  const idx = d.values as ArrayLike<number | bigint>;
+  for (let r = 0; r < d.length; r++) {
+    const raw = idx[d.offset + r]!;
+    if ((typeof raw === "bigint" ? raw >= 0n && raw < BigInt(size) : raw >= 0 && raw < size) || !validAt(d, r)) continue;
+    throw dictIndexError(column, rowBase + r, raw, size, file);
+  }
+}
+
+function dictIndexError(column: string, row: number, raw: number | bigint, size: number, file: string): DactError {
+  return new DactError("FORMAT", `column ${JSON.stringify(column)}: row ${row} has dictionary index ${String(raw)}; expected ${size === 0 ? "none (its dictionary is empty)" : `0 to ${size - 1} (its dictionary holds ${size} value${size === 1 ? "" : "s"})`}`, file);
 }
 
 /**
@@ -208,7 +233,7 @@ async function next(it: AsyncIterator<RecordBatch>, name: string): Promise<Recor
  * buffers, decompressed, against the lengths): apache-arrow reads a short
  * buffer as nulls or undefined values.
  */
-function checkData(d: Data | undefined, file: string, column: string): void {
+function checkData(d: Data | undefined, file: string, column: string, rowBase = 0): void {
   if (!d || d.typeId === A().Type.Null) return;
   const need = d.offset + d.length;
   const T = A().Type;
@@ -263,7 +288,10 @@ function checkData(d: Data | undefined, file: string, column: string): void {
     case T.FixedSizeBinary:
     case T.Dictionary:
       if ((values?.length ?? 0) < need * d.stride) bad("values buffer", Math.floor((values?.length ?? 0) / d.stride), need);
-      if (d.typeId === T.Dictionary) for (const c of (d as unknown as { dictionary?: { data: Data[] } }).dictionary?.data ?? []) checkData(c, file, column);
+      if (d.typeId === T.Dictionary) {
+        for (const c of (d as unknown as { dictionary?: { data: Data[] } }).dictionary?.data ?? []) checkData(c, file, column);
+        checkIndices(d, file, column, rowBase);
+      }
       return;
     default:
       return;
@@ -405,7 +433,7 @@ function dictFloats(d: Data, c: ArrowColumn, rowBase: number, file: string): Col
     }
     const raw = idx[d.offset + r]!;
     const i = typeof raw === "bigint" ? (raw >= 0n && raw < BigInt(size) ? Number(raw) : -1) : raw;
-    if (!(i >= 0 && i < size)) throw new DactError("FORMAT", `column ${JSON.stringify(c.name)}: row ${rowBase + r} has dictionary index ${String(raw)}; expected ${size === 0 ? "none (its dictionary is empty)" : `0 to ${size - 1} (its dictionary holds ${size} value${size === 1 ? "" : "s"})`}`, file);
+    if (!(i >= 0 && i < size)) throw dictIndexError(c.name, rowBase + r, raw, size, file); // next() checked it: a guard
     if (dm?.[i]) {
       (missing ??= new Uint8Array(rows))[r] = 1;
       values[r] = NaN;
