@@ -13,6 +13,7 @@
  *   "a,b\n1,2\n\"  \",3\n"    a: str                      (skipinitialspace=True too)
  *   "a,b\n1,2\n\t,3\n"        a: str                      (skipinitialspace=True too)
  *   "a,b\n1,2\n   \n4,5\n"    a whitespace-only line is skipped: int [[1, 2], [4, 5]]
+ *   "a,b\n1,2\n  ,3\n", na_values=["  "]: a float [1, nan]
  */
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
@@ -43,6 +44,16 @@ describe("a whitespace-only cell is text, as pandas reads it", () => {
     expect(r.status).toBe(0);
     expect(r.stdout.toString()).toBe("a,b\n  ,1.0\n1,0.0\n");
     expect(r.stderr).toContain('column "a" (first value "  ") is text');
+  });
+
+  it("--na-values listing the cell as written reads it as missing, copied back as written (pandas' na_values)", () => {
+    const later = relu("a,b\n1,2\n  ,3\n", "--na-values", "  ,NA");
+    expect([later.status, later.stdout.toString()]).toEqual([0, "a,b\n1.0,1.0\n  ,1.0\n"]);
+    const first = relu("a,b\n  ,2\n-1,3\n", "--na-values", "  ");
+    expect([first.status, first.stdout.toString()]).toEqual([0, "a,b\n  ,1.0\n0.0,1.0\n"]);
+    expect(first.stderr).not.toContain("is text");
+    // Another run of whitespace is not that token.
+    expect(relu("a,b\n1,2\n   ,3\n", "--na-values", "  ").status).toBe(2);
   });
 
   it("an empty cell is still missing, in LF and CRLF files, quoted or not", () => {

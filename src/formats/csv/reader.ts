@@ -888,7 +888,7 @@ export class CsvReader {
       if (labels.includes(c)) continue;
       const t = cells[c]!.trim();
       // Only whitespace ("  ", but not a line's CR) is text, as pandas reads it; empty is missing.
-      if ((t === "" && (this.ws !== null || cells[c]!.replace(/\r$/, "") === "")) || this.na.has(t)) continue;
+      if ((t === "" && (this.ws !== null || cells[c]!.replace(/\r$/, "") === "")) || this.na.has(t) || this.na.has(cells[c]!)) continue;
       const b = Buffer.from(t, "utf8");
       parseNumberBytes(b, 0, b.length, -1, false, this.point);
       // A number with a typo (a decimal comma, a Unicode minus) is not text: its error says what to pass.
@@ -968,6 +968,13 @@ export class CsvReader {
     return status;
   }
 
+  /** A whitespace-only cell: an NA token if --na-values lists it as written (pandas' na_values), else an error. */
+  private blankCode(cell: string, line: number, column: number): number {
+    const code = this.na.has(cell) ? this.register(cell) : 0;
+    if (code > 0) return code;
+    throw this.notNumber(cell, line, column);
+  }
+
   /** A missing-value code for a cell that is not a number: 2 + its token's index, or 0 if it is no NA token. */
   private naCode(buf: Buffer, s: number, e: number): number {
     let a = s;
@@ -1014,9 +1021,11 @@ export class CsvReader {
     // A cell of only whitespace ("  " between commas, quoted or not) is not
     // empty: pandas reads it as text, so it is no number either (a line's
     // CR, before its LF, is not part of its last cell).
-    if (st === CellStatus.Missing && cellEnd > s && this.ws === null && !(cellEnd - s === 1 && buf[s] === CR)) throw this.notNumber(buf.toString("utf8", s, cellEnd), line, column);
-    // Off the common path: not a number, NaN, or a numeric NA token to look for.
-    if (st === CellStatus.Invalid || v !== v || naNumbers !== null) {
+    if (st === CellStatus.Missing && cellEnd > s && this.ws === null && !(cellEnd - s === 1 && buf[s] === CR)) {
+      st = this.blankCode(buf.toString("utf8", s, cellEnd), line, column);
+      v = NaN;
+    } else if (st === CellStatus.Invalid || v !== v || naNumbers !== null) {
+      // Off the common path: not a number, NaN, or a numeric NA token to look for.
       // cellEnd is `e` when there is no delimiter: the cell's end either way.
       st = this.missingCode(v, st, buf, s, cellEnd, line, column);
       if (st > 1) v = NaN;
