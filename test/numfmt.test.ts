@@ -321,15 +321,18 @@ describe("whole files as pandas, json.dumps and np.savetxt write them", () => {
     expect(dact(["relu", "m.jsonl", "--float-format", "%.1f"], { cwd: d }).stdout.toString()).toBe("[1.0,0.0]\n");
   });
 
-  it("--decimal , with a comma between cells is refused (it would write 0,5,0,1)", () => {
+  it("--decimal , with a comma between cells quotes the numbers that have a comma, as pandas' to_csv(decimal=\",\") does", () => {
     const d = workdir();
-    writeFileSync(path.join(d, "m.csv"), "0.5,-1\n");
-    for (const args of [["--delimiter", ","], ["--to", "csv", "-o", "out.csv", "--delimiter", ","]]) {
-      const r = dact(["sigmoid", "m.csv", "--decimal", ",", ...args], { cwd: d });
-      expect(r.status).toBe(2);
-      expect(r.stderr.toString()).toMatch(/^dact: m\.csv: option --decimal: found "," with "," between cells; expected/);
-      expect(r.stdout.toString()).toBe("");
-    }
+    writeFileSync(path.join(d, "m.csv"), '"0,5",-1,"2,5e-07",1e-20\n');
+    const r = dact(["relu", "m.csv", "--decimal", ",", "--delimiter", ","], { cwd: d });
+    expect([r.status, r.stdout.toString()]).toEqual([0, '"1,0","0,0","1,0","1,0"\n']);
+    const f = dact(["relu", "m.csv", "--decimal", ",", "--delimiter", ",", "--float-format", "%.2e"], { cwd: d });
+    expect([f.status, f.stdout.toString()]).toEqual([0, '"1,00e+00","0,00e+00","1,00e+00","1,00e+00"\n']);
+    // G ⊙ f′: NaN, -0.0, an exponent, inf (pandas: NaN is written empty; dact writes NaN, as everywhere).
+    writeFileSync(path.join(d, "g.csv"), 'NaN,"-0,5",1e-07,inf\n');
+    const n = dact(["relu", "m.csv", "--grad-output", "g.csv", "-o", "out.csv", "--decimal", ",", "--delimiter", ","], { cwd: d });
+    expect(n.status).toBe(0);
+    expect(readFileSync(path.join(d, "out.csv"), "utf8")).toBe('NaN,"-0,0",1e-07,inf\n');
   });
 
   it("JSON output refuses a format that is not always a JSON number; binary output refuses any", () => {

@@ -24,8 +24,10 @@ export function optionsKey(plan: Omit<PlanSpec, "input" | "output">, version: st
   const floatFormat = plan.floatFormat === null ? null : plan.floatFormat?.text;
   // Unset options drop out of the JSON: keys made before an option existed stay the same.
   // Not here: what changes no output byte (--threads, --no-fsync, --force, --max-line-size, progress).
+  // A G of inf, -inf, NaN or -0 by its text: JSON writes the first three as null and -0 as 0 (a finite G keeps its old key).
+  const g = typeof gradOutput === "number" && (!Number.isFinite(gradOutput) || Object.is(gradOutput, -0)) ? { number: Object.is(gradOutput, -0) ? "-0" : String(gradOutput) } : gradOutput;
   return createHash("sha256")
-    .update(JSON.stringify({ version, activation, params, format, delimiter, header, to, dtype, reshape, labels, columns, decimal, comment, naValues, keys, compress, compression, floatFormat, gradOutput }))
+    .update(JSON.stringify({ version, activation, params, format, delimiter, header, to, dtype, reshape, labels, columns, decimal, comment, naValues, keys, compress, compression, floatFormat, gradOutput: g }))
     .digest("hex")
     .slice(0, 16);
 }

@@ -12,6 +12,7 @@ import { FORMAT_NAMES } from "../formats/index.js";
 import { distinctSideFiles, STDIO } from "../io.js";
 import { columnsOption, commentOption, countOption, decimalOption, delimiterOption, floatFormatOption, indexColOption, naValuesOption, dtypeOption, formatOption, reshapeOption, shardOption, sizeOption, toleranceOption } from "../options.js";
 import { runDerivative } from "../pipeline.js";
+import { gradOption, takeGradNotices } from "../grad-scalar.js";
 import type { BatchOptions, BatchPlan } from "../batch.js";
 import { version } from "../version.js";
 import { EXIT_ERROR, EXIT_HELP, EXIT_OK, type Io, type Status } from "./shared.js";
@@ -83,6 +84,7 @@ export function activationCommand(act: Activation, io: Io, status: Status): Comm
   cmd.action(async (inputs: string[], opts: ActivationOpts) => {
     const plan = planRun(act, inputs, opts, { env: process.env, stderrIsTTY: process.stderr.isTTY === true, cores: availableParallelism() }, (n) => cmd.getOptionValueSource(n) !== "default");
     const quiet = plan.quiet ? { ...io, err: () => {} } : io;
+    for (const n of takeGradNotices()) quiet.err(n);
     if (plan.kind === "check-dir") status.code = await batchCheck(plan.inputs, plan.base, plan.batch, plan.reports, act.name, quiet, io, plan.summary, plan.prune);
     else if (plan.kind === "batch") status.code = await batch(plan.inputs, plan.base, plan.batch, plan.showProgress, quiet, io, plan.summary);
     else status.code = await single(plan, act.name, quiet.err, io);
@@ -140,11 +142,6 @@ async function batchCheck(inputs: string[], base: BaseSpec, o: BatchOptions, rep
   if (summary === "json") quiet.err(JSON.stringify({ ok: count("ok"), differs: count("differs"), missing: count("missing"), written: count("written"), errors: count("error"), ...(count("obsolete") ? { obsolete: count("obsolete") } : {}), seconds: r.seconds }));
   else quiet.err(summaryLine(count));
   return checkExit(count);
-}
-
-/** --grad-output: a finite decimal number is a constant G; anything else is a file. */
-function gradOption(value: string): string | number {
-  return /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(value) && Number.isFinite(Number(value)) ? Number(value) : value;
 }
 
 function reportOption(value: string, previous: ReportSpec[]): ReportSpec[] {

@@ -7,7 +7,7 @@
  * columns (text, dates, timestamps, booleans, dictionaries) keep their
  * buffers as they were read.
  */
-import type { Data, DataType, Field, FixedSizeList, Float16, Float32, Float64, RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter, Schema } from "apache-arrow";
+import type { Data, DataType, Dictionary, Field, FixedSizeList, Float16, Float32, Float64, RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter, Schema } from "apache-arrow";
 import { lazy } from "../../lazy.js";
 import type { Kernel } from "../../activations/types.js";
 
@@ -35,6 +35,8 @@ interface ArrowColumn extends NumColumn {
   readonly widthRow?: number;
   readonly label: boolean;
   readonly field: Field;
+  /** A dictionary-encoded column of numbers, read as its values (as pyarrow's to_numpy() and Parquet give them). */
+  readonly dict?: boolean;
 }
 
 function typeText(t: DataType): string {
@@ -55,9 +57,9 @@ function scalarKind(t: DataType): NumKind | null {
   return null;
 }
 
-/** An integer column's own dtype (a tensor column: its elements'). */
+/** An integer column's own dtype (a tensor column: its elements'; a dictionary: its values'). */
 function intDtypeOf(c: ArrowColumn): IntDType {
-  const t = c.width === 1 && !c.varList ? c.field.type : (c.field.type as FixedSizeList).children[0]!.type;
+  const t = c.dict ? (c.field.type as Dictionary).dictionary : c.width === 1 && !c.varList ? c.field.type : (c.field.type as FixedSizeList).children[0]!.type;
   const i = t as unknown as { bitWidth: number; isSigned: boolean };
   return `${i.isSigned ? "i" : "u"}${i.bitWidth / 8}` as IntDType;
 }
@@ -72,6 +74,12 @@ function classify(schema: Schema, file: string): ArrowColumn[] {
     const t = field.type;
     const k = scalarKind(t);
     if (k) return { name: field.name ?? "", kind: k, width: 1, index, label: false, field };
+    if (t.typeId === A().Type.Dictionary) {
+      // Numbers stored once and indexed (pa.array(...).dictionary_encode()): a numeric column of its
+      // values, as to_numpy() and Parquet (where pyarrow stores the values) read it; text dictionaries are labels.
+      const vk = scalarKind((t as Dictionary).dictionary);
+      if (vk) return { name: field.name ?? "", kind: vk, width: 1, index, label: false, field, dict: true };
+    }
     if (t.typeId === A().Type.FixedSizeList) {
       if ((t as FixedSizeList).listSize > MAX_WIDTH) throw new DactError("FORMAT", `column ${JSON.stringify(field.name ?? "")} is a fixed-size list of ${(t as FixedSizeList).listSize} values; expected at most ${MAX_WIDTH} a row`, file);
       const ck = scalarKind((t as FixedSizeList).children[0]!.type);
@@ -190,8 +198,33 @@ async function next(it: AsyncIterator<RecordBatch>, name: string): Promise<Recor
     throw badArrow(name, err);
   }
   if (r.done) return null;
-  r.value.schema.fields.forEach((f, i) => checkData(r.value.data.children[i], name, f.name));
+  const base = rowsRead.get(it) ?? 0;
+  r.value.schema.fields.forEach((f, i) => checkData(r.value.data.children[i], name, f.name, base));
+  rowsRead.set(it, base + r.value.numRows);
   return r.value;
+}
+
+/** The rows of the record batches next() has returned, per reader: a row's number over the whole file. */
+const rowsRead = new WeakMap<object, number>();
+
+/**
+ * Every valid index of a dictionary-encoded column is inside its
+ * dictionary (label columns too: their buffers are copied into Arrow
+ * output, and an index outside would be a garbled value there).
+ */
+function checkIndices(d: Data, file: string, column: string, rowBase: number): void {
+  const dict = (d as unknown as { dictionary?: { length: number } }).dictionary;
+  const size = dict?.length ?? 0;
+  const idx = d.values as ArrayLike<number | bigint>;
+  for (let r = 0; r < d.length; r++) {
+    const raw = idx[d.offset + r]!;
+    if ((typeof raw === "bigint" ? raw >= 0n && raw < BigInt(size) : raw >= 0 && raw < size) || !validAt(d, r)) continue;
+    throw dictIndexError(column, rowBase + r, raw, size, file);
+  }
+}
+
+function dictIndexError(column: string, row: number, raw: number | bigint, size: number, file: string): DactError {
+  return new DactError("FORMAT", `column ${JSON.stringify(column)}: row ${row} has dictionary index ${String(raw)}; expected ${size === 0 ? "none (its dictionary is empty)" : `0 to ${size - 1} (its dictionary holds ${size} value${size === 1 ? "" : "s"})`}`, file);
 }
 
 /**
@@ -200,7 +233,7 @@ async function next(it: AsyncIterator<RecordBatch>, name: string): Promise<Recor
  * buffers, decompressed, against the lengths): apache-arrow reads a short
  * buffer as nulls or undefined values.
  */
-function checkData(d: Data | undefined, file: string, column: string): void {
+function checkData(d: Data | undefined, file: string, column: string, rowBase = 0): void {
   if (!d || d.typeId === A().Type.Null) return;
   const need = d.offset + d.length;
   const T = A().Type;
@@ -255,7 +288,10 @@ function checkData(d: Data | undefined, file: string, column: string): void {
     case T.FixedSizeBinary:
     case T.Dictionary:
       if ((values?.length ?? 0) < need * d.stride) bad("values buffer", Math.floor((values?.length ?? 0) / d.stride), need);
-      if (d.typeId === T.Dictionary) for (const c of (d as unknown as { dictionary?: { data: Data[] } }).dictionary?.data ?? []) checkData(c, file, column);
+      if (d.typeId === T.Dictionary) {
+        for (const c of (d as unknown as { dictionary?: { data: Data[] } }).dictionary?.data ?? []) checkData(c, file, column);
+        checkIndices(d, file, column, rowBase);
+      }
       return;
     default:
       return;
@@ -318,6 +354,7 @@ function listFloats(d: Data, c: ArrowColumn, rowBase: number, file: string): Col
 /** A column's values as floats, NaN and a mask where null (a tensor column: rows × width, row-major). */
 function floatsOf(d: Data, c: ArrowColumn, rowBase = 0, file = ""): ColumnValues {
   if (c.varList) return listFloats(d, c, rowBase, file);
+  if (c.dict) return dictFloats(d, c, rowBase, file);
   const rows = d.length;
   const w = c.width;
   const leaf = w > 1 ? d.children[0]! : d;
@@ -343,6 +380,64 @@ function floatsOf(d: Data, c: ArrowColumn, rowBase = 0, file = ""): ColumnValues
         }
       }
     }
+  }
+  return { values, missing };
+}
+
+/** A dictionary's values as floats (NaN and a mask where null), once per dictionary (a delta makes a new one). */
+const dictValues = new WeakMap<object, ColumnValues>();
+
+function dictionaryFloats(dict: { data: Data[] }, kind: NumKind): ColumnValues {
+  const known = dictValues.get(dict);
+  if (known) return known;
+  const n = dict.data.reduce((s, c) => s + c.length, 0);
+  const values = kind === "f4" ? new Float32Array(n) : new Float64Array(n);
+  let missing: Uint8Array | null = null;
+  let o = 0;
+  for (const c of dict.data) {
+    const src = c.values as ArrayLike<number | bigint>;
+    for (let i = 0; i < c.length; i++, o++) {
+      if (!validAt(c, i)) {
+        (missing ??= new Uint8Array(n))[o] = 1;
+        values[o] = NaN;
+        continue;
+      }
+      const v = src[c.offset + i]!;
+      values[o] = typeof v === "bigint" ? Number(v) : kind === "f2" ? halfToNumber(v) : v;
+    }
+  }
+  const out = { values, missing };
+  dictValues.set(dict, out);
+  return out;
+}
+
+/**
+ * A dictionary-encoded column's values: each index looked up in the
+ * dictionary its record batch was read with (a null index, or a null in the
+ * dictionary, is NaN and missing). An index outside the dictionary is an
+ * error naming the row (0-based, over the whole file), never a value.
+ */
+function dictFloats(d: Data, c: ArrowColumn, rowBase: number, file: string): ColumnValues {
+  const dict = (d as unknown as { dictionary?: { data: Data[] } }).dictionary ?? { data: [] };
+  const { values: dv, missing: dm } = dictionaryFloats(dict, c.kind);
+  const size = dv.length;
+  const rows = d.length;
+  const values = c.kind === "f4" ? new Float32Array(rows) : new Float64Array(rows);
+  let missing: Uint8Array | null = null;
+  const idx = d.values as ArrayLike<number | bigint>;
+  for (let r = 0; r < rows; r++) {
+    if (!validAt(d, r)) {
+      (missing ??= new Uint8Array(rows))[r] = 1;
+      values[r] = NaN;
+      continue;
+    }
+    const raw = idx[d.offset + r]!;
+    const i = typeof raw === "bigint" ? (raw >= 0n && raw < BigInt(size) ? Number(raw) : -1) : raw;
+    if (!(i >= 0 && i < size)) throw dictIndexError(c.name, rowBase + r, raw, size, file); // next() checked it: a guard
+    if (dm?.[i]) {
+      (missing ??= new Uint8Array(rows))[r] = 1;
+      values[r] = NaN;
+    } else values[r] = dv[i]!;
   }
   return { values, missing };
 }

@@ -960,7 +960,8 @@ export class CsvReader {
     for (let c = 0; c < cells.length && c < width; c++) {
       if (labels.includes(c)) continue;
       const t = cells[c]!.trim();
-      if (t === "" || this.na.has(t)) continue;
+      // Only whitespace ("  ", but not a line's CR) is text, as pandas reads it; empty is missing.
+      if ((t === "" && (this.ws !== null || cells[c]!.replace(/\r$/, "") === "")) || this.na.has(t) || this.na.has(cells[c]!)) continue;
       const b = Buffer.from(t, "utf8");
       parseNumberBytes(b, 0, b.length, -1, false, this.point);
       // A number with a typo (a decimal comma, a Unicode minus) is not text: its error says what to pass.
@@ -977,7 +978,7 @@ export class CsvReader {
     if (labels.length !== this.labelCols.length) this.setLabels(labels);
     if (labels.length === width) throw this.noNumbers(line);
     if (found.length > 0) {
-      const names = found.map((c) => `${h?.[c]?.trim() ? JSON.stringify(h[c]) : `${c + 1}`} (first value ${JSON.stringify(cells[c]!.trim())})`).join(", ");
+      const names = found.map((c) => `${h?.[c]?.trim() ? JSON.stringify(h[c]) : `${c + 1}`} (first value ${JSON.stringify(cells[c]!.trim() || cells[c]!)})`).join(", ");
       const flag = found.map((c) => (h?.[c]?.trim() ? shellWord(h[c]!) : `${c}`)).join(",");
       const many = found.length > 1;
       const brief = `column${many ? "s" : ""} ${names} ${many ? "are" : "is"} text`;
@@ -1040,6 +1041,13 @@ export class CsvReader {
     return status;
   }
 
+  /** A whitespace-only cell: an NA token if --na-values lists it as written (pandas' na_values), else an error. */
+  private blankCode(cell: string, line: number, column: number): number {
+    const code = this.na.has(cell) ? this.register(cell) : 0;
+    if (code > 0) return code;
+    throw this.notNumber(cell, line, column);
+  }
+
   /** A missing-value code for a cell that is not a number: 2 + its token's index, or 0 if it is no NA token. */
   private naCode(buf: Buffer, s: number, e: number): number {
     let a = s;
@@ -1083,8 +1091,14 @@ export class CsvReader {
     const naNumbers = this.naNumbers;
     let v = parseNumberBytes(buf, s, e, d, signOnly && naNumbers === null, this.point);
     let st: number = cellStatus;
-    // Off the common path: not a number, NaN, or a numeric NA token to look for.
-    if (st === CellStatus.Invalid || v !== v || naNumbers !== null) {
+    // A cell of only whitespace ("  " between commas, quoted or not) is not
+    // empty: pandas reads it as text, so it is no number either (a line's
+    // CR, before its LF, is not part of its last cell).
+    if (st === CellStatus.Missing && cellEnd > s && this.ws === null && !(cellEnd - s === 1 && buf[s] === CR)) {
+      st = this.blankCode(buf.toString("utf8", s, cellEnd), line, column);
+      v = NaN;
+    } else if (st === CellStatus.Invalid || v !== v || naNumbers !== null) {
+      // Off the common path: not a number, NaN, or a numeric NA token to look for.
       // cellEnd is `e` when there is no delimiter: the cell's end either way.
       st = this.missingCode(v, st, buf, s, cellEnd, line, column);
       if (st > 1) v = NaN;
@@ -1232,7 +1246,8 @@ export class CsvReader {
    * first cells happened to be numbers, or a headerless file).
    */
   private notNumber(cell: string, line: number, column: number): DactError {
-    const hint = nearNumberHint(cell, this.point === 44);
+    // Only whitespace: text to pandas (read_csv's default), so no missing value either.
+    const hint = cell.trim() === "" ? " (only whitespace, which pandas reads as text; leave the cell empty for a missing value)" : nearNumberHint(cell, this.point === 44);
     const name = this.headerCells?.[column - 1];
     if (EXCEL_ERROR_SET.has(cell.trim())) {
       const where = name === undefined || name.trim() === "" ? "" : `, in column ${shown(name)}`;

@@ -42,6 +42,9 @@ function numberLike(cell: string, decimalComma: boolean, na: Set<string>): boole
   return !decimalComma && /^[-+]?\d+,\d+(e[-+]?\d+)?$/i.test(t);
 }
 
+/** A quoted cell that is a number with a decimal comma: `"0,5"`, `"-1,25e-07"`. */
+const QUOTED_DECIMAL_COMMA = /(^|,)\s*"\s*[-+]?(\d[\d_]*)?,\d[\d_]*([eE][-+]?\d+)?\s*"\s*(,|$)/;
+
 export function sniffDelimiter(head: Buffer, opts: { decimal?: "." | "," | undefined; comment?: string | undefined; complete: boolean }): string {
   let text = head.toString("utf8");
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -56,7 +59,11 @@ export function sniffDelimiter(head: Buffer, opts: { decimal?: "." | "," | undef
   const fallback = decimalComma ? ";" : ",";
   if (lines.length === 0) return fallback;
   const na = new Set(PANDAS_NA);
-  const candidates = [",", "\t", ";", "|", WHITESPACE].filter((d) => !(decimalComma && d === ","));
+  // With a decimal comma, ',' between cells only where numbers are quoted
+  // ("0,5": pandas' to_csv(decimal=",") with its default sep): else a
+  // column of 0,5 would be two columns of integers.
+  const quotedComma = decimalComma && lines.some((l) => QUOTED_DECIMAL_COMMA.test(l));
+  const candidates = [",", "\t", ";", "|", WHITESPACE].filter((d) => !(decimalComma && d === "," && !quotedComma));
   let best = fallback;
   let bestScore = 0;
   for (const d of candidates) {

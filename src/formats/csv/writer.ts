@@ -39,7 +39,7 @@ function quoteCell(s: string, delimiter: string): string {
  * here: numbers as Python's repr writes them (repr.ts: the shortest
  * round-trip digits; a float32 array's own shortest digits) or by
  * --float-format (printf.ts), with the decimal separator asked for (a
- * decimal comma with a comma delimiter is refused), an empty cell for an empty input cell, an
+ * decimal comma with a comma delimiter: quoted, as pandas does), an empty cell for an empty input cell, an
  * NA token (NA, NULL, #N/A...) copied back as it was, a row of one empty
  * cell written `""` (as Python's csv module does, so it does not become a
  * blank line that readers skip), label columns passed through, comment
@@ -72,9 +72,6 @@ export class CsvWriter implements ArrayWriter {
     this.out = new OutBuffer(output);
     this.delim = opts.delimiter.charCodeAt(0);
     this.point = opts.decimal === "," ? 44 : 46;
-    if (this.point === 44 && this.delim === 44) {
-      throw new DactError("USAGE", 'option --decimal: found "," with "," between cells; expected another cell delimiter (--delimiter ";" or "\\t"), since "0,5" would read back as two cells', opts.source);
-    }
     this.style("f8");
   }
 
@@ -92,6 +89,19 @@ export class CsvWriter implements ArrayWriter {
     } else {
       this.textOf = null;
       this.cellBytes = MAX_NUMBER_CHARS + 3;
+    }
+    if (comma && this.delim === 44) {
+      // A decimal comma between commas: a number with a comma in it is
+      // quoted ("0,5"), as pandas' to_csv(decimal=",") writes it (Python's
+      // csv QUOTE_MINIMAL) and read_csv(decimal=",") reads it back; one
+      // without (1e-07, inf, NaN) is not. Through the string path only.
+      const base = this.textOf ?? ((x: number) => formatRepr(x).replace(".", ","));
+      this.textOf = (x) => {
+        const t = base(x);
+        return t.includes(",") ? `"${t}"` : t;
+      };
+      this.printf = null;
+      this.cellBytes += 2;
     }
     // The cache starts with NaN and its text in this style.
     this.lastValue = NaN;
