@@ -123,6 +123,8 @@ export const LONG_LINE = 4 << 20;
 const SPLIT_BYTES = Number(process.env.DACT_TEXT_SPLIT_BYTES) || 256 << 10;
 /** Bytes of whole lines a call of the wasm row parser takes: a copy of them goes in (see wasmRows). */
 const FAST_SLICE = 64 << 10;
+/** The least a call copies in after a call that stopped early (see fastSlice). */
+const FAST_SLICE_MIN = 256;
 
 /**
  * Where the splitter is inside a record that contains quotes. A record ends
@@ -253,6 +255,14 @@ export class CsvReader {
   private fast: boolean;
   private fastTaken = 0;
   private fastMissed = 0;
+  /**
+   * Bytes the next call of the wasm row parser copies in: FAST_SLICE, but
+   * after a call that stopped at a line it leaves to scan, twice the run it
+   * took (at least FAST_SLICE_MIN), doubling back to FAST_SLICE. Without
+   * it a file with an NA cell every tenth row copied 64 KiB for every ten
+   * rows, and read 1.8x slower than the previous release.
+   */
+  private fastSlice = FAST_SLICE;
 
   constructor(opts: CsvReaderOptions) {
     const ws = opts.delimiter === WHITESPACE;
@@ -384,7 +394,8 @@ export class CsvReader {
     const cap = Math.min(quote, buf.length);
     const cols = this.cols;
     for (;;) {
-      let nl = buf.indexOf(LF, Math.min(pos + FAST_SLICE, cap - 1));
+      const from = pos;
+      let nl = buf.indexOf(LF, Math.min(pos + this.fastSlice, cap - 1));
       if (nl < 0 || nl >= cap) nl = buf.lastIndexOf(LF, cap - 1);
       if (nl < pos) return pos;
       const to = nl + 1;
@@ -403,9 +414,11 @@ export class CsvReader {
       }
       pos = r.end;
       if (pos < to) {
+        this.fastSlice = Math.min(FAST_SLICE, Math.max(FAST_SLICE_MIN, 2 * (pos - from)));
         if (++this.fastMissed > 64 && this.fastMissed * 8 > this.fastTaken) this.fast = false;
         return pos;
       }
+      this.fastSlice = Math.min(FAST_SLICE, 2 * this.fastSlice);
     }
   }
 
