@@ -97,6 +97,18 @@ export function jsonlRows(buf: Uint8Array, from: number, to: number, width: numb
 }
 
 /**
+ * Whether csvRows may parse rows with this delimiter and decimal point:
+ * one that cannot be part of a number (a digit, a letter, a sign, a
+ * point) or of the space around one, other than a tab. The wasm parser
+ * reads a sign before it looks for a delimiter, where parseNumberBytes
+ * ends an (empty) cell at the delimiter first: with --delimiter + the row
+ * `7++8` is 3 cells there (an error) and [7, 8] here.
+ */
+export function wasmDelimiter(delim: number, point: number): boolean {
+  return delim !== point && (delim === 9 || (delim > 32 && delim < 127 && !/[0-9A-Za-z+\-.]/.test(String.fromCharCode(delim))));
+}
+
+/**
  * Whole CSV/TSV rows of `cols` numbers from buf[from .. to) (`to` just
  * after an LF, no quote byte between), as parsePlainRows takes them:
  * values and endings copied out to the given arrays at v0 and e0 (room for

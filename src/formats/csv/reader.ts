@@ -5,7 +5,7 @@ import { TextGuard } from "../binary.js";
 import { grow } from "../../grow.js";
 import { Ctl, finish, helped, HELPER_BYTES, Job, offer, textHelpers, type TextHelper } from "../../text-parallel.js";
 import { CellStatus, cellEnd, cellStatus, nearNumberHint, parseNumberBytes, parseNumberText } from "../text/number.js";
-import { csvRows } from "../../wasm/text.js";
+import { csvRows, wasmDelimiter } from "../../wasm/text.js";
 
 export { Ending } from "../text/ending.js";
 
@@ -289,9 +289,8 @@ export class CsvReader {
     this.notice = opts.notice ?? (() => {});
     this.textNotice = opts.textNotice;
     this.ws = ws ? new WhitespaceRuns(this.commentByte) : null;
-    // A delimiter that cannot be part of a number or the space around one.
-    const d = this.delim;
-    this.fast = opts.wasm !== false && !ws && d !== this.point && d > 32 && d < 127 && !/[0-9A-Za-z+\-.]/.test(String.fromCharCode(d));
+    // A delimiter that cannot be part of a number or the space around one (on this thread, not a tab either).
+    this.fast = opts.wasm !== false && !ws && this.delim !== TAB && wasmDelimiter(this.delim, this.point);
     this.guard = new TextGuard(ws ? "whitespace-separated" : this.delim === TAB ? "TSV" : "CSV", opts.file);
     this.batch = {
       header: null,
