@@ -136,6 +136,13 @@ export function csvRows(buf: Uint8Array, from: number, to: number, cols: number,
 /** Cells a call of cellsInto takes at most: their doubles in, up to 28 bytes each out. */
 export const CELLS = 8192;
 
+/** A wasm formatter run shorter than this (cells or ops) before a declined one: its callers write the next JS_RUN in JavaScript. */
+export const SHORT_RUN = 32;
+export const JS_RUN = 256;
+
+/** Calls of the wasm formatter so far (cellsInto and jsonOpsInto; for the tests: a few a block, not one a cell). */
+export let formatCalls = 0;
+
 /** Set by cellsInto and jsonOpsInto: the index of the first cell or op it did not write. */
 export let cellsDone = 0;
 
@@ -163,6 +170,7 @@ export function cellsInto(values: Float64Array, missing: Uint8Array | null, from
     if (missing !== null) new Uint8Array(mem, miss, n).set(missing.subarray(k, k + n));
     const rows = Math.ceil((cur.col + n) / cols);
     if (endings !== null) new Uint8Array(mem, ends, rows).set(endings.subarray(cur.row, cur.row + rows));
+    formatCalls++;
     const end = m.cells(vals, missing === null ? 0 : miss, n, outAt, cols, cur.col, endings === null ? 0 : ends, delim, point);
     const r = new Int32Array(mem, RESULT, 3);
     const done = r[0]!;
@@ -210,6 +218,7 @@ export function jsonOpsInto(ops: Uint8Array, from: number, to: number, values: F
     new Float64Array(mem, vals, nv).set(values.subarray(st.v, st.v + nv));
     const ne = Math.max(0, Math.min(n, endings.length - st.e));
     new Uint8Array(mem, endsAt, ne).set(endings.subarray(st.e, st.e + ne));
+    formatCalls++;
     const end = m.jsonOps(opsAt, n, vals, nv, endsAt, outAt, st.depth, st.first ? 1 : 0, document ? 1 : 0);
     const r = new Int32Array(mem, RESULT, 5);
     const done = r[0]!;
