@@ -7,7 +7,7 @@ import { workerData } from "node:worker_threads";
 import { formatPlainCells } from "./formats/csv/cells.js";
 import { parsePlainRows } from "./formats/csv/plain-rows.js";
 import { formatJsonOps } from "./formats/json/ops.js";
-import { csvRows } from "./wasm/text.js";
+import { csvRows, wasmDelimiter } from "./wasm/text.js";
 import { Ctl, HelperState, Job } from "./text-parallel.js";
 
 const d = workerData as { ctrl: SharedArrayBuffer; f64: SharedArrayBuffer; m8: SharedArrayBuffer; e8: SharedArrayBuffer; bytes: SharedArrayBuffer };
@@ -44,8 +44,9 @@ function parse(): void {
   const point = ctrl[Ctl.Arg + 3]!;
   let pos = 0;
   let rows = 0;
-  // The wasm row parser first (the reader's own, src/wasm/text.wat), in slices that fit what is left of f64.
-  for (;;) {
+  // The wasm row parser first (the reader's own, src/wasm/text.wat), in slices that fit what is left of f64;
+  // not with a delimiter it would read as part of a number (a sign: --delimiter +), as the reader's own check.
+  while (wasmDelimiter(delim, point)) {
     const room = f64.length - rows * cols;
     const limit = pos + Math.min(2 * room, SLICE);
     const to = limit >= n ? n : bytes.lastIndexOf(10, limit - 1) + 1;

@@ -22,6 +22,9 @@ const RESULT = 10496;
 
 let exported: TextExports | null = null;
 
+/** Bytes of input copied into the wasm memory by jsonlRows and csvRows so far (for the tests: the readers' slices stay near what the parser takes). */
+export let bytesCopiedIn = 0;
+
 function text(): TextExports {
   if (!exported) exported = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(TEXT_WASM, "base64"))).exports as unknown as TextExports;
   return exported;
@@ -81,6 +84,7 @@ export function jsonlRows(buf: Uint8Array, from: number, to: number, width: numb
   room(m, endsAt + n + 8);
   const mem = new Uint8Array(m.memory.buffer);
   mem.set(buf.subarray(from, to), IN);
+  bytesCopiedIn += n;
   const stop = m.jsonl(IN, IN + n, vals, opsAt, endsAt, width);
   const r = new Int32Array(m.memory.buffer, RESULT, 4);
   const lines = r[0]!;
@@ -90,6 +94,18 @@ export function jsonlRows(buf: Uint8Array, from: number, to: number, width: numb
   if (no > 0) ops.set(mem.subarray(opsAt, opsAt + no), o0);
   if (lines > 0) endings.set(mem.subarray(endsAt, endsAt + lines), e0);
   return { end: from + (stop - IN), lines, values: nv, ops: no, width: r[3]! };
+}
+
+/**
+ * Whether csvRows may parse rows with this delimiter and decimal point:
+ * one that cannot be part of a number (a digit, a letter, a sign, a
+ * point) or of the space around one, other than a tab. The wasm parser
+ * reads a sign before it looks for a delimiter, where parseNumberBytes
+ * ends an (empty) cell at the delimiter first: with --delimiter + the row
+ * `7++8` is 3 cells there (an error) and [7, 8] here.
+ */
+export function wasmDelimiter(delim: number, point: number): boolean {
+  return delim !== point && (delim === 9 || (delim > 32 && delim < 127 && !/[0-9A-Za-z+\-.]/.test(String.fromCharCode(delim))));
 }
 
 /**
@@ -107,6 +123,7 @@ export function csvRows(buf: Uint8Array, from: number, to: number, cols: number,
   const endsAt = vals + 4 * n + 8;
   room(m, endsAt + n + 8);
   new Uint8Array(m.memory.buffer).set(buf.subarray(from, to), IN);
+  bytesCopiedIn += n;
   const stop = m.csv(IN, IN + n, cols, delim, point, vals, endsAt);
   const r = new Int32Array(m.memory.buffer, RESULT, 2);
   const rows = r[0]!;
@@ -118,6 +135,13 @@ export function csvRows(buf: Uint8Array, from: number, to: number, cols: number,
 
 /** Cells a call of cellsInto takes at most: their doubles in, up to 28 bytes each out. */
 export const CELLS = 8192;
+
+/** A wasm formatter run shorter than this (cells or ops) before a declined one: its callers write the next JS_RUN in JavaScript. */
+export const SHORT_RUN = 32;
+export const JS_RUN = 256;
+
+/** Calls of the wasm formatter so far (cellsInto and jsonOpsInto; for the tests: a few a block, not one a cell). */
+export let formatCalls = 0;
 
 /** Set by cellsInto and jsonOpsInto: the index of the first cell or op it did not write. */
 export let cellsDone = 0;
@@ -146,6 +170,7 @@ export function cellsInto(values: Float64Array, missing: Uint8Array | null, from
     if (missing !== null) new Uint8Array(mem, miss, n).set(missing.subarray(k, k + n));
     const rows = Math.ceil((cur.col + n) / cols);
     if (endings !== null) new Uint8Array(mem, ends, rows).set(endings.subarray(cur.row, cur.row + rows));
+    formatCalls++;
     const end = m.cells(vals, missing === null ? 0 : miss, n, outAt, cols, cur.col, endings === null ? 0 : ends, delim, point);
     const r = new Int32Array(mem, RESULT, 3);
     const done = r[0]!;
@@ -193,6 +218,7 @@ export function jsonOpsInto(ops: Uint8Array, from: number, to: number, values: F
     new Float64Array(mem, vals, nv).set(values.subarray(st.v, st.v + nv));
     const ne = Math.max(0, Math.min(n, endings.length - st.e));
     new Uint8Array(mem, endsAt, ne).set(endings.subarray(st.e, st.e + ne));
+    formatCalls++;
     const end = m.jsonOps(opsAt, n, vals, nv, endsAt, outAt, st.depth, st.first ? 1 : 0, document ? 1 : 0);
     const r = new Int32Array(mem, RESULT, 5);
     const done = r[0]!;

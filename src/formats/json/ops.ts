@@ -9,7 +9,7 @@ import { writeShortest } from "../text/decimal.js";
 import { formatRepr } from "../text/repr.js";
 import { Ending, writeEnding } from "../text/ending.js";
 import { Op } from "./reader.js";
-import { CELLS, cellsDone, jsonOpsInto } from "../../wasm/text.js";
+import { CELLS, cellsDone, JS_RUN, jsonOpsInto, SHORT_RUN } from "../../wasm/text.js";
 
 /** Where the formatter stands: the nesting depth, whether the next item is the first of its array, and the next value and ending to use. */
 export interface OpsState {
@@ -26,17 +26,21 @@ let lastText = "null";
 export function formatJsonOps(ops: Uint8Array, from: number, to: number, values: ArrayLike<number>, endings: Uint8Array, out: Buffer, p: number, st: OpsState, document: boolean): number {
   if (values instanceof Float64Array && useWasm) {
     // The wasm formatter (the same bytes, src/wasm/text.wat), but for the
-    // numbers it declines: those here, one op at a time. Its first copy is
-    // sized by its last run.
+    // numbers it declines: those here. Its first copy is sized by its last
+    // run; after a short run, the next JS_RUN ops are written here (as
+    // formatPlainCells does).
     let k = from;
     let slice = CELLS;
     for (;;) {
       p = jsonOpsInto(ops, k, to, values, endings, out, p, st, document, slice);
-      slice = Math.max(64, Math.min(CELLS, 2 * (cellsDone - k) + 16));
+      const run = cellsDone - k;
+      slice = Math.max(64, Math.min(CELLS, 2 * run + 16));
       k = cellsDone;
       if (k >= to) return p;
-      p = jsOps(ops, k, k + 1, values, endings, out, p, st, document);
-      k++;
+      const js = run < SHORT_RUN ? Math.min(to, k + JS_RUN) : k + 1;
+      p = jsOps(ops, k, js, values, endings, out, p, st, document);
+      k = js;
+      if (k >= to) return p;
     }
   }
   return jsOps(ops, from, to, values, endings, out, p, st, document);

@@ -54,6 +54,8 @@ const enum Expect {
 export const MAX_DEPTH = 64;
 /** Bytes of whole lines a call of the wasm row parser takes: a copy of them goes in (see fastLines). */
 const FAST_SLICE = 64 << 10;
+/** The least a call copies in after a call that stopped early (see fastSlice). */
+const FAST_SLICE_MIN = 256;
 
 /** A number token longer than this is refused rather than buffered without bound. */
 const MAX_TOKEN = 1 << 16;
@@ -112,6 +114,8 @@ export class JsonReader {
   private fast: boolean;
   private fastTaken = 0;
   private fastMissed = 0;
+  /** Bytes the next call copies in: after a call that stopped early, twice its run (as CsvReader's fastSlice). */
+  private fastSlice = FAST_SLICE;
 
   private readonly lines: boolean;
   private readonly onBatch: (b: JsonBatch) => void;
@@ -444,7 +448,8 @@ export class JsonReader {
     const len = buf.length;
     for (;;) {
       if (i >= len) return i;
-      let to = buf.indexOf(0x0a, Math.min(i + FAST_SLICE, len - 1));
+      const from = i;
+      let to = buf.indexOf(0x0a, Math.min(i + this.fastSlice, len - 1));
       if (to < 0) to = buf.lastIndexOf(0x0a, len - 1);
       if (to < i) return i;
       to++;
@@ -469,11 +474,13 @@ export class JsonReader {
       }
       i = r.end;
       if (i < to) {
+        this.fastSlice = Math.min(FAST_SLICE, Math.max(FAST_SLICE_MIN, 2 * (i - from)));
         // A line for this scanner. Too many of them (nested arrays, 20-digit
         // numbers...): the wasm parser stops trying.
         if (++this.fastMissed > 64 && this.fastMissed * 8 > this.fastTaken) this.fast = false;
         return i;
       }
+      this.fastSlice = Math.min(FAST_SLICE, 2 * this.fastSlice);
     }
   }
 
