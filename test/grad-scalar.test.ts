@@ -5,7 +5,7 @@
  * inf * 0 is nan); an explicit path (./inf) is a file; a number spelling
  * that is also a file's name is the number, with a notice.
  */
-import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { optionsKey } from "../src/batch/ledger.js";
@@ -65,6 +65,23 @@ describe("--grad-output: a number in any spelling dact reads, as NumPy multiplie
     const r = dact(["relu", "x.npy", "--grad-output", "infinite"], { cwd: d });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/^dact: infinite: cannot open/);
+  });
+
+  it("a decimal comma (2,5) that is no file: a usage error suggesting 2.5, nothing written; a file of that name is read", () => {
+    const d = workdir();
+    copyFileSync(path.join(D, "x.npy"), path.join(d, "x.npy"));
+    for (const text of ["2,5", "-0,5e-3", ",5"]) {
+      const r = dact(["relu", "x.npy", "--grad-output", text, "-o", "out.npy"], { cwd: d });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/^dact: option --grad-output: found "[^"]*", a decimal comma/);
+      expect(r.stderr).toContain(`(${text.replace(",", ".")})`);
+      expect(r.stderr.split("\n").filter(Boolean)).toHaveLength(1);
+      expect(existsSync(path.join(d, "out.npy"))).toBe(false);
+    }
+    copyFileSync(path.join(D, "inf.npy"), path.join(d, "2,5"));
+    const f = dact(["relu", "--at-zero", "0.5", "x.npy", "--grad-output", "2,5", "-o", "out.npy"], { cwd: d });
+    expect(f.status).toBe(0);
+    expect(readFileSync(path.join(d, "out.npy"))).toEqual(dact(["relu", "--at-zero", "0.5", "x.npy", "--grad-output", "./2,5"], { cwd: d }).stdout);
   });
 
   it("batch ledger: G = inf, -inf, nan, -0 and 0 make different option keys", () => {
