@@ -308,7 +308,7 @@ function documentRows(doc: unknown, layout: "array" | "split", file: string, tex
   }
   const o = doc as Record<string, unknown>;
   if (o === null || typeof o !== "object" || Array.isArray(o) || !Array.isArray(o["columns"]) || !Array.isArray(o["data"])) {
-    throw new DactError("JSON_RECORD", `found an object without "columns" and "data" arrays; expected pandas' orient="split" ({"columns": [...], "index": [...], "data": [[...], ...]}) or an array of numbers`, file, lineCol(text, Math.max(0, text.search(/\{/))));
+    throw new DactError("JSON_RECORD", `found an object without "columns" and "data" arrays (pandas' default orient="columns" or orient="index"?); expected pandas' orient="split" ({"columns": [...], "index": [...], "data": [[...], ...]}), orient="records" ([{...}, ...]) or an array of numbers: write it with df.to_json(orient="split") or orient="records"`, file, lineCol(text, Math.max(0, text.search(/\{/))));
   }
   const keys = (o["columns"] as unknown[]).map((c) => (typeof c === "string" ? c : JSON.stringify(c)));
   const rows = (o["data"] as unknown[]).map((r, i) => {
