@@ -175,6 +175,22 @@ export async function settle(end: () => Promise<void>): Promise<void> {
   }
 }
 
+/**
+ * A pipelined transform's run: `body` (the input pumped through reader and
+ * writer), then the writer's end() (not flush(): a batch a helper is still
+ * formatting is written too); on a failure, what one thread would have
+ * written by then (settle), then the failure.
+ */
+export async function pipelined(writer: { end(): Promise<void> }, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (err) {
+    await settle(() => writer.end());
+    throw err;
+  }
+  await writer.end();
+}
+
 let started = 0;
 
 function start(into: TextHelper[]): void {

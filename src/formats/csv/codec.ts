@@ -5,7 +5,7 @@ import { CsvReader, UNKNOWN_COLS, WHITESPACE, type CsvBatch, type CsvReaderOptio
 import { sniffDelimiter, SNIFF_BYTES } from "./sniff.js";
 import { CsvWriter } from "./writer.js";
 import { grow } from "../../grow.js";
-import { settle } from "../../text-parallel.js";
+import { pipelined } from "../../text-parallel.js";
 
 export interface CsvOptions extends CsvTextOptions {
   /** One ASCII character, WHITESPACE, or undefined to sniff (see sniff.ts). */
@@ -56,16 +56,10 @@ export async function transformCsv(input: Input, output: Output, ctx: TransformC
       write(b, b.values);
     }),
   );
-  try {
+  await pipelined(writer, async () => {
     await pump(input, reader, grad ? async () => (await grad.drain(), await writer.flush()) : () => writer.flush());
     await grad?.finish();
-  } catch (err) {
-    // What one thread would have written before the error (a block a helper was formatting), then the error.
-    await settle(() => writer.end());
-    throw err;
-  }
-  // end(), not flush(): a block a helper is still formatting is written too.
-  await writer.end();
+  });
 }
 
 /**

@@ -1,6 +1,6 @@
 import { DactError } from "../../errors.js";
 import { formatPlainCells } from "./cells.js";
-import { Ctl, finish, HELPER_CELLS, Job, offer, PendingText, reserve, textHelpers, textThreads, worth } from "../../text-parallel.js";
+import { Ctl, finish, HELPER_CELLS, Job, offer, PendingText, reserve, textHelpers, textThreads, worth, type TextHelper } from "../../text-parallel.js";
 import { formatDefault, formatRepr } from "../text/repr.js";
 import { formatPrintf, maxPrintfChars, writePrintf, type Printf } from "../text/printf.js";
 import { Ending, writeEnding } from "../text/ending.js";
@@ -148,19 +148,7 @@ export class CsvWriter implements ArrayWriter {
       this.out.room((a - from) * this.cellBytes);
       this.out.len = this.format(values, missing, from, a, endings);
     }
-    if (ArrayBuffer.isView(values)) h.f64.set((values as Float64Array).subarray(a, n));
-    else for (let k = a; k < n; k++) h.f64[k - a] = values[k]!;
-    if (missing !== null) h.m8.set(missing.subarray(a, n));
-    const rows = Math.ceil((n - a) / cols);
-    if (endings !== null) h.e8.set(endings.subarray(this.row, Math.min(endings.length, this.row + rows)));
-    const c = h.ctrl;
-    c[Ctl.Arg] = n - a;
-    c[Ctl.Arg + 1] = cols;
-    c[Ctl.Arg + 2] = missing === null ? 0 : 1;
-    c[Ctl.Arg + 3] = endings === null ? 0 : 1;
-    c[Ctl.Arg + 4] = this.delim;
-    c[Ctl.Arg + 5] = this.point;
-    offer(h, Job.Format);
+    this.offerCells(h, values, missing, endings, a, n, this.row);
     const count = n - a;
     const m8 = missing === null ? null : h.m8;
     const e8 = endings === null ? null : h.e8;
@@ -259,20 +247,7 @@ export class CsvWriter implements ArrayWriter {
       const b = cuts[i + 2]!;
       offered.push(b > a && b - a <= HELPER_CELLS);
       if (!offered[i]) continue;
-      const h = hs[i]!;
-      if (ArrayBuffer.isView(values)) h.f64.set((values as Float64Array).subarray(a, b));
-      else for (let k = a; k < b; k++) h.f64[k - a] = values[k]!;
-      if (missing !== null) h.m8.set(missing.subarray(a, b));
-      const row = this.row + (this.col + a - from) / cols;
-      if (endings !== null) h.e8.set(endings.subarray(row, Math.min(endings.length, row + Math.ceil((b - a) / cols))));
-      const c = h.ctrl;
-      c[Ctl.Arg] = b - a;
-      c[Ctl.Arg + 1] = cols;
-      c[Ctl.Arg + 2] = missing === null ? 0 : 1;
-      c[Ctl.Arg + 3] = endings === null ? 0 : 1;
-      c[Ctl.Arg + 4] = this.delim;
-      c[Ctl.Arg + 5] = this.point;
-      offer(h, Job.Format);
+      this.offerCells(hs[i]!, values, missing, endings, a, b, this.row + (this.col + a - from) / cols);
     }
     this.out.len = this.format(values, missing, from, cuts[1]!, endings);
     for (let i = 0; i < hs.length; i++) {
@@ -290,6 +265,22 @@ export class CsvWriter implements ArrayWriter {
       } else this.out.len = this.format(values, missing, a, b, endings);
     }
     return this.out.len;
+  }
+
+  /** Cells [a, b) (a at a row's start, row `row` of `endings`) copied to helper h's shared arrays, and offered for formatting. */
+  private offerCells(h: TextHelper, values: Values, missing: Uint8Array | null, endings: Uint8Array | null, a: number, b: number, row: number): void {
+    if (ArrayBuffer.isView(values)) h.f64.set((values as Float64Array).subarray(a, b));
+    else for (let k = a; k < b; k++) h.f64[k - a] = values[k]!;
+    if (missing !== null) h.m8.set(missing.subarray(a, b));
+    if (endings !== null) h.e8.set(endings.subarray(row, Math.min(endings.length, row + Math.ceil((b - a) / this.cols))));
+    const c = h.ctrl;
+    c[Ctl.Arg] = b - a;
+    c[Ctl.Arg + 1] = this.cols;
+    c[Ctl.Arg + 2] = missing === null ? 0 : 1;
+    c[Ctl.Arg + 3] = endings === null ? 0 : 1;
+    c[Ctl.Arg + 4] = this.delim;
+    c[Ctl.Arg + 5] = this.point;
+    offer(h, Job.Format);
   }
 
   private format(values: Values, missing: Uint8Array | null, from: number, to: number, endings: Uint8Array | null): number {

@@ -5,7 +5,7 @@ import type { ArraySink } from "../array.js";
 import { JsonReader, Op, type JsonBatch } from "./reader.js";
 import { grow } from "../../grow.js";
 import { JsonFormatter } from "./writer.js";
-import { settle } from "../../text-parallel.js";
+import { pipelined } from "../../text-parallel.js";
 
 /**
  * JSON (or JSON Lines) in, the same out: the input's nesting, each number
@@ -28,15 +28,10 @@ export async function transformJson(input: Input, output: Output, ctx: Transform
     },
     onDocument: grad ? (shape) => grad.line(shape) : undefined,
   });
-  try {
+  await pipelined(writer, async () => {
     await pump(input, reader, grad ? async () => (await grad.drain(), await writer.flush()) : () => writer.flush());
     await grad?.finish();
-  } catch (err) {
-    // What one thread would have written before the error (a batch a helper was formatting), then the error.
-    await settle(() => writer.end());
-    throw err;
-  }
-  await writer.end();
+  });
 }
 
 /**
