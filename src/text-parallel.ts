@@ -32,6 +32,14 @@ export const enum Ctl {
   Job = 1,
   /** First argument; arguments and results follow. */
   Arg = 2,
+  /**
+   * A chunked job's claim word (chunks(), claimFront, claimBack): the next
+   * chunk the helper takes (low 16 bits) and the end of what it may take
+   * (high 16 bits).
+   */
+  Claim = 11,
+  /** A chunked job's chunk size (cells or ops); 0: the job is one piece. */
+  Chunk = 12,
   /** Set by a helper whose job threw (a bug): the caller does the job itself. */
   Failed = 15,
 }
@@ -71,7 +79,7 @@ let threads = 1;
 export const MAX_TEXT_HELPERS = 7;
 
 /** Work the helpers did in this process (for tests: a split that never happens would pass every byte-identity test). */
-export const helped = { format: 0, formatJson: 0, parse: 0, parsedRows: 0, takenBack: 0 };
+export const helped = { format: 0, formatJson: 0, parse: 0, parsedRows: 0, takenBack: 0, chunks: 0, stolen: 0 };
 let pool: TextHelper[] | null = null;
 let alone = false;
 const live = new Set<Int32Array>();
@@ -132,18 +140,58 @@ export function release(h: TextHelper): void {
   reserved.delete(h);
 }
 
+/** Most chunks a pipelined job is cut into (the claim word keeps 15 bits of each end). */
+export const MAX_CHUNKS = 1 << 15;
+
+/** Sets up h's job as `n` chunks of `size` (cells or ops), none claimed yet; size 0: one piece, not chunked. */
+export function chunks(h: TextHelper, size: number, n: number): void {
+  h.ctrl[Ctl.Chunk] = size;
+  h.ctrl[Ctl.Claim] = n << 16;
+}
+
+/** The helper's next chunk, from the front (0, 1, 2...): -1 when the rest was stolen or done. */
+export function claimFront(c: Int32Array): number {
+  for (;;) {
+    const w = Atomics.load(c, Ctl.Claim);
+    const front = w & 0xffff;
+    if (front >= w >>> 16) return -1;
+    if (Atomics.compareExchange(c, Ctl.Claim, w, w + 1) === w) return front;
+  }
+}
+
+/** The last chunk the helper has not claimed, taken by this thread: -1 when there is none. */
+export function claimBack(c: Int32Array): number {
+  for (;;) {
+    const w = Atomics.load(c, Ctl.Claim);
+    const back = w >>> 16;
+    if ((w & 0xffff) >= back) return -1;
+    if (Atomics.compareExchange(c, Ctl.Claim, w, w - 0x10000) === w) return back - 1;
+  }
+}
+
+/** Where stolen chunks are formatted before they follow the helper's bytes (one pending job at a time, so one buffer). */
+let stage = Buffer.alloc(0);
+
 /**
  * A writer's pipelined job (the CSV and JSON writers' offerPipelined): a
- * batch offered to a reserved helper, whose bytes go next in the output.
- * take() appends them, or has `redo` format the batch here from the shared
- * copies when the helper never took it, and gives the helper back.
+ * batch offered to a reserved helper in chunks, whose bytes go next in the
+ * output. The helper formats chunks from the front while this thread reads
+ * and computes the next batch; take() steals from the back the chunks the
+ * helper has not reached (so neither thread waits for the other more than
+ * a chunk: where a batch split in fixed parts left one thread idle for
+ * whatever the other had left), waits for the helper's last chunk, and
+ * appends the helper's bytes then its own. `chunk(j, buf, p)` formats
+ * chunk j from the shared copies into buf at p, returning the end: the
+ * same function as the helper's, so the bytes are one thread's.
  */
 export class PendingText {
   constructor(
     readonly h: TextHelper,
     /** The control word the helper leaves its byte count in. */
     private readonly lengthAt: number,
-    private readonly redo: () => void,
+    /** Most bytes a chunk takes. */
+    private readonly chunkBytes: number,
+    private readonly chunk: (j: number, buf: Buffer, p: number) => number,
   ) {}
 
   /** Whether the helper is done (take() will not wait). */
@@ -151,14 +199,45 @@ export class PendingText {
     return Atomics.load(this.h.ctrl, Ctl.State) === HelperState.Done;
   }
 
-  take(out: { bytes(b: Uint8Array): void }): void {
+  take(out: OutBytes): void {
     try {
-      if (finish(this.h)) out.bytes(this.h.bytes.subarray(0, this.h.ctrl[this.lengthAt]!));
-      else this.redo();
+      const c = this.h.ctrl;
+      // Tests (setPatience) let the helper take its job first, so that its own chunks are what they check.
+      if (patience > 0) Atomics.wait(c, Ctl.State, HelperState.Offered, patience);
+      // Ends of the stolen chunks in the stage, in the order taken (the last chunk first).
+      const ends: number[] = [];
+      let p = 0;
+      for (let j = claimBack(c); j >= 0; j = claimBack(c)) {
+        if (stage.length < p + this.chunkBytes) stage = Buffer.concat([stage.subarray(0, p)], Math.max(2 * stage.length, p + this.chunkBytes));
+        p = this.chunk(j, stage, p);
+        ends.push(p);
+      }
+      helped.stolen += ends.length;
+      // Everything is claimed: the chunks before `front` are the helper's.
+      const front = Atomics.load(c, Ctl.Claim) & 0xffff;
+      if (finish(this.h)) {
+        helped.chunks += front;
+        out.bytes(this.h.bytes.subarray(0, c[this.lengthAt]!));
+      } else {
+        // It never took the job (front is 0), or failed partway: its chunks are done here.
+        for (let j = 0; j < front; j++) {
+          out.room(this.chunkBytes);
+          out.len = this.chunk(j, out.buf, out.len);
+        }
+      }
+      for (let i = ends.length - 1; i >= 0; i--) out.bytes(stage.subarray(i === 0 ? 0 : ends[i - 1]!, ends[i]));
     } finally {
       release(this.h);
     }
   }
+}
+
+/** What take() appends to (OutBuffer). */
+export interface OutBytes {
+  buf: Buffer;
+  len: number;
+  room(bytes: number): void;
+  bytes(b: Uint8Array): void;
 }
 
 /**

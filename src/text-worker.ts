@@ -8,7 +8,7 @@ import { formatPlainCells } from "./formats/csv/cells.js";
 import { parsePlainRows } from "./formats/csv/plain-rows.js";
 import { formatJsonOps } from "./formats/json/ops.js";
 import { csvRows, wasmDelimiter } from "./wasm/text.js";
-import { Ctl, HelperState, Job } from "./text-parallel.js";
+import { claimFront, Ctl, HelperState, Job } from "./text-parallel.js";
 
 const d = workerData as { ctrl: SharedArrayBuffer; f64: SharedArrayBuffer; m8: SharedArrayBuffer; e8: SharedArrayBuffer; bytes: SharedArrayBuffer };
 const ctrl = new Int32Array(d.ctrl);
@@ -23,6 +23,17 @@ function format(): void {
   const cols = ctrl[Ctl.Arg + 1]!;
   const missing = ctrl[Ctl.Arg + 2] ? m8 : null;
   const endings = ctrl[Ctl.Arg + 3] ? e8 : null;
+  const size = ctrl[Ctl.Chunk]!;
+  if (size > 0) {
+    // A pipelined block: chunks of whole rows from the front, while the main thread may steal from the back (PendingText).
+    let p = 0;
+    for (let j = claimFront(ctrl); j >= 0; j = claimFront(ctrl)) {
+      const from = j * size;
+      p = formatPlainCells(f64, missing, from, Math.min(n, from + size), bytes, p, cols, { col: 0, row: from / cols }, endings, ctrl[Ctl.Arg + 4]!, ctrl[Ctl.Arg + 5]!, NO_TOKENS);
+    }
+    ctrl[Ctl.Arg + 6] = p;
+    return;
+  }
   const cur = { col: 0, row: 0 };
   ctrl[Ctl.Arg + 6] = formatPlainCells(f64, missing, 0, n, bytes, 0, cols, cur, endings, ctrl[Ctl.Arg + 4]!, ctrl[Ctl.Arg + 5]!, NO_TOKENS);
   ctrl[Ctl.Arg + 7] = cur.col;
@@ -31,7 +42,16 @@ function format(): void {
 
 function formatJson(): void {
   const st = { depth: ctrl[Ctl.Arg + 1]!, first: ctrl[Ctl.Arg + 2] === 1, v: 0, e: 0 };
-  ctrl[Ctl.Arg + 4] = formatJsonOps(m8, 0, ctrl[Ctl.Arg]!, f64, e8, bytes, 0, st, ctrl[Ctl.Arg + 3] === 1);
+  const n = ctrl[Ctl.Arg]!;
+  const size = ctrl[Ctl.Chunk]!;
+  if (size > 0) {
+    // A pipelined batch in chunks of ops from the front (0, 1, 2...: the state carries from one to the next).
+    let p = 0;
+    for (let j = claimFront(ctrl); j >= 0; j = claimFront(ctrl)) p = formatJsonOps(m8, j * size, Math.min(n, (j + 1) * size), f64, e8, bytes, p, st, ctrl[Ctl.Arg + 3] === 1);
+    ctrl[Ctl.Arg + 4] = p;
+    return;
+  }
+  ctrl[Ctl.Arg + 4] = formatJsonOps(m8, 0, n, f64, e8, bytes, 0, st, ctrl[Ctl.Arg + 3] === 1);
 }
 
 /** Slices for the wasm parser: at most this many bytes, and never more than twice the cells left (a cell takes 2 bytes or more). */

@@ -20,6 +20,8 @@ import { ROOT } from "./helpers.js";
 // Before the modules load (each test file runs in a process of its own): split everything.
 process.env["DACT_TEXT_SPLIT_BYTES"] = "300";
 process.env["DACT_TEXT_SPLIT_CELLS"] = "40";
+// Pipelined blocks in chunks of a few rows: many chunks a block, claimed from both ends (PendingText).
+process.env["DACT_TEXT_CHUNK_CELLS"] = "30";
 
 type Reader = typeof import("../src/formats/csv/reader.js");
 type Writer = typeof import("../src/formats/csv/writer.js");
@@ -202,6 +204,7 @@ describe("the writers with their blocks split everywhere: the bytes of one threa
     const { setCellsWasm } = await dist<Cells>("formats/csv/cells.js");
     const g = rng(seed * 104_729);
     const before = tp.helped.format;
+    const chunksBefore = tp.helped.chunks;
     for (let i = 0; i < 40; i++) {
       const cols = g.pick([1, 1, 2, 3, 7, 13, 100]);
       // Some calls of more than one block (37449 cells): the row count carries from block to block.
@@ -216,10 +219,10 @@ describe("the writers with their blocks split everywhere: the bytes of one threa
       const comments = g.r() < 0.3 ? [{ row: -1, text: "# top", ending: 1 }, { row: 1, text: "# c1", ending: 2 }, { row: 3, text: "# c3", ending: 1 }, ...(mid > 3 ? [{ row: mid, text: "# mid", ending: 2 }] : [])] : null;
       const cuts = [0];
       while (cuts[cuts.length - 1]! < n) cuts.push(Math.min(n, cuts[cuts.length - 1]! + 1 + Math.floor(g.r() * (n > 5000 ? 80_000 : 2000))));
-      const run = async (threads: number) => {
+      const run = async (threads: number, pipeline = false) => {
         tp.setTextThreads(threads);
         const s = sink();
-        const w = new CsvWriter(s.out as never, { delimiter, decimal: decimal as "." | "," });
+        const w = new CsvWriter(s.out as never, { delimiter, decimal: decimal as "." | ",", pipeline });
         let col = start;
         let rows = 0;
         for (let k = 0; k + 1 < cuts.length; k++) {
@@ -243,8 +246,12 @@ describe("the writers with their blocks split everywhere: the bytes of one threa
       expect(one.equals(want), `1 thread, seed ${seed}, block ${i}: ${JSON.stringify({ cols, n, start, delimiter, decimal })}\n${one.toString().slice(0, 200)}\n${want.toString().slice(0, 200)}`).toBe(true);
       const got = await run(4);
       expect(got.equals(want), `4 threads, seed ${seed}, block ${i}: ${JSON.stringify({ cols, n, start, delimiter, decimal })}\n${got.toString().slice(0, 200)}\n${want.toString().slice(0, 200)}`).toBe(true);
+      const piped = await run(2, true);
+      expect(piped.equals(want), `2 threads pipelined, seed ${seed}, block ${i}: ${JSON.stringify({ cols, n, start, delimiter, decimal })}`).toBe(true);
     }
     expect(tp.helped.format - before).toBeGreaterThan(20);
+    // The pipelined runs' helper formatted chunks of its own (not only this thread's stolen ones).
+    expect(tp.helped.chunks - chunksBefore).toBeGreaterThan(20);
   });
 
   it.each([1, 2, 3])("JSON and JSON Lines, seed %i: 40 op streams (nested 1-4 deep, empty arrays, nulls, scalars), cut anywhere", async (seed) => {
@@ -252,6 +259,7 @@ describe("the writers with their blocks split everywhere: the bytes of one threa
     const { setOpsWasm } = await dist<Ops>("formats/json/ops.js");
     const g = rng(seed * 15_485_863);
     const before = tp.helped.formatJson;
+    const chunksBefore = tp.helped.chunks;
     for (let i = 0; i < 40; i++) {
       const ops: number[] = [];
       const values: number[] = [];
@@ -284,10 +292,10 @@ describe("the writers with their blocks split everywhere: the bytes of one threa
       }
       const cuts = [0];
       while (cuts[cuts.length - 1]! < ops.length) cuts.push(Math.min(ops.length, cuts[cuts.length - 1]! + 1 + Math.floor(g.r() * 3000)));
-      const run = async (threads: number) => {
+      const run = async (threads: number, pipeline = false) => {
         tp.setTextThreads(threads);
         const s = sink();
-        const f = new JsonFormatter(s.out as never, !lines);
+        const f = new JsonFormatter(s.out as never, !lines, { pipeline });
         let v = 0;
         let e = 0;
         for (let k = 0; k + 1 < cuts.length; k++) {
@@ -299,7 +307,8 @@ describe("the writers with their blocks split everywhere: the bytes of one threa
           v += nv;
           e += ne;
         }
-        await f.out.flush();
+        if (pipeline) await f.end();
+        else await f.out.flush();
         tp.setTextThreads(1);
         return s.bytes();
       };
@@ -311,8 +320,11 @@ describe("the writers with their blocks split everywhere: the bytes of one threa
       expect(one.equals(want), `1 thread, seed ${seed}, stream ${i}: ${lines ? "JSON Lines" : "JSON"}, ${ops.length} ops`).toBe(true);
       const got = await run(4);
       expect(got.equals(want), `4 threads, seed ${seed}, stream ${i}: ${lines ? "JSON Lines" : "JSON"}, ${ops.length} ops`).toBe(true);
+      const piped = await run(2, true);
+      expect(piped.equals(want), `2 threads pipelined, seed ${seed}, stream ${i}: ${lines ? "JSON Lines" : "JSON"}, ${ops.length} ops`).toBe(true);
     }
     expect(tp.helped.formatJson - before).toBeGreaterThan(20);
+    expect(tp.helped.chunks - chunksBefore).toBeGreaterThan(20);
   });
 });
 

@@ -1,6 +1,6 @@
 import { DactError } from "../../errors.js";
 import { formatPlainCells } from "./cells.js";
-import { Ctl, finish, HELPER_CELLS, Job, offer, PendingText, reserve, textHelpers, textThreads, worth, type TextHelper } from "../../text-parallel.js";
+import { chunks, Ctl, finish, HELPER_CELLS, Job, offer, PendingText, reserve, textHelpers, textThreads, worth, type TextHelper } from "../../text-parallel.js";
 import { formatDefault, formatRepr } from "../text/repr.js";
 import { formatPrintf, maxPrintfChars, writePrintf, type Printf } from "../text/printf.js";
 import { Ending, writeEnding } from "../text/ending.js";
@@ -29,6 +29,13 @@ const MAX_NUMBER_CHARS = 25; // plus a delimiter and a CRLF: 28 bytes a cell at 
 
 /** A block of at least this many cells is formatted in parts on helper threads (with --threads above 1). */
 const SPLIT_CELLS = Number(process.env.DACT_TEXT_SPLIT_CELLS) || 1 << 14;
+/**
+ * Cells in a chunk of a pipelined block (PendingText): small enough that
+ * the thread that finishes first waits at most this long for the other
+ * (4096 cells of 17 digits: ~0.4 ms), large enough that the claims cost
+ * nothing beside the formatting.
+ */
+const CHUNK_CELLS = Number(process.env.DACT_TEXT_CHUNK_CELLS) || 4096;
 
 function quoteCell(s: string, delimiter: string): string {
   return s.includes(delimiter) || s.includes('"') || s.includes("\n") || s.includes("\r") ? `"${s.replace(/"/g, '""')}"` : s;
@@ -148,13 +155,16 @@ export class CsvWriter implements ArrayWriter {
       this.out.room((a - from) * this.cellBytes);
       this.out.len = this.format(values, missing, from, a, endings);
     }
-    this.offerCells(h, values, missing, endings, a, n, this.row);
     const count = n - a;
+    // Chunks of whole rows, of CHUNK_CELLS cells or more (one row when rows are longer).
+    const size = Math.ceil(CHUNK_CELLS / cols) * cols;
+    this.offerCells(h, values, missing, endings, a, n, this.row, size);
     const m8 = missing === null ? null : h.m8;
     const e8 = endings === null ? null : h.e8;
-    this.pending = new PendingText(h, Ctl.Arg + 6, () => {
-      this.out.room(count * this.cellBytes);
-      this.out.len = formatPlainCells(h.f64, m8, 0, count, this.out.buf, this.out.len, cols, { col: 0, row: 0 }, e8, this.delim, this.point, []);
+    const { delim, point } = this;
+    this.pending = new PendingText(h, Ctl.Arg + 6, size * this.cellBytes, (j, buf, p) => {
+      const from = j * size;
+      return formatPlainCells(h.f64, m8, from, Math.min(count, from + size), buf, p, cols, { col: 0, row: from / cols }, e8, delim, point, []);
     });
     // Where the cursor stands after those cells, as format() would leave it.
     this.row += Math.floor((n - a) / cols);
@@ -268,7 +278,7 @@ export class CsvWriter implements ArrayWriter {
   }
 
   /** Cells [a, b) (a at a row's start, row `row` of `endings`) copied to helper h's shared arrays, and offered for formatting. */
-  private offerCells(h: TextHelper, values: Values, missing: Uint8Array | null, endings: Uint8Array | null, a: number, b: number, row: number): void {
+  private offerCells(h: TextHelper, values: Values, missing: Uint8Array | null, endings: Uint8Array | null, a: number, b: number, row: number, chunk = 0): void {
     if (ArrayBuffer.isView(values)) h.f64.set((values as Float64Array).subarray(a, b));
     else for (let k = a; k < b; k++) h.f64[k - a] = values[k]!;
     if (missing !== null) h.m8.set(missing.subarray(a, b));
@@ -280,6 +290,7 @@ export class CsvWriter implements ArrayWriter {
     c[Ctl.Arg + 3] = endings === null ? 0 : 1;
     c[Ctl.Arg + 4] = this.delim;
     c[Ctl.Arg + 5] = this.point;
+    chunks(h, chunk, chunk === 0 ? 0 : Math.ceil((b - a) / chunk));
     offer(h, Job.Format);
   }
 
