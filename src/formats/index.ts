@@ -163,7 +163,7 @@ export const FORMATS: readonly FormatSpec[] = [
   },
   jsonLike("jsonl", [".jsonl", ".ndjson"], true, (_h, t) => (t.startsWith("[") && looksLikeJsonLines(t)) || (t.startsWith("{") && /^\{[^\n]*\}\s*\n\s*\{/.test(t))),
   jsonLike("json", [".json"], false, (_h, t) => t.startsWith("[") || (t.startsWith("{") && t.includes('"columns"'))),
-  csvLike("tsv", [".tsv", ".tab"], "\t", (_h, t) => t.includes("\t") && !t.split("\n", 1)[0]!.includes(",")),
+  csvLike("tsv", [".tsv", ".tab"], "\t", (h, t) => looksTsv(t, h.length < HEAD_BYTES)),
   // .txt is what np.savetxt writes (spaces, or its delimiter=): read as CSV with the delimiter sniffed.
   csvLike("csv", [".csv", ".txt"], undefined, () => true),
 ];
@@ -194,6 +194,28 @@ const TEXT: readonly Format[] = ["csv", "tsv", "json", "jsonl"];
 /** Single-array formats detected by magic bytes, before any text format. */
 const BINARY_ARRAYS: readonly Format[] = ["npy", "parquet", "arrow", "arrows"];
 
+/** Bytes of an input's start that detection looks at (less: the whole input). */
+const HEAD_BYTES = 4096;
+
+/**
+ * Content that is tab-separated (stdin, or a file of no known extension):
+ * a first line without a comma, and every line of the head (blank lines,
+ * `#` comments and a last line that may be cut aside) holding the same
+ * number of tab-separated cells, 2 or more (R's write.table header one
+ * fewer). A tab among spaces (`1 2 3` then `4<TAB>5 6`) is not TSV: it is
+ * read as CSV, whose sniffed delimiter then takes any whitespace, as the
+ * same content in a .txt file is.
+ */
+function looksTsv(t: string, complete: boolean): boolean {
+  if (!t.includes("\t") || t.split("\n", 1)[0]!.includes(",")) return false;
+  const lines = t.split(/\r\n|\n|\r/);
+  if (!complete && lines.length > 1) lines.pop();
+  const counts = lines.filter((l) => l.trim() !== "" && !l.trimStart().startsWith("#")).map((l) => l.split("\t").length);
+  if (counts.length === 0) return false;
+  const n = counts[counts.length > 1 ? 1 : 0]!;
+  return n >= 2 && counts.every((c, k) => c === n || (k === 0 && c === n - 1));
+}
+
 /**
  * The input's format: the --format option, else the file extension, else
  * the content (each entry's sniff, in registry order). Binary content in a
@@ -201,7 +223,7 @@ const BINARY_ARRAYS: readonly Format[] = ["npy", "parquet", "arrow", "arrows"];
  * that says what the file is.
  */
 export async function detectFormat(input: Input, forced?: Format): Promise<Format> {
-  const head = await input.peek(4096);
+  const head = await input.peek(HEAD_BYTES);
   const bySniff = (): Format | undefined => {
     let text = head.toString("utf8");
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
