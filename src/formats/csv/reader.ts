@@ -165,10 +165,20 @@ class WhitespaceRuns {
   private inComment = false;
   /** How many bytes of a UTF-8 BOM the stream has started with (3: done looking): a BOM does not end the first line's start, so a comment line after it stays untouched. */
   private bom = 0;
-  constructor(private readonly commentByte: number) {}
+  /**
+   * The first token of a line that starts with the comment byte, held
+   * until it ends: an NA token (`#N/A`) or an Excel error value starts a
+   * data row, whose runs become TABs; anything else starts a comment.
+   */
+  private tok: number[] | null = null;
+  constructor(
+    private readonly commentByte: number,
+    /** Whether a line's first token makes it data (the reader's NA tokens and Excel's error values). */
+    private readonly isData: (token: string) => boolean,
+  ) {}
 
   push(chunk: Uint8Array): Buffer {
-    const out = Buffer.allocUnsafe(chunk.length + 1);
+    const out = Buffer.allocUnsafe(chunk.length + 1 + (this.tok?.length ?? 0));
     let p = 0;
     for (let i = 0; i < chunk.length; i++) {
       const c = chunk[i]!;
@@ -180,6 +190,16 @@ class WhitespaceRuns {
         }
         this.bom = 3;
       }
+      if (this.tok !== null) {
+        if (!(c === LF || c === CR || c === 32 || c === TAB || c === 11 || c === 12 || this.tok.length > MAX_TOKEN_BYTES)) {
+          this.tok.push(c);
+          continue;
+        }
+        // The token has ended: data or a comment, then this byte by the rules below.
+        if (this.tok.length > MAX_TOKEN_BYTES || !this.isData(Buffer.from(this.tok).toString("utf8"))) this.inComment = true;
+        for (const b of this.tok) out[p++] = b;
+        this.tok = null;
+      }
       if (c === LF || c === CR) {
         out[p++] = c;
         this.lineStart = true;
@@ -189,8 +209,12 @@ class WhitespaceRuns {
       else if (c === 32 || c === TAB || c === 11 || c === 12) {
         if (!this.lineStart) this.pending = true;
       } else {
-        if (this.lineStart && c === this.commentByte) this.inComment = true;
-        else if (this.pending) out[p++] = TAB;
+        if (this.lineStart && c === this.commentByte) {
+          this.tok = [c];
+          this.lineStart = false;
+          continue;
+        }
+        if (this.pending) out[p++] = TAB;
         this.pending = false;
         this.lineStart = false;
         out[p++] = c;
@@ -198,7 +222,17 @@ class WhitespaceRuns {
     }
     return out.subarray(0, p);
   }
+
+  /** The bytes still held at the end of the input (a last line that is one token after the comment byte). */
+  end(): Buffer {
+    const rest = Buffer.from(this.tok ?? []);
+    this.tok = null;
+    return rest;
+  }
 }
+
+/** NA tokens are at most this many bytes (the reader's register()). */
+const MAX_TOKEN_BYTES = 25;
 
 /**
  * A push parser for numeric CSV/TSV. It is written by hand because
@@ -300,7 +334,7 @@ export class CsvReader {
     this.columnSpec = opts.columns && opts.columns.length > 0 ? opts.columns : undefined;
     this.notice = opts.notice ?? (() => {});
     this.textNotice = opts.textNotice;
-    this.ws = ws ? new WhitespaceRuns(this.commentByte) : null;
+    this.ws = ws ? new WhitespaceRuns(this.commentByte, (t) => this.na.has(t) || EXCEL_ERROR_SET.has(t)) : null;
     // A delimiter that cannot be part of a number or the space around one (on this thread, not a tab either).
     this.fast = opts.wasm !== false && !ws && this.delim !== TAB && wasmDelimiter(this.delim, this.point);
     this.guard = new TextGuard(ws ? "whitespace-separated" : this.delim === TAB ? "TSV" : "CSV", opts.file);
@@ -343,8 +377,8 @@ export class CsvReader {
     this.guard.feed(input, (text) => this.pushText(text));
   }
 
-  private pushText(input: Buffer): void {
-    const chunk = this.ws ? this.ws.push(input) : input;
+  private pushText(input: Buffer, runsDone = false): void {
+    const chunk = this.ws && !runsDone ? this.ws.push(input) : input;
     let buf = chunk;
     let pos = 0;
     if (this.carry) {
@@ -610,6 +644,8 @@ export class CsvReader {
 
   end(): void {
     this.guard.end();
+    const rest = this.ws?.end();
+    if (rest && rest.length > 0) this.pushText(rest, true);
     const buf = this.carry ? this.takeCarry() : null;
     // Fewer than 3 bytes, all a BOM prefix, is nothing but (part of) a BOM.
     if (buf && buf.length && this.bomChecked) this.scan(buf, 0, true);
