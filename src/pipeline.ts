@@ -66,6 +66,9 @@ function fitToFile(plan: PlanSpec, format: Format): PlanSpec {
   };
 }
 
+/** openSource's words for a folder. */
+const FOLDER = "is a folder; expected a file";
+
 /** Outputs formatted as text (see runDerivative's kernel threads). */
 const TEXT_OUT: readonly Format[] = ["csv", "tsv", "json", "jsonl"];
 
@@ -79,7 +82,11 @@ const TEXT_OUT: readonly Format[] = ["csv", "tsv", "json", "jsonl"];
  */
 export async function runDerivative(plan: PlanSpec, say: (m: string) => void = notice, defer?: (commit: Promise<void>) => void): Promise<RunResult> {
   const act = activationOf(plan.activation);
-  const input = await openSource(plan.input, plan.progress);
+  const input = await openSource(plan.input, plan.progress).catch((err: unknown) => {
+    // A folder as the input is what batch mode takes: say so (the user likely meant it).
+    if (err instanceof DactError && err.code === "OPEN" && err.detail === FOLDER) throw new DactError("OPEN", `${FOLDER} (for every file in a folder, pass --out-dir DIR, or --check-dir DIR for goldens)`, err.file, err.position);
+    throw err;
+  });
   try {
     const format = await detectFormat(input, plan.format);
     const from = formatSpec(format);

@@ -49,6 +49,7 @@ describe("a whitespace-separated row that starts with an NA token is data", () =
       const comments: string[] = [];
       const reader = new CsvReader({
         delimiter: "whitespace",
+        header: "auto",
         onBatch: (b) => {
           for (let k = 0; k < b.n; k++) got.push(b.missing[k] ? "NA" : String(b.values[k]));
           for (const c of b.comments) comments.push(c.text);

@@ -84,7 +84,14 @@ describe("the input is not a readable file", () => {
   it("a folder", () => {
     const r = dact(["relu", workdir()]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/: is a folder; expected a file\n$/);
+    // Batch mode takes folders: the message says how.
+    expect(r.stderr).toMatch(/: is a folder; expected a file \(for every file in a folder, pass --out-dir DIR, or --check-dir DIR for goldens\)\n$/);
+    // A folder as G is only refused (--out-dir is no help there).
+    const dir = workdir();
+    writeFileSync(path.join(dir, "x.csv"), "1,-2\n");
+    const g = dact(["relu", path.join(dir, "x.csv"), "--grad-output", workdir()]);
+    expect(g.status).toBe(2);
+    expect(g.stderr).toMatch(/: is a folder; expected a file\n$/);
   });
 
   it("unreadable: a read error is named", () => {
