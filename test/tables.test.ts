@@ -171,7 +171,7 @@ describe("an index column under an empty header cell is never differentiated sil
     const want = load("pandas-default");
     const d = setUp(want);
     const r = dact(["relu", want.input, "-o", "x.npy"], { cwd: d });
-    expect(r.stderr).toMatch(/the header's first cell is empty \(a pandas or R index\): column 1 passes through as labels/);
+    expect(r.stderr).toMatch(/the header's first cell is empty \(a pandas or R index\): the first column passes through as labels/);
   });
 
   it("an empty header cell among others, with --index-col naming another column: kept aside, with a notice", () => {
@@ -180,7 +180,8 @@ describe("an index column under an empty header cell is never differentiated sil
     const r = dact(["relu", "m.csv", "--index-col", "id"], { cwd: d });
     expect(r.status).toBe(0);
     expect(r.stdout.toString()).toBe("id,,x\n7,0,0.0\n8,1,1.0\n");
-    expect(r.stderr).toMatch(/header's cell 2 is empty .*column 2 passes through as labels/);
+    // Counted from 0, as --index-col and --columns count (the --columns run below names it as 1).
+    expect(r.stderr).toMatch(/header's cell 1 \(counted from 0\) is empty .*that column passes through as labels/);
     // --columns may choose it explicitly: then it is differentiated, with no notice.
     const c = dact(["relu", "m.csv", "--columns", "1,2"], { cwd: d });
     expect(c.stdout.toString()).toBe("id,,x\n7,0.0,0.0\n8,1.0,1.0\n");

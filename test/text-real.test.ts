@@ -33,7 +33,7 @@ describe("files from pandas, numpy, R and Excel: the values their producer meant
     const got = await readMatrix(path.join(d, "out.npy"));
     expect(got.shape).toEqual(want.shape);
     expect(Array.from(got.data, (x) => (Number.isNaN(x) ? null : x))).toEqual(want.values);
-    if (want.labels) expect(r.stderr).toMatch(/column 1 passes through as labels[^\n]*\n.*the CSV header \([^\n]*\) and label column 1 have no place in npy; dropped\n$/s);
+    if (want.labels) expect(r.stderr).toMatch(/the first column passes through as labels[^\n]*\n.*the CSV header \([^\n]*\) and label column 0 \(counted from 0\) have no place in npy; dropped\n$/s);
   });
 });
 
@@ -41,7 +41,7 @@ describe("same-format output keeps what the producer wrote", () => {
   it("pandas' index and R's row names pass through as labels, with a notice", () => {
     const r = dact(["relu", path.join(TEXT, "pandas-dates.csv")]);
     expect(r.status).toBe(0);
-    expect(r.stderr).toBe(`dact: ${path.join(TEXT, "pandas-dates.csv")}: the header's first cell is empty (a pandas or R index): column 1 passes through as labels (--index-col none to differentiate it)\n`);
+    expect(r.stderr).toBe(`dact: ${path.join(TEXT, "pandas-dates.csv")}: the header's first cell is empty (a pandas or R index): the first column passes through as labels (--index-col none to differentiate it)\n`);
     const lines = r.stdout.toString().split("\n");
     expect(lines[0]).toBe(",a,b,c");
     expect(lines[1]).toMatch(/^2026-01-01,[01]\.[05],[01]\.[05],[01]\.[05]$/);

@@ -86,8 +86,10 @@ export function dropNotice(h: ArrayHead, say: (m: string) => void, source: strin
   const cut = (s: string) => (s.length > 200 ? `${s.slice(0, 200)}…` : s);
   if (h.header && !headerKept) parts.push(`${h.headerName ?? "the CSV header"} (${cut(h.header.slice(0, 100).join(", "))})`);
   if (labels.length > 0) {
-    const names = labels.slice(0, 100).map((c) => (h.header?.[c]?.trim() ? JSON.stringify(h.header[c]) : `${c + 1}`));
-    parts.push(`label column${labels.length > 1 ? "s" : ""} ${cut(names.join(", "))}`);
+    // By name, or (unnamed, no header) by number counted from 0, as --index-col and --columns count.
+    const names = labels.slice(0, 100).map((c) => (h.header?.[c]?.trim() ? JSON.stringify(h.header[c]) : `${c}`));
+    const numbered = labels.some((c) => !h.header?.[c]?.trim());
+    parts.push(`label column${labels.length > 1 ? "s" : ""} ${cut(names.join(", "))}${numbered ? " (counted from 0)" : ""}`);
   }
   // Text columns found on the first data row: one line with what is dropped.
   const text = h.textNote ? `${h.textNote.brief}; ` : "";

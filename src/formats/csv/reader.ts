@@ -899,9 +899,10 @@ export class CsvReader {
         const unnamed = cells.map((c, k) => (c.trim() === "" && !chosen.includes(k) && !picked?.has(k) ? k : -1)).filter((k) => k >= 0);
         if (unnamed.length > 0) {
           chosen.push(...unnamed);
-          const which = unnamed.map((k) => k + 1).join(", ");
-          if (unnamed.length === 1 && unnamed[0] === 0) this.notice(`dact: ${this.file ?? "<input>"}: the header's first cell is empty (a pandas or R index): column 1 passes through as labels (--index-col none to differentiate it)`);
-          else this.notice(`dact: ${this.file ?? "<input>"}: the header's cell${unnamed.length > 1 ? "s" : ""} ${which} ${unnamed.length > 1 ? "are" : "is"} empty (a pandas or R index): column${unnamed.length > 1 ? "s" : ""} ${which} pass${unnamed.length > 1 ? "" : "es"} through as labels (--index-col none to differentiate ${unnamed.length > 1 ? "them" : "it"})`);
+          // Columns counted from 0, as --index-col and --columns count them (a number here is one to pass there).
+          const which = unnamed.join(", ");
+          if (unnamed.length === 1 && unnamed[0] === 0) this.notice(`dact: ${this.file ?? "<input>"}: the header's first cell is empty (a pandas or R index): the first column passes through as labels (--index-col none to differentiate it)`);
+          else this.notice(`dact: ${this.file ?? "<input>"}: the header's cell${unnamed.length > 1 ? "s" : ""} ${which} (counted from 0) ${unnamed.length > 1 ? "are" : "is"} empty (a pandas or R index): ${unnamed.length > 1 ? "those columns pass" : "that column passes"} through as labels (--index-col none to differentiate ${unnamed.length > 1 ? "them" : "it"})`);
         }
       }
       labels = chosen;
@@ -1000,7 +1001,7 @@ export class CsvReader {
       h.unshift("");
       this.labelCols = this.labelCols.map((c) => c + 1);
       this.setLabels([0, ...this.labelCols]);
-      this.notice(`dact: ${this.file ?? "<input>"}: the header has one cell fewer than line ${line} (R's write.table row names): column 1 passes through as labels`);
+      this.notice(`dact: ${this.file ?? "<input>"}: the header has one cell fewer than line ${line} (R's write.table row names): the first column passes through as labels`);
     }
     const width = this.headerCells?.length ?? cells.length;
     const labels = [...this.labelCols];
