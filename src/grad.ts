@@ -140,6 +140,12 @@ function rowShape(s: readonly number[]): number[] {
   return s.length === 2 && s[1] === 1 ? [] : s.slice(1);
 }
 
+/** A count of values, with the whole rows it makes when the input's rows are wider than one value: "4 values (2 rows of 2)". */
+function valuesText(n: number, x: ArrayHead): string {
+  const width = x.shape.slice(1).reduce((a, b) => a * b, 1);
+  return width > 1 && n % width === 0 ? `${n} values (${n / width} row${n / width === 1 ? "" : "s"} of ${width})` : `${n} values`;
+}
+
 /** How a growing shape prints: (…, 3), or (…,) for a vector. */
 function growingText(s: readonly number[]): string {
   return s.length <= 1 ? "(…,)" : `(…, ${s.slice(1).join(", ")})`;
@@ -264,7 +270,7 @@ export function gradSink(grad: GradSource, writer: ArrayWriter, kernel: Kernel, 
     } else {
       await q.want(nPending, () => ended);
       if (q.available < nPending) {
-        if (final || ended) throw new DactError("SHAPE", `the gradient ${gName} ends after ${count + q.available} values, the input has more; expected the same shape, or a scalar`, source);
+        if (final || ended) throw new DactError("SHAPE", `the gradient ${gName} ends after ${valuesText(count + q.available, xHead!)}, the input has more; expected the same shape, or a scalar`, source);
       }
       q.take(pending, nPending);
     }

@@ -87,6 +87,16 @@ describe("end to end", () => {
     expect(Array.from((await readMatrix(path.join(d, "gx.npy"))).data)).toEqual([0, 3, 0, 5, 0, 7]);
   });
 
+  it("a shorter streamed G says how many whole rows it held", () => {
+    const d = workdir();
+    writeFileSync(path.join(d, "x.csv"), "1,2\n3,4\n5,6\n");
+    writeFileSync(path.join(d, "g.csv"), "1,2\n3,4\n");
+    const r = dact(["relu", "x.csv", "--grad-output", "g.csv", "-o", "out.csv"], { cwd: d });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe("dact: x.csv: the gradient g.csv ends after 4 values (2 rows of 2), the input has more; expected the same shape, or a scalar\n");
+    expect(readdirSync(d).sort()).toEqual(["g.csv", "x.csv"]);
+  });
+
   it.each([
     ["2,3\n", "(…, 2)", "(…, 3)"],
     ["2,3,4\n", null, null],
@@ -99,7 +109,8 @@ describe("end to end", () => {
     expect(r.status).toBe(2);
     expect(r.stderr.split("\n")).toHaveLength(2);
     if (gs) expect(r.stderr).toContain(`has shape ${gs} and the input has ${xs}; expected the same shape, or a scalar`);
-    else expect(r.stderr).toMatch(/the gradient g\.csv (has shape \(1, 3\) and the input has \(2, 3\)|ends after 3 values)/);
+    // A streamed G that ends early says how many rows it held.
+    else expect(r.stderr).toMatch(/the gradient g\.csv (has shape \(1, 3\) and the input has \(2, 3\)|ends after 3 values \(1 row of 3\), the input has more)/);
     expect(readdirSync(d).sort()).toEqual(["g.csv", "g.json", "x.csv"].filter((f) => readdirSync(d).includes(f)).sort());
   });
 
