@@ -45,6 +45,8 @@ export interface ArrayHead {
   readonly columnSourceDtypes?: readonly (IntDType | undefined)[] | undefined;
   /** CSV: the notice naming text columns found on the first data row, for a sink that merges it with what it drops (ArraySink.takesTextNote). */
   readonly textNote?: { full: string; brief: string } | undefined;
+  /** A pandas split document's "index" (not the default 0, 1, 2…): only JSON output keeps it, so every other output's sink says it is dropped (stages.ts). */
+  readonly indexNote?: { full: string; brief: string } | undefined;
   /** CSV/TSV: read from text rows, where a 1-D array is written as one column: compare takes (n, 1) as (n,). */
   readonly tableRows?: boolean | undefined;
 }

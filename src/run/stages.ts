@@ -60,8 +60,7 @@ export function kernelSink(writer: ArrayWriter, kernel: Kernel, say: (m: string)
       // The output dtype (--dtype), else the input's: f'(x) in float64 rounded once to what is written.
       dtype = outDtype ?? h.dtype;
       // Parquet/Arrow keep the header as column names but have no place for CSV label columns.
-      if (!keepsHeader || (TABLES.includes(toName as Format) && (h.labelCols?.length ?? 0) > 0)) dropNotice(h, say, source, toName, keepsHeader);
-      else if (h.textNote) say(h.textNote.full);
+      sayDropped(h, say, source, keepsHeader, toName);
       writer.begin(h);
     },
     data(values: Values, missing: Uint8Array | null, n: number, extras?: RowExtras | null) {
@@ -79,6 +78,18 @@ export function kernelSink(writer: ArrayWriter, kernel: Kernel, say: (m: string)
  * A Parquet/Arrow writer keeps the header (as column names) but, from an
  * array reader, not the label columns: those alone are named (headerKept).
  */
+/** What a sink says when it begins: what its writer drops (dropNotice), else the text-column and index notes alone. */
+function sayDropped(h: ArrayHead, say: (m: string) => void, source: string, keepsHeader: boolean, toName: string): void {
+  if (!keepsHeader || (TABLES.includes(toName as Format) && (h.labelCols?.length ?? 0) > 0)) return dropNotice(h, say, source, toName, keepsHeader);
+  if (h.textNote) say(h.textNote.full);
+  if (h.indexNote && !keepsIndex(toName)) say(h.indexNote.full);
+}
+
+/** JSON output keeps a split document's index (its transform); "memory" (--check's computed side) drops nothing it would say. */
+function keepsIndex(toName: string): boolean {
+  return toName === "json" || toName === "memory";
+}
+
 export function dropNotice(h: ArrayHead, say: (m: string) => void, source: string, toName: string, headerKept = false): void {
   const labels = h.labelCols ?? [];
   const parts: string[] = [];
@@ -92,7 +103,9 @@ export function dropNotice(h: ArrayHead, say: (m: string) => void, source: strin
     parts.push(`label column${labels.length > 1 ? "s" : ""} ${cut(names.join(", "))}${numbered ? " (counted from 0)" : ""}`);
   }
   // Text columns found on the first data row: one line with what is dropped.
-  const text = h.textNote ? `${h.textNote.brief}; ` : "";
+  const notes = [h.textNote?.brief, keepsIndex(toName) ? undefined : h.indexNote?.brief].filter((b) => b !== undefined);
+  const text = notes.map((b) => `${b}; `).join("");
+  if (parts.length === 0 && h.indexNote && !keepsIndex(toName)) say(h.indexNote.full);
   if (parts.length > 0) say(`dact: ${source}: ${text}${parts.join(" and ")} ha${parts.length > 1 || labels.length > 1 ? "ve" : "s"} no place in ${toName}; dropped`);
 }
 
@@ -100,8 +113,7 @@ export function dropNotice(h: ArrayHead, say: (m: string) => void, source: strin
 export function noticingWriter(inner: ArrayWriter, say: (m: string) => void, source: string, keepsHeader: boolean, toName: string): ArrayWriter {
   return {
     begin(h) {
-      if (!keepsHeader || (TABLES.includes(toName as Format) && (h.labelCols?.length ?? 0) > 0)) dropNotice(h, say, source, toName, keepsHeader);
-      else if (h.textNote) say(h.textNote.full);
+      sayDropped(h, say, source, keepsHeader, toName);
       inner.begin(h);
     },
     write: (v, m, n, x) => inner.write(v, m, n, x),

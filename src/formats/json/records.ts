@@ -318,11 +318,29 @@ function documentRows(doc: unknown, layout: "array" | "split", file: string, tex
   return { keys, rows };
 }
 
+/**
+ * A split document's "index" has no place in the array this path makes (a
+ * conversion: the same-format transform keeps it): a notice when it is
+ * not pandas' default (0, 1, 2, ...), which `to_json(orient="split")`
+ * writes for a plain DataFrame and dropping loses nothing.
+ */
+function droppedIndex(doc: unknown, layout: RecordsLayout, file: string): { full: string; brief: string } | undefined {
+  if (layout !== "split") return undefined;
+  const index = (doc as Record<string, unknown>)["index"];
+  if (!Array.isArray(index) || index.every((v, i) => v === i)) return undefined;
+  const shown = index.slice(0, 5).map((v) => JSON.stringify(v)).join(", ") + (index.length > 5 ? ", …" : "");
+  const brief = `its "index" (${shown}) is dropped`;
+  // Said by the output's sink (kernelSink, noticingWriter), merged with what else it drops; never for a G or a JSON golden.
+  return { full: `dact: ${file}: ${brief} (JSON split output keeps it)`, brief };
+}
+
 /** Records in, as an array (rows, numeric columns): the keys are its header, label columns pass aside. */
 export async function readRecords(input: Input, layout: RecordsLayout, opts: RecordsOptions, sink: ArraySink, after: () => Promise<void>): Promise<number[]> {
   let table: Table | null = null;
   const file = input.name;
-  const begin = (t: Table) => sink.begin({ shape: [0, t.cols], growing: true, dtype: "f8", header: t.keys, naTokens: [], labelCols: t.labelCols });
+  let indexNote: { full: string; brief: string } | undefined;
+  const headerName = layout === "split" ? 'its "columns"' : "the record keys";
+  const begin = (t: Table) => sink.begin({ shape: [0, t.cols], growing: true, dtype: "f8", header: t.keys, headerName, naTokens: [], labelCols: t.labelCols, indexNote });
   const send = (t: Table) => {
     if (t.rows === 0) return;
     sink.data(t.values, t.missing, t.n, { naTokens: [], labelCols: t.labelCols, labels: t.labels, comments: [] });
@@ -357,6 +375,7 @@ export async function readRecords(input: Input, layout: RecordsLayout, opts: Rec
     const text = await wholeText(input);
     const doc = parseJson(text, file);
     const { keys, rows: data } = documentRows(doc, layout, file, text);
+    indexNote = droppedIndex(doc, layout, file);
     if (data.length > 0 || keys.length > 0) {
       const t: Table = new Table(keys, data[0] ?? keys.map(() => null), opts, file, "record 1");
       table = t;
