@@ -143,8 +143,27 @@ export function release(h: TextHelper): void {
 /** Most chunks a pipelined job is cut into (the claim word keeps 15 bits of each end). */
 export const MAX_CHUNKS = 1 << 15;
 
+/**
+ * Cells or ops a chunk of a pipelined job wants: DACT_TEXT_CHUNK_CELLS (for
+ * tests) when it is a positive whole number, else 4096 (small enough that
+ * the thread that finishes first waits at most ~0.4 ms for the other, large
+ * enough that the claims cost nothing beside the formatting).
+ */
+export function chunkItems(env: string | undefined): number {
+  const n = Number(env);
+  return Number.isSafeInteger(n) && n > 0 ? n : 4096;
+}
+
+/** The size of a chunk of `count` cells or ops, in whole `unit`s (a CSV row): `want` or more, and at most MAX_CHUNKS chunks. */
+export function chunkSize(count: number, unit: number, want: number): number {
+  const least = Math.max(want, Math.ceil(count / MAX_CHUNKS));
+  return Math.ceil(least / unit) * unit;
+}
+
 /** Sets up h's job as `n` chunks of `size` (cells or ops), none claimed yet; size 0: one piece, not chunked. */
 export function chunks(h: TextHelper, size: number, n: number): void {
+  // More would overflow the claim word: chunks lost, or claimed twice (chunkSize keeps n within it).
+  if (n > MAX_CHUNKS) throw new Error(`text-parallel: ${n} chunks of ${size}`);
   h.ctrl[Ctl.Chunk] = size;
   h.ctrl[Ctl.Claim] = n << 16;
 }

@@ -1,6 +1,6 @@
 import { DactError } from "../../errors.js";
 import { formatPlainCells } from "./cells.js";
-import { chunks, Ctl, finish, HELPER_CELLS, Job, offer, PendingText, reserve, textHelpers, textThreads, worth, type TextHelper } from "../../text-parallel.js";
+import { chunkItems, chunks, chunkSize, Ctl, finish, HELPER_CELLS, Job, offer, PendingText, reserve, textHelpers, textThreads, worth, type TextHelper } from "../../text-parallel.js";
 import { formatDefault, formatRepr } from "../text/repr.js";
 import { formatPrintf, maxPrintfChars, writePrintf, type Printf } from "../text/printf.js";
 import { Ending, writeEnding } from "../text/ending.js";
@@ -29,13 +29,8 @@ const MAX_NUMBER_CHARS = 25; // plus a delimiter and a CRLF: 28 bytes a cell at 
 
 /** A block of at least this many cells is formatted in parts on helper threads (with --threads above 1). */
 const SPLIT_CELLS = Number(process.env.DACT_TEXT_SPLIT_CELLS) || 1 << 14;
-/**
- * Cells in a chunk of a pipelined block (PendingText): small enough that
- * the thread that finishes first waits at most this long for the other
- * (4096 cells of 17 digits: ~0.4 ms), large enough that the claims cost
- * nothing beside the formatting.
- */
-const CHUNK_CELLS = Number(process.env.DACT_TEXT_CHUNK_CELLS) || 4096;
+/** Cells a chunk of a pipelined block wants (PendingText, chunkItems). */
+const CHUNK_CELLS = chunkItems(process.env.DACT_TEXT_CHUNK_CELLS);
 
 function quoteCell(s: string, delimiter: string): string {
   return s.includes(delimiter) || s.includes('"') || s.includes("\n") || s.includes("\r") ? `"${s.replace(/"/g, '""')}"` : s;
@@ -157,7 +152,7 @@ export class CsvWriter implements ArrayWriter {
     }
     const count = n - a;
     // Chunks of whole rows, of CHUNK_CELLS cells or more (one row when rows are longer).
-    const size = Math.ceil(CHUNK_CELLS / cols) * cols;
+    const size = chunkSize(count, cols, CHUNK_CELLS);
     this.offerCells(h, values, missing, endings, a, n, this.row, size);
     const m8 = missing === null ? null : h.m8;
     const e8 = endings === null ? null : h.e8;

@@ -2,7 +2,7 @@ import { DactError } from "../../errors.js";
 import type { Output } from "../../io.js";
 import { formatNarrow } from "../text/repr.js";
 import { formatJsonOps, skipJsonOps, type OpsState } from "./ops.js";
-import { chunks, Ctl, finish, HELPER_BYTES, HELPER_CELLS, Job, offer, PendingText, reserve, textHelpers, textThreads, worth, type TextHelper } from "../../text-parallel.js";
+import { chunkItems, chunks, chunkSize, Ctl, finish, HELPER_BYTES, HELPER_CELLS, Job, offer, PendingText, reserve, textHelpers, textThreads, worth, type TextHelper } from "../../text-parallel.js";
 import { formatPrintf, maxPrintfChars, notJsonNumber, writePrintf, type Printf } from "../text/printf.js";
 import { OutBuffer, shapeText, sizeOf, type ArrayHead, type ArrayWriter, type Values } from "../array.js";
 import { Op, type JsonBatch } from "./reader.js";
@@ -16,7 +16,7 @@ const SPLIT_OPS = Number(process.env.DACT_TEXT_SPLIT_CELLS) || 1 << 14;
 /** Ops a helper's part holds at most: its text fits the helper's byte buffer. */
 const HELPER_OPS = Math.min(HELPER_CELLS, Math.floor(HELPER_BYTES / MAX_OP_BYTES));
 /** Ops in a chunk of a pipelined batch (PendingText; as the CSV writer's CHUNK_CELLS). */
-const CHUNK_OPS = Number(process.env.DACT_TEXT_CHUNK_CELLS) || 4096;
+const CHUNK_OPS = chunkItems(process.env.DACT_TEXT_CHUNK_CELLS);
 
 /** How numbers are written: --float-format (null: the default layout), and the array's dtype. */
 export interface JsonNumberOptions {
@@ -101,22 +101,23 @@ export class JsonFormatter {
     h.e8.set(b.endings.subarray(0, b.nEndings));
     const start: OpsState = { depth: this.depth, first: this.first, v: 0, e: 0 };
     const n = b.nOps;
+    const size = chunkSize(n, 1, CHUNK_OPS);
     // The state at the start of each chunk (this thread may format any of them, PendingText), and after the batch.
     const starts: OpsState[] = [];
     const st: OpsState = { ...start };
-    for (let k = 0; k < n; k += CHUNK_OPS) {
+    for (let k = 0; k < n; k += size) {
       starts.push({ ...st });
-      skipJsonOps(b.ops, k, Math.min(n, k + CHUNK_OPS), st);
+      skipJsonOps(b.ops, k, Math.min(n, k + size), st);
     }
     const c = h.ctrl;
     c[Ctl.Arg] = n;
     c[Ctl.Arg + 1] = start.depth;
     c[Ctl.Arg + 2] = start.first ? 1 : 0;
     c[Ctl.Arg + 3] = this.document ? 1 : 0;
-    chunks(h, CHUNK_OPS, starts.length);
+    chunks(h, size, starts.length);
     offer(h, Job.FormatJson);
     const document = this.document;
-    this.pending = new PendingText(h, Ctl.Arg + 4, CHUNK_OPS * this.opBytes, (j, buf, p) => formatJsonOps(h.m8, j * CHUNK_OPS, Math.min(n, (j + 1) * CHUNK_OPS), h.f64, h.e8, buf, p, { ...starts[j]! }, document));
+    this.pending = new PendingText(h, Ctl.Arg + 4, size * this.opBytes, (j, buf, p) => formatJsonOps(h.m8, j * size, Math.min(n, (j + 1) * size), h.f64, h.e8, buf, p, { ...starts[j]! }, document));
     this.depth = st.depth;
     this.first = st.first;
     return true;
