@@ -67,6 +67,10 @@ const FAST_SLICE_MIN = 256;
  */
 const SPLIT_BYTES = Number(process.env.DACT_TEXT_SPLIT_BYTES) || 256 << 10;
 
+/** The least and most a helper's part is, in lengths of this thread's part (splitLines). */
+const SHARE_MIN = 0.1;
+const SHARE_MAX = 2;
+
 /** A number token longer than this is refused rather than buffered without bound. */
 const MAX_TOKEN = 1 << 16;
 
@@ -129,6 +133,8 @@ export class JsonReader {
   /** Bytes and ops the wasm row parser took (sizes the helpers' parts: their ops must fit HELPER_CELLS). */
   private fastBytes = 0;
   private fastOps = 0;
+  /** A helper's part, in lengths of this thread's (splitLines: balanced by how long this thread waited for the helpers). */
+  private share = 1;
   /** In splitLines: the parts this thread scans are not split again. */
   private splitting = false;
 
@@ -514,6 +520,9 @@ export class JsonReader {
    * A part no helper took is scanned here. In rounds while at least
    * SPLIT_BYTES are left, each part at most what a helper's buffers hold
    * (HELPER_CELLS ops: half the bytes per op seen so far, times HELPER_CELLS).
+   * The helpers' parts are `share` times as long as this thread's: less
+   * after a round where this thread waited for them (on a busy machine a
+   * helper gets less of a core), more after one where it did not.
    * Returns the position after the lines done (a line's start).
    */
   private splitLines(buf: Buffer, i: number): number {
@@ -522,8 +531,10 @@ export class JsonReader {
       const hs = textHelpers();
       if (hs === null) return i;
       const perOp = this.fastOps > 0 ? this.fastBytes / this.fastOps : 1;
-      const size = Math.min(HELPER_BYTES, HELPER_CELLS * Math.max(1, Math.floor(perOp / 2)), Math.ceil((last - i) / (hs.length + 1)));
-      const mine = buf.indexOf(0x0a, i + size - 1) + 1;
+      // This thread's part, and a helper's (share times as long, at most what its buffers hold).
+      const own = Math.ceil((last - i) / (1 + hs.length * this.share));
+      const size = Math.max(1, Math.min(HELPER_BYTES, HELPER_CELLS * Math.max(1, Math.floor(perOp / 2)), Math.ceil(own * this.share)));
+      const mine = buf.indexOf(0x0a, i + Math.min(own, Math.ceil(size / this.share)) - 1) + 1;
       // Parts [cuts[2k], cuts[2k + 1]) for the helpers, one after another, each after an LF.
       const cuts: number[] = [];
       const used: TextHelper[] = [];
@@ -544,16 +555,26 @@ export class JsonReader {
       let waited = 0;
       this.splitting = true;
       try {
+        const t0 = performance.now();
         this.scan(buf.subarray(0, mine), i, false);
+        const ownTime = performance.now() - t0;
+        let wait = 0;
+        let all = true;
         for (let k = 0; k < used.length; k++) {
           const h = used[k]!;
           a = cuts[2 * k]!;
           const z = cuts[2 * k + 1]!;
           waited = k + 1;
           let pos = a;
-          if (finish(h)) pos = this.helperLines(h, a);
+          const t1 = performance.now();
+          const done = finish(h);
+          wait += performance.now() - t1;
+          if (done) pos = this.helperLines(h, a);
+          else all = false;
           if (pos < z) this.scan(buf.subarray(0, z), pos, false);
         }
+        // A helper this thread waited for (it started late, or runs slower: a busy machine) gets less next time, one that was done first more.
+        if (all && ownTime > 0) this.share = Math.min(SHARE_MAX, Math.max(SHARE_MIN, wait > 0.02 * ownTime ? this.share * (0.5 + (0.5 * ownTime) / (ownTime + wait)) : this.share * 1.05));
         i = cuts[cuts.length - 1]!;
       } finally {
         this.splitting = false;
