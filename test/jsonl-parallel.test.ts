@@ -31,7 +31,10 @@ let tp: TextParallel;
 let JsonReader: Reader["JsonReader"];
 beforeAll(async () => {
   tp = await dist<TextParallel>("text-parallel.js");
-  JsonReader = (await dist<Reader>("formats/json/reader.js")).JsonReader;
+  const reader = await dist<Reader>("formats/json/reader.js");
+  JsonReader = reader.JsonReader;
+  // Every chunk split, however long the handoffs of these tiny parts take against this thread alone.
+  reader.setSplitJudged(false);
   // The helpers' own work is what is checked: a busy machine must not make this thread take every part back.
   tp.setPatience(60_000);
 });
@@ -174,6 +177,23 @@ describe("JSON Lines read in parts on helper threads: what one thread reads", ()
     // The split happened and the helpers' lines were used (else every comparison above passes for nothing).
     expect(tp.helped.parseJsonl - parts).toBeGreaterThan(100);
     expect(tp.helped.jsonlLines - lines).toBeGreaterThan(500);
+  });
+
+  it("with the splits judged (paused after a round slower than this thread alone, as the CLI runs): the same", async () => {
+    const { setSplitJudged } = await dist<Reader>("formats/json/reader.js");
+    setSplitJudged(true);
+    try {
+      const g = rng(4242);
+      for (let i = 0; i < 20; i++) {
+        const shape: Shape = { width: 1 + Math.floor(g.r() * 6), rarity: g.pick([5, 200]), endings: "mixed", bad: g.r() < 0.5, bom: false, last: true };
+        const input = Buffer.from(text(g, shape, 2000));
+        const chunks = [1 + Math.floor(g.r() * 30_000)];
+        const want = read(input, chunks, 1, false, false);
+        for (const threads of [2, 4]) expect(read(input, chunks, threads, true, false), `${threads} threads, input ${i}`).toEqual(want);
+      }
+    } finally {
+      setSplitJudged(false);
+    }
   });
 
   it("an error in a helper's part: the line and column of one thread, after the lines before it", () => {

@@ -70,6 +70,19 @@ const SPLIT_BYTES = Number(process.env.DACT_TEXT_SPLIT_BYTES) || 256 << 10;
 /** The least and most a helper's part is, in lengths of this thread's part (splitLines). */
 const SHARE_MIN = 0.1;
 const SHARE_MAX = 2;
+/** After a round of splitLines that took longer than this thread alone would have: no split for this many bytes of input, doubling up to SPLIT_PAUSE_MAX. */
+const SPLIT_PAUSE = 1 << 20;
+const SPLIT_PAUSE_MAX = 64 << 20;
+
+/**
+ * Whether splitLines stops splitting for a while after a round that did
+ * not pay (true, the default); the tests turn it off so that every chunk
+ * is split however long the handoffs take.
+ */
+let judged = true;
+export function setSplitJudged(on: boolean): void {
+  judged = on;
+}
 
 /** A number token longer than this is refused rather than buffered without bound. */
 const MAX_TOKEN = 1 << 16;
@@ -135,6 +148,9 @@ export class JsonReader {
   private fastOps = 0;
   /** A helper's part, in lengths of this thread's (splitLines: balanced by how long this thread waited for the helpers). */
   private share = 1;
+  /** No split before this absolute offset (a round that did not pay), and the pause after the next one that does not. */
+  private splitFrom = 0;
+  private splitPause = 0;
   /** In splitLines: the parts this thread scans are not split again. */
   private splitting = false;
 
@@ -467,7 +483,7 @@ export class JsonReader {
    */
   private fastLines(buf: Buffer, i: number): number {
     const len = buf.length;
-    if (!this.splitting && len - i >= SPLIT_BYTES) i = this.splitLines(buf, i);
+    if (!this.splitting && len - i >= SPLIT_BYTES && this.offset + i >= this.splitFrom) i = this.splitLines(buf, i);
     for (;;) {
       if (i >= len) return i;
       const from = i;
@@ -522,12 +538,17 @@ export class JsonReader {
    * (HELPER_CELLS ops: half the bytes per op seen so far, times HELPER_CELLS).
    * The helpers' parts are `share` times as long as this thread's: less
    * after a round where this thread waited for them (on a busy machine a
-   * helper gets less of a core), more after one where it did not.
+   * helper gets less of a core), more after one where it did not. A
+   * round that took longer than this thread alone would have (at its own
+   * pace on its part) pauses the splits for SPLIT_PAUSE bytes of input,
+   * twice as long after each such round (a busy machine: the split costs,
+   * never gains).
    * Returns the position after the lines done (a line's start).
    */
   private splitLines(buf: Buffer, i: number): number {
     const last = buf.lastIndexOf(0x0a) + 1;
     while (last - i >= SPLIT_BYTES) {
+      const start = performance.now();
       const hs = textHelpers();
       if (hs === null) return i;
       const perOp = this.fastOps > 0 ? this.fastBytes / this.fastOps : 1;
@@ -574,8 +595,20 @@ export class JsonReader {
           if (pos < z) this.scan(buf.subarray(0, z), pos, false);
         }
         // A helper this thread waited for (it started late, or runs slower: a busy machine) gets less next time, one that was done first more.
-        if (all && ownTime > 0) this.share = Math.min(SHARE_MAX, Math.max(SHARE_MIN, wait > 0.02 * ownTime ? this.share * (0.5 + (0.5 * ownTime) / (ownTime + wait)) : this.share * 1.05));
-        i = cuts[cuts.length - 1]!;
+        const end = cuts[cuts.length - 1]!;
+        if (all && ownTime > 0) {
+          this.share = Math.min(SHARE_MAX, Math.max(SHARE_MIN, wait > 0.02 * ownTime ? this.share * (0.5 + (0.5 * ownTime) / (ownTime + wait)) : this.share * 1.05));
+          // The round against this thread alone at its own pace: on a machine with no free core the handoffs
+          // (a woken helper can take this thread's core) and the copies cost more than the helpers gain.
+          if (judged && performance.now() - start > (0.9 * ownTime * (end - i)) / (mine - i)) {
+            this.splitPause = Math.min(SPLIT_PAUSE_MAX, Math.max(SPLIT_PAUSE, 2 * this.splitPause));
+            this.splitFrom = this.offset + end + this.splitPause;
+            i = end;
+            break;
+          }
+          this.splitPause >>= 1;
+        }
+        i = end;
       } finally {
         this.splitting = false;
         // An error in this thread's part: the helpers' parts are waited for (then dropped), so none is left working.
