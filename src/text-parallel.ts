@@ -54,6 +54,8 @@ export const enum Job {
   Format = 1,
   Parse = 2,
   FormatJson = 3,
+  /** JSON Lines: whole lines through the wasm row parser (JsonReader's splitLines). */
+  ParseJsonl = 4,
 }
 
 export interface TextHelper {
@@ -79,7 +81,7 @@ let threads = 1;
 export const MAX_TEXT_HELPERS = 7;
 
 /** Work the helpers did in this process (for tests: a split that never happens would pass every byte-identity test). */
-export const helped = { format: 0, formatJson: 0, parse: 0, parsedRows: 0, takenBack: 0, chunks: 0, stolen: 0 };
+export const helped = { format: 0, formatJson: 0, parse: 0, parsedRows: 0, takenBack: 0, chunks: 0, stolen: 0, parseJsonl: 0, jsonlLines: 0 };
 let pool: TextHelper[] | null = null;
 let alone = false;
 const live = new Set<Int32Array>();
@@ -338,6 +340,7 @@ export function finish(h: TextHelper): boolean {
       }
       if (c[Ctl.Job] === Job.Format) helped.format++;
       else if (c[Ctl.Job] === Job.FormatJson) helped.formatJson++;
+      else if (c[Ctl.Job] === Job.ParseJsonl) helped.parseJsonl++;
       else helped.parse++;
       return true;
     }

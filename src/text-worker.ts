@@ -1,13 +1,13 @@
 /**
  * A helper thread for text-parallel.ts: formats CSV cells (cells.ts) and
- * JSON ops (json/ops.ts) and parses plain CSV rows (the wasm parser, then
- * plain-rows.ts) in shared memory whenever the main thread asks.
+ * JSON ops (json/ops.ts), parses plain CSV rows (the wasm parser, then
+ * plain-rows.ts) and JSON Lines (the wasm parser) in shared memory whenever the main thread asks.
  */
 import { workerData } from "node:worker_threads";
 import { formatPlainCells } from "./formats/csv/cells.js";
 import { parsePlainRows } from "./formats/csv/plain-rows.js";
 import { formatJsonOps } from "./formats/json/ops.js";
-import { csvRows, wasmDelimiter } from "./wasm/text.js";
+import { csvRows, jsonlRows, wasmDelimiter } from "./wasm/text.js";
 import { claimFront, Ctl, HelperState, Job } from "./text-parallel.js";
 
 const d = workerData as { ctrl: SharedArrayBuffer; f64: SharedArrayBuffer; m8: SharedArrayBuffer; e8: SharedArrayBuffer; bytes: SharedArrayBuffer };
@@ -86,6 +86,40 @@ function parse(): void {
   ctrl[Ctl.Arg + 6] = pos;
 }
 
+/**
+ * JSON Lines: whole lines bytes[0, n) through the wasm row parser (the
+ * reader's fastLines), values to f64, ops to m8, endings to e8, in slices
+ * no longer than the room left in any of them (a line of k bytes gives at
+ * most k ops, values or endings), each with the first slice's width.
+ * Stops at a line the parser leaves to the reader's scanner, or when full;
+ * the reader scans on from there.
+ */
+function parseJsonl(): void {
+  const n = ctrl[Ctl.Arg]!;
+  let width = -1;
+  let pos = 0;
+  let values = 0;
+  let ops = 0;
+  let lines = 0;
+  while (pos < n) {
+    const limit = pos + Math.min(m8.length - ops, f64.length - values, e8.length - lines, SLICE);
+    const to = limit >= n ? n : bytes.lastIndexOf(10, limit - 1) + 1;
+    if (to <= pos) break;
+    const r = jsonlRows(bytes, pos, to, width, f64, values, m8, ops, e8, lines);
+    values += r.values;
+    ops += r.ops;
+    lines += r.lines;
+    if (r.lines > 0) width = r.width;
+    pos = r.end;
+    if (pos < to) break;
+  }
+  ctrl[Ctl.Arg + 1] = values;
+  ctrl[Ctl.Arg + 2] = ops;
+  ctrl[Ctl.Arg + 3] = lines;
+  ctrl[Ctl.Arg + 4] = pos;
+  ctrl[Ctl.Arg + 5] = width;
+}
+
 for (;;) {
   const state = Atomics.load(ctrl, Ctl.State);
   if (state === HelperState.Quit) break;
@@ -100,6 +134,7 @@ for (;;) {
     if (ctrl[Ctl.Job] === Job.Format) format();
     else if (ctrl[Ctl.Job] === Job.Parse) parse();
     else if (ctrl[Ctl.Job] === Job.FormatJson) formatJson();
+    else if (ctrl[Ctl.Job] === Job.ParseJsonl) parseJsonl();
     else ctrl[Ctl.Failed] = 1;
   } catch {
     // A bug, never an input's fault (the main thread's own pass reports those): the main thread does the job itself.

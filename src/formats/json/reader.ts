@@ -4,6 +4,7 @@ import { bomLength, Ending, maybeBomPrefix } from "../text/ending.js";
 import { TextGuard } from "../binary.js";
 import { grow } from "../../grow.js";
 import { jsonlRows } from "../../wasm/text.js";
+import { Ctl, finish, helped, HELPER_BYTES, HELPER_CELLS, Job, offer, textHelpers, type TextHelper } from "../../text-parallel.js";
 
 export { Ending } from "../text/ending.js";
 
@@ -56,6 +57,32 @@ export const MAX_DEPTH = 64;
 const FAST_SLICE = 64 << 10;
 /** The least a call copies in after a call that stopped early (see fastSlice). */
 const FAST_SLICE_MIN = 256;
+
+/**
+ * Whole lines of at least this many bytes ahead in a chunk are parsed in
+ * parts on helper threads (with --threads above 1; splitLines): as the CSV
+ * reader's threshold. A 1 MiB chunk (a file's) is split; a pipe's 64 KiB
+ * chunks are not: a part of 32 KiB is parsed in about the time its handoff
+ * and copies cost.
+ */
+const SPLIT_BYTES = Number(process.env.DACT_TEXT_SPLIT_BYTES) || 256 << 10;
+
+/** The least and most a helper's part is, in lengths of this thread's part (splitLines). */
+const SHARE_MIN = 0.1;
+const SHARE_MAX = 2;
+/** After a round of splitLines that took longer than this thread alone would have: no split for this many bytes of input, doubling up to SPLIT_PAUSE_MAX. */
+const SPLIT_PAUSE = 1 << 20;
+const SPLIT_PAUSE_MAX = 64 << 20;
+
+/**
+ * Whether splitLines stops splitting for a while after a round that did
+ * not pay (true, the default); the tests turn it off so that every chunk
+ * is split however long the handoffs take.
+ */
+let judged = true;
+export function setSplitJudged(on: boolean): void {
+  judged = on;
+}
 
 /** A number token longer than this is refused rather than buffered without bound. */
 const MAX_TOKEN = 1 << 16;
@@ -116,6 +143,16 @@ export class JsonReader {
   private fastMissed = 0;
   /** Bytes the next call copies in: after a call that stopped early, twice its run (as CsvReader's fastSlice). */
   private fastSlice = FAST_SLICE;
+  /** Bytes and ops the wasm row parser took (sizes the helpers' parts: their ops must fit HELPER_CELLS). */
+  private fastBytes = 0;
+  private fastOps = 0;
+  /** A helper's part, in lengths of this thread's (splitLines: balanced by how long this thread waited for the helpers). */
+  private share = 1;
+  /** No split before this absolute offset (a round that did not pay), and the pause after the next one that does not. */
+  private splitFrom = 0;
+  private splitPause = 0;
+  /** In splitLines: the parts this thread scans are not split again. */
+  private splitting = false;
 
   private readonly lines: boolean;
   private readonly onBatch: (b: JsonBatch) => void;
@@ -446,6 +483,7 @@ export class JsonReader {
    */
   private fastLines(buf: Buffer, i: number): number {
     const len = buf.length;
+    if (!this.splitting && len - i >= SPLIT_BYTES && this.offset + i >= this.splitFrom) i = this.splitLines(buf, i);
     for (;;) {
       if (i >= len) return i;
       const from = i;
@@ -462,6 +500,8 @@ export class JsonReader {
       b.nValues += r.values;
       b.nOps += r.ops;
       b.nEndings += r.lines;
+      this.fastBytes += r.end - i;
+      this.fastOps += r.ops;
       if (r.lines > 0) {
         this.fastTaken += r.lines;
         if (this.onDocument) {
@@ -482,6 +522,134 @@ export class JsonReader {
       }
       this.fastSlice = Math.min(FAST_SLICE, 2 * this.fastSlice);
     }
+  }
+
+  /**
+   * fastLines with the whole lines ahead (from i, a line's start) cut in
+   * parts, the later ones parsed by helper threads (text-parallel.ts,
+   * Job.ParseJsonl: the same wasm row parser) while this thread scans the
+   * first. Then, in order, each helper's ops, values and endings go after
+   * this thread's, its lines are counted (onDocument for each, as
+   * fastLines does), and the rest of its part, from a line the wasm parser
+   * left (or where the helper's buffers filled), is scanned here with this
+   * scanner's errors and line numbers: the batch is the one-thread batch.
+   * A part no helper took is scanned here. In rounds while at least
+   * SPLIT_BYTES are left, each part at most what a helper's buffers hold
+   * (HELPER_CELLS ops: half the bytes per op seen so far, times HELPER_CELLS).
+   * The helpers' parts are `share` times as long as this thread's: less
+   * after a round where this thread waited for them (on a busy machine a
+   * helper gets less of a core), more after one where it did not. A
+   * round that took longer than this thread alone would have (at its own
+   * pace on its part) pauses the splits for SPLIT_PAUSE bytes of input,
+   * twice as long after each such round (a busy machine: the split costs,
+   * never gains).
+   * Returns the position after the lines done (a line's start).
+   */
+  private splitLines(buf: Buffer, i: number): number {
+    const last = buf.lastIndexOf(0x0a) + 1;
+    while (last - i >= SPLIT_BYTES) {
+      const start = performance.now();
+      const hs = textHelpers();
+      if (hs === null) return i;
+      const perOp = this.fastOps > 0 ? this.fastBytes / this.fastOps : 1;
+      // This thread's part, and a helper's (share times as long, at most what its buffers hold).
+      const own = Math.ceil((last - i) / (1 + hs.length * this.share));
+      const size = Math.max(1, Math.min(HELPER_BYTES, HELPER_CELLS * Math.max(1, Math.floor(perOp / 2)), Math.ceil(own * this.share)));
+      const mine = buf.indexOf(0x0a, i + Math.min(own, Math.ceil(size / this.share)) - 1) + 1;
+      // Parts [cuts[2k], cuts[2k + 1]) for the helpers, one after another, each after an LF.
+      const cuts: number[] = [];
+      const used: TextHelper[] = [];
+      let a = mine;
+      for (const h of hs) {
+        if (a <= 0 || a >= last) break;
+        let z = a + size >= last ? last : buf.indexOf(0x0a, a + size - 1) + 1;
+        if (z - a > HELPER_BYTES) z = buf.lastIndexOf(0x0a, a + HELPER_BYTES - 1) + 1;
+        if (z <= a) break;
+        buf.copy(h.bytes, 0, a, z);
+        h.ctrl[Ctl.Arg] = z - a;
+        offer(h, Job.ParseJsonl);
+        cuts.push(a, z);
+        used.push(h);
+        a = z;
+      }
+      if (used.length === 0) return i;
+      let waited = 0;
+      this.splitting = true;
+      try {
+        const t0 = performance.now();
+        this.scan(buf.subarray(0, mine), i, false);
+        const ownTime = performance.now() - t0;
+        let wait = 0;
+        let all = true;
+        for (let k = 0; k < used.length; k++) {
+          const h = used[k]!;
+          a = cuts[2 * k]!;
+          const z = cuts[2 * k + 1]!;
+          waited = k + 1;
+          let pos = a;
+          const t1 = performance.now();
+          const done = finish(h);
+          wait += performance.now() - t1;
+          if (done) pos = this.helperLines(h, a);
+          else all = false;
+          if (pos < z) this.scan(buf.subarray(0, z), pos, false);
+        }
+        // A helper this thread waited for (it started late, or runs slower: a busy machine) gets less next time, one that was done first more.
+        const end = cuts[cuts.length - 1]!;
+        if (all && ownTime > 0) {
+          this.share = Math.min(SHARE_MAX, Math.max(SHARE_MIN, wait > 0.02 * ownTime ? this.share * (0.5 + (0.5 * ownTime) / (ownTime + wait)) : this.share * 1.05));
+          // The round against this thread alone at its own pace: on a machine with no free core the handoffs
+          // (a woken helper can take this thread's core) and the copies cost more than the helpers gain.
+          if (judged && performance.now() - start > (0.9 * ownTime * (end - i)) / (mine - i)) {
+            this.splitPause = Math.min(SPLIT_PAUSE_MAX, Math.max(SPLIT_PAUSE, 2 * this.splitPause));
+            this.splitFrom = this.offset + end + this.splitPause;
+            i = end;
+            break;
+          }
+          this.splitPause >>= 1;
+        }
+        i = end;
+      } finally {
+        this.splitting = false;
+        // An error in this thread's part: the helpers' parts are waited for (then dropped), so none is left working.
+        for (let k = waited; k < used.length; k++) finish(used[k]!);
+      }
+    }
+    return i;
+  }
+
+  /** The lines a helper took from its part at `a`, after this batch's (as fastLines stores its own); returns where it stopped. */
+  private helperLines(h: TextHelper, a: number): number {
+    const c = h.ctrl;
+    const nv = c[Ctl.Arg + 1]!;
+    const no = c[Ctl.Arg + 2]!;
+    const lines = c[Ctl.Arg + 3]!;
+    const end = a + c[Ctl.Arg + 4]!;
+    const width = c[Ctl.Arg + 5]!;
+    const b = this.batch;
+    b.values = grow(b.values, b.nValues, b.nValues + nv);
+    b.ops = grow(b.ops, b.nOps, b.nOps + no);
+    b.endings = grow(b.endings, b.nEndings, b.nEndings + lines);
+    b.values.set(h.f64.subarray(0, nv), b.nValues);
+    b.ops.set(h.m8.subarray(0, no), b.nOps);
+    b.endings.set(h.e8.subarray(0, lines), b.nEndings);
+    b.nValues += nv;
+    b.nOps += no;
+    b.nEndings += lines;
+    this.fastBytes += c[Ctl.Arg + 4]!;
+    this.fastOps += no;
+    if (lines > 0) {
+      this.fastTaken += lines;
+      helped.jsonlLines += lines;
+      if (this.onDocument) {
+        for (let k = 0; k < lines; k++) {
+          this.onDocument([width]);
+          this.line++;
+        }
+      } else this.line += lines;
+      this.lineStart = this.offset + end;
+    }
+    return end;
   }
 
   /** A malformed number token buf[s..e) (a method: a closure made in number() was an allocation a number). */
