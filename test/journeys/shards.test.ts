@@ -108,12 +108,15 @@ describe("journey 4: a tree with repeated base names, sharded by the recipes, in
       [0, 1, 2].map(async (i) => {
         const logFile = path.join(d, `int-${i}.jsonl`);
         const child = dactAsync([...RELU, "--out-dir", "interrupted", "--jobs", "1", "--shard", `${i}/3`, "--log", logFile], d);
-        const done = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+        const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
         const t0 = Date.now();
         while (child.exitCode === null && !(existsSync(logFile) && readFileSync(logFile, "utf8").includes("\n")) && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 5));
         child.kill("SIGINT");
-        const code = await done;
+        const { code, signal } = await done;
         if (code === 130) interrupted++;
+        // A shard that had finished (its one line was its last) and was exiting: Node restores the default
+        // action while it tears down, so the signal ends it there. Its work is done; --resume below checks it.
+        else if (code === null && signal === "SIGINT") return;
         else expect([0, 2], `shard ${i}/3 ended before SIGINT with ${code}`).toContain(code);
       }),
     );
