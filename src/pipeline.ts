@@ -105,10 +105,11 @@ export async function runDerivative(plan: PlanSpec, say: (m: string) => void = n
     const to = formatSpec(writtenFormat(plan, format));
     if (!plan.fitChecked) checkOneRun(plan, input.name, format, to.name, plan.check !== undefined);
     checkWriteFit(plan, to.name, to.kind === "container", plan.check ? plan.check.path : null);
-    // Text output is formatted on the text helpers while this thread reads and computes the next batch
-    // (text-parallel.ts): kernel helpers there would only take cores from them (sigmoid CSV, 2 threads: 0.82 s
-    // with them, 0.72 s without), and the kernel is a tenth of formatting's time. Every other output splits the kernel.
-    const kernelThreads = TEXT_OUT.includes(to.name) ? 1 : threads;
+    // Text output is formatted by a text helper while this thread reads and computes the next batch
+    // (text-parallel.ts): that helper keeps its core, and the kernel splits over the others (on 2 cores,
+    // none: sigmoid CSV on 2 threads took 0.82 s with a kernel helper, 0.72 s without; the kernel is a
+    // tenth of formatting's time). Every other output splits the kernel over every thread.
+    const kernelThreads = TEXT_OUT.includes(to.name) ? Math.max(1, threads - 1) : threads;
     const kernel = withFloat32(parallelKernel(act, plan.params, base, kernelThreads), k32 && parallelKernel(act, plan.params, k32, kernelThreads, true));
     if (plan.check) {
       const { checkGolden } = await import("./golden.js");
