@@ -63,21 +63,20 @@ export function isCommentLine(line: string, comment: string): boolean {
  * Whether tab-separated cells are really runs of space-separated numbers
  * (`1.5  -2<TAB>3`: aligned columns with a tab among the spaces): some
  * cell holds two or more tokens, every one a number or an NA token. Such
- * content is whitespace-separated, not TSV; a cell with a word (`row one`)
- * keeps it TSV.
+ * content is whitespace-separated (or whatever the sniffer finds), not
+ * TSV, as the same bytes in a .txt file; cells of words with spaces
+ * (`row one`, R's quoted `"Mazda RX4"`, a header `"a" "b"`) are not
+ * numbers and leave TSV to the other rules.
  */
 export function tabCellsHoldSpacedNumbers(lines: readonly string[]): boolean {
   const na = new Set(PANDAS_NA);
-  let spaced = false;
   for (const l of lines) {
     for (const cell of l.split("\t")) {
       const toks = cell.trim().split(/[ \v\f]+/);
-      if (toks.length < 2) continue;
-      if (!toks.every((t) => numberLike(t, false, na))) return false;
-      spaced = true;
+      if (toks.length >= 2 && toks.every((t) => numberLike(t, false, na))) return true;
     }
   }
-  return spaced;
+  return false;
 }
 
 /** A quoted cell that is a number with a decimal comma: `"0,5"`, `"-1,25e-07"`. */
