@@ -99,3 +99,11 @@ describe("the sniffer reads a row that starts with an NA token as a row", () => 
     expect(r.stdout.toString()).toBe("#N/A 1.0 0.0\n#N/A 1.0 1.0\n");
   });
 });
+
+describe("a tab-separated stdin whose every row starts with #N/A", () => {
+  it("is read as TSV rows, not as comment lines copied back", () => {
+    const r = dact(["relu", "-"], { input: "#N/A\t1\n#N/A\t-2\n" });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.toString()).toBe("#N/A\t1.0\n#N/A\t0.0\n");
+  });
+});

@@ -26,6 +26,7 @@ describe("content that looks tab-separated", () => {
     // One tab a line, numbers on both sides of the spaces: aligned columns, not two TSV columns of "1.5  -2".
     ["one tab a line among space-separated numbers", "1.5  -2\t3\n0 4.25\t-1\n-0.5\t 2 7\n", "csv"],
     ["a tab-separated text cell with a number and a word", "1 a\t2\n3 b\t4\n", "tsv"],
+    ["every row starts with #N/A (rows, not comments)", "#N/A\t1\n#N/A\t-2\n", "tsv"],
     ["R's quoted header and row names, a tab among spaces", '"a" "b"\n"Mazda RX4"\t1 -2\n"V" -1\t3\n', "csv"],
   ])("%s", async (_, text, want) => {
     expect(await detect(text)).toBe(want);
