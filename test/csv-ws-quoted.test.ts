@@ -29,6 +29,12 @@ describe("whitespace-separated cells in quotes keep their spaces", () => {
     expect(r.stdout.toString()).toBe(RELU);
   });
 
+  it("a quote inside a cell does not open a quoted span (5\" is text, as before)", () => {
+    const r = dact(["relu", "--delimiter", "whitespace"], { input: 'a b\nx 5" 1\ny 3 2\nz -1 4\n' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.toString().split("\n").slice(2)).toEqual(["y 3 1.0", "z -1 1.0", ""]);
+  });
+
   it("converted, the labels are dropped and the numbers are the rows'", () => {
     const r = dact(["relu", "--to", "jsonl"], { input: R_TABLE });
     expect(r.status, r.stderr).toBe(0);

@@ -221,11 +221,12 @@ class WhitespaceRuns {
           this.lineStart = false;
           continue;
         }
+        // A quote opens a quoted cell only at the cell's start (`5"` is text, as before).
+        if (c === QUOTE && (this.pending || this.lineStart)) this.inQuote = true;
         if (this.pending) out[p++] = TAB;
         this.pending = false;
         this.lineStart = false;
         out[p++] = c;
-        if (c === QUOTE) this.inQuote = true;
       }
     }
     return out.subarray(0, p);

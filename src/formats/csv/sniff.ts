@@ -15,7 +15,7 @@ const SNIFF_LINES = 20;
 /** Splits a line at `d` outside double quotes. */
 function split(line: string, d: string): string[] {
   // Runs of whitespace outside double quotes (R's write.table row names, "Mazda RX4").
-  if (d === WHITESPACE) return line.includes('"') ? (line.trim().match(/(?:"[^"]*"|[^ \t\v\f"])+/g) ?? [""]) : line.trim().split(/[ \t\v\f]+/);
+  if (d === WHITESPACE) return line.includes('"') ? (line.trim().match(/"[^"]*"[^ \t\v\f]*|[^ \t\v\f]+/g) ?? [""]) : line.trim().split(/[ \t\v\f]+/);
   if (!line.includes('"')) return line.split(d);
   const out: string[] = [];
   let cur = "";
