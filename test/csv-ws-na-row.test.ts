@@ -74,3 +74,36 @@ describe("a whitespace-separated row that starts with an NA token is data", () =
     }
   });
 });
+
+/**
+ * Without --delimiter the sniffer decides: it skipped every line that
+ * starts with '#', so a file whose rows all start with #N/A had no row to
+ * sniff, was read as one comma column and came back unchanged, exit 0
+ * (every line a comment). pandas' read_csv(sep=r"\s+", header=None) reads
+ * "#N/A 1.5 -2\n#N/A 0.5 3\n" as [[nan, 1.5, -2], [nan, 0.5, 3]].
+ */
+describe("the sniffer reads a row that starts with an NA token as a row", () => {
+  it.each([
+    ["every row starts with #N/A", "#N/A 1.5 -2\n#N/A 0.5 3\n", ["[null,1.0,0.0]", "[null,1.0,1.0]"]],
+    ["#NA, then a tab and spaces", "#NA\t1 -2\n#NA  -1 3\n", ["[null,1.0,0.0]", "[null,0.0,1.0]"]],
+    ["a comment line before them", "# made by hand\n#N/A 1 -2\n#N/A 0 3\n", ["[null,1.0,0.0]", "[null,0.0,1.0]"]],
+  ])("%s", (_, text, want) => {
+    const r = dact(["relu", "--to", "jsonl", "-"], { input: text });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.toString().trim().split("\n")).toEqual(want);
+  });
+
+  it("same-format output keeps the delimiter and the tokens", () => {
+    const r = dact(["relu", "-"], { input: "#N/A 1.5 -2\n#N/A 0.5 3\n" });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.toString()).toBe("#N/A 1.0 0.0\n#N/A 1.0 1.0\n");
+  });
+});
+
+describe("a tab-separated stdin whose every row starts with #N/A", () => {
+  it("is read as TSV rows, not as comment lines copied back", () => {
+    const r = dact(["relu", "-"], { input: "#N/A\t1\n#N/A\t-2\n" });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.toString()).toBe("#N/A\t1.0\n#N/A\t0.0\n");
+  });
+});

@@ -23,6 +23,11 @@ describe("content that looks tab-separated", () => {
     ["R write.table(sep='\\t'): the header one cell fewer", '"a"\t"b"\n"1"\t1.5\t-2\n"2"\t3\t4\n', "tsv"],
     ["CRLF, comments and blank lines", "# made by hand\r\n1\t2\r\n\r\n3\t4\r\n", "tsv"],
     ["text cells with spaces", "name x\tvalue\nrow one\t1\n", "tsv"],
+    // One tab a line, numbers on both sides of the spaces: aligned columns, not two TSV columns of "1.5  -2".
+    ["one tab a line among space-separated numbers", "1.5  -2\t3\n0 4.25\t-1\n-0.5\t 2 7\n", "csv"],
+    ["a tab-separated text cell with a number and a word", "1 a\t2\n3 b\t4\n", "tsv"],
+    ["every row starts with #N/A (rows, not comments)", "#N/A\t1\n#N/A\t-2\n", "tsv"],
+    ["R's quoted header and row names, a tab among spaces", '"a" "b"\n"Mazda RX4"\t1 -2\n"V" -1\t3\n', "csv"],
   ])("%s", async (_, text, want) => {
     expect(await detect(text)).toBe(want);
   });
@@ -36,15 +41,18 @@ describe("content that looks tab-separated", () => {
     expect(await detect(spaced)).toBe("csv");
   });
 
-  it("stdin gives the bytes a .txt file of the same content gives", () => {
+  it.each([
+    ["a tab among spaces", "1 2 3\n4\t5 6\n-1 0 2\n"],
+    ["one tab in every line", "1.5  -2\t3\n0 4.25\t-1\n-0.5\t 2 7\n"],
+    ["R's quoted row names, a tab among spaces", '"a" "b"\n"Mazda RX4"\t1 -2\n"V" -1\t3\n'],
+  ])("stdin gives the bytes a .txt file of the same content gives: %s", (_, text) => {
     const dir = workdir();
-    const text = "1 2 3\n4\t5 6\n-1 0 2\n";
     writeFileSync(path.join(dir, "m.txt"), text);
     const file = dact(["relu", "m.txt"], { cwd: dir });
     const piped = dact(["relu"], { cwd: dir, input: text });
     expect(file.status).toBe(0);
     expect(piped.status, piped.stderr).toBe(0);
     expect(piped.stdout.equals(file.stdout)).toBe(true);
-    expect(String(file.stdout)).toBe("1.0 1.0 1.0\n1.0 1.0 1.0\n0.0 0.0 1.0\n");
+    expect(String(file.stdout).split("\n").length).toBe(4);
   });
 });

@@ -15,6 +15,7 @@ import type { Input } from "../io.js";
 import { MAGIC } from "./npy/header.js";
 import { describeBinary } from "./binary.js";
 import { withoutGz } from "./gzip.js";
+import { isCommentLine, tabCellsHoldSpacedNumbers } from "./csv/sniff.js";
 import { sniffNpz } from "./npz/sniff.js";
 import { sniffSafetensors } from "./safetensors/sniff.js";
 import { ARROW_FORMATS, PARQUET_FORMAT } from "./tables.js";
@@ -210,8 +211,9 @@ function looksTsv(t: string, complete: boolean): boolean {
   if (!t.includes("\t") || t.split("\n", 1)[0]!.includes(",")) return false;
   const lines = t.split(/\r\n|\n|\r/);
   if (!complete && lines.length > 1) lines.pop();
-  const counts = lines.filter((l) => l.trim() !== "" && !l.trimStart().startsWith("#")).map((l) => l.split("\t").length);
-  if (counts.length === 0) return false;
+  const rows = lines.filter((l) => l.trim() !== "" && !isCommentLine(l, "#"));
+  const counts = rows.map((l) => l.split("\t").length);
+  if (counts.length === 0 || tabCellsHoldSpacedNumbers(rows)) return false;
   const n = counts[counts.length > 1 ? 1 : 0]!;
   return n >= 2 && counts.every((c, k) => c === n || (k === 0 && c === n - 1));
 }

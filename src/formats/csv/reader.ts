@@ -171,6 +171,8 @@ class WhitespaceRuns {
    * data row, whose runs become TABs; anything else starts a comment.
    */
   private tok: number[] | null = null;
+  /** Inside a quoted cell (R's write.table row names, `"Mazda RX4"`): its spaces are the cell's, not a delimiter. */
+  private inQuote = false;
   constructor(
     private readonly commentByte: number,
     /** Whether a line's first token makes it data (the reader's NA tokens and Excel's error values). */
@@ -200,6 +202,11 @@ class WhitespaceRuns {
         for (const b of this.tok) out[p++] = b;
         this.tok = null;
       }
+      if (this.inQuote) {
+        out[p++] = c;
+        if (c === QUOTE) this.inQuote = false;
+        continue;
+      }
       if (c === LF || c === CR) {
         out[p++] = c;
         this.lineStart = true;
@@ -214,6 +221,8 @@ class WhitespaceRuns {
           this.lineStart = false;
           continue;
         }
+        // A quote opens a quoted cell only at the cell's start (`5"` is text, as before).
+        if (c === QUOTE && (this.pending || this.lineStart)) this.inQuote = true;
         if (this.pending) out[p++] = TAB;
         this.pending = false;
         this.lineStart = false;

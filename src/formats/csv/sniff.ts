@@ -6,7 +6,7 @@
  * ties go in that order. A file where none qualifies has one column.
  */
 import { CellStatus, cellStatus, parseNumberText } from "../text/number.js";
-import { PANDAS_NA, WHITESPACE } from "./reader.js";
+import { EXCEL_ERRORS, PANDAS_NA, WHITESPACE } from "./reader.js";
 
 /** How much of the input the sniffer looks at. */
 export const SNIFF_BYTES = 64 << 10;
@@ -14,7 +14,8 @@ const SNIFF_LINES = 20;
 
 /** Splits a line at `d` outside double quotes. */
 function split(line: string, d: string): string[] {
-  if (d === WHITESPACE) return line.trim().split(/[ \t\v\f]+/);
+  // Runs of whitespace outside double quotes (R's write.table row names, "Mazda RX4").
+  if (d === WHITESPACE) return line.includes('"') ? (line.trim().match(/"[^"]*"[^ \t\v\f]*|[^ \t\v\f]+/g) ?? [""]) : line.trim().split(/[ \t\v\f]+/);
   if (!line.includes('"')) return line.split(d);
   const out: string[] = [];
   let cur = "";
@@ -42,6 +43,42 @@ function numberLike(cell: string, decimalComma: boolean, na: Set<string>): boole
   return !decimalComma && /^[-+]?\d+,\d+(e[-+]?\d+)?$/i.test(t);
 }
 
+const ROW_STARTS = new Set([...PANDAS_NA, ...EXCEL_ERRORS]);
+
+/**
+ * Whether a line of the head is a comment: its first non-blank character
+ * is `comment`, and its first cell (up to `,` TAB `;` `|`, or else up to
+ * whitespace) is not an NA token or an Excel error value (`#N/A  0` is a
+ * row, as the reader reads it, whitespace-separated included).
+ */
+export function isCommentLine(line: string, comment: string): boolean {
+  const t = line.trimStart();
+  if (comment === "" || !t.startsWith(comment)) return false;
+  const cell = t.split(/[,\t;|\r\n]/, 1)[0]!.trim();
+  if (ROW_STARTS.has(cell)) return false;
+  return !ROW_STARTS.has(cell.split(/[ \t\v\f]/, 1)[0]!);
+}
+
+/**
+ * Whether tab-separated cells are really runs of space-separated numbers
+ * (`1.5  -2<TAB>3`: aligned columns with a tab among the spaces): some
+ * cell holds two or more tokens, every one a number or an NA token. Such
+ * content is whitespace-separated (or whatever the sniffer finds), not
+ * TSV, as the same bytes in a .txt file; cells of words with spaces
+ * (`row one`, R's quoted `"Mazda RX4"`, a header `"a" "b"`) are not
+ * numbers and leave TSV to the other rules.
+ */
+export function tabCellsHoldSpacedNumbers(lines: readonly string[]): boolean {
+  const na = new Set(PANDAS_NA);
+  for (const l of lines) {
+    for (const cell of l.split("\t")) {
+      const toks = cell.trim().split(/[ \v\f]+/);
+      if (toks.length >= 2 && toks.every((t) => numberLike(t, false, na))) return true;
+    }
+  }
+  return false;
+}
+
 /** A quoted cell that is a number with a decimal comma: `"0,5"`, `"-1,25e-07"`. */
 const QUOTED_DECIMAL_COMMA = /(^|,)\s*"\s*[-+]?(\d[\d_]*)?,\d[\d_]*([eE][-+]?\d+)?\s*"\s*(,|$)/;
 
@@ -54,7 +91,7 @@ export function sniffDelimiter(head: Buffer, opts: { decimal?: "." | "," | undef
   if (hint && (lines.length > 1 || opts.complete)) return hint[1]!;
   if (!opts.complete) lines.pop(); // the last line may be cut
   const comment = opts.comment ?? "#";
-  lines = lines.filter((l) => l.trim() !== "" && !(comment !== "" && l.trimStart().startsWith(comment))).slice(0, SNIFF_LINES);
+  lines = lines.filter((l) => l.trim() !== "" && !isCommentLine(l, comment)).slice(0, SNIFF_LINES);
   const decimalComma = opts.decimal === ",";
   const fallback = decimalComma ? ";" : ",";
   if (lines.length === 0) return fallback;
