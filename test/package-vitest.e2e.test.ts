@@ -18,7 +18,9 @@ describe("dact/vitest from the packed tarball", () => {
     const proj = path.join(d, "proj");
     mkdirSync(proj);
     writeFileSync(path.join(proj, "package.json"), '{"name":"fresh","private":true,"type":"module"}');
-    const install = spawnSync("npm", ["install", "--no-audit", "--no-fund", "--no-save", path.join(d, tgz)], { cwd: proj, encoding: "utf8" });
+    // --prefer-offline, as test/packed.ts: the dependencies are the repository's own, in npm's cache since `npm ci`
+    // (without it, a machine whose registry certificate npm cannot check waited ~70 s a package before the cache).
+    const install = spawnSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--no-save", path.join(d, tgz)], { cwd: proj, encoding: "utf8" });
     expect(install.status, install.stderr).toBe(0);
     // Plain Node, as any consumer loads it.
     const load = spawnSync(process.execPath, ["-e", 'import("dact/vitest").then((m) => console.log(typeof m.toMatchGolden, typeof m.derivative))'], { cwd: proj, encoding: "utf8" });
