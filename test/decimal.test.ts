@@ -11,22 +11,13 @@ import { eightDigits, groupsToDouble, writeShortest } from "../src/formats/text/
 import { cellStatus, CellStatus, parseNumberBytes } from "../src/formats/text/number.js";
 import { formatRepr } from "../src/formats/text/repr.js";
 import { wasmJsonNumber, wasmNumber, wasmRepr } from "../src/wasm/text.js";
+import { xorshift32 } from "./helpers.js";
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
 
-/** A deterministic stream of 32-bit values (xorshift), so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
+/** A deterministic stream of 32-bit values (xorshift32, helpers.ts), so failures reproduce. */
+const rng = (seed: number): (() => number) => xorshift32(seed).next;
 
 function fromBits(hi: number, lo: number): number {
   u32[1] = hi >>> 0;

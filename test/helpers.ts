@@ -127,3 +127,22 @@ export function pandasAfter(json: string, computed: ReadonlySet<string>): unknow
   }
   return m;
 }
+
+/**
+ * xorshift32, the tests' deterministic generator (as the fixture scripts'),
+ * so a failure replays from its seed: `next()` the 32-bit state, `r()` in
+ * [0, 1), `pick(a)` an element of a.
+ */
+export function xorshift32(seed: number): { next: () => number; r: () => number; pick: <T>(a: readonly T[]) => T } {
+  let s = seed >>> 0 || 1;
+  const next = () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s;
+  };
+  const r = () => next() / 2 ** 32;
+  return { next, r, pick: <T>(a: readonly T[]): T => a[Math.floor(r() * a.length)]! };
+}

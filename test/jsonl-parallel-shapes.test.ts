@@ -11,7 +11,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ROOT, userEnv } from "./helpers.js";
+import { ROOT, userEnv, xorshift32 } from "./helpers.js";
 import { dact, workdir } from "./workdir.js";
 
 // Before the modules load: split every chunk of more than 300 bytes.
@@ -31,18 +31,8 @@ beforeAll(async () => {
   tp.setPatience(60_000);
 });
 
-/** xorshift32. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 2 ** 32;
-  };
-}
+/** xorshift32 (helpers.ts), in [0, 1). */
+const rng = (seed: number): (() => number) => xorshift32(seed).r;
 
 function rows(seed: number, n: number, width: number): string[] {
   const r = rng(seed);

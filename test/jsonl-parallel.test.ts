@@ -17,7 +17,7 @@ import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { gzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ROOT, userEnv } from "./helpers.js";
+import { ROOT, userEnv, xorshift32 } from "./helpers.js";
 import { dact, workdir } from "./workdir.js";
 
 // Before the modules load (each test file runs in a process of its own): split everything.
@@ -39,20 +39,8 @@ beforeAll(async () => {
   tp.setPatience(60_000);
 });
 
-/** xorshift32: a failure replays from its seed. */
-function rng(seed: number) {
-  let s = seed >>> 0 || 1;
-  const r = () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 2 ** 32;
-  };
-  const pick = <T>(a: readonly T[]): T => a[Math.floor(r() * a.length)]!;
-  return { r, pick };
-}
+/** xorshift32 (helpers.ts): a failure replays from its seed. */
+const rng = xorshift32;
 
 function number(g: ReturnType<typeof rng>): string {
   const k = g.r();

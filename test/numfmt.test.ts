@@ -15,6 +15,7 @@ import { formatPrintf, notJsonNumber, parseFloatFormat, writePrintf, type Printf
 import { formatNarrow, formatRepr } from "../src/formats/text/repr.js";
 import { matrix, writeMatrix } from "../src/index.js";
 import { dact, workdir } from "./workdir.js";
+import { xorshift32 } from "./helpers.js";
 
 /** A 1-D float64 .npy. */
 function npyF8(values: number[]): Buffer {
@@ -40,18 +41,8 @@ interface Summary {
   first: string[];
 }
 
-/** xorshift32, as make_numfmt.py's. */
-function xorshift(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
+/** xorshift32 (helpers.ts), as make_numfmt.py's. */
+const xorshift = (seed: number): (() => number) => xorshift32(seed).next;
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);

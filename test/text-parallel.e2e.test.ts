@@ -9,7 +9,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ROOT } from "./helpers.js";
+import { ROOT, xorshift32 } from "./helpers.js";
 import { dact, workdir } from "./workdir.js";
 
 type Writer = typeof import("../src/formats/csv/writer.js");
@@ -20,18 +20,8 @@ const dist = <T>(f: string) => import(path.join(ROOT, "dist", f)) as Promise<T>;
 // The helpers' own work is what these tests check: a busy machine must not make this thread take every part back.
 beforeAll(async () => (await dist<TextParallel>("text-parallel.js")).setPatience(60_000));
 
-/** A deterministic generator (xorshift32), so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 2 ** 32;
-  };
-}
+/** A deterministic generator (xorshift32, helpers.ts), so a failure can be replayed. */
+const rng = (seed: number): (() => number) => xorshift32(seed).r;
 
 /** Doubles of every kind: random bit patterns (subnormals, huge, tiny), ±0, ±inf, NaN, 0.1-like, powers of two, integers. */
 function doubles(n: number, seed: number): Float64Array {
