@@ -497,21 +497,7 @@ export class JsonReader {
       b.ops = grow(b.ops, b.nOps, b.nOps + n);
       b.endings = grow(b.endings, b.nEndings, b.nEndings + (n >> 2) + 1);
       const r = jsonlRows(buf, i, to, -1, b.values, b.nValues, b.ops, b.nOps, b.endings, b.nEndings);
-      b.nValues += r.values;
-      b.nOps += r.ops;
-      b.nEndings += r.lines;
-      this.fastBytes += r.end - i;
-      this.fastOps += r.ops;
-      if (r.lines > 0) {
-        this.fastTaken += r.lines;
-        if (this.onDocument) {
-          for (let k = 0; k < r.lines; k++) {
-            this.onDocument([r.width]);
-            this.line++;
-          }
-        } else this.line += r.lines;
-        this.lineStart = this.offset + r.end;
-      }
+      this.rowsTaken(r.values, r.ops, r.lines, r.width, r.end - i, r.end);
       i = r.end;
       if (i < to) {
         this.fastSlice = Math.min(FAST_SLICE, Math.max(FAST_SLICE_MIN, 2 * (i - from)));
@@ -633,23 +619,33 @@ export class JsonReader {
     b.values.set(h.f64.subarray(0, nv), b.nValues);
     b.ops.set(h.m8.subarray(0, no), b.nOps);
     b.endings.set(h.e8.subarray(0, lines), b.nEndings);
-    b.nValues += nv;
-    b.nOps += no;
-    b.nEndings += lines;
-    this.fastBytes += c[Ctl.Arg + 4]!;
-    this.fastOps += no;
-    if (lines > 0) {
-      this.fastTaken += lines;
-      helped.jsonlLines += lines;
-      if (this.onDocument) {
-        for (let k = 0; k < lines; k++) {
-          this.onDocument([width]);
-          this.line++;
-        }
-      } else this.line += lines;
-      this.lineStart = this.offset + end;
-    }
+    helped.jsonlLines += lines;
+    this.rowsTaken(nv, no, lines, width, c[Ctl.Arg + 4]!, end);
     return end;
+  }
+
+  /**
+   * The wasm row parser's rows, stored after the batch's (by fastLines, or
+   * copied from a helper's buffers): counts them in, each line a document
+   * of `width` values (onDocument), and the bytes and ops that size the
+   * helpers' parts. `end`: the buffer position after them.
+   */
+  private rowsTaken(values: number, ops: number, lines: number, width: number, bytes: number, end: number): void {
+    const b = this.batch;
+    b.nValues += values;
+    b.nOps += ops;
+    b.nEndings += lines;
+    this.fastBytes += bytes;
+    this.fastOps += ops;
+    if (lines === 0) return;
+    this.fastTaken += lines;
+    if (this.onDocument) {
+      for (let k = 0; k < lines; k++) {
+        this.onDocument([width]);
+        this.line++;
+      }
+    } else this.line += lines;
+    this.lineStart = this.offset + end;
   }
 
   /** A malformed number token buf[s..e) (a method: a closure made in number() was an allocation a number). */
